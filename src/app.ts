@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { authenticate } from './modules/accounts/service.js';
+import { accountsRoutes } from './modules/accounts/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { registryRoutes } from './modules/registry/routes.js';
+import type { AppContext } from './platform/context.js';
+import { errorHandler } from './platform/error-handler.js';
+import { ErrorBody, type App } from './platform/http.js';
+
+const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
+
+/** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    if (!req.url.startsWith('/api/') && req.method === 'GET' && existsSync(webDir(ctx))) {
+      return reply.sendFile('index.html'); // client-side routes of the console
+    }
+    return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `无此接口 / no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+  app.addSchema(ErrorBody);
+
+  await app.register(fastifyMultipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1 } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: '智泊 Zhibo API', version: '0.1.0', description: '南通市智慧停车平台接口 / Nantong smart parking platform API' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  // Authentication: every /api/v1 route needs a bearer token unless it is marked public.
+  app.decorateRequest('actor', null);
+  app.decorateRequest('tokenId', null);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.public) return;
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    const session = token ? await authenticate(ctx, token, req.ip) : null;
+    if (!session) {
+      return reply.code(401).send({ error: { code: 'UNAUTHENTICATED', message: '未登录或登录已过期 / not signed in or session expired' } });
+    }
+    req.actor = session.actor;
+    req.tokenId = session.tokenId;
+  });
+
+  app.get('/api/health', {
+    config: { public: true },
+    schema: {
+      tags: ['system'], summary: '健康检查 / health', security: [],
+      response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), time: Type.String() }) },
+    },
+  }, () => ({ status: 'ok' as const, database: ctx.database.kind, time: ctx.clock.now().toISOString() }));
+
+  await app.register(accountsRoutes(ctx));
+  await app.register(auditRoutes(ctx));
+  await app.register(registryRoutes(ctx));
+
+  if (existsSync(webDir(ctx))) {
+    await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });
+  }
+  return app;
+}
+
+function webDir(ctx: AppContext): string {
+  return ctx.config.webDir ?? WEB_DIST;
+}

@@ -1,0 +1,40 @@
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { ensureAdmin } from '../modules/accounts/service.js';
+import { createLogger, openRuntime, type Runtime } from '../runtime.js';
+import { reportCliError, type GlobalOpts } from './run.js';
+
+export interface ServeOptions {
+  /** Runs after start-up, before listening (the demo seeds data here). */
+  beforeListen?: (rt: Runtime) => Promise<void>;
+}
+
+/** `zhibo serve`: migrate, create the first admin, listen; stops cleanly on SIGINT/SIGTERM. */
+export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Promise<void> {
+  let rt: Runtime | null = null;
+  try {
+    const config = loadConfig(process.env, opts);
+    rt = await openRuntime(config, { log: createLogger(config, true) });
+    const { ctx } = rt;
+    const admin = await ensureAdmin(ctx);
+    if (admin.generatedPassword) {
+      // Printed once, to the terminal only (not the log): the operator must note it now.
+      process.stdout.write(`\n  首次启动：管理员账号 admin 的初始密码 / first start, password of user admin:\n\n      ${admin.generatedPassword}\n\n`);
+    }
+    await serveOpts.beforeListen?.(rt);
+    const app = await buildApp(ctx);
+    const address = await app.listen({ port: config.port, host: config.host });
+    ctx.log.info(`智泊 Zhibo listening on ${address} (database: ${ctx.database.kind}); console at ${address}/ , API docs at ${address}/api/docs`);
+    const running = rt;
+    const stop = async () => {
+      await app.close();
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    await rt?.close();
+    process.exitCode = reportCliError(err);
+  }
+}

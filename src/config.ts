@@ -1,0 +1,67 @@
+import path from 'node:path';
+
+/** One validated configuration object, read once at start from the environment and CLI flags. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  adminPassword: string | null;
+  tokenTtlMinutes: number;
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  webDir: string | null;
+}
+
+/** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`配置错误 / invalid setting ${setting}: ${message}`);
+  }
+}
+
+export interface ConfigFlags {
+  port?: string | number;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function int(setting: string, raw: string | number | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(setting, `expected an integer ${min}..${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const databaseUrl = flags.databaseUrl ?? env.ZHIBO_DATABASE_URL ?? null;
+  if (databaseUrl !== null && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('ZHIBO_DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+  const logLevel = (env.ZHIBO_LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('ZHIBO_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const adminPassword = env.ZHIBO_ADMIN_PASSWORD || null;
+  return {
+    port: int('--port / ZHIBO_PORT', flags.port ?? env.ZHIBO_PORT, 8080, 0, 65535),
+    host: flags.host ?? env.ZHIBO_HOST ?? '0.0.0.0',
+    dataDir: path.resolve(flags.dataDir ?? env.ZHIBO_DATA_DIR ?? './data'),
+    databaseUrl: databaseUrl || null,
+    adminPassword,
+    tokenTtlMinutes: int('ZHIBO_TOKEN_TTL_MINUTES', env.ZHIBO_TOKEN_TTL_MINUTES, 720, 1, 60 * 24 * 30),
+    loginMaxFailures: int('ZHIBO_LOGIN_MAX_FAILURES', env.ZHIBO_LOGIN_MAX_FAILURES, 5, 1, 100),
+    loginLockMinutes: int('ZHIBO_LOGIN_LOCK_MINUTES', env.ZHIBO_LOGIN_LOCK_MINUTES, 15, 1, 24 * 60),
+    logLevel,
+    webDir: env.ZHIBO_WEB_DIR ?? null,
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { DB } from './schema.js';
+
+export type DbKind = 'pglite' | 'postgres';
+
+export interface Database {
+  kind: DbKind;
+  kysely: Kysely<DB>;
+  close(): Promise<void>;
+}
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+/*
+ * Both drivers return the same JavaScript values: `date` stays a 'YYYY-MM-DD' string (a
+ * Shanghai calendar day must not become a UTC midnight), int8 becomes a number (ids and
+ * counts stay far below 2^53).
+ */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === DATE_OID) return (v: string) => v;
+    if (oid === INT8_OID) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** Opens PostgreSQL when a URL is given, else PGlite in `dataDir` (or in memory for `memory://`). */
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, types: pgTypes, max: 10 });
+    // Fail at start with the real reason (wrong host, missing database), not at the first request.
+    const client = await pool.connect();
+    client.release();
+    pool.on('error', () => {
+      /* idle client lost (server restart); the pool replaces it */
+    });
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { kind: 'postgres', kysely, close: () => kysely.destroy() };
+  }
+  const memory = opts.dataDir === 'memory://';
+  if (!memory) mkdirSync(opts.dataDir, { recursive: true });
+  const pglite = await PGlite.create(memory ? undefined : opts.dataDir, {
+    parsers: { [pgliteTypes.DATE]: (v: string) => v },
+  });
+  const kysely = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return { kind: 'pglite', kysely, close: () => kysely.destroy() };
+}

@@ -1,0 +1,12 @@
+import type { AccountsTables } from '../modules/accounts/tables.js';
+import type { AuditTables } from '../modules/audit/tables.js';
+import type { RegistryTables } from '../modules/registry/tables.js';
+
+/** Platform-owned tables. */
+export interface PlatformTables {
+  schema_migrations: { version: string; name: string; checksum: string; applied_at: Date };
+  job_leases: { name: string; holder: string; leased_until: Date };
+}
+
+/** The whole database as Kysely sees it: each module declares the tables it owns. */
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables {}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerAuditCommands } from './cli/audit.js';
+import { withRuntime, type GlobalOpts } from './cli/run.js';
+import { serve } from './cli/serve.js';
+import { registerUserCommands } from './cli/users.js';
+import { registerRegistryCommands } from './cli/registry.js';
+
+const program = new Command();
+program
+  .name('zhibo')
+  .description('智泊 Zhibo — 南通市智慧停车平台 / Nantong smart parking platform')
+  .option('--data-dir <dir>', 'embedded database directory (ZHIBO_DATA_DIR, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL URL (ZHIBO_DATABASE_URL); embedded PGlite when unset')
+  .showHelpAfterError();
+
+const globals = (): GlobalOpts => program.opts<GlobalOpts>();
+
+program
+  .command('serve')
+  .description('启动服务与控制台 / start the server and console')
+  .option('--port <port>', 'port (ZHIBO_PORT, default 8080)')
+  .option('--host <host>', 'listen address (ZHIBO_HOST, default 0.0.0.0)')
+  .action((o: { port?: string; host?: string }) => serve({ ...globals(), ...o }));
+
+program
+  .command('migrate')
+  .description('执行数据库迁移 / apply database migrations')
+  .action(() =>
+    withRuntime(globals(), async () => {
+      // openRuntime has applied them; say so.
+      console.log('数据库已是最新 / database is up to date');
+    }),
+  );
+
+registerUserCommands(program, globals);
+registerAuditCommands(program, globals);
+registerRegistryCommands(program, globals);
+
+await program.parseAsync(process.argv);

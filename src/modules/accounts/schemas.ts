@@ -1,0 +1,44 @@
+import { Type } from 'typebox';
+
+export const RoleSchema = Type.Union(
+  ['admin', 'bureau', 'district', 'ops', 'viewer'].map((r) => Type.Literal(r)),
+  { description: '角色 / role' },
+);
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    username: Type.String(),
+    displayName: Type.Union([Type.String(), Type.Null()]),
+    role: Type.String(),
+    districtCode: Type.Union([Type.String(), Type.Null()]),
+    status: Type.String(),
+    lockedUntil: Type.Union([Type.String(), Type.Null()]),
+    lastLoginAt: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String(),
+    permissions: Type.Array(Type.String()),
+  },
+  { $id: 'User' },
+);
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const LoginReply = Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Ref('User') });
+
+export const NewUserBody = Type.Object({
+  username: Type.String({ minLength: 2, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+  role: RoleSchema,
+  districtCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  displayName: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+});
+
+export const PasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) });
+export const ChangePasswordBody = Type.Object({
+  oldPassword: Type.String({ minLength: 1, maxLength: 256 }),
+  newPassword: Type.String({ minLength: 1, maxLength: 256 }),
+});
+export const UsernameParams = Type.Object({ username: Type.String({ maxLength: 64 }) });

@@ -1,0 +1,35 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string | null;
+  password_hash: string;
+  role: Role;
+  district_code: string | null;
+  status: ColumnType<'active' | 'disabled', 'active' | 'disabled' | undefined>;
+  failed_logins: Generated<number>;
+  locked_until: Date | null;
+  last_login_at: Date | null;
+  password_changed_at: Generated<Date>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AuthTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AccountsTables {
+  users: UsersTable;
+  auth_tokens: AuthTokensTable;
+}

@@ -1,0 +1,53 @@
+import type { Role } from '../../modules/accounts/tables.js';
+
+export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
+
+export type Permission =
+  | 'users:manage' // create, disable, reset accounts
+  | 'registry:read'
+  | 'registry:write' // districts, operators, sources, lots, berths
+  | 'sources:secrets' // create and rotate data-source signing secrets
+  | 'pii' // see unmasked plates (every such read is audited)
+  | 'audit:read'
+  | 'ops'; // operations work: monitoring, tickets, incidents
+
+const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops'];
+
+/** Permissions follow from the role; there are no per-user grants to review. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: ALL,
+  bureau: ['registry:read', 'registry:write', 'pii'],
+  district: ['registry:read', 'registry:write'],
+  ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops'],
+  viewer: ['registry:read'],
+};
+
+/** Who is acting, as every service call sees it. `districtCode` set means scoped to that district. */
+export interface Actor {
+  userId: number | null;
+  username: string;
+  role: Role | 'system';
+  districtCode: string | null;
+  permissions: ReadonlySet<Permission>;
+  ip: string | null;
+}
+
+export function actorFor(user: { id: number; username: string; role: Role; district_code: string | null }, ip: string | null): Actor {
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.role,
+    districtCode: user.role === 'district' ? user.district_code : null,
+    permissions: new Set(ROLE_PERMISSIONS[user.role]),
+    ip,
+  };
+}
+
+/** The platform itself (CLI, jobs, seeding): every permission, no district scope. */
+export function systemActor(name = 'system'): Actor {
+  return { userId: null, username: name, role: 'system', districtCode: null, permissions: new Set(ALL), ip: null };
+}
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return actor.permissions.has(permission);
+}

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, fromDatabaseError } from './errors.js';
+
+/** Every error leaves as `{ error: { code, message } }`; only our own bugs become a 500. */
+export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  const known = toAppError(err);
+  if (known) {
+    if (known.status >= 500) req.log.error({ err }, known.message);
+    return reply.code(known.status).send({ error: { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) } });
+  }
+  req.log.error({ err }, 'unhandled error');
+  return reply.code(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误 / internal error' } });
+}
+
+function toAppError(err: FastifyError | Error): AppError | null {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    return new AppError(400, 'VALIDATION_FAILED', `请求参数不合法 / invalid request: ${fe.message}`, fe.validation.map((v) => ({ path: v.instancePath, message: v.message })));
+  }
+  const db = fromDatabaseError(err);
+  if (db) return db;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError(400, 'INVALID_JSON', `请求体不是合法 JSON / body is not valid JSON`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+      return new AppError(413, 'PAYLOAD_TOO_LARGE', '请求体过大 / request body too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `不支持的内容类型 / unsupported content type`);
+    case 'FST_ERR_NOT_FOUND':
+      return new AppError(404, 'NOT_FOUND', '不存在 / not found');
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError(fe.statusCode, (fe.code ?? 'BAD_REQUEST').replace(/^FST_(ERR_)?/, ''), fe.message);
+  }
+  return null;
+}

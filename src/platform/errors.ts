@@ -1,0 +1,37 @@
+/** An error a client caused or may see: rendered as `{ error: { code, message } }` with `status`. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) => new AppError(400, code, message, details);
+export const unauthorized = (message = '未登录或登录已过期 / not signed in') => new AppError(401, 'UNAUTHENTICATED', message);
+export const forbidden = (message = '无权限 / not permitted') => new AppError(403, 'FORBIDDEN', message);
+export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} 不存在 / not found`);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);
+
+/** Maps PostgreSQL constraint violations that bad input can cause to 4xx errors. */
+export function fromDatabaseError(err: unknown): AppError | null {
+  const e = err as { code?: string; constraint?: string; detail?: string; message?: string };
+  switch (e?.code) {
+    case '23505':
+      return conflict('DUPLICATE', `已存在 / already exists${e.constraint ? ` (${e.constraint})` : ''}`);
+    case '23503':
+      return badRequest('REFERENCE_NOT_FOUND', `引用的对象不存在 / referenced row does not exist${e.constraint ? ` (${e.constraint})` : ''}`);
+    case '23514':
+      return badRequest('CONSTRAINT_VIOLATION', `取值不合规 / value violates a rule${e.constraint ? ` (${e.constraint})` : ''}`);
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+      return badRequest('INVALID_VALUE', '取值格式错误 / invalid value');
+    default:
+      return null;
+  }
+}

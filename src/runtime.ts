@@ -1,0 +1,73 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { lockDataDir } from './db/data-dir-lock.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import type { AppContext } from './platform/context.js';
+import { SecretBox } from './platform/secret-box.js';
+
+export interface Runtime {
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config, pretty = false): Logger {
+  return pino({
+    level: config.logLevel,
+    // Never log credentials or signing material.
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-zhibo-signature"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    ...(pretty && process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss' } } } : {}),
+  });
+}
+
+/** The key that seals data-source secrets: ZHIBO_SECRET_KEY, else a key file kept in the data directory. */
+function platformKey(config: Config): string {
+  if (process.env.ZHIBO_SECRET_KEY) return process.env.ZHIBO_SECRET_KEY;
+  const file = path.join(config.dataDir, 'platform.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Opens the database (taking the data-directory lock for PGlite), applies migrations, and
+ * returns the context every service runs on.
+ */
+export async function openRuntime(config: Config, opts: { log?: Logger; clock?: Clock } = {}): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config);
+  const unlock = config.databaseUrl ? () => {} : (mkdirSync(config.dataDir, { recursive: true }), lockDataDir(config.dataDir));
+  try {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+    try {
+      await migrate(database);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+    const ctx: AppContext = {
+      config,
+      database,
+      db: database.kysely,
+      clock: opts.clock ?? systemClock,
+      secrets: new SecretBox(platformKey(config)),
+      log,
+    };
+    return {
+      ctx,
+      close: async () => {
+        await database.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
