@@ -12,6 +12,8 @@ import { SecretBox } from './platform/secret-box.js';
 
 export interface Runtime {
   ctx: AppContext;
+  /** Migrations this start applied. */
+  applied: string[];
   close(): Promise<void>;
 }
 
@@ -45,8 +47,9 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
   const unlock = config.databaseUrl ? () => {} : (mkdirSync(config.dataDir, { recursive: true }), lockDataDir(config.dataDir));
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+    let applied: string[];
     try {
-      await migrate(database);
+      applied = await migrate(database);
     } catch (err) {
       await database.close();
       throw err;
@@ -61,6 +64,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
     };
     return {
       ctx,
+      applied,
       close: async () => {
         await database.close();
         unlock();

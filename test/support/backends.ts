@@ -40,32 +40,43 @@ export interface TestEnv {
   ctx: AppContext;
   app: App;
   clock: ManualClock;
+  serverErrors: string[];
   close(): Promise<void>;
 }
 
-/** A fresh database of the backend (a new PostgreSQL database, dropped on close), migrated, with admin. */
-export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}): Promise<TestEnv> {
-  let database: Database;
-  let dropDatabase = async () => {};
-  if (backend === 'postgres') {
-    const adminUrl = process.env.ZHIBO_TEST_DATABASE_URL!;
-    const name = `zhibo_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  } else {
-    database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+/** An empty database of the backend: in-memory PGlite, or a new PostgreSQL database that `drop` removes. */
+export async function createScratchDatabase(backend: Backend): Promise<{ database: Database; drop: () => Promise<void> }> {
+  if (backend === 'pglite') {
+    const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+    return { database, drop: () => database.close() };
   }
+  const adminUrl = process.env.ZHIBO_TEST_DATABASE_URL!;
+  const name = `zhibo_test_${randomBytes(6).toString('hex')}`;
+  const runAsAdmin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await runAsAdmin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await runAsAdmin(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+/** A fresh database of the backend, migrated, with admin, and the app built on it. */
+export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}): Promise<TestEnv> {
+  const { database, drop } = await createScratchDatabase(backend);
   await migrate(database);
   const clock = new ManualClock();
   const config = testConfig(overrides);
@@ -79,16 +90,22 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);
+  // Bad input must never produce a 500: every suite fails on close if one was served.
+  const serverErrors: string[] = [];
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 500) serverErrors.push(`${req.method} ${req.url} → ${reply.statusCode}`);
+  });
   await app.ready();
   return {
     backend,
     ctx,
     app,
     clock,
+    serverErrors,
     close: async () => {
       await app.close();
-      await database.close();
-      await dropDatabase();
+      await drop();
+      if (serverErrors.length) throw new Error(`the server answered 5xx: ${serverErrors.join('; ')}`);
     },
   };
 }
