@@ -12,6 +12,8 @@ export interface Config {
   loginLockMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   webDir: string | null;
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy we run). */
+  trustProxy: boolean;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -42,6 +44,13 @@ function int(setting: string, raw: string | number | undefined, fallback: number
   return n;
 }
 
+function bool(setting: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(setting, `expected true or false, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.ZHIBO_DATABASE_URL ?? null;
   if (databaseUrl !== null && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -63,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     loginLockMinutes: int('ZHIBO_LOGIN_LOCK_MINUTES', env.ZHIBO_LOGIN_LOCK_MINUTES, 15, 1, 24 * 60),
     logLevel,
     webDir: env.ZHIBO_WEB_DIR ?? null,
+    trustProxy: bool('ZHIBO_TRUST_PROXY', env.ZHIBO_TRUST_PROXY, false),
   };
 }

@@ -31,6 +31,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginLockMinutes: 15,
     logLevel: 'silent',
     webDir: '/nonexistent',
+    trustProxy: false,
     ...overrides,
   };
 }

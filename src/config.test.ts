@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, trustProxy: false });
+    expect(c.dataDir).toMatch(/data$/);
+  });
+
+  it('prefers flags to the environment', () => {
+    expect(loadConfig({ ZHIBO_PORT: '9000' }, { port: '9100' }).port).toBe(9100);
+  });
+
+  it.each([
+    [{ ZHIBO_PORT: 'eighty' }, 'ZHIBO_PORT'],
+    [{ ZHIBO_PORT: '70000' }, 'ZHIBO_PORT'],
+    [{ ZHIBO_DATABASE_URL: 'mysql://localhost/x' }, 'ZHIBO_DATABASE_URL'],
+    [{ ZHIBO_LOG_LEVEL: 'loud' }, 'ZHIBO_LOG_LEVEL'],
+    [{ ZHIBO_TOKEN_TTL_MINUTES: '0' }, 'ZHIBO_TOKEN_TTL_MINUTES'],
+    [{ ZHIBO_TRUST_PROXY: 'maybe' }, 'ZHIBO_TRUST_PROXY'],
+  ])('names the bad setting in %o', (env, setting) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(setting);
+  });
+});
