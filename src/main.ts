@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit.js';
+import { registerDemoCommand } from './cli/demo.js';
 import { withRuntime, type GlobalOpts } from './cli/run.js';
 import { serve } from './cli/serve.js';
 import { registerUserCommands } from './cli/users.js';
@@ -27,12 +28,13 @@ program
   .command('migrate')
   .description('执行数据库迁移 / apply database migrations')
   .action(() =>
-    withRuntime(globals(), async () => {
-      // openRuntime has applied them; say so.
-      console.log('数据库已是最新 / database is up to date');
+    withRuntime(globals(), async ({ applied }) => {
+      for (const name of applied) console.log(`applied ${name}`);
+      console.log(`数据库已是最新 / database is up to date (${applied.length} applied now)`);
     }),
   );
 
+registerDemoCommand(program, globals);
 registerUserCommands(program, globals);
 registerAuditCommands(program, globals);
 registerRegistryCommands(program, globals);
