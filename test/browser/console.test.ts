@@ -1,0 +1,150 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
+
+/*
+ * The console in a real browser against the real server (PGlite): sign in, the lots list, a
+ * bulk import with a dry run and a bad row, and the imported lot in the list. Needs the built
+ * console (`npm run build:web` → dist/web) and Debian's chromium; builds nothing itself.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WEB_DIR = join(ROOT, 'dist', 'web');
+const RESULTS_DIR = join(ROOT, 'test-results');
+const CHROMIUM = '/usr/bin/chromium';
+
+const GOOD = [
+  { code: 'BT-CC-001', name: '浏览器测试·南大街停车场', district: '崇川区', kind: '场库', category: '商业', spaces: 320, address: '崇川区南大街 1 号', lng: 120.8642, lat: 32.0108 },
+  { code: 'BT-HM-002', name: '浏览器测试·海门人民医院停车场', district: '海门区', kind: '场库', category: '医院', spaces: 180, address: '海门区北京中路 1500 号', lng: 121.1717, lat: 31.8939 },
+];
+const BAD = { code: 'BT-BAD-003', name: '浏览器测试·泊位为负', district: '崇川区', kind: '场库', category: '商业', spaces: -5, address: '', lng: 120.87, lat: 32.02 };
+
+async function writeLotSheet(path: string): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  const sheet = wb.addWorksheet('停车场');
+  sheet.addRow(['编码', '名称', '县市区', '类型', '类别', '总泊位', '地址', '经度', '纬度']);
+  for (const r of [...GOOD, BAD]) sheet.addRow([r.code, r.name, r.district, r.kind, r.category, r.spaces, r.address, r.lng, r.lat]);
+  await wb.xlsx.writeFile(path);
+}
+
+describe('console in the browser', () => {
+  let env: TestEnv;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  let tmp: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB_DIR, 'index.html'))) {
+      throw new Error(`dist/web/index.html is missing: build the console first with \`npm run build:web\` (vite build) — looked in ${WEB_DIR}`);
+    }
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+    }
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-'));
+    env = await createTestEnv('pglite', { webDir: WEB_DIR });
+    await env.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('sends an anonymous visitor to the login page, signs in as admin and returns to the lots list', async () => {
+    await page.goto(`${base}/registry/lots`);
+    await page.waitForURL(/\/login/); // not signed in: sent to the login page
+    await page.locator('[data-testid=login-username] input, input[data-testid=login-username]').first().fill('admin');
+    await page.locator('[data-testid=login-password] input, input[data-testid=login-password]').first().fill(ADMIN_PASSWORD);
+    await page.locator('[data-testid=login-submit]').click();
+    await page.waitForURL(/\/registry\/lots/); // back to where we were going
+    await expectText(page.locator('header')).toContainText('南通市智慧停车平台');
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+  });
+
+  it('shows the menu in order, and the (empty) lots list', async () => {
+    const menu = page.locator('[data-testid=side-menu]');
+    const labels = (await menu.locator(':scope > li > .el-sub-menu__title, :scope > li.el-menu-item').allInnerTexts()).map((s) => s.trim());
+    expect(labels).toEqual(['全局概览', '数据资源', '数据分析', '公众服务', '共享停车', '市域专题', '停车流水', '同步监控', '县市区接入', '工单', '事件台账', '安全运维', '巡检与报告', '系统管理']);
+    await page.locator('[data-testid=lots-table]').waitFor();
+    await expectText(page.locator('[data-testid=lots-pager]')).toContainText('共 0 条');
+  });
+
+  it('imports a sheet: dry run first, then created ×2 and rejected ×1 per row', async () => {
+    const file = join(tmp, 'lots.xlsx');
+    await writeLotSheet(file);
+    await page.locator('[data-testid=menu-import]').click();
+    await page.waitForURL(/\/registry\/import/);
+    await page.locator('[data-testid=import-file] input[type=file]').setInputFiles(file);
+
+    await page.locator('[data-testid=import-dry-run]').click();
+    await page.locator('[data-testid=import-result][data-dry-run=true]').waitFor();
+    expect(await statusCounts(page)).toEqual({ created: 2, rejected: 1 });
+
+    await page.locator('[data-testid=import-run]').click();
+    await page.locator('[data-testid=import-result][data-dry-run=false]').waitFor();
+    expect(await statusCounts(page)).toEqual({ created: 2, rejected: 1 });
+    await expectText(page.locator('[data-testid=import-summary-created]')).toContainText('2');
+    await expectText(page.locator('[data-testid=import-summary-rejected]')).toContainText('1');
+    const badRow = page.locator('[data-testid=import-rows] .el-table__body tr', { hasText: BAD.code });
+    await expectText(badRow).toContainText('totalSpaces');
+    await page.screenshot({ path: join(RESULTS_DIR, 'console-import.png'), fullPage: true });
+  });
+
+  it('lists the imported lots', async () => {
+    await page.locator('[data-testid=menu-lots]').click();
+    await page.waitForURL(/\/registry\/lots/);
+    const body = page.locator('[data-testid=lots-table] .el-table__body');
+    await body.getByText(GOOD[0]!.name).waitFor();
+    await body.getByText(GOOD[1]!.name).waitFor();
+    expect(await body.getByText(BAD.name).count()).toBe(0);
+    await expectText(page.locator('[data-testid=lots-pager]')).toContainText('共 2 条');
+    await page.screenshot({ path: join(RESULTS_DIR, 'console-lots.png'), fullPage: true });
+
+    await body.getByText(GOOD[0]!.code).click(); // the lot's page
+    await page.waitForURL(new RegExp(`/registry/lots/${GOOD[0]!.code}$`));
+    const nameInput = page.locator('[data-testid=lot-name] input, input[data-testid=lot-name]').first();
+    await expect.poll(() => nameInput.inputValue(), { timeout: 15_000 }).toBe(GOOD[0]!.name);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+async function statusCounts(page: Page): Promise<Record<string, number>> {
+  const statuses = await page.locator('[data-testid=import-row-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''));
+  const counts: Record<string, number> = {};
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}
+
+/** Waits (up to the page timeout) until the element's text contains `text`. */
+function expectText(locator: ReturnType<Page['locator']>) {
+  return {
+    toContainText: async (text: string) => {
+      try {
+        await locator.filter({ hasText: text }).first().waitFor();
+      } catch {
+        const actual = await locator.first().innerText().catch(() => '<missing>');
+        throw new Error(`expected ${locator} to contain ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// A tiny fetch client for the Zhibo API: bearer token from sessionStorage, JSON in and out,
+// errors as ApiError carrying the API's { error: { code, message } }.
+
+const TOKEN_KEY = 'zhibo.token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+let unauthorizedHandler: (() => void) | null = null;
+
+/** Called when a signed-in request comes back 401 (session expired or revoked). */
+export function onUnauthorized(handler: () => void): void {
+  unauthorizedHandler = handler;
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK_ERROR', `网络错误 / network error: ${(e as Error).message}`);
+  }
+  if (res.ok) return res;
+  const error = await readError(res);
+  if (res.status === 401 && token) {
+    setToken(null);
+    unauthorizedHandler?.();
+  }
+  throw error;
+}
+
+async function readError(res: Response): Promise<ApiError> {
+  try {
+    const data = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
+    if (data.error?.code) return new ApiError(res.status, data.error.code, data.error.message ?? data.error.code, data.error.details);
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiError(res.status, `HTTP_${res.status}`, `${res.status} ${res.statusText}`.trim());
+}
+
+async function json<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await send('GET', withQuery(path, query))),
+  post: async <T = void>(path: string, body?: unknown): Promise<T> => json<T>(await send('POST', path, body)),
+  patch: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PATCH', path, body)),
+  /** multipart/form-data upload (e.g. the lot import's `file` field). */
+  upload: async <T>(path: string, form: FormData, query?: Query): Promise<T> => json<T>(await send('POST', withQuery(path, query), form)),
+  /** GET a file with the bearer header and save it through an object URL. */
+  download: async (path: string, fallbackName: string, query?: Query): Promise<void> => {
+    const res = await send('GET', withQuery(path, query));
+    const blob = await res.blob();
+    saveBlob(blob, fileNameOf(res.headers.get('content-disposition')) ?? fallbackName);
+  },
+};
+
+/** File name from a Content-Disposition header (RFC 5987 filename* first). */
+export function fileNameOf(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // malformed: try the plain form
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
+  return plain?.[1]?.trim() ?? null;
+}
+
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,50 @@
+// Reference lists shared by pages (districts, operators, sources), loaded once per session and on demand.
+import { computed, ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import { registryApi } from '../api/endpoints';
+import type { DataSource, District, Operator } from '../api/types';
+
+const districts = ref<District[]>([]);
+let districtsLoading: Promise<void> | null = null;
+
+export function useDistricts() {
+  const { locale } = useI18n();
+  const load = (force = false): Promise<void> => {
+    if (force || !districtsLoading) {
+      districtsLoading = registryApi.districts().then(
+        (r) => {
+          districts.value = [...r.items].sort((a, b) => a.sortOrder - b.sortOrder || a.code.localeCompare(b.code));
+        },
+        (e: unknown) => {
+          districtsLoading = null;
+          throw e;
+        },
+      );
+    }
+    return districtsLoading;
+  };
+  const label = (d: District) => (locale.value === 'en' && d.nameEn ? d.nameEn : d.name);
+  const nameOf = (code: string | null | undefined): string => {
+    if (!code) return '—';
+    const d = districts.value.find((x) => x.code === code);
+    return d ? label(d) : code;
+  };
+  const options = computed(() => districts.value.map((d) => ({ value: d.code, label: label(d) })));
+  return { districts, load, nameOf, label, options };
+}
+
+export function useOperators() {
+  const operators = ref<Operator[]>([]);
+  const load = async () => {
+    operators.value = (await registryApi.operators()).items;
+  };
+  return { operators, load };
+}
+
+export function useSources() {
+  const sources = ref<DataSource[]>([]);
+  const load = async () => {
+    sources.value = (await registryApi.sources()).items;
+  };
+  return { sources, load };
+}

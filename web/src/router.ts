@@ -1,0 +1,67 @@
+import { ElMessage } from 'element-plus';
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { onUnauthorized } from './api/api';
+import type { Permission } from './api/types';
+import { i18n } from './i18n';
+import AppLayout from './layout/AppLayout.vue';
+import { PLACEHOLDER_MODULES } from './layout/menu';
+import { useAuth } from './stores/auth';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Pages without an account (the login page). */
+    public?: boolean;
+    permission?: Permission;
+    /** Key of the placeholder module (under construction). */
+    module?: string;
+  }
+}
+
+const Placeholder = () => import('./pages/placeholder/PlaceholderPage.vue');
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: AppLayout,
+    children: [
+      { path: '', redirect: '/overview' },
+      { path: 'overview', name: 'overview', component: () => import('./pages/overview/OverviewPage.vue'), meta: { module: 'overview' } },
+      { path: 'registry/lots', name: 'lots', component: () => import('./pages/registry/LotsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'registry/lots/new', name: 'lot-new', component: () => import('./pages/registry/LotEditPage.vue'), meta: { permission: 'registry:write' } },
+      { path: 'registry/lots/:code', name: 'lot', component: () => import('./pages/registry/LotEditPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'registry/sources', name: 'sources', component: () => import('./pages/registry/SourcesPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'registry/operators', name: 'operators', component: () => import('./pages/registry/OperatorsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'registry/districts', name: 'districts', component: () => import('./pages/registry/DistrictsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'registry/import', name: 'import', component: () => import('./pages/registry/ImportPage.vue'), meta: { permission: 'registry:write' } },
+      ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
+      { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
+      { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },
+      { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
+    ],
+  },
+];
+
+export const router = createRouter({ history: createWebHistory('/'), routes });
+
+router.beforeEach(async (to) => {
+  const auth = useAuth();
+  if (to.meta.public) return true;
+  if (!(await auth.loadMe())) {
+    return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/overview' ? { redirect: to.fullPath } : {} };
+  }
+  if (!auth.can(to.meta.permission)) {
+    ElMessage.warning(i18n.global.t('errors.forbidden'));
+    return { name: 'overview' };
+  }
+  return true;
+});
+
+// A 401 on any call (token expired or revoked): back to the login page, then back here.
+onUnauthorized(() => {
+  useAuth().forget();
+  const current = router.currentRoute.value;
+  if (current.meta.public) return;
+  ElMessage.warning(i18n.global.t('login.expired'));
+  void router.push({ name: 'login', query: { redirect: current.fullPath } });
+});
