@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each file opens its own databases; two cores, so two files at a time.
     maxWorkers: 2,
+    // The JSON report lets CI print a plain closing line ('N passed, N failed').
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });
