@@ -10,7 +10,9 @@ import { Type } from 'typebox';
 import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { ingestRoutes } from './modules/ingest/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
+import { sessionsRoutes } from './modules/sessions/routes.js';
 import type { AppContext } from './platform/context.js';
 import { errorHandler } from './platform/error-handler.js';
 import { ErrorBody, type App } from './platform/http.js';
@@ -74,6 +76,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(accountsRoutes(ctx));
   await app.register(auditRoutes(ctx));
   await app.register(registryRoutes(ctx));
+  await app.register(ingestRoutes(ctx));
+  await app.register(sessionsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

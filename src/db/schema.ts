@@ -1,6 +1,8 @@
 import type { AccountsTables } from '../modules/accounts/tables.js';
 import type { AuditTables } from '../modules/audit/tables.js';
+import type { IngestTables } from '../modules/ingest/tables.js';
 import type { RegistryTables } from '../modules/registry/tables.js';
+import type { SessionsTables } from '../modules/sessions/tables.js';
 
 /** Platform-owned tables. */
 export interface PlatformTables {
@@ -9,4 +11,4 @@ export interface PlatformTables {
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */
-export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables {}
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables {}

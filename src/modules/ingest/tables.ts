@@ -1,0 +1,84 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+export type EventType = 'entry' | 'exit' | 'status' | 'heartbeat' | 'payment';
+export type IngestVia = 'api' | 'import' | 'replay';
+
+export interface IngestEventsTable {
+  id: Generated<number>;
+  source_code: string;
+  event_id: string;
+  type: EventType;
+  lot_id: number | null;
+  occurred_at: Date;
+  received_at: Date;
+  plate: string | null;
+  via: ColumnType<IngestVia, IngestVia | undefined, never>;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+}
+
+export interface IngestQuarantineTable {
+  id: Generated<number>;
+  source_code: string | null;
+  received_at: Date;
+  via: ColumnType<IngestVia, IngestVia | undefined, never>;
+  raw_body: string;
+  reasons: JSONColumnType<QuarantineReason[], string, string>;
+  rejected: number;
+  status: ColumnType<'open' | 'replayed' | 'discarded', 'open' | undefined, 'replayed' | 'discarded'>;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  note: string | null;
+}
+
+export interface QuarantineReason {
+  /** Index of the event in the batch; null when the whole body was refused. */
+  index: number | null;
+  eventId: string | null;
+  code: string;
+  message: string;
+}
+
+export interface LotLiveTable {
+  lot_id: number;
+  total_spaces: number | null;
+  free_spaces: number | null;
+  status_at: Date | null;
+  status_flagged: Generated<boolean>;
+  last_occurred_at: Date | null;
+  last_received_at: Date | null;
+}
+
+export interface SourceLiveTable {
+  source_code: string;
+  last_occurred_at: Date | null;
+  last_received_at: Date | null;
+}
+
+export interface LotStatusReportsTable {
+  id: Generated<number>;
+  lot_id: number;
+  occurred_at: Date;
+  total_spaces: number;
+  free_spaces: number;
+  flagged: boolean;
+}
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  lot_id: number;
+  order_no: string;
+  plate: string | null;
+  amount_fen: number;
+  channel: string;
+  paid_at: Date;
+  event_id: string;
+}
+
+export interface IngestTables {
+  ingest_events: IngestEventsTable;
+  ingest_quarantine: IngestQuarantineTable;
+  lot_live: LotLiveTable;
+  source_live: SourceLiveTable;
+  lot_status_reports: LotStatusReportsTable;
+  payments: PaymentsTable;
+}
