@@ -14,6 +14,8 @@ export interface Config {
   webDir: string | null;
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy we run). */
   trustProxy: boolean;
+  /** An entry still open after this many days is flagged stale (its exit was probably lost). */
+  staleSessionDays: number;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -73,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     logLevel,
     webDir: env.ZHIBO_WEB_DIR ?? null,
     trustProxy: bool('ZHIBO_TRUST_PROXY', env.ZHIBO_TRUST_PROXY, false),
+    staleSessionDays: int('ZHIBO_STALE_SESSION_DAYS', env.ZHIBO_STALE_SESSION_DAYS, 3, 1, 365),
   };
 }

@@ -1,4 +1,5 @@
 import { buildApp } from '../app.js';
+import { startJobs } from '../jobs.js';
 import { loadConfig } from '../config.js';
 import { ensureAdmin } from '../modules/accounts/service.js';
 import { createLogger, openRuntime, type Runtime } from '../runtime.js';
@@ -25,8 +26,10 @@ export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Pro
     const app = await buildApp(ctx);
     const address = await app.listen({ port: config.port, host: config.host });
     ctx.log.info(`智泊 Zhibo listening on ${address} (database: ${ctx.database.kind}); console at ${address}/ , API docs at ${address}/api/docs`);
+    const jobs = startJobs(ctx);
     const running = rt;
     const stop = async () => {
+      for (const job of jobs) job.stop();
       await app.close();
       await running.close();
       process.exit(0);

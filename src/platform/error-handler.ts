@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, fromDatabaseError } from './errors.js';
+import { AppError, databaseUnavailable, fromDatabaseError, isDatabaseUnavailable } from './errors.js';
 
 /** Every error leaves as `{ error: { code, message } }`; only our own bugs become a 500. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const known = toAppError(err);
   if (known) {
     if (known.status >= 500) req.log.error({ err }, known.message);
+    if (known.headers) void reply.headers(known.headers);
     return reply.code(known.status).send({ error: { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) } });
   }
   req.log.error({ err }, 'unhandled error');
@@ -18,6 +19,7 @@ function toAppError(err: FastifyError | Error): AppError | null {
   if (fe.validation) {
     return new AppError(400, 'VALIDATION_FAILED', `请求参数不合法 / invalid request: ${fe.message}`, fe.validation.map((v) => ({ path: v.instancePath, message: v.message })));
   }
+  if (isDatabaseUnavailable(err)) return databaseUnavailable();
   const db = fromDatabaseError(err);
   if (db) return db;
   switch (fe.code) {

@@ -5,6 +5,7 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -15,6 +16,17 @@ export const unauthorized = (message = '未登录或登录已过期 / not signed
 export const forbidden = (message = '无权限 / not permitted') => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} 不存在 / not found`);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+
+/** The database is down or restarting: the client should retry shortly, nothing was stored. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return UNAVAILABLE_CODES.has(e?.code ?? '') || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e?.message ?? '');
+}
+
+export const databaseUnavailable = () =>
+  new AppError(503, 'DATABASE_UNAVAILABLE', '数据库暂时不可用，请稍后重试 / database unavailable, retry later', undefined, { 'retry-after': '5' });
 
 /** Maps PostgreSQL constraint violations that bad input can cause to 4xx errors. */
 export function fromDatabaseError(err: unknown): AppError | null {

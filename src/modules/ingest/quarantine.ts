@@ -1,0 +1,134 @@
+import type { Actor } from '../../platform/auth/permissions.js';
+import { audit, type AppContext } from '../../platform/context.js';
+import { AppError, badRequest, notFound } from '../../platform/errors.js';
+import { ingestBatch, MAX_BATCH, type IngestOutcome } from './service.js';
+import type { QuarantineReason } from './tables.js';
+
+/** Keeps a whole refused body (bad JSON, wrong shape, too many events) from an authenticated source. */
+export async function quarantineBody(ctx: AppContext, sourceCode: string, rawBody: string, code: string, message: string): Promise<void> {
+  const reasons: QuarantineReason[] = [{ index: null, eventId: null, code, message }];
+  await ctx.db
+    .insertInto('ingest_quarantine')
+    .values({ source_code: sourceCode, received_at: ctx.clock.now(), raw_body: rawBody, reasons: JSON.stringify(reasons), rejected: 0, resolved_at: null, resolved_by: null, note: null })
+    .execute();
+}
+
+export interface QuarantineItem {
+  id: number;
+  sourceCode: string | null;
+  receivedAt: string;
+  via: string;
+  rejected: number;
+  reasons: QuarantineReason[];
+  status: 'open' | 'replayed' | 'discarded';
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  note: string | null;
+  bodyBytes: number;
+}
+
+type Row = {
+  id: number;
+  source_code: string | null;
+  received_at: Date;
+  via: string;
+  rejected: number;
+  reasons: QuarantineReason[];
+  status: 'open' | 'replayed' | 'discarded';
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  note: string | null;
+  body_bytes: number;
+};
+
+const view = (r: Row): QuarantineItem => ({
+  id: r.id,
+  sourceCode: r.source_code,
+  receivedAt: r.received_at.toISOString(),
+  via: r.via,
+  rejected: r.rejected,
+  reasons: r.reasons,
+  status: r.status,
+  resolvedAt: r.resolved_at?.toISOString() ?? null,
+  resolvedBy: r.resolved_by,
+  note: r.note,
+  bodyBytes: Number(r.body_bytes),
+});
+
+function selectItems(ctx: AppContext) {
+  return ctx.db
+    .selectFrom('ingest_quarantine')
+    .select(['id', 'source_code', 'received_at', 'via', 'rejected', 'reasons', 'status', 'resolved_at', 'resolved_by', 'note'])
+    .select((eb) => eb.fn<number>('octet_length', ['raw_body']).as('body_bytes'));
+}
+
+/** Newest first, keyset-paged by id. Bodies are not listed: they hold plates. */
+export async function listQuarantine(ctx: AppContext, q: { status?: string; sourceCode?: string; beforeId?: number; limit?: number }) {
+  const limit = Math.min(q.limit ?? 50, 200);
+  const rows = await selectItems(ctx)
+    .$if(!!q.status, (qb) => qb.where('status', '=', q.status as 'open'))
+    .$if(!!q.sourceCode, (qb) => qb.where('source_code', '=', q.sourceCode!))
+    .$if(!!q.beforeId, (qb) => qb.where('id', '<', q.beforeId!))
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit) as Row[];
+  return { items: page.map(view), nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+}
+
+/** One entry with its raw body; reading a body (it holds plates) is audited. */
+export async function getQuarantine(ctx: AppContext, actor: Actor, id: number): Promise<QuarantineItem & { rawBody: string }> {
+  const row = await selectItems(ctx).select('raw_body').where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`隔离记录 ${id}`);
+  await audit(ctx, ctx.db, actor, { action: 'quarantine.read_body', targetType: 'quarantine', targetId: id });
+  return { ...view(row as Row), rawBody: row.raw_body };
+}
+
+/**
+ * Runs the body again (as corrected by staff, or as it was) through the same ingest path.
+ * Events accepted the first time come back as duplicates; anything still refused is
+ * quarantined anew. The entry is then closed as replayed.
+ */
+export async function replayQuarantine(ctx: AppContext, actor: Actor, id: number, correctedBody: string | null): Promise<IngestOutcome> {
+  const row = await ctx.db.selectFrom('ingest_quarantine').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`隔离记录 ${id}`);
+  if (row.status !== 'open') throw new AppError(409, 'ALREADY_RESOLVED', `该记录已处理（${row.status}） / already ${row.status}`);
+  if (!row.source_code) throw badRequest('NO_SOURCE', '该记录没有数据源，无法重放 / no source to replay as');
+  const body = correctedBody ?? row.raw_body;
+  let events: unknown;
+  try {
+    events = (JSON.parse(body) as { events?: unknown })?.events;
+  } catch {
+    throw badRequest('INVALID_JSON', '请求体不是合法 JSON / body is not valid JSON');
+  }
+  if (!Array.isArray(events)) throw badRequest('INVALID_BODY', '请求体应为 { "events": [...] } / body must be { "events": [...] }');
+  if (events.length > MAX_BATCH) throw badRequest('TOO_MANY_EVENTS', `一批最多 ${MAX_BATCH} 条 / at most ${MAX_BATCH} events`);
+
+  const outcome = await ingestBatch(ctx, row.source_code, events, { via: 'replay', rawBody: body });
+  const note = `重放 / replayed: accepted ${outcome.accepted}, duplicates ${outcome.duplicates}, rejected ${outcome.rejected}${outcome.quarantineId ? ` → #${outcome.quarantineId}` : ''}`;
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('ingest_quarantine').set({ status: 'replayed', resolved_at: ctx.clock.now(), resolved_by: actor.username, note }).where('id', '=', id).execute();
+    await audit(ctx, trx, actor, { action: 'quarantine.replay', targetType: 'quarantine', targetId: id, detail: { corrected: correctedBody !== null, accepted: outcome.accepted, duplicates: outcome.duplicates, rejected: outcome.rejected, requarantined: outcome.quarantineId ?? null } });
+  });
+  return outcome;
+}
+
+export async function discardQuarantine(ctx: AppContext, actor: Actor, id: number, note: string): Promise<QuarantineItem> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('ingest_quarantine')
+      .set({ status: 'discarded', resolved_at: ctx.clock.now(), resolved_by: actor.username, note })
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) {
+      const exists = await trx.selectFrom('ingest_quarantine').select('status').where('id', '=', id).executeTakeFirst();
+      if (!exists) throw notFound(`隔离记录 ${id}`);
+      throw new AppError(409, 'ALREADY_RESOLVED', `该记录已处理（${exists.status}） / already ${exists.status}`);
+    }
+    await audit(ctx, trx, actor, { action: 'quarantine.discard', targetType: 'quarantine', targetId: id, detail: { note } });
+    const row = await selectItems({ ...ctx, db: trx }).where('id', '=', id).executeTakeFirstOrThrow();
+    return view(row as Row);
+  });
+}

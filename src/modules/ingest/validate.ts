@@ -1,0 +1,183 @@
+import { isValidPlate, normalizePlate, PLATE_COLORS } from '../../platform/plates.js';
+import { parseBusinessTime } from '../../platform/time.js';
+import type { EventType } from './tables.js';
+
+/*
+ * Validation of one pushed event (GUIDE §5). Pure: lots are resolved by the caller. Every
+ * rejection carries a code from REJECTION_CODES and a message naming the field.
+ */
+
+export const PAY_CHANNELS = ['wechat', 'alipay', 'unionpay', 'etc', 'cash', 'card', 'free', 'other'] as const;
+export const MAX_FUTURE_MS = 5 * 60_000;
+const EVENT_TYPES: readonly EventType[] = ['entry', 'exit', 'status', 'heartbeat', 'payment'];
+const ID_RE = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces
+const MAX_FEN = 100_000_000; // one million yuan: anything above is a unit mistake
+
+export interface Rejection {
+  code: string;
+  message: string;
+}
+
+interface Base {
+  eventId: string;
+  occurredAt: Date;
+  raw: Record<string, unknown>;
+}
+export type ValidEvent =
+  | (Base & { type: 'entry'; lotCode: string; plate: string; plateRaw: string; plateColor: string | null; berthCode: string | null })
+  | (Base & {
+      type: 'exit';
+      lotCode: string;
+      plate: string;
+      plateRaw: string;
+      entryEventId: string | null;
+      enteredAt: Date | null;
+      receivableFen: number | null;
+      paidFen: number | null;
+      payChannel: string | null;
+    })
+  | (Base & { type: 'status'; lotCode: string; totalSpaces: number; freeSpaces: number })
+  | (Base & { type: 'heartbeat'; lotCode: null })
+  | (Base & { type: 'payment'; lotCode: string; plate: string | null; plateRaw: string | null; orderNo: string; amountFen: number; channel: string; paidAt: Date });
+
+export type Checked = { ok: true; event: ValidEvent } | { ok: false; eventId: string | null; rejection: Rejection };
+
+class Reject extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const field = (name: string, why: string) => new Reject('INVALID_FIELD', `${name}: ${why}`);
+
+function str(o: Record<string, unknown>, name: string, opts: { required: boolean; max?: number; re?: RegExp }): string | null {
+  const v = o[name];
+  if (v === undefined || v === null || v === '') {
+    if (opts.required) throw field(name, '必填 / required');
+    return null;
+  }
+  if (typeof v !== 'string') throw field(name, '应为字符串 / must be a string');
+  if (v.length > (opts.max ?? 128)) throw field(name, `过长 / longer than ${opts.max ?? 128}`);
+  if (opts.re && !opts.re.test(v)) throw field(name, '格式错误 / bad format');
+  return v;
+}
+
+function int(o: Record<string, unknown>, name: string, opts: { required: boolean; min?: number; max?: number }): number | null {
+  const v = o[name];
+  if (v === undefined || v === null) {
+    if (opts.required) throw field(name, '必填 / required');
+    return null;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw field(name, '应为整数 / must be an integer');
+  if (opts.min !== undefined && v < opts.min) throw field(name, `不能小于 ${opts.min} / below ${opts.min}`);
+  if (opts.max !== undefined && v > opts.max) throw field(name, `不能大于 ${opts.max} / above ${opts.max}`);
+  return v;
+}
+
+function time(o: Record<string, unknown>, name: string, now: Date, required: boolean): Date | null {
+  const v = o[name];
+  if (v === undefined || v === null) {
+    if (required) throw new Reject('INVALID_TIME', `${name}: 必填 / required`);
+    return null;
+  }
+  const t = parseBusinessTime(v);
+  if (!t || t.getUTCFullYear() < 2000) {
+    throw new Reject('INVALID_TIME', `${name}: 应为 ISO 8601 或 YYYY-MM-DD HH:mm:ss / must be ISO 8601 or YYYY-MM-DD HH:mm:ss`);
+  }
+  if (t.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    throw new Reject('FUTURE_TIME', `${name}: 超前服务器时间 5 分钟以上 / more than 5 minutes ahead of the server clock`);
+  }
+  return t;
+}
+
+function plate(o: Record<string, unknown>, required: boolean): { plate: string; plateRaw: string } | null {
+  const raw = o.plate;
+  if (raw === undefined || raw === null || raw === '') {
+    if (required) throw new Reject('INVALID_PLATE', 'plate: 必填 / required');
+    return null;
+  }
+  if (typeof raw !== 'string' || raw.length > 32) throw new Reject('INVALID_PLATE', 'plate: 应为字符串 / must be a string');
+  const normalized = normalizePlate(raw);
+  if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${raw}`);
+  return { plate: normalized, plateRaw: raw };
+}
+
+function channel(o: Record<string, unknown>, name: string, required: boolean): string | null {
+  const v = str(o, name, { required, max: 32 });
+  if (v === null) return null;
+  const c = v.toLowerCase();
+  if (!(PAY_CHANNELS as readonly string[]).includes(c)) throw field(name, `应为 ${PAY_CHANNELS.join('|')} / unknown channel`);
+  return c;
+}
+
+export function checkEvent(input: unknown, now: Date): Checked {
+  const eventId = typeof input === 'object' && input !== null && typeof (input as { eventId?: unknown }).eventId === 'string' ? ((input as { eventId: string }).eventId.slice(0, 128)) : null;
+  try {
+    return { ok: true, event: parse(input, now) };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, eventId, rejection: { code: err.code, message: err.message } };
+    throw err;
+  }
+}
+
+function parse(input: unknown, now: Date): ValidEvent {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Reject('INVALID_FIELD', 'event: 应为对象 / must be an object');
+  const o = input as Record<string, unknown>;
+  const type = o.type;
+  if (typeof type !== 'string' || !EVENT_TYPES.includes(type as EventType)) throw field('type', `应为 ${EVENT_TYPES.join('|')}`);
+  const eventId = str(o, 'eventId', { required: true, re: ID_RE })!;
+  const occurredAt = time(o, 'occurredAt', now, true)!;
+  const base = { eventId, occurredAt, raw: o };
+  switch (type as EventType) {
+    case 'heartbeat':
+      return { ...base, type: 'heartbeat', lotCode: null };
+    case 'entry': {
+      const lotCode = str(o, 'lotCode', { required: true, max: 64 })!;
+      const p = plate(o, true)!;
+      const color = str(o, 'plateColor', { required: false, max: 16 });
+      if (color !== null && !(PLATE_COLORS as readonly string[]).includes(color)) throw field('plateColor', `应为 ${PLATE_COLORS.join('|')}`);
+      return { ...base, type: 'entry', lotCode, ...p, plateColor: color, berthCode: str(o, 'berthCode', { required: false, max: 64 }) };
+    }
+    case 'exit': {
+      const lotCode = str(o, 'lotCode', { required: true, max: 64 })!;
+      const p = plate(o, true)!;
+      const enteredAt = time(o, 'enteredAt', now, false);
+      return {
+        ...base,
+        type: 'exit',
+        lotCode,
+        ...p,
+        entryEventId: str(o, 'entryEventId', { required: false, re: ID_RE }),
+        enteredAt,
+        receivableFen: int(o, 'receivableFen', { required: false, min: 0, max: MAX_FEN }),
+        paidFen: int(o, 'paidFen', { required: false, min: 0, max: MAX_FEN }),
+        payChannel: channel(o, 'payChannel', false),
+      };
+    }
+    case 'status': {
+      const lotCode = str(o, 'lotCode', { required: true, max: 64 })!;
+      const totalSpaces = int(o, 'totalSpaces', { required: true, min: 0, max: 100_000 })!;
+      // Out-of-range free counts are real feed errors: accepted and flagged, not refused.
+      const freeSpaces = int(o, 'freeSpaces', { required: true, min: -100_000, max: 1_000_000 })!;
+      return { ...base, type: 'status', lotCode, totalSpaces, freeSpaces };
+    }
+    case 'payment': {
+      const lotCode = str(o, 'lotCode', { required: true, max: 64 })!;
+      const p = plate(o, false);
+      return {
+        ...base,
+        type: 'payment',
+        lotCode,
+        plate: p?.plate ?? null,
+        plateRaw: p?.plateRaw ?? null,
+        orderNo: str(o, 'orderNo', { required: true, max: 64 })!,
+        amountFen: int(o, 'amountFen', { required: true, min: 0, max: MAX_FEN })!,
+        channel: channel(o, 'channel', true)!,
+        paidAt: time(o, 'paidAt', now, true)!,
+      };
+    }
+  }
+}
