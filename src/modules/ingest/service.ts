@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
 import { lotRefs, type LotRef } from '../registry/service.js';
-import { applyEntry, applyExit } from '../sessions/pairing.js';
-import type { IngestVia, QuarantineReason } from './tables.js';
-import { checkEvent, type ValidEvent } from './validate.js';
+import { pairBatch, type GateFact } from '../sessions/pairing.js';
+import type { IngestVia, PaymentsTable, QuarantineReason } from './tables.js';
+import { checkEvent, type Checked, type Rejection, type ValidEvent } from './validate.js';
 
 export const MAX_BATCH = 1000;
 
@@ -28,21 +28,35 @@ export interface IngestOptions {
   via: IngestVia;
   /** The request body as sent, kept in quarantine when anything is rejected. */
   rawBody?: string;
+  /**
+   * Items the caller already refused by index (an import file's unreadable lines): they stay in
+   * the batch, and so in the quarantined body, and are rejected with the given code.
+   */
+  refused?: ReadonlyMap<number, Rejection>;
+}
+
+/** A batch judged without touching storage: what ingestBatch would do, before duplicates by id. */
+export interface CheckedBatch {
+  results: EventResult[];
+  reasons: QuarantineReason[];
+  /** Valid, bound, first in the batch: to be stored (or found to be duplicates of stored ones). */
+  fresh: { event: ValidEvent; lot: LotRef | null; index: number }[];
 }
 
 /**
- * Validates, stores and applies one batch from one data source, all in one transaction: when
- * this returns, every accepted event is committed. Valid events are kept even when others are
- * rejected; an event id the source sent before is a duplicate with no further effect.
+ * Validation and lot binding of one batch from one source: every event checked, lots resolved,
+ * repeats within the batch marked as duplicates. Reads lots, writes nothing.
  */
-export async function ingestBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], opts: IngestOptions): Promise<IngestOutcome> {
-  const now = ctx.clock.now();
-  const checked = events.map((e) => checkEvent(e, now));
+export async function checkBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], now: Date, refused?: ReadonlyMap<number, Rejection>): Promise<CheckedBatch> {
+  const checked = events.map((e, i): Checked => {
+    const pre = refused?.get(i);
+    return pre ? { ok: false, eventId: null, rejection: pre } : checkEvent(e, now);
+  });
   const lots = await lotRefs(ctx, checked.flatMap((c) => (c.ok && c.event.lotCode ? [c.event.lotCode] : [])));
 
   const results: EventResult[] = [];
   const reasons: QuarantineReason[] = [];
-  const fresh: { event: ValidEvent; lot: LotRef | null; index: number }[] = [];
+  const fresh: CheckedBatch['fresh'] = [];
   const seen = new Set<string>();
   checked.forEach((c, index) => {
     const reject = (code: string, message: string, eventId: string | null) => {
@@ -59,11 +73,27 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
     }
     if (seen.has(event.eventId)) return results.push({ eventId: event.eventId, status: 'duplicate' });
     seen.add(event.eventId);
-    results.push({ eventId: event.eventId, status: 'accepted' }); // may turn duplicate below
+    results.push({ eventId: event.eventId, status: 'accepted' }); // may turn duplicate when stored
     fresh.push({ event, lot, index: results.length - 1 });
   });
+  return { results, reasons, fresh };
+}
 
-  const quarantineId = await ctx.db.transaction().execute(async (trx) => {
+const outcomeOf = (results: EventResult[], quarantineId?: number): IngestOutcome => {
+  const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
+  return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results, ...(quarantineId ? { quarantineId } : {}) };
+};
+
+/**
+ * Validates, stores and applies one batch from one data source, all in one transaction: when
+ * this returns, every accepted event is committed. Valid events are kept even when others are
+ * rejected; an event id the source sent before is a duplicate with no further effect.
+ */
+export async function ingestBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], opts: IngestOptions): Promise<IngestOutcome> {
+  const now = ctx.clock.now();
+  const { results, reasons, fresh } = await checkBatch(ctx, sourceCode, events, now, opts.refused);
+
+  const quarantineId = await retryOnConflict(() => ctx.db.transaction().execute(async (trx) => {
     const inserted = fresh.length ? await insertEvents(trx, sourceCode, fresh, now, opts.via) : new Set<string>();
     const applied = fresh.filter((f) => {
       if (inserted.has(f.event.eventId)) return true;
@@ -89,10 +119,40 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;
-  });
+  }));
 
-  const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
-  return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results, ...(quarantineId ? { quarantineId } : {}) };
+  return outcomeOf(results, quarantineId);
+}
+
+/**
+ * What ingestBatch would answer, committing nothing: the same checks, and ids the source sent
+ * before reported as duplicates. For dry runs of imports.
+ */
+export async function previewBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], refused?: ReadonlyMap<number, Rejection>): Promise<IngestOutcome> {
+  const { results, fresh } = await checkBatch(ctx, sourceCode, events, ctx.clock.now(), refused);
+  if (fresh.length) {
+    const stored = await ctx.db
+      .selectFrom('ingest_events')
+      .select('event_id')
+      .where('source_code', '=', sourceCode)
+      .where('event_id', 'in', fresh.map((f) => f.event.eventId))
+      .execute();
+    const known = new Set(stored.map((r) => r.event_id));
+    for (const f of fresh) if (known.has(f.event.eventId)) results[f.index] = { eventId: f.event.eventId, status: 'duplicate' };
+  }
+  return outcomeOf(results);
+}
+
+/** Runs a transaction again when PostgreSQL aborted it for a deadlock or serialization conflict. */
+async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+    }
+  }
 }
 
 /** Inserts the events; returns the ids that were new (the others were sent before). */
@@ -121,50 +181,71 @@ async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: { event: 
 /** What accepted events change: sessions, space status, payments, each lot's freshness. */
 async function applyEffects(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent; lot: LotRef | null }[], now: Date): Promise<void> {
   const ordered = [...applied].sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime());
+  const gate: GateFact[] = [];
+  const statuses: StatusFact[] = [];
+  const payments: Insertable<PaymentsTable>[] = [];
   const latestByLot = new Map<number, Date>();
   for (const { event, lot } of ordered) {
     if (!lot) continue;
     latestByLot.set(lot.id, event.occurredAt);
     switch (event.type) {
       case 'entry':
-        await applyEntry(db, { lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, plateColor: event.plateColor, berthCode: event.berthCode, at: event.occurredAt }, now);
+        gate.push({ kind: 'entry', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, plateColor: event.plateColor, berthCode: event.berthCode, at: event.occurredAt });
         break;
       case 'exit':
-        await applyExit(db, { lotId: lot.id, sourceCode, ...event, at: event.occurredAt }, now);
+        gate.push({ kind: 'exit', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, at: event.occurredAt, entryEventId: event.entryEventId, enteredAt: event.enteredAt, receivableFen: event.receivableFen, paidFen: event.paidFen, payChannel: event.payChannel });
         break;
       case 'status':
-        await applyStatus(db, lot.id, event.occurredAt, event.totalSpaces, event.freeSpaces);
+        statuses.push({ lotId: lot.id, at: event.occurredAt, total: event.totalSpaces, free: event.freeSpaces });
         break;
       case 'payment':
-        await db
-          .insertInto('payments')
-          .values({ lot_id: lot.id, order_no: event.orderNo, plate: event.plate, amount_fen: event.amountFen, channel: event.channel, paid_at: event.paidAt, event_id: event.eventId })
-          .onConflict((oc) => oc.columns(['lot_id', 'order_no']).doNothing())
-          .execute();
+        payments.push({ lot_id: lot.id, order_no: event.orderNo, plate: event.plate, amount_fen: event.amountFen, channel: event.channel, paid_at: event.paidAt, event_id: event.eventId });
         break;
     }
   }
-  for (const [lotId, occurredAt] of latestByLot) {
-    await db
-      .insertInto('lot_live')
-      .values({ lot_id: lotId, last_occurred_at: occurredAt, last_received_at: now, total_spaces: null, free_spaces: null, status_at: null })
-      .onConflict((oc) =>
-        oc.column('lot_id').doUpdateSet({
-          last_occurred_at: sql`greatest(lot_live.last_occurred_at, excluded.last_occurred_at)`,
-          last_received_at: sql`excluded.last_received_at`,
-        }),
-      )
-      .execute();
+  await pairBatch(db, gate, now);
+  await applyStatuses(db, statuses);
+  if (payments.length) {
+    await db.insertInto('payments').values(payments).onConflict((oc) => oc.columns(['lot_id', 'order_no']).doNothing()).execute();
   }
-}
-
-/** A status report is kept in the history; the lot's live count follows the newest one. */
-async function applyStatus(db: Kysely<DB>, lotId: number, at: Date, total: number, free: number): Promise<void> {
-  const flagged = free < 0 || free > total;
-  await db.insertInto('lot_status_reports').values({ lot_id: lotId, occurred_at: at, total_spaces: total, free_spaces: free, flagged }).execute();
+  if (latestByLot.size === 0) return;
+  // One statement for all lots, in lot order so that concurrent batches cannot deadlock.
+  const lots = [...latestByLot].sort((a, b) => a[0] - b[0]);
   await db
     .insertInto('lot_live')
-    .values({ lot_id: lotId, total_spaces: total, free_spaces: free, status_at: at, status_flagged: flagged, last_occurred_at: null, last_received_at: null })
+    .values(lots.map(([lotId, occurredAt]) => ({ lot_id: lotId, last_occurred_at: occurredAt, last_received_at: now, total_spaces: null, free_spaces: null, status_at: null })))
+    .onConflict((oc) =>
+      oc.column('lot_id').doUpdateSet({
+        last_occurred_at: sql`greatest(lot_live.last_occurred_at, excluded.last_occurred_at)`,
+        last_received_at: sql`excluded.last_received_at`,
+      }),
+    )
+    .execute();
+}
+
+interface StatusFact {
+  lotId: number;
+  at: Date;
+  total: number;
+  free: number;
+}
+
+/** Status reports are kept in the history; each lot's live count follows its newest report. */
+async function applyStatuses(db: Kysely<DB>, reports: StatusFact[]): Promise<void> {
+  if (reports.length === 0) return;
+  // Out-of-range counts are real feed errors: kept, and flagged.
+  const flagged = (r: StatusFact) => r.free < 0 || r.free > r.total;
+  await db
+    .insertInto('lot_status_reports')
+    .values(reports.map((r) => ({ lot_id: r.lotId, occurred_at: r.at, total_spaces: r.total, free_spaces: r.free, flagged: flagged(r) })))
+    .execute();
+  const newest = new Map<number, StatusFact>();
+  for (const r of reports) newest.set(r.lotId, r); // reports come in time order
+  await db
+    .insertInto('lot_live')
+    .values([...newest.values()].sort((a, b) => a.lotId - b.lotId).map((r) => ({
+      lot_id: r.lotId, total_spaces: r.total, free_spaces: r.free, status_at: r.at, status_flagged: flagged(r), last_occurred_at: null, last_received_at: null,
+    })))
     .onConflict((oc) =>
       oc
         .column('lot_id')

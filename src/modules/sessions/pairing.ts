@@ -1,176 +1,82 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { PairingBook, type EntryFact, type ExitFact, type SessionState } from './pairing-book.js';
 import type { SessionFlag } from './tables.js';
 
-/*
- * Turns entries and exits into parking sessions, whatever order they arrive in.
- * Called by ingest inside the transaction that stores the events, in occurredAt order.
+export type { EntryFact, ExitFact } from './pairing-book.js';
+export type GateFact = ({ kind: 'entry' } & EntryFact) | ({ kind: 'exit' } & ExitFact);
+
+const LOT_LOCK_SPACE = 7_140_010;
+const WRITE_CHUNK = 500;
+
+/**
+ * Applies a batch's entries and exits (in occurredAt order) to the parking sessions, inside
+ * the caller's transaction: a few statements per batch, not per event. Batches touching the
+ * same lots take turns (a transaction lock per lot, in lot order, so they cannot deadlock).
  */
+export async function pairBatch(db: Kysely<DB>, facts: GateFact[], now: Date): Promise<void> {
+  if (facts.length === 0) return;
+  const lotIds = [...new Set(facts.map((f) => f.lotId))].sort((a, b) => a - b);
+  await sql`select pg_advisory_xact_lock(${LOT_LOCK_SPACE}, l) from unnest(${sql.val(lotIds)}::int[]) as l`.execute(db);
 
-/** Two entries of one plate this close together are one car read twice. */
-const DOUBLE_READ_MS = 5 * 60_000;
-
-export interface EntryFact {
-  lotId: number;
-  sourceCode: string;
-  eventId: string;
-  plate: string;
-  plateRaw: string;
-  plateColor: string | null;
-  berthCode: string | null;
-  at: Date;
+  const book = new PairingBook(await loadKnown(db, facts));
+  for (const f of facts) {
+    if (f.kind === 'entry') book.entry(f);
+    else book.exit(f);
+  }
+  const { inserts, updates } = book.changes();
+  for (let i = 0; i < inserts.length; i += WRITE_CHUNK) {
+    await db
+      .insertInto('parking_sessions')
+      .values(inserts.slice(i, i + WRITE_CHUNK).map(({ id: _id, flags, ...s }) => ({ ...s, flags: sql<SessionFlag[]>`${sql.val(flags)}::text[]`, created_at: now, updated_at: now })))
+      .execute();
+  }
+  for (let i = 0; i < updates.length; i += WRITE_CHUNK) await updateSessions(db, updates.slice(i, i + WRITE_CHUNK), now);
 }
 
-export interface ExitFact {
-  lotId: number;
-  sourceCode: string;
-  eventId: string;
-  plate: string;
-  plateRaw: string;
-  at: Date;
-  entryEventId: string | null;
-  enteredAt: Date | null;
-  receivableFen: number | null;
-  paidFen: number | null;
-  payChannel: string | null;
-}
-
-const withoutFlags = (remove: SessionFlag[]) =>
-  sql<SessionFlag[]>`array(select f from unnest(flags) f where f <> all(${sql.val(remove)}::text[]))`;
-const withFlag = (flag: SessionFlag) => sql<SessionFlag[]>`case when ${flag} = any(flags) then flags else array_append(flags, ${flag}::text) end`;
-
-export async function applyEntry(db: Kysely<DB>, e: EntryFact, now: Date): Promise<void> {
-  // 1. An exit that came first and waits for this entry: named by id, else the plate's
-  //    earliest entry-less exit after this entry.
-  const waiting = await db
+/** The stored sessions the batch can touch: open or entry-less ones of its lots and plates, and those its exits name. */
+async function loadKnown(db: Kysely<DB>, facts: GateFact[]): Promise<SessionState[]> {
+  const pairs = [...new Set(facts.map((f) => `${f.lotId}\u0000${f.plate}`))].map((k) => k.split('\u0000'));
+  const named = facts.flatMap((f) => (f.kind === 'exit' && f.entryEventId ? [[String(f.lotId), f.entryEventId]] : []));
+  const rows = await db
     .selectFrom('parking_sessions')
-    .select(['id'])
-    .where('lot_id', '=', e.lotId)
-    .where('plate', '=', e.plate)
-    .where('state', '=', 'closed')
+    .select(['id', 'lot_id', 'source_code', 'plate', 'plate_raw', 'plate_color', 'berth_code', 'entry_event_id', 'exit_event_id', 'entered_at', 'exited_at', 'receivable_fen', 'paid_fen', 'pay_channel', 'state', 'flags'])
     .where((eb) =>
       eb.or([
-        eb('entry_event_id', '=', e.eventId),
-        eb.and([eb('entry_event_id', 'is', null), eb('exited_at', '>=', e.at)]),
+        eb.and([
+          eb(sql`(lot_id, plate)`, 'in', sql`(select l::int, p from unnest(${sql.val(pairs.map((p) => p[0]))}::text[], ${sql.val(pairs.map((p) => p[1]))}::text[]) as t(l, p))`),
+          eb.or([eb('state', '=', 'open'), sql<boolean>`flags && array['no_entry','entry_from_exit']::text[]`]),
+        ]),
+        ...(named.length
+          ? [eb(sql`(lot_id, entry_event_id)`, 'in', sql`(select l::int, e from unnest(${sql.val(named.map((n) => n[0]))}::text[], ${sql.val(named.map((n) => n[1]))}::text[]) as t(l, e))`)]
+          : []),
       ]),
     )
-    .where(sql<boolean>`flags && array['no_entry','entry_from_exit']::text[]`)
-    .orderBy(sql`(entry_event_id = ${e.eventId}) desc nulls last`)
-    .orderBy('exited_at')
-    .limit(1)
-    .executeTakeFirst();
-  if (waiting) {
-    await db
-      .updateTable('parking_sessions')
-      .set({
-        entered_at: e.at,
-        entry_event_id: e.eventId,
-        plate_color: e.plateColor,
-        berth_code: e.berthCode,
-        flags: withoutFlags(['no_entry', 'entry_from_exit']),
-        updated_at: now,
-      })
-      .where('id', '=', waiting.id)
-      .execute();
-    return;
-  }
-
-  // 2. The same car read twice at the gate: keep one session.
-  const open = await db
-    .selectFrom('parking_sessions')
-    .select(['id', 'entered_at'])
-    .where('lot_id', '=', e.lotId)
-    .where('plate', '=', e.plate)
-    .where('state', '=', 'open')
-    .orderBy('entered_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (open?.entered_at && Math.abs(open.entered_at.getTime() - e.at.getTime()) <= DOUBLE_READ_MS) {
-    await db.updateTable('parking_sessions').set({ flags: withFlag('duplicate_entry'), updated_at: now }).where('id', '=', open.id).execute();
-    return;
-  }
-
-  await db
-    .insertInto('parking_sessions')
-    .values({
-      lot_id: e.lotId,
-      source_code: e.sourceCode,
-      plate: e.plate,
-      plate_raw: e.plateRaw,
-      plate_color: e.plateColor,
-      berth_code: e.berthCode,
-      entry_event_id: e.eventId,
-      exit_event_id: null,
-      entered_at: e.at,
-      exited_at: null,
-      receivable_fen: null,
-      paid_fen: null,
-      pay_channel: null,
-      state: 'open',
-      created_at: now,
-      updated_at: now,
-    })
+    .orderBy('id')
     .execute();
+  return rows as SessionState[];
 }
 
-export async function applyExit(db: Kysely<DB>, x: ExitFact, now: Date): Promise<void> {
-  // The entry this exit closes: named by id, else the plate's latest open entry before the exit.
-  const match = await db
-    .selectFrom('parking_sessions')
-    .select(['id', 'state', 'entered_at'])
-    .where('lot_id', '=', x.lotId)
-    .$if(x.entryEventId !== null, (qb) => qb.where('entry_event_id', '=', x.entryEventId!))
-    .$if(x.entryEventId === null, (qb) =>
-      qb.where('plate', '=', x.plate).where('state', '=', 'open').where('entered_at', '<=', x.at).orderBy('entered_at', 'desc'),
-    )
-    .limit(1)
-    .executeTakeFirst();
-
-  const closing = {
-    exit_event_id: x.eventId,
-    exited_at: x.at,
-    receivable_fen: x.receivableFen,
-    paid_fen: x.paidFen,
-    pay_channel: x.payChannel,
-    state: 'closed' as const,
-    updated_at: now,
-  };
-
-  if (match && match.state === 'open') {
-    const negative = match.entered_at !== null && match.entered_at > x.at;
-    await db
-      .updateTable('parking_sessions')
-      .set({ ...closing, flags: negative ? withFlag('negative_duration') : withoutFlags(['stale']) })
-      .where('id', '=', match.id)
-      .execute();
-    return;
-  }
-  if (match) return; // that entry already has its exit: a resend under a new id changes nothing
-
-  // No entry yet (it may still come) or never: keep the exit as a session of its own.
-  await db
-    .insertInto('parking_sessions')
-    .values({
-      lot_id: x.lotId,
-      source_code: x.sourceCode,
-      plate: x.plate,
-      plate_raw: x.plateRaw,
-      plate_color: null,
-      berth_code: null,
-      entry_event_id: x.entryEventId,
-      entered_at: x.enteredAt,
-      ...closing,
-      flags: sql<SessionFlag[]>`array[${x.enteredAt ? 'entry_from_exit' : 'no_entry'}]::text[]`,
-      created_at: now,
-    })
-    .execute();
+async function updateSessions(db: Kysely<DB>, rows: SessionState[], now: Date): Promise<void> {
+  const values = rows.map(
+    (s) =>
+      sql`(${s.id}::bigint, ${s.entry_event_id}::text, ${s.exit_event_id}::text, ${s.entered_at}::timestamptz, ${s.exited_at}::timestamptz,
+        ${s.receivable_fen}::int, ${s.paid_fen}::int, ${s.pay_channel}::text, ${s.state}::text, ${sql.val(s.flags)}::text[], ${s.plate_color}::text, ${s.berth_code}::text)`,
+  );
+  await sql`
+    update parking_sessions as s set
+      entry_event_id = v.entry_event_id, exit_event_id = v.exit_event_id, entered_at = v.entered_at, exited_at = v.exited_at,
+      receivable_fen = v.receivable_fen, paid_fen = v.paid_fen, pay_channel = v.pay_channel, state = v.state, flags = v.flags,
+      plate_color = v.plate_color, berth_code = v.berth_code, updated_at = ${now}
+    from (values ${sql.join(values)}) as v(id, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags, plate_color, berth_code)
+    where s.id = v.id`.execute(db);
 }
 
 /** Flags entries still open after `days` days: their exit was probably lost. Returns how many. */
 export async function flagStaleSessions(db: Kysely<DB>, now: Date, days: number): Promise<number> {
   const result = await db
     .updateTable('parking_sessions')
-    .set({ flags: withFlag('stale'), updated_at: now })
+    .set({ flags: sql<SessionFlag[]>`array_append(flags, 'stale')`, updated_at: now })
     .where('state', '=', 'open')
     .where('entered_at', '<', new Date(now.getTime() - days * 86_400_000))
     .where(sql<boolean>`not ('stale' = any(flags))`)
