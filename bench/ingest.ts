@@ -5,7 +5,7 @@
  * Writes the figures into docs/performance.md between the bench:ingest markers.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
@@ -130,7 +130,7 @@ async function bench(backend: 'pglite' | 'postgres', n: number): Promise<Result>
 function writeReport(results: Result[]): void {
   const file = new URL('../docs/performance.md', import.meta.url);
   const table = [
-    `Measured ${new Date().toISOString().slice(0, 16)}Z on ${process.platform} ${process.arch}, Node ${process.version}, ${(await_cpu())}.`,
+    `Measured ${new Date().toISOString().slice(0, 16)}Z on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores.`,
     '',
     '| database | events | API events/s | raw INSERT events/s | ratio | peak RSS (MB) |',
     '|---|---:|---:|---:|---:|---:|',
@@ -142,11 +142,6 @@ function writeReport(results: Result[]): void {
   const block = `${start}\n${table}\n${end}`;
   const next = text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
-}
-
-function await_cpu(): string {
-  const cpus = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return `${cpus ?? '?'} cores`;
 }
 
 const n = Number(process.env.BENCH_EVENTS ?? 20_000);
