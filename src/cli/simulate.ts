@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { HttpError } from '../modules/simulator/client.js';
+import { FAULT_PRESETS, type FaultPreset } from '../modules/simulator/faults.js';
+import { formatReport, runSimulation, type SimulationOptions } from '../modules/simulator/runner.js';
+import type { GlobalOpts } from './run.js';
+
+export { runSimulation } from '../modules/simulator/runner.js';
+
+export interface SimulateFlags {
+  url: string;
+  username: string;
+  password?: string;
+  lots: string;
+  speed: string;
+  backfill?: string;
+  duration?: string;
+  seed: string;
+  faults: string;
+  concurrency: string;
+  progress: boolean;
+  json?: boolean;
+}
+
+export class UsageError extends Error {}
+
+function positive(name: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} 须为正${integer ? '整' : ''}数 / --${name} must be a positive ${integer ? 'integer' : 'number'}: ${value}`);
+  return n;
+}
+
+/** Flags → runner options; throws UsageError on bad input. */
+export function simulateOptions(o: SimulateFlags, env: NodeJS.ProcessEnv = process.env): SimulationOptions {
+  if (!(o.faults in FAULT_PRESETS)) throw new UsageError(`--faults 须为 default | none | heavy / --faults must be default, none or heavy: ${o.faults}`);
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed 须为整数 / --seed must be an integer: ${o.seed}`);
+  const password = o.password ?? env.ZHIBO_ADMIN_PASSWORD;
+  if (!password) throw new UsageError('需要密码：--password 或 ZHIBO_ADMIN_PASSWORD / a password is needed: --password or ZHIBO_ADMIN_PASSWORD');
+  const options: SimulationOptions = {
+    url: o.url,
+    username: o.username,
+    password,
+    lots: positive('lots', o.lots, true),
+    seed,
+    faults: o.faults as FaultPreset,
+    speed: positive('speed', o.speed, false),
+    concurrency: positive('concurrency', o.concurrency, true),
+    progress: o.progress,
+  };
+  if (options.speed! < 1) throw new UsageError(`--speed 不能小于 1 / --speed must be at least 1: ${o.speed}`);
+  if (o.backfill !== undefined) options.backfillDays = positive('backfill', o.backfill, false);
+  if (o.duration !== undefined) options.durationMinutes = positive('duration', o.duration, false);
+  return options;
+}
+
+export function registerSimulateCommand(program: Command, _globals: () => GlobalOpts): void {
+  program
+    .command('simulate')
+    .description('城市模拟器：像各厂商停车系统一样通过签名接口推送数据 / city simulator: vendor lot systems pushing to the signed ingest API')
+    .option('--url <url>', '服务地址 / server URL (ZHIBO_URL)', process.env.ZHIBO_URL ?? 'http://127.0.0.1:8080')
+    .option('--username <name>', '管理员账号 / admin user', 'admin')
+    .option('--password <password>', '密码 / password (ZHIBO_ADMIN_PASSWORD)')
+    .option('--lots <n>', '停车场数 / number of lots', '50')
+    .option('--speed <x>', '实时模式倍速：从今日零点起以 x 倍追赶到当前时间，之后按实时 / live: from today 00:00 at x× until caught up with the clock, then real time', '60')
+    .option('--backfill <days>', '回填最近 N 天（可为小数）后结束 / simulate the last N days (fractions allowed) as fast as possible, then stop')
+    .option('--duration <minutes>', '运行多少分钟后停止 / stop after this many real minutes')
+    .option('--seed <n>', '随机种子（同种子同数据） / random seed (same seed, same data)', '2026')
+    .option('--faults <preset>', '故障注入 / injected faults: default | none | heavy', 'default')
+    .option('--concurrency <n>', '同时发送的接入系统数 / sources sending at once', '4')
+    .option('--no-progress', '不显示进度条 / no progress bar')
+    .option('--json', '以 JSON 输出报告 / print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+示例 / examples:
+  zhibo simulate --backfill 7                      最近 7 天的数据 / the last 7 days
+  zhibo simulate --speed 60                        今日数据 60 倍速追赶后实时运行 / today at 60×, then live
+  zhibo simulate --speed 1 --duration 30 --faults none
+只通过 HTTP 访问服务（不打开数据库） / talks to the server over HTTP only (no database access).`,
+    )
+    .action(async (o: SimulateFlags) => {
+      let options: SimulationOptions;
+      try {
+        options = simulateOptions(o);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`zhibo: ${err.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      const controller = new AbortController();
+      const onSignal = () => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\n正在停止（再按一次立即退出） / stopping (press again to quit now)…\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const report = await runSimulation({ ...options, signal: controller.signal, log: (line) => console.error(line) });
+        if (o.json) console.log(JSON.stringify(report, null, 2));
+        else for (const line of formatReport(report)) console.log(line);
+        process.exitCode = report.error || report.sent.failedBatches > 0 ? 1 : 0;
+      } catch (err) {
+        if (err instanceof HttpError) console.error(`zhibo: ${err.message}`);
+        else if ((err as Error)?.name === 'AbortError' || controller.signal.aborted) console.error('zhibo: 已停止 / stopped');
+        else console.error(`zhibo: ${(err as Error)?.message ?? err}`);
+        process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

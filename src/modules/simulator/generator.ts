@@ -1,0 +1,315 @@
+import type { PlateColor } from '../../platform/plates.js';
+import { arrivalIntensity, sampleDwellMinutes } from './demand.js';
+import type { IngestEvent, SimEvent } from './events.js';
+import { settle, type PayChannel, type Settlement } from './fees.js';
+import { MinHeap } from './heap.js';
+import type { LotSet, SimLot, SimSource } from './lot-set.js';
+import { generatePlate, type GeneratedPlate } from './plates.js';
+import { rngFor, unitHash, type Rng } from './random.js';
+import { compactDate, compactMinute, formatTime, HOUR, localMidnight, localParts, MINUTE, type TimeStyle } from './time.js';
+
+/*
+ * The event generator: a pure, deterministic discrete-event simulation of every lot in a lot set.
+ * Given the same lots, window and seed it yields the same events, in occurredAt order.
+ *
+ * - Arrivals per lot and hour are Poisson with the demand model's intensity; each car draws its
+ *   plate, stay and charge when it arrives. Cars arriving at a full lot are turned away, so
+ *   occupancy stays within [0, totalSpaces].
+ * - The simulation starts `warmupHours` before `from` (with empty lots) and emits nothing before
+ *   `from`, so the window opens with realistic occupancy; cars that came in during the warm-up
+ *   leave with an exit that carries only `enteredAt` (their entry was never sent).
+ * - Random streams are keyed by lot and local day, and event ids by lot, seed, day and the car's
+ *   number that day (`SIM-CC-0001-s2026-20261125-E42`), so overlapping windows yield the same
+ *   ids: re-running a period with the same seed resends duplicates rather than inventing a
+ *   second history (as long as no lot was full at the seam).
+ */
+
+export interface GeneratorOptions {
+  /** Window start, epoch ms (inclusive). */
+  from: number;
+  /** Window end, epoch ms (exclusive); Infinity for an endless live run. */
+  to: number;
+  seed: number;
+  /** Hours simulated before `from` without emitting; default 48. */
+  warmupHours?: number;
+  /** Status report period per lot; default 5 minutes. */
+  statusEveryMs?: number;
+  /** Heartbeat period per source; default 1 minute. */
+  heartbeatEveryMs?: number;
+}
+
+export interface GeneratorStats {
+  arrivals: number;
+  turnedAway: number;
+  entries: number;
+  exits: number;
+  statuses: number;
+  heartbeats: number;
+  payments: number;
+}
+
+export const emptyGeneratorStats = (): GeneratorStats => ({ arrivals: 0, turnedAway: 0, entries: 0, exits: 0, statuses: 0, heartbeats: 0, payments: 0 });
+
+/** Share of cars that pay in advance through a mini-program or pay station (a separate payment event). */
+const PREPAY_SHARE = 0.15;
+/** Share of on-street arrears paid later (补缴). */
+const ARREARS_PAID_LATER = 0.3;
+/** Among exits whose entry was sent: only `enteredAt`, no `entryEventId`. */
+const EXIT_WITHOUT_ENTRY_ID = 0.07;
+/** Among exits with `entryEventId`: also `enteredAt`. */
+const EXIT_WITH_ENTERED_AT = 0.7;
+/** Share of naive timestamps from a 'mixed' source. */
+const MIXED_NAIVE = 0.3;
+
+/** What drives the pool-of-regulars model: residents and staff come back day after day. */
+const REGULAR_SHARE: Partial<Record<SimLot['category'], number>> = { residential: 0.85, office: 0.75, government: 0.4, school: 0.4, hospital: 0.05 };
+
+interface Car {
+  seq: number;
+  day: string;
+  plate: GeneratedPlate;
+  dwellMs: number;
+  settlement: Settlement;
+  berthPick: number;
+  prepay: boolean;
+  prepayLeadMs: number;
+  arrearsLaterMs: number | null;
+  exitStyle: number;
+}
+
+interface LotState {
+  lot: SimLot;
+  source: SimSource;
+  occupied: number;
+  inside: Set<string>;
+  berths: boolean[] | null;
+  pool: GeneratedPlate[] | null;
+  dayRng: Rng | null;
+  day: string;
+  seq: number;
+}
+
+type Item =
+  | { kind: 'hour'; at: number }
+  | { kind: 'arrive'; at: number; st: LotState; car: Car }
+  | { kind: 'depart'; at: number; st: LotState; car: Car; entryAt: number; entryId: string | null; berth: number; plate: GeneratedPlate }
+  | { kind: 'prepay'; at: number; st: LotState; car: Car; plate: string }
+  | { kind: 'arrears'; at: number; st: LotState; car: Car; plate: string }
+  | { kind: 'status'; at: number; st: LotState }
+  | { kind: 'heartbeat'; at: number; source: SimSource };
+
+const sec = (ms: number) => Math.round(ms / 1000) * 1000;
+
+function styleFor(source: SimSource, eventId: string, seed: number): TimeStyle {
+  if (source.timeStyle !== 'mixed') return source.timeStyle;
+  return unitHash(seed, 'style', eventId) < MIXED_NAIVE ? 'naive' : 'iso';
+}
+
+/** First tick at or after `from` of a period with a phase. */
+const firstTick = (from: number, period: number, phase: number) => Math.ceil((from - phase) / period) * period + phase;
+
+/** An order number in the style of Chinese payment systems: prefix + local time + sequence. */
+function orderNo(prefix: string, at: number, lotCode: string, seq: number): string {
+  const p = localParts(at);
+  const time = `${compactDate(at)}${String(p.hour).padStart(2, '0')}${String(p.minute).padStart(2, '0')}${String(p.second).padStart(2, '0')}`;
+  return `${prefix}${time}${lotCode.replace(/[^A-Z0-9]/g, '').slice(-6)}${String(seq).padStart(5, '0')}`;
+}
+
+export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: GeneratorStats = emptyGeneratorStats()): Generator<SimEvent> {
+  const { from, to, seed } = opts;
+  const statusEvery = opts.statusEveryMs ?? 5 * MINUTE;
+  const heartbeatEvery = opts.heartbeatEveryMs ?? MINUTE;
+  const start = localMidnight(from - (opts.warmupHours ?? 48) * HOUR);
+  // Ids carry the seed: another seed's cars under the same lot codes are other cars, not duplicates.
+  const tag = `s${seed}-`;
+  const sources = new Map(set.sources.map((s) => [s.code, s]));
+  const heap = new MinHeap<Item>();
+  const states: LotState[] = set.lots.map((lot) => ({
+    lot,
+    source: sources.get(lot.sourceCode)!,
+    occupied: 0,
+    inside: new Set(),
+    berths: lot.kind === 'on_street' ? Array.from({ length: lot.totalSpaces }, () => false) : null,
+    pool: null,
+    dayRng: null,
+    day: '',
+    seq: 0,
+  }));
+
+  heap.push(start, { kind: 'hour', at: start });
+  for (const st of states) {
+    const at = firstTick(from, statusEvery, Math.floor(unitHash(seed, 'status-phase', st.lot.code) * (statusEvery / 1000)) * 1000);
+    heap.push(at, { kind: 'status', at, st });
+  }
+  for (const source of set.sources) {
+    const at = firstTick(from, heartbeatEvery, Math.floor(unitHash(seed, 'heartbeat-phase', source.code) * (heartbeatEvery / 1000)) * 1000);
+    heap.push(at, { kind: 'heartbeat', at, source });
+  }
+
+  const emit = (st: LotState | null, source: SimSource, at: number, eventId: string, build: (style: TimeStyle) => IngestEvent, extra?: { exitAt?: number; entryAt?: number }): SimEvent => {
+    const out: SimEvent = { at, sourceCode: source.code, event: build(styleFor(source, eventId, seed)) };
+    if (st) out.lotCode = st.lot.code;
+    if (extra?.exitAt !== undefined) out.exitAt = extra.exitAt;
+    if (extra?.entryAt !== undefined) out.entryAt = extra.entryAt;
+    return out;
+  };
+
+  const newCar = (st: LotState, rng: Rng, at: number): Car => {
+    st.seq++;
+    const regular = REGULAR_SHARE[st.lot.category] ?? 0;
+    let plate: GeneratedPlate;
+    if (rng.chance(regular)) {
+      st.pool ??= poolFor(st.lot, seed);
+      plate = rng.pick(st.pool);
+    } else plate = generatePlate(rng);
+    const dwellMs = sec(sampleDwellMinutes(rng, st.lot.category, st.lot.kind, at) * MINUTE);
+    const settlement = settle(rng, st.lot, dwellMs / MINUTE);
+    const prepay = st.lot.kind === 'off_street' && settlement.paidFen > 0 && rng.chance(PREPAY_SHARE);
+    const prepayLeadMs = sec(rng.uniform(2, 12) * MINUTE);
+    const arrearsLaterMs = settlement.arrearsFen > 0 && rng.chance(ARREARS_PAID_LATER) ? sec(rng.uniform(1, 5 * 24) * HOUR) : null;
+    return { seq: st.seq, day: st.day, plate, dwellMs, settlement, berthPick: rng.float(), prepay, prepayLeadMs, arrearsLaterMs, exitStyle: rng.float() };
+  };
+
+  for (;;) {
+    const key = heap.peekKey();
+    if (key === undefined || key >= to) return;
+    const item = heap.pop()!;
+    const at = item.at;
+    const live = at >= from;
+    switch (item.kind) {
+      case 'hour': {
+        // Draw the next hour's arrivals of every lot; the random stream of a lot restarts each local day.
+        const date = localParts(at).date;
+        for (const st of states) {
+          if (st.day !== date) {
+            st.day = date;
+            st.seq = 0;
+            st.dayRng = rngFor(seed, 'arrivals', st.lot.code, date);
+          }
+          const rng = st.dayRng!;
+          const mean = arrivalIntensity(st.lot.category, st.lot.kind, at + 30 * MINUTE) * st.lot.totalSpaces * st.lot.popularity;
+          const times = Array.from({ length: rng.poisson(mean) }, () => sec(at + rng.float() * (HOUR - 1000))).sort((a, b) => a - b);
+          for (const t of times) heap.push(t, { kind: 'arrive', at: t, st, car: newCar(st, rng, t) });
+        }
+        heap.push(at + HOUR, { kind: 'hour', at: at + HOUR });
+        break;
+      }
+      case 'arrive': {
+        const { st, car } = item;
+        stats.arrivals += live ? 1 : 0;
+        if (st.occupied >= st.lot.totalSpaces) {
+          stats.turnedAway += live ? 1 : 0;
+          break;
+        }
+        let plate = car.plate;
+        if (st.inside.has(plate.plate)) plate = generatePlate(rngFor(seed, 'replate', st.lot.code, car.day, car.seq));
+        if (st.inside.has(plate.plate)) {
+          stats.turnedAway += live ? 1 : 0;
+          break;
+        }
+        st.occupied++;
+        st.inside.add(plate.plate);
+        let berth = -1;
+        if (st.berths) {
+          const n = st.berths.length;
+          const first = Math.floor(car.berthPick * n);
+          for (let k = 0; k < n; k++) {
+            const b = (first + k) % n;
+            if (!st.berths[b]) {
+              berth = b;
+              st.berths[b] = true;
+              break;
+            }
+          }
+        }
+        const entryId = `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-E${car.seq}`;
+        const exitAt = at + car.dwellMs;
+        heap.push(exitAt, { kind: 'depart', at: exitAt, st, car, entryAt: at, entryId: live ? entryId : null, berth, plate });
+        if (car.prepay) {
+          const payAt = Math.max(at + MINUTE, exitAt - car.prepayLeadMs);
+          if (payAt < exitAt) heap.push(payAt, { kind: 'prepay', at: payAt, st, car, plate: plate.raw });
+        }
+        if (!live) break;
+        stats.entries++;
+        const berthCode = berth >= 0 ? `${st.lot.berthPrefix}${String(berth + 1).padStart(3, '0')}` : undefined;
+        yield emit(st, st.source, at, entryId, (style) => ({
+          type: 'entry', eventId: entryId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: plate.raw,
+          plateColor: plate.color as PlateColor, ...(berthCode ? { berthCode } : {}),
+        }), exitAt < to ? { exitAt } : {});
+        break;
+      }
+      case 'depart': {
+        const { st, car } = item;
+        st.occupied--;
+        st.inside.delete(item.plate.plate);
+        if (st.berths && item.berth >= 0) st.berths[item.berth] = false;
+        if (car.arrearsLaterMs !== null) {
+          const payAt = at + car.arrearsLaterMs;
+          heap.push(payAt, { kind: 'arrears', at: payAt, st, car, plate: item.plate.raw });
+        }
+        if (!live) break;
+        stats.exits++;
+        const s = car.settlement;
+        const withId = item.entryId !== null && car.exitStyle >= EXIT_WITHOUT_ENTRY_ID;
+        const withEnteredAt = !withId || car.exitStyle >= 1 - EXIT_WITH_ENTERED_AT;
+        const exitId = `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-X${car.seq}`;
+        yield emit(st, st.source, at, exitId, (style) => ({
+          type: 'exit', eventId: exitId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate.raw,
+          ...(withId ? { entryEventId: item.entryId! } : {}),
+          ...(withEnteredAt ? { enteredAt: formatTime(item.entryAt, style) } : {}),
+          receivableFen: s.receivableFen, paidFen: s.paidFen,
+          ...(s.payChannel ? { payChannel: s.payChannel } : {}),
+        }), { entryAt: item.entryAt });
+        break;
+      }
+      case 'prepay':
+      case 'arrears': {
+        if (!live) break;
+        const { st, car } = item;
+        stats.payments++;
+        const prepay = item.kind === 'prepay';
+        const amount = prepay ? car.settlement.paidFen : car.settlement.arrearsFen;
+        const channel: PayChannel = prepay ? (car.settlement.payChannel ?? 'wechat') : car.seq % 3 === 0 ? 'alipay' : 'wechat';
+        const eventId = `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-${prepay ? 'P' : 'B'}${car.seq}`;
+        yield emit(st, st.source, at, eventId, (style) => ({
+          type: 'payment', eventId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate,
+          orderNo: orderNo(prepay ? 'PP' : 'BJ', at, st.lot.code, car.seq), amountFen: amount, channel, paidAt: formatTime(at, style),
+        }));
+        break;
+      }
+      case 'status': {
+        const { st } = item;
+        heap.push(at + statusEvery, { kind: 'status', at: at + statusEvery, st });
+        stats.statuses++;
+        const eventId = `${st.lot.code}-${tag}S${compactMinute(at)}`;
+        const free = st.lot.totalSpaces - st.occupied;
+        yield emit(st, st.source, at, eventId, (style) => ({
+          type: 'status', eventId, occurredAt: formatTime(at, style), lotCode: st.lot.code, totalSpaces: st.lot.totalSpaces, freeSpaces: free,
+        }));
+        break;
+      }
+      case 'heartbeat': {
+        heap.push(at + heartbeatEvery, { kind: 'heartbeat', at: at + heartbeatEvery, source: item.source });
+        stats.heartbeats++;
+        const eventId = `${item.source.code}-${tag}H${compactMinute(at)}`;
+        yield emit(null, item.source, at, eventId, (style) => ({ type: 'heartbeat', eventId, occurredAt: formatTime(at, style) }));
+        break;
+      }
+    }
+  }
+}
+
+/** The regulars of a lot (residents, staff): about as many as its spaces. */
+function poolFor(lot: SimLot, seed: number): GeneratedPlate[] {
+  const rng = rngFor(seed, 'pool', lot.code);
+  const seen = new Set<string>();
+  const pool: GeneratedPlate[] = [];
+  const size = Math.ceil(lot.totalSpaces * 1.1);
+  while (pool.length < size) {
+    const p = generatePlate(rng);
+    if (seen.has(p.plate)) continue;
+    seen.add(p.plate);
+    pool.push(p);
+  }
+  return pool;
+}
