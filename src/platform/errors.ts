@@ -39,6 +39,8 @@ export function fromDatabaseError(err: unknown): AppError | null {
     case '23514':
       return badRequest('CONSTRAINT_VIOLATION', `取值不合规 / value violates a rule${e.constraint ? ` (${e.constraint})` : ''}`);
     case '22P02':
+    case '22021':
+    case '22P05':
     case '22003':
     case '22007':
     case '22008':

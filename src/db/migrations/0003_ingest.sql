@@ -24,7 +24,8 @@ CREATE TABLE ingest_quarantine (
   source_code  text,
   received_at  timestamptz NOT NULL,
   via          text NOT NULL DEFAULT 'api',
-  raw_body     text NOT NULL,
+  -- Bytes as received: a body may hold what a text column refuses (NUL, broken escapes).
+  raw_body     bytea NOT NULL,
   reasons      jsonb NOT NULL,
   rejected     integer NOT NULL DEFAULT 0,
   status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'replayed', 'discarded')),

@@ -9,7 +9,7 @@ export async function quarantineBody(ctx: AppContext, sourceCode: string, rawBod
   const reasons: QuarantineReason[] = [{ index: null, eventId: null, code, message }];
   await ctx.db
     .insertInto('ingest_quarantine')
-    .values({ source_code: sourceCode, received_at: ctx.clock.now(), raw_body: rawBody, reasons: JSON.stringify(reasons), rejected: 0, resolved_at: null, resolved_by: null, note: null })
+    .values({ source_code: sourceCode, received_at: ctx.clock.now(), raw_body: Buffer.from(rawBody, 'utf8'), reasons: JSON.stringify(reasons), rejected: 0, resolved_at: null, resolved_by: null, note: null })
     .execute();
 }
 
@@ -81,7 +81,7 @@ export async function getQuarantine(ctx: AppContext, actor: Actor, id: number): 
   const row = await selectItems(ctx).select('raw_body').where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`隔离记录 ${id}`);
   await audit(ctx, ctx.db, actor, { action: 'quarantine.read_body', targetType: 'quarantine', targetId: id });
-  return { ...view(row as Row), rawBody: row.raw_body };
+  return { ...view(row as Row), rawBody: Buffer.from(row.raw_body).toString('utf8') };
 }
 
 /**
@@ -94,7 +94,7 @@ export async function replayQuarantine(ctx: AppContext, actor: Actor, id: number
   if (!row) throw notFound(`隔离记录 ${id}`);
   if (row.status !== 'open') throw new AppError(409, 'ALREADY_RESOLVED', `该记录已处理（${row.status}） / already ${row.status}`);
   if (!row.source_code) throw badRequest('NO_SOURCE', '该记录没有数据源，无法重放 / no source to replay as');
-  const body = correctedBody ?? row.raw_body;
+  const body = correctedBody ?? Buffer.from(row.raw_body).toString('utf8');
   let events: unknown;
   try {
     events = (JSON.parse(body) as { events?: unknown })?.events;

@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context.js';
 import { lotRefs, type LotRef } from '../registry/service.js';
 import { pairBatch, type GateFact } from '../sessions/pairing.js';
 import type { IngestVia, PaymentsTable, QuarantineReason } from './tables.js';
-import { checkEvent, type Checked, type Rejection, type ValidEvent } from './validate.js';
+import { checkEvent, printable, storableJson, type Checked, type Rejection, type ValidEvent } from './validate.js';
 
 export const MAX_BATCH = 1000;
 
@@ -68,7 +68,7 @@ export async function checkBatch(ctx: AppContext, sourceCode: string, events: re
     let lot: LotRef | null = null;
     if (event.lotCode !== null) {
       lot = lots.get(event.lotCode) ?? null;
-      if (!lot) return reject('UNKNOWN_LOT', `lotCode: 未登记的停车场 / unknown lot ${event.lotCode}`, event.eventId);
+      if (!lot) return reject('UNKNOWN_LOT', `lotCode: 未登记的停车场 / unknown lot ${printable(event.lotCode)}`, event.eventId);
       if (lot.sourceCode !== sourceCode) return reject('LOT_NOT_BOUND', `lotCode: 停车场 ${event.lotCode} 未绑定到数据源 ${sourceCode} / lot not bound to this source`, event.eventId);
     }
     if (seen.has(event.eventId)) return results.push({ eventId: event.eventId, status: 'duplicate' });
@@ -109,7 +109,7 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
         source_code: sourceCode,
         received_at: now,
         via: opts.via,
-        raw_body: opts.rawBody ?? JSON.stringify({ events }),
+        raw_body: Buffer.from(opts.rawBody ?? storableJson({ events }), 'utf8'),
         reasons: JSON.stringify(reasons),
         rejected: reasons.length,
         resolved_at: null,

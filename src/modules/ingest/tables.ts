@@ -21,7 +21,7 @@ export interface IngestQuarantineTable {
   source_code: string | null;
   received_at: Date;
   via: ColumnType<IngestVia, IngestVia | undefined, never>;
-  raw_body: string;
+  raw_body: ColumnType<Uint8Array, Buffer, never>;
   reasons: JSONColumnType<QuarantineReason[], string, string>;
   rejected: number;
   status: ColumnType<'open' | 'replayed' | 'discarded', 'open' | undefined, 'replayed' | 'discarded'>;

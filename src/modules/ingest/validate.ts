@@ -99,9 +99,9 @@ function plate(o: Record<string, unknown>, required: boolean): { plate: string; 
     if (required) throw new Reject('INVALID_PLATE', 'plate: 必填 / required');
     return null;
   }
-  if (typeof raw !== 'string' || raw.length > 32) throw new Reject('INVALID_PLATE', 'plate: 应为字符串 / must be a string');
+  if (typeof raw !== 'string' || raw.length > 32) throw new Reject('INVALID_PLATE', 'plate: 应为不超过 32 字的字符串 / must be a string of at most 32 characters');
   const normalized = normalizePlate(raw);
-  if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${raw}`);
+  if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${printable(raw, 32)}`);
   return { plate: normalized, plateRaw: raw };
 }
 
@@ -113,8 +113,53 @@ function channel(o: Record<string, unknown>, name: string, required: boolean): s
   return c;
 }
 
+/*
+ * PostgreSQL text and jsonb cannot hold NUL or unpaired UTF-16 surrogates, and a value nested
+ * thousands deep cannot be serialised back. Such an event is refused (and so quarantined with
+ * the request's bytes), and what we echo of it is made printable.
+ */
+const UNSTORABLE = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MAX_DEPTH = 16;
+
+/** A string safe to store and echo: control characters and broken surrogates shown as \uXXXX. */
+export function printable(text: string, max = 128): string {
+  return text
+    .slice(0, max)
+    .replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Where in a value something cannot be stored, or null when all of it can. */
+function unstorable(value: unknown): string | null {
+  const stack: [unknown, string, number][] = [[value, 'event', 0]];
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return `${path}: 含 NUL 或无效 Unicode 字符 / contains NUL or an unpaired surrogate`;
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_DEPTH) return `${path}: 嵌套超过 ${MAX_DEPTH} 层 / nested deeper than ${MAX_DEPTH}`;
+      for (const [k, child] of Object.entries(v)) {
+        if (UNSTORABLE.test(k)) return `${path}: 字段名含无效字符 / a key contains NUL or an unpaired surrogate`;
+        stack.push([child, `${path}.${printable(k, 32)}`, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
+/** JSON text of a value that may be too deep to serialise (only for keeping what was refused). */
+export function storableJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '"[not serialisable: nested too deeply]"';
+  }
+}
+
 export function checkEvent(input: unknown, now: Date): Checked {
-  const eventId = typeof input === 'object' && input !== null && typeof (input as { eventId?: unknown }).eventId === 'string' ? ((input as { eventId: string }).eventId.slice(0, 128)) : null;
+  const rawId = typeof input === 'object' && input !== null ? (input as { eventId?: unknown }).eventId : undefined;
+  const eventId = typeof rawId === 'string' ? printable(rawId) : null;
+  const problem = unstorable(input);
+  if (problem) return { ok: false, eventId, rejection: { code: 'INVALID_FIELD', message: problem } };
   try {
     return { ok: true, event: parse(input, now) };
   } catch (err) {
