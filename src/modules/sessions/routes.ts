@@ -1,6 +1,70 @@
+import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
-import type { App } from '../../platform/http.js';
+import { actorOf, errorResponses, type App } from '../../platform/http.js';
+import { getSession, listSessions } from './records.js';
+import { attachment, CSV_TYPE, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
+import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionSchema } from './schemas.js';
 
-export function sessionsRoutes(_ctx: AppContext) {
-  return async (_app: App) => {};
+/**
+ * Parking records (停车流水). Every signed-in user may read them within their district scope;
+ * plates are masked without the `pii` permission, and each unmasked response is audited.
+ */
+export function sessionsRoutes(ctx: AppContext) {
+  return async (app: App) => {
+    app.addSchema(SessionSchema);
+    app.addSchema(SessionEventSchema);
+    const tags = ['sessions'];
+
+    app.get('/api/v1/sessions', {
+      schema: {
+        tags,
+        summary: '停车流水查询 / parking records',
+        description:
+          '按入场时间（入场未知时按出场时间）倒序，游标翻页。无 pii 权限时车牌脱敏；有 pii 权限时每次返回明文车牌均记审计 session.read_pii。/ '
+          + 'Newest first by entry time (exit time when the entry is unknown), keyset-paged. Plates are masked without pii; every unmasked response is audited.',
+        querystring: SessionListQuery,
+        response: { 200: SessionPage, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => listSessions(ctx, actorOf(req), req.query));
+
+    app.get('/api/v1/sessions/export', {
+      schema: {
+        tags,
+        summary: '导出停车流水（xlsx 或 csv，筛选同查询） / export parking records as .xlsx or .csv, same filters as the list',
+        querystring: SessionExportQuery,
+        produces: [XLSX_TYPE, CSV_TYPE],
+        response: {
+          200: {
+            description: 'Excel (.xlsx) 或 UTF-8 CSV（带 BOM） / .xlsx or UTF-8 CSV with BOM',
+            content: {
+              [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } },
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    }, async (req, reply) => {
+      const job = await exportSessions(ctx, actorOf(req), req.query);
+      return sendDownload(reply, job);
+    });
+
+    app.get('/api/v1/sessions/:id', {
+      schema: {
+        tags,
+        summary: '停车流水详情（含原始事件） / a parking record with its events',
+        params: SessionIdParams,
+        response: { 200: SessionDetail, ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => getSession(ctx, actorOf(req), req.params.id));
+  };
+}
+
+/** Streams an export as a download; the name may be Chinese (RFC 6266 filename*). */
+function sendDownload(reply: FastifyReply, job: ExportJob) {
+  return reply
+    .header('content-type', job.contentType)
+    .header('content-disposition', attachment(job.fileName, job.asciiName))
+    .header('cache-control', 'no-store')
+    .send(job.stream);
 }
