@@ -4,8 +4,10 @@ import { registerAuditCommands } from './cli/audit.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { withRuntime, type GlobalOpts } from './cli/run.js';
 import { serve } from './cli/serve.js';
+import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUserCommands } from './cli/users.js';
 import { registerRegistryCommands } from './cli/registry.js';
+import { registerImportEventsCommand } from './cli/import-events.js';
 
 const program = new Command();
 program
@@ -38,5 +40,7 @@ registerDemoCommand(program, globals);
 registerUserCommands(program, globals);
 registerAuditCommands(program, globals);
 registerRegistryCommands(program, globals);
+registerSimulateCommand(program, globals);
+registerImportEventsCommand(program, globals);
 
 await program.parseAsync(process.argv);

@@ -1,29 +1,50 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { seedSampleRegistry } from '../modules/registry/sample-data.js';
+import { formatReport, runSimulation } from '../modules/simulator/runner.js';
 import type { GlobalOpts } from './run.js';
 import { serve } from './serve.js';
 
 /** Demo admin password when none is set: the demo is for looking around on one's own machine. */
 const DEMO_ADMIN_PASSWORD = 'Zhibo-Demo-2026';
 
+interface DemoFlags {
+  port?: string;
+  lots: string;
+  backfillDays: string;
+  simulate: boolean;
+}
+
 export function registerDemoCommand(program: Command, globals: () => GlobalOpts): void {
   program
     .command('demo')
-    .description('演示：示例数据 + 控制台 / demo: sample data and the console')
+    .description('演示：示例数据、历史回填与实时模拟 + 控制台 / demo: sample data, backfilled history, live simulation and the console')
     .option('--port <port>', 'port (ZHIBO_PORT, default 8080)')
-    .action(async (o: { port?: string }) => {
+    .option('--lots <n>', 'simulated lots', '300')
+    .option('--backfill-days <days>', 'days of history to simulate first', '30')
+    .option('--no-simulate', 'sample registry only, no simulated traffic')
+    .action(async (o: DemoFlags) => {
       const g = globals();
       const dataDir = g.dataDir ?? process.env.ZHIBO_DATA_DIR ?? path.resolve('data/demo');
       const password = process.env.ZHIBO_ADMIN_PASSWORD || DEMO_ADMIN_PASSWORD;
       process.env.ZHIBO_ADMIN_PASSWORD = password;
       await serve(
-        { ...g, dataDir, ...o },
+        { ...g, dataDir, ...(o.port ? { port: o.port } : {}) },
         {
           beforeListen: async ({ ctx }) => {
             const seeded = await seedSampleRegistry(ctx);
             ctx.log.info(`demo data: ${JSON.stringify(seeded)}`);
             process.stdout.write(`\n  演示账号 / demo sign-in:  admin / ${password}\n\n`);
+          },
+          afterListen: ({ ctx }, url) => {
+            if (!o.simulate) return;
+            // The console is usable at once; history fills in behind it, then traffic goes on live.
+            void (async () => {
+              const common = { url, password, lots: Number(o.lots), seed: 2026, progress: true, log: (line: string) => ctx.log.info(line) };
+              const days = Number(o.backfillDays);
+              if (days > 0) ctx.log.info(formatReport(await runSimulation({ ...common, backfillDays: days })).join('\n'));
+              ctx.log.info(formatReport(await runSimulation({ ...common, speed: 1 })).join('\n'));
+            })().catch((err: unknown) => ctx.log.error({ err }, 'demo simulation stopped'));
           },
         },
       );

@@ -8,6 +8,8 @@ import { reportCliError, type GlobalOpts } from './run.js';
 export interface ServeOptions {
   /** Runs after start-up, before listening (the demo seeds data here). */
   beforeListen?: (rt: Runtime) => Promise<void>;
+  /** Runs once listening, in the background (the demo starts its simulator here). */
+  afterListen?: (rt: Runtime, address: string) => void;
 }
 
 /** `zhibo serve`: migrate, create the first admin, listen; stops cleanly on SIGINT/SIGTERM. */
@@ -27,6 +29,7 @@ export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Pro
     const address = await app.listen({ port: config.port, host: config.host });
     ctx.log.info(`智泊 Zhibo listening on ${address} (database: ${ctx.database.kind}); console at ${address}/ , API docs at ${address}/api/docs`);
     const jobs = startJobs(ctx);
+    serveOpts.afterListen?.(rt, address.replace('0.0.0.0', '127.0.0.1'));
     const running = rt;
     const stop = async () => {
       for (const job of jobs) job.stop();

@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedHeaders } from '../../src/platform/signing.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
 
 /*
  * The console in a real browser against the real server (PGlite): sign in, the lots list, a
- * bulk import with a dry run and a bad row, and the imported lot in the list. Needs the built
+ * bulk import with a dry run and a bad row, the imported lot in the list, then signed events
+ * for that lot and the parking records (停车流水) they make: search, detail, export. Needs the built
  * console (`npm run build:web` → dist/web) and Debian's chromium; builds nothing itself.
  */
 
@@ -22,6 +24,14 @@ const CHROMIUM = '/usr/bin/chromium';
 const GOOD = [
   { code: 'BT-CC-001', name: '浏览器测试·南大街停车场', district: '崇川区', kind: '场库', category: '商业', spaces: 320, address: '崇川区南大街 1 号', lng: 120.8642, lat: 32.0108 },
   { code: 'BT-HM-002', name: '浏览器测试·海门人民医院停车场', district: '海门区', kind: '场库', category: '医院', spaces: 180, address: '海门区北京中路 1500 号', lng: 121.1717, lat: 31.8939 },
+];
+const SOURCE = 'BT-SRC';
+// Shanghai times on the test clock's day (it stands at 2026-11-25 10:00 Shanghai).
+const EVENTS = [
+  { type: 'entry', eventId: 'bt-entry-1', occurredAt: '2026-11-25 08:00:00', lotCode: GOOD[0]!.code, plate: '苏F·12345', plateColor: 'blue' },
+  { type: 'exit', eventId: 'bt-exit-1', occurredAt: '2026-11-25 09:15:30', lotCode: GOOD[0]!.code, plate: '苏F12345', receivableFen: 1500, paidFen: 1500, payChannel: 'wechat' },
+  { type: 'entry', eventId: 'bt-entry-2', occurredAt: '2026-11-25 09:30:00', lotCode: GOOD[0]!.code, plate: '苏FD66666', plateColor: 'green' },
+  { type: 'exit', eventId: 'bt-exit-3', occurredAt: '2026-11-25 09:40:00', lotCode: GOOD[0]!.code, plate: '苏A88888', receivableFen: 500, paidFen: 0 },
 ];
 const BAD = { code: 'BT-BAD-003', name: '浏览器测试·泊位为负', district: '崇川区', kind: '场库', category: '商业', spaces: -5, address: '', lng: 120.87, lat: 32.02 };
 
@@ -124,6 +134,68 @@ describe('console in the browser', () => {
     await page.waitForURL(new RegExp(`/registry/lots/${GOOD[0]!.code}$`));
     const nameInput = page.locator('[data-testid=lot-name] input, input[data-testid=lot-name]').first();
     await expect.poll(() => nameInput.inputValue(), { timeout: 15_000 }).toBe(GOOD[0]!.name);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('receives signed events for an imported lot through the API', async () => {
+    // As a lot system would: a data source, the lot bound to it, then a signed batch.
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const token = ((await login.json()) as { token: string }).token;
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const source = await call('POST', '/api/v1/sources', { code: SOURCE, name: '浏览器测试·接入系统' });
+    await call('PATCH', `/api/v1/lots/${GOOD[0]!.code}`, { sourceCode: SOURCE });
+    const body = JSON.stringify({ events: EVENTS });
+    const res = await fetch(`${base}/api/v1/ingest/events`, { method: 'POST', headers: signedHeaders(SOURCE, source.secret as string, body, env.clock.now()), body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: EVENTS.length, rejected: 0 });
+  });
+
+  it('finds a plate in 停车流水, shows its events and exports the list as .xlsx', async () => {
+    await page.locator('[data-testid=menu-sessions]').click();
+    await page.waitForURL(/\/sessions/);
+    const body = page.locator('[data-testid=records-table] .el-table__body');
+    await body.locator('[data-testid=records-row-plate]').first().waitFor();
+    expect(await body.locator('tr').count()).toBe(3); // three sessions: closed, open, exit without entry
+
+    await page.locator('[data-testid=records-filter-plate] input, input[data-testid=records-filter-plate]').first().fill('苏F·12345');
+    await page.locator('[data-testid=records-search]').click();
+    await page.waitForURL(/plate=/);
+    await expect.poll(() => body.locator('tr').count(), { timeout: 15_000 }).toBe(1);
+    const row = body.locator('tr').first();
+    await expectText(row).toContainText('苏F12345');
+    await expectText(row).toContainText('2026-11-25 08:00:00'); // Shanghai time
+    await expectText(row).toContainText('¥15.00');
+    await expectText(row).toContainText(GOOD[0]!.code);
+    await page.screenshot({ path: join(RESULTS_DIR, 'console-records.png'), fullPage: true });
+
+    await row.click(); // the record's events
+    const drawer = page.locator('[data-testid=records-drawer]');
+    await expectText(drawer.locator('[data-testid=records-detail-plate]')).toContainText('苏F12345');
+    await expect.poll(() => drawer.locator('[data-testid=records-event]').count(), { timeout: 15_000 }).toBe(2);
+    await expectText(drawer.locator('[data-testid=records-events]')).toContainText('bt-exit-1');
+    await page.screenshot({ path: join(RESULTS_DIR, 'console-record-detail.png'), fullPage: true });
+    await page.keyboard.press('Escape');
+    await drawer.locator('[data-testid=records-detail]').waitFor({ state: 'hidden' });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=records-export-xlsx]').click()]);
+    expect(download.suggestedFilename()).toMatch(/^停车流水-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const file = join(tmp, 'records.xlsx');
+    await download.saveAs(file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('车场编码');
+    expect(sheet.getRow(1).getCell(4).value).toBe('车牌');
+    expect(sheet.rowCount).toBe(2); // the header and the one record the filter found
+    expect(sheet.getRow(2).getCell(1).value).toBe(GOOD[0]!.code);
+    expect(sheet.getRow(2).getCell(4).value).toBe('苏F12345');
+    expect(sheet.getRow(2).getCell(5).value).toBe('2026-11-25 08:00:00');
+    expect(sheet.getRow(2).getCell(8).value).toBe(15);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { ingestBatch, MAX_BATCH } from './service.js';
 import { authenticateSource } from './source-auth.js';
 import { quarantineBody } from './quarantine.js';
 import { quarantineRoutes } from './quarantine-routes.js';
+import { importRoutes } from './import-routes.js';
 
 /** Room for 1000 events with long fields; larger bodies are refused with 413 before reading on. */
 const BODY_LIMIT = 4 * 1024 * 1024;
@@ -17,6 +18,7 @@ export function ingestRoutes(ctx: AppContext) {
   return async (app: App) => {
     await app.register(signedPushRoute(ctx));
     await app.register(quarantineRoutes(ctx));
+    await app.register(importRoutes(ctx));
   };
 }
 

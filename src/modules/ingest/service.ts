@@ -100,8 +100,10 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
       results[f.index] = { eventId: f.event.eventId, status: 'duplicate' };
       return false;
     });
-    await applyEffects(trx, sourceCode, applied, now);
-    await touchSource(trx, sourceCode, applied, now);
+    // Only the source's own push shows that its link is alive; an import or a replay by staff does not.
+    const receivedAt = opts.via === 'api' ? now : null;
+    await applyEffects(trx, sourceCode, applied, now, receivedAt);
+    await touchSource(trx, sourceCode, applied, receivedAt);
     if (reasons.length === 0) return undefined;
     const row = await trx
       .insertInto('ingest_quarantine')
@@ -179,7 +181,7 @@ async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: { event: 
 }
 
 /** What accepted events change: sessions, space status, payments, each lot's freshness. */
-async function applyEffects(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent; lot: LotRef | null }[], now: Date): Promise<void> {
+async function applyEffects(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent; lot: LotRef | null }[], now: Date, receivedAt: Date | null): Promise<void> {
   const ordered = [...applied].sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime());
   const gate: GateFact[] = [];
   const statuses: StatusFact[] = [];
@@ -213,11 +215,11 @@ async function applyEffects(db: Kysely<DB>, sourceCode: string, applied: { event
   const lots = [...latestByLot].sort((a, b) => a[0] - b[0]);
   await db
     .insertInto('lot_live')
-    .values(lots.map(([lotId, occurredAt]) => ({ lot_id: lotId, last_occurred_at: occurredAt, last_received_at: now, total_spaces: null, free_spaces: null, status_at: null })))
+    .values(lots.map(([lotId, occurredAt]) => ({ lot_id: lotId, last_occurred_at: occurredAt, last_received_at: receivedAt, total_spaces: null, free_spaces: null, status_at: null })))
     .onConflict((oc) =>
       oc.column('lot_id').doUpdateSet({
         last_occurred_at: sql`greatest(lot_live.last_occurred_at, excluded.last_occurred_at)`,
-        last_received_at: sql`excluded.last_received_at`,
+        last_received_at: sql`coalesce(excluded.last_received_at, lot_live.last_received_at)`,
       }),
     )
     .execute();
@@ -260,16 +262,16 @@ async function applyStatuses(db: Kysely<DB>, reports: StatusFact[]): Promise<voi
     .execute();
 }
 
-/** The source was heard from now (even if all it sent was refused or old). */
-async function touchSource(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent }[], now: Date): Promise<void> {
+/** The source was heard from now (even if all it sent was refused or old); receivedAt null: data only, no contact. */
+async function touchSource(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent }[], receivedAt: Date | null): Promise<void> {
   const latest = applied.reduce<Date | null>((m, a) => (a.event.type !== 'heartbeat' && (!m || a.event.occurredAt > m) ? a.event.occurredAt : m), null);
   await db
     .insertInto('source_live')
-    .values({ source_code: sourceCode, last_occurred_at: latest, last_received_at: now })
+    .values({ source_code: sourceCode, last_occurred_at: latest, last_received_at: receivedAt })
     .onConflict((oc) =>
       oc.column('source_code').doUpdateSet({
         last_occurred_at: sql`greatest(source_live.last_occurred_at, excluded.last_occurred_at)`,
-        last_received_at: sql`excluded.last_received_at`,
+        last_received_at: sql`coalesce(excluded.last_received_at, source_live.last_received_at)`,
       }),
     )
     .execute();

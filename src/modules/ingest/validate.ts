@@ -118,6 +118,7 @@ function channel(o: Record<string, unknown>, name: string, required: boolean): s
  * thousands deep cannot be serialised back. Such an event is refused (and so quarantined with
  * the request's bytes), and what we echo of it is made printable.
  */
+// eslint-disable-next-line no-control-regex -- NUL is what it looks for
 const UNSTORABLE = /[\u0000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const MAX_DEPTH = 16;
 
@@ -125,6 +126,7 @@ const MAX_DEPTH = 16;
 export function printable(text: string, max = 128): string {
   return text
     .slice(0, max)
+    // eslint-disable-next-line no-control-regex -- control characters are what it escapes
     .replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -91,6 +91,33 @@ export const api = {
   patch: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PATCH', path, body)),
   /** multipart/form-data upload (e.g. the lot import's `file` field). */
   upload: async <T>(path: string, form: FormData, query?: Query): Promise<T> => json<T>(await send('POST', withQuery(path, query), form)),
+  /** multipart/form-data upload through XMLHttpRequest, which (unlike fetch) reports upload progress. */
+  uploadWithProgress: <T>(path: string, form: FormData, query: Query | undefined, onProgress: (loaded: number, total: number) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      const token = getToken();
+      xhr.open('POST', withQuery(path, query));
+      xhr.setRequestHeader('accept', 'application/json');
+      if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0);
+      xhr.onerror = () => reject(new ApiError(0, 'NETWORK_ERROR', '网络错误 / network error'));
+      xhr.onload = () => {
+        let data: unknown;
+        try {
+          data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+        } catch {
+          data = undefined;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) return resolve(data as T);
+        const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+        if (xhr.status === 401 && token) {
+          setToken(null);
+          unauthorizedHandler?.();
+        }
+        reject(error?.code ? new ApiError(xhr.status, error.code, error.message ?? error.code, error.details) : new ApiError(xhr.status, `HTTP_${xhr.status}`, `${xhr.status} ${xhr.statusText}`.trim()));
+      };
+      xhr.send(form);
+    }),
   /** GET a file with the bearer header and save it through an object URL. */
   download: async (path: string, fallbackName: string, query?: Query): Promise<void> => {
     const res = await send('GET', withQuery(path, query));

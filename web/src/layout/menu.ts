@@ -8,20 +8,24 @@ export interface MenuItem {
   children?: MenuItem[];
 }
 
-/** Modules still to be built: one placeholder page each (key also names the `placeholder.` text). */
-export const PLACEHOLDER_MODULES: MenuItem[] = [
-  { key: 'analysis', path: '/analysis' },
-  { key: 'publicService', path: '/public-service' },
-  { key: 'sharing', path: '/sharing' },
-  { key: 'themes', path: '/themes' },
+/** The city's modules in menu order; `placeholder` ones are still to be built (one placeholder page each). */
+const MODULES: (MenuItem & { placeholder?: true })[] = [
+  { key: 'analysis', path: '/analysis', placeholder: true },
+  { key: 'publicService', path: '/public-service', placeholder: true },
+  { key: 'sharing', path: '/sharing', placeholder: true },
+  { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },
-  { key: 'monitoring', path: '/monitoring' },
-  { key: 'onboarding', path: '/onboarding' },
-  { key: 'tickets', path: '/tickets' },
-  { key: 'incidents', path: '/incidents' },
-  { key: 'security', path: '/security' },
-  { key: 'inspections', path: '/inspections' },
+  { key: 'monitoring', path: '/monitoring', placeholder: true },
+  { key: 'onboarding', path: '/onboarding', placeholder: true },
+  { key: 'tickets', path: '/tickets', placeholder: true },
+  { key: 'incidents', path: '/incidents', placeholder: true },
+  { key: 'security', path: '/security', placeholder: true },
+  { key: 'inspections', path: '/inspections', placeholder: true },
 ];
+const menuItem = ({ placeholder: _placeholder, ...item }: MenuItem & { placeholder?: true }): MenuItem => item;
+
+/** Modules still to be built: one placeholder page each (key also names the `placeholder.` text). */
+export const PLACEHOLDER_MODULES: MenuItem[] = MODULES.filter((m) => m.placeholder).map(menuItem);
 
 export const MENU: MenuItem[] = [
   { key: 'overview', path: '/overview' },
@@ -34,9 +38,11 @@ export const MENU: MenuItem[] = [
       { key: 'operators', path: '/registry/operators', permission: 'registry:read' },
       { key: 'districts', path: '/registry/districts', permission: 'registry:read' },
       { key: 'import', path: '/registry/import', permission: 'registry:write' },
+      { key: 'eventImport', path: '/ingest/import', permission: 'ops' },
+      { key: 'quarantine', path: '/ingest/quarantine', permission: 'ops' },
     ],
   },
-  ...PLACEHOLDER_MODULES,
+  ...MODULES.map(menuItem),
   {
     key: 'system',
     path: '/system',
