@@ -57,9 +57,8 @@ CREATE TABLE parking_sessions (
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX parking_sessions_open ON parking_sessions (lot_id, plate) WHERE state = 'open';
+-- Pairing looks sessions up by (lot, plate) and (lot, entry event); records by plate and time.
 CREATE INDEX parking_sessions_lot_plate ON parking_sessions (lot_id, plate, exited_at);
-CREATE INDEX parking_sessions_entered ON parking_sessions (entered_at, id);
 CREATE INDEX parking_sessions_plate ON parking_sessions (plate);
 CREATE INDEX parking_sessions_entry_event ON parking_sessions (lot_id, entry_event_id);
 

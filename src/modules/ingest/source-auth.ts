@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { SIGNATURE_HEADERS, signatureMatches } from '../../platform/signing.js';
-import { sourceInfo, sourceSecret } from '../registry/service.js';
+import { sourceCredentials } from '../registry/service.js';
 
 export const REPLAY_WINDOW_S = 300;
 
@@ -22,15 +22,14 @@ export async function authenticateSource(ctx: AppContext, headers: IncomingHttpH
   if (!code) throw new AppError(401, 'UNKNOWN_SOURCE', '缺少 X-Zhibo-Source / missing X-Zhibo-Source');
   if (!timestamp || !signature) throw new AppError(401, 'BAD_SIGNATURE', '缺少 X-Zhibo-Timestamp 或 X-Zhibo-Signature / missing signature headers');
   if (!/^\d{1,12}$/.test(timestamp)) throw new AppError(401, 'BAD_SIGNATURE', 'X-Zhibo-Timestamp 应为 Unix 秒 / must be unix seconds');
-  const info = await sourceInfo(ctx, code);
-  if (!info) throw new AppError(401, 'UNKNOWN_SOURCE', `未知数据源 / unknown source ${code.slice(0, 64)}`);
-  if (info.status !== 'active') throw new AppError(403, 'SOURCE_DISABLED', `数据源已停用 / source ${code} is disabled`);
+  const source = await sourceCredentials(ctx, code);
+  if (!source) throw new AppError(401, 'UNKNOWN_SOURCE', `未知数据源 / unknown source ${code.slice(0, 64)}`);
+  if (source.status !== 'active') throw new AppError(403, 'SOURCE_DISABLED', `数据源已停用 / source ${code} is disabled`);
   const skew = Math.abs(ctx.clock.now().getTime() / 1000 - Number(timestamp));
   if (skew > REPLAY_WINDOW_S) {
     throw new AppError(401, 'SIGNATURE_EXPIRED', `时间戳与服务器相差超过 ${REPLAY_WINDOW_S} 秒 / timestamp more than ${REPLAY_WINDOW_S} s from the server clock`);
   }
-  const secret = await sourceSecret(ctx, code);
-  if (!secret || !signatureMatches(secret, timestamp, rawBody, signature)) {
+  if (!signatureMatches(source.secret, timestamp, rawBody, signature)) {
     throw new AppError(401, 'BAD_SIGNATURE', '签名错误 / signature does not match');
   }
   return code;

@@ -5,7 +5,7 @@
 export { getLot, listLots, lotRefs, type LotRef, type LotView } from './lots.js';
 export { listDistricts, type DistrictView } from './districts.js';
 export { listOperators, getOperator, type OperatorView } from './operators.js';
-export { getSource, listSources, sourceInfo, sourceSecret, type SourceView } from './sources.js';
+export { getSource, listSources, sourceCredentials, sourceInfo, sourceSecret, type SourceView } from './sources.js';
 export { listBerths, type BerthView } from './berths.js';
 export { readLotSheet } from './lot-file.js';
 export { importLots, type ImportResult } from './lot-import.js';

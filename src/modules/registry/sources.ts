@@ -222,6 +222,12 @@ export async function sourceSecret(ctx: AppContext, code: string): Promise<strin
   return ctx.secrets.open(row.secret_encrypted);
 }
 
+/** What ingest needs to verify a request, in one read: status and the opened secret; null when unknown. */
+export async function sourceCredentials(ctx: AppContext, code: string): Promise<{ status: 'active' | 'disabled'; secret: string } | null> {
+  const row = await ctx.db.selectFrom('data_sources').select(['secret_encrypted', 'status']).where('code', '=', code).executeTakeFirst();
+  return row ? { status: row.status, secret: ctx.secrets.open(row.secret_encrypted) } : null;
+}
+
 /** Status facts for ingest, to tell "unknown" from "disabled" in its answer. */
 export async function sourceInfo(ctx: AppContext, code: string): Promise<{ code: string; status: 'active' | 'disabled'; districtCode: string | null } | null> {
   const row = await ctx.db.selectFrom('data_sources').select(['code', 'status', 'district_code']).where('code', '=', code).executeTakeFirst();
