@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { signedHeaders } from '../src/platform/signing.js';
-import { BACKENDS, type Backend } from './support/backends.js';
+import { BACKENDS, createPostgresDatabase, type Backend } from './support/backends.js';
 import { assertBuilt, startServer, stopServer } from './support/cli.js';
 
 /*
@@ -42,27 +40,14 @@ interface Target {
   cleanup(): Promise<void>;
 }
 
-/** A fresh PostgreSQL database for the server, created and dropped as in support/backends.ts. */
+/** A fresh PostgreSQL database for the server (support/backends.ts creates and drops it). */
 async function postgresTarget(dataDir: string): Promise<Target> {
-  const adminUrl = process.env.ZHIBO_TEST_DATABASE_URL!;
-  const name = `zhibo_test_${randomBytes(6).toString('hex')}`;
-  const runAsAdmin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await runAsAdmin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const { url, drop } = await createPostgresDatabase();
   return {
-    env: { ZHIBO_DATABASE_URL: url.toString() },
-    open: () => openDatabase({ databaseUrl: url.toString(), dataDir: '' }),
+    env: { ZHIBO_DATABASE_URL: url },
+    open: () => openDatabase({ databaseUrl: url, dataDir: '' }),
     cleanup: async () => {
-      await runAsAdmin(`drop database if exists ${name} with (force)`);
+      await drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -52,6 +52,19 @@ export async function createScratchDatabase(backend: Backend): Promise<{ databas
     const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
     return { database, drop: () => database.close() };
   }
+  const { url, drop } = await createPostgresDatabase();
+  const database = await openDatabase({ databaseUrl: url, dataDir: '' });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await drop();
+    },
+  };
+}
+
+/** A new, empty database on the PostgreSQL server of ZHIBO_TEST_DATABASE_URL; `drop` removes it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = process.env.ZHIBO_TEST_DATABASE_URL!;
   const name = `zhibo_test_${randomBytes(6).toString('hex')}`;
   const runAsAdmin = async (statement: string) => {
@@ -66,14 +79,7 @@ export async function createScratchDatabase(backend: Backend): Promise<{ databas
   await runAsAdmin(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
-  return {
-    database,
-    drop: async () => {
-      await database.close();
-      await runAsAdmin(`drop database if exists ${name} with (force)`);
-    },
-  };
+  return { url: url.toString(), drop: () => runAsAdmin(`drop database if exists ${name} with (force)`) };
 }
 
 /** A fresh database of the backend, migrated, with admin, and the app built on it. */
