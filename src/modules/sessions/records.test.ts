@@ -8,6 +8,7 @@ import { maskPlate } from '../../platform/plates.js';
 import type { Readable } from 'node:stream';
 import type { Permission } from '../../platform/auth/permissions.js';
 import { exportSessions, HEADERS } from './records-export.js';
+import type { SessionItem } from './records-query.js';
 
 /*
  * 停车流水 through the public API only: the data arrives as signed ingest batches (entries,
@@ -15,24 +16,7 @@ import { exportSessions, HEADERS } from './records-export.js';
  * and is read back through /api/v1/sessions as different users.
  */
 
-interface Item {
-  id: number;
-  lotCode: string;
-  lotName: string;
-  districtCode: string;
-  plate: string;
-  plateColor: string | null;
-  berthCode: string | null;
-  enteredAt: string | null;
-  exitedAt: string | null;
-  durationMinutes: number | null;
-  receivableFen: number | null;
-  paidFen: number | null;
-  arrearsFen: number | null;
-  payChannel: string | null;
-  state: 'open' | 'closed';
-  flags: string[];
-}
+type Item = Omit<SessionItem, 'flags'> & { flags: string[] };
 
 /** Shanghai wall time → ISO instant. */
 const sh = (t: string) => new Date(`${t.replace(' ', 'T')}+08:00`).toISOString();
