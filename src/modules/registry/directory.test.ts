@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
-import { sourceInfo, sourceSecret } from './sources.js';
+import { sourceCredentials, sourceInfo } from './sources.js';
 
 describeDb('registry: districts, operators, sources', (backend) => {
   let env: TestEnv;
@@ -77,7 +77,7 @@ describeDb('registry: districts, operators, sources', (backend) => {
     const first = made.json();
     expect(first).toMatchObject({ code: 'NT-CITY-PARK', operatorName: op.name, status: 'active', districtCode: null, lotCount: 0 });
     expect(first.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await sourceSecret(env.ctx, 'NT-CITY-PARK')).toBe(first.secret);
+    expect((await sourceCredentials(env.ctx, 'NT-CITY-PARK'))?.secret).toBe(first.secret);
 
     const listed = await call(admin, 'GET', '/api/v1/sources');
     expect(listed.body).not.toContain(first.secret);
@@ -90,7 +90,7 @@ describeDb('registry: districts, operators, sources', (backend) => {
     const second = rotated.json();
     expect(second.secret).not.toBe(first.secret);
     expect(second.secretRotatedAt).toBe(env.clock.now().toISOString());
-    expect(await sourceSecret(env.ctx, 'NT-CITY-PARK')).toBe(second.secret);
+    expect((await sourceCredentials(env.ctx, 'NT-CITY-PARK'))?.secret).toBe(second.secret);
 
     const stored = await env.ctx.db.selectFrom('data_sources').select('secret_encrypted').where('code', '=', 'NT-CITY-PARK').executeTakeFirstOrThrow();
     expect(stored.secret_encrypted).not.toContain(second.secret);
@@ -100,9 +100,9 @@ describeDb('registry: districts, operators, sources', (backend) => {
     expect(auditText).not.toContain(second.secret);
 
     await call(admin, 'PATCH', '/api/v1/sources/NT-CITY-PARK', { status: 'disabled' });
-    expect(await sourceSecret(env.ctx, 'NT-CITY-PARK')).toBeNull();
+    expect((await sourceCredentials(env.ctx, 'NT-CITY-PARK'))?.status).toBe('disabled');
     expect(await sourceInfo(env.ctx, 'NT-CITY-PARK')).toEqual({ code: 'NT-CITY-PARK', status: 'disabled', districtCode: null });
-    expect(await sourceSecret(env.ctx, 'NOPE')).toBeNull();
+    expect(await sourceCredentials(env.ctx, 'NOPE')).toBeNull();
   });
 
   it('validates sources and limits secrets and district visibility', async () => {

@@ -66,7 +66,7 @@ export async function seedSampleRegistry(ctx: AppContext): Promise<SeedSummary> 
   const sources = new Set((await ctx.db.selectFrom('data_sources').select('code').execute()).map((s) => s.code));
   for (const { operator, ...s } of SOURCES) {
     if (sources.has(s.code)) continue;
-    // The secret is dropped here; the demo reads it back with sourceSecret() when it needs to sign.
+    // The secret is dropped here: the simulator rotates in its own when it needs to sign.
     await createSource(ctx, actor, { ...s, operatorId: operatorIds.get(operator) ?? null });
     made.sources++;
   }

@@ -212,23 +212,13 @@ export async function rotateSourceSecret(ctx: AppContext, actor: Actor, code: st
   });
 }
 
-/**
- * The plain signing secret of an active source, for verifying ingest signatures; null when the
- * source is unknown or disabled (a disabled source cannot sign anything).
- */
-export async function sourceSecret(ctx: AppContext, code: string): Promise<string | null> {
-  const row = await ctx.db.selectFrom('data_sources').select(['secret_encrypted', 'status']).where('code', '=', code).executeTakeFirst();
-  if (!row || row.status !== 'active') return null;
-  return ctx.secrets.open(row.secret_encrypted);
-}
-
 /** What ingest needs to verify a request, in one read: status and the opened secret; null when unknown. */
 export async function sourceCredentials(ctx: AppContext, code: string): Promise<{ status: 'active' | 'disabled'; secret: string } | null> {
   const row = await ctx.db.selectFrom('data_sources').select(['secret_encrypted', 'status']).where('code', '=', code).executeTakeFirst();
   return row ? { status: row.status, secret: ctx.secrets.open(row.secret_encrypted) } : null;
 }
 
-/** Status facts for ingest, to tell "unknown" from "disabled" in its answer. */
+/** Whether a source exists and is active, without opening its secret (offline import). */
 export async function sourceInfo(ctx: AppContext, code: string): Promise<{ code: string; status: 'active' | 'disabled'; districtCode: string | null } | null> {
   const row = await ctx.db.selectFrom('data_sources').select(['code', 'status', 'district_code']).where('code', '=', code).executeTakeFirst();
   return row ? { code: row.code, status: row.status, districtCode: row.district_code } : null;
