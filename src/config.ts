@@ -16,6 +16,8 @@ export interface Config {
   trustProxy: boolean;
   /** An entry still open after this many days is flagged stale (its exit was probably lost). */
   staleSessionDays: number;
+  /** Default minutes of silence before a lot's data is late (sources and lots may override). */
+  lateThresholdMinutes: number;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -76,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     webDir: env.ZHIBO_WEB_DIR ?? null,
     trustProxy: bool('ZHIBO_TRUST_PROXY', env.ZHIBO_TRUST_PROXY, false),
     staleSessionDays: int('ZHIBO_STALE_SESSION_DAYS', env.ZHIBO_STALE_SESSION_DAYS, 3, 1, 365),
+    lateThresholdMinutes: int('ZHIBO_LATE_THRESHOLD_MINUTES', env.ZHIBO_LATE_THRESHOLD_MINUTES, 120, 5, 10080),
   };
 }

@@ -33,6 +33,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webDir: '/nonexistent',
     trustProxy: false,
     staleSessionDays: 3,
+    lateThresholdMinutes: 120,
     ...overrides,
   };
 }

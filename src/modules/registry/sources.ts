@@ -70,7 +70,7 @@ function sourceQuery(db: Kysely<DB>, actor: Actor) {
     .where((eb) => visibleSources(eb as unknown as ExpressionBuilder<DB, 'data_sources'>, scope))
     .select([
       'data_sources.code', 'data_sources.name', 'data_sources.operator_id', 'data_sources.vendor', 'data_sources.district_code',
-      'data_sources.status', 'data_sources.secret_rotated_at', 'data_sources.remark', 'data_sources.created_at', 'data_sources.updated_at',
+      'data_sources.status', 'data_sources.secret_rotated_at', 'data_sources.late_threshold_minutes', 'data_sources.remark', 'data_sources.created_at', 'data_sources.updated_at',
       'operators.name as operator_name',
     ])
     .select((eb) => {

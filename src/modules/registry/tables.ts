@@ -44,6 +44,8 @@ export interface DataSourcesTable {
   status: Generated<'active' | 'disabled'>;
   secret_encrypted: string;
   secret_rotated_at: Generated<Date>;
+  /** Minutes of silence before the source's lots count as late; null: the platform default. */
+  late_threshold_minutes: number | null;
   remark: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -64,6 +66,8 @@ export interface LotsTable {
   source_code: string | null;
   operator_id: number | null;
   status: Generated<'active' | 'suspended'>;
+  /** Overrides the source's threshold for this lot; null: inherit. */
+  late_threshold_minutes: number | null;
   remark: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
