@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { seedSampleRegistry } from '../modules/registry/sample-data.js';
 import { formatReport, runSimulation } from '../modules/simulator/runner.js';
+import { recordedHistory } from '../modules/ingest/recorded-history.js';
+import { systemActor } from '../platform/auth/permissions.js';
 import type { GlobalOpts } from './run.js';
 import { serve } from './serve.js';
 
@@ -42,7 +44,13 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOpts)
             void (async () => {
               const common = { url, password, lots: Number(o.lots), seed: 2026, progress: true, log: (line: string) => ctx.log.info(line) };
               const days = Number(o.backfillDays);
-              if (days > 0) ctx.log.info(formatReport(await runSimulation({ ...common, backfillDays: days })).join('\n'));
+              // History goes through the batch path in-process: fast, and with simulated receipt times.
+              if (days > 0) {
+                const history = recordedHistory(ctx, systemActor('demo'));
+                const report = await runSimulation({ ...common, backfillDays: days, concurrency: 2, deliver: history.sink });
+                await history.finish({ simulated: { from: report.from, to: report.to, lots: report.lots, seed: report.seed } });
+                ctx.log.info(formatReport(report).join('\n'));
+              }
               ctx.log.info(formatReport(await runSimulation({ ...common, speed: 1 })).join('\n'));
             })().catch((err: unknown) => ctx.log.error({ err }, 'demo simulation stopped'));
           },

@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import { HttpError } from '../modules/simulator/client.js';
 import { FAULT_PRESETS, type FaultPreset } from '../modules/simulator/faults.js';
-import { formatReport, runSimulation, type SimulationOptions } from '../modules/simulator/runner.js';
-import type { GlobalOpts } from './run.js';
+import { formatReport, runSimulation, type SimulationOptions, type SimulationReport } from '../modules/simulator/runner.js';
+import { buildApp } from '../app.js';
+import { ensureAdmin } from '../modules/accounts/service.js';
+import { recordedHistory } from '../modules/ingest/recorded-history.js';
+import { systemActor } from '../platform/auth/permissions.js';
+import type { AppContext } from '../platform/context.js';
+import { inProcessFetch } from './in-process-fetch.js';
+import { withRuntime, type GlobalOpts } from './run.js';
 
 export { runSimulation } from '../modules/simulator/runner.js';
 
@@ -19,6 +25,7 @@ export interface SimulateFlags {
   concurrency: string;
   progress: boolean;
   json?: boolean;
+  direct?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -53,7 +60,26 @@ export function simulateOptions(o: SimulateFlags, env: NodeJS.ProcessEnv = proce
   return options;
 }
 
-export function registerSimulateCommand(program: Command, _globals: () => GlobalOpts): void {
+/**
+ * The backfill through the batch path: registry set up through the app's own routes (in this
+ * process, no port), events written by ingestBatch with their simulated hand-over times.
+ */
+export async function backfillInProcess(ctx: AppContext, options: SimulationOptions): Promise<SimulationReport> {
+  // A new data directory has no admin yet: made as `serve` would (ZHIBO_ADMIN_PASSWORD).
+  const admin = await ensureAdmin(ctx);
+  if (admin.generatedPassword) process.stdout.write(`\n  首次启动：管理员账号 admin 的初始密码 / first start, password of user admin:\n\n      ${admin.generatedPassword}\n\n`);
+  const app = await buildApp(ctx);
+  try {
+    const history = recordedHistory(ctx, systemActor('simulate'));
+    const report = await runSimulation({ ...options, url: 'http://in-process', fetch: inProcessFetch(app), deliver: history.sink });
+    await history.finish({ simulated: { from: report.from, to: report.to, lots: report.lots, seed: report.seed } });
+    return report;
+  } finally {
+    await app.close();
+  }
+}
+
+export function registerSimulateCommand(program: Command, globals: () => GlobalOpts): void {
   program
     .command('simulate')
     .description('城市模拟器：像各厂商停车系统一样通过签名接口推送数据 / city simulator: vendor lot systems pushing to the signed ingest API')
@@ -63,6 +89,7 @@ export function registerSimulateCommand(program: Command, _globals: () => Global
     .option('--lots <n>', '停车场数 / number of lots', '50')
     .option('--speed <x>', '实时模式倍速：从今日零点起以 x 倍追赶到当前时间，之后按实时 / live: from today 00:00 at x× until caught up with the clock, then real time', '60')
     .option('--backfill <days>', '回填最近 N 天（可为小数）后结束 / simulate the last N days (fractions allowed) as fast as possible, then stop')
+    .option('--direct', '回填直接写入数据库（批量导入路径，进程内，不经 HTTP；嵌入式数据库时须先停止服务） / backfill straight into the database through the batch import path, in-process (stop the server first when it uses the embedded database)')
     .option('--duration <minutes>', '运行多少分钟后停止 / stop after this many real minutes')
     .option('--seed <n>', '随机种子（同种子同数据） / random seed (same seed, same data)', '2026')
     .option('--faults <preset>', '故障注入 / injected faults: default | none | heavy', 'default')
@@ -76,7 +103,8 @@ export function registerSimulateCommand(program: Command, _globals: () => Global
   zhibo simulate --backfill 7                      最近 7 天的数据 / the last 7 days
   zhibo simulate --speed 60                        今日数据 60 倍速追赶后实时运行 / today at 60×, then live
   zhibo simulate --speed 1 --duration 30 --faults none
-只通过 HTTP 访问服务（不打开数据库） / talks to the server over HTTP only (no database access).`,
+  zhibo simulate --backfill 30 --direct            30 天历史经批量路径直接入库 / 30 days through the batch path, in-process
+不加 --direct 时只通过 HTTP 访问服务（不打开数据库） / without --direct it talks to the server over HTTP only (no database access).`,
     )
     .action(async (o: SimulateFlags) => {
       let options: SimulationOptions;
@@ -85,6 +113,11 @@ export function registerSimulateCommand(program: Command, _globals: () => Global
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         console.error(`zhibo: ${err.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      if (o.direct && options.backfillDays === undefined) {
+        console.error('zhibo: --direct 只用于 --backfill / --direct goes with --backfill');
         process.exitCode = 2;
         return;
       }
@@ -97,10 +130,17 @@ export function registerSimulateCommand(program: Command, _globals: () => Global
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const report = await runSimulation({ ...options, signal: controller.signal, log: (line) => console.error(line) });
-        if (o.json) console.log(JSON.stringify(report, null, 2));
-        else for (const line of formatReport(report)) console.log(line);
-        process.exitCode = report.error || report.sent.failedBatches > 0 ? 1 : 0;
+        const run = { ...options, signal: controller.signal, log: (line: string) => console.error(line) };
+        const print = (report: SimulationReport) => {
+          if (o.json) console.log(JSON.stringify(report, null, 2));
+          else for (const line of formatReport(report)) console.log(line);
+          return report.error || report.sent.failedBatches > 0 ? 1 : 0;
+        };
+        if (o.direct) {
+          await withRuntime(globals(), async ({ ctx }) => print(await backfillInProcess(ctx, run)));
+          return;
+        }
+        process.exitCode = print(await runSimulation(run));
       } catch (err) {
         if (err instanceof HttpError) console.error(`zhibo: ${err.message}`);
         else if ((err as Error)?.name === 'AbortError' || controller.signal.aborted) console.error('zhibo: 已停止 / stopped');

@@ -33,6 +33,12 @@ export interface IngestOptions {
    * the batch, and so in the quarantined body, and are rejected with the given code.
    */
   refused?: ReadonlyMap<number, Rejection>;
+  /**
+   * When the source handed event i over, for recorded history written in bulk (the simulator's
+   * backfill): stored as its receipt time, so that late deliveries in that history stay late and
+   * punctual ones punctual. Default: now; never later than now.
+   */
+  receivedAt?: (index: number) => Date;
 }
 
 /** A batch judged without touching storage: what ingestBatch would do, before duplicates by id. */
@@ -94,7 +100,9 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
   const { results, reasons, fresh } = await checkBatch(ctx, sourceCode, events, now, opts.refused);
 
   const quarantineId = await retryOnConflict(() => ctx.db.transaction().execute(async (trx) => {
-    const inserted = fresh.length ? await insertEvents(trx, sourceCode, fresh, now, opts.via) : new Set<string>();
+    const handedOver = opts.receivedAt;
+    const receipt = handedOver ? (i: number) => new Date(Math.min(handedOver(i).getTime(), now.getTime())) : () => now;
+    const inserted = fresh.length ? await insertEvents(trx, sourceCode, fresh, receipt, opts.via) : new Set<string>();
     const applied = fresh.filter((f) => {
       if (inserted.has(f.event.eventId)) return true;
       results[f.index] = { eventId: f.event.eventId, status: 'duplicate' };
@@ -158,17 +166,17 @@ async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<
 }
 
 /** Inserts the events; returns the ids that were new (the others were sent before). */
-async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: { event: ValidEvent; lot: LotRef | null }[], now: Date, via: IngestVia): Promise<Set<string>> {
+async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: CheckedBatch['fresh'], receivedAt: (index: number) => Date, via: IngestVia): Promise<Set<string>> {
   const rows = await db
     .insertInto('ingest_events')
     .values(
-      fresh.map(({ event, lot }) => ({
+      fresh.map(({ event, lot, index }) => ({
         source_code: sourceCode,
         event_id: event.eventId,
         type: event.type,
         lot_id: lot?.id ?? null,
         occurred_at: event.occurredAt,
-        received_at: now,
+        received_at: receivedAt(index),
         plate: 'plate' in event ? event.plate : null,
         via,
         payload: JSON.stringify(event.raw),

@@ -67,7 +67,8 @@ export interface SimEvent {
 
 /** Per-batch reply of POST /api/v1/ingest/events. */
 export interface IngestResult {
-  eventId: string;
+  /** null for an item the server could not read an id from. */
+  eventId: string | null;
   status: 'accepted' | 'duplicate' | 'rejected';
   code?: string;
   message?: string;

@@ -184,6 +184,8 @@ export function* applyFaults(events: Iterable<SimEvent>, config: FaultConfig, se
 export interface Batch {
   sourceCode: string;
   events: IngestEvent[];
+  /** When each event left the lot system (simulated ms): its occurrence, or later when held back. */
+  handedOverAt: number[];
   /** Simulated time at which the batch was complete. */
   readyAt: number;
   /** Per source, from 1; a resend keeps the number of the batch it repeats. */
@@ -205,7 +207,7 @@ export interface BatcherOptions {
  * batches are sent twice (the resend goes out 30 s – 10 min later, simulated time).
  */
 export class Batcher {
-  private readonly open = new Map<string, { events: IngestEvent[]; since: number }>();
+  private readonly open = new Map<string, { events: IngestEvent[]; handedOverAt: number[]; since: number }>();
   private readonly counters = new Map<string, number>();
   private readonly resends = new MinHeap<Batch>();
 
@@ -215,11 +217,12 @@ export class Batcher {
   push(d: Delivery): Batch[] {
     let buf = this.open.get(d.sourceCode);
     if (!buf) {
-      buf = { events: [], since: d.availableAt };
+      buf = { events: [], handedOverAt: [], since: d.availableAt };
       this.open.set(d.sourceCode, buf);
     }
     if (buf.events.length === 0) buf.since = d.availableAt;
     buf.events.push(d.event);
+    buf.handedOverAt.push(d.availableAt);
     const out: Batch[] = [];
     if (buf.events.length >= this.opts.maxEvents) out.push(this.close(d.sourceCode, d.availableAt));
     this.dueResends(d.availableAt, out);
@@ -248,8 +251,9 @@ export class Batcher {
     const buf = this.open.get(source)!;
     const index = (this.counters.get(source) ?? 0) + 1;
     this.counters.set(source, index);
-    const batch: Batch = { sourceCode: source, events: buf.events, readyAt: now, index, resend: false };
+    const batch: Batch = { sourceCode: source, events: buf.events, handedOverAt: buf.handedOverAt, readyAt: now, index, resend: false };
     buf.events = [];
+    buf.handedOverAt = [];
     if (unitHash(this.opts.seed, 'dup-batch', source, index) < this.opts.duplicateBatchRate) {
       this.stats.duplicateBatches++;
       const delay = (30 + Math.floor(unitHash(this.opts.seed, 'dup-delay', source, index) * 570)) * SECOND;

@@ -69,7 +69,7 @@ describe('runSimulation', () => {
 });
 
 describe('Sender', () => {
-  const batch = (sourceCode: string, index: number): Batch => ({ sourceCode, index, resend: false, readyAt: 0, events: [{ type: 'heartbeat', eventId: `${sourceCode}-${index}`, occurredAt: '2026-03-09 10:00:00' }] });
+  const batch = (sourceCode: string, index: number): Batch => ({ sourceCode, index, resend: false, readyAt: 0, handedOverAt: [0], events: [{ type: 'heartbeat', eventId: `${sourceCode}-${index}`, occurredAt: '2026-03-09 10:00:00' }] });
 
   it('keeps each source in order, one request at a time, and fails only the batches of a disabled source', async () => {
     const order: string[] = [];

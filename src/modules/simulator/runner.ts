@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { HttpError, MAX_EVENTS_PER_REQUEST, ZhiboClient, type RegistrySummary } from './client.js';
-import type { EventType, IngestResponse } from './events.js';
+import type { EventType, IngestEvent, IngestResponse } from './events.js';
 import { applyFaults, Batcher, emptyFaultStats, FAULT_PRESETS, type Batch, type Delivery, type FaultConfig, type FaultPreset, type FaultStats } from './faults.js';
 import { emptyGeneratorStats, generateEvents, type GeneratorStats } from './generator.js';
 import { buildLotSet } from './lot-set.js';
@@ -54,6 +54,12 @@ export interface SimulationOptions {
   signal?: AbortSignal;
   fetch?: typeof fetch;
   now?: () => number;
+  /**
+   * Where batches go instead of the signed HTTP API: the batch path in-process (the backfill of
+   * `zhibo demo` and `zhibo simulate --direct`). `handedOverAt[i]` is when event i left its lot
+   * system (simulated ms): the batch groups events for speed, each keeps its own receipt time.
+   */
+  deliver?: (sourceCode: string, events: IngestEvent[], handedOverAt: number[]) => Promise<IngestResponse>;
   /** Live mode's wait between ticks; tests pass one that moves a fake clock. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -286,7 +292,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
 
   const generated = emptyGeneratorStats();
   const faultStats = emptyFaultStats();
-  const sender = new Sender((source, batch) => client.postEvents(source, secrets.get(source)!, batch.events), concurrency);
+  const deliver = opts.deliver;
+  const sender = new Sender(
+    deliver ? (source, batch) => deliver(source, batch.events, batch.handedOverAt) : (source, batch) => client.postEvents(source, secrets.get(source)!, batch.events),
+    concurrency,
+  );
   const batcher = new Batcher({ maxEvents: batchSize, maxWaitMs: Infinity, duplicateBatchRate: faults.duplicateBatchRate, seed }, faultStats);
   const maxQueued = concurrency * 4;
   const aborted = () => opts.signal?.aborted === true;
