@@ -145,7 +145,10 @@ function writeReport(results: Result[]): void {
 }
 
 const n = Number(process.env.BENCH_EVENTS ?? 20_000);
-const results: Result[] = [await bench('pglite', n)];
-if (process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL) results.push(await bench('postgres', Number(process.env.BENCH_EVENTS_PG ?? n * 2)));
+// BENCH_BACKENDS=postgres (or pglite) runs one of them, e.g. for profiling.
+const only = process.env.BENCH_BACKENDS;
+const results: Result[] = [];
+if (!only || only.includes('pglite')) results.push(await bench('pglite', n));
+if ((!only || only.includes('postgres')) && (process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL)) results.push(await bench('postgres', Number(process.env.BENCH_EVENTS_PG ?? n * 2)));
 for (const r of results) console.log(`${r.backend}: API ${r.apiPerSec.toFixed(0)} events/s, raw ${r.rawPerSec.toFixed(0)} events/s, ratio ${r.ratio.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
 writeReport(results);
