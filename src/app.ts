@@ -11,8 +11,11 @@ import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { ingestRoutes } from './modules/ingest/routes.js';
+import { notificationsRoutes } from './modules/notifications/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
+import { reportsRoutes } from './modules/reports/routes.js';
 import { sessionsRoutes } from './modules/sessions/routes.js';
+import { slaRoutes } from './modules/sla/routes.js';
 import type { AppContext } from './platform/context.js';
 import { errorHandler } from './platform/error-handler.js';
 import { ErrorBody, type App } from './platform/http.js';
@@ -78,6 +81,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(registryRoutes(ctx));
   await app.register(ingestRoutes(ctx));
   await app.register(sessionsRoutes(ctx));
+  await app.register(slaRoutes(ctx));
+  await app.register(reportsRoutes(ctx));
+  await app.register(notificationsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -8,6 +8,11 @@ describe('config', () => {
     expect(c.dataDir).toMatch(/data$/);
   });
 
+  it('takes the public address without a trailing slash', () => {
+    expect(loadConfig({ ZHIBO_PUBLIC_URL: 'https://zhibo.example.cn/' }).publicUrl).toBe('https://zhibo.example.cn');
+    expect(loadConfig({}).publicUrl).toBeNull();
+  });
+
   it('prefers flags to the environment', () => {
     expect(loadConfig({ ZHIBO_PORT: '9000' }, { port: '9100' }).port).toBe(9100);
   });
@@ -19,6 +24,7 @@ describe('config', () => {
     [{ ZHIBO_LOG_LEVEL: 'loud' }, 'ZHIBO_LOG_LEVEL'],
     [{ ZHIBO_TOKEN_TTL_MINUTES: '0' }, 'ZHIBO_TOKEN_TTL_MINUTES'],
     [{ ZHIBO_TRUST_PROXY: 'maybe' }, 'ZHIBO_TRUST_PROXY'],
+    [{ ZHIBO_PUBLIC_URL: 'zhibo.example.cn' }, 'ZHIBO_PUBLIC_URL'],
   ])('names the bad setting in %o', (env, setting) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(setting);

@@ -18,6 +18,12 @@ export interface Config {
   staleSessionDays: number;
   /** Default minutes of silence before a lot's data is late (sources and lots may override). */
   lateThresholdMinutes: number;
+  /** Minutes between reminders of an open, unacknowledged monitoring alert. */
+  alertRemindMinutes: number;
+  /** Outages of one source within 30 days that mark it for technical diagnosis (长期问题接入单位). */
+  problemSourceOutages: number;
+  /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
+  publicUrl?: string | null;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -55,6 +61,12 @@ function bool(setting: string, raw: string | undefined, fallback: boolean): bool
   throw new ConfigError(setting, `expected true or false, got "${raw}"`);
 }
 
+function publicUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const databaseUrl = flags.databaseUrl ?? env.ZHIBO_DATABASE_URL ?? null;
   if (databaseUrl !== null && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -79,5 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     trustProxy: bool('ZHIBO_TRUST_PROXY', env.ZHIBO_TRUST_PROXY, false),
     staleSessionDays: int('ZHIBO_STALE_SESSION_DAYS', env.ZHIBO_STALE_SESSION_DAYS, 3, 1, 365),
     lateThresholdMinutes: int('ZHIBO_LATE_THRESHOLD_MINUTES', env.ZHIBO_LATE_THRESHOLD_MINUTES, 120, 5, 10080),
+    alertRemindMinutes: int('ZHIBO_ALERT_REMIND_MINUTES', env.ZHIBO_ALERT_REMIND_MINUTES, 60, 1, 10080),
+    problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
+    publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
   };
 }

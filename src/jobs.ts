@@ -1,5 +1,7 @@
 import type { Cron } from 'croner';
+import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
 import { flagStaleSessions } from './modules/sessions/pairing.js';
+import { runSlaCheckJob } from './modules/sla/check.js';
 import type { AppContext } from './platform/context.js';
 import { scheduleJob } from './platform/jobs.js';
 
@@ -9,6 +11,16 @@ export function startJobs(ctx: AppContext): Cron[] {
     scheduleJob(ctx, 'sessions.flag-stale', '7 * * * *', 10 * 60_000, async () => {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
+    }),
+    scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
+    // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.
+    scheduleJob(ctx, 'notifications.deliver', '*/15 * * * * *', 10 * 60_000, async () => {
+      const r = await deliverPending(ctx);
+      if (r.claimed) ctx.log.info({ job: 'notifications.deliver', ...r }, 'notifications delivered');
+    }),
+    scheduleJob(ctx, 'notifications.prune', '41 3 * * *', 10 * 60_000, async () => {
+      const n = await pruneNotifications(ctx);
+      if (n) ctx.log.info({ job: 'notifications.prune', deleted: n }, 'old notifications deleted');
     }),
   ];
 }

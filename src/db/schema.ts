@@ -1,8 +1,10 @@
 import type { AccountsTables } from '../modules/accounts/tables.js';
 import type { AuditTables } from '../modules/audit/tables.js';
 import type { IngestTables } from '../modules/ingest/tables.js';
+import type { NotificationsTables } from '../modules/notifications/tables.js';
 import type { RegistryTables } from '../modules/registry/tables.js';
 import type { SessionsTables } from '../modules/sessions/tables.js';
+import type { SlaTables } from '../modules/sla/tables.js';
 
 /** Platform-owned tables. */
 export interface PlatformTables {
@@ -11,4 +13,4 @@ export interface PlatformTables {
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */
-export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables {}
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, SlaTables {}

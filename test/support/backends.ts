@@ -34,6 +34,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     staleSessionDays: 3,
     lateThresholdMinutes: 120,
+    alertRemindMinutes: 60,
+    problemSourceOutages: 3,
     ...overrides,
   };
 }

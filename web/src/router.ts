@@ -40,6 +40,7 @@ const routes: RouteRecordRaw[] = [
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },
+      { path: 'system/channels', name: 'channels', component: () => import('./pages/notifications/ChannelsPage.vue'), meta: { permission: 'ops' } },
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue') },
     ],
   },

@@ -49,6 +49,7 @@ export const MENU: MenuItem[] = [
     children: [
       { key: 'users', path: '/system/users', permission: 'users:manage' },
       { key: 'audit', path: '/system/audit', permission: 'audit:read' },
+      { key: 'channels', path: '/system/channels', permission: 'ops' },
       { key: 'apiDocs', path: '/api/docs' },
     ],
   },

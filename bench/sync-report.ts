@@ -1,0 +1,80 @@
+/*
+ * npx tsx bench/sync-report.ts — how long the monthly sync report takes for 300 lots that
+ * reported every 10 minutes for a month (≈1.3 million events in the month, ≈1.9 million in all,
+ * each lot with one 5-hour outage), on a fresh PostgreSQL database of ZHIBO_BENCH_DATABASE_URL
+ * or ZHIBO_TEST_DATABASE_URL (created and dropped here). Prints the time of each query and of
+ * the whole report; never run by the tests.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/reports/sync-data.js';
+import { buildSyncReport } from '../src/modules/reports/sync-report.js';
+import { systemActor } from '../src/platform/auth/permissions.js';
+import { ManualClock } from '../src/platform/clock.js';
+import type { AppContext } from '../src/platform/context.js';
+import { SecretBox } from '../src/platform/secret-box.js';
+
+const LOTS = 300;
+const adminUrl = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL;
+if (!adminUrl) {
+  console.error('set ZHIBO_BENCH_DATABASE_URL (or ZHIBO_TEST_DATABASE_URL) to a PostgreSQL server');
+  process.exit(2);
+}
+
+const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
+const admin = async (statement: string) => {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+};
+const url = new URL(adminUrl);
+url.pathname = `/${name}`;
+
+const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const t = performance.now();
+  const r = await fn();
+  console.log(`${label.padEnd(34)} ${Math.round(performance.now() - t)} ms`);
+  return r;
+};
+
+await admin(`create database ${name}`);
+const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+try {
+  await migrate(database);
+  const db = database.kysely;
+  await sql`insert into data_sources (code, name, secret_encrypted) values ('BENCH-SRC', '压测系统', 'x')`.execute(db);
+  await sql`insert into lots (code, name, district_code, kind, total_spaces, source_code)
+            select 'BENCH-' || g, '压测停车场 ' || g, '320602', 'off_street', 100, 'BENCH-SRC' from generate_series(1, ${LOTS}) g`.execute(db);
+  await time('insert events', () => sql`
+    insert into ingest_events (source_code, event_id, type, lot_id, occurred_at, received_at, payload)
+    select 'BENCH-SRC', l.id || '-' || s.g, 'status', l.id, s.ts, s.ts + interval '1 minute', '{}'::jsonb
+      from lots l,
+           generate_series(timestamptz '2026-09-23 00:00+08', timestamptz '2026-11-07 00:00+08', interval '10 minutes') with ordinality as s(ts, g)
+     where not (s.ts between timestamptz '2026-10-10 00:00+08' + (l.id % 20) * interval '1 day'
+                         and timestamptz '2026-10-10 05:00+08' + (l.id % 20) * interval '1 day')`.execute(db));
+  // Autovacuum does this for an insert-only table in production; index-only scans need it.
+  await time('vacuum analyze', () => sql`vacuum analyze ingest_events`.execute(db));
+
+  const ctx: AppContext = {
+    config: loadConfig({}), database, db, clock: new ManualClock(new Date('2026-11-25T02:00:00Z')), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }),
+  };
+  const lots = await reportLots(db, systemActor(), 120);
+  const period = { start: new Date('2026-09-30T16:00:00Z'), end: new Date('2026-10-31T16:00:00Z') };
+  await time('monthCounts (records, days, late)', () => monthCounts(db, lots, period));
+  await time('lotBounds', () => lotBounds(db, lots, period));
+  await time('longIntervals (lag window)', () => longIntervals(db, lots, period));
+  const report = await time('whole report 2026-10', () => buildSyncReport(ctx, systemActor(), '2026-10'));
+  console.log(`records ${report.summary.records}, gaps ${report.summary.gapCount}, gap minutes ${report.summary.gapMinutes}`);
+} finally {
+  await database.close();
+  await admin(`drop database if exists ${name} with (force)`);
+}
