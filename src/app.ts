@@ -11,6 +11,7 @@ import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { ingestRoutes } from './modules/ingest/routes.js';
+import { monitoringRoutes } from './modules/monitoring/routes.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { reportsRoutes } from './modules/reports/routes.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(sessionsRoutes(ctx));
   await app.register(slaRoutes(ctx));
   await app.register(reportsRoutes(ctx));
+  await app.register(monitoringRoutes(ctx));
   await app.register(notificationsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {

@@ -1,4 +1,5 @@
 import type { Cron } from 'croner';
+import { evaluateMonitoring } from './modules/monitoring/evaluate.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
 import { flagStaleSessions } from './modules/sessions/pairing.js';
 import { runSlaCheckJob } from './modules/sla/check.js';
@@ -11,6 +12,12 @@ export function startJobs(ctx: AppContext): Cron[] {
     scheduleJob(ctx, 'sessions.flag-stale', '7 * * * *', 10 * 60_000, async () => {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
+    }),
+    scheduleJob(ctx, 'monitoring.evaluate', '* * * * *', 5 * 60_000, async () => {
+      const r = await evaluateMonitoring(ctx);
+      if (r.transitions || r.opened.lot || r.opened.source || r.reminded || r.resolved || r.markedSources.length) {
+        ctx.log.info({ job: 'monitoring.evaluate', ...r }, 'monitoring evaluated');
+      }
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.

@@ -8,6 +8,7 @@ import { registerSimulateCommand } from './cli/simulate.js';
 import { registerUserCommands } from './cli/users.js';
 import { registerRegistryCommands } from './cli/registry.js';
 import { registerImportEventsCommand } from './cli/import-events.js';
+import { registerImportSnapshotsCommand } from './cli/import-snapshots.js';
 import { registerReportCommands } from './cli/report.js';
 
 const program = new Command();
@@ -43,6 +44,7 @@ registerAuditCommands(program, globals);
 registerRegistryCommands(program, globals);
 registerSimulateCommand(program, globals);
 registerImportEventsCommand(program, globals);
+registerImportSnapshotsCommand(program, globals);
 registerReportCommands(program, globals);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { AccountsTables } from '../modules/accounts/tables.js';
 import type { AuditTables } from '../modules/audit/tables.js';
 import type { IngestTables } from '../modules/ingest/tables.js';
+import type { MonitoringTables } from '../modules/monitoring/tables.js';
 import type { NotificationsTables } from '../modules/notifications/tables.js';
 import type { RegistryTables } from '../modules/registry/tables.js';
 import type { SessionsTables } from '../modules/sessions/tables.js';
@@ -13,4 +14,4 @@ export interface PlatformTables {
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */
-export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, SlaTables {}
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, MonitoringTables, SlaTables {}

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
-import { checkLot, type FieldIssue, type LotValues } from './lot-input.js';
+import { checkLot, type CheckLotOptions, type FieldIssue, type LotValues } from './lot-input.js';
 import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
 import type { LotSheet } from './lot-file.js';
 import { loadLookups } from './lookups.js';
@@ -50,7 +50,7 @@ async function existingLots(db: Kysely<DB>, codes: string[]): Promise<Map<string
   return out;
 }
 
-export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet, opts: { dryRun: boolean; fileName?: string }): Promise<ImportResult> {
+export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet, opts: { dryRun: boolean; fileName?: string } & CheckLotOptions): Promise<ImportResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const lookups = await loadLookups(trx, actor);
     const codeOf = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : null);
@@ -80,7 +80,7 @@ export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet,
         }
         if (changes) plan = { kind: 'update', row: current, changes };
       } else {
-        const checked = checkLot(input, 'create', lookups);
+        const checked = checkLot(input, 'create', lookups, { coordinatesOptional: opts.coordinatesOptional });
         errors.push(...checked.issues);
         warnings = checked.warnings;
         plan = { kind: 'create', values: checked.values as LotValues };

@@ -16,7 +16,8 @@ export interface FieldIssue {
 }
 
 /** Fields as they arrive; values are unchecked (JSON or spreadsheet cells). */
-export type LotInput = Partial<Record<LotField, unknown>>;
+/** Sheets carry the LotField columns; the JSON API may also set lateThresholdMinutes (monitoring). */
+export type LotInput = Partial<Record<LotField | 'lateThresholdMinutes', unknown>>;
 export type LotField =
   | 'code' | 'name' | 'districtCode' | 'kind' | 'totalSpaces' | 'lng' | 'lat' | 'coordSystem'
   | 'sourceCode' | 'category' | 'address' | 'operatorId' | 'status' | 'remark';
@@ -30,13 +31,16 @@ export interface LotValues {
   category: LotCategory;
   totalSpaces: number;
   address: string | null;
-  lng: number;
-  lat: number;
+  /** null only for lots created with `coordinatesOptional` (a feed that does not know where they are). */
+  lng: number | null;
+  lat: number | null;
   inputCoordSystem: CoordSystem;
   sourceCode: string | null;
   operatorId: number | null;
   status: LotStatus;
   remark: string | null;
+  /** Minutes of silence before monitoring calls the lot late; null: the source's, else the platform default. */
+  lateThresholdMinutes: number | null;
 }
 
 /** What references resolve against; built per actor so that unseen rows stay unseen. */
@@ -49,6 +53,15 @@ export interface LotLookups {
   operator(value: string | number): number | null;
   /** The actor's district, or null when city-wide. */
   scope: string | null;
+}
+
+export interface CheckLotOptions {
+  /**
+   * Allow a new lot without any coordinates (both absent): stored as null with a NO_COORDINATES
+   * warning. Only for service callers that import third-party feeds; the API and sheets still
+   * require them.
+   */
+  coordinatesOptional?: boolean;
 }
 
 export interface CheckedLot {
@@ -67,7 +80,7 @@ const text = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v === '
  * Checks the fields present in `input`. `create` needs every required field; `patch` checks only
  * what is given. Without `lookups` the references (district, source, operator) are not resolved.
  */
-export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: LotLookups | null): CheckedLot {
+export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: LotLookups | null, opts: CheckLotOptions = {}): CheckedLot {
   const issues: FieldIssue[] = [];
   const warnings: FieldIssue[] = [];
   const values: Partial<LotValues> = {};
@@ -99,7 +112,7 @@ export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: Lot
     if (n !== null && Number.isInteger(n) && n >= 0 && n <= MAX_SPACES) values.totalSpaces = n;
     else fail('totalSpaces', 'INVALID_TOTAL_SPACES', `总泊位须为 0–${MAX_SPACES} 的整数 / totalSpaces: an integer 0–${MAX_SPACES}`);
   }
-  checkCoordinates(input, mode, values, warnings, fail);
+  checkCoordinates(input, mode, values, warnings, fail, opts.coordinatesOptional === true);
   if (given(input.category)) {
     const category = typeof input.category === 'string' ? parseCategory(input.category) : null;
     if (category) values.category = category;
@@ -111,6 +124,7 @@ export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: Lot
     else fail('status', 'INVALID_STATUS', '状态须为 正常/active 或 暂停/suspended / status: active or suspended');
   } else if (mode === 'create') values.status = 'active';
   checkReferences(input, mode, lookups, values, fail);
+  checkLateThreshold(input, mode, values, fail);
   for (const field of ['address', 'remark'] as const) {
     if (blank(input[field]) || (mode === 'create' && input[field] === undefined)) values[field] = null;
     else if (given(input[field])) {
@@ -123,6 +137,25 @@ export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: Lot
 }
 
 type Fail = (field: string, code: string, message: string) => void;
+
+export const LATE_THRESHOLD_RANGE = { min: 5, max: 10080 } as const;
+
+/** An integer number of minutes in range, or null to inherit; undefined when not given. */
+export function checkThresholdValue(v: unknown): { ok: true; value: number | null | undefined } | { ok: false } {
+  if (v === undefined) return { ok: true, value: undefined };
+  if (blank(v)) return { ok: true, value: null };
+  const n = toNumber(v);
+  return n !== null && Number.isInteger(n) && n >= LATE_THRESHOLD_RANGE.min && n <= LATE_THRESHOLD_RANGE.max ? { ok: true, value: n } : { ok: false };
+}
+
+export const LATE_THRESHOLD_MESSAGE = `延迟阈值须为 ${LATE_THRESHOLD_RANGE.min}–${LATE_THRESHOLD_RANGE.max} 的整数分钟，空为继承 / lateThresholdMinutes: whole minutes ${LATE_THRESHOLD_RANGE.min}–${LATE_THRESHOLD_RANGE.max}, null to inherit`;
+
+function checkLateThreshold(input: LotInput, mode: 'create' | 'patch', values: Partial<LotValues>, fail: Fail): void {
+  const r = checkThresholdValue(input.lateThresholdMinutes);
+  if (!r.ok) fail('lateThresholdMinutes', 'INVALID_LATE_THRESHOLD', LATE_THRESHOLD_MESSAGE);
+  else if (r.value !== undefined) values.lateThresholdMinutes = r.value;
+  else if (mode === 'create') values.lateThresholdMinutes = null;
+}
 
 function checkDistrict(value: string, lookups: LotLookups | null, values: Partial<LotValues>, fail: Fail): void {
   const code = lookups ? lookups.district(value) : /^[0-9]{6}$/.test(value) ? value : null;
@@ -137,7 +170,7 @@ function checkDistrict(value: string, lookups: LotLookups | null, values: Partia
   values.districtCode = code;
 }
 
-function checkCoordinates(input: LotInput, mode: 'create' | 'patch', values: Partial<LotValues>, warnings: FieldIssue[], fail: Fail): void {
+function checkCoordinates(input: LotInput, mode: 'create' | 'patch', values: Partial<LotValues>, warnings: FieldIssue[], fail: Fail, optional = false): void {
   let system: CoordSystem | null = 'gcj02';
   if (given(input.coordSystem) && !blank(input.coordSystem)) {
     system = typeof input.coordSystem === 'string' ? parseCoordSystem(input.coordSystem) : null;
@@ -147,6 +180,11 @@ function checkCoordinates(input: LotInput, mode: 'create' | 'patch', values: Par
   const hasLng = given(input.lng);
   const hasLat = given(input.lat);
   if (mode === 'patch' && !hasLng && !hasLat) return;
+  if (optional && mode === 'create' && !hasLng && !hasLat) {
+    Object.assign(values, { lng: null, lat: null, inputCoordSystem: system ?? 'gcj02' });
+    warnings.push({ field: 'lng', code: 'NO_COORDINATES', message: '未提供坐标，地图上不显示 / no coordinates; the lot is not shown on maps' });
+    return;
+  }
   if (!hasLng || !hasLat) {
     fail('lng', 'INVALID_COORDINATES', '须同时提供经度和纬度 / lng and lat are both required');
     return;

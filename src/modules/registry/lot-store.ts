@@ -25,6 +25,7 @@ const COLUMNS: Record<keyof LotValues, keyof LotsTable> = {
   operatorId: 'operator_id',
   status: 'status',
   remark: 'remark',
+  lateThresholdMinutes: 'late_threshold_minutes',
 };
 const FIELDS = Object.keys(COLUMNS) as (keyof LotValues)[];
 

@@ -27,6 +27,8 @@ export interface LotView {
   operatorName: string | null;
   status: 'active' | 'suspended';
   remark: string | null;
+  /** The lot's own threshold for monitoring; null: inherits the source's or the platform default. */
+  lateThresholdMinutes: number | null;
   berthCount: number;
   createdAt: string;
   updatedAt: string;
@@ -94,6 +96,7 @@ function lotView(r: LotViewRow): LotView {
     operatorName: r.operator_name,
     status: r.status,
     remark: r.remark,
+    lateThresholdMinutes: r.late_threshold_minutes,
     berthCount: Number(r.berth_count ?? 0),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

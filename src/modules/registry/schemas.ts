@@ -10,6 +10,7 @@ import { COORD_SYSTEMS, DISTRICT_KINDS, LOT_CATEGORIES, LOT_KINDS, LOT_STATUSES 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Enum = (values: readonly string[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
 const Text = (max: number, description?: string) => Type.String({ maxLength: max, ...(description ? { description } : {}) });
+const LATE_THRESHOLD_NOTE = '数据延迟阈值（分钟，5–10080）；停车场 ?? 数据源 ?? 平台默认，null 为继承 / late threshold in minutes: lot ?? source ?? platform default; null inherits';
 
 export const CodeParams = Type.Object({ code: Type.String({ maxLength: 64, description: '编码 / code' }) });
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -69,6 +70,7 @@ const sourceFields = {
   districtCode: Nullable(Type.String({ description: '空为市级 / null: city-wide' })),
   status: Enum(['active', 'disabled'], '状态 / status'),
   lotCount: Type.Integer(),
+  lateThresholdMinutes: Nullable(Type.Integer({ description: LATE_THRESHOLD_NOTE })),
   secretRotatedAt: Type.String(),
   remark: Nullable(Type.String()),
   createdAt: Type.String(),
@@ -86,6 +88,7 @@ export const NewSourceBody = Type.Object({
   vendor: Type.Optional(Nullable(Text(200))),
   districtCode: Type.Optional(Nullable(Type.String({ pattern: '^[0-9]{6}$' }))),
   remark: Type.Optional(Nullable(Text(500))),
+  lateThresholdMinutes: Type.Optional(Nullable(Type.Integer({ minimum: 5, maximum: 10080, description: LATE_THRESHOLD_NOTE }))),
 });
 export const SourcePatchBody = Type.Object({
   name: Type.Optional(Text(200)),
@@ -94,6 +97,7 @@ export const SourcePatchBody = Type.Object({
   districtCode: Type.Optional(Nullable(Type.String({ pattern: '^[0-9]{6}$' }))),
   status: Type.Optional(Enum(['active', 'disabled'], '停用后其签名不再被接受 / a disabled source cannot sign')),
   remark: Type.Optional(Nullable(Text(500))),
+  lateThresholdMinutes: Type.Optional(Nullable(Type.Integer({ minimum: 5, maximum: 10080, description: LATE_THRESHOLD_NOTE }))),
 });
 export const RotatedSecret = Type.Object({ code: Type.String(), secret: Type.String(), secretRotatedAt: Type.String() });
 
@@ -116,6 +120,7 @@ export const LotSchema = Type.Object(
     operatorName: Nullable(Type.String()),
     status: Enum(LOT_STATUSES, '状态 / status'),
     remark: Nullable(Type.String()),
+    lateThresholdMinutes: Nullable(Type.Integer({ description: LATE_THRESHOLD_NOTE })),
     berthCount: Type.Integer(),
     createdAt: Type.String(),
     updatedAt: Type.String(),
@@ -137,6 +142,7 @@ const lotFields = {
   operatorId: Type.Optional(Nullable(Type.Integer())),
   status: Type.Optional(Enum(LOT_STATUSES, '默认 active')),
   remark: Type.Optional(Nullable(Text(500))),
+  lateThresholdMinutes: Type.Optional(Nullable(Type.Integer({ minimum: 5, maximum: 10080, description: LATE_THRESHOLD_NOTE }))),
 };
 export const NewLotBody = Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_.-]{2,64}$' }), ...lotFields });
 export const LotPatchBody = Type.Partial(Type.Object(lotFields));

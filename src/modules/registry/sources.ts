@@ -5,7 +5,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
-import type { FieldIssue } from './lot-input.js';
+import { checkThresholdValue, LATE_THRESHOLD_MESSAGE, type FieldIssue } from './lot-input.js';
 import { assertDistrictExists } from './districts.js';
 import { assertOperatorExists } from './operators.js';
 import type { DataSourcesTable } from './tables.js';
@@ -29,6 +29,8 @@ export interface SourceView {
   districtCode: string | null;
   status: 'active' | 'disabled';
   lotCount: number;
+  /** Minutes of silence before its lots count as late (lots may override); null: the platform default. */
+  lateThresholdMinutes: number | null;
   secretRotatedAt: string;
   remark: string | null;
   createdAt: string;
@@ -42,6 +44,7 @@ export interface NewSource {
   vendor?: string | null;
   districtCode?: string | null;
   remark?: string | null;
+  lateThresholdMinutes?: number | null;
 }
 
 export interface SourcePatch {
@@ -51,6 +54,7 @@ export interface SourcePatch {
   districtCode?: string | null;
   status?: 'active' | 'disabled';
   remark?: string | null;
+  lateThresholdMinutes?: number | null;
 }
 
 export function visibleSources(eb: ExpressionBuilder<DB, 'data_sources'>, scope: string | null): Expression<SqlBool> {
@@ -91,6 +95,7 @@ function sourceView(r: SourceRow): SourceView {
     districtCode: r.district_code,
     status: r.status,
     lotCount: Number(r.lot_count ?? 0),
+    lateThresholdMinutes: r.late_threshold_minutes,
     secretRotatedAt: r.secret_rotated_at.toISOString(),
     remark: r.remark,
     createdAt: r.created_at.toISOString(),
@@ -119,6 +124,9 @@ export function checkSourceFields(input: Partial<Record<keyof NewSource | 'statu
   }
   if ((mode === 'create' || input.name !== undefined) && (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 200)) {
     issues.push({ field: 'name', code: 'INVALID_NAME', message: '名称须为 1–200 个字符 / name: 1–200 characters' });
+  }
+  if (!checkThresholdValue(input.lateThresholdMinutes).ok) {
+    issues.push({ field: 'lateThresholdMinutes', code: 'INVALID_LATE_THRESHOLD', message: LATE_THRESHOLD_MESSAGE });
   }
   if (input.status !== undefined && input.status !== 'active' && input.status !== 'disabled') {
     issues.push({ field: 'status', code: 'INVALID_STATUS', message: '状态须为 active 或 disabled / status: active or disabled' });
@@ -151,6 +159,7 @@ export async function createSource(ctx: AppContext, actor: Actor, input: NewSour
         vendor: orNull(input.vendor) ?? null,
         district_code: districtCode,
         remark: orNull(input.remark) ?? null,
+        late_threshold_minutes: input.lateThresholdMinutes ?? null,
         secret_encrypted: ctx.secrets.seal(secret),
         secret_rotated_at: now,
         created_at: now,
@@ -192,6 +201,7 @@ export async function updateSource(ctx: AppContext, actor: Actor, code: string, 
       district_code: patch.districtCode === undefined ? undefined : patch.districtCode || null,
       status: patch.status,
       remark: orNull(patch.remark),
+      late_threshold_minutes: patch.lateThresholdMinutes,
     };
     await trx.updateTable('data_sources').set({ ...set, updated_at: ctx.clock.now() }).where('code', '=', code).execute();
     const after = await findSource(trx, actor, code);

@@ -2,7 +2,7 @@
 import { api, type Query } from './api';
 import type {
   AuditPage, AuditVerify, Berth, DataSource, District, ImportResult, Items, LoginReply, Lot, LotFilters, LotInput,
-  NewSource, Operator, OperatorInput, Page, Role, SourceSecret, User,
+  NewSource, Operator, OperatorInput, Page, Role, SourcePatch, SourceSecret, User,
 } from './types';
 
 const seg = encodeURIComponent;
@@ -38,6 +38,7 @@ export const registryApi = {
   sources: () => api.get<Items<DataSource>>('/api/v1/sources'),
   createSource: (body: NewSource) => api.post<DataSource & SourceSecret>('/api/v1/sources', body),
   rotateSecret: (code: string) => api.post<SourceSecret>(`/api/v1/sources/${seg(code)}/rotate-secret`),
+  updateSource: (code: string, body: SourcePatch) => api.patch<DataSource>(`/api/v1/sources/${seg(code)}`, body),
   lots: (filters: LotFilters & { limit?: number; offset?: number }) => api.get<Page<Lot>>('/api/v1/lots', filters as Query),
   lot: (code: string) => api.get<Lot>(`/api/v1/lots/${seg(code)}`),
   createLot: (body: LotInput) => api.post<Lot>('/api/v1/lots', body),

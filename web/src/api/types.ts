@@ -65,6 +65,8 @@ export interface DataSource {
   districtCode: string | null;
   status: 'active' | 'disabled' | string;
   lotCount: number;
+  /** Minutes before its lots' data counts as late; null: the platform default. */
+  lateThresholdMinutes: number | null;
   secretRotatedAt: string | null;
   remark: string | null;
 }
@@ -76,6 +78,17 @@ export interface NewSource {
   vendor?: string;
   districtCode?: string;
   remark?: string;
+  lateThresholdMinutes?: number | null;
+}
+
+export interface SourcePatch {
+  name?: string;
+  operatorId?: number | null;
+  vendor?: string | null;
+  districtCode?: string | null;
+  status?: 'active' | 'disabled';
+  remark?: string | null;
+  lateThresholdMinutes?: number | null;
 }
 
 /** A new source or a rotation: the signing secret, shown once. */
@@ -112,6 +125,8 @@ export interface Lot {
   operatorName: string | null;
   status: LotStatus;
   remark: string | null;
+  /** The lot's own late threshold; null: the source's, else the platform default. */
+  lateThresholdMinutes: number | null;
   berthCount: number;
   createdAt: string;
   updatedAt: string;
@@ -132,6 +147,7 @@ export interface LotInput {
   operatorId?: number | null;
   status?: LotStatus;
   remark?: string | null;
+  lateThresholdMinutes?: number | null;
 }
 
 export interface LotFilters {

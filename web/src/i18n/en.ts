@@ -1,5 +1,6 @@
 // English texts; the shape is checked against zh-CN.ts.
 import type { Messages } from './zh-CN';
+import { monitoringEn } from '../pages/monitoring/i18n.en';
 
 const en: Messages = {
   app: {
@@ -502,6 +503,7 @@ const en: Messages = {
     lastError: 'Last error',
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
+  monitoring: monitoringEn,
   errors: {
     forbidden: 'You have no permission for that page',
     notFoundTitle: 'Page not found',

@@ -1,6 +1,7 @@
 // 中文（默认）界面文字。Keys must match en.ts (it is typed against this file).
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
+import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 
 const zhCN = {
   app: {
@@ -503,6 +504,7 @@ const zhCN = {
     lastError: '最近错误',
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
+  monitoring: monitoringZh,
   errors: {
     forbidden: '没有访问该页面的权限',
     notFoundTitle: '页面不存在',

@@ -15,7 +15,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'sharing', path: '/sharing', placeholder: true },
   { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },
-  { key: 'monitoring', path: '/monitoring', placeholder: true },
+  { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
   { key: 'onboarding', path: '/onboarding', placeholder: true },
   { key: 'tickets', path: '/tickets', placeholder: true },
   { key: 'incidents', path: '/incidents', placeholder: true },
