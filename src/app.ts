@@ -13,6 +13,7 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { ingestRoutes } from './modules/ingest/routes.js';
 import { monitoringRoutes } from './modules/monitoring/routes.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
+import { onboardingRoutes } from './modules/onboarding/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { reportsRoutes } from './modules/reports/routes.js';
 import { sessionsRoutes } from './modules/sessions/routes.js';
@@ -86,6 +87,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(reportsRoutes(ctx));
   await app.register(monitoringRoutes(ctx));
   await app.register(notificationsRoutes(ctx));
+  await app.register(onboardingRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

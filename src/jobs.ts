@@ -1,6 +1,7 @@
 import type { Cron } from 'croner';
 import { evaluateMonitoring } from './modules/monitoring/evaluate.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
+import { syncConnected, SYNC_JOB } from './modules/onboarding/service.js';
 import { flagStaleSessions } from './modules/sessions/pairing.js';
 import { runSlaCheckJob } from './modules/sla/check.js';
 import type { AppContext } from './platform/context.js';
@@ -28,6 +29,11 @@ export function startJobs(ctx: AppContext): Cron[] {
     scheduleJob(ctx, 'notifications.prune', '41 3 * * *', 10 * 60_000, async () => {
       const n = await pruneNotifications(ctx);
       if (n) ctx.log.info({ job: 'notifications.prune', deleted: n }, 'old notifications deleted');
+    }),
+    // A linked entry turns connected once its lot reports; every 10 minutes is soon enough for a quarterly list.
+    scheduleJob(ctx, SYNC_JOB, '*/10 * * * *', 5 * 60_000, async () => {
+      const r = await syncConnected(ctx);
+      if (r.connected.length) ctx.log.info({ job: SYNC_JOB, connected: r.connected }, 'onboarding entries connected');
     }),
   ];
 }

@@ -10,6 +10,7 @@ import { registerRegistryCommands } from './cli/registry.js';
 import { registerImportEventsCommand } from './cli/import-events.js';
 import { registerImportSnapshotsCommand } from './cli/import-snapshots.js';
 import { registerReportCommands } from './cli/report.js';
+import { registerOnboardingReportCommand } from './cli/report-onboarding.js';
 
 const program = new Command();
 program
@@ -46,5 +47,6 @@ registerSimulateCommand(program, globals);
 registerImportEventsCommand(program, globals);
 registerImportSnapshotsCommand(program, globals);
 registerReportCommands(program, globals);
+registerOnboardingReportCommand(program, globals);
 
 await program.parseAsync(process.argv);

@@ -38,6 +38,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'ingest/quarantine', name: 'quarantine', component: () => import('./pages/ingest/QuarantinePage.vue'), meta: { permission: 'ops' } },
       { path: 'sessions', name: 'sessions', component: () => import('./pages/records/RecordsPage.vue') },
       { path: 'monitoring', name: 'monitoring', component: () => import('./pages/monitoring/MonitoringPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },

@@ -9,16 +9,29 @@ import type { LotField, LotInput } from './lot-input.js';
  * a BOM, or with blank lines. Values stay unchecked here; lot-input.ts judges them.
  */
 
-export interface SheetRow {
+export interface SheetRow<I = LotInput> {
   /** Row number in the sheet, header included (the first data row is 2). */
   row: number;
-  input: LotInput;
+  input: I;
 }
 
 export interface LotSheet {
   format: 'xlsx' | 'csv';
   rows: SheetRow[];
   /** Headers that matched no field; reported, not fatal (an exported sheet has extra columns). */
+  ignoredColumns: string[];
+}
+
+/** What a sheet's columns mean: header spellings per field (the first is the template's label), the required ones. */
+export interface SheetSpec<F extends string> {
+  headers: Record<F, readonly string[]>;
+  required: readonly F[];
+}
+
+/** A sheet read against a spec; other modules' imports (onboarding candidates …) read theirs this way too. */
+export interface Sheet<F extends string> {
+  format: 'xlsx' | 'csv';
+  rows: SheetRow<Partial<Record<F, Cell>>>[];
   ignoredColumns: string[];
 }
 
@@ -42,16 +55,16 @@ export const COLUMN_HEADERS: Record<LotField, readonly string[]> = {
 export const REQUIRED_COLUMNS: readonly LotField[] = ['code', 'name', 'districtCode', 'kind', 'totalSpaces', 'lng', 'lat'];
 export const MAX_ROWS = 20_000;
 
-const HEADER_INDEX = new Map<string, LotField>(
-  Object.entries(COLUMN_HEADERS).flatMap(([field, names]) => names.map((n) => [n, field as LotField] as const)),
-);
-
 /** "*经度（GCJ-02）" → "经度", "Total Spaces" → "totalspaces". */
 function headerKey(h: string): string {
   return h.replace(/^[\s*＊]+|[\s*＊]+$/g, '').replace(/\s*[（(][^)）]*[)）]\s*$/, '').replace(/[\s_]/g, '').toLowerCase();
 }
 
-export async function readLotSheet(file: Buffer, fileName: string): Promise<LotSheet> {
+export function readLotSheet(file: Buffer, fileName: string): Promise<LotSheet> {
+  return readSheet(file, fileName, { headers: COLUMN_HEADERS, required: REQUIRED_COLUMNS });
+}
+
+export async function readSheet<F extends string>(file: Buffer, fileName: string, spec: SheetSpec<F>): Promise<Sheet<F>> {
   const ext = fileName.toLowerCase().split('.').pop() ?? '';
   const isZip = file.length > 4 && file.readUInt32LE(0) === 0x04034b50;
   const isOle = file.length > 8 && file.readUInt32BE(0) === 0xd0cf11e0; // legacy .xls
@@ -60,20 +73,23 @@ export async function readLotSheet(file: Buffer, fileName: string): Promise<LotS
   const format = isZip || ext === 'xlsx' ? 'xlsx' : 'csv';
   if (format === 'csv' && file.subarray(0, 4096).includes(0)) throw badRequest('INVALID_FILE', '文件不是 .xlsx 或 .csv / not an .xlsx or .csv file');
   const grid = format === 'xlsx' ? await xlsxGrid(file) : csvGrid(file);
-  return { format, ...gridRows(grid) };
+  return { format, ...gridRows(grid, spec) };
 }
 
-type Cell = string | number | undefined;
+export type Cell = string | number | undefined;
 type Grid = { row: number; cells: Cell[] }[];
 
-function gridRows(grid: Grid): Omit<LotSheet, 'format'> {
+function gridRows<F extends string>(grid: Grid, spec: SheetSpec<F>): Omit<Sheet<F>, 'format'> {
+  const headerIndex = new Map<string, F>(
+    (Object.entries(spec.headers) as [F, readonly string[]][]).flatMap(([field, names]) => names.map((n) => [headerKey(n), field] as const)),
+  );
   const headerAt = grid.findIndex((r) => r.cells.some((c) => c !== undefined));
   if (headerAt < 0) throw badRequest('INVALID_FILE', '文件中没有表头 / the file has no header row');
-  const fields: (LotField | null)[] = [];
+  const fields: (F | null)[] = [];
   const ignoredColumns: string[] = [];
   for (const cell of grid[headerAt]!.cells) {
     const label = cell === undefined ? '' : String(cell);
-    const field = HEADER_INDEX.get(headerKey(label)) ?? null;
+    const field = headerIndex.get(headerKey(label)) ?? null;
     // A field named twice (编码 and code): the first column wins, the other is ignored.
     if (field && !fields.includes(field)) fields.push(field);
     else {
@@ -81,15 +97,15 @@ function gridRows(grid: Grid): Omit<LotSheet, 'format'> {
       if (label.trim()) ignoredColumns.push(label.trim());
     }
   }
-  const missing = REQUIRED_COLUMNS.filter((f) => !fields.includes(f));
+  const missing = spec.required.filter((f) => !fields.includes(f));
   if (missing.length) {
-    const names = missing.map((f) => `${COLUMN_HEADERS[f][0]}/${f}`).join(', ');
+    const names = missing.map((f) => `${spec.headers[f][0]}/${f}`).join(', ');
     throw new AppError(400, 'MISSING_COLUMNS', `缺少必需的列 / missing required columns: ${names}`, { missing });
   }
-  const rows: SheetRow[] = [];
+  const rows: Sheet<F>['rows'] = [];
   for (const r of grid.slice(headerAt + 1)) {
     if (!r.cells.some((c) => c !== undefined)) continue;
-    const input: LotInput = {};
+    const input: Partial<Record<F, Cell>> = {};
     fields.forEach((field, i) => {
       if (field && r.cells[i] !== undefined) input[field] = r.cells[i];
     });

@@ -1,6 +1,7 @@
 // English texts; the shape is checked against zh-CN.ts.
 import type { Messages } from './zh-CN';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
+import { onboardingEn } from '../pages/onboarding/i18n.en';
 
 const en: Messages = {
   app: {
@@ -504,6 +505,7 @@ const en: Messages = {
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
   monitoring: monitoringEn,
+  onboarding: onboardingEn,
   errors: {
     forbidden: 'You have no permission for that page',
     notFoundTitle: 'Page not found',

@@ -2,6 +2,7 @@
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
+import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 
 const zhCN = {
   app: {
@@ -505,6 +506,7 @@ const zhCN = {
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
   monitoring: monitoringZh,
+  onboarding: onboardingZh,
   errors: {
     forbidden: '没有访问该页面的权限',
     notFoundTitle: '页面不存在',

@@ -16,7 +16,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
-  { key: 'onboarding', path: '/onboarding', placeholder: true },
+  { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },
   { key: 'tickets', path: '/tickets', placeholder: true },
   { key: 'incidents', path: '/incidents', placeholder: true },
   { key: 'security', path: '/security', placeholder: true },
