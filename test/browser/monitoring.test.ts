@@ -115,10 +115,11 @@ describe('同步监控 in the browser', () => {
     await drawer.locator('[data-testid=monitoring-timeline-chart] canvas').first().waitFor();
     const gaps = drawer.locator('[data-testid=monitoring-timeline-gaps] .el-table__body tr');
     await expect.poll(() => gaps.count()).toBe(2);
-    // The day before: no event 11:30–16:30, marked by whole empty hours 12:00–16:00.
-    await expectText(gaps.nth(0)).toContainText('2026-11-24 12:00:00');
-    await expectText(gaps.nth(0)).toContainText('4 小时');
-    // Since the newest event: exact, to now.
+    // The day before: no event 11:30–16:30, a 5-hour gap (exact, computed by the server).
+    await expectText(gaps.nth(0)).toContainText('2026-11-24 11:30:00');
+    await expectText(gaps.nth(0)).toContainText('2026-11-24 16:30:00');
+    await expectText(gaps.nth(0)).toContainText('5 小时');
+    // Since the newest event, to now.
     await expectText(gaps.nth(1)).toContainText('2026-11-25 06:30:00');
     await expectText(gaps.nth(1)).toContainText('3 小时 30 分');
     await page.screenshot({ path: join(RESULTS_DIR, 'monitoring-timeline.png'), fullPage: true });

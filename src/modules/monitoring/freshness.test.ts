@@ -149,8 +149,10 @@ describeDb('monitoring: freshness, thresholds, late deliveries', (backend) => {
     const src = (await kit.get<{ items: { sourceCode: string; lateDeliveries24h: number }[] }>('/api/v1/monitoring/sources')).items.find((s) => s.sourceCode === 'S-F');
     expect(src?.lateDeliveries24h).toBe(1);
 
-    const tl = await kit.get<{ hours: { at: string; label: string; events: number; received: number; late: number }[]; thresholdMinutes: number }>('/api/v1/monitoring/lots/F1/timeline?days=1');
+    const tl = await kit.get<{ hours: { at: string; label: string; events: number; received: number; late: number }[]; thresholdMinutes: number; gaps: { from: string; to: string; minutes: number }[] }>('/api/v1/monitoring/lots/F1/timeline?days=1');
     expect(tl.hours).toHaveLength(24);
+    // The 150 silent minutes between the two reports are a gap (threshold 120); the 30 since are not.
+    expect(tl.gaps).toEqual([{ from: new Date(env.clock.now().getTime() - 180 * 60_000).toISOString(), to: new Date(env.clock.now().getTime() - 30 * 60_000).toISOString(), minutes: 150 }]);
     const now = env.clock.now();
     const hourOf = (minutesAgo: number) => new Date(Math.floor((now.getTime() - minutesAgo * 60_000) / 3600_000) * 3600_000).toISOString();
     const at = (iso: string) => tl.hours.find((h) => h.at === iso)!;

@@ -263,6 +263,10 @@ export const TimelineReply = Type.Object({
       late: Type.Integer({ description: '其中迟到的条数 / of which late deliveries' }),
     }),
   ),
+  gaps: Type.Array(
+    Type.Object({ from: Time(), to: Time(), minutes: Type.Integer() }),
+    { description: '时段内的断档（与月报定义相同，裁剪到时段） / the gaps in the range, as the monthly report defines them, clipped to it' },
+  ),
 });
 
 export const EvaluationReply = Type.Object({

@@ -4,6 +4,7 @@ import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { getLot } from '../registry/service.js';
+import { findGaps, type Gap } from '../reports/gaps.js';
 import { hourStart, receiptCounts } from './receipts.js';
 
 /*
@@ -34,6 +35,8 @@ export interface LotTimeline {
   from: string;
   to: string;
   hours: TimelineHour[];
+  /** Exact gaps in the range by the monthly report's definition (reports/gaps.ts), clipped to it. */
+  gaps: Gap[];
 }
 
 export async function lotTimeline(ctx: AppContext, actor: Actor, code: string, daysText?: string | number): Promise<LotTimeline> {
@@ -59,6 +62,14 @@ export async function lotTimeline(ctx: AppContext, actor: Actor, code: string, d
      group by 1`.execute(ctx.db);
   const receipts = await receiptCounts(ctx.db, ctx.config.lateThresholdMinutes, { from, to, lotIds: [row.id] });
 
+  // The events that can bound a gap overlapping the range: the last before it, all inside, none after matter (to ≥ now's hour).
+  const times = await sql<{ at: Date }>`
+    (select occurred_at as at from ingest_events where lot_id = ${row.id} and occurred_at < ${from} order by occurred_at desc limit 1)
+    union all
+    (select occurred_at from ingest_events where lot_id = ${row.id} and occurred_at >= ${from} and occurred_at < ${to})`.execute(ctx.db);
+  const thresholdMinutes = row.lot_threshold ?? row.source_threshold ?? ctx.config.lateThresholdMinutes;
+  const gaps = findGaps(times.rows.map((r) => r.at), { from, to, now, thresholdMinutes });
+
   const hours = new Map<number, TimelineHour>();
   for (let t = from.getTime(); t < to.getTime(); t += HOUR_MS) {
     const at = new Date(t);
@@ -79,9 +90,10 @@ export async function lotTimeline(ctx: AppContext, actor: Actor, code: string, d
     lotCode: lot.code,
     lotName: lot.name,
     sourceCode: lot.sourceCode,
-    thresholdMinutes: row.lot_threshold ?? row.source_threshold ?? ctx.config.lateThresholdMinutes,
+    thresholdMinutes,
     from: from.toISOString(),
     to: to.toISOString(),
     hours: [...hours.values()],
+    gaps,
   };
 }

@@ -47,12 +47,9 @@ export const monitoringZh = {
   gapsTitle: '数据断档',
   gapsNone: '该时段内无断档',
   gapsRule: '断档：相邻两条数据之间（或最新数据至今）无数据超过阈值 {threshold}；首条数据之前不计。',
-  gapsEstimated: '按小时统计推算（整小时无数据），实际断档以月度报告为准',
   gapFrom: '开始',
   gapTo: '结束',
   gapMinutes: '时长',
-  exact: '精确',
-  estimated: '推算',
   // 告警
   alertsTitle: '告警',
   alertState: '告警状态',

@@ -100,8 +100,8 @@ export interface LotTimeline {
   from: string;
   to: string;
   hours: TimelineHour[];
-  /** Not sent by the API yet; when it is, the drawer shows these exact gaps instead of estimating. */
-  gaps?: TimelineGap[];
+  /** The gaps in the range, as the monthly report defines them. */
+  gaps: TimelineGap[];
 }
 
 export interface Alert {
