@@ -10,6 +10,7 @@ import { Type } from 'typebox';
 import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { incidentsRoutes } from './modules/incidents/routes.js';
 import { ingestRoutes } from './modules/ingest/routes.js';
 import { monitoringRoutes } from './modules/monitoring/routes.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
@@ -18,6 +19,7 @@ import { registryRoutes } from './modules/registry/routes.js';
 import { reportsRoutes } from './modules/reports/routes.js';
 import { sessionsRoutes } from './modules/sessions/routes.js';
 import { slaRoutes } from './modules/sla/routes.js';
+import { ticketsRoutes } from './modules/tickets/routes.js';
 import type { AppContext } from './platform/context.js';
 import { errorHandler } from './platform/error-handler.js';
 import { ErrorBody, type App } from './platform/http.js';
@@ -83,11 +85,13 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(registryRoutes(ctx));
   await app.register(ingestRoutes(ctx));
   await app.register(sessionsRoutes(ctx));
+  await app.register(ticketsRoutes(ctx));
   await app.register(slaRoutes(ctx));
   await app.register(reportsRoutes(ctx));
   await app.register(monitoringRoutes(ctx));
   await app.register(notificationsRoutes(ctx));
   await app.register(onboardingRoutes(ctx));
+  await app.register(incidentsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

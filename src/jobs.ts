@@ -4,6 +4,7 @@ import { deliverPending, pruneNotifications } from './modules/notifications/deli
 import { syncConnected, SYNC_JOB } from './modules/onboarding/service.js';
 import { flagStaleSessions } from './modules/sessions/pairing.js';
 import { runSlaCheckJob } from './modules/sla/check.js';
+import { deliverCallbacks } from './modules/tickets/callbacks.js';
 import type { AppContext } from './platform/context.js';
 import { scheduleJob } from './platform/jobs.js';
 
@@ -25,6 +26,11 @@ export function startJobs(ctx: AppContext): Cron[] {
     scheduleJob(ctx, 'notifications.deliver', '*/15 * * * * *', 10 * 60_000, async () => {
       const r = await deliverPending(ctx);
       if (r.claimed) ctx.log.info({ job: 'notifications.deliver', ...r }, 'notifications delivered');
+    }),
+    // Status callbacks to the channels tickets came from (12345, mini-programs), like the notification outbox.
+    scheduleJob(ctx, 'tickets.callbacks', '*/15 * * * * *', 10 * 60_000, async () => {
+      const r = await deliverCallbacks(ctx);
+      if (r.claimed) ctx.log.info({ job: 'tickets.callbacks', ...r }, 'ticket status callbacks delivered');
     }),
     scheduleJob(ctx, 'notifications.prune', '41 3 * * *', 10 * 60_000, async () => {
       const n = await pruneNotifications(ctx);

@@ -1,5 +1,6 @@
 import type { AccountsTables } from '../modules/accounts/tables.js';
 import type { AuditTables } from '../modules/audit/tables.js';
+import type { IncidentsTables } from '../modules/incidents/tables.js';
 import type { IngestTables } from '../modules/ingest/tables.js';
 import type { MonitoringTables } from '../modules/monitoring/tables.js';
 import type { NotificationsTables } from '../modules/notifications/tables.js';
@@ -7,6 +8,7 @@ import type { OnboardingTables } from '../modules/onboarding/tables.js';
 import type { RegistryTables } from '../modules/registry/tables.js';
 import type { SessionsTables } from '../modules/sessions/tables.js';
 import type { SlaTables } from '../modules/sla/tables.js';
+import type { TicketsTables } from '../modules/tickets/tables.js';
 
 /** Platform-owned tables. */
 export interface PlatformTables {
@@ -15,4 +17,4 @@ export interface PlatformTables {
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */
-export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables {}
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables {}

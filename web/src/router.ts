@@ -21,6 +21,8 @@ const Placeholder = () => import('./pages/placeholder/PlaceholderPage.vue');
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
+  { path: '/h5/complaint', name: 'h5-complaint', component: () => import('./pages/tickets/CitizenComplaintPage.vue'), meta: { public: true } },
+  { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
     path: '/',
     component: AppLayout,
@@ -37,7 +39,12 @@ const routes: RouteRecordRaw[] = [
       { path: 'ingest/import', name: 'event-import', component: () => import('./pages/ingest/EventImportPage.vue'), meta: { permission: 'ops' } },
       { path: 'ingest/quarantine', name: 'quarantine', component: () => import('./pages/ingest/QuarantinePage.vue'), meta: { permission: 'ops' } },
       { path: 'sessions', name: 'sessions', component: () => import('./pages/records/RecordsPage.vue') },
+      { path: 'tickets', name: 'tickets', component: () => import('./pages/tickets/TicketsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'tickets/clients', name: 'ticket-clients', component: () => import('./pages/tickets/ChannelClientsPage.vue'), meta: { permission: 'sources:secrets' } },
+      { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'monitoring', name: 'monitoring', component: () => import('./pages/monitoring/MonitoringPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'incidents', name: 'incidents', component: () => import('./pages/incidents/IncidentsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'incidents/:id', name: 'incident', component: () => import('./pages/incidents/IncidentDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },

@@ -1,7 +1,9 @@
 // English texts; the shape is checked against zh-CN.ts.
 import type { Messages } from './zh-CN';
+import { incidentsEn } from '../pages/incidents/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
+import { ticketsEn } from '../pages/tickets/i18n.en';
 
 const en: Messages = {
   app: {
@@ -504,8 +506,10 @@ const en: Messages = {
     lastError: 'Last error',
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
+  incidents: incidentsEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
+  tickets: ticketsEn,
   errors: {
     forbidden: 'You have no permission for that page',
     notFoundTitle: 'Page not found',

@@ -1,8 +1,10 @@
 // 中文（默认）界面文字。Keys must match en.ts (it is typed against this file).
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
+import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
+import { ticketsZh } from '../pages/tickets/i18n.zh-CN';
 
 const zhCN = {
   app: {
@@ -505,8 +507,10 @@ const zhCN = {
     lastError: '最近错误',
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
+  incidents: incidentsZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
+  tickets: ticketsZh,
   errors: {
     forbidden: '没有访问该页面的权限',
     notFoundTitle: '页面不存在',

@@ -17,8 +17,8 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'sessions', path: '/sessions' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
   { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },
-  { key: 'tickets', path: '/tickets', placeholder: true },
-  { key: 'incidents', path: '/incidents', placeholder: true },
+  { key: 'tickets', path: '/tickets', permission: 'registry:read' },
+  { key: 'incidents', path: '/incidents', permission: 'registry:read' },
   { key: 'security', path: '/security', placeholder: true },
   { key: 'inspections', path: '/inspections', placeholder: true },
 ];
