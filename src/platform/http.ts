@@ -43,4 +43,10 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   return out;
 }
 
+/**
+ * A value or null. Null comes first on purpose: with ajv's type coercion, a null tried against
+ * the string branch first would be coerced to "" and accepted as a string.
+ */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
+
 export const Paged = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer() });

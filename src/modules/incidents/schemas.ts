@@ -1,4 +1,5 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 
 /*
  * Wire shapes of the incident ledger API (GUIDE §5 "Work orders and incidents"). Codes that have
@@ -6,7 +7,6 @@ import { Type, type TSchema } from 'typebox';
  * checks them and answers with a specific code (INVALID_STATE, INVALID_SOURCE …).
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = (description: string) => Type.String({ maxLength: 40, description: `${description}：ISO 8601 或 YYYY-MM-DD HH:mm:ss（上海时间） / ISO 8601 or Shanghai 'YYYY-MM-DD HH:mm:ss'` });
 const Iso = Type.String({ description: 'ISO 8601 (UTC)' });
 const Param = (description: string, maxLength = 64) => Type.Optional(Type.String({ maxLength, description }));

@@ -1,8 +1,8 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 
 /* Wire shapes of the monitoring API (数据同步监控). Times are ISO 8601 (UTC). */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Enum = <const T extends readonly string[]>(values: T, description: string) => Type.Enum([...values] as T[number][], { description });
 const Time = (description = 'ISO 8601') => Type.String({ description });
 const NTime = (description = 'ISO 8601') => Nullable(Time(description));

@@ -1,10 +1,8 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 
 /* Wire shapes of the notifications API (JSON, camelCase). The service checks fields again to name the exact problem. */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-/** Null tried first: with type coercion on, null would otherwise pass as '' (then read as "keep"). */
-const Clearable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
 const Enum = <const V extends string[]>(values: [...V], description: string) => Type.Enum(values, { description });
 const SEVERITY = Enum(['info', 'warning', 'critical'], '级别：info 通知 / warning 警告 / critical 严重');
 
@@ -45,11 +43,11 @@ const settingsIn = {
   port: Type.Optional(Type.Integer({ description: '邮件：端口（465 为 SSL）/ e-mail: port (465 = implicit TLS)' })),
   secure: Type.Optional(Type.Boolean({ description: '邮件：SSL/TLS 直连（默认端口为 465 时开启）/ e-mail: implicit TLS (default: port 465)' })),
   user: Type.Optional(Nullable(Type.String({ maxLength: 200, description: '邮件：登录用户名 / e-mail: login user' }))),
-  password: Type.Optional(Clearable(Type.String({ maxLength: 500, description: '邮件：登录密码或授权码；修改时不传则不变，null 或空串清除 / e-mail: password or app code; absent keeps, null or empty clears' }))),
+  password: Type.Optional(Nullable(Type.String({ maxLength: 500, description: '邮件：登录密码或授权码；修改时不传则不变，null 或空串清除 / e-mail: password or app code; absent keeps, null or empty clears' }))),
   from: Type.Optional(Type.String({ maxLength: 300, description: '邮件：发件人 / e-mail: sender' })),
   to: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50, description: '邮件：收件人 / e-mail: recipients' })),
   webhookUrl: Type.Optional(Type.String({ maxLength: 1000, description: '机器人：Webhook 地址（含 key / access_token）；修改时留空不变 / robots: webhook URL with its key; empty keeps' })),
-  secret: Type.Optional(Clearable(Type.String({ maxLength: 200, description: '钉钉：加签密钥 SEC…；修改时不传则不变，null 或空串清除 / DingTalk: signing secret; absent keeps, null or empty clears' }))),
+  secret: Type.Optional(Nullable(Type.String({ maxLength: 200, description: '钉钉：加签密钥 SEC…；修改时不传则不变，null 或空串清除 / DingTalk: signing secret; absent keeps, null or empty clears' }))),
 };
 
 const channelFields = {

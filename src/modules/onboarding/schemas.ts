@@ -1,4 +1,5 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 import { LOT_CATEGORIES } from '../registry/vocab.js';
 import { PRIORITIES, STAGES } from './vocab.js';
 
@@ -7,7 +8,6 @@ import { PRIORITIES, STAGES } from './vocab.js';
  * names the exact problem (INVALID_DATE, UNKNOWN_LOT …); these schemas document and pre-check.
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Enum = (values: readonly string[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
 const Day = (description: string) => Type.String({ maxLength: 10, description: `${description}（YYYY-MM-DD，上海日期 / Shanghai date）` });
 const Param = (description: string, maxLength = 64) => Type.Optional(Type.String({ maxLength, description }));

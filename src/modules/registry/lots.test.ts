@@ -95,6 +95,9 @@ describeDb('registry: lots', (backend) => {
       expect(res.json().lng).toBeCloseTo(120.8637, 3);
       const row = await env.ctx.db.selectFrom('audit_log').select('detail').where('action', '=', 'lot.update').executeTakeFirstOrThrow();
       expect(row.detail).toMatchObject({ before: { totalSpaces: 100, status: 'active', remark: null }, after: { totalSpaces: 900, status: 'suspended', remark: '改造中' } });
+      // null clears a field (and is not coerced to an empty string on the way in)
+      const cleared = await call(admin, 'PATCH', '/api/v1/lots/NT-CC-0001', { remark: null, lateThresholdMinutes: null });
+      expect(cleared.json()).toMatchObject({ remark: null, lateThresholdMinutes: null });
 
       expect(await errorOf(call(admin, 'PATCH', '/api/v1/lots/NT-CC-0001', { status: 'closed' }))).toEqual({ status: 400, code: 'INVALID_STATUS' });
       expect(await errorOf(call(admin, 'PATCH', '/api/v1/lots/NT-CC-0001', { lng: 121 }))).toEqual({ status: 400, code: 'INVALID_COORDINATES' });

@@ -1,4 +1,5 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 import { MAX_BULK } from './berths.js';
 import { COORD_SYSTEMS, DISTRICT_KINDS, LOT_CATEGORIES, LOT_KINDS, LOT_STATUSES } from './vocab.js';
 
@@ -7,7 +8,6 @@ import { COORD_SYSTEMS, DISTRICT_KINDS, LOT_CATEGORIES, LOT_KINDS, LOT_STATUSES 
  * (INVALID_KIND …) validate again in the service; these schemas document and pre-check.
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Enum = (values: readonly string[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
 const Text = (max: number, description?: string) => Type.String({ maxLength: max, ...(description ? { description } : {}) });
 const LATE_THRESHOLD_NOTE = '数据延迟阈值（分钟，5–10080）；停车场 ?? 数据源 ?? 平台默认，null 为继承 / late threshold in minutes: lot ?? source ?? platform default; null inherits';

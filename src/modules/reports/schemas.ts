@@ -1,4 +1,5 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 
 /*
  * Wire shapes of GET /api/v1/reports/sync. The lot fields lotCode, sourceCode, records, gaps,
@@ -6,7 +7,6 @@ import { Type, type TSchema } from 'typebox';
  * issue); the rest is there for people and may grow.
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Int = (description?: string) => Type.Integer(description ? { description } : {});
 const State = Type.Union([Type.Literal('ok'), Type.Literal('late'), Type.Literal('never'), Type.Literal('paused')], {
   description: '月末状态（本月未结束时为当前）：ok 正常 | late 超时未上报 | never 从未上报 | paused 暂停（停用的停车场） / state at month end (now for the running month)',

@@ -1,4 +1,5 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
 
 /*
  * Wire shapes of the parking-records API (GUIDE §5 "Parking records"). Query parameters are
@@ -6,7 +7,6 @@ import { Type, type TSchema } from 'typebox';
  * (INVALID_TIME, INVALID_STATE, INVALID_CURSOR, INVALID_LIMIT …) rather than VALIDATION_FAILED.
  */
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Param = (description: string, maxLength = 64) => Type.Optional(Type.String({ maxLength, description }));
 
 const TIME_NOTE = 'YYYY-MM-DD（上海日期；作为 to 时含当天全天）、YYYY-MM-DD HH:mm:ss（上海时间）或 ISO 8601；时刻形式的 to 不含该时刻 / '
