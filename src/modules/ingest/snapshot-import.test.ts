@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
+import { BACKENDS, createTestEnv, describeDb, type Backend, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken } from '../../../test/support/http.js';
 import { expectedGaps, readFeed, recordsIn, shanghaiMonth, type FeedPlace } from '../../../test/support/snapshot-expect.js';
 import { systemActor } from '../../platform/auth/permissions.js';
@@ -224,7 +224,10 @@ describeDb('snapshot import: fixture', (backend) => {
 const realPresent = existsSync(`${REAL}meta-data.csv`);
 if (!realPresent) console.warn(`snapshot import: the real week is not at ${REAL} — its test is skipped`);
 
-describeDb('snapshot import: the real week de-parking-2021-03', (backend) => {
+// A quarter of a million real cells: imported once, on PostgreSQL when the suite has it (faster), else PGlite.
+const realBackend: Backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+describe(`snapshot import: the real week de-parking-2021-03 [${realBackend}]`, () => {
+  const backend = realBackend;
   if (!realPresent) {
     it.skip(`skipped: the real week is not at ${REAL}`, () => {});
     return;
