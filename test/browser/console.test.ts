@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders } from '../../src/platform/signing.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
 
 /*
  * The console in a real browser against the real server (PGlite): sign in, the lots list, a
@@ -15,11 +14,6 @@ import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends
  * for that lot and the parking records (停车流水) they make: search, detail, export. Needs the built
  * console (`npm run build:web` → dist/web) and Debian's chromium; builds nothing itself.
  */
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WEB_DIR = join(ROOT, 'dist', 'web');
-const RESULTS_DIR = join(ROOT, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
 
 const GOOD = [
   { code: 'BT-CC-001', name: '浏览器测试·南大街停车场', district: '崇川区', kind: '场库', category: '商业', spaces: 320, address: '崇川区南大街 1 号', lng: 120.8642, lat: 32.0108 },
@@ -52,41 +46,19 @@ describe('console in the browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, 'index.html'))) {
-      throw new Error(`dist/web/index.html is missing: build the console first with \`npm run build:web\` (vite build) — looked in ${WEB_DIR}`);
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-    }
-    mkdirSync(RESULTS_DIR, { recursive: true });
+    checkBrowserPrerequisites();
     tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-'));
     env = await createTestEnv('pglite', { webDir: WEB_DIR });
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    base = await listen(env);
+    browser = await launchBrowser();
+    page = await openPage(await browser.newContext(DESKTOP), pageErrors);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll(browser, env, tmp));
 
   it('sends an anonymous visitor to the login page, signs in as admin and returns to the lots list', async () => {
-    await page.goto(`${base}/registry/lots`);
-    await page.waitForURL(/\/login/); // not signed in: sent to the login page
-    await page.locator('[data-testid=login-username] input, input[data-testid=login-username]').first().fill('admin');
-    await page.locator('[data-testid=login-password] input, input[data-testid=login-password]').first().fill(ADMIN_PASSWORD);
-    await page.locator('[data-testid=login-submit]').click();
-    await page.waitForURL(/\/registry\/lots/); // back to where we were going
+    // Not signed in: sent to the login page, then back to where we were going.
+    await signIn(page, base, 'admin', ADMIN_PASSWORD, '/registry/lots');
     await expectText(page.locator('header')).toContainText('南通市智慧停车平台');
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
   });
@@ -117,7 +89,7 @@ describe('console in the browser', () => {
     await expectText(page.locator('[data-testid=import-summary-rejected]')).toContainText('1');
     const badRow = page.locator('[data-testid=import-rows] .el-table__body tr', { hasText: BAD.code });
     await expectText(badRow).toContainText('totalSpaces');
-    await page.screenshot({ path: join(RESULTS_DIR, 'console-import.png'), fullPage: true });
+    await screenshot(page, 'console-import.png');
   });
 
   it('lists the imported lots', async () => {
@@ -128,25 +100,18 @@ describe('console in the browser', () => {
     await body.getByText(GOOD[1]!.name).waitFor();
     expect(await body.getByText(BAD.name).count()).toBe(0);
     await expectText(page.locator('[data-testid=lots-pager]')).toContainText('共 2 条');
-    await page.screenshot({ path: join(RESULTS_DIR, 'console-lots.png'), fullPage: true });
+    await screenshot(page, 'console-lots.png');
 
     await body.getByText(GOOD[0]!.code).click(); // the lot's page
     await page.waitForURL(new RegExp(`/registry/lots/${GOOD[0]!.code}$`));
-    const nameInput = page.locator('[data-testid=lot-name] input, input[data-testid=lot-name]').first();
+    const nameInput = field(page, 'lot-name');
     await expect.poll(() => nameInput.inputValue(), { timeout: 15_000 }).toBe(GOOD[0]!.name);
     expect(pageErrors).toEqual([]);
   });
 
   it('receives signed events for an imported lot through the API', async () => {
     // As a lot system would: a data source, the lot bound to it, then a signed batch.
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const token = ((await login.json()) as { token: string }).token;
-    const call = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const call = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
     const source = await call('POST', '/api/v1/sources', { code: SOURCE, name: '浏览器测试·接入系统' });
     await call('PATCH', `/api/v1/lots/${GOOD[0]!.code}`, { sourceCode: SOURCE });
     const body = JSON.stringify({ events: EVENTS });
@@ -162,7 +127,7 @@ describe('console in the browser', () => {
     await body.locator('[data-testid=records-row-plate]').first().waitFor();
     expect(await body.locator('tr').count()).toBe(3); // three sessions: closed, open, exit without entry
 
-    await page.locator('[data-testid=records-filter-plate] input, input[data-testid=records-filter-plate]').first().fill('苏F·12345');
+    await field(page, 'records-filter-plate').fill('苏F·12345');
     await page.locator('[data-testid=records-search]').click();
     await page.waitForURL(/plate=/);
     await expect.poll(() => body.locator('tr').count(), { timeout: 15_000 }).toBe(1);
@@ -171,23 +136,21 @@ describe('console in the browser', () => {
     await expectText(row).toContainText('2026-11-25 08:00:00'); // Shanghai time
     await expectText(row).toContainText('¥15.00');
     await expectText(row).toContainText(GOOD[0]!.code);
-    await page.screenshot({ path: join(RESULTS_DIR, 'console-records.png'), fullPage: true });
+    await screenshot(page, 'console-records.png');
 
     await row.click(); // the record's events
     const drawer = page.locator('[data-testid=records-drawer]');
     await expectText(drawer.locator('[data-testid=records-detail-plate]')).toContainText('苏F12345');
     await expect.poll(() => drawer.locator('[data-testid=records-event]').count(), { timeout: 15_000 }).toBe(2);
     await expectText(drawer.locator('[data-testid=records-events]')).toContainText('bt-exit-1');
-    await page.screenshot({ path: join(RESULTS_DIR, 'console-record-detail.png'), fullPage: true });
+    await screenshot(page, 'console-record-detail.png');
     await page.keyboard.press('Escape');
     await drawer.locator('[data-testid=records-detail]').waitFor({ state: 'hidden' });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=records-export-xlsx]').click()]);
-    expect(download.suggestedFilename()).toMatch(/^停车流水-\d{4}-\d{2}-\d{2}\.xlsx$/);
-    const file = join(tmp, 'records.xlsx');
-    await download.saveAs(file);
+    const file = await download(page, '[data-testid=records-export-xlsx]', join(tmp, 'records.xlsx'));
+    expect(file.name).toMatch(/^停车流水-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(file);
+    await wb.xlsx.readFile(file.path);
     const sheet = wb.worksheets[0]!;
     expect(sheet.getRow(1).getCell(1).value).toBe('车场编码');
     expect(sheet.getRow(1).getCell(4).value).toBe('车牌');
@@ -205,18 +168,4 @@ async function statusCounts(page: Page): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
   return counts;
-}
-
-/** Waits (up to the page timeout) until the element's text contains `text`. */
-function expectText(locator: ReturnType<Page['locator']>) {
-  return {
-    toContainText: async (text: string) => {
-      try {
-        await locator.filter({ hasText: text }).first().waitFor();
-      } catch {
-        const actual = await locator.first().innerText().catch(() => '<missing>');
-        throw new Error(`expected ${locator} to contain ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`);
-      }
-    },
-  };
 }

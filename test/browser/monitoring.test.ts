@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateMonitoring } from '../../src/modules/monitoring/evaluate.js';
 import { createTestEnv, type TestEnv } from '../support/backends.js';
+import { checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
 import { bearer, loginToken } from '../support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../support/ingest.js';
 
@@ -20,11 +19,6 @@ import { createSourceWithLots, postEvents, type TestSource } from '../support/in
  * monthly report as .xlsx and .docx, which are parsed back. An ops user signs in; a viewer sees
  * no write buttons. Needs the built console (`npm run build:web`) and Debian's chromium.
  */
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WEB_DIR = join(ROOT, 'dist', 'web');
-const RESULTS_DIR = join(ROOT, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
 
 const SOURCE = 'BM-SRC';
 const OK_LOTS = ['BM-OK-1', 'BM-OK-2'];
@@ -51,11 +45,7 @@ describe('同步监控 in the browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, 'index.html'))) {
-      throw new Error(`dist/web/index.html is missing: build the console first with \`npm run build:web\` (vite build) — looked in ${WEB_DIR}`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-    mkdirSync(RESULTS_DIR, { recursive: true });
+    checkBrowserPrerequisites();
     tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-monitoring-'));
     env = await createTestEnv('pglite', { webDir: WEB_DIR, tokenTtlMinutes: 7 * 24 * 60 });
     await seed(env);
@@ -64,24 +54,13 @@ describe('同步监控 in the browser', () => {
     expect(alerts.json().items).toHaveLength(1); // the evaluator opened exactly the late lot's alert
     alertId = alerts.json().items[0].id;
 
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    base = await listen(env);
+    browser = await launchBrowser();
+    context = await browser.newContext({ ...DESKTOP, acceptDownloads: true });
+    page = await openPage(context, pageErrors);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll(browser, env, tmp));
 
   it('opens 同步监控 from the menu after signing in as an ops engineer', async () => {
     await signIn(page, base, 'ops1', OPS_PASSWORD, '/overview');
@@ -106,7 +85,7 @@ describe('同步监控 in the browser', () => {
     await expectText(row.locator('[data-testid=monitoring-lot-late]')).toContainText('3 小时 30 分');
     await expectText(row).toContainText('2026-11-25 06:30:00'); // newest data, Shanghai time
     for (const ok of OK_LOTS) expect(await lotRows(page).filter({ hasText: ok }).count()).toBe(0);
-    await page.screenshot({ path: join(RESULTS_DIR, 'monitoring-late.png'), fullPage: true });
+    await screenshot(page, 'monitoring-late.png');
   });
 
   it("shows the late lot's timeline with its gaps", async () => {
@@ -122,7 +101,7 @@ describe('同步监控 in the browser', () => {
     // Since the newest event, to now.
     await expectText(gaps.nth(1)).toContainText('2026-11-25 06:30:00');
     await expectText(gaps.nth(1)).toContainText('3 小时 30 分');
-    await page.screenshot({ path: join(RESULTS_DIR, 'monitoring-timeline.png'), fullPage: true });
+    await screenshot(page, 'monitoring-timeline.png');
     await page.keyboard.press('Escape');
     await drawer.locator('[data-testid=monitoring-timeline-chart]').waitFor({ state: 'hidden' });
   });
@@ -149,13 +128,13 @@ describe('同步监控 in the browser', () => {
 
     const stored = await env.ctx.db.selectFrom('monitoring_alerts').select(['state', 'ack_note']).where('id', '=', alertId).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ state: 'acknowledged', ack_note: NOTE });
-    await page.screenshot({ path: join(RESULTS_DIR, 'monitoring-alerts.png'), fullPage: true });
+    await screenshot(page, 'monitoring-alerts.png');
   });
 
   it('shows the monthly report and downloads it as .xlsx and .docx', async () => {
     await page.locator('#tab-report').click();
     await page.waitForURL(/tab=report/);
-    const month = page.locator('[data-testid=monitoring-report-month] input, input[data-testid=monitoring-report-month]').first();
+    const month = field(page, 'monitoring-report-month');
     await month.fill('2026-11');
     await month.press('Enter');
     await page.locator('[data-testid=monitoring-report-view]').click();
@@ -164,7 +143,7 @@ describe('同步监控 in the browser', () => {
     const abnormal = page.locator('[data-testid=monitoring-report-lots] .el-table__body tr');
     await expect.poll(() => abnormal.count()).toBe(1);
     await expectText(abnormal.first()).toContainText(LATE_LOT);
-    await page.screenshot({ path: join(RESULTS_DIR, 'monitoring-report.png'), fullPage: true });
+    await screenshot(page, 'monitoring-report.png');
 
     const xlsx = await download(page, '[data-testid=monitoring-report-xlsx]', join(tmp, 'report.xlsx'));
     expect(xlsx.name).toBe('数据同步监控报告-2026-11.xlsx');
@@ -195,7 +174,7 @@ describe('同步监控 in the browser', () => {
     await dialog.locator('[data-testid=monitoring-window-days]').getByText('周三').click(); // 2026-11-25 is a Wednesday
     await pickTime(page, dialog.locator('[data-testid=monitoring-window-start]'), '09:00');
     await pickTime(page, dialog.locator('[data-testid=monitoring-window-end]'), '11:00');
-    await dialog.locator('[data-testid=monitoring-window-reason] textarea, textarea[data-testid=monitoring-window-reason]').first().fill('平台网络割接');
+    await field(dialog, 'monitoring-window-reason').fill('平台网络割接');
     await dialog.locator('[data-testid=monitoring-window-save]').click();
     await dialog.waitFor({ state: 'hidden' });
     const row = page.locator('[data-testid=monitoring-windows] .el-table__body tr', { hasText: '平台网络割接' });
@@ -215,10 +194,9 @@ describe('同步监控 in the browser', () => {
   });
 
   it('opens an alert from a notice link for a viewer, without the write buttons', async () => {
-    const viewer = await context.browser()!.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const viewer = await context.browser()!.newContext(DESKTOP);
     try {
-      const p = await viewer.newPage();
-      p.setDefaultTimeout(15_000);
+      const p = await openPage(viewer);
       await signIn(p, base, 'viewer1', VIEWER_PASSWORD, `/monitoring?alert=${alertId}`); // as a notice links it
       const drawer = p.locator('[data-testid=monitoring-alert-drawer]');
       await expectText(drawer.locator('[data-testid=monitoring-alert-detail]')).toContainText(NOTE);
@@ -280,15 +258,6 @@ async function send(env: TestEnv, source: TestSource, events: unknown[], at: Dat
   if (res.statusCode !== 200 || res.json().accepted !== events.length) throw new Error(`ingest at ${at.toISOString()}: ${res.statusCode} ${res.body}`);
 }
 
-async function signIn(page: Page, base: string, username: string, password: string, path: string): Promise<void> {
-  await page.goto(`${base}${path}`);
-  await page.waitForURL(/\/login/);
-  await page.locator('[data-testid=login-username] input, input[data-testid=login-username]').first().fill(username);
-  await page.locator('[data-testid=login-password] input, input[data-testid=login-password]').first().fill(password);
-  await page.locator('[data-testid=login-submit]').click();
-  await page.waitForURL((url) => url.pathname === path.split('?')[0]);
-}
-
 /** Picks a time from an el-time-select (a select of half hours). */
 async function pickTime(page: Page, select: Locator, time: string): Promise<void> {
   await select.click();
@@ -298,23 +267,3 @@ async function pickTime(page: Page, select: Locator, time: string): Promise<void
 
 const lotRows = (page: Page) => page.locator('[data-testid=monitoring-lots] .el-table__body tr');
 const countOf = async (page: Page, state: string) => (await page.locator(`[data-testid=monitoring-count-${state}] .count`).innerText()).trim();
-
-async function download(page: Page, button: string, path: string): Promise<{ name: string; path: string }> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
-  await file.saveAs(path);
-  return { name: file.suggestedFilename(), path };
-}
-
-/** Waits (up to the page timeout) until the element's text contains `text`. */
-function expectText(locator: Locator) {
-  return {
-    toContainText: async (text: string) => {
-      try {
-        await locator.filter({ hasText: text }).first().waitFor();
-      } catch {
-        const actual = await locator.first().innerText().catch(() => '<missing>');
-        throw new Error(`expected ${locator} to contain ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`);
-      }
-    },
-  };
-}

@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, MOBILE, openPage, screenshot, signIn, WEB_DIR, type ApiCall } from '../support/browser.js';
 
 /*
  * The work-order closed loop and the incident ledger in a real browser (PGlite): a citizen files a
@@ -17,10 +16,6 @@ import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends
  * Debian's chromium; builds nothing itself.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WEB_DIR = join(ROOT, 'dist', 'web');
-const RESULTS_DIR = join(ROOT, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
 // The test clock stands at 2026-11-25 10:00 Shanghai: the KPI period is that day.
 const DAY = '2026-11-25';
 
@@ -30,54 +25,25 @@ describe('work orders and incidents in the browser', () => {
   let page: Page;
   let base: string;
   let tmp: string;
-  let token: string;
+  let call: ApiCall;
   const pageErrors: string[] = [];
   const complaint = { description: '南大街停车场出场时多收了 5 元，请核实退款', phone: '13812345678' };
   let ticketNo = '';
   let citizenLink = '';
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIR, 'index.html'))) {
-      throw new Error(`dist/web/index.html is missing: build the console first with \`npm run build:web\` (vite build) — looked in ${WEB_DIR}`);
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
-    }
-    mkdirSync(RESULTS_DIR, { recursive: true });
+    checkBrowserPrerequisites();
     tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-'));
     env = await createTestEnv('pglite', { webDir: WEB_DIR });
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    token = ((await login.json()) as { token: string }).token;
+    base = await listen(env);
+    browser = await launchBrowser();
+    call = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await env?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll(browser, env, tmp));
 
   async function newPage(mobile: boolean): Promise<Page> {
-    const context = await browser.newContext(mobile
-      ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }
-      : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const p = await context.newPage();
-    p.setDefaultTimeout(15_000);
-    p.on('pageerror', (err) => pageErrors.push(err.message));
-    return p;
+    return openPage(await browser.newContext(mobile ? MOBILE : DESKTOP), pageErrors);
   }
 
   it('takes a complaint on the H5 page without an account and shows the ticket number and the personal link', async () => {
@@ -99,18 +65,13 @@ describe('work orders and incidents in the browser', () => {
     expect(ticketNo).toMatch(/^GD20261125-\d{5}$/);
     citizenLink = (await h5.locator('[data-testid=h5-link]').innerText()).trim();
     expect(citizenLink).toMatch(new RegExp(`^${base}/h5/t/[A-Za-z0-9_-]{32}$`));
-    await h5.screenshot({ path: join(RESULTS_DIR, 'h5-complaint.png'), fullPage: true });
+    await screenshot(h5, 'h5-complaint.png');
     await h5.context().close();
   });
 
   it('shows the complaint in the staff queue, with the closure rate of the day not yet at 100 %', async () => {
     page = await newPage(false);
-    await page.goto(`${base}/tickets?from=${DAY}&to=${DAY}`);
-    await page.waitForURL(/\/login/);
-    await field(page, 'login-username').fill('admin');
-    await field(page, 'login-password').fill(ADMIN_PASSWORD);
-    await page.locator('[data-testid=login-submit]').click();
-    await page.waitForURL(/\/tickets/);
+    await signIn(page, base, 'admin', ADMIN_PASSWORD, `/tickets?from=${DAY}&to=${DAY}`);
     const row = page.locator('[data-testid=tickets-table] .el-table__body tr', { hasText: ticketNo });
     await row.waitFor();
     await expectText(row).toContainText('网站/H5');
@@ -138,7 +99,7 @@ describe('work orders and incidents in the browser', () => {
     await field(page, 'ticket-transition-note').fill('已短信告知市民处理结果');
     await page.locator('[data-testid=ticket-transition-submit]').click();
     await expectText(page.locator('[data-testid=ticket-state]')).toContainText('已反馈');
-    await page.screenshot({ path: join(RESULTS_DIR, 'ticket-feedback.png'), fullPage: true });
+    await screenshot(page, 'ticket-feedback.png');
   });
 
   it('lets the citizen confirm by the link in a fresh browser, and the closure rate card reaches 100 %', async () => {
@@ -149,7 +110,7 @@ describe('work orders and incidents in the browser', () => {
     await expectText(h5.locator('[data-testid=h5-resolution]')).toContainText('已原路退还');
     await expectText(h5.locator('[data-testid=h5-status-page]')).toContainText('138****5678');
     expect(await h5.locator('[data-testid=h5-status-page]').innerText()).not.toContain('13812345678');
-    await h5.screenshot({ path: join(RESULTS_DIR, 'h5-status.png'), fullPage: true });
+    await screenshot(h5, 'h5-status.png');
     await field(h5, 'h5-note').fill('已收到退款，谢谢');
     await h5.locator('[data-testid=h5-accept]').click();
     await h5.locator('[data-testid=h5-answered]').waitFor();
@@ -161,7 +122,7 @@ describe('work orders and incidents in the browser', () => {
     const row = page.locator('[data-testid=tickets-table] .el-table__body tr', { hasText: ticketNo });
     await expectText(row.locator('[data-testid=ticket-row-state]')).toContainText('市民已确认');
     await expect.poll(() => closureRate(page), { timeout: 15_000 }).toBe('100.0%');
-    await page.screenshot({ path: join(RESULTS_DIR, 'tickets-kpis.png'), fullPage: true });
+    await screenshot(page, 'tickets-kpis.png');
   });
 
   it('works an incident to closed with its root cause and exports the ledger as .xlsx', async () => {
@@ -176,12 +137,10 @@ describe('work orders and incidents in the browser', () => {
 
     await page.goto(`${base}/incidents`);
     await page.locator('[data-testid=incidents-table] .el-table__body tr', { hasText: '浏览器测试·余位接口超时' }).waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=incidents-export-xlsx]').click()]);
-    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
-    const file = join(tmp, 'incidents.xlsx');
-    await download.saveAs(file);
+    const file = await download(page, '[data-testid=incidents-export-xlsx]', join(tmp, 'incidents.xlsx'));
+    expect(file.name).toMatch(/\.xlsx$/);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(file);
+    await wb.xlsx.readFile(file.path);
     const sheet = wb.worksheets[0]!;
     const text = (r: number) => (sheet.getRow(r).values as unknown[]).map((v) => String(v ?? '')).join('|');
     let found = '';
@@ -191,25 +150,6 @@ describe('work orders and incidents in the browser', () => {
   });
 });
 
-/** An Element Plus input or textarea by its test id (the attribute lands on the inner element). */
-function field(page: Page, id: string) {
-  return page.locator(`[data-testid=${id}] input, input[data-testid=${id}], [data-testid=${id}] textarea, textarea[data-testid=${id}]`).first();
-}
-
 async function closureRate(page: Page): Promise<string> {
   return (await page.locator('[data-testid=kpi-closure-rate]').innerText()).trim();
-}
-
-/** Waits (up to the page timeout) until the element's text contains `text`. */
-function expectText(locator: ReturnType<Page['locator']>) {
-  return {
-    toContainText: async (text: string) => {
-      try {
-        await locator.filter({ hasText: text }).first().waitFor();
-      } catch {
-        const actual = await locator.first().innerText().catch(() => '<missing>');
-        throw new Error(`expected ${locator} to contain ${JSON.stringify(text)}, got ${JSON.stringify(actual)}`);
-      }
-    },
-  };
 }
