@@ -1,10 +1,14 @@
 /*
- * npx tsx bench/sync-report.ts — how long the monthly sync report takes for 300 lots that
+ * npm run bench:sync-report — how long the monthly sync report takes for 300 lots that
  * reported every 10 minutes for a month (≈1.3 million events in the month, ≈1.9 million in all,
  * each lot with one 5-hour outage), on a fresh PostgreSQL database of ZHIBO_BENCH_DATABASE_URL
- * or ZHIBO_TEST_DATABASE_URL (created and dropped here). Prints the time of each query and of
- * the whole report; never run by the tests.
+ * or ZHIBO_TEST_DATABASE_URL (created and dropped here), against a raw baseline in the same run:
+ * one plain `count(*) … group by lot_id` over the month's events, the least any per-lot report
+ * must read. Prints each query's time and writes the figures into docs/performance.md between
+ * the bench:sync-report markers; never run by the tests.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -72,9 +76,32 @@ try {
   await time('monthCounts (records, days, late)', () => monthCounts(db, lots, period));
   await time('lotBounds', () => lotBounds(db, lots, period));
   await time('longIntervals (lag window)', () => longIntervals(db, lots, period));
+  const rawStarted = performance.now();
+  await time('baseline: count per lot in the month', () => sql`
+    select lot_id, count(*) from ingest_events where occurred_at >= ${period.start} and occurred_at < ${period.end} group by lot_id`.execute(db));
+  const rawMs = performance.now() - rawStarted;
+  const reportStarted = performance.now();
   const report = await time('whole report 2026-10', () => buildSyncReport(ctx, systemActor(), '2026-10'));
+  const reportMs = performance.now() - reportStarted;
   console.log(`records ${report.summary.records}, gaps ${report.summary.gapCount}, gap minutes ${report.summary.gapMinutes}`);
+  writeFigures(report.summary.records, reportMs, rawMs);
 } finally {
   await database.close();
   await admin(`drop database if exists ${name} with (force)`);
+}
+
+function writeFigures(records: number, reportMs: number, rawMs: number): void {
+  const file = new URL('../docs/performance.md', import.meta.url);
+  const table = [
+    `Measured ${new Date().toISOString().slice(0, 16)}Z on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores, PostgreSQL.`,
+    '',
+    '| lots | events in the month | whole report (ms) | raw count per lot (ms) | report ÷ raw |',
+    '|---:|---:|---:|---:|---:|',
+    `| ${LOTS} | ${records} | ${reportMs.toFixed(0)} | ${rawMs.toFixed(0)} | ${(reportMs / rawMs).toFixed(1)} |`,
+  ].join('\n');
+  const start = '<!-- bench:sync-report:start -->';
+  const end = '<!-- bench:sync-report:end -->';
+  const text = readFileSync(file, 'utf8');
+  const block = `${start}\n${table}\n${end}`;
+  writeFileSync(file, text.includes(start) ? text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), block) : `${text.trimEnd()}\n\n${block}\n`);
 }

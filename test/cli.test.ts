@@ -47,7 +47,7 @@ describe('zhibo CLI', () => {
     const verify = runCli(['audit', 'verify', '--data-dir', dir]);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/intact: 3 rows/);
-  });
+  }, 180_000); // seven program starts, each opening the embedded database
 
   it('exits non-zero naming the first broken link of the audit chain', async () => {
     const db = await openDatabase({ databaseUrl: null, dataDir: path.join(dir, 'pglite') });
