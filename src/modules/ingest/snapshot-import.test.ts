@@ -16,7 +16,14 @@ import { importSnapshots, type SnapshotImportResult } from './snapshot-import.js
  */
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/snapshots/', import.meta.url));
-const REAL = fileURLToPath(new URL('../../../../shared/data/de-parking-2021-03/', import.meta.url));
+// The shared real data sits beside the checkout (../shared/data); a clone elsewhere (CI) finds it at
+// ZHIBO_SHARED_DATA or the workplace's /work/shared/data.
+const REAL_CANDIDATES = [
+  ...(process.env.ZHIBO_SHARED_DATA ? [`${process.env.ZHIBO_SHARED_DATA.replace(/\/+$/, '')}/de-parking-2021-03/`] : []),
+  fileURLToPath(new URL('../../../../shared/data/de-parking-2021-03/', import.meta.url)),
+  '/work/shared/data/de-parking-2021-03/',
+];
+const REAL = REAL_CANDIDATES.find((dir) => existsSync(`${dir}meta-data.csv`)) ?? REAL_CANDIDATES[0]!;
 const LONG_ID = 'beta-parken-Parkhaus Müller-Straße am Hauptbahnhof (Nord) – Ebene 2 bis 5, Einfahrt Bahnhofstraße';
 const actor = systemActor('test:snapshots');
 const MARCH = shanghaiMonth('2021-03');
