@@ -11,6 +11,7 @@ import type { EntrySheet } from './entry-sheet.js';
 import { lotsByCode } from './live-lots.js';
 import type { OnboardingStage } from './tables.js';
 import { parseStage } from './vocab.js';
+import { sheetImportResult, type ImportRowStatus, type SheetImportResult } from '../../platform/sheet-import.js';
 
 /*
  * Bulk create-or-update of onboarding entries from a county's candidate list, as the registry's
@@ -22,7 +23,7 @@ import { parseStage } from './vocab.js';
  * connected entry keeps its stage whatever the sheet says (an older list must not undo it).
  */
 
-export type ImportRowStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
+export type { ImportRowStatus };
 
 export interface ImportRowResult {
   row: number;
@@ -33,15 +34,7 @@ export interface ImportRowResult {
   warnings: FieldIssue[];
 }
 
-export interface ImportResult {
-  dryRun: boolean;
-  total: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  rows: ImportRowResult[];
-}
+export type ImportResult = SheetImportResult<ImportRowResult>;
 
 type Plan =
   | { kind: 'create'; values: EntryValues; note: string | null }
@@ -141,16 +134,7 @@ export async function importEntries(ctx: AppContext, actor: Actor, sheet: EntryS
     }
 
     if (!opts.dryRun) await applyPlans(ctx, trx, actor, plans);
-    const count = (s: ImportRowStatus) => results.filter((r) => r.status === s).length;
-    const result: ImportResult = {
-      dryRun: opts.dryRun,
-      total: results.length,
-      created: count('created'),
-      updated: count('updated'),
-      unchanged: count('unchanged'),
-      rejected: count('rejected'),
-      rows: results,
-    };
+    const result = sheetImportResult(opts.dryRun, results);
     if (!opts.dryRun) {
       const { rows: _rows, ...summary } = result;
       await audit(ctx, trx, actor, { action: 'onboarding.import', targetType: 'onboarding_entry', detail: { fileName: opts.fileName ?? null, ...summary } });

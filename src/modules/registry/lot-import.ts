@@ -6,6 +6,7 @@ import { checkLot, type CheckLotOptions, type FieldIssue, type LotValues } from 
 import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
 import type { LotSheet } from './lot-file.js';
 import { loadLookups } from './lookups.js';
+import { sheetImportResult, type ImportRowStatus, type SheetImportResult } from '../../platform/sheet-import.js';
 
 /*
  * Bulk create-or-update of lots from a sheet. Every row is judged on its own and reported with
@@ -16,7 +17,7 @@ import { loadLookups } from './lookups.js';
  * partial sheet cannot wipe addresses or sources by accident.
  */
 
-export type ImportRowStatus = 'created' | 'updated' | 'unchanged' | 'rejected';
+export type { ImportRowStatus };
 
 export interface ImportRowResult {
   row: number;
@@ -26,15 +27,7 @@ export interface ImportRowResult {
   warnings: FieldIssue[];
 }
 
-export interface ImportResult {
-  dryRun: boolean;
-  total: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  rows: ImportRowResult[];
-}
+export type ImportResult = SheetImportResult<ImportRowResult>;
 
 type Planned =
   | { kind: 'create'; values: LotValues }
@@ -98,16 +91,7 @@ export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet,
     }
 
     if (!opts.dryRun) await applyPlans(ctx, trx, actor, plans);
-    const count = (s: ImportRowStatus) => results.filter((r) => r.status === s).length;
-    const result: ImportResult = {
-      dryRun: opts.dryRun,
-      total: results.length,
-      created: count('created'),
-      updated: count('updated'),
-      unchanged: count('unchanged'),
-      rejected: count('rejected'),
-      rows: results,
-    };
+    const result = sheetImportResult(opts.dryRun, results);
     if (!opts.dryRun) {
       const { rows: _rows, ...summary } = result;
       await audit(ctx, trx, actor, { action: 'lot.import', targetType: 'lot', detail: { fileName: opts.fileName ?? null, ...summary } });
