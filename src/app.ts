@@ -9,12 +9,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
+import { analyticsRoutes } from './modules/analytics/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { incidentsRoutes } from './modules/incidents/routes.js';
 import { ingestRoutes } from './modules/ingest/routes.js';
 import { monitoringRoutes } from './modules/monitoring/routes.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
 import { onboardingRoutes } from './modules/onboarding/routes.js';
+import { qualityRoutes } from './modules/quality/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { reportsRoutes } from './modules/reports/routes.js';
 import { sessionsRoutes } from './modules/sessions/routes.js';
@@ -92,6 +94,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(notificationsRoutes(ctx));
   await app.register(onboardingRoutes(ctx));
   await app.register(incidentsRoutes(ctx));
+  await app.register(qualityRoutes(ctx));
+  await app.register(analyticsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

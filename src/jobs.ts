@@ -1,7 +1,9 @@
 import type { Cron } from 'croner';
+import { refreshAnalytics } from './modules/analytics/refresh.js';
 import { evaluateMonitoring } from './modules/monitoring/evaluate.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/service.js';
+import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/job.js';
 import { flagStaleSessions } from './modules/sessions/pairing.js';
 import { runSlaCheckJob } from './modules/sla/check.js';
 import { deliverCallbacks } from './modules/tickets/callbacks.js';
@@ -11,6 +13,8 @@ import { scheduleJob } from './platform/jobs.js';
 /** The periodic jobs of an app node; each takes its lease, so any number of nodes may run this. */
 export function startJobs(ctx: AppContext): Cron[] {
   return [
+    // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
+    scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),
     scheduleJob(ctx, 'sessions.flag-stale', '7 * * * *', 10 * 60_000, async () => {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
@@ -20,6 +24,11 @@ export function startJobs(ctx: AppContext): Cron[] {
       if (r.transitions || r.opened.lot || r.opened.source || r.reminded || r.resolved || r.markedSources.length) {
         ctx.log.info({ job: 'monitoring.evaluate', ...r }, 'monitoring evaluated');
       }
+    }),
+    // Rollups follow the data within a minute; late and corrected data arrive through the change queue.
+    scheduleJob(ctx, 'analytics.refresh', '* * * * *', 5 * 60_000, async () => {
+      const r = await refreshAnalytics(ctx);
+      if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.

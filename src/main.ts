@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAnalyticsCommands } from './cli/analytics.js';
 import { registerAuditCommands } from './cli/audit.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { withRuntime, type GlobalOpts } from './cli/run.js';
@@ -48,5 +49,6 @@ registerImportEventsCommand(program, globals);
 registerImportSnapshotsCommand(program, globals);
 registerReportCommands(program, globals);
 registerOnboardingReportCommand(program, globals);
+registerAnalyticsCommands(program, globals);
 
 await program.parseAsync(process.argv);

@@ -108,9 +108,11 @@ BEGIN
   INSERT INTO analytics_dirty (lot_id, kind, from_at, to_at)
   SELECT lot_id, 'sessions', min(f), CASE WHEN bool_or(t IS NULL) THEN NULL ELSE max(t) END
   FROM (
-    SELECT lot_id, coalesce(entered_at, exited_at) AS f,
-           CASE WHEN exited_at IS NULL THEN NULL ELSE greatest(exited_at, entered_at) END AS t
-    FROM old_rows
+    SELECT o.lot_id, coalesce(o.entered_at, o.exited_at) AS f,
+           CASE WHEN o.exited_at IS NULL THEN NULL ELSE greatest(o.exited_at, o.entered_at) END AS t
+    FROM old_rows o JOIN new_rows n ON n.id = o.id
+    WHERE (n.entered_at, n.exited_at, n.receivable_fen, n.paid_fen, n.pay_channel, n.state, n.excluded_by, n.lot_id)
+          IS DISTINCT FROM (o.entered_at, o.exited_at, o.receivable_fen, o.paid_fen, o.pay_channel, o.state, o.excluded_by, o.lot_id)
     UNION ALL
     SELECT n.lot_id, coalesce(n.entered_at, n.exited_at),
            CASE WHEN (n.entered_at, n.exited_at, n.receivable_fen, n.paid_fen, n.pay_channel, n.state, n.excluded_by, n.lot_id)
@@ -160,3 +162,11 @@ CREATE TRIGGER lot_status_reports_analytics_update AFTER UPDATE ON lot_status_re
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_status_update();
 CREATE TRIGGER lot_status_reports_analytics_delete AFTER DELETE ON lot_status_reports
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_status_delete();
+
+-- Data stored before this migration: queue all of it, so the first refresh fills the rollups
+-- (on a large database, `zhibo analytics rebuild` in batches with progress is the gentler way).
+INSERT INTO analytics_dirty (lot_id, kind, from_at, to_at)
+SELECT lot_id, 'sessions', min(coalesce(entered_at, exited_at)), NULL
+FROM parking_sessions WHERE coalesce(entered_at, exited_at) IS NOT NULL GROUP BY lot_id;
+INSERT INTO analytics_dirty (lot_id, kind, from_at, to_at)
+SELECT lot_id, 'status', min(occurred_at), max(occurred_at) FROM lot_status_reports GROUP BY lot_id;

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type SessionFlag = 'no_entry' | 'stale' | 'duplicate_entry' | 'entry_from_exit' | 'negative_duration' | 'late_entry';
 
@@ -21,6 +21,8 @@ export interface ParkingSessionsTable {
   flags: Generated<SessionFlag[]>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Set aside by data cleaning (the quality fix's id): the session leaves every KPI. */
+  excluded_by: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTables {

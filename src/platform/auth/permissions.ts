@@ -9,16 +9,17 @@ export type Permission =
   | 'sources:secrets' // create and rotate data-source signing secrets
   | 'pii' // see unmasked plates (every such read is audited)
   | 'audit:read'
-  | 'ops'; // operations work: monitoring, tickets, incidents
+  | 'ops' // operations work: monitoring, tickets, incidents
+  | 'data:clean'; // data cleaning: scan, fix, revert, rule settings (数据清洗)
 
-const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops'];
+const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean'];
 
 /** Permissions follow from the role; there are no per-user grants to review. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL,
-  bureau: ['registry:read', 'registry:write', 'pii'],
+  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean'],
   district: ['registry:read', 'registry:write'],
-  ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops'],
+  ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean'],
   viewer: ['registry:read'],
 };
 

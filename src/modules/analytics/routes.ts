@@ -1,0 +1,62 @@
+import type { AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
+import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { attachment } from '../sessions/records-export.js';
+import { kpiQueryFromParams, parseKpiFormat } from './kpi-query.js';
+import { KpiQuerySchema, KpiResultSchema, KpiValuesSchema } from './schemas.js';
+import { queryKpis } from './service.js';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** 数据分析 KPIs. Anyone who may read the registry, within their district. */
+export function analyticsRoutes(ctx: AppContext) {
+  return async (app: App) => {
+    app.addSchema(KpiValuesSchema);
+
+    app.get('/api/v1/analytics/kpis', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        tags: ['analytics'],
+        summary: '停车运营指标查询（可按时间、停车场、县市区、类别、支付渠道分组；json / xlsx） / parking KPIs by period, lot, district, category, channel',
+        description:
+          '从汇总表读取：驶入/驶出车次、泊位周转率、泊位利用率、状态上报占用率（平均、峰值）、平均停放时长、应收/实收/欠费（分）、数据完整率。'
+          + '比率为 0–1 小数，无法计算时为 null；口径见 docs/指标口径.md。县市区用户只能查看本县市区。compare=yoy|pop 给每行附同比/环比；top+sort 取前 N。/ '
+          + '行是稠密的：范围内截至汇总时刻的每个周期 × 所选停车场/县市区/类别（含 0）；支付渠道只列出现过的；超过 200 000 行时 400 TOO_MANY_ROWS。/ '
+          + 'Read from the rollups; ratios are fractions, null when not computable; district users see their district only. Rows are dense: every period up to as-of '
+          + '× every lot / district / category selected, zeros included (channels as they occur). format=xlsx downloads the same rows.',
+        querystring: KpiQuerySchema,
+        produces: ['application/json', XLSX_TYPE],
+        response: {
+          200: {
+            description: 'JSON，或 .xlsx（analytics-kpis-<from>-<to>.xlsx） / JSON, or the .xlsx file',
+            content: {
+              'application/json': { schema: KpiResultSchema },
+              [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    }, async (req, reply) => {
+      const actor = actorOf(req);
+      const format = parseKpiFormat(req.query.format);
+      const query = kpiQueryFromParams(req.query);
+      const result = await queryKpis(ctx, actor, query);
+      if (format === 'json') return reply.header('cache-control', 'no-store').send(result);
+      const { kpiXlsx, kpiFileName } = await import('./kpi-xlsx.js');
+      const body = await kpiXlsx(result, query, ctx.clock.now());
+      await audit(ctx, ctx.db, actor, {
+        action: 'analytics.kpis.download',
+        targetType: 'analytics',
+        targetId: `kpis:${query.from}:${query.to}`,
+        detail: { from: query.from, to: query.to, groupBy: query.groupBy, rows: result.rows.length, ...(actor.districtCode ? { districtCode: actor.districtCode } : {}) },
+      });
+      const name = kpiFileName(query.from, query.to);
+      return reply
+        .header('content-type', XLSX_TYPE)
+        .header('content-disposition', attachment(name, name))
+        .header('cache-control', 'no-store')
+        .send(body as unknown as string); // a Buffer goes out as it is, past the serializer
+    });
+  };
+}
