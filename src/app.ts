@@ -17,6 +17,7 @@ import { monitoringRoutes } from './modules/monitoring/routes.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
 import { onboardingRoutes } from './modules/onboarding/routes.js';
 import { qualityRoutes } from './modules/quality/routes.js';
+import { overviewRoutes } from './modules/overview/routes.js';
 import { registryRoutes } from './modules/registry/routes.js';
 import { reportsRoutes } from './modules/reports/routes.js';
 import { sessionsRoutes } from './modules/sessions/routes.js';
@@ -96,6 +97,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(incidentsRoutes(ctx));
   await app.register(qualityRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
+  await app.register(overviewRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

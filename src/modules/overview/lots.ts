@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { Actor } from '../../platform/auth/permissions.js';
+import { districtScope } from '../../platform/scope.js';
+import type { LotCategory } from '../registry/tables.js';
+
+/*
+ * What the overview knows of registry lots and their latest space status, in one place and
+ * read-only: the registry's lots and districts and ingest's lot_live (the newest status report
+ * of each lot). Neither module offers "every lot with its coordinates and live counts", and these
+ * are plain reads of a few columns; the overview never writes those tables. Every query takes
+ * the actor's district scope.
+ */
+
+export interface OverviewLot {
+  id: number;
+  code: string;
+  name: string;
+  districtCode: string;
+  category: LotCategory;
+  totalSpaces: number;
+  /** GCJ-02 as stored; null for lots registered without coordinates. */
+  lng: number | null;
+  lat: number | null;
+  /** The lot's own late threshold (the source's and the default come from monitoring). */
+  thresholdMinutes: number | null;
+  /** Newest status report (lot_live): null when the lot never sent one. */
+  status: { at: Date; total: number; free: number } | null;
+}
+
+export interface OverviewDistrict {
+  code: string;
+  name: string;
+}
+
+export async function overviewLots(db: Kysely<DB>, actor: Actor): Promise<OverviewLot[]> {
+  const scope = districtScope(actor);
+  const rows = await db
+    .selectFrom('lots as l')
+    .leftJoin('lot_live as ll', 'll.lot_id', 'l.id')
+    .select([
+      'l.id', 'l.code', 'l.name', 'l.district_code', 'l.category', 'l.total_spaces', 'l.lng', 'l.lat', 'l.late_threshold_minutes',
+      'll.status_at', 'll.total_spaces as status_total', 'll.free_spaces as status_free',
+    ])
+    .$if(scope !== null, (qb) => qb.where('l.district_code', '=', scope!))
+    .orderBy('l.code')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    districtCode: r.district_code,
+    category: r.category,
+    totalSpaces: r.total_spaces,
+    lng: r.lng,
+    lat: r.lat,
+    thresholdMinutes: r.late_threshold_minutes,
+    status:
+      r.status_at !== null && r.status_total !== null && r.status_free !== null
+        ? { at: new Date(r.status_at), total: r.status_total, free: r.status_free }
+        : null,
+  }));
+}
+
+/** The districts the actor may see, in the registry's order. */
+export async function overviewDistricts(db: Kysely<DB>, actor: Actor): Promise<OverviewDistrict[]> {
+  const scope = districtScope(actor);
+  return db
+    .selectFrom('districts')
+    .select(['code', 'name'])
+    .$if(scope !== null, (qb) => qb.where('code', '=', scope!))
+    .orderBy('sort_order')
+    .orderBy('code')
+    .execute();
+}

@@ -1,0 +1,21 @@
+import type { AppContext } from '../../platform/context.js';
+import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { OverviewReply } from './schemas.js';
+import { buildOverview } from './service.js';
+
+/** The city overview (全局概览). Any signed-in user with registry:read, within their district. */
+export function overviewRoutes(ctx: AppContext) {
+  return async (app: App) => {
+    app.get('/api/v1/overview', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        tags: ['overview'],
+        summary: '全局概览（大屏） / city overview for the big screen',
+        description:
+          '停车场与泊位、实时占用、今日与昨日同时段的车流与收费（来自统计汇总）、县市区排行、最繁忙停车场、停车场分布点位、同步状态、未关闭事件与工单；县市区用户只见本辖区。'
+          + ' / Lots and spaces, live occupancy, today vs yesterday at the same time (from the analytics rollups), district ranking, busiest lots, lot positions, sync health, open incidents and work orders; district users see their district only.',
+        response: { 200: OverviewReply, ...errorResponses(401, 403) },
+      },
+    }, (req) => buildOverview(ctx, actorOf(req)));
+  };
+}

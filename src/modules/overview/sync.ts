@@ -1,0 +1,23 @@
+import type { Actor } from '../../platform/auth/permissions.js';
+import type { AppContext } from '../../platform/context.js';
+import { districtScope } from '../../platform/scope.js';
+import { judgeLot, loadLotFacts, type JudgedLot } from '../monitoring/freshness.js';
+import { countLots, type LotCounts } from '../monitoring/source-state.js';
+import { activeWindows } from '../monitoring/window-rules.js';
+import { loadWindowRules } from '../monitoring/windows.js';
+
+/*
+ * Sync health as monitoring judges it at this moment (the counts of GET /monitoring/freshness):
+ * the same facts, thresholds (lot → source → platform default) and maintenance windows. The
+ * judged lots also give each monitored lot's effective late threshold for live occupancy.
+ */
+
+export async function judgedLots(ctx: AppContext, actor: Actor, now: Date): Promise<{ lots: JudgedLot[]; counts: LotCounts }> {
+  const [rules, facts] = await Promise.all([
+    loadWindowRules(ctx.db, now),
+    loadLotFacts(ctx.db, ctx.config.lateThresholdMinutes, { scope: districtScope(actor) }),
+  ]);
+  const windows = activeWindows(rules, now);
+  const lots = facts.map((f) => judgeLot(f, now, windows));
+  return { lots, counts: countLots(lots) };
+}
