@@ -71,6 +71,8 @@ export interface SessionItem {
   payChannel: string | null;
   state: 'open' | 'closed';
   flags: SessionFlag[];
+  /** The data-cleaning fix that set this record aside (it counts in no statistic), or null. */
+  excludedByFix: number | null;
 }
 
 const blank = (v: string | undefined): v is undefined => v === undefined || v.trim() === '';
@@ -204,6 +206,7 @@ function selectRow<QB extends Base>(qb: QB) {
       'parking_sessions.pay_channel',
       'parking_sessions.state',
       'parking_sessions.flags',
+      'parking_sessions.excluded_by',
       'parking_sessions.source_code',
       'parking_sessions.lot_id',
       'parking_sessions.entry_event_id',
@@ -284,6 +287,7 @@ export function toItem(r: SessionRow, unmasked: boolean): SessionItem {
     payChannel: r.pay_channel,
     state: r.state,
     flags: [...(r.flags ?? [])],
+    excludedByFix: r.excluded_by === null ? null : Number(r.excluded_by),
   };
 }
 

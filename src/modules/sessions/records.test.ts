@@ -108,6 +108,7 @@ describeDb('sessions: parking records', (backend) => {
         payChannel: 'wechat',
         state: 'closed',
         flags: [],
+        excludedByFix: null,
       });
       expect(byPlate('苏FA1234')).toMatchObject({ durationMinutes: 90, receivableFen: 800, paidFen: 300, arrearsFen: 500, payChannel: 'alipay', state: 'closed' });
       expect(byPlate('苏FD12345')).toMatchObject({ state: 'open', exitedAt: null, durationMinutes: null, receivableFen: null, arrearsFen: null, plateColor: 'green' });

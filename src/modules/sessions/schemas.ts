@@ -52,6 +52,7 @@ const itemFields = {
   payChannel: Nullable(Type.String()),
   state: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
   flags: Type.Array(Type.String(), { description: 'no_entry stale duplicate_entry entry_from_exit negative_duration late_entry' }),
+  excludedByFix: Nullable(Type.Integer({ description: '数据清洗已剔除（不计入统计）时为修复编号 / the data-cleaning fix that set it aside (left out of every KPI)' })),
 };
 
 export const SessionSchema = Type.Object(itemFields, { $id: 'ParkingSession' });

@@ -89,6 +89,7 @@ export const api = {
   get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await send('GET', withQuery(path, query))),
   post: async <T = void>(path: string, body?: unknown): Promise<T> => json<T>(await send('POST', path, body)),
   patch: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PATCH', path, body)),
+  put: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PUT', path, body)),
   delete: async <T = void>(path: string): Promise<T> => json<T>(await send('DELETE', path)),
   /** multipart/form-data upload (e.g. the lot import's `file` field). */
   upload: async <T>(path: string, form: FormData, query?: Query): Promise<T> => json<T>(await send('POST', withQuery(path, query), form)),

@@ -3,7 +3,7 @@
 export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
 
-export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops';
+export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean';
 
 export interface User {
   id: number;

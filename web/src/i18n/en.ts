@@ -1,8 +1,11 @@
 // English texts; the shape is checked against zh-CN.ts.
 import type { Messages } from './zh-CN';
+import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
+import { qualityEn } from '../pages/quality/i18n.en';
+import { overviewEn } from '../pages/overview/i18n.en';
 import { ticketsEn } from '../pages/tickets/i18n.en';
 
 const en: Messages = {
@@ -89,6 +92,7 @@ const en: Messages = {
     eventImport: 'Offline data import',
     quarantine: 'Quarantine',
     analysis: 'Analysis',
+    quality: 'Data cleaning',
     publicService: 'Public service',
     sharing: 'Shared parking',
     themes: 'City themes',
@@ -121,13 +125,7 @@ const en: Messages = {
     security: 'Vulnerability fix tracking, verified backups and quarterly permission reviews.',
     inspections: 'Monthly inspection records and the weekly and monthly reports.',
   },
-  overview: {
-    lots: 'Parking lots',
-    spaces: 'Total spaces',
-    districts: 'Districts',
-    sources: 'Data sources',
-    registryNote: 'Live counts from the resource registry.',
-  },
+  overview: overviewEn,
   lot: {
     code: 'Code',
     name: 'Name',
@@ -294,6 +292,7 @@ const en: Messages = {
     paid: 'Paid',
     arrears: 'Arrears',
     flags: 'Flags',
+    excluded: 'Set aside (data cleaning)',
     states: { open: 'Inside', closed: 'Exited', flagged: 'Flagged' },
     payChannels: { wechat: 'WeChat Pay', alipay: 'Alipay', unionpay: 'UnionPay', etc: 'ETC', cash: 'Cash', card: 'Card', free: 'Free', other: 'Other' },
     flagNames: {
@@ -506,9 +505,11 @@ const en: Messages = {
     lastError: 'Last error',
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
+  analysis: analysisEn,
   incidents: incidentsEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
+  quality: qualityEn,
   tickets: ticketsEn,
   errors: {
     forbidden: 'You have no permission for that page',

@@ -1,9 +1,12 @@
 // 中文（默认）界面文字。Keys must match en.ts (it is typed against this file).
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
+import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
+import { qualityZh } from '../pages/quality/i18n.zh-CN';
+import { overviewZh } from '../pages/overview/i18n.zh-CN';
 import { ticketsZh } from '../pages/tickets/i18n.zh-CN';
 
 const zhCN = {
@@ -90,6 +93,7 @@ const zhCN = {
     eventImport: '离线数据导入',
     quarantine: '隔离区',
     analysis: '数据分析',
+    quality: '数据清洗',
     publicService: '公众服务',
     sharing: '共享停车',
     themes: '市域专题',
@@ -122,13 +126,7 @@ const zhCN = {
     security: '漏洞整改跟踪、备份恢复验证与季度权限复核。',
     inspections: '月度巡检记录，以及周报、月报的生成与归档。',
   },
-  overview: {
-    lots: '停车场',
-    spaces: '总泊位',
-    districts: '县市区',
-    sources: '数据源',
-    registryNote: '以下为数据资源登记的实时统计。',
-  },
+  overview: overviewZh,
   lot: {
     code: '编码',
     name: '名称',
@@ -295,6 +293,7 @@ const zhCN = {
     paid: '实收',
     arrears: '欠费',
     flags: '标记',
+    excluded: '已剔除（数据清洗）',
     states: { open: '在场', closed: '已出场', flagged: '有异常标记' },
     payChannels: { wechat: '微信', alipay: '支付宝', unionpay: '银联', etc: 'ETC', cash: '现金', card: '刷卡', free: '免费', other: '其他' },
     flagNames: {
@@ -507,9 +506,11 @@ const zhCN = {
     lastError: '最近错误',
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
+  analysis: analysisZh,
   incidents: incidentsZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
+  quality: qualityZh,
   tickets: ticketsZh,
   errors: {
     forbidden: '没有访问该页面的权限',

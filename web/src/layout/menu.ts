@@ -10,7 +10,8 @@ export interface MenuItem {
 
 /** The city's modules in menu order; `placeholder` ones are still to be built (one placeholder page each). */
 const MODULES: (MenuItem & { placeholder?: true })[] = [
-  { key: 'analysis', path: '/analysis', placeholder: true },
+  { key: 'analysis', path: '/analysis', permission: 'registry:read' },
+  { key: 'quality', path: '/quality', permission: 'registry:read' },
   { key: 'publicService', path: '/public-service', placeholder: true },
   { key: 'sharing', path: '/sharing', placeholder: true },
   { key: 'themes', path: '/themes', placeholder: true },

@@ -34,6 +34,8 @@ export interface ParkingSession {
   payChannel: string | null;
   state: 'open' | 'closed';
   flags: string[];
+  /** Set aside by data cleaning: counts in no statistic. */
+  excludedByFix: number | null;
 }
 
 export interface SessionEvent {
