@@ -63,6 +63,15 @@ ALTER TABLE analytics_lot_month ADD PRIMARY KEY (lot_id, at, pay_channel);
 CREATE INDEX analytics_lot_hour_at ON analytics_lot_hour (at);
 CREATE INDEX analytics_lot_day_at ON analytics_lot_day (at);
 CREATE INDEX analytics_lot_month_at ON analytics_lot_month (at);
+-- Most questions read only the whole-lot rows, a fifth of the day and month tables (the rest are
+-- per-channel rows): a covering index over them lets a year of day rows be read index-only
+-- (bench:analytics, category × week over a year: 155 ms → under 100 ms at p95).
+CREATE INDEX analytics_lot_day_whole ON analytics_lot_day (at) INCLUDE (lot_id, pay_channel, entries, exits, occupied_seconds, dwell_seconds, dwell_count,
+  receivable_fen, paid_fen, arrears_fen, sessions, complete_sessions, flagged_sessions, occ_known_seconds, occ_ratio_seconds, occ_peak)
+  WHERE pay_channel = '*';
+CREATE INDEX analytics_lot_month_whole ON analytics_lot_month (at) INCLUDE (lot_id, pay_channel, entries, exits, occupied_seconds, dwell_seconds, dwell_count,
+  receivable_fen, paid_fen, arrears_fen, sessions, complete_sessions, flagged_sessions, occ_known_seconds, occ_ratio_seconds, occ_peak)
+  WHERE pay_channel = '*';
 
 -- Occupancy of a group of lots is a time-weighted mean of Σ occupied ÷ Σ total over the lots
 -- known at each moment: not a sum of per-lot figures, so it is kept per group.

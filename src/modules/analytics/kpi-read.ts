@@ -91,6 +91,10 @@ const DIM_EXPR: Record<Exclude<GroupKey, TimeKey>, RawBuilder<unknown>> = {
 };
 const keyExpr = (g: GroupKey) => (g in TIME_EXPR ? TIME_EXPR[g as TimeKey] : DIM_EXPR[g as Exclude<GroupKey, TimeKey>]);
 
+/** The lot columns summed as they are (the inner step computes space_entries and occupied_seconds). */
+const SUMMED = ['entries', 'exits', 'space_entries', 'occupied_seconds', 'dwell_seconds', 'dwell_count', 'receivable_fen', 'paid_fen', 'arrears_fen',
+  'sessions', 'complete_sessions', 'flagged_sessions', 'occ_known_seconds', 'occ_ratio_seconds'] as const;
+
 const LOT_COLUMNS = 'lot_id, at, pay_channel, entries, exits, occupied_seconds, dwell_seconds, dwell_count, receivable_fen, paid_fen, arrears_fen, '
   + 'sessions, complete_sessions, flagged_sessions, occ_known_seconds, occ_ratio_seconds, occ_peak';
 const GROUP_COLUMNS = 'district_code, category, at, occ_known_seconds, occ_ratio_seconds, occ_peak';
@@ -126,33 +130,40 @@ const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number
 export async function readLotSums(db: Kysely<DB>, segments: readonly Segment[], groupBy: readonly GroupKey[], lotIds: readonly number[] | null): Promise<LotSums[]> {
   if (segments.length === 0 || (lotIds !== null && lotIds.length === 0)) return [];
   const channel = groupBy.includes('channel');
-  const keys = selectKeys(groupBy);
+  const dims = groupBy.filter((g): g is Exclude<GroupKey, TimeKey> => !(g in TIME_EXPR));
+  const times = groupBy.filter((g): g is TimeKey => g in TIME_EXPR);
+  // Two steps: sum per period start and dimension first (cheap keys), then turn the few
+  // resulting starts into hour/day/week/month keys — formatting a key per rollup row was a
+  // third of a year's category × week query (bench:analytics).
   const { rows } = await sql<Record<string, unknown>>`
     select ${sql.join([
-      ...keys,
-      sql`sum(r.entries)::float8 as entries`,
-      sql`sum(r.exits)::float8 as exits`,
-      sql`sum(case when l.total_spaces > 0 then r.entries else 0 end)::float8 as space_entries`,
-      sql`sum(case when l.total_spaces > 0 then r.occupied_seconds else 0 end)::float8 as occupied_seconds`,
-      sql`sum(r.dwell_seconds)::float8 as dwell_seconds`,
-      sql`sum(r.dwell_count)::float8 as dwell_count`,
-      sql`sum(r.receivable_fen)::float8 as receivable_fen`,
-      sql`sum(r.paid_fen)::float8 as paid_fen`,
-      sql`sum(r.arrears_fen)::float8 as arrears_fen`,
-      sql`sum(r.sessions)::float8 as sessions`,
-      sql`sum(r.complete_sessions)::float8 as complete_sessions`,
-      sql`sum(r.flagged_sessions)::float8 as flagged_sessions`,
-      sql`sum(r.occ_known_seconds)::float8 as occ_known_seconds`,
-      sql`sum(r.occ_ratio_seconds)::float8 as occ_ratio_seconds`,
+      ...times.map((g) => sql`${TIME_EXPR[g]} as ${sql.ref(`k_${g}`)}`),
+      ...dims.map((g) => sql.ref(`k_${g}`)),
+      ...SUMMED.map((c) => sql`sum(r.${sql.raw(c)})::float8 as ${sql.raw(c)}`),
       sql`max(r.occ_peak)::float8 as occ_peak`,
-      // at most one lot known is all the rows need to know: min = max, cheaper than count(distinct)
-      sql`min(case when r.occ_known_seconds > 0 then r.lot_id end) as known_min`,
-      sql`max(case when r.occ_known_seconds > 0 then r.lot_id end) as known_max`,
+      sql`min(r.known_min) as known_min`,
+      sql`max(r.known_max) as known_max`,
     ])}
-    from (${segmentsUnion('lot', segments)}) as r
-    join lots as l on l.id = r.lot_id
-    where r.pay_channel ${channel ? sql`<>` : sql`=`} '*'
-    ${lotIds === null ? sql`` : sql`and r.lot_id in (${sql.join(lotIds)})`}
+    from (
+      select ${sql.join([
+        sql`r.at`,
+        ...dims.map((g) => sql`${DIM_EXPR[g]} as ${sql.ref(`k_${g}`)}`),
+        sql`sum(r.entries) as entries`,
+        sql`sum(r.exits) as exits`,
+        sql`sum(case when l.total_spaces > 0 then r.entries else 0 end) as space_entries`,
+        sql`sum(case when l.total_spaces > 0 then r.occupied_seconds else 0 end) as occupied_seconds`,
+        ...SUMMED.filter((c) => !['entries', 'exits', 'space_entries', 'occupied_seconds'].includes(c)).map((c) => sql`sum(r.${sql.raw(c)}) as ${sql.raw(c)}`),
+        sql`max(r.occ_peak) as occ_peak`,
+        // at most one lot known is all the rows need to know: min = max, cheaper than count(distinct)
+        sql`min(case when r.occ_known_seconds > 0 then r.lot_id end) as known_min`,
+        sql`max(case when r.occ_known_seconds > 0 then r.lot_id end) as known_max`,
+      ])}
+      from (${segmentsUnion('lot', segments)}) as r
+      join lots as l on l.id = r.lot_id
+      where r.pay_channel ${channel ? sql`<>` : sql`=`} '*'
+      ${lotIds === null ? sql`` : sql`and r.lot_id in (${sql.join(lotIds)})`}
+      group by ${sql.join([sql.raw('1'), ...dims.map((_, i) => sql.raw(String(i + 2)))])}
+    ) as r
     ${groupByClause(groupBy)}
   `.execute(db);
   return rows.map((r) => ({
