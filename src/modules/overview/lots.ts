@@ -28,11 +28,6 @@ export interface OverviewLot {
   status: { at: Date; total: number; free: number } | null;
 }
 
-export interface OverviewDistrict {
-  code: string;
-  name: string;
-}
-
 export async function overviewLots(db: Kysely<DB>, actor: Actor): Promise<OverviewLot[]> {
   const scope = districtScope(actor);
   const rows = await db
@@ -60,16 +55,4 @@ export async function overviewLots(db: Kysely<DB>, actor: Actor): Promise<Overvi
         ? { at: new Date(r.status_at), total: r.status_total, free: r.status_free }
         : null,
   }));
-}
-
-/** The districts the actor may see, in the registry's order. */
-export async function overviewDistricts(db: Kysely<DB>, actor: Actor): Promise<OverviewDistrict[]> {
-  const scope = districtScope(actor);
-  return db
-    .selectFrom('districts')
-    .select(['code', 'name'])
-    .$if(scope !== null, (qb) => qb.where('code', '=', scope!))
-    .orderBy('sort_order')
-    .orderBy('code')
-    .execute();
 }

@@ -2,7 +2,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { dayFigures } from './figures.js';
 import { liveCount, ratioOf, sumLive, type LiveCount } from './live.js';
-import { overviewDistricts, overviewLots } from './lots.js';
+import { districtsInScope } from '../registry/districts.js';
+import { overviewLots } from './lots.js';
 import { openIncidents, openTickets } from './open-work.js';
 import type { Overview } from './schemas.js';
 import { judgedLots } from './sync.js';
@@ -18,7 +19,7 @@ export async function buildOverview(ctx: AppContext, actor: Actor): Promise<Over
   const now = ctx.clock.now();
   const [lots, districts, sync, figures, incidents, tickets] = await Promise.all([
     overviewLots(ctx.db, actor),
-    overviewDistricts(ctx.db, actor),
+    districtsInScope(ctx.db, actor),
     judgedLots(ctx, actor, now),
     dayFigures(ctx, actor, now),
     openIncidents(ctx, actor),

@@ -41,6 +41,18 @@ export async function listDistricts(ctx: AppContext, actor: Actor): Promise<Dist
   return rows.map((r) => ({ code: r.code, name: r.name, nameEn: r.name_en, kind: r.kind, sortOrder: r.sort_order, lotCount: Number(r.lot_count ?? 0) }));
 }
 
+/** The districts an actor's figures cover (its own, or all), in the city's order: reports and the overview list these. */
+export async function districtsInScope(db: Kysely<DB>, actor: Actor): Promise<{ code: string; name: string }[]> {
+  const scope = districtScope(actor);
+  return db
+    .selectFrom('districts')
+    .select(['code', 'name'])
+    .$if(scope !== null, (qb) => qb.where('code', '=', scope!))
+    .orderBy('sort_order')
+    .orderBy('code')
+    .execute();
+}
+
 /** Format checks that need no database; shared with the routes to name the exact problem. */
 export function checkDistrictFields(input: Partial<Record<keyof NewDistrict, unknown>>): FieldIssue[] {
   const issues: FieldIssue[] = [];

@@ -81,17 +81,6 @@ export async function reportLots(db: Kysely<DB>, actor: Actor, defaultThreshold:
   }));
 }
 
-/** The districts the actor sees, in the city's order. */
-export async function reportDistricts(db: Kysely<DB>, actor: Actor): Promise<{ code: string; name: string }[]> {
-  const scope = districtScope(actor);
-  return db
-    .selectFrom('districts')
-    .select(['code', 'name'])
-    .$if(scope !== null, (qb) => qb.where('code', '=', scope!))
-    .orderBy('sort_order')
-    .orderBy('code')
-    .execute();
-}
 
 /** The lots with their thresholds as a relation `lt(id, thr)` for the statements below. */
 const lotRelation = (lots: readonly ReportLot[]) =>

@@ -2,7 +2,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { clipGaps, coveragePercent, gapMs, observedMs, trailingSilence, windowEnd, type Gap, type GapWindow } from './gaps.js';
 import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
-import { lotBounds, longIntervals, monthCounts, reportDistricts, reportLots, type ReportLot } from './sync-data.js';
+import { districtsInScope } from '../registry/districts.js';
+import { lotBounds, longIntervals, monthCounts, reportLots, type ReportLot } from './sync-data.js';
 
 /*
  * 《数据同步监控报告》: how every connected lot reported in one Shanghai calendar month.
@@ -136,7 +137,7 @@ export async function buildSyncReport(ctx: AppContext, actor: Actor, monthText: 
 async function buildForMonth(ctx: AppContext, actor: Actor, month: ReportMonth, now: Date): Promise<SyncReport> {
   const defaultThreshold = ctx.config.lateThresholdMinutes;
   const period = { start: month.start, end: month.end };
-  const [lots, districts] = await Promise.all([reportLots(ctx.db, actor, defaultThreshold), reportDistricts(ctx.db, actor)]);
+  const [lots, districts] = await Promise.all([reportLots(ctx.db, actor, defaultThreshold), districtsInScope(ctx.db, actor)]);
   const [counts, bounds, intervals] = await Promise.all([monthCounts(ctx.db, lots, period), lotBounds(ctx.db, lots, period), longIntervals(ctx.db, lots, period)]);
   const until = new Date(Math.min(month.end.getTime(), now.getTime()));
 
