@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
+import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
 import { HOUR_MS, startOfHour } from './periods.js';
 import { alignLotRanges, type LotRange } from './ranges.js';
 import { addCounts, lockRollups, recomputeGroups, recomputeLots, rollupSettings, type RecomputeCounts } from './recompute.js';
@@ -33,9 +34,9 @@ export async function refreshAnalytics(ctx: AppContext): Promise<RefreshResult> 
     const lots = await trx
       .selectFrom('lots as l')
       .leftJoin('data_sources as ds', 'ds.code', 'l.source_code')
-      .select(['l.id', 'l.late_threshold_minutes as lot_threshold', 'ds.late_threshold_minutes as source_threshold'])
+      .select(['l.id', lateThresholdMinutesSql('l', 'ds', ctx.config.lateThresholdMinutes).as('minutes')])
       .execute();
-    const thresholdMs = new Map(lots.map((l) => [l.id, (l.lot_threshold ?? l.source_threshold ?? ctx.config.lateThresholdMinutes) * 60_000]));
+    const thresholdMs = new Map(lots.map((l) => [l.id, Number(l.minutes) * 60_000]));
 
     const ranges: LotRange[] = [];
     // Group rows hold occupancy only, which only status reports (and time) change.

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
 import { isoList, type LotRange } from './ranges.js';
 
 /** What a recomputation depends on besides the data: the as-of instant and the configured limits. */
@@ -17,7 +18,7 @@ export interface RollupSettings {
 export function lotRangesSql(ranges: readonly LotRange[], s: RollupSettings): RawBuilder<unknown> {
   return sql`
     select r.lot_id, r.a, r.b, l.total_spaces as lot_total, l.district_code, l.category::text as category,
-           make_interval(mins => coalesce(l.late_threshold_minutes, ds.late_threshold_minutes, ${s.lateThresholdMinutes}::int)) as thr
+           make_interval(mins => ${lateThresholdMinutesSql('l', 'ds', s.lateThresholdMinutes)}) as thr
     from unnest(${sql.val(ranges.map((r) => r.lotId))}::int[], ${sql.val(isoList(ranges.map((r) => r.from)))}::timestamptz[],
                 ${sql.val(isoList(ranges.map((r) => r.to)))}::timestamptz[]) as r(lot_id, a, b)
     join lots l on l.id = r.lot_id

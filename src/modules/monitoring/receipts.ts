@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
+import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
 
 /*
  * Receipts and late deliveries per lot and hour of receipt, without rescanning ingest_events.
@@ -27,7 +28,7 @@ const hourOf = (column: string) => sql<Date>`date_bin('1 hour', ${sql.ref(column
 
 /** The lot's threshold as an interval, from lots `l` and data_sources `s`. */
 const thresholdOf = (defaultMinutes: number) =>
-  sql`make_interval(mins => coalesce(l.late_threshold_minutes, s.late_threshold_minutes, ${defaultMinutes}::int))`;
+  sql`make_interval(mins => ${lateThresholdMinutesSql('l', 's', defaultMinutes)})`;
 
 async function cursor(db: Kysely<DB>, lock: boolean): Promise<{ lastId: number; seenId: number }> {
   await db.insertInto('monitoring_cursor').values({ name: CURSOR, last_id: 0, seen_id: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
