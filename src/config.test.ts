@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 describe('config', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, trustProxy: false });
+    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, loginAccountMaxFailures: 20, trustProxy: false });
     expect(c.dataDir).toMatch(/data$/);
   });
 
@@ -23,6 +23,7 @@ describe('config', () => {
     [{ ZHIBO_DATABASE_URL: 'mysql://localhost/x' }, 'ZHIBO_DATABASE_URL'],
     [{ ZHIBO_LOG_LEVEL: 'loud' }, 'ZHIBO_LOG_LEVEL'],
     [{ ZHIBO_TOKEN_TTL_MINUTES: '0' }, 'ZHIBO_TOKEN_TTL_MINUTES'],
+    [{ ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES: '0' }, 'ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES'],
     [{ ZHIBO_TRUST_PROXY: 'maybe' }, 'ZHIBO_TRUST_PROXY'],
     [{ ZHIBO_PUBLIC_URL: 'zhibo.example.cn' }, 'ZHIBO_PUBLIC_URL'],
   ])('names the bad setting in %o', (env, setting) => {

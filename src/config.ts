@@ -8,7 +8,10 @@ export interface Config {
   databaseUrl: string | null;
   adminPassword: string | null;
   tokenTtlMinutes: number;
+  /** Wrong passwords in a row that lock one (username, client address) pair. */
   loginMaxFailures: number;
+  /** Wrong passwords in a row, from any addresses, that lock the account itself. */
+  loginAccountMaxFailures: number;
   loginLockMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   webDir: string | null;
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     adminPassword,
     tokenTtlMinutes: int('ZHIBO_TOKEN_TTL_MINUTES', env.ZHIBO_TOKEN_TTL_MINUTES, 720, 1, 60 * 24 * 30),
     loginMaxFailures: int('ZHIBO_LOGIN_MAX_FAILURES', env.ZHIBO_LOGIN_MAX_FAILURES, 5, 1, 100),
+    loginAccountMaxFailures: int('ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES', env.ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES, 20, 1, 1000),
     loginLockMinutes: int('ZHIBO_LOGIN_LOCK_MINUTES', env.ZHIBO_LOGIN_LOCK_MINUTES, 15, 1, 24 * 60),
     logLevel,
     webDir: env.ZHIBO_WEB_DIR ?? null,

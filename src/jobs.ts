@@ -1,4 +1,5 @@
 import type { Cron } from 'croner';
+import { pruneLoginFailures } from './modules/accounts/service.js';
 import { refreshAnalytics } from './modules/analytics/refresh.js';
 import { evaluateMonitoring } from './modules/monitoring/evaluate.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
@@ -44,6 +45,11 @@ export function startJobs(ctx: AppContext): Cron[] {
     scheduleJob(ctx, 'notifications.prune', '41 3 * * *', 10 * 60_000, async () => {
       const n = await pruneNotifications(ctx);
       if (n) ctx.log.info({ job: 'notifications.prune', deleted: n }, 'old notifications deleted');
+    }),
+    // Sign-in failures of (username, address) pairs nobody has tried for a day (their locks have ended).
+    scheduleJob(ctx, 'accounts.prune-login-failures', '47 3 * * *', 10 * 60_000, async () => {
+      const n = await pruneLoginFailures(ctx);
+      if (n) ctx.log.info({ job: 'accounts.prune-login-failures', deleted: n }, 'old sign-in failures deleted');
     }),
     // A linked entry turns connected once its lot reports; every 10 minutes is soon enough for a quarterly list.
     scheduleJob(ctx, SYNC_JOB, '*/10 * * * *', 5 * 60_000, async () => {

@@ -28,6 +28,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     adminPassword: ADMIN_PASSWORD,
     tokenTtlMinutes: 60,
     loginMaxFailures: 5,
+    loginAccountMaxFailures: 20,
     loginLockMinutes: 15,
     logLevel: 'silent',
     webDir: '/nonexistent',

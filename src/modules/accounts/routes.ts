@@ -13,7 +13,7 @@ export function accountsRoutes(ctx: AppContext) {
       config: { public: true },
       schema: {
         tags: ['auth'], summary: '登录 / sign in', security: [], body: LoginBody,
-        response: { 200: LoginReply, ...errorResponses(400, 401, 403, 423) },
+        response: { 200: LoginReply, ...errorResponses(400, 401, 403) },
       },
     }, (req) => accounts.login(ctx, req.body.username, req.body.password, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null }));
 

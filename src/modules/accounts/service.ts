@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { actorFor, ROLE_PERMISSIONS, ROLES, systemActor, type Actor } from '../../platform/auth/permissions.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../platform/auth/passwords.js';
 import { AppError, badRequest, conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { formatShanghai } from '../../platform/time.js';
+import { notify, type Notice } from '../notifications/service.js';
 import type { Role, UsersTable } from './tables.js';
-import type { Selectable } from 'kysely';
 
 type UserRow = Selectable<UsersTable>;
 
@@ -104,6 +105,7 @@ async function findUser(db: Kysely<DB>, username: string): Promise<UserRow> {
 export async function setUserStatus(ctx: AppContext, actor: Actor, username: string, status: 'active' | 'disabled'): Promise<UserView> {
   if (status === 'disabled' && actor.username === username) throw badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号 / you cannot disable yourself');
   return ctx.db.transaction().execute(async (trx) => {
+    await clearPairs(trx, username);
     const before = await findUser(trx, username);
     const row = await trx
       .updateTable('users')
@@ -128,6 +130,7 @@ export async function resetPassword(ctx: AppContext, actor: Actor, username: str
   if (problem) throw badRequest('WEAK_PASSWORD', problem);
   const passwordHash = await hashPassword(password);
   return ctx.db.transaction().execute(async (trx) => {
+    await clearPairs(trx, username);
     const before = await findUser(trx, username);
     const now = ctx.clock.now();
     const row = await trx
@@ -142,6 +145,14 @@ export async function resetPassword(ctx: AppContext, actor: Actor, username: str
   });
 }
 
+/**
+ * Unlocks every address of the username (an admin's reset or re-enable: they cannot know which
+ * address the user is at). Taken before the users row, in the order sign-ins take them.
+ */
+async function clearPairs(trx: Kysely<DB>, username: string): Promise<void> {
+  await trx.deleteFrom('login_failures').where('username', '=', username).execute();
+}
+
 async function revokeAllTokens(db: Kysely<DB>, ctx: AppContext, userId: number): Promise<void> {
   await db.updateTable('auth_tokens').set({ revoked_at: ctx.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 }
@@ -153,54 +164,162 @@ export interface LoginResult {
 }
 
 const BAD_CREDENTIALS = '用户名或密码错误 / wrong username or password';
+/** The one answer of every refused sign-in: unknown user, wrong password, locked pair or account. */
+const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
+/** Hash of no password, verified for unknown usernames so that they cost the same work. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+type LockScope = 'address' | 'account';
+interface Client {
+  ip: string | null;
+  userAgent: string | null;
+}
+/** The address half of a (username, address) pair; a caller without one shares a single row. */
+const pairIp = (ip: string | null) => ip ?? '';
+/** Not locked at `now`: no lock, or it has ended. */
+const unlocked = (now: Date) => sql<boolean>`(locked_until is null or locked_until <= ${now})`;
 
 /**
- * Password sign-in with lockout: after `loginMaxFailures` wrong passwords in a row the account
- * is locked for `loginLockMinutes`. Every attempt is audited, success or not.
+ * Counts one wrong password, in `trx`, for the (username, address) pair — known username or
+ * not — and, unless that pair was already locked, for the account. Each counter moves in one
+ * atomic statement, so parallel attempts cannot lose counts, and the statement that reaches a
+ * threshold is the only one that sees it reached: it sets the lock (`loginLockMinutes`), and
+ * the caller logs and notifies once. A run restarts after its lock has ended; attempts during a
+ * lock keep counting without extending it. Returns the locks this attempt set.
  */
-export async function login(ctx: AppContext, username: string, password: string, client: { ip: string | null; userAgent: string | null }): Promise<LoginResult> {
+async function countFailure(ctx: AppContext, trx: Kysely<DB>, username: string, ip: string | null, userId: number | null, now: Date): Promise<LockScope[]> {
+  const until = new Date(now.getTime() + ctx.config.loginLockMinutes * 60_000);
+  const lockedNow: LockScope[] = [];
+  const max = ctx.config.loginMaxFailures;
+  // The run so far plus this attempt, for a row that is not locked now.
+  const pairRun = sql<number>`(case when login_failures.locked_until is null then login_failures.failures else 0 end + 1)`;
+  const pair = await trx
+    .insertInto('login_failures')
+    .values({ username, ip: pairIp(ip), failures: 1, locked_until: max <= 1 ? until : null, updated_at: now })
+    .onConflict((oc) =>
+      oc.columns(['username', 'ip']).doUpdateSet({
+        failures: sql`case when login_failures.locked_until > ${now} then login_failures.failures + 1 else least(${pairRun}, ${max}::int) end`,
+        locked_until: sql`case when login_failures.locked_until > ${now} then login_failures.locked_until
+                               when ${pairRun} >= ${max}::int then ${until}::timestamptz end`,
+        updated_at: now,
+      }),
+    )
+    .returning(['failures', 'locked_until'])
+    .executeTakeFirstOrThrow();
+  const pairLocked = pair.locked_until !== null && pair.locked_until > now;
+  const pairLockedNow = pairLocked && pair.failures === max;
+  if (pairLockedNow) lockedNow.push('address');
+  if (userId !== null && (!pairLocked || pairLockedNow)) {
+    const amax = ctx.config.loginAccountMaxFailures;
+    const run = sql<number>`(case when locked_until is null then failed_logins else 0 end + 1)`;
+    const account = await trx
+      .updateTable('users')
+      .set({
+        failed_logins: sql`case when locked_until > ${now} then failed_logins + 1 else least(${run}, ${amax}::int) end`,
+        locked_until: sql`case when locked_until > ${now} then locked_until when ${run} >= ${amax}::int then ${until}::timestamptz end`,
+      })
+      .where('id', '=', userId)
+      .returning(['failed_logins', 'locked_until'])
+      .executeTakeFirst();
+    if (account?.locked_until && account.locked_until > now && account.failed_logins === amax) lockedNow.push('account');
+  }
+  for (const scope of lockedNow) {
+    const failures = scope === 'address' ? max : ctx.config.loginAccountMaxFailures;
+    ctx.log.warn({ username, ip, scope, failures, lockedUntil: until.toISOString(), knownUser: userId !== null }, 'sign-in locked after wrong passwords');
+    // Admins hear of real accounts only: made-up usernames would flood them with nothing to act on.
+    if (userId !== null) await notify(ctx, trx, lockNotice(username, ip, scope, failures, until));
+  }
+  return lockedNow;
+}
+
+function lockNotice(username: string, ip: string | null, scope: LockScope, failures: number, until: Date): Notice {
+  const at = formatShanghai(until);
+  const body =
+    scope === 'address'
+      ? [
+          `用户 ${username} 自地址 ${ip ?? '未知'} 连续 ${failures} 次密码错误，该地址对此账号的登录锁定至 ${at}；其他地址不受影响。`,
+          `${failures} wrong passwords in a row for ${username} from ${ip ?? 'an unknown address'}: sign-in from that address is locked until ${at}; other addresses are not.`,
+        ]
+      : [
+          `用户 ${username} 连续 ${failures} 次密码错误（不限地址），账号锁定至 ${at}，期间本人也无法登录；管理员“重置密码”可立即解锁。`,
+          `${failures} wrong passwords in a row for ${username} from any addresses: the account is locked until ${at}, for its owner too; resetting the password unlocks it.`,
+        ];
+  return {
+    kind: 'auth.locked',
+    severity: 'warning',
+    title: scope === 'address' ? `登录锁定（地址）：${username} / sign-in locked for an address: ${username}` : `账号锁定：${username} / account locked: ${username}`,
+    body: body.join('\n'),
+    link: '/system/users',
+    audience: { permission: 'users:manage' },
+  };
+}
+
+/**
+ * In `trx`: a right password ends the pair's and the account's runs of failures, unless either
+ * is locked — decided against the rows themselves (the pair row is taken by its DELETE, the
+ * account's by an UPDATE whose WHERE re-checks the lock), so a right password cannot slip in once
+ * racing wrong ones have set a lock. Returns the updated user, or null when locked: the caller
+ * must then throw, so that the transaction rolls back and the pair row with its lock stays.
+ */
+async function passLocks(trx: Kysely<DB>, username: string, ip: string | null, userId: number, now: Date, set: Updateable<UsersTable> = {}): Promise<UserRow | null> {
+  const pair = await trx.deleteFrom('login_failures').where('username', '=', username).where('ip', '=', pairIp(ip)).returning('locked_until').executeTakeFirst();
+  if (pair?.locked_until && pair.locked_until > now) return null;
+  const row = await trx
+    .updateTable('users')
+    .set({ ...set, failed_logins: 0, locked_until: null })
+    .where('id', '=', userId)
+    .where(unlocked(now))
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+class Refused extends Error {
+  constructor(readonly reason: 'locked' | 'disabled') {
+    super(reason);
+  }
+}
+
+/**
+ * Password sign-in with lockout (docs/用户手册.md 1.2): `loginMaxFailures` wrong passwords in a
+ * row lock the (username, client address) pair, `loginAccountMaxFailures` from any addresses lock
+ * the account, each for `loginLockMinutes`. Whatever refuses it — unknown user, wrong password,
+ * a lock — the answer is the same 401 after the same password check, so neither usernames nor
+ * locks can be probed. Every attempt is audited, success or not.
+ */
+export async function login(ctx: AppContext, username: string, password: string, client: Client): Promise<LoginResult> {
   const now = ctx.clock.now();
   const who: Actor = { ...systemActor(username), role: 'system', ip: client.ip, permissions: new Set() };
   const user = await ctx.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-  const fail = async (reason: string, err: AppError) => {
-    await audit(ctx, ctx.db, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail: { reason } });
-    throw err;
-  };
-  if (!user) {
-    // Same work and answer as a wrong password, so that usernames cannot be probed.
-    await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-    return fail('unknown user', new AppError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS));
+  const passwordOk = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  if (!user || !passwordOk) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const lockedNow = await countFailure(ctx, trx, username, client.ip, user?.id ?? null, now);
+      const detail = { reason: user ? 'wrong password' : 'unknown user', ...(lockedNow.length ? { lockedNow } : {}) };
+      await audit(ctx, trx, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail });
+    });
+    throw invalidCredentials();
   }
-  if (user.locked_until && user.locked_until > now) {
-    return fail('locked', new AppError(423, 'ACCOUNT_LOCKED', `账号已锁定，请于 ${user.locked_until.toISOString()} 后重试 / account locked until ${user.locked_until.toISOString()}`));
-  }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    const failures = user.failed_logins + 1;
-    const lock = failures >= ctx.config.loginMaxFailures;
-    const lockedUntil = lock ? new Date(now.getTime() + ctx.config.loginLockMinutes * 60_000) : null;
-    await ctx.db
-      .updateTable('users')
-      .set({ failed_logins: lock ? 0 : failures, locked_until: lockedUntil })
-      .where('id', '=', user.id)
-      .execute();
-    if (lock) {
-      return fail('wrong password; account locked', new AppError(423, 'ACCOUNT_LOCKED', `密码错误次数过多，账号锁定 ${ctx.config.loginLockMinutes} 分钟 / too many failures, locked for ${ctx.config.loginLockMinutes} minutes`));
-    }
-    return fail('wrong password', new AppError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS));
-  }
-  if (user.status !== 'active') return fail('disabled', new AppError(403, 'ACCOUNT_DISABLED', '账号已停用 / account disabled'));
 
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + ctx.config.tokenTtlMinutes * 60_000);
-  return ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ failed_logins: 0, locked_until: null, last_login_at: now }).where('id', '=', user.id).execute();
-    await trx
-      .insertInto('auth_tokens')
-      .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null, ip: client.ip, user_agent: client.userAgent })
-      .execute();
-    await audit(ctx, trx, actorFor(user, client.ip), { action: 'auth.login', targetType: 'user', targetId: username });
-    return { token, expiresAt: expiresAt.toISOString(), user: userView({ ...user, last_login_at: now }) };
-  });
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const row = await passLocks(trx, username, client.ip, user.id, now, { last_login_at: now });
+      if (!row) throw new Refused('locked');
+      if (row.status !== 'active') throw new Refused('disabled');
+      await trx
+        .insertInto('auth_tokens')
+        .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null, ip: client.ip, user_agent: client.userAgent })
+        .execute();
+      await audit(ctx, trx, actorFor(row, client.ip), { action: 'auth.login', targetType: 'user', targetId: username });
+      return { token, expiresAt: expiresAt.toISOString(), user: userView(row) };
+    });
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    await audit(ctx, ctx.db, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail: { reason: err.reason } });
+    throw err.reason === 'locked' ? invalidCredentials() : new AppError(403, 'ACCOUNT_DISABLED', '账号已停用 / account disabled');
+  }
 }
 
 /** Resolves a bearer token to its actor; null when unknown, expired, revoked or the user is disabled. */
@@ -222,10 +341,49 @@ export async function logout(ctx: AppContext, actor: Actor, tokenId: number): Pr
   });
 }
 
+/**
+ * A signed-in user's own change: the old password is checked like a sign-in from the actor's
+ * address — a wrong one counts towards the locks, and while either lock holds even the right one
+ * is refused — so a stolen token cannot be used to guess the password.
+ */
 export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPassword: string, newPassword: string): Promise<void> {
+  const problem = passwordProblem(newPassword);
+  if (problem) throw badRequest('WEAK_PASSWORD', problem);
   const user = await findUser(ctx.db, actor.username);
-  if (!(await verifyPassword(oldPassword, user.password_hash))) throw unauthorized(BAD_CREDENTIALS);
-  await resetPassword(ctx, actor, actor.username, newPassword);
+  const now = ctx.clock.now();
+  const failed = (db: Kysely<DB>, detail: Record<string, unknown>) =>
+    audit(ctx, db, actor, { action: 'user.change_password', targetType: 'user', targetId: actor.username, outcome: 'failed', detail });
+  if (!(await verifyPassword(oldPassword, user.password_hash))) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const lockedNow = await countFailure(ctx, trx, actor.username, actor.ip, user.id, now);
+      await failed(trx, { reason: 'wrong password', ...(lockedNow.length ? { lockedNow } : {}) });
+    });
+    throw unauthorized(BAD_CREDENTIALS);
+  }
+  const passwordHash = await hashPassword(newPassword);
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      const row = await passLocks(trx, actor.username, actor.ip, user.id, now, { password_hash: passwordHash, password_changed_at: now, updated_at: now });
+      if (!row) throw new Refused('locked');
+      await revokeAllTokens(trx, ctx, user.id);
+      await audit(ctx, trx, actor, { action: 'user.reset_password', targetType: 'user', targetId: actor.username });
+    });
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    await failed(ctx.db, { reason: err.reason });
+    throw unauthorized(BAD_CREDENTIALS);
+  }
+}
+
+/** Deletes the failure rows of pairs nobody has tried for a day, once their locks have ended. */
+export async function pruneLoginFailures(ctx: AppContext): Promise<number> {
+  const now = ctx.clock.now();
+  const result = await ctx.db
+    .deleteFrom('login_failures')
+    .where('updated_at', '<', new Date(now.getTime() - 86_400_000))
+    .where(unlocked(now))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /**

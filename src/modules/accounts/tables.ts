@@ -29,7 +29,17 @@ export interface AuthTokensTable {
   user_agent: string | null;
 }
 
+/** Wrong passwords per (username, client address), for unknown usernames too (migration 0016). */
+export interface LoginFailuresTable {
+  username: string;
+  ip: string;
+  failures: number;
+  locked_until: Date | null;
+  updated_at: Date;
+}
+
 export interface AccountsTables {
   users: UsersTable;
   auth_tokens: AuthTokensTable;
+  login_failures: LoginFailuresTable;
 }

@@ -7,7 +7,7 @@ export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export type ChannelType = 'email' | 'wecom' | 'dingtalk';
 export const CHANNEL_TYPES: readonly ChannelType[] = ['wecom', 'dingtalk', 'email'];
 /** Kind prefixes the platform's modules raise, offered as filter suggestions. */
-export const KIND_SUGGESTIONS = ['monitoring.', 'tickets.', 'incidents.', 'sla.', 'security.', 'inspections.'];
+export const KIND_SUGGESTIONS = ['monitoring.', 'tickets.', 'incidents.', 'sla.', 'auth.', 'security.', 'inspections.'];
 
 export interface NotificationItem {
   id: number;
