@@ -36,6 +36,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     lateThresholdMinutes: 120,
     alertRemindMinutes: 60,
     problemSourceOutages: 3,
+    plateSearchPerMinute: 30,
     ...overrides,
   };
 }
