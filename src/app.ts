@@ -26,6 +26,7 @@ import { ticketsRoutes } from './modules/tickets/routes.js';
 import type { AppContext } from './platform/context.js';
 import { errorHandler } from './platform/error-handler.js';
 import { ErrorBody, type App } from './platform/http.js';
+import { registerPlateSearchLimit } from './platform/plate-search.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
@@ -82,6 +83,8 @@ export async function buildApp(ctx: AppContext): Promise<App> {
       response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), time: Type.String() }) },
     },
   }, () => ({ status: 'ok' as const, database: ctx.database.kind, time: ctx.clock.now().toISOString() }));
+
+  await registerPlateSearchLimit(app, ctx);
 
   await app.register(accountsRoutes(ctx));
   await app.register(auditRoutes(ctx));

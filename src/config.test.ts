@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from './config.js';
 describe('config', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, loginAccountMaxFailures: 20, trustProxy: false });
+    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, loginAccountMaxFailures: 20, trustProxy: false, plateSearchPerMinute: 30 });
+    expect(loadConfig({ ZHIBO_PLATE_SEARCH_PER_MINUTE: '10' }).plateSearchPerMinute).toBe(10);
     expect(c.dataDir).toMatch(/data$/);
   });
 
@@ -26,6 +27,7 @@ describe('config', () => {
     [{ ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES: '0' }, 'ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES'],
     [{ ZHIBO_TRUST_PROXY: 'maybe' }, 'ZHIBO_TRUST_PROXY'],
     [{ ZHIBO_PUBLIC_URL: 'zhibo.example.cn' }, 'ZHIBO_PUBLIC_URL'],
+    [{ ZHIBO_PLATE_SEARCH_PER_MINUTE: '0' }, 'ZHIBO_PLATE_SEARCH_PER_MINUTE'],
   ])('names the bad setting in %o', (env, setting) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(setting);

@@ -25,6 +25,8 @@ export interface Config {
   alertRemindMinutes: number;
   /** Outages of one source within 30 days that mark it for technical diagnosis (长期问题接入单位). */
   problemSourceOutages: number;
+  /** Plate searches a user without `pii` may run per minute (parking records, tickets; 429 beyond). */
+  plateSearchPerMinute: number;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
 }
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     lateThresholdMinutes: int('ZHIBO_LATE_THRESHOLD_MINUTES', env.ZHIBO_LATE_THRESHOLD_MINUTES, 120, 5, 10080),
     alertRemindMinutes: int('ZHIBO_ALERT_REMIND_MINUTES', env.ZHIBO_ALERT_REMIND_MINUTES, 60, 1, 10080),
     problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
+    plateSearchPerMinute: int('ZHIBO_PLATE_SEARCH_PER_MINUTE', env.ZHIBO_PLATE_SEARCH_PER_MINUTE, 30, 1, 10_000),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
   };
 }

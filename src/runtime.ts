@@ -1,13 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 import { lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { AppContext } from './platform/context.js';
+import { serializeRequest } from './platform/log-redaction.js';
 import { SecretBox } from './platform/secret-box.js';
 
 export interface Runtime {
@@ -17,13 +18,17 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config, pretty = false): Logger {
-  return pino({
+/** The process logger; `destination` (default stdout) lets tests read what would be logged. */
+export function createLogger(config: Config, pretty = false, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level: config.logLevel,
     // Never log credentials or signing material.
     redact: { paths: ['req.headers.authorization', 'req.headers["x-zhibo-signature"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-    ...(pretty && process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss' } } } : {}),
-  });
+    // Nor citizens' link tokens in paths, nor plates, phones and codes in query strings.
+    serializers: { req: serializeRequest },
+    ...(pretty && process.stdout.isTTY && !destination ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:yyyy-mm-dd HH:MM:ss' } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The key that seals data-source secrets: ZHIBO_SECRET_KEY, else a key file kept in the data directory. */

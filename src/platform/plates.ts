@@ -1,3 +1,6 @@
+import { can, type Actor } from './auth/permissions.js';
+import { badRequest } from './errors.js';
+
 /*
  * Licence plates (GUIDE §4). Normalised before storing; the raw value is kept too.
  * Masked for roles without `pii`.
@@ -26,4 +29,41 @@ export function maskPlate(plate: string): string {
   const chars = [...plate];
   if (chars.length <= 5) return chars.map((c, i) => (i === 0 ? c : '*')).join('');
   return chars.slice(0, 3).join('') + '*'.repeat(chars.length - 5) + chars.slice(-2).join('');
+}
+
+/** Longest plate filter accepted (normalised): a plate is 7 or 8 characters. */
+export const MAX_PLATE_FILTER = 16;
+
+/** How a plate filter matches: the whole normalised plate, or a part of it. */
+export interface PlateFilter {
+  kind: 'exact' | 'contains';
+  /** Normalised. */
+  value: string;
+}
+
+/** The normalised plate when `raw` is a whole valid plate, else null. */
+export function wholePlate(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const value = normalizePlate(raw);
+  return isValidPlate(value) ? value : null;
+}
+
+/**
+ * The plate filter an actor may use, for every query that filters by plate (parking records
+ * and their export, docs/用户手册.md). Normalised first; a whole valid plate matches exactly.
+ * A part of a plate matches as "contains" only for actors with `pii`: without it, masked
+ * answers to ever longer parts would give the plate away one character at a time, so a part
+ * is refused (400 PLATE_EXACT_REQUIRED). Blank: no filter (null). Callers audit and rate-limit
+ * the searches of actors without pii (`src/platform/plate-search.ts`).
+ */
+export function plateFilterFor(actor: Actor, raw: string | undefined): PlateFilter | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const value = normalizePlate(raw);
+  if (value.length > MAX_PLATE_FILTER) throw badRequest('INVALID_PLATE', `车牌查询条件过长 / plate filter too long: ${raw.slice(0, 32)}`);
+  if (value === '') return null;
+  if (isValidPlate(value)) return { kind: 'exact', value };
+  if (!can(actor, 'pii')) {
+    throw badRequest('PLATE_EXACT_REQUIRED', '无查看完整车牌权限时，请输入完整车牌（如 苏F12345）查询 / without the pii permission, search by a whole plate (e.g. 苏F12345)');
+  }
+  return { kind: 'contains', value };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { describe } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     lateThresholdMinutes: 120,
     alertRemindMinutes: 60,
     problemSourceOutages: 3,
+    plateSearchPerMinute: 30,
     ...overrides,
   };
 }
@@ -87,7 +88,7 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
 }
 
 /** A fresh database of the backend, migrated, with admin, and the app built on it. */
-export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}): Promise<TestEnv> {
+export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}, opts: { log?: Logger } = {}): Promise<TestEnv> {
   const { database, drop } = await createScratchDatabase(backend);
   await migrate(database);
   const clock = new ManualClock();
@@ -98,7 +99,7 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
     db: database.kysely,
     clock,
     secrets: new SecretBox('test-key'),
-    log: pino({ level: 'silent' }),
+    log: opts.log ?? pino({ level: 'silent' }),
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);

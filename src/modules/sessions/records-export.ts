@@ -5,7 +5,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
-import { auditUnmasked } from './records.js';
+import { auditPlateSearch, auditUnmasked } from './records.js';
 import {
   fetchPage, filterForAudit, parseFilters, seesPlates, toItem, type Cursor, type RawFilters, type SessionFilters, type SessionItem, type SessionRow,
 } from './records-query.js';
@@ -16,7 +16,8 @@ import type { SessionFlag } from './tables.js';
  * read in keyset pages of PAGE_ROWS and written out as they come, so an export of millions of
  * rows never sits in memory (and PGlite has no cursor streaming: pages work on both databases).
  * Masking and the audit of unmasked reads are as for the list: one audit row per export, with
- * the filter and the number of rows, written when the last row has gone out.
+ * the filter and the number of rows, written when the last row has gone out; a plate search
+ * without pii is audited once, when the export starts.
  */
 
 export const EXPORT_FORMATS = ['xlsx', 'csv'] as const;
@@ -111,10 +112,12 @@ export interface ExportJob {
  */
 export async function exportSessions(ctx: AppContext, actor: Actor, q: RawFilters & { format?: string }, opts: { pageRows?: number } = {}): Promise<ExportJob> {
   const format = parseFormat(q.format);
-  const filters = parseFilters(q);
+  const filters = parseFilters(q, actor);
   const unmasked = seesPlates(actor);
   const pageRows = opts.pageRows ?? PAGE_ROWS;
   const first = await fetchPage(ctx.db, actor, filters, null, pageRows);
+  // The search is what is audited without pii, so before the first row goes out.
+  if (!unmasked && filters.plate) await auditPlateSearch(ctx, actor, { export: format, plate: filters.plate.value, filter: filterForAudit(q) });
   const pages = readPages(ctx, actor, filters, first, pageRows);
   let count = 0;
   const counted = async function* () {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { can, type Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
-import { isValidPlate, maskPlate, normalizePlate } from '../../platform/plates.js';
+import { maskPlate, plateFilterFor, type PlateFilter } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import { PAY_CHANNELS } from '../ingest/validate.js';
@@ -12,7 +12,8 @@ import type { SessionFlag } from './tables.js';
  * Parking records (停车流水) as people query them (GUIDE §5 "Parking records"). Every read
  * goes through `sessionQuery`, which joins the lot and applies the actor's district scope, so a
  * district user never sees, counts or exports another district's sessions. Plates are masked
- * here for actors without `pii`; callers audit the unmasked reads (see `auditUnmasked`).
+ * here for actors without `pii`, who may filter by a whole plate only; callers audit the unmasked
+ * reads (see `auditUnmasked`) and the plate searches without pii (see `auditPlateSearch`).
  *
  * Order: the session's time — entry time, or exit time when the entry is unknown — newest
  * first, then id; pages are keyset pages on (time, id), so they stay stable while new events
@@ -37,8 +38,8 @@ export interface RawFilters {
 
 export interface SessionFilters {
   lotCode?: string;
-  /** Normalised; `exact` when it is a whole valid plate, else matched as a part. */
-  plate?: { value: string; exact: boolean };
+  /** Normalised; exact for a whole valid plate, else (only with `pii`) a part (`plateFilterFor`). */
+  plate?: PlateFilter;
   districtCode?: string;
   /** On the session time, inclusive. */
   from?: Date;
@@ -77,15 +78,15 @@ export interface SessionItem {
 
 const blank = (v: string | undefined): v is undefined => v === undefined || v.trim() === '';
 
-/** Checks and normalises the filters; 400 with a specific code for each kind of bad value. */
-export function parseFilters(q: RawFilters): SessionFilters {
+/**
+ * Checks and normalises the filters as `actor` may use them; 400 with a specific code for each
+ * kind of bad value. Without `pii` the plate must be whole (400 PLATE_EXACT_REQUIRED).
+ */
+export function parseFilters(q: RawFilters, actor: Actor): SessionFilters {
   const f: SessionFilters = {};
   if (!blank(q.lotCode)) f.lotCode = q.lotCode.trim();
-  if (!blank(q.plate)) {
-    const value = normalizePlate(q.plate);
-    if (value.length > 16) throw badRequest('INVALID_PLATE', `车牌查询条件过长 / plate filter too long: ${q.plate}`);
-    if (value !== '') f.plate = { value, exact: isValidPlate(value) };
-  }
+  const plate = plateFilterFor(actor, q.plate);
+  if (plate) f.plate = plate;
   if (!blank(q.districtCode)) {
     const code = q.districtCode.trim();
     if (!/^[0-9]{6}$/.test(code)) throw badRequest('INVALID_DISTRICT', `县市区代码应为 6 位数字 / districtCode must be 6 digits: ${code}`);
@@ -180,8 +181,8 @@ function sessionQuery(db: Kysely<DB>, actor: Actor, f: SessionFilters) {
     .$if(scope !== null, (qb) => qb.where('lots.district_code', '=', scope!))
     .$if(f.districtCode !== undefined, (qb) => qb.where('lots.district_code', '=', f.districtCode!))
     .$if(f.lotCode !== undefined, (qb) => qb.where('lots.code', '=', f.lotCode!))
-    .$if(f.plate?.exact === true, (qb) => qb.where('parking_sessions.plate', '=', f.plate!.value))
-    .$if(f.plate?.exact === false, (qb) => qb.where('parking_sessions.plate', 'like', `%${escapeLike(f.plate!.value)}%`))
+    .$if(f.plate?.kind === 'exact', (qb) => qb.where('parking_sessions.plate', '=', f.plate!.value))
+    .$if(f.plate?.kind === 'contains', (qb) => qb.where('parking_sessions.plate', 'like', `%${escapeLike(f.plate!.value)}%`))
     .$if(f.from !== undefined, (qb) => qb.where(sessionTime, '>=', f.from!))
     .$if(f.to !== undefined, (qb) => qb.where(sessionTime, '<', f.to!))
     .$if(f.state === 'open' || f.state === 'closed', (qb) => qb.where('parking_sessions.state', '=', f.state as 'open' | 'closed'))

@@ -241,7 +241,8 @@ describeDb('sessions: parking records', (backend) => {
       expect(masked.map((i) => i.plate)).toEqual(all.map((i) => maskPlate(i.plate)));
       expect(masked.find((i) => i.id === byPlate('苏F12345', 'R-CC-1').id)!.plate).toBe('苏F1**45');
       expect(masked.find((i) => i.id === byPlate('苏FA12345').id)!.plate).toBe('苏FA***45');
-      // A viewer may still search by plate; the answer stays masked.
+      // A viewer may still search by a whole plate; the answer stays masked (and is audited as a
+      // plate search, not as an unmasked read: src/modules/sessions/plate-search.test.ts).
       expect(await plates({ plate: '苏F12345' }, viewer)).toEqual(['苏F1**45', '苏F1**45']);
       expect((await auditRows()).length).toBe(before);
     });
@@ -366,15 +367,18 @@ describeDb('sessions: parking records', (backend) => {
       expect(audit.map((a) => a.detail)).toEqual([{ export: 'xlsx', filter: { lotCode: 'R-CC-3' }, count: 27 }]);
     });
 
-    it('masks plates in exports without pii, and audits nothing then', async () => {
+    it('masks plates in exports without pii, and audits no unmasked read then', async () => {
       const before = (await auditRows()).length;
       for (const format of ['csv', 'xlsx']) {
-        const res = await get(viewer, `/api/v1/sessions/export?format=${format}&plate=12345`);
+        const res = await get(viewer, `/api/v1/sessions/export?format=${format}&lotCode=R-CC-1`);
         expect(res.statusCode).toBe(200);
         const rows = format === 'csv' ? csvRows(res.rawPayload) : await xlsxRows(res.rawPayload);
-        expect(rows.slice(1).map((r) => r[3])).toEqual(['苏FD***45', '苏F1**45', '苏FA***45', '苏F1**45']);
+        expect(rows.slice(1).map((r) => r[3])).toEqual(['苏FA**34', '苏F1**45', '苏FA***45']);
         expect(res.rawPayload.includes(Buffer.from('12345'))).toBe(false);
       }
+      // A viewer's export by a whole plate: masked too (audited as a plate search, src/modules/sessions/plate-search.test.ts).
+      const byPlate = await get(viewer, `/api/v1/sessions/export?format=csv&plate=${encodeURIComponent('苏F12345')}`);
+      expect(csvRows(byPlate.rawPayload).slice(1).map((r) => r[3])).toEqual(['苏F1**45', '苏F1**45']);
       expect((await auditRows()).length).toBe(before);
       const empty = await get(admin, '/api/v1/sessions/export?format=csv&lotCode=NOPE');
       expect(csvRows(empty.rawPayload)).toEqual([[...HEADERS]]);

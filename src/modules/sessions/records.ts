@@ -11,9 +11,13 @@ import {
  * The parking-records service: list, detail, and the audit of unmasked reads. GUIDE §4:
  * every read of unmasked records is audited — one `session.read_pii` row per response that
  * carried unmasked plates, with the filter and the count, never the plates themselves.
+ * A search by plate of a user without pii is audited too — one `session.plate_search` row per
+ * query, with the plate searched, whether or not it found anything (docs/architecture.md,
+ * "Personal data"); the audit log is read only by users who may see plates.
  */
 
 export const READ_PII = 'session.read_pii';
+export const PLATE_SEARCH = 'session.plate_search';
 
 export interface ListQuery extends RawFilters {
   cursor?: string;
@@ -21,13 +25,16 @@ export interface ListQuery extends RawFilters {
 }
 
 export async function listSessions(ctx: AppContext, actor: Actor, q: ListQuery): Promise<{ items: SessionItem[]; nextCursor: string | null }> {
-  const filters = parseFilters(q);
+  const filters = parseFilters(q, actor);
   const limit = parseLimit(q.limit);
   const cursor = decodeCursor(q.cursor);
   const unmasked = seesPlates(actor);
   const { rows, next } = await fetchPage(ctx.db, actor, filters, cursor, limit);
   if (unmasked && rows.length > 0) {
     await auditUnmasked(ctx, actor, { filter: filterForAudit(q), count: rows.length, ...(cursor ? { page: 'next' } : {}) });
+  }
+  if (!unmasked && filters.plate) {
+    await auditPlateSearch(ctx, actor, { plate: filters.plate.value, filter: filterForAudit(q), count: rows.length, ...(cursor ? { page: 'next' } : {}) });
   }
   return { items: rows.map((r) => toItem(r, unmasked)), nextCursor: next ? encodeCursor(next) : null };
 }
@@ -39,6 +46,11 @@ export function auditUnmasked(ctx: AppContext, actor: Actor, detail: Record<stri
     ...(target ? { targetId: target.id } : {}),
     detail,
   });
+}
+
+/** A plate search by a user without pii: who searched which plate (masked answers or none). */
+export function auditPlateSearch(ctx: AppContext, actor: Actor, detail: { plate: string } & Record<string, unknown>): Promise<void> {
+  return audit(ctx, ctx.db, actor, { action: PLATE_SEARCH, targetType: 'parking_session', detail });
 }
 
 export interface SessionEvent {

@@ -14,23 +14,29 @@ export function sessionsRoutes(ctx: AppContext) {
     app.addSchema(SessionSchema);
     app.addSchema(SessionEventSchema);
     const tags = ['sessions'];
+    // Plate searches without pii count against the user's per-minute limit (429 beyond).
+    const plateLimit = app.plateSearchLimit((req) => (req.query as { plate?: string }).plate);
 
     app.get('/api/v1/sessions', {
       schema: {
         tags,
         summary: '停车流水查询 / parking records',
         description:
-          '按入场时间（入场未知时按出场时间）倒序，游标翻页。无 pii 权限时车牌脱敏；有 pii 权限时每次返回明文车牌均记审计 session.read_pii。/ '
-          + 'Newest first by entry time (exit time when the entry is unknown), keyset-paged. Plates are masked without pii; every unmasked response is audited.',
+          '按入场时间（入场未知时按出场时间）倒序，游标翻页。无 pii 权限时车牌脱敏；有 pii 权限时每次返回明文车牌均记审计 session.read_pii。'
+          + '无 pii 权限时 plate 须为完整车牌（否则 400 PLATE_EXACT_REQUIRED），每次按车牌查询记审计 session.plate_search，每人每分钟限次（超出 429 RATE_LIMITED）。/ '
+          + 'Newest first by entry time (exit time when the entry is unknown), keyset-paged. Plates are masked without pii; every unmasked response is audited. '
+          + 'Without pii, plate must be a whole plate (else 400 PLATE_EXACT_REQUIRED); each plate search is audited and limited per user and minute (429 RATE_LIMITED).',
         querystring: SessionListQuery,
-        response: { 200: SessionPage, ...errorResponses(400, 401, 403) },
+        response: { 200: SessionPage, ...errorResponses(400, 401, 403, 429) },
       },
+      preHandler: plateLimit,
     }, (req) => listSessions(ctx, actorOf(req), req.query));
 
     app.get('/api/v1/sessions/export', {
       schema: {
         tags,
         summary: '导出停车流水（xlsx 或 csv，筛选同查询） / export parking records as .xlsx or .csv, same filters as the list',
+        description: '车牌筛选的规则、审计与限次同查询。/ The plate filter is checked, audited and limited as for the list.',
         querystring: SessionExportQuery,
         produces: [XLSX_TYPE, CSV_TYPE],
         response: {
@@ -41,9 +47,10 @@ export function sessionsRoutes(ctx: AppContext) {
               'text/csv': { schema: { type: 'string' } },
             },
           },
-          ...errorResponses(400, 401, 403),
+          ...errorResponses(400, 401, 403, 429),
         },
       },
+      preHandler: plateLimit,
     }, async (req, reply) => {
       const job = await exportSessions(ctx, actorOf(req), req.query);
       return sendDownload(reply, job);

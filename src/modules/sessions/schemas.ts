@@ -14,7 +14,7 @@ const TIME_NOTE = 'YYYY-MM-DD（上海日期；作为 to 时含当天全天）�
 
 export const SessionFilterQuery = {
   lotCode: Param('停车场编码 / lot code'),
-  plate: Param('车牌：完整有效车牌精确匹配，否则按包含匹配（均先规范化） / plate: exact when a whole valid plate, else contains (normalised first)', 32),
+  plate: Param('车牌（先规范化）：完整有效车牌精确匹配；部分车牌按包含匹配，仅限有 pii 权限的用户 / plate, normalised: a whole valid plate matches exactly; a part matches as contains, for pii holders only', 32),
   districtCode: Param('县市区代码 / district code, e.g. 320602', 16),
   from: Param(`入场时间起（入场未知时按出场时间） / from, on entry time (exit time when the entry is unknown): ${TIME_NOTE}`, 40),
   to: Param(`入场时间止 / to: ${TIME_NOTE}`, 40),

@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { listDistricts } from '../registry/service.js';
-import { filteredQuery, type TicketQuery } from './list.js';
+import { auditPlateSearch, filteredQuery, type TicketQuery } from './list.js';
 import type { TicketRow, TicketView } from './repo.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS } from './vocab.js';
@@ -82,6 +82,7 @@ export async function exportTickets(ctx: AppContext, actor: Actor, q: TicketQuer
     sheet.addRow(cells);
   }
   await auditPersonalRead(ctx, actor, views, { export: 'xlsx', filter: q });
+  await auditPlateSearch(ctx, actor, q, { count: views.length, export: 'xlsx' });
   const day = shanghaiDay(ctx.clock.now());
   return { body: Buffer.from(await wb.xlsx.writeBuffer()), fileName: `工单台账-${day}.xlsx`, asciiName: `tickets-${day}.xlsx` };
 }

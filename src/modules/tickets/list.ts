@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
+import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
-import { normalizePlate } from '../../platform/plates.js';
+import { wholePlate } from '../../platform/plates.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import { findSlaItems } from '../sla/service.js';
 import { overdue, ticketsInScope, warning, type TicketRow, type TicketView } from './repo.js';
+import { seesPersonalData } from './personal-data.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
 import { OPEN_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
 
@@ -14,7 +15,14 @@ import { OPEN_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TIC
  * `sla=overdue` — an open clock is past its due time; `sla=warning` — about to breach: an open,
  * running clock has passed its warning time (80 % of the target by default) but not its due
  * time; `sla=paused` — waiting for the citizen.
+ *
+ * The search box `q` also finds a plate, only a whole one (normalised, exact). Without pii such a
+ * search is a plate search like the parking records' (docs/architecture.md, "Personal data"):
+ * audited (`ticket.plate_search`, who searched which plate) and limited per user and minute
+ * by the routes.
  */
+
+export const PLATE_SEARCH = 'ticket.plate_search';
 
 export const SLA_FILTERS = ['overdue', 'warning', 'paused'] as const;
 
@@ -27,7 +35,7 @@ export interface TicketQuery {
   team?: string;
   districtCode?: string;
   sla?: string;
-  /** Searches the number, the external number, the title and (exactly, normalised) the plate. */
+  /** Searches the number, the external number, the title and (a whole plate, normalised) the plate. */
   q?: string;
   /** On the creation time: Shanghai dates (to inclusive) or times (to exclusive). */
   from?: string;
@@ -72,6 +80,18 @@ async function slaIds(ctx: AppContext, sla: string | undefined): Promise<number[
   return [...new Set(match.map((i) => Number(i.subjectId)))];
 }
 
+/** The plate `q` searches for: a whole plate, normalised; else null (`q` is then no plate search). */
+export function searchedPlate(q: { q?: string }): string | null {
+  return wholePlate(q.q?.trim() || undefined);
+}
+
+/** Audits a plate search of an actor without pii (a pii holder's unmasked answers are audited as reads). */
+export async function auditPlateSearch(ctx: AppContext, actor: Actor, q: TicketQuery, detail: Record<string, unknown>): Promise<void> {
+  const plate = searchedPlate(q);
+  if (plate === null || seesPersonalData(actor)) return;
+  await audit(ctx, ctx.db, actor, { action: PLATE_SEARCH, targetType: 'ticket', detail: { plate, ...detail } });
+}
+
 export async function filteredQuery(ctx: AppContext, actor: Actor, q: TicketQuery) {
   const states = list(q.state, TICKET_STATES, 'state');
   const channels = list(q.channel, TICKET_CHANNELS, 'channel');
@@ -82,6 +102,7 @@ export async function filteredQuery(ctx: AppContext, actor: Actor, q: TicketQuer
   if (from && to && from >= to) throw badRequest('INVALID_TIME_RANGE', '开始时间不早于结束时间 / from is not before to');
   const ids = await slaIds(ctx, q.sla);
   const search = q.q?.trim();
+  const plate = searchedPlate(q);
   return ticketsInScope(ctx.db, actor)
     .$if(states !== null, (qb) => qb.where('state', 'in', states!))
     .$if(q.open === true, (qb) => qb.where('state', 'in', OPEN_STATES))
@@ -98,7 +119,7 @@ export async function filteredQuery(ctx: AppContext, actor: Actor, q: TicketQuer
       eb('no', 'ilike', `%${escapeLike(search!)}%`),
       eb('external_no', 'ilike', `%${escapeLike(search!)}%`),
       eb('title', 'ilike', `%${escapeLike(search!)}%`),
-      eb('plate', '=', normalizePlate(search!)),
+      ...(plate !== null ? [eb('plate', '=', plate)] : []),
     ])));
 }
 
@@ -110,5 +131,6 @@ export async function listTickets(ctx: AppContext, actor: Actor, q: TicketQuery)
   const rows = (await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute()) as TicketRow[];
   const items = await viewsOf(ctx, ctx.db, actor, rows);
   await auditPersonalRead(ctx, actor, items, { list: true });
+  await auditPlateSearch(ctx, actor, q, { count: Number(n) });
   return { items, total: Number(n) };
 }

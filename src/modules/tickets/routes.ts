@@ -8,7 +8,7 @@ import { listCallbacks } from './callbacks.js';
 import { addComment } from './comments.js';
 import { exportTickets, XLSX_TYPE } from './export.js';
 import { ticketKpis } from './kpis.js';
-import { listTickets } from './list.js';
+import { listTickets, searchedPlate } from './list.js';
 import { mergeTicket } from './merge.js';
 import { listAssignees } from './references.js';
 import {
@@ -55,16 +55,20 @@ export function ticketsRoutes(ctx: AppContext) {
     app.addSchema(AttachmentSchema);
     const read = { preHandler: requirePermission('registry:read') };
     const ops = { preHandler: requirePermission('ops') };
+    // A search by a whole plate without pii counts against the user's plate-search limit (429 beyond).
+    const searchRead = { preHandler: [requirePermission('registry:read'), app.plateSearchLimit((req) => searchedPlate(req.query as { q?: string }))] };
 
     app.get('/api/v1/tickets', {
-      ...read,
+      ...searchRead,
       schema: {
         tags,
         summary: '工单列表（筛选、超时/即将超时清单） / tickets: queue, overdue and about-to-breach lists',
         description: 'sla=overdue：有计时已过时限；sla=warning：已过预警点（默认时限的 80%）未超时；sla=paused：等待市民。个人信息无 pii 权限时脱敏，明文返回记审计 ticket.read_pii。/ '
-          + 'sla=overdue: an open clock is past due; warning: past its warning point, not yet due; paused: waiting for the citizen. Personal data masked without pii; unmasked responses are audited.',
+          + 'sla=overdue: an open clock is past due; warning: past its warning point, not yet due; paused: waiting for the citizen. Personal data masked without pii; unmasked responses are audited. '
+          + 'q 为完整车牌时按车牌精确查找；无 pii 权限时此类查询记审计 ticket.plate_search 并每人每分钟限次（超出 429 RATE_LIMITED）。/ '
+          + 'A whole plate in q finds that plate; without pii such a search is audited and limited per user and minute (429 RATE_LIMITED).',
         querystring: ListQuery,
-        response: { 200: Paged(Type.Ref('Ticket')), ...errorResponses(400, 401, 403) },
+        response: { 200: Paged(Type.Ref('Ticket')), ...errorResponses(400, 401, 403, 429) },
       },
     }, (req) => listTickets(ctx, actorOf(req), req.query));
 
@@ -96,13 +100,13 @@ export function ticketsRoutes(ctx: AppContext) {
     }, (req) => ticketKpis(ctx, actorOf(req), req.query));
 
     app.get('/api/v1/tickets/export', {
-      ...read,
+      ...searchRead,
       schema: {
         tags,
         summary: '导出工单台账（Excel，筛选同列表） / export the ticket ledger as .xlsx, same filters as the list',
         querystring: ListQuery,
         produces: [XLSX_TYPE],
-        response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } } }, ...errorResponses(400, 401, 403) },
+        response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } } }, ...errorResponses(400, 401, 403, 429) },
       },
     }, async (req, reply) => {
       const file = await exportTickets(ctx, actorOf(req), req.query);
