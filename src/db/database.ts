@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -43,10 +44,47 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     return { kind: 'postgres', kysely, close: () => kysely.destroy() };
   }
   const memory = opts.dataDir === 'memory://';
-  if (!memory) mkdirSync(opts.dataDir, { recursive: true });
+  if (!memory) {
+    // Files PGlite writes from now on are the service user's only; what it wrote before, and
+    // what its initdb sets to 0666 itself, is tightened once it is open.
+    restrictUmask();
+    privateDir(opts.dataDir);
+  }
   const pglite = await PGlite.create(memory ? undefined : opts.dataDir, {
     parsers: { [pgliteTypes.DATE]: (v: string) => v },
   });
+  if (!memory) restrictTree(opts.dataDir);
   const kysely = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { kind: 'pglite', kysely, close: () => kysely.destroy() };
+}
+
+/**
+ * The process umask keeps group and other bits off every file created from now on (the
+ * embedded database writes its files for as long as it runs). Unsupported in worker threads,
+ * where `restrictTree` at open is what remains.
+ */
+export function restrictUmask(): void {
+  try {
+    process.umask(process.umask() | 0o077);
+  } catch {
+    /* worker thread */
+  }
+}
+
+/** Creates `dir` (and missing parents) as 0700, or takes group and other bits off an existing one. */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = lstatSync(dir).mode & 0o777;
+  if (mode & 0o077) chmodSync(dir, mode & 0o700);
+}
+
+/** Takes group and other bits off everything under `dir` (symbolic links are left alone). */
+export function restrictTree(dir: string): void {
+  const visit = (p: string) => {
+    const s = lstatSync(p);
+    if (s.isSymbolicLink()) return;
+    if (s.mode & 0o077) chmodSync(p, s.mode & 0o700);
+    if (s.isDirectory()) for (const name of readdirSync(p)) visit(path.join(p, name));
+  };
+  visit(dir);
 }
