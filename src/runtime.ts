@@ -47,7 +47,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
   const log = opts.log ?? createLogger(config);
   const unlock = config.databaseUrl ? () => {} : (privateDir(config.dataDir), lockDataDir(config.dataDir));
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite'), log });
     let applied: string[];
     try {
       applied = await migrate(database);
