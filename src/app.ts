@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { authenticate } from './modules/accounts/service.js';
 import { accountsRoutes } from './modules/accounts/routes.js';
@@ -25,6 +26,7 @@ import { slaRoutes } from './modules/sla/routes.js';
 import { ticketsRoutes } from './modules/tickets/routes.js';
 import type { AppContext } from './platform/context.js';
 import { errorHandler } from './platform/error-handler.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
 
@@ -80,9 +82,17 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     config: { public: true },
     schema: {
       tags: ['system'], summary: '健康检查 / health', security: [],
-      response: { 200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), time: Type.String() }) },
+      description: '200 while the database answers; 503 with Retry-After while it does not (load balancers take the node out, clients retry).',
+      response: {
+        200: Type.Object({ status: Type.Literal('ok'), database: Type.String(), time: Type.String() }),
+        503: Type.Object({ status: Type.Literal('unavailable'), database: Type.String(), time: Type.String() }),
+      },
     },
-  }, () => ({ status: 'ok' as const, database: ctx.database.kind, time: ctx.clock.now().toISOString() }));
+  }, async (_req, reply) => {
+    const time = ctx.clock.now().toISOString();
+    if (await databaseAnswers(ctx)) return { status: 'ok' as const, database: ctx.database.kind, time };
+    return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'unavailable' as const, database: ctx.database.kind, time });
+  });
 
   await registerPlateSearchLimit(app, ctx);
 
@@ -106,6 +116,23 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });
   }
   return app;
+}
+
+/** Whether the database answers `select 1` within `timeoutMs` (a pool waiting on a dead server would not). */
+async function databaseAnswers(ctx: AppContext, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('health check: database did not answer in time')), timeoutMs);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(ctx.db), timeout]);
+    return true;
+  } catch (err) {
+    ctx.log.warn({ code: (err as { code?: string }).code, reason: (err as Error).message }, '健康检查：数据库不可用 / health: database unavailable');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function webDir(ctx: AppContext): string {

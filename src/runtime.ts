@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 import { lockDataDir } from './db/data-dir-lock.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { AppContext } from './platform/context.js';
@@ -36,10 +36,11 @@ function platformKey(config: Config): string {
   if (process.env.ZHIBO_SECRET_KEY) return process.env.ZHIBO_SECRET_KEY;
   const file = path.join(config.dataDir, 'platform.key');
   if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx' });
-    chmodSync(file, 0o600);
+    privateDir(config.dataDir);
+    // Created 0600 in one step: the key is never readable by others, not even for a moment.
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   }
+  if (lstatSync(file).mode & 0o077) chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -49,9 +50,9 @@ function platformKey(config: Config): string {
  */
 export async function openRuntime(config: Config, opts: { log?: Logger; clock?: Clock } = {}): Promise<Runtime> {
   const log = opts.log ?? createLogger(config);
-  const unlock = config.databaseUrl ? () => {} : (mkdirSync(config.dataDir, { recursive: true }), lockDataDir(config.dataDir));
+  const unlock = config.databaseUrl ? () => {} : (privateDir(config.dataDir), lockDataDir(config.dataDir));
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite') });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite'), log });
     let applied: string[];
     try {
       applied = await migrate(database);

@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { startJobs } from '../jobs.js';
 import { loadConfig } from '../config.js';
 import { ensureAdmin } from '../modules/accounts/service.js';
 import { createLogger, openRuntime, type Runtime } from '../runtime.js';
+import { isDatabaseUnavailable } from '../platform/errors.js';
 import { reportCliError, type GlobalOpts } from './run.js';
 
 export interface ServeOptions {
@@ -19,6 +21,7 @@ export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Pro
     const config = loadConfig(process.env, opts);
     rt = await openRuntime(config, { log: createLogger(config, true) });
     const { ctx } = rt;
+    lastResort(ctx.log);
     const admin = await ensureAdmin(ctx);
     if (admin.generatedPassword) {
       // Printed once, to the terminal only (not the log): the operator must note it now.
@@ -43,4 +46,24 @@ export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Pro
     await rt?.close();
     process.exitCode = reportCliError(err);
   }
+}
+
+/**
+ * Last resort only: database errors are handled where they happen (requests answer 503, jobs
+ * wait for their next tick, lost connections are discarded; docs/architecture.md "Errors").
+ * Should one still escape, the node keeps serving, since the next request finds the database
+ * back; it is logged as the bug it is. Anything else still ends the process, as by default.
+ */
+function lastResort(log: Logger): void {
+  const escaped = (kind: string) => (err: unknown) => {
+    if (isDatabaseUnavailable(err)) {
+      log.error({ code: (err as { code?: string }).code, reason: (err as Error).message, kind }, 'database error escaped its handler (kept running)');
+      return;
+    }
+    log.fatal({ err, kind }, 'stopping');
+    console.error(err);
+    process.exit(1);
+  };
+  process.on('uncaughtException', escaped('uncaughtException'));
+  process.on('unhandledRejection', escaped('unhandledRejection'));
 }

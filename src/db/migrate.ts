@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { isDatabaseUnavailable } from '../platform/errors.js';
 import type { Database } from './database.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -67,7 +68,10 @@ export async function migrate(db: Database, files = listMigrations()): Promise<s
         applied.push(file.name);
       }
     } finally {
-      await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(conn);
+      // A lost connection took its session lock with it; its error is the one to report.
+      await sql`select pg_advisory_unlock(${LOCK_KEY})`.execute(conn).catch((err: unknown) => {
+        if (!isDatabaseUnavailable(err)) throw err;
+      });
     }
   });
   return applied;

@@ -5,7 +5,9 @@ import { AppError, databaseUnavailable, fromDatabaseError, isDatabaseUnavailable
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const known = toAppError(err);
   if (known) {
-    if (known.status >= 500) req.log.error({ err }, known.message);
+    // The database being away is an operating condition (warn, once per request), not our bug.
+    if (known.code === 'DATABASE_UNAVAILABLE') req.log.warn({ code: (err as { code?: string }).code, reason: err.message }, known.message);
+    else if (known.status >= 500) req.log.error({ err }, known.message);
     if (known.headers) void reply.headers(known.headers);
     return reply.code(known.status).send({ error: { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) } });
   }

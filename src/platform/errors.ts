@@ -17,16 +17,41 @@ export const forbidden = (message = '无权限 / not permitted') => new AppError
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} 不存在 / not found`);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+/** Seconds a client waits before it sends the same request again while the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** The database is down or restarting: the client should retry shortly, nothing was stored. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return UNAVAILABLE_CODES.has(e?.code ?? '') || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e?.message ?? '');
+/*
+ * The database is down, restarting, failing over, full, or closed to connections: the
+ * request is to be taken as not committed (when the connection broke right after a commit it
+ * was, and the resent request finds its rows as duplicates), and the same request will work
+ * once the database is back.
+ * SQLSTATE class 08 (connection exception), 57P01–57P03 (admin/crash shutdown, cannot
+ * connect now), 53300 (too many connections), 55000 for a database that does not accept
+ * connections (ALTER DATABASE … ALLOW_CONNECTIONS false); socket errors; and pg's and
+ * pg-pool's own messages for a lost or unreachable connection.
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Postgres connection has been discarded/i;
+const NOT_ACCEPTING_CONNECTIONS = /not currently accepting connections|connections not allowed/i;
+
+/** The database is down or restarting: the client should send the same request again shortly. */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  if (code === '55000' && NOT_ACCEPTING_CONNECTIONS.test(message)) return true;
+  if (UNAVAILABLE_MESSAGE.test(message)) return true;
+  // A wrapped cause, or the attempts of a connect to several addresses (AggregateError).
+  if (depth >= 3) return false;
+  if (e.cause !== undefined && isDatabaseUnavailable(e.cause, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1));
 }
 
 export const databaseUnavailable = () =>
-  new AppError(503, 'DATABASE_UNAVAILABLE', '数据库暂时不可用，请稍后重试 / database unavailable, retry later', undefined, { 'retry-after': '5' });
+  new AppError(503, 'DATABASE_UNAVAILABLE', '数据库暂时不可用，请稍后重试 / database unavailable, retry later', undefined, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
 
 /** Maps PostgreSQL constraint violations that bad input can cause to 4xx errors. */
 export function fromDatabaseError(err: unknown): AppError | null {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { AppContext } from './context.js';
+import { isDatabaseUnavailable } from './errors.js';
 
 /** This process's name in `job_leases`. */
 export const NODE_ID = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -36,13 +37,23 @@ export async function runExclusive(ctx: AppContext, name: string, ttlMs: number,
   return true;
 }
 
-/** Schedules a job on a cron pattern (Shanghai time); each run takes the lease first. */
-export function scheduleJob(ctx: AppContext, name: string, pattern: string, ttlMs: number, fn: () => Promise<void>): Cron {
-  return new Cron(pattern, { timezone: 'Asia/Shanghai', protect: true, name }, async () => {
-    try {
-      await runExclusive(ctx, name, ttlMs, fn);
-    } catch (err) {
+/**
+ * One scheduled run: takes the lease, runs, never throws. While the database is unavailable
+ * the run is skipped with a warning and the next tick tries again.
+ */
+export async function runScheduledJob(ctx: AppContext, name: string, ttlMs: number, fn: () => Promise<void>): Promise<void> {
+  try {
+    await runExclusive(ctx, name, ttlMs, fn);
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) {
+      ctx.log.warn({ job: name, code: (err as { code?: string }).code, reason: (err as Error).message }, '数据库不可用，任务留待下次执行 / database unavailable, job runs again at its next tick');
+    } else {
       ctx.log.error({ err, job: name }, 'job failed');
     }
-  });
+  }
+}
+
+/** Schedules a job on a cron pattern (Shanghai time); each run takes the lease first. */
+export function scheduleJob(ctx: AppContext, name: string, pattern: string, ttlMs: number, fn: () => Promise<void>): Cron {
+  return new Cron(pattern, { timezone: 'Asia/Shanghai', protect: true, name }, () => runScheduledJob(ctx, name, ttlMs, fn));
 }
