@@ -8,7 +8,8 @@ import { bearer, loginToken, userToken } from '../support/http.js';
 import { createSourceWithLots, postEvents } from '../support/ingest.js';
 
 /*
- * Stored names are text, never markup (docs/architecture.md, cross-cutting rules). A district user
+ * Stored names are text, never markup, and the Content Security Policy (decision 0006) refuses
+ * nothing the console or the API docs do (docs/architecture.md, cross-cutting rules). A district user
  * renames a lot to an <img onerror> payload that would read the admin's token; a city-level user
  * names a district, a data source and an operator the same way. The admin then opens every page
  * that shows these names — 全局概览 (map and ranking tooltips, busiest lots), 数据分析 (chart tooltip,
@@ -31,7 +32,7 @@ const OPERATOR_NAME = `公司${payload('operator')}`;
 const LOT = { code: 'XS-LOT-1', lng: 120.86, lat: 32.01 };
 const OTHER = { code: 'XS-LOT-2', lng: 120.96, lat: 32.05, districtCode: '320699' };
 
-describe('stored names are shown as text, never run (XSS)', () => {
+describe('stored names are shown as text, never run (XSS); the console runs under its CSP', () => {
   let env: TestEnv;
   let browser: Browser;
   let page: Page;
@@ -167,6 +168,14 @@ describe('stored names are shown as text, never run (XSS)', () => {
       await expectText(page.locator('.el-table__body')).toContainText(name);
     }
     expect(await page.locator('main img, .el-table img').count()).toBe(0);
+    await expectNothingRan();
+  });
+
+  it('the API docs (Swagger UI) run under the same Content Security Policy', async () => {
+    const res = await page.goto(`${base}/api/docs/`);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await expectText(page.locator('.swagger-ui .info')).toContainText('智泊 Zhibo API');
+    await page.locator('.swagger-ui .opblock').first().waitFor();
     await expectNothingRan();
   });
 });
