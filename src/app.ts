@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -29,6 +30,7 @@ import { errorHandler } from './platform/error-handler.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
+import { securityHeaders } from './platform/security-headers.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
@@ -50,6 +52,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   });
   app.addSchema(ErrorBody);
 
+  // Security headers (CSP, nosniff, no framing, no referrer, HSTS over https) on every response,
+  // the console's files, the API and the 404s alike (decision 0006).
+  await app.register(fastifyHelmet, securityHeaders(ctx.config));
   await app.register(fastifyMultipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1 } });
   await app.register(fastifySwagger, {
     openapi: {

@@ -48,11 +48,19 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A new page with the tests' 15 s timeout; its uncaught errors go to `errors` when given. */
+/**
+ * A new page with the tests' 15 s timeout; its uncaught errors, and anything the Content Security
+ * Policy refused (decision 0006), go to `errors` when given.
+ */
 export async function openPage(context: BrowserContext, errors?: string[]): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  if (errors) page.on('pageerror', (err) => errors.push(err.message));
+  if (errors) {
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
+  }
   return page;
 }
 

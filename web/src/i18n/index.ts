@@ -17,6 +17,9 @@ function storedLocale(): Locale {
   return value === 'en' ? 'en' : 'zh-CN';
 }
 
+// Parameters stay raw (no `escapeParameter`): nearly every message ends in a Vue template or an
+// Element Plus prop, which show it as text, and escaped parameters would show there as `&lt;` or
+// `&#x2F;`. The few places that build HTML escape the translated text themselves (utils/html.ts).
 export const i18n = createI18n({
   legacy: false,
   locale: storedLocale(),
