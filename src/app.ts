@@ -39,7 +39,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -32,7 +32,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginLockMinutes: 15,
     logLevel: 'silent',
     webDir: '/nonexistent',
-    trustProxy: false,
+    trustProxy: [],
     staleSessionDays: 3,
     lateThresholdMinutes: 120,
     alertRemindMinutes: 60,
