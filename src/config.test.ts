@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 describe('config', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, loginAccountMaxFailures: 20, trustProxy: [], plateSearchPerMinute: 30 });
+    expect(c).toMatchObject({ port: 8080, databaseUrl: null, tokenTtlMinutes: 720, loginMaxFailures: 5, loginAccountMaxFailures: 20, trustProxy: [], plateSearchPerMinute: 30, outboundAllow: [] });
     expect(loadConfig({ ZHIBO_PLATE_SEARCH_PER_MINUTE: '10' }).plateSearchPerMinute).toBe(10);
     expect(c.dataDir).toMatch(/data$/);
   });
@@ -26,6 +26,10 @@ describe('config', () => {
     }
   });
 
+  it('takes the outbound allow-list as host names, addresses and CIDR ranges', () => {
+    expect(loadConfig({ ZHIBO_OUTBOUND_ALLOW: 'smtp.intranet.nt.gov.cn, 10.20.0.0/16,127.0.0.1' }).outboundAllow).toEqual(['smtp.intranet.nt.gov.cn', '10.20.0.0/16', '127.0.0.1']);
+  });
+
   it('prefers flags to the environment', () => {
     expect(loadConfig({ ZHIBO_PORT: '9000' }, { port: '9100' }).port).toBe(9100);
   });
@@ -43,6 +47,9 @@ describe('config', () => {
     [{ ZHIBO_TRUST_PROXY: '127.0.0.1,,10.0.0.1' }, 'ZHIBO_TRUST_PROXY'],
     [{ ZHIBO_TRUST_PROXY: 'proxy.internal' }, 'ZHIBO_TRUST_PROXY'],
     [{ ZHIBO_PUBLIC_URL: 'zhibo.example.cn' }, 'ZHIBO_PUBLIC_URL'],
+    [{ ZHIBO_OUTBOUND_ALLOW: 'http://10.0.0.1/' }, 'ZHIBO_OUTBOUND_ALLOW'],
+    [{ ZHIBO_OUTBOUND_ALLOW: '10.0.0.0/40' }, 'ZHIBO_OUTBOUND_ALLOW'],
+    [{ ZHIBO_OUTBOUND_ALLOW: 'a,,b' }, 'ZHIBO_OUTBOUND_ALLOW'],
     [{ ZHIBO_PLATE_SEARCH_PER_MINUTE: '0' }, 'ZHIBO_PLATE_SEARCH_PER_MINUTE'],
   ])('names the bad setting in %o', (env, setting) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

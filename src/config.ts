@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseIpRange } from './platform/ip-ranges.js';
+import { isOutboundAllowEntry } from './platform/outbound.js';
 
 /** One validated configuration object, read once at start from the environment and CLI flags. */
 export interface Config {
@@ -33,6 +34,11 @@ export interface Config {
   plateSearchPerMinute: number;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
+  /**
+   * Hosts and address ranges that robots, SMTP servers and ticket callbacks may reach although
+   * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
+   */
+  outboundAllow: string[];
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -82,6 +88,19 @@ function trustedProxies(raw: string | undefined): string[] {
   });
 }
 
+/** ZHIBO_OUTBOUND_ALLOW: a comma list of host names, addresses and CIDR ranges. */
+function outboundAllowList(raw: string | undefined): string[] {
+  const value = (raw ?? '').trim();
+  if (value === '') return [];
+  return value.split(',').map((item) => {
+    const entry = item.trim();
+    if (!isOutboundAllowEntry(entry)) {
+      throw new ConfigError('ZHIBO_OUTBOUND_ALLOW', `expected a comma list of host names, addresses or CIDR ranges, got "${entry}"`);
+    }
+    return entry;
+  });
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -117,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
     plateSearchPerMinute: int('ZHIBO_PLATE_SEARCH_PER_MINUTE', env.ZHIBO_PLATE_SEARCH_PER_MINUTE, 30, 1, 10_000),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
+    outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
   };
 }
