@@ -68,7 +68,7 @@ export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet,
       let plan: Planned = null;
       let status: ImportRowStatus;
       const errors: FieldIssue[] = [];
-      let warnings: FieldIssue[] = [];
+      let warnings: FieldIssue[];
       if (current) {
         const checked = checkLot({ ...input, code: undefined }, 'patch', lookups);
         errors.push(...checked.issues);
