@@ -31,6 +31,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
 import { securityHeaders } from './platform/security-headers.js';
+import { UPLOAD_LIMIT_BYTES } from './platform/uploads.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
@@ -39,7 +40,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -55,7 +56,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   // Security headers (CSP, nosniff, no framing, no referrer, HSTS over https) on every response,
   // the console's files, the API and the 404s alike (decision 0006).
   await app.register(fastifyHelmet, securityHeaders(ctx.config));
-  await app.register(fastifyMultipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1 } });
+  await app.register(fastifyMultipart, { limits: { fileSize: UPLOAD_LIMIT_BYTES, files: 1 } });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseIpRange } from './platform/ip-ranges.js';
+import { isOutboundAllowEntry } from './platform/outbound.js';
 
 /** One validated configuration object, read once at start from the environment and CLI flags. */
 export interface Config {
@@ -15,8 +17,11 @@ export interface Config {
   loginLockMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   webDir: string | null;
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy we run). */
-  trustProxy: boolean;
+  /**
+   * Addresses and CIDR ranges of our own reverse proxies: only a request whose peer is one of them
+   * has its client address taken from X-Forwarded-For. Empty: the socket address, always.
+   */
+  trustProxy: string[];
   /** An entry still open after this many days is flagged stale (its exit was probably lost). */
   staleSessionDays: number;
   /** Default minutes of silence before a lot's data is late (sources and lots may override). */
@@ -29,6 +34,11 @@ export interface Config {
   plateSearchPerMinute: number;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
+  /**
+   * Hosts and address ranges that robots, SMTP servers and ticket callbacks may reach although
+   * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
+   */
+  outboundAllow: string[];
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -59,11 +69,36 @@ function int(setting: string, raw: string | number | undefined, fallback: number
   return n;
 }
 
-function bool(setting: string, raw: string | undefined, fallback: boolean): boolean {
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(setting, `expected true or false, got "${raw}"`);
+/**
+ * ZHIBO_TRUST_PROXY: a comma list of proxy addresses or CIDR ranges. `false` or empty trusts none;
+ * `true` (trust any peer's X-Forwarded-For, so anyone could pick their own address) is refused.
+ */
+function trustedProxies(raw: string | undefined): string[] {
+  const value = (raw ?? '').trim();
+  if (value === '' || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return [];
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) {
+    throw new ConfigError('ZHIBO_TRUST_PROXY', 'true is no longer accepted: list the addresses or CIDR ranges of your reverse proxies, e.g. ZHIBO_TRUST_PROXY=127.0.0.1,10.0.0.0/8 (false or empty trusts none)');
+  }
+  return value.split(',').map((item) => {
+    const entry = item.trim();
+    if (!parseIpRange(entry)) {
+      throw new ConfigError('ZHIBO_TRUST_PROXY', `expected a comma list of proxy addresses or CIDR ranges, got "${entry}"`);
+    }
+    return entry;
+  });
+}
+
+/** ZHIBO_OUTBOUND_ALLOW: a comma list of host names, addresses and CIDR ranges. */
+function outboundAllowList(raw: string | undefined): string[] {
+  const value = (raw ?? '').trim();
+  if (value === '') return [];
+  return value.split(',').map((item) => {
+    const entry = item.trim();
+    if (!isOutboundAllowEntry(entry)) {
+      throw new ConfigError('ZHIBO_OUTBOUND_ALLOW', `expected a comma list of host names, addresses or CIDR ranges, got "${entry}"`);
+    }
+    return entry;
+  });
 }
 
 function publicUrl(raw: string | undefined): string | null {
@@ -94,12 +129,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     loginLockMinutes: int('ZHIBO_LOGIN_LOCK_MINUTES', env.ZHIBO_LOGIN_LOCK_MINUTES, 15, 1, 24 * 60),
     logLevel,
     webDir: env.ZHIBO_WEB_DIR ?? null,
-    trustProxy: bool('ZHIBO_TRUST_PROXY', env.ZHIBO_TRUST_PROXY, false),
+    trustProxy: trustedProxies(env.ZHIBO_TRUST_PROXY),
     staleSessionDays: int('ZHIBO_STALE_SESSION_DAYS', env.ZHIBO_STALE_SESSION_DAYS, 3, 1, 365),
     lateThresholdMinutes: int('ZHIBO_LATE_THRESHOLD_MINUTES', env.ZHIBO_LATE_THRESHOLD_MINUTES, 120, 5, 10080),
     alertRemindMinutes: int('ZHIBO_ALERT_REMIND_MINUTES', env.ZHIBO_ALERT_REMIND_MINUTES, 60, 1, 10080),
     problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
     plateSearchPerMinute: int('ZHIBO_PLATE_SEARCH_PER_MINUTE', env.ZHIBO_PLATE_SEARCH_PER_MINUTE, 30, 1, 10_000),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
+    outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
   };
 }

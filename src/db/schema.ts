@@ -15,7 +15,7 @@ import type { TicketsTables } from '../modules/tickets/tables.js';
 /** Platform-owned tables. */
 export interface PlatformTables {
   schema_migrations: { version: string; name: string; checksum: string; applied_at: Date };
-  job_leases: { name: string; holder: string; leased_until: Date };
+  job_leases: { name: string; holder: string; leased_until: Date; last_due_at: Date | null };
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
-import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, field, launchBrowser, listen, openPage, WEB_DIR } from '../support/browser.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, field, launchBrowser, listen, openPage, signIn, WEB_DIR } from '../support/browser.js';
 
 /*
  * The login page in a real browser against the real server (PGlite, manual clock): a locked
@@ -53,6 +53,27 @@ describe('login page in the browser', () => {
 
     env.clock.advance(16 * 60_000);
     expect(await submit('lockedout', 'User-Pass-1')).toBeNull();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps the user signed in when the old password is wrong on change-password, and says so', async () => {
+    const api = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
+    await api('POST', '/api/v1/users', { username: 'changer', password: 'User-Pass-1', role: 'viewer' });
+    const own = await openPage(await browser.newContext(DESKTOP), pageErrors);
+    await signIn(own, base, 'changer', 'User-Pass-1', '/overview');
+    await own.locator('[data-testid=user-menu]').click();
+    await own.locator('[data-testid=change-password]').click();
+    await field(own, 'password-old').fill('Not-My-Pass-1');
+    await field(own, 'password-new').fill('Newer-Pass-9');
+    await field(own, 'password-confirm').fill('Newer-Pass-9');
+    await own.locator('[data-testid=password-save]').click();
+    // 400 WRONG_PASSWORD: the message is shown, and the console does not sign the user out (a 401 would).
+    await own.locator('.el-message--error').filter({ hasText: '原密码不正确' }).waitFor();
+    expect(new URL(own.url()).pathname).toBe('/overview');
+    expect(await field(own, 'password-old').isVisible()).toBe(true);
+    await own.reload();
+    await own.locator('[data-testid=user-menu]').filter({ hasText: 'changer' }).waitFor();
+    expect(new URL(own.url()).pathname).toBe('/overview');
     expect(pageErrors).toEqual([]);
   });
 });

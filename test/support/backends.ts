@@ -32,12 +32,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginLockMinutes: 15,
     logLevel: 'silent',
     webDir: '/nonexistent',
-    trustProxy: false,
+    trustProxy: [],
     staleSessionDays: 3,
     lateThresholdMinutes: 120,
     alertRemindMinutes: 60,
     problemSourceOutages: 3,
     plateSearchPerMinute: 30,
+    // The local stand-ins of robots, SMTP servers and callback receivers listen on loopback
+    // (test/support/notification-receivers.ts); production allows nothing by default.
+    outboundAllow: ['127.0.0.0/8', '::1'],
     ...overrides,
   };
 }

@@ -153,12 +153,16 @@ describeDb('accounts', (backend) => {
       expect((await notices('auth.locked')).some((n) => n.body.includes('ghost-user'))).toBe(false);
     });
 
-    it('counts wrong old passwords on change-password and refuses it while locked', async () => {
+    it('counts wrong old passwords on change-password and refuses it while locked, 400 WRONG_PASSWORD', async () => {
       const token = await userToken(env.app, admin, { username: 'changer', role: 'viewer' });
       const change = (oldPassword: string) =>
         env.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: bearer(token), payload: { oldPassword, newPassword: 'Newer-Pass-9' } });
-      for (let i = 0; i < 3; i++) expect((await change(`old-guess-${i}`)).statusCode).toBe(401);
-      expect((await change('User-Pass-1')).statusCode).toBe(401);
+      const wrong = await change('old-guess-0');
+      // Not 401: the user is signed in, and a 401 signs the console out.
+      expect([wrong.statusCode, wrong.json().error.code]).toEqual([400, 'WRONG_PASSWORD']);
+      for (let i = 1; i < 3; i++) expect((await change(`old-guess-${i}`)).json()).toEqual(wrong.json());
+      expect((await change('User-Pass-1')).json()).toEqual(wrong.json()); // locked: answered like a wrong one
+      expect((await env.app.inject({ url: '/api/v1/auth/me', headers: bearer(token) })).statusCode).toBe(200); // still signed in
       expect((await login('changer', 'User-Pass-1')).statusCode).toBe(401);
       await pastLock();
       expect((await login('changer', 'User-Pass-1')).statusCode).toBe(200);

@@ -4,7 +4,7 @@ import type { DB } from '../../db/schema.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { actorFor, ROLE_PERMISSIONS, ROLES, systemActor, type Actor } from '../../platform/auth/permissions.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../platform/auth/passwords.js';
-import { AppError, badRequest, conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { notify, type Notice } from '../notifications/service.js';
 import type { Role, UsersTable } from './tables.js';
@@ -342,9 +342,15 @@ export async function logout(ctx: AppContext, actor: Actor, tokenId: number): Pr
 }
 
 /**
+ * What a wrong old password gets, and a locked one alike: 400, not 401 — the user is signed in,
+ * and a 401 would sign the console out (security review, nit).
+ */
+const wrongPassword = () => new AppError(400, 'WRONG_PASSWORD', '原密码不正确（连续输错多次将暂时锁定）/ the current password is wrong (repeated failures lock it for a while)');
+
+/**
  * A signed-in user's own change: the old password is checked like a sign-in from the actor's
  * address — a wrong one counts towards the locks, and while either lock holds even the right one
- * is refused — so a stolen token cannot be used to guess the password.
+ * is refused — so a stolen token cannot be used to guess the password. Both are 400 WRONG_PASSWORD.
  */
 export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPassword: string, newPassword: string): Promise<void> {
   const problem = passwordProblem(newPassword);
@@ -358,7 +364,7 @@ export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPasswo
       const lockedNow = await countFailure(ctx, trx, actor.username, actor.ip, user.id, now);
       await failed(trx, { reason: 'wrong password', ...(lockedNow.length ? { lockedNow } : {}) });
     });
-    throw unauthorized(BAD_CREDENTIALS);
+    throw wrongPassword();
   }
   const passwordHash = await hashPassword(newPassword);
   try {
@@ -371,7 +377,7 @@ export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPasswo
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
     await failed(ctx.db, { reason: err.reason });
-    throw unauthorized(BAD_CREDENTIALS);
+    throw wrongPassword();
   }
 }
 

@@ -50,9 +50,10 @@ describe('KPI query parameters', () => {
   });
 
   it('splits the query string and checks names', () => {
-    const p = kpiQueryFromParams({ from: '2026-11-01', to: '2026-11-02', groupBy: 'district, day', lot: 'A,B,', compare: 'yoy', top: '10', sort: 'entries' });
+    const p = kpiQueryFromParams({ from: '2026-11-01', to: '2026-11-02', groupBy: 'district, day', lot: 'A,B', compare: 'yoy', top: '10', sort: 'entries' });
     expect(p).toMatchObject({ groupBy: ['district', 'day'], lot: ['A', 'B'], compare: ['yoy'], top: 10, sort: 'entries' });
     expect(code(() => checkQuery(p))).toBe('no error');
+    expect(code(() => kpiQueryFromParams({ from: '2026-11-01', to: '2026-11-02', lot: 'A,B,' }))).toBe('400 UNKNOWN_LOT'); // an empty item (platform/query-list.ts)
     expect(code(() => checkQuery(q({ groupBy: ['weekday' as never] })))).toBe('400 BAD_GROUP_BY');
     expect(code(() => checkQuery(q({ category: ['casino'] })))).toBe('400 BAD_CATEGORY');
     expect(code(() => checkQuery(q({ compare: ['mom' as never] })))).toBe('400 BAD_COMPARE');

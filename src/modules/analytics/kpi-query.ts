@@ -1,4 +1,5 @@
 import { badRequest } from '../../platform/errors.js';
+import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import { LOT_CATEGORIES } from '../registry/vocab.js';
 import { addMonths, ceilDay, ceilMonth, dayStart, isDayStart, monthStart, TIME_KEYS, type TimeKey } from './kpi-time.js';
@@ -52,7 +53,8 @@ export interface KpiParams {
   format?: string;
 }
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** A comma list (an empty item is 400 with the field's own code); the names are checked by checkQuery. */
+const list = (field: string, v: string | undefined, code: string) => queryList(field, v, undefined, code) ?? [];
 
 /** Splits the query string into a KpiQuery; names are checked by checkQuery. */
 export function kpiQueryFromParams(p: KpiParams): KpiQuery {
@@ -60,11 +62,11 @@ export function kpiQueryFromParams(p: KpiParams): KpiQuery {
   return {
     from: p.from?.trim() ?? '',
     to: p.to?.trim() ?? '',
-    groupBy: list(p.groupBy) as GroupKey[],
-    lot: list(p.lot),
-    district: list(p.district),
-    category: list(p.category),
-    compare: list(p.compare) as CompareKind[],
+    groupBy: list('groupBy', p.groupBy, 'BAD_GROUP_BY') as GroupKey[],
+    lot: list('lot', p.lot, 'UNKNOWN_LOT'),
+    district: list('district', p.district, 'UNKNOWN_DISTRICT'),
+    category: list('category', p.category, 'BAD_CATEGORY'),
+    compare: list('compare', p.compare, 'BAD_COMPARE') as CompareKind[],
     ...(top === undefined ? {} : { top }),
     ...(p.sort?.trim() ? { sort: p.sort.trim() as KpiName } : {}),
   };

@@ -1,6 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
+import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
 import { listSlaForSubjects, type SlaItem } from '../sla/service.js';
 import { visibleIncidents, type IncidentRow } from './store.js';
@@ -27,11 +28,7 @@ export interface IncidentFilters {
 }
 
 function list<T extends string | number>(field: string, raw: string | undefined, allowed: readonly T[], parse: (v: string) => T): T[] | null {
-  if (!raw?.trim()) return null;
-  const values = raw.split(',').map((v) => v.trim()).filter(Boolean).map(parse);
-  const bad = values.find((v) => !allowed.includes(v));
-  if (bad !== undefined) throw badRequest('INVALID_FILTER', `${field} 取值无效 / ${field}: '${String(bad)}' is not one of ${allowed.join(', ')}`);
-  return values;
+  return queryList(field, raw, allowed.map(String))?.map(parse) ?? null;
 }
 
 /** [from, to) from Shanghai dates or times; `to` as a date includes that day. */

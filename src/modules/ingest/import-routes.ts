@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
-import { AppError, badRequest } from '../../platform/errors.js';
+import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { fileTooLarge } from '../../platform/uploads.js';
 import { importEvents, MAX_ERROR_ROWS } from './event-import.js';
 
 /** Upload limit of an event file (the app's default multipart limit is 20 MB). */
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
-const tooLarge = () => new AppError(413, 'PAYLOAD_TOO_LARGE', `文件超过 ${MAX_IMPORT_BYTES / 1024 / 1024} MB，请拆分后导入 / the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it`);
+const tooLarge = () => fileTooLarge(MAX_IMPORT_BYTES);
 
 const RowError = Type.Object({ row: Type.Integer(), eventId: Type.Union([Type.String(), Type.Null()]), code: Type.String(), message: Type.String() });
 
@@ -73,13 +74,16 @@ export function importRoutes(ctx: AppContext) {
       // Past the limit busboy only truncates the stream: make that an error the import stops on.
       file.file.once('limit', () => file.file.destroy(tooLarge()));
       try {
-        return await importEvents(ctx, actorOf(req), {
+        const result = await importEvents(ctx, actorOf(req), {
           sourceCode: req.query.sourceCode,
           input: file.file,
           fileName: file.filename,
           totalBytes: Number.isFinite(length) && length > 0 ? length : null,
           dryRun: req.query.dryRun === true,
         });
+        // The 'limit' listener stops the import; this is for a stream that ended truncated all the same.
+        if (file.file.truncated) throw tooLarge();
+        return result;
       } catch (err) {
         file.file.resume(); // let the rest of the upload drain so that the client gets the answer
         throw err;

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { checkOutboundHost, checkOutboundUrl, outboundAllow } from '../../platform/outbound.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
 import { assertDistrictExists } from '../registry/districts.js';
 import {
@@ -158,6 +159,24 @@ async function checkDistrict(db: Kysely<DB>, actor: Actor, districtCode: string 
   }
 }
 
+/** Where a channel sends to: its SMTP server, or its webhook's host. */
+function channelTarget(type: ChannelType, settings: { host?: string }, secrets: ChannelSecrets): string | null {
+  return (type === 'email' ? settings.host : secrets.webhookUrl) ?? null;
+}
+
+/**
+ * 400 OUTBOUND_TARGET_FORBIDDEN when the channel would send to a loopback, link-local or private
+ * address (the host or what it resolves to) that ZHIBO_OUTBOUND_ALLOW does not list.
+ */
+async function checkChannelTarget(ctx: AppContext, type: ChannelType, settings: { host?: string }, secrets: ChannelSecrets): Promise<void> {
+  const allow = outboundAllow(ctx.config.outboundAllow);
+  if (type === 'email') {
+    if (settings.host) await checkOutboundHost(settings.host, allow);
+  } else if (secrets.webhookUrl) {
+    await checkOutboundUrl(secrets.webhookUrl, allow);
+  }
+}
+
 async function assertNameFree(db: Kysely<DB>, name: string, exceptId: number | null): Promise<void> {
   const clash = await db.selectFrom('notification_channels').select('id').where('name', '=', name).$if(exceptId !== null, (q) => q.where('id', '<>', exceptId!)).executeTakeFirst();
   if (clash) throw conflict('DUPLICATE', `渠道名称已存在 / a channel named ${name} already exists`);
@@ -169,6 +188,7 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
   const { settings, secrets } = mergeSettings(input.type, { settings: {}, secrets: {} }, input.settings);
   const settingIssues = checkSettings(input.type, settings, secrets);
   if (settingIssues.length) throw issuesError(settingIssues);
+  await checkChannelTarget(ctx, input.type, settings, secrets);
   const districtCode = input.districtCode || districtScope(actor);
   return ctx.db.transaction().execute(async (trx) => {
     await checkDistrict(trx, actor, districtCode);
@@ -207,6 +227,9 @@ export async function updateChannel(ctx: AppContext, actor: Actor, id: number, i
     const { settings, secrets } = mergeSettings(before.type, stored, patch.settings);
     const settingIssues = checkSettings(before.type, settings, secrets);
     if (settingIssues.length) throw issuesError(settingIssues);
+    // A new target is checked; a channel kept as it was can still be renamed or disabled.
+    const target = channelTarget(before.type, settings, secrets);
+    if (target !== channelTarget(before.type, stored.settings, stored.secrets)) await checkChannelTarget(ctx, before.type, settings, secrets);
     if (patch.districtCode !== undefined) await checkDistrict(trx, actor, patch.districtCode);
     if (patch.name !== undefined) await assertNameFree(trx, patch.name.trim(), id);
     const changedSecrets = (Object.keys({ ...stored.secrets, ...secrets }) as (keyof ChannelSecrets)[]).filter((k) => (stored.secrets[k] ?? null) !== (secrets[k] ?? null));
@@ -243,9 +266,15 @@ export async function deleteChannel(ctx: AppContext, actor: Actor, id: number): 
   });
 }
 
-/** Sends a test message now (even to a disabled channel, so it can be checked before use) and reports the channel's answer. */
+/**
+ * Sends a test message now (even to a disabled channel, so it can be checked before use) and
+ * reports the channel's answer: its status line, never its body. A target the outbound guard
+ * refuses is 400 OUTBOUND_TARGET_FORBIDDEN, and nothing is sent.
+ */
 export async function testChannel(ctx: AppContext, actor: Actor, id: number, opts: { timeoutMs?: number } = {}): Promise<SendResult> {
   const row = await findRow(ctx.db, actor, id);
+  const channel = openChannel(ctx, row);
+  await checkChannelTarget(ctx, row.type, row.settings, channel.secrets);
   const now = ctx.clock.now();
   const message = renderNotice(
     {
@@ -259,7 +288,7 @@ export async function testChannel(ctx: AppContext, actor: Actor, id: number, opt
     },
     ctx.config.publicUrl,
   );
-  const result = await sendToChannel(openChannel(ctx, row), message, { timeoutMs: opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, now });
+  const result = await sendToChannel(channel, message, { timeoutMs: opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, now, allow: outboundAllow(ctx.config.outboundAllow) });
   await audit(ctx, ctx.db, actor, {
     action: 'notification_channel.test', targetType: 'notification_channel', targetId: id,
     outcome: result.ok ? 'ok' : 'failed', detail: result.ok ? {} : { error: result.error ?? null },

@@ -4,6 +4,7 @@ import type { AppContext } from '../../platform/context.js';
 import { NODE_ID } from '../../platform/jobs.js';
 import { DEFAULT_SEND_TIMEOUT_MS, openChannel } from './channels.js';
 import { renderNotice } from './render.js';
+import { outboundAllow } from '../../platform/outbound.js';
 import { sendToChannel, type SendResult } from './senders.js';
 import type { DeliveryStatus, Severity } from './tables.js';
 
@@ -40,6 +41,7 @@ export async function deliverPending(ctx: AppContext, opts: DeliverOptions = {})
   const limit = opts.limit ?? 50;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const allow = outboundAllow(ctx.config.outboundAllow);
   const holder = `${NODE_ID}/${randomUUID().slice(0, 8)}`;
   const now = ctx.clock.now();
   // Long enough for the whole batch to go out one slot after another, with a wide margin.
@@ -117,7 +119,7 @@ export async function deliverPending(ctx: AppContext, opts: DeliverOptions = {})
           { kind: job.kind, severity: job.severity, title: job.title, body: job.body, link: job.link, districtCode: job.district_code, createdAt: job.created_at },
           ctx.config.publicUrl,
         );
-        result = await sendToChannel(openChannel(ctx, job), message, { timeoutMs, now: ctx.clock.now() });
+        result = await sendToChannel(openChannel(ctx, job), message, { timeoutMs, now: ctx.clock.now(), allow });
       } catch {
         // A channel whose secrets cannot be opened (platform key changed): retried, then failed.
         result = { ok: false, answer: '', error: '无法读取渠道密钥（平台密钥是否更换？）/ cannot open the channel secrets' };

@@ -107,7 +107,7 @@ export const ChannelSchema = Type.Object(
 export const TestReply = Type.Object({
   ok: Type.Boolean({ description: '渠道已接收 / the channel accepted the message' }),
   httpStatus: Type.Optional(Type.Integer()),
-  answer: Type.String({ description: '渠道的应答（机器人 JSON 或 SMTP 应答）/ the channel’s answer' }),
+  answer: Type.String({ description: '渠道应答的状态行（HTTP 状态码与原因，或 SMTP 应答行），不含应答正文 / the channel’s status line (HTTP status and reason, or the SMTP reply line), never its body' }),
   error: Type.Optional(Type.String()),
 });
 

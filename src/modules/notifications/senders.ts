@@ -1,12 +1,17 @@
 import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
+import { isTimeout, outboundAddress, postOutbound, statusLine, type OutboundAllow } from '../../platform/outbound.js';
 import type { RenderedMessage } from './render.js';
 import type { ChannelSecrets, ChannelSettings, ChannelType } from './tables.js';
 
 /*
  * One attempt to hand a message to a channel. Never throws: the answer says whether the
- * channel accepted it and what it said. Error texts are scrubbed of the channel's secrets
- * because they end up in the deliveries table, the API and the log.
+ * channel accepted it, with the target's status line only — never its body, which a target on
+ * an internal network could fill with anything (security review, finding 12; robots: their
+ * errcode, a number). Targets pass the outbound guard (src/platform/outbound.ts). Error texts
+ * are scrubbed of the channel's secrets because they end up in the deliveries table, the API and
+ * the log.
  */
 
 export interface OpenChannel {
@@ -19,7 +24,7 @@ export interface SendResult {
   ok: boolean;
   /** HTTP status of a robot's answer. */
   httpStatus?: number;
-  /** What the channel answered (robot JSON, SMTP reply), shortened. */
+  /** The channel's status line ("HTTP 200 OK", the SMTP reply line), never its body. */
   answer: string;
   /** Why it failed, when it did. */
   error?: string;
@@ -29,9 +34,13 @@ export interface SendOptions {
   timeoutMs: number;
   /** For DingTalk's signature timestamp. */
   now: Date;
+  /** ZHIBO_OUTBOUND_ALLOW: internal targets that may be reached all the same. */
+  allow: OutboundAllow;
 }
 
 const ANSWER_MAX = 500;
+/** What is read of a robot's answer to find its errcode; none of it is reported. */
+const ROBOT_REPLY_MAX = 64 * 1024;
 
 export async function sendToChannel(channel: OpenChannel, message: RenderedMessage, opts: SendOptions): Promise<SendResult> {
   let result: SendResult;
@@ -66,32 +75,41 @@ interface RobotReply {
   errmsg?: unknown;
 }
 
-/** Both robots answer HTTP 200 with `{ errcode, errmsg }`; only errcode 0 means the group got it. */
+/**
+ * Both robots answer HTTP 200 with `{ errcode, errmsg }`; only errcode 0 means the group got it.
+ * Reported: the status line, and a failed errcode (a number; errmsg is the target's text).
+ */
 async function postRobot(url: string, payload: unknown, opts: SendOptions): Promise<SendResult> {
-  const res = await fetch(url, {
-    method: 'POST',
+  const res = await postOutbound(url, {
+    allow: opts.allow,
     headers: { 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(payload),
-    redirect: 'error',
-    signal: AbortSignal.timeout(opts.timeoutMs),
+    timeoutMs: opts.timeoutMs,
+    maxBodyBytes: ROBOT_REPLY_MAX,
   });
-  const answer = (await res.text()).slice(0, ANSWER_MAX);
-  if (!res.ok) return { ok: false, httpStatus: res.status, answer, error: `HTTP ${res.status}` };
+  const answer = statusLine(res);
+  if (res.status < 200 || res.status > 299) return { ok: false, httpStatus: res.status, answer, error: `HTTP ${res.status}` };
   let reply: RobotReply | null = null;
   try {
-    reply = JSON.parse(answer) as RobotReply | null;
+    reply = JSON.parse(res.body.toString('utf8')) as RobotReply | null;
   } catch {
     // not JSON: not a robot's answer
   }
   if (reply?.errcode === 0) return { ok: true, httpStatus: res.status, answer };
-  const error = reply && reply.errcode !== undefined ? `errcode ${String(reply.errcode)}: ${String(reply.errmsg ?? '')}` : '应答不是机器人接口的 JSON / answer is not a robot JSON reply';
+  const code = reply?.errcode;
+  const error = typeof code === 'number' && Number.isInteger(code)
+    ? `errcode ${code}`
+    : '应答不是机器人接口的 JSON / answer is not a robot JSON reply';
   return { ok: false, httpStatus: res.status, answer, error };
 }
 
 async function sendEmail(channel: OpenChannel, message: RenderedMessage, opts: SendOptions): Promise<SendResult> {
   const s = channel.settings;
+  // Connect to the checked address itself (a second lookup could answer differently); TLS still checks the name.
+  const address = await outboundAddress(s.host!, opts.allow);
   const transport = createTransport({
-    host: s.host,
+    host: address,
+    ...(address !== s.host && !isIP(s.host!) ? { servername: s.host } : {}),
     port: s.port,
     secure: s.secure ?? s.port === 465,
     auth: s.user ? { user: s.user, pass: channel.secrets.password ?? '' } : undefined,
@@ -103,18 +121,26 @@ async function sendEmail(channel: OpenChannel, message: RenderedMessage, opts: S
   try {
     const info = await transport.sendMail({ from: s.from, to: s.to, subject: message.subject, text: message.text });
     const refused = info.rejected?.length ?? 0;
-    if (refused && !info.accepted?.length) return { ok: false, answer: String(info.response ?? ''), error: '所有收件人均被拒收 / every recipient was refused' };
-    return { ok: true, answer: String(info.response ?? '').slice(0, ANSWER_MAX) };
+    const answer = smtpLine(info.response);
+    if (refused && !info.accepted?.length) return { ok: false, answer, error: '所有收件人均被拒收 / every recipient was refused' };
+    return { ok: true, answer };
   } finally {
     transport.close();
   }
 }
 
+/** An SMTP reply's status line: its code and text, the first line only. */
+function smtpLine(response: unknown): string {
+  return String(response ?? '').split(/\r?\n/)[0]!.slice(0, 200);
+}
+
 function describeError(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'ETIMEDOUT' || e?.cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string }; responseCode?: number; response?: string };
+  if (isTimeout(err) || e?.code === 'ETIMEDOUT' || e?.cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
     return `超时（${timeoutMs} ms）/ timed out`;
   }
+  // An SMTP server's refusal: its reply line (code and text), not what a library made of the rest.
+  if (typeof e?.responseCode === 'number') return `${e.code ?? 'SMTP'}: ${smtpLine(e.response) || e.responseCode}`;
   const code = e?.cause?.code ?? e?.code;
   const text = e?.cause?.message ?? e?.message ?? String(err);
   return (code && !text.includes(code) ? `${code}: ${text}` : text).slice(0, ANSWER_MAX);

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
+import { queryList } from '../../platform/query-list.js';
 import { districtScope } from '../../platform/scope.js';
 import type { LotCategory, LotKind } from '../registry/tables.js';
 import type { OnboardingStage } from './tables.js';
@@ -173,11 +174,7 @@ export async function entryHistory(db: Kysely<DB>, entryId: number): Promise<His
 }
 
 function parseStages(text: string | undefined): OnboardingStage[] {
-  if (!text?.trim()) return [];
-  const list = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = list.filter((s) => !(STAGES as readonly string[]).includes(s));
-  if (bad.length) throw badRequest('INVALID_STAGE', `阶段须为 ${STAGES.join(' ')} / stage must be one of ${STAGES.join(', ')}: ${bad.join(',')}`.slice(0, 200));
-  return list as OnboardingStage[];
+  return queryList('stage', text, STAGES, 'INVALID_STAGE') ?? [];
 }
 
 function parseOverdue(v: string | boolean | undefined): boolean | null {

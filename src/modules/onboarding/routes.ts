@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { refuseInvalid } from '../registry/route-helpers.js';
 import { ImportQuery, ImportUploadBody } from '../registry/schemas.js';
 import { attachment } from '../sessions/records-export.js';
@@ -144,9 +145,9 @@ export function onboardingRoutes(ctx: AppContext) {
       },
     }, async (req) => {
       if (!req.isMultipart()) throw badRequest('INVALID_FILE', '请以 multipart/form-data 上传文件字段 file / upload the file as multipart/form-data field "file"');
-      const file = await req.file();
+      const file = await req.file({ limits: { fileSize: UPLOAD_LIMIT_BYTES } });
       if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
-      const sheet = await readEntrySheet(await file.toBuffer(), file.filename);
+      const sheet = await readEntrySheet(await uploadedBytes(file, UPLOAD_LIMIT_BYTES), file.filename);
       return importEntries(ctx, actorOf(req), sheet, { dryRun: req.query.dryRun === true, fileName: file.filename });
     });
   };

@@ -135,7 +135,7 @@ describeDb('registry: lot import', (backend) => {
         '编码,名称,县市区,类型,总泊位,经度,纬度',
         'CC-IMP-1,崇川新停车场,崇川区,场库,50,120.87,32.02', // own district: created
         'TZ-IMP-1,通州新停车场,通州区,场库,50,121.07,32.08', // another district
-        'X-003,改名尝试,崇川区,场库,10,120.87,32.02', // an existing lot of 通州区
+        'X-003,改名尝试,崇川区,场库,10,120.87,32.02', // an existing lot of 通州区: a taken code, like any other
         'X-001,文峰大世界地下停车场,崇川区,场库,460,120.8663,32.0071', // own lot: updated
         'X-002,南大街路内泊位段,通州区,路内,36,120.8657,32.0089', // moving own lot out
       ].join('\n');
@@ -144,13 +144,40 @@ describeDb('registry: lot import', (backend) => {
       expect(rows).toEqual([
         ['CC-IMP-1', 'created', []],
         ['TZ-IMP-1', 'rejected', ['DISTRICT_FORBIDDEN']],
-        ['X-003', 'rejected', ['DISTRICT_FORBIDDEN']],
+        ['X-003', 'rejected', ['DUPLICATE']],
         ['X-001', 'updated', []],
         ['X-002', 'rejected', ['DISTRICT_FORBIDDEN']],
       ]);
       const x3 = (await env.app.inject({ url: '/api/v1/lots/X-003', headers: bearer(admin) })).json();
       expect(x3.name).toBe('通州区人民医院停车场');
       expect((await env.app.inject({ url: '/api/v1/lots/TZ-IMP-1', headers: bearer(admin) })).statusCode).toBe(404);
+    });
+
+    /*
+     * Security review, finding 15: the import told a district user "this code belongs to a lot of
+     * another district". A lot of another district does not exist for them: its code gets the
+     * verdict an unknown code gets, word for word, in a dry run and in a real import.
+     */
+    it('answers a code of another district\'s lot as it answers an unknown code', async () => {
+      // X-003 is 通州区's lot; NEW-TZ-9 and NEW-CC-9 exist nowhere.
+      type Row = { row: number; code: string; status: string; errors: { field: string; code: string; message: string }[]; warnings: unknown[] };
+      for (const rest of ['通州医院,通州区,场库,50,121.07,32.08', '通州医院,通州区,场库,,121.07,32.08', '崇川医院,崇川区,,50,120.87,32.02']) {
+        for (const dryRun of [true, false]) {
+          const csv = ['编码,名称,县市区,类型,总泊位,经度,纬度', `X-003,${rest}`, `NEW-TZ-9,${rest}`].join('\n');
+          const res = await upload(env.app, cc, 'probe.csv', csv, dryRun);
+          expect(res.statusCode, res.body).toBe(200);
+          const [taken, unknown] = (res.json().rows as Row[]).map(({ code: _code, row: _row, ...verdict }) => verdict);
+          expect(taken).toEqual(unknown);
+          expect(taken!.status).toBe('rejected');
+          expect(res.body).not.toMatch(/其他县市区的停车场|belongs to|another district/);
+        }
+      }
+      // Into one's own district, a taken code is refused as creating it one by one is (POST /lots), naming no district.
+      const own = await upload(env.app, cc, 'own.csv', ['编码,名称,县市区,类型,总泊位,经度,纬度', 'X-003,崇川医院,崇川区,场库,50,120.87,32.02'].join('\n'), true);
+      expect(own.json().rows[0].errors).toEqual([{ field: 'code', code: 'DUPLICATE', message: '停车场编码已存在 / lot code X-003 already exists' }]);
+      const single = await env.app.inject({ method: 'POST', url: '/api/v1/lots', headers: bearer(cc), payload: { code: 'X-003', name: '崇川医院', districtCode: '320602', kind: 'off_street', totalSpaces: 50, lng: 120.87, lat: 32.02 } });
+      expect([single.statusCode, single.json().error.code, single.json().error.message]).toEqual([409, 'DUPLICATE', '停车场编码已存在 / lot code X-003 already exists']);
+      expect((await env.app.inject({ url: '/api/v1/lots/X-003', headers: bearer(admin) })).json().name).toBe('通州区人民医院停车场');
     });
   });
 

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { readLotSheet } from './lot-file.js';
 import { importLots } from './lot-import.js';
 import { importTemplate, lotsWorkbook, XLSX_TYPE } from './lot-sheets.js';
@@ -43,9 +44,9 @@ export function lotFileRoutes(ctx: AppContext) {
       },
     }, async (req) => {
       if (!req.isMultipart()) throw badRequest('INVALID_FILE', '请以 multipart/form-data 上传文件字段 file / upload the file as multipart/form-data field "file"');
-      const file = await req.file();
+      const file = await req.file({ limits: { fileSize: UPLOAD_LIMIT_BYTES } });
       if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
-      const buffer = await file.toBuffer();
+      const buffer = await uploadedBytes(file, UPLOAD_LIMIT_BYTES);
       const sheet = await readLotSheet(buffer, file.filename);
       return importLots(ctx, actorOf(req), sheet, { dryRun: req.query.dryRun === true, fileName: file.filename });
     });

@@ -8,19 +8,25 @@ import type { SlaPolicy } from './policies.js';
 import { loadPolicies } from './policy-store.js';
 
 const MAX_DAYS = 400;
+/** The calendar answers for these years (a working-day calendar of the year 9999 is nobody's question). */
+const FIRST_DAY = dayIndexOf('1900-01-01');
+const LAST_DAY = dayIndexOf('2999-12-31');
 
 function day(text: string, what: string): number {
+  let index: number;
   try {
-    return dayIndexOf(text);
+    index = dayIndexOf(text);
   } catch {
     throw badRequest('INVALID_DATE', `${what} 须为 YYYY-MM-DD 日期 / ${what} must be a date YYYY-MM-DD`);
   }
+  if (index < FIRST_DAY || index > LAST_DAY) throw badRequest('INVALID_DATE', `${what} 须在 1900–2999 年间 / ${what} must be a date in the years 1900–2999`);
+  return index;
 }
 
 /** Working days, weekends, holidays and 调休 days of a Shanghai date range, for the console. */
 export function calendarDays(ctx: AppContext, query: { from?: string; to?: string }) {
   const from = day(query.from ?? shanghaiDay(ctx.clock.now()), 'from');
-  const to = query.to === undefined ? from + 89 : day(query.to, 'to');
+  const to = query.to === undefined ? Math.min(from + 89, LAST_DAY) : day(query.to, 'to');
   if (to < from) throw badRequest('INVALID_RANGE', 'to 早于 from / to is before from');
   if (to - from + 1 > MAX_DAYS) throw badRequest('RANGE_TOO_LONG', `最多 ${MAX_DAYS} 天 / at most ${MAX_DAYS} days`);
   const days = listDays(dayOfIndex(from), dayOfIndex(to), MAX_DAYS);

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
 import { NODE_ID } from '../../platform/jobs.js';
+import { isTimeout, outboundAllow, postOutbound, statusLine, type OutboundAllow } from '../../platform/outbound.js';
 import { signBody } from '../../platform/signing.js';
 import type { TicketRow } from './repo.js';
 import type { CallbackStatus } from './tables.js';
@@ -19,6 +20,8 @@ import type { CallbackStatus } from './tables.js';
  * Each POST carries the exact stored JSON, signed with the client's secret like the inbound
  * API: X-Zhibo-Client, X-Zhibo-Timestamp (unix seconds at sending), X-Zhibo-Signature = hex
  * HMAC-SHA256(secret, timestamp + "\n" + body), X-Zhibo-Event. Any 2xx answer is success.
+ * The URL passes the outbound guard (src/platform/outbound.ts) at every attempt, and what is
+ * recorded of an answer is its status line, never its body.
  */
 
 export const CALLBACK_RETRY_MINUTES = [1, 5, 15, 60, 240] as const;
@@ -81,6 +84,7 @@ export interface CallbackReport {
 export async function deliverCallbacks(ctx: AppContext, opts: { limit?: number; timeoutMs?: number } = {}): Promise<CallbackReport> {
   const limit = opts.limit ?? 50;
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+  const allow = outboundAllow(ctx.config.outboundAllow);
   const holder = `${NODE_ID}/${randomUUID().slice(0, 8)}`;
   const now = ctx.clock.now();
   const leaseMs = Math.max(5 * 60_000, (limit + 2) * timeoutMs);
@@ -122,7 +126,7 @@ export async function deliverCallbacks(ctx: AppContext, opts: { limit?: number; 
       await base.set({ status: 'cancelled', last_error: '接入方已停用或未配置回调地址 / client disabled or without a callback URL', claimed_until: null, claimed_by: null }).execute();
       continue;
     }
-    const result = await post(ctx, job, timeoutMs);
+    const result = await post(ctx, job, timeoutMs, allow);
     const at = ctx.clock.now();
     const tries = job.attempts + 1;
     if (result.ok) {
@@ -153,6 +157,7 @@ async function post(
   ctx: AppContext,
   job: { code: string; event: string; payload: string; callback_url: string | null; secret_sealed: string },
   timeoutMs: number,
+  allow: OutboundAllow,
 ): Promise<{ ok: true; status: number } | { ok: false; status: number | null; error: string }> {
   let secret: string;
   try {
@@ -162,8 +167,8 @@ async function post(
   }
   const ts = String(Math.floor(ctx.clock.now().getTime() / 1000));
   try {
-    const res = await fetch(job.callback_url!, {
-      method: 'POST',
+    const res = await postOutbound(job.callback_url!, {
+      allow,
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'x-zhibo-client': job.code,
@@ -172,15 +177,13 @@ async function post(
         'x-zhibo-event': job.event,
       },
       body: job.payload,
-      redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
-    const answer = (await res.text()).slice(0, 200);
-    if (res.ok) return { ok: true, status: res.status };
-    return { ok: false, status: res.status, error: `HTTP ${res.status} ${answer}`.trim() };
+    if (res.status >= 200 && res.status <= 299) return { ok: true, status: res.status };
+    return { ok: false, status: res.status, error: statusLine(res) };
   } catch (err) {
     const e = err as Error;
-    const error = e.name === 'TimeoutError' ? `超时 / timed out after ${timeoutMs} ms` : `${e.message}${(e as { cause?: { code?: string } }).cause?.code ? ` (${(e as { cause?: { code?: string } }).cause!.code})` : ''}`;
+    const error = isTimeout(err) ? `超时 / timed out after ${timeoutMs} ms` : `${e.message}${(e as { cause?: { code?: string } }).cause?.code ? ` (${(e as { cause?: { code?: string } }).cause!.code})` : ''}`;
     return { ok: false, status: null, error };
   }
 }

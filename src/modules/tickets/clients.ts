@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { checkOutboundUrl, outboundAllow } from '../../platform/outbound.js';
 import type { TicketChannelClientsTable } from './tables.js';
 import { TICKET_CHANNELS, type TicketChannel } from './vocab.js';
 
@@ -50,6 +51,11 @@ function checkUrl(url: string | null | undefined): string | null | undefined {
   return value;
 }
 
+/** 400 OUTBOUND_TARGET_FORBIDDEN for a callback URL on a loopback, link-local or private address (src/platform/outbound.ts). */
+async function checkCallbackTarget(ctx: AppContext, url: string | null | undefined): Promise<void> {
+  if (url) await checkOutboundUrl(url, outboundAllow(ctx.config.outboundAllow));
+}
+
 export async function listClients(ctx: AppContext): Promise<ClientView[]> {
   return (await ctx.db.selectFrom('ticket_channel_clients').selectAll().orderBy('code').execute()).map(view);
 }
@@ -63,6 +69,7 @@ export async function createClient(
   if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 200) throw badRequest('INVALID_NAME', '名称须为 1–200 个字符 / name: 1–200 characters');
   if (!(TICKET_CHANNELS as readonly string[]).includes(input.channel)) throw badRequest('INVALID_CHANNEL', `channel 应为 ${TICKET_CHANNELS.join('、')} 之一 / channel must be one of ${TICKET_CHANNELS.join(', ')}`);
   const callbackUrl = checkUrl(input.callbackUrl) ?? null;
+  await checkCallbackTarget(ctx, callbackUrl);
   const secret = newSecret();
   return ctx.db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom('ticket_channel_clients').select('code').where('code', '=', input.code).executeTakeFirst();
@@ -80,6 +87,7 @@ export async function createClient(
 export async function updateClient(ctx: AppContext, actor: Actor, code: string, patch: { name?: string; callbackUrl?: string | null; enabled?: boolean }): Promise<ClientView> {
   if (patch.name !== undefined && (!patch.name.trim() || patch.name.length > 200)) throw badRequest('INVALID_NAME', '名称须为 1–200 个字符 / name: 1–200 characters');
   const callbackUrl = checkUrl(patch.callbackUrl);
+  await checkCallbackTarget(ctx, callbackUrl);
   return ctx.db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('ticket_channel_clients').selectAll().where('code', '=', code).forUpdate().executeTakeFirst();
     if (!before) throw notFound(`接入方 ${code}`);

@@ -3,6 +3,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { wholePlate } from '../../platform/plates.js';
+import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import { findSlaItems } from '../sla/service.js';
 import { overdue, ticketsInScope, warning, type TicketRow, type TicketView } from './repo.js';
@@ -46,12 +47,7 @@ export interface TicketQuery {
 }
 
 function list<T extends string>(text: string | undefined, values: readonly T[], key: string): T[] | null {
-  if (text === undefined || text.trim() === '') return null;
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const p of parts) {
-    if (!(values as readonly string[]).includes(p)) throw badRequest('INVALID_FILTER', `${key} 取值无效：${p.slice(0, 32)} / invalid ${key}: one of ${values.join(', ')}`);
-  }
-  return parts as T[];
+  return queryList(key, text, values);
 }
 
 export function parseBound(text: string, which: 'from' | 'to'): Date {

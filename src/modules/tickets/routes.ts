@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, Paged, requirePermission, type App } from '../../platform/http.js';
+import { uploadedBytes } from '../../platform/uploads.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from './attachments.js';
 import { listCallbacks } from './callbacks.js';
 import { addComment } from './comments.js';
@@ -176,7 +177,7 @@ export function ticketsRoutes(ctx: AppContext) {
       if (!req.isMultipart()) throw badRequest('INVALID_FILE', '请以 multipart/form-data 上传文件字段 file / upload the file as multipart/form-data field "file"');
       const file = await readMultipart(() => req.file({ limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1 } }));
       if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
-      const data = await readMultipart(() => file.toBuffer());
+      const data = await readMultipart(() => uploadedBytes(file, MAX_ATTACHMENT_BYTES));
       const view = await addAttachment(ctx, actorOf(req), req.params.id, { fileName: file.filename, contentType: file.mimetype, data });
       return reply.code(201).send(view);
     });
