@@ -1,6 +1,6 @@
 /**
  * Writes the API's OpenAPI 3.1 document (the same as GET /api/openapi.json) to a file or stdout,
- * without a server: `npm run openapi:dump` → openapi.json; `tsx scripts/openapi-dump.ts -` → stdout.
+ * without a server: `npm run openapi:dump` → openapi.json, `npm run openapi:dump -- out.json`, or `-` for stdout.
  * The app is built on an empty in-memory database, which route registration never reads
  * (docs/architecture.md, "Schemas are the contract").
  */
