@@ -35,6 +35,28 @@ import { UPLOAD_LIMIT_BYTES } from './platform/uploads.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
+/** One tag per module of the API (each route's `tags`), Chinese first, English second. */
+const API_TAGS = [
+  { name: 'system', description: '系统 System: health' },
+  { name: 'auth', description: '登录 Sign-in and own account' },
+  { name: 'users', description: '用户管理 User management' },
+  { name: 'audit', description: '审计日志 Audit log' },
+  { name: 'registry', description: '数据资源 Registry: districts, operators, data sources, lots, berths' },
+  { name: 'ingest', description: '数据接入 Data ingest: the signed push API, quarantine, event-file import' },
+  { name: 'sessions', description: '停车流水 Parking records' },
+  { name: 'tickets', description: '工单 Work orders, their channel clients and the citizen pages' },
+  { name: 'sla', description: '时限 SLA: working-day calendar and policies' },
+  { name: 'reports', description: '报表 Reports: monthly data-sync report' },
+  { name: 'monitoring', description: '数据同步监控 Data-sync monitoring: freshness, alerts, follow-ups, windows' },
+  { name: 'notifications', description: '通知 Notifications: the signed-in user\'s notices' },
+  { name: 'notification-channels', description: '通知渠道 Notification channels: e-mail, WeCom, DingTalk' },
+  { name: 'onboarding', description: '县市区接入 District onboarding register and progress report' },
+  { name: 'incidents', description: '系统事件台账 Incident ledger' },
+  { name: 'quality', description: '数据清洗 Data quality: rules, findings, fixes, scores' },
+  { name: 'analytics', description: '数据分析 Analytics: KPIs' },
+  { name: 'overview', description: '全局概览 City overview' },
+];
+
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
@@ -57,12 +79,15 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   // the console's files, the API and the 404s alike (decision 0006).
   await app.register(fastifyHelmet, securityHeaders(ctx.config));
   await app.register(fastifyMultipart, { limits: { fileSize: UPLOAD_LIMIT_BYTES, files: 1 } });
+  // The OpenAPI document is the contract (docs/architecture.md, "Schemas are the contract"): 3.1,
+  // because TypeBox emits JSON Schema 2020-12, which is what OpenAPI 3.1 schemas are.
   await app.register(fastifySwagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: '智泊 Zhibo API', version: '0.1.0', description: '南通市智慧停车平台接口 / Nantong smart parking platform API' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
+      tags: API_TAGS,
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -87,6 +112,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   app.get('/api/health', {
     config: { public: true },
     schema: {
+      operationId: 'systemHealth',
       tags: ['system'], summary: '健康检查 / health', security: [],
       description: '200 while the database answers; 503 with Retry-After while it does not (load balancers take the node out, clients retry).',
       response: {

@@ -12,27 +12,28 @@ export function accountsRoutes(ctx: AppContext) {
     app.post('/api/v1/auth/login', {
       config: { public: true },
       schema: {
+        operationId: 'authLogin',
         tags: ['auth'], summary: '登录 / sign in', security: [], body: LoginBody,
         response: { 200: LoginReply, ...errorResponses(400, 401, 403) },
       },
     }, (req) => accounts.login(ctx, req.body.username, req.body.password, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null }));
 
     app.post('/api/v1/auth/logout', {
-      schema: { tags: ['auth'], summary: '退出登录（吊销令牌） / sign out, revoking the token', response: { 204: Type.Null(), ...errorResponses(401) } },
+      schema: { operationId: 'authLogout', tags: ['auth'], summary: '退出登录（吊销令牌） / sign out, revoking the token', response: { 204: Type.Null(), ...errorResponses(401) } },
     }, async (req, reply) => {
       await accounts.logout(ctx, actorOf(req), req.tokenId!);
       return reply.code(204).send(null);
     });
 
     app.get('/api/v1/auth/me', {
-      schema: { tags: ['auth'], summary: '当前用户 / who am I', response: { 200: Type.Ref('User'), ...errorResponses(401) } },
+      schema: { operationId: 'authMe', tags: ['auth'], summary: '当前用户 / who am I', response: { 200: Type.Ref('User'), ...errorResponses(401) } },
     }, async (req) => {
       const me = (await accounts.listUsers(ctx)).find((u) => u.username === actorOf(req).username);
       return me!;
     });
 
     app.post('/api/v1/auth/password', {
-      schema: { tags: ['auth'], summary: '修改本人密码 / change own password', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses(400, 401) } },
+      schema: { operationId: 'authChangePassword', tags: ['auth'], summary: '修改本人密码 / change own password', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses(400, 401) } },
     }, async (req, reply) => {
       await accounts.changeOwnPassword(ctx, actorOf(req), req.body.oldPassword, req.body.newPassword);
       return reply.code(204).send(null);
@@ -42,12 +43,12 @@ export function accountsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/users', {
       ...admin,
-      schema: { tags: ['users'], summary: '用户列表 / list users', response: { 200: Type.Object({ items: Type.Array(Type.Ref('User')) }), ...errorResponses(401, 403) } },
+      schema: { operationId: 'usersList', tags: ['users'], summary: '用户列表 / list users', response: { 200: Type.Object({ items: Type.Array(Type.Ref('User')) }), ...errorResponses(401, 403) } },
     }, async () => ({ items: await accounts.listUsers(ctx) }));
 
     app.post('/api/v1/users', {
       ...admin,
-      schema: { tags: ['users'], summary: '新建用户 / create a user', body: NewUserBody, response: { 201: Type.Ref('User'), ...errorResponses(400, 401, 403, 409) } },
+      schema: { operationId: 'usersCreate', tags: ['users'], summary: '新建用户 / create a user', body: NewUserBody, response: { 201: Type.Ref('User'), ...errorResponses(400, 401, 403, 409) } },
     }, async (req, reply) => {
       const user = await accounts.createUser(ctx, actorOf(req), { ...req.body, role: req.body.role as Role });
       return reply.code(201).send(user);
@@ -55,17 +56,17 @@ export function accountsRoutes(ctx: AppContext) {
 
     app.post('/api/v1/users/:username/disable', {
       ...admin,
-      schema: { tags: ['users'], summary: '停用用户 / disable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'usersDisable', tags: ['users'], summary: '停用用户 / disable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404) } },
     }, (req) => accounts.setUserStatus(ctx, actorOf(req), req.params.username, 'disabled'));
 
     app.post('/api/v1/users/:username/enable', {
       ...admin,
-      schema: { tags: ['users'], summary: '启用用户 / enable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(401, 403, 404) } },
+      schema: { operationId: 'usersEnable', tags: ['users'], summary: '启用用户 / enable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(401, 403, 404) } },
     }, (req) => accounts.setUserStatus(ctx, actorOf(req), req.params.username, 'active'));
 
     app.post('/api/v1/users/:username/reset-password', {
       ...admin,
-      schema: { tags: ['users'], summary: '重置密码（并解锁） / reset password and unlock', params: UsernameParams, body: PasswordBody, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'usersResetPassword', tags: ['users'], summary: '重置密码（并解锁） / reset password and unlock', params: UsernameParams, body: PasswordBody, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404) } },
     }, (req) => accounts.resetPassword(ctx, actorOf(req), req.params.username, req.body.password));
   };
 }

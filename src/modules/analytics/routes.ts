@@ -16,6 +16,7 @@ export function analyticsRoutes(ctx: AppContext) {
     app.get('/api/v1/analytics/kpis', {
       preHandler: requirePermission('registry:read'),
       schema: {
+        operationId: 'analyticsKpis',
         tags: ['analytics'],
         summary: '停车运营指标查询（可按时间、停车场、县市区、类别、支付渠道分组；json / xlsx） / parking KPIs by period, lot, district, category, channel',
         description:
@@ -25,7 +26,6 @@ export function analyticsRoutes(ctx: AppContext) {
           + 'Read from the rollups; ratios are fractions, null when not computable; district users see their district only. Rows are dense: every period up to as-of '
           + '× every lot / district / category selected, zeros included (channels as they occur). format=xlsx downloads the same rows.',
         querystring: KpiQuerySchema,
-        produces: ['application/json', XLSX_TYPE],
         response: {
           200: {
             description: 'JSON，或 .xlsx（analytics-kpis-<from>-<to>.xlsx） / JSON, or the .xlsx file',

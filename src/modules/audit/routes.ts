@@ -24,6 +24,7 @@ export function auditRoutes(ctx: AppContext) {
     app.get('/api/v1/audit', {
       ...guard,
       schema: {
+        operationId: 'auditList',
         tags: ['audit'], summary: '审计日志 / audit log (newest first)',
         querystring: Type.Object({
           actor: Type.Optional(Type.String()),
@@ -42,6 +43,7 @@ export function auditRoutes(ctx: AppContext) {
     app.post('/api/v1/audit/verify', {
       ...guard,
       schema: {
+        operationId: 'auditVerify',
         tags: ['audit'], summary: '校验审计哈希链 / verify the audit hash chain',
         response: {
           200: Type.Object({

@@ -50,6 +50,7 @@ export function importRoutes(ctx: AppContext) {
     app.post('/api/v1/ingest/import', {
       preHandler: requirePermission('ops'),
       schema: {
+        operationId: 'ingestImportFile',
         tags: ['ingest'],
         summary: '离线/历史数据导入（.csv/.xlsx/.jsonl，表单字段 file） / import historical or offline events from a file (form field file)',
         description:

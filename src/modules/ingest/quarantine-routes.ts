@@ -27,6 +27,7 @@ export function quarantineRoutes(ctx: AppContext) {
     app.get('/api/v1/ingest/quarantine', {
       ...guard,
       schema: {
+        operationId: 'ingestQuarantineList',
         tags: ['ingest'], summary: '隔离区：被拒收的数据 / quarantine of refused data',
         querystring: Type.Object({
           status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('replayed'), Type.Literal('discarded')])),
@@ -41,6 +42,7 @@ export function quarantineRoutes(ctx: AppContext) {
     app.get('/api/v1/ingest/quarantine/:id', {
       ...guard,
       schema: {
+        operationId: 'ingestQuarantineGet',
         tags: ['ingest'], summary: '隔离记录详情（含原始报文，查看留痕） / one entry with its raw body (audited)',
         params: IdParams,
         response: { 200: Type.Intersect([Item, Type.Object({ rawBody: Type.String() })]), ...errorResponses(401, 403, 404) },
@@ -50,6 +52,7 @@ export function quarantineRoutes(ctx: AppContext) {
     app.post('/api/v1/ingest/quarantine/:id/replay', {
       ...guard,
       schema: {
+        operationId: 'ingestQuarantineReplay',
         tags: ['ingest'], summary: '更正后重放 / replay, optionally with a corrected body',
         params: IdParams,
         body: Type.Object({ body: Type.Optional(Type.String({ maxLength: 4 * 1024 * 1024, description: 'corrected raw JSON { "events": [...] }' })) }),
@@ -63,6 +66,7 @@ export function quarantineRoutes(ctx: AppContext) {
     app.post('/api/v1/ingest/quarantine/:id/discard', {
       ...guard,
       schema: {
+        operationId: 'ingestQuarantineDiscard',
         tags: ['ingest'], summary: '作废 / discard with a note',
         params: IdParams,
         body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 500 }) }),

@@ -34,6 +34,7 @@ function signedPushRoute(ctx: AppContext) {
       // The body is checked by hand after the signature; the schema is for the API document.
       validatorCompiler: () => () => true,
       schema: {
+        operationId: 'ingestPushEvents',
         tags: ['ingest'],
         summary: '推送停车事件（签名） / push parking events (signed by the data source)',
         description: `X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\\n" + raw body); at most ${MAX_BATCH} events. See docs/接入规范.md.`,

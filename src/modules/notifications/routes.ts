@@ -28,6 +28,7 @@ export function notificationsRoutes(ctx: AppContext) {
     const inbox = ['notifications'];
     app.get('/api/v1/notifications', {
       schema: {
+        operationId: 'notificationsList',
         tags: inbox,
         summary: '我的通知（新到旧，游标翻页，含未读数） / my notices, newest first, with the unread count',
         querystring: InboxQuery,
@@ -36,11 +37,11 @@ export function notificationsRoutes(ctx: AppContext) {
     }, (req) => listMyNotifications(ctx, actorOf(req), req.query));
 
     app.post('/api/v1/notifications/read-all', {
-      schema: { tags: inbox, summary: '全部标为已读 / mark all my notices read', response: { 200: ReadAllReply, ...errorResponses(401) } },
+      schema: { operationId: 'notificationsReadAll', tags: inbox, summary: '全部标为已读 / mark all my notices read', response: { 200: ReadAllReply, ...errorResponses(401) } },
     }, (req) => markAllRead(ctx, actorOf(req)));
 
     app.post('/api/v1/notifications/:id/read', {
-      schema: { tags: inbox, summary: '标为已读 / mark a notice read', params: IdParams, response: { 200: ReadReply, ...errorResponses(400, 401, 404) } },
+      schema: { operationId: 'notificationsRead', tags: inbox, summary: '标为已读 / mark a notice read', params: IdParams, response: { 200: ReadReply, ...errorResponses(400, 401, 404) } },
     }, (req) => markRead(ctx, actorOf(req), req.params.id));
 
     const tags = ['notification-channels'];
@@ -49,12 +50,13 @@ export function notificationsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/notification-channels', {
       ...ops,
-      schema: { tags, summary: '通知渠道列表（密钥脱敏） / list notification channels (secrets masked)', response: { 200: Type.Object({ items: Type.Array(Type.Ref('NotificationChannel')) }), ...errorResponses(401, 403) } },
+      schema: { operationId: 'notificationChannelsList', tags, summary: '通知渠道列表（密钥脱敏） / list notification channels (secrets masked)', response: { 200: Type.Object({ items: Type.Array(Type.Ref('NotificationChannel')) }), ...errorResponses(401, 403) } },
     }, async (req) => ({ items: await listChannels(ctx, actorOf(req)) }));
 
     app.post('/api/v1/notification-channels', {
       ...write,
       schema: {
+        operationId: 'notificationChannelsCreate',
         tags, summary: '新增通知渠道（邮件 / 企业微信 / 钉钉） / add a channel (e-mail, WeCom or DingTalk robot)',
         body: NewChannelBody, response: { 201: Type.Ref('NotificationChannel'), ...errorResponses(400, 401, 403, 409) },
       },
@@ -66,12 +68,13 @@ export function notificationsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/notification-channels/:id', {
       ...ops,
-      schema: { tags, summary: '通知渠道详情 / get a channel', params: IdParams, response: { 200: Type.Ref('NotificationChannel'), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'notificationChannelsGet', tags, summary: '通知渠道详情 / get a channel', params: IdParams, response: { 200: Type.Ref('NotificationChannel'), ...errorResponses(400, 401, 403, 404) } },
     }, (req) => getChannel(ctx, actorOf(req), req.params.id));
 
     app.patch('/api/v1/notification-channels/:id', {
       ...write,
       schema: {
+        operationId: 'notificationChannelsUpdate',
         tags, summary: '修改通知渠道（密钥留空不变） / update a channel; empty secrets keep the stored ones',
         params: IdParams, body: ChannelPatchBody, response: { 200: Type.Ref('NotificationChannel'), ...errorResponses(400, 401, 403, 404, 409) },
       },
@@ -82,7 +85,7 @@ export function notificationsRoutes(ctx: AppContext) {
 
     app.delete('/api/v1/notification-channels/:id', {
       ...ops,
-      schema: { tags, summary: '删除通知渠道及其发送记录 / delete a channel and its delivery history', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'notificationChannelsDelete', tags, summary: '删除通知渠道及其发送记录 / delete a channel and its delivery history', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
     }, async (req, reply) => {
       await deleteChannel(ctx, actorOf(req), req.params.id);
       return reply.code(204).send(null);
@@ -91,6 +94,7 @@ export function notificationsRoutes(ctx: AppContext) {
     app.post('/api/v1/notification-channels/:id/test', {
       ...ops,
       schema: {
+        operationId: 'notificationChannelsTest',
         tags, summary: '立即发送测试消息并返回渠道应答 / send a test message now and report the channel’s answer',
         params: IdParams, response: { 200: TestReply, ...errorResponses(400, 401, 403, 404) },
       },
@@ -99,6 +103,7 @@ export function notificationsRoutes(ctx: AppContext) {
     app.get('/api/v1/notification-channels/:id/deliveries', {
       ...ops,
       schema: {
+        operationId: 'notificationChannelsDeliveries',
         tags, summary: '渠道最近的发送记录 / a channel’s latest deliveries',
         params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
         response: { 200: DeliveryList, ...errorResponses(400, 401, 403, 404) },

@@ -35,12 +35,13 @@ export function onboardingRoutes(ctx: AppContext) {
 
     app.get(`${base}/entries`, {
       ...read,
-      schema: { tags, summary: '接入条目列表 / list onboarding entries', querystring: EntryListQuery, response: { 200: EntryPage, ...errorResponses(400, 401, 403) } },
+      schema: { operationId: 'onboardingEntriesList', tags, summary: '接入条目列表 / list onboarding entries', querystring: EntryListQuery, response: { 200: EntryPage, ...errorResponses(400, 401, 403) } },
     }, (req) => listEntries(ctx, actorOf(req), req.query));
 
     app.post(`${base}/entries`, {
       ...write,
       schema: {
+        operationId: 'onboardingEntriesCreate',
         tags,
         summary: '登记待接入的停车资源 / register a parking resource to connect',
         description: '关联的停车场已上报数据时，条目直接转为已接入。/ When the linked lot already reports, the entry is connected at once.',
@@ -54,12 +55,13 @@ export function onboardingRoutes(ctx: AppContext) {
 
     app.get(`${base}/entries/:id`, {
       ...read,
-      schema: { tags, summary: '接入条目详情（含进展记录） / an entry with its history', params: IdParams, response: { 200: EntryDetail, ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'onboardingEntriesGet', tags, summary: '接入条目详情（含进展记录） / an entry with its history', params: IdParams, response: { 200: EntryDetail, ...errorResponses(400, 401, 403, 404) } },
     }, (req) => getEntry(ctx, actorOf(req), req.params.id));
 
     app.patch(`${base}/entries/:id`, {
       ...write,
       schema: {
+        operationId: 'onboardingEntriesUpdate',
         tags,
         summary: '修改接入条目（阶段经 /stage 变更） / update an entry (the stage changes through /stage)',
         params: IdParams,
@@ -74,6 +76,7 @@ export function onboardingRoutes(ctx: AppContext) {
     app.post(`${base}/entries/:id/stage`, {
       ...write,
       schema: {
+        operationId: 'onboardingEntriesSetStage',
         tags,
         summary: '变更接入阶段并记录进展 / change the stage with a dated note',
         description: '阶段不变时即记一条进展说明；标记已接入须先关联停车场。/ The same stage records a progress note; connected needs a linked lot.',
@@ -88,7 +91,7 @@ export function onboardingRoutes(ctx: AppContext) {
 
     app.delete(`${base}/entries/:id`, {
       preHandler: requirePermission('registry:write'),
-      schema: { tags, summary: '删除接入条目（仅系统管理员） / delete an entry (administrators only)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'onboardingEntriesDelete', tags, summary: '删除接入条目（仅系统管理员） / delete an entry (administrators only)', params: IdParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
     }, async (req, reply) => {
       await deleteEntry(ctx, actorOf(req), req.params.id);
       return reply.code(204).send(null);
@@ -97,6 +100,7 @@ export function onboardingRoutes(ctx: AppContext) {
     app.get(`${base}/coverage`, {
       ...read,
       schema: {
+        operationId: 'onboardingCoverage',
         tags,
         summary: '各县市区接入覆盖率 / coverage per district',
         description: '已接入泊位 = 已上报过数据的正常停车场总泊位；已知泊位 = 已接入泊位 + 未接入条目的已知泊位。/ connected spaces = total spaces of active lots that have reported; known = connected + known spaces of entries not yet connected.',
@@ -107,10 +111,10 @@ export function onboardingRoutes(ctx: AppContext) {
     app.get(`${base}/report`, {
       ...read,
       schema: {
+        operationId: 'onboardingReport',
         tags,
         summary: '县市区停车场接入进展清单（季度，json/xlsx/docx） / quarterly onboarding progress list',
         querystring: ReportQuery,
-        produces: ['application/json', XLSX_TYPE, DOCX_TYPE],
         response: {
           200: { description: 'JSON、Excel 或 Word / JSON, .xlsx or .docx', content: { 'application/json': { schema: ReportSchema }, [XLSX_TYPE]: binary, [DOCX_TYPE]: binary } },
           ...errorResponses(400, 401, 403),
@@ -128,13 +132,14 @@ export function onboardingRoutes(ctx: AppContext) {
 
     app.get(`${base}/import/template`, {
       ...read,
-      schema: { tags, summary: '接入清单导入模板（Excel） / candidate list template (.xlsx)', produces: [XLSX_TYPE], response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(401, 403) } },
+      schema: { operationId: 'onboardingImportTemplate', tags, summary: '接入清单导入模板（Excel） / candidate list template (.xlsx)', response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(401, 403) } },
     }, async (_req, reply) =>
       reply.header('content-type', XLSX_TYPE).header('content-disposition', attachment('县市区接入清单导入模板.xlsx', 'onboarding-import-template.xlsx')).send(await entryTemplate()));
 
     app.post(`${base}/import`, {
       preHandler: requirePermission('registry:write'),
       schema: {
+        operationId: 'onboardingImport',
         tags,
         summary: '导入接入候选清单（.xlsx/.csv，表单字段 file；同县市区同名称则更新） / import the candidate list from .xlsx or .csv (form field file); same district and name updates',
         description: 'dryRun=true 只校验不写入。每行返回结果与全部原因。/ dryRun=true validates and writes nothing. Every row is reported with all its reasons.',

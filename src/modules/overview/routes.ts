@@ -9,6 +9,7 @@ export function overviewRoutes(ctx: AppContext) {
     app.get('/api/v1/overview', {
       preHandler: requirePermission('registry:read'),
       schema: {
+        operationId: 'overviewGet',
         tags: ['overview'],
         summary: '全局概览（大屏） / city overview for the big screen',
         description:

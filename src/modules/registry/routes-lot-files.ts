@@ -19,7 +19,7 @@ export function lotFileRoutes(ctx: AppContext) {
 
     app.get('/api/v1/lots/export', {
       preHandler: requirePermission('registry:read'),
-      schema: { tags, summary: '导出停车场（Excel，筛选同列表） / export lots as .xlsx, same filters as the list', querystring: LotExportQuery, produces: [XLSX_TYPE], response: { 200: XlsxDownload, ...errorResponses(400, 401, 403) } },
+      schema: { operationId: 'registryLotsExport', tags, summary: '导出停车场（Excel，筛选同列表） / export lots as .xlsx, same filters as the list', querystring: LotExportQuery, response: { 200: XlsxDownload, ...errorResponses(400, 401, 403) } },
     }, async (req, reply) => {
       const lots = await allLots(ctx, actorOf(req), req.query);
       const day = ctx.clock.now().toISOString().slice(0, 10);
@@ -28,12 +28,13 @@ export function lotFileRoutes(ctx: AppContext) {
 
     app.get('/api/v1/lots/import/template', {
       preHandler: requirePermission('registry:read'),
-      schema: { tags, summary: '停车场导入模板（Excel） / lot import template (.xlsx)', produces: [XLSX_TYPE], response: { 200: XlsxDownload, ...errorResponses(401, 403) } },
+      schema: { operationId: 'registryLotsImportTemplate', tags, summary: '停车场导入模板（Excel） / lot import template (.xlsx)', response: { 200: XlsxDownload, ...errorResponses(401, 403) } },
     }, async (_req, reply) => sendFile(reply, await importTemplate(), XLSX_TYPE, '停车场导入模板.xlsx', 'lot-import-template.xlsx'));
 
     app.post('/api/v1/lots/import', {
       preHandler: requirePermission('registry:write'),
       schema: {
+        operationId: 'registryLotsImport',
         tags,
         summary: '批量导入停车场（.xlsx/.csv，表单字段 file；已有编码则更新） / import lots from .xlsx or .csv (form field file); existing codes are updated',
         description: 'dryRun=true 只校验不写入。每行返回结果与全部原因。/ dryRun=true validates and writes nothing. Every row is reported with all its reasons.',

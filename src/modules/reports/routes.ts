@@ -14,13 +14,13 @@ export function reportsRoutes(ctx: AppContext) {
     app.get('/api/v1/reports/sync', {
       preHandler: requirePermission('registry:read'),
       schema: {
+        operationId: 'reportsSync',
         tags: ['reports'],
         summary: '数据同步监控报告（月报，json / xlsx / docx） / monthly data sync report',
         description:
           '按上海日历月统计每个停车场、每个接入系统的数据条数、有数据天数、数据断档、迟报、覆盖率、月末状态与异常标记；县市区用户只含本县市区。每次下载记审计 report.sync.download。/ '
           + 'Per lot and per source for a Shanghai calendar month: records, days with data, gaps, late deliveries, coverage, state at month end, abnormal mark; district users see their district only. Every download is audited.',
         querystring: SyncReportQuery,
-        produces: ['application/json', XLSX_TYPE, DOCX_TYPE],
         response: {
           200: {
             description: 'JSON，或 .xlsx / .docx 文件（文件名 数据同步监控报告-YYYY-MM） / JSON, or the .xlsx / .docx file',

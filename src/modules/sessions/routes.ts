@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { getSession, listSessions } from './records.js';
-import { attachment, CSV_TYPE, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
+import { attachment, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
 import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionSchema } from './schemas.js';
 
 /**
@@ -19,6 +19,7 @@ export function sessionsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/sessions', {
       schema: {
+        operationId: 'sessionsList',
         tags,
         summary: '停车流水查询 / parking records',
         description:
@@ -34,17 +35,17 @@ export function sessionsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/sessions/export', {
       schema: {
+        operationId: 'sessionsExport',
         tags,
         summary: '导出停车流水（xlsx 或 csv，筛选同查询） / export parking records as .xlsx or .csv, same filters as the list',
         description: '车牌筛选的规则、审计与限次同查询。/ The plate filter is checked, audited and limited as for the list.',
         querystring: SessionExportQuery,
-        produces: [XLSX_TYPE, CSV_TYPE],
         response: {
           200: {
             description: 'Excel (.xlsx) 或 UTF-8 CSV（带 BOM） / .xlsx or UTF-8 CSV with BOM',
             content: {
               [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } },
-              'text/csv': { schema: { type: 'string' } },
+              'text/csv': { schema: { type: 'string', format: 'binary', description: 'UTF-8 CSV（带 BOM） / UTF-8 CSV with BOM' } },
             },
           },
           ...errorResponses(400, 401, 403, 429),
@@ -58,6 +59,7 @@ export function sessionsRoutes(ctx: AppContext) {
 
     app.get('/api/v1/sessions/:id', {
       schema: {
+        operationId: 'sessionsGet',
         tags,
         summary: '停车流水详情（含原始事件） / a parking record with its events',
         params: SessionIdParams,

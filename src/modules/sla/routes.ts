@@ -16,6 +16,7 @@ export function slaRoutes(ctx: AppContext) {
     app.get('/api/v1/sla/calendar', {
       ...read,
       schema: {
+        operationId: 'slaCalendar',
         tags,
         summary: '工作日历（法定节假日、调休） / working-day calendar with public holidays and make-up days',
         description: '每天是否工作日及原因；超出节假日数据年份的日期按周一至周五计算，covered=false 并给出 warning。/ '
@@ -28,6 +29,7 @@ export function slaRoutes(ctx: AppContext) {
     app.get('/api/v1/sla/policies', {
       ...read,
       schema: {
+        operationId: 'slaPoliciesList',
         tags,
         summary: 'SLA 时限策略与服务日历 / SLA policies in force and service calendars',
         response: { 200: PoliciesResponse, ...errorResponses(401, 403) },
@@ -37,6 +39,7 @@ export function slaRoutes(ctx: AppContext) {
     app.put('/api/v1/sla/policies/:key', {
       ...write,
       schema: {
+        operationId: 'slaPoliciesSet',
         tags,
         summary: '修改 SLA 时限（仅对新计时生效） / change an SLA target (applies to clocks started afterwards)',
         params: PolicyKeyParams,
@@ -48,6 +51,7 @@ export function slaRoutes(ctx: AppContext) {
     app.delete('/api/v1/sla/policies/:key', {
       ...write,
       schema: {
+        operationId: 'slaPoliciesReset',
         tags,
         summary: '恢复 SLA 时限默认值 / reset an SLA target to its default',
         params: PolicyKeyParams,

@@ -21,12 +21,13 @@ export function ticketAdminRoutes(ctx: AppContext) {
 
     app.get('/api/v1/tickets/teams', {
       ...read,
-      schema: { tags, summary: '处理组 / handling teams', response: { 200: Type.Object({ items: Type.Array(TeamSchema) }), ...errorResponses(401, 403) } },
+      schema: { operationId: 'ticketsTeamsList', tags, summary: '处理组 / handling teams', response: { 200: Type.Object({ items: Type.Array(TeamSchema) }), ...errorResponses(401, 403) } },
     }, async () => ({ items: await listTeams(ctx) }));
 
     app.post('/api/v1/tickets/teams', {
       ...ops,
       schema: {
+        operationId: 'ticketsTeamsCreate',
         tags, summary: '新建处理组 / create a team',
         body: Type.Object({ code: Type.String({ maxLength: 32 }), name: Type.String({ maxLength: 100 }) }),
         response: { 201: TeamSchema, ...errorResponses(400, 401, 403, 409) },
@@ -36,6 +37,7 @@ export function ticketAdminRoutes(ctx: AppContext) {
     app.patch('/api/v1/tickets/teams/:code', {
       ...ops,
       schema: {
+        operationId: 'ticketsTeamsUpdate',
         tags, summary: '修改或停用处理组 / rename or disable a team',
         params: CodeParams,
         body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
@@ -45,12 +47,13 @@ export function ticketAdminRoutes(ctx: AppContext) {
 
     app.get('/api/v1/tickets/channel-clients', {
       ...secrets,
-      schema: { tags, summary: '工单接入方（12345 平台、小程序） / inbound channel clients', response: { 200: Type.Object({ items: Type.Array(Type.Ref('TicketClient')) }), ...errorResponses(401, 403) } },
+      schema: { operationId: 'ticketsClientsList', tags, summary: '工单接入方（12345 平台、小程序） / inbound channel clients', response: { 200: Type.Object({ items: Type.Array(Type.Ref('TicketClient')) }), ...errorResponses(401, 403) } },
     }, async () => ({ items: await listClients(ctx) }));
 
     app.post('/api/v1/tickets/channel-clients', {
       ...secrets,
       schema: {
+        operationId: 'ticketsClientsCreate',
         tags, summary: '新建接入方（返回签名密钥，仅显示一次） / create a client (the secret is shown once)',
         body: Type.Object({
           code: Type.String({ maxLength: 64 }),
@@ -66,6 +69,7 @@ export function ticketAdminRoutes(ctx: AppContext) {
     app.patch('/api/v1/tickets/channel-clients/:code', {
       ...secrets,
       schema: {
+        operationId: 'ticketsClientsUpdate',
         tags, summary: '修改接入方（名称、回调地址、启停） / change a client (name, callback URL, enabled)',
         params: CodeParams,
         body: Type.Object({
@@ -80,6 +84,7 @@ export function ticketAdminRoutes(ctx: AppContext) {
     app.post('/api/v1/tickets/channel-clients/:code/rotate-secret', {
       ...secrets,
       schema: {
+        operationId: 'ticketsClientsRotateSecret',
         tags, summary: '更换接入方签名密钥（旧密钥立即失效） / rotate the signing secret (the old one stops working)',
         params: CodeParams,
         response: { 200: WithSecret, ...errorResponses(401, 403, 404) },
@@ -89,6 +94,7 @@ export function ticketAdminRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/channel-clients/:code/callbacks', {
       ...secrets,
       schema: {
+        operationId: 'ticketsClientsCallbacks',
         tags, summary: '接入方的状态回调记录 / status callbacks to a client',
         params: CodeParams,
         response: { 200: Type.Object({ items: Type.Array(CallbackSchema) }), ...errorResponses(401, 403) },
@@ -98,6 +104,7 @@ export function ticketAdminRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/inbound-rejects', {
       ...ops,
       schema: {
+        operationId: 'ticketsInboundRejects',
         tags, summary: '被拒收的接入请求（隔离区） / refused inbound requests (quarantine)',
         querystring: Type.Object({ clientCode: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
         response: { 200: Type.Object({ items: Type.Array(RejectSchema) }), ...errorResponses(400, 401, 403) },

@@ -25,6 +25,7 @@ export function ticketInboundRoutes(ctx: AppContext) {
       bodyLimit: INBOUND_BODY_LIMIT,
       validatorCompiler: noValidation,
       schema: {
+        operationId: 'ticketsInboundSubmit',
         tags, security: [],
         summary: '渠道推送工单（签名；同外部单号幂等） / a channel pushes a ticket (signed; idempotent on externalNo)',
         description: '签名方式同数据接入：X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\\n" + 原始请求体)。渠道取自接入方。201 新建；同一外部单号再次提交返回 200、duplicate=true 与原工单。被拒收的请求保留在隔离区。/ '
@@ -45,6 +46,7 @@ export function ticketInboundRoutes(ctx: AppContext) {
       bodyLimit: INBOUND_BODY_LIMIT,
       validatorCompiler: noValidation,
       schema: {
+        operationId: 'ticketsInboundAnswer',
         tags, security: [],
         summary: '渠道回传市民回访结果（签名） / a channel reports the citizen\'s answer to the result (signed)',
         description: 'accepted=true → confirmed；false → reopened（重新处理）。仅在 feedback_given 或 confirmed 状态下接受，否则 409 ILLEGAL_TRANSITION。/ Accepted only in feedback_given or confirmed.',

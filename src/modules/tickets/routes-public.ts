@@ -68,6 +68,7 @@ export function ticketPublicRoutes(ctx: AppContext) {
       ...pub,
       preHandler: limited('submit'),
       schema: {
+        operationId: 'ticketsPublicComplaintCreate',
         tags, security: [],
         summary: '市民提交投诉（免登录，渠道 web） / a citizen submits a complaint (no account, channel web)',
         description: '201 返回工单号与市民专属链接 /h5/t/<token>（令牌只显示这一次，服务器只存其 SHA-256）。每个 IP 每小时最多 5 件、每分钟最多 60 次调用，超出 429 RATE_LIMITED。/ '
@@ -81,6 +82,7 @@ export function ticketPublicRoutes(ctx: AppContext) {
       ...pub,
       preHandler: limited('call'),
       schema: {
+        operationId: 'ticketsPublicComplaintGet',
         tags, security: [],
         summary: '市民查看投诉进度（凭链接） / the citizen follows the complaint by link',
         description: '只含市民自己填写的内容（手机号、姓名脱敏）、公开答复与处理结果；不含内部备注与处理人。未知令牌 404。/ Only what the citizen entered (masked), public replies and the result.',
@@ -93,6 +95,7 @@ export function ticketPublicRoutes(ctx: AppContext) {
       ...pub,
       preHandler: limited('call'),
       schema: {
+        operationId: 'ticketsPublicComplaintAnswer',
         tags, security: [],
         summary: '市民确认或不认可处理结果（凭链接） / the citizen confirms or rejects the result by link',
         description: '仅在 feedback_given（结果已反馈）时接受：accepted=true → confirmed，false → reopened（重新处理）；其他状态 409 ILLEGAL_TRANSITION。/ Only in feedback_given; otherwise 409 ILLEGAL_TRANSITION.',
@@ -104,6 +107,7 @@ export function ticketPublicRoutes(ctx: AppContext) {
 
     app.post('/api/v1/tickets/:id/citizen-link', {
       schema: {
+        operationId: 'ticketsCitizenLink',
         tags,
         summary: '重新生成市民链接（旧链接失效，留痕） / regenerate the citizen\'s link (the old one stops working; audited)',
         description: '链接只存哈希，无法找回，需再次发给市民时重新生成。需要 ops 权限。/ Links are stored as hashes only; regenerate to send one again. Needs ops.',

@@ -13,7 +13,7 @@ import { listTickets, searchedPlate } from './list.js';
 import { mergeTicket } from './merge.js';
 import { listAssignees } from './references.js';
 import {
-  AttachmentSchema, CallbackSchema, CommentBody, CommentSchema, CreateBody, KpiQuery, KpiReportSchema, ListQuery, MergeBody, PatchBody,
+  AttachmentSchema, AttachmentUploadBody, CallbackSchema, CommentBody, CommentSchema, CreateBody, KpiQuery, KpiReportSchema, ListQuery, MergeBody, PatchBody,
   TicketDetailSchema, TicketSchema, TransitionBody,
 } from './schemas.js';
 import { createTicket, getTicket, updateTicket } from './tickets.js';
@@ -62,6 +62,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets', {
       ...searchRead,
       schema: {
+        operationId: 'ticketsList',
         tags,
         summary: '工单列表（筛选、超时/即将超时清单） / tickets: queue, overdue and about-to-breach lists',
         description: 'sla=overdue：有计时已过时限；sla=warning：已过预警点（默认时限的 80%）未超时；sla=paused：等待市民。个人信息无 pii 权限时脱敏，明文返回记审计 ticket.read_pii。/ '
@@ -76,6 +77,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.post('/api/v1/tickets', {
       ...ops,
       schema: {
+        operationId: 'ticketsCreate',
         tags,
         summary: '新建工单（同渠道同外部单号幂等） / create a ticket (idempotent on channel + externalNo)',
         description: '201 新建，状态 new，开始响应与办结计时；同一 channel + externalNo 再次提交返回 200 与原工单。/ 201 with state new and its SLA due times; the same channel + externalNo again → 200 with the existing ticket.',
@@ -90,6 +92,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/kpis', {
       ...read,
       schema: {
+        operationId: 'ticketsKpis',
         tags,
         summary: '工单考核指标：闭环率、按时办结率、平均处理时长、重开率 / ticket KPIs: closure, on-time, handling time, reopen',
         description: '统计 from–to（上海日期，含两端）内受理的工单，不含撤销与被合并的工单。closed = confirmed + closed；closureRate = closed ÷ total；'
@@ -103,10 +106,10 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/export', {
       ...searchRead,
       schema: {
+        operationId: 'ticketsExport',
         tags,
         summary: '导出工单台账（Excel，筛选同列表） / export the ticket ledger as .xlsx, same filters as the list',
         querystring: ListQuery,
-        produces: [XLSX_TYPE],
         response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } } }, ...errorResponses(400, 401, 403, 429) },
       },
     }, async (req, reply) => {
@@ -117,6 +120,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/assignees', {
       ...read,
       schema: {
+        operationId: 'ticketsAssignees',
         tags, summary: '可派单的处理人（有 ops 权限的在用账号） / users tickets can be assigned to',
         response: { 200: Type.Object({ items: Type.Array(Type.Object({ username: Type.String(), displayName: Type.Union([Type.String(), Type.Null()]), role: Type.String() })) }), ...errorResponses(401, 403) },
       },
@@ -125,6 +129,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/:id', {
       ...read,
       schema: {
+        operationId: 'ticketsGet',
         tags, summary: '工单详情：计时、处理记录、答复与备注、附件、合并 / a ticket with its clocks, history, comments, attachments and merges',
         params: IdParams,
         response: { 200: TicketDetailSchema, ...errorResponses(400, 401, 403, 404) },
@@ -134,6 +139,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.patch('/api/v1/tickets/:id', {
       ...ops,
       schema: {
+        operationId: 'ticketsUpdate',
         tags, summary: '修改工单信息（分类、优先级、关联车场/车牌/流水、处理组等，逐项留痕） / edit a ticket (each change is in its history)',
         description: '改优先级会按新时限重算未结束的响应与办结计时（从原开始时间起，等待市民的时间仍暂停）。/ A new priority recomputes the open response and resolution clocks from their start.',
         params: IdParams,
@@ -144,6 +150,7 @@ export function ticketsRoutes(ctx: AppContext) {
 
     app.post('/api/v1/tickets/:id/transitions', {
       schema: {
+        operationId: 'ticketsTransition',
         tags,
         summary: '工单状态流转（派单、处理、等待市民、办结、反馈、确认、关闭、重开、撤销） / change a ticket\'s state',
         description: 'new→assigned→in_progress⇄waiting_citizen→resolved→feedback_given→confirmed→closed；feedback_given/confirmed→reopened→assigned|in_progress；'
@@ -157,6 +164,7 @@ export function ticketsRoutes(ctx: AppContext) {
 
     app.post('/api/v1/tickets/:id/comments', {
       schema: {
+        operationId: 'ticketsAddComment',
         tags, summary: '答复市民（public）或内部备注（internal） / a public reply or an internal note',
         description: '公开答复计为首次响应，并回调来源渠道。/ A public reply counts as the first response and is called back to the originating channel.',
         params: IdParams,
@@ -168,9 +176,11 @@ export function ticketsRoutes(ctx: AppContext) {
     app.post('/api/v1/tickets/:id/attachments', {
       ...ops,
       schema: {
+        operationId: 'ticketsUploadAttachment',
         tags, summary: '上传附件（multipart 字段 file，≤10 MB） / upload an attachment (multipart field file, at most 10 MB)',
         consumes: ['multipart/form-data'],
         params: IdParams,
+        body: AttachmentUploadBody,
         response: { 201: Type.Ref('TicketAttachment'), ...errorResponses(400, 401, 403, 404, 413, 415) },
       },
     }, async (req, reply) => {
@@ -185,6 +195,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/:id/attachments/:attachmentId', {
       ...read,
       schema: {
+        operationId: 'ticketsDownloadAttachment',
         tags, summary: '下载附件（留痕） / download an attachment (audited)',
         params: Type.Object({ id: Type.Integer({ minimum: 1 }), attachmentId: Type.Integer({ minimum: 1 }) }),
         response: { 200: { description: '附件内容 / the file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errorResponses(400, 401, 403, 404) },
@@ -197,6 +208,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.post('/api/v1/tickets/:id/merge', {
       ...ops,
       schema: {
+        operationId: 'ticketsMerge',
         tags, summary: '合并重复工单：本工单作为重复单关闭并并入 into / merge this duplicate into the primary ticket `into`',
         params: IdParams,
         body: MergeBody,
@@ -207,6 +219,7 @@ export function ticketsRoutes(ctx: AppContext) {
     app.get('/api/v1/tickets/:id/callbacks', {
       ...ops,
       schema: {
+        operationId: 'ticketsCallbacks',
         tags, summary: '该工单的状态回调记录 / status callbacks of a ticket',
         params: IdParams,
         response: { 200: Type.Object({ items: Type.Array(CallbackSchema) }), ...errorResponses(400, 401, 403, 404) },

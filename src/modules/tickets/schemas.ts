@@ -123,6 +123,23 @@ export const TransitionBody = Type.Object({
   reason: Type.Optional(Nullable(Type.String({ maxLength: 500, description: '撤销原因（cancelled 必填） / reason, required to cancel' }))),
 });
 
+/**
+ * Documents the multipart upload of an attachment; the handler reads it with req.file(). Fastify
+ * validates the (absent, so null) parsed body against it, hence `nullable`.
+ */
+export const AttachmentUploadBody = {
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        nullable: true,
+        required: ['file'],
+        properties: { file: { description: '附件，≤10 MB / the file, at most 10 MB', type: 'string', format: 'binary' } },
+      },
+    },
+  },
+};
+
 export const CommentBody = Type.Object({
   visibility: Enum(['public', 'internal'], 'public：答复市民；internal：内部备注 / public reply or internal note'),
   body: Type.String({ minLength: 1, maxLength: 5000 }),
