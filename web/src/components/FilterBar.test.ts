@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, reactive } from 'vue';
 import { mountUi } from '../testing/mount';
 import FilterBar from './FilterBar.vue';
-import FilterSelect from './FilterSelect.vue';
+import SelectField from './SelectField.vue';
 
-describe('FilterBar and FilterSelect', () => {
+describe('FilterBar and SelectField', () => {
   afterEach(() => {
     document.body.innerHTML = '';
   });
@@ -33,11 +33,11 @@ describe('FilterBar and FilterSelect', () => {
     expect(wrapper.findAll('button')).toHaveLength(0);
   });
 
-  it('FilterSelect: labels each option, binds the model, and clears to an empty string', async () => {
+  it('SelectField (all): labels each option, binds the model, and clears to an empty string', async () => {
     const Host = defineComponent({
-      components: { FilterSelect },
+      components: { SelectField },
       setup: () => ({ filters: reactive({ state: 'open' }), label: (s: string) => ({ open: '处理中', closed: '已关闭' })[s] ?? s }),
-      template: `<FilterSelect v-model="filters.state" label="状态" :options="['open', 'closed']" :option-label="label" option-test-id="opt" data-testid="state-select" style="width: 130px" />`,
+      template: `<SelectField all v-model="filters.state" label="状态" :options="['open', 'closed']" :option-label="label" option-test-id="opt" data-testid="state-select" style="width: 130px" />`,
     });
     const wrapper = mountUi(Host);
     await flushPromises();

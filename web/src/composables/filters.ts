@@ -8,7 +8,7 @@ export interface FilterDef<V> {
   empty(): V;
   /** The value from a URL query (the filter's own key or keys only). */
   read(query: LocationQuery, name: string): V;
-  /** The query entries for a value; none for the empty value. */
+  /** The query entries for a value (none for an empty one). */
   write(value: V, name: string): Record<string, string | string[]>;
 }
 
@@ -22,7 +22,7 @@ const first = (v: LocationQuery[string] | undefined): string | null => {
 
 /**
  * A text or a single choice. With a `fallback` (a default other than ''), a URL without the key
- * means the fallback and a cleared choice is written as an empty value (`?state=`).
+ * means the fallback, and a cleared choice is kept as an empty value (`?state=`: all).
  */
 function text(fallback = ''): FilterDef<string> {
   return {
@@ -30,8 +30,7 @@ function text(fallback = ''): FilterDef<string> {
     read: (query, name) => (name in query ? (first(query[name]) ?? '') : fallback),
     write: (value, name) => {
       const v = (value ?? '').trim();
-      if (v === fallback) return {};
-      return { [name]: v };
+      return v === '' && fallback === '' ? {} : { [name]: v };
     },
   };
 }
@@ -86,10 +85,20 @@ function flag(): FilterDef<boolean> {
 
 export const filter = { text, list, number, dateRange, flag };
 
-/** The query of all filters (URL form: lists as arrays). */
+/** The query of all filters (lists as arrays): what the API is asked with. */
 export function filtersToQuery<D extends FilterDefs>(defs: D, values: FilterValues<D>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, def] of Object.entries(defs)) Object.assign(out, def.write(values[name as keyof D], name));
+  return out;
+}
+
+/** The same for the URL: a filter at its default is left out, so that a plain link means the defaults. */
+export function filtersToUrl<D extends FilterDefs>(defs: D, values: FilterValues<D>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, def] of Object.entries(defs)) {
+    const written = def.write(values[name as keyof D], name);
+    if (JSON.stringify(written) !== JSON.stringify(def.write(def.empty(), name))) Object.assign(out, written);
+  }
   return out;
 }
 

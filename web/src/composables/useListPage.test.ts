@@ -23,7 +23,7 @@ const FILTERS = {
 type Fetch = (r: ListRequest) => Promise<ListReply<Row>>;
 
 /** Mounts a component that holds a list; the list itself is handed back for the test to drive. */
-async function mountList(fetch: Fetch, router: Router | null, extra: Partial<Parameters<typeof useListPage>[0]> = {}) {
+async function mountList(fetch: Fetch, router: Router | null, extra: { auto?: boolean } = {}) {
   let list!: ReturnType<typeof useListPage<typeof FILTERS, ListReply<Row>>>;
   const Host = defineComponent({
     setup() {
@@ -70,9 +70,11 @@ describe('useListPage', () => {
   it('takes defaults for what the URL lacks or gets wrong', async () => {
     router = listRouter();
     await router.push('/list?min=abc&page=x&size=33&from=2026-11-01');
-    const { list } = await mountList(vi.fn<Fetch>(async () => rows()), router);
+    const fetch = vi.fn<Fetch>(async () => rows());
+    const { list } = await mountList(fetch, router);
     expect(list.filters).toEqual({ q: '', state: [], min: null, period: null, open: false, scope: 'unresolved' });
     expect(list.page.value).toBe(1);
+    expect(fetch.mock.calls[0]![0].params).toEqual({ scope: 'unresolved' }); // the API gets the default, the URL need not carry it
     expect(list.pageSize.value).toBe(20);
   });
 

@@ -3,7 +3,7 @@
 // protection. See docs/architecture.md (Console) for how pages use it.
 import { computed, onMounted, reactive, ref, shallowRef, watch, type Ref, type UnwrapRef } from 'vue';
 import { useRoute, useRouter, type LocationQuery } from 'vue-router';
-import { filtersToQuery, queryToParams, sameQuery, type FilterDefs, type FilterValues } from './filters';
+import { filtersToQuery, filtersToUrl, queryToParams, sameQuery, type FilterDefs, type FilterValues } from './filters';
 import { showError } from './notify';
 
 export interface ListSort {
@@ -77,7 +77,7 @@ export function useListPage<D extends FilterDefs, R extends ListReply<unknown>>(
   const params = () => queryToParams(filterQuery());
 
   function stateQuery(): Record<string, string | string[]> {
-    const query = filterQuery();
+    const query = filtersToUrl(defs, values());
     if (page.value > 1) query.page = String(page.value);
     if (pageSize.value !== defaultSize) query.size = String(pageSize.value);
     if (sort.value && (sort.value.prop !== defaultSort?.prop || sort.value.order !== defaultSort?.order)) {
