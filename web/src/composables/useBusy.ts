@@ -1,4 +1,4 @@
-import { ref } from 'vue';
+import { ref, type Ref } from 'vue';
 import { showError } from './notify';
 
 /**
@@ -20,4 +20,20 @@ export function useBusy<K extends string = string>() {
     }
   }
   return { busy, run };
+}
+
+/**
+ * Runs `task` with `flag` up (a saving or loading flag the template shows), a failure shown
+ * through showError; the task's answer, or undefined when it failed.
+ */
+export async function busyWhile<T>(flag: Ref<boolean>, task: () => Promise<T>): Promise<T | undefined> {
+  flag.value = true;
+  try {
+    return await task();
+  } catch (e) {
+    showError(e);
+    return undefined;
+  } finally {
+    flag.value = false;
+  }
 }
