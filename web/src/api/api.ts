@@ -1,5 +1,6 @@
 // A tiny fetch client for the Zhibo API: bearer token from sessionStorage, JSON in and out,
 // errors as ApiError carrying the API's { error: { code, message } }.
+import { saveResponse } from './download';
 
 const TOKEN_KEY = 'zhibo.token';
 
@@ -122,34 +123,6 @@ export const api = {
     }),
   /** GET a file with the bearer header and save it through an object URL. */
   download: async (path: string, fallbackName: string, query?: Query): Promise<void> => {
-    const res = await send('GET', withQuery(path, query));
-    const blob = await res.blob();
-    saveBlob(blob, fileNameOf(res.headers.get('content-disposition')) ?? fallbackName);
+    await saveResponse(await send('GET', withQuery(path, query)), fallbackName);
   },
 };
-
-/** File name from a Content-Disposition header (RFC 5987 filename* first). */
-export function fileNameOf(header: string | null): string | null {
-  if (!header) return null;
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
-  if (star?.[1]) {
-    try {
-      return decodeURIComponent(star[1].trim());
-    } catch {
-      // malformed: try the plain form
-    }
-  }
-  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
-  return plain?.[1]?.trim() ?? null;
-}
-
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -17,3 +17,17 @@ export function showError(e: unknown): void {
 export function isCancel(e: unknown): boolean {
   return e === 'cancel' || e === 'close';
 }
+
+/**
+ * Runs an action that may ask first (ElMessageBox): a cancelled question ends it quietly, any
+ * other failure is shown. true when the action went through.
+ */
+export async function attempt(action: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (e) {
+    if (!isCancel(e)) showError(e);
+    return false;
+  }
+}

@@ -48,3 +48,16 @@ export function useSources() {
   };
   return { sources, load };
 }
+
+export interface LotSuggestion {
+  value: string;
+  name: string;
+}
+
+/** el-autocomplete's fetch-suggestions for a lot field: lots whose code or name holds the text (20 at most). */
+export function suggestLots(query: string, callback: (items: LotSuggestion[]) => void): void {
+  registryApi
+    .lots({ q: query.trim(), limit: 20 })
+    .then((page) => callback(page.items.map((l) => ({ value: l.code, name: l.name }))))
+    .catch(() => callback([]));
+}

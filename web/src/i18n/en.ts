@@ -36,6 +36,7 @@ const en: Messages = {
     required: 'Required',
     loadMore: 'Load more',
     noMore: 'No more entries',
+    loaded: '{n} loaded',
     total: '{n} in total',
     remark: 'Remark',
     status: 'Status',

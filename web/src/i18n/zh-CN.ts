@@ -37,6 +37,7 @@ const zhCN = {
     required: '必填',
     loadMore: '加载更多',
     noMore: '没有更多了',
+    loaded: '已加载 {n} 条',
     total: '共 {n} 条',
     remark: '备注',
     status: '状态',
