@@ -1,7 +1,7 @@
 import type { AppContext } from '../../platform/context.js';
 import { audit } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { attachment } from '../sessions/records-export.js';
+import { contentDisposition as attachment } from '../../platform/http/download.js';
 import { kpiQueryFromParams, parseKpiFormat } from './kpi-query.js';
 import { KpiQuerySchema, KpiResultSchema, KpiValuesSchema } from './schemas.js';
 import { queryKpis } from './service.js';

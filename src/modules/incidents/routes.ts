@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { contentDisposition } from '../../platform/http/download.js';
 import {
   ActionBody, ActionCompleteBody, ActionParams, ActionPatchBody, ActionWaiveBody, AlertParams, CreateIncidentBody, ExportQuery, FeedbackBody,
   IncidentDetailSchema, IncidentPage, IncidentParams, IncidentSummarySchema, KpiQuery, KpisSchema, LinkBody, LinkParams, ListQuery, NoteBody,
@@ -70,7 +71,7 @@ export function incidentsRoutes(ctx: AppContext) {
       const file = await exportLedger(ctx, actorOf(req), req.query);
       return reply
         .header('content-type', file.contentType)
-        .header('content-disposition', `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+        .header('content-disposition', contentDisposition(file.fileName, file.asciiName))
         .header('cache-control', 'no-store')
         .send(file.body);
     });

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { attachment } from '../sessions/records-export.js';
+import { contentDisposition as attachment } from '../../platform/http/download.js';
 import { GapSchema, SyncLotSchema, SyncReportQuery, SyncReportSchema, SyncSourceSchema } from './schemas.js';
 import { DOCX_TYPE, downloadSyncReport, XLSX_TYPE } from './sync-download.js';
 

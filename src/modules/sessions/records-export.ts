@@ -237,8 +237,3 @@ async function drained(s: PassThrough): Promise<void> {
     ac.abort();
   }
 }
-
-/** Content-Disposition for a download whose name may be Chinese (RFC 6266 / RFC 5987 filename*). */
-export function attachment(fileName: string, asciiName: string): string {
-  return `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}

@@ -2,7 +2,8 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { getSession, listSessions } from './records.js';
-import { attachment, CSV_TYPE, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
+import { contentDisposition as attachment } from '../../platform/http/download.js';
+import { CSV_TYPE, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
 import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionSchema } from './schemas.js';
 
 /**

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, Paged, requirePermission, type App } from '../../platform/http.js';
+import { contentDisposition } from '../../platform/http/download.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from './attachments.js';
 import { listCallbacks } from './callbacks.js';
 import { addComment } from './comments.js';
@@ -38,7 +39,7 @@ const tags = ['tickets'];
 function sendDownload(reply: FastifyReply, body: Buffer, contentType: string, fileName: string, asciiName: string) {
   return reply
     .header('content-type', contentType)
-    .header('content-disposition', `attachment; filename="${asciiName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+    .header('content-disposition', contentDisposition(fileName, asciiName))
     .header('x-content-type-options', 'nosniff')
     .header('cache-control', 'no-store')
     .send(body);
