@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/rebuild.js';
+import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import { audit, type AppContext } from '../platform/context.js';
 import { AppError } from '../platform/errors.js';

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { importEvents, type EventImportResult, type ImportProgress, type RowError } from '../modules/ingest/event-import.js';
+import { importEvents, type EventImportResult, type ImportProgress, type RowError } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { AppError } from '../platform/errors.js';

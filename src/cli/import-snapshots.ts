@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from '../modules/ingest/snapshot-import.js';
+import { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { AppError } from '../platform/errors.js';

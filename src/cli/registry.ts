@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readLotSheet } from '../modules/registry/lot-file.js';
-import { importLots, type ImportResult } from '../modules/registry/lot-import.js';
+import { readLotSheet, importLots, type ImportResult } from '../modules/registry/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { withRuntime, type GlobalOpts } from './run.js';

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { onboardingReport, parseReportFormat, REPORT_FORMATS, type OnboardingReport, type ReportFormat } from '../modules/onboarding/service.js';
-import { parseQuarter } from '../modules/onboarding/quarter.js';
-import { fileNames } from '../modules/onboarding/report-labels.js';
+import {
+  onboardingReport, parseReportFormat, REPORT_FORMATS, type OnboardingReport, type ReportFormat, parseQuarter, fileNames,
+} from '../modules/onboarding/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { reportCommandGroup } from './report.js';

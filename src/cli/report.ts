@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseMonth } from '../modules/reports/month.js';
-import { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from '../modules/reports/sync-download.js';
-import { summaryLine } from '../modules/reports/sync-labels.js';
+import { parseMonth, downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat, summaryLine } from '../modules/reports/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { reportCliError, withRuntime, type GlobalOpts } from './run.js';

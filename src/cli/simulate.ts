@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { HttpError } from '../modules/simulator/client.js';
-import { FAULT_PRESETS, type FaultPreset } from '../modules/simulator/faults.js';
-import { formatReport, runSimulation, type SimulationOptions, type SimulationReport } from '../modules/simulator/runner.js';
+import {
+  HttpError, FAULT_PRESETS, type FaultPreset, formatReport, runSimulation, type SimulationOptions, type SimulationReport,
+} from '../modules/simulator/index.js';
 import { buildApp } from '../app.js';
-import { ensureAdmin } from '../modules/accounts/service.js';
-import { recordedHistory } from '../modules/ingest/recorded-history.js';
+import { ensureAdmin } from '../modules/accounts/index.js';
+import { recordedHistory } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { AppContext } from '../platform/context.js';
 import { inProcessFetch } from './in-process-fetch.js';
 import { withRuntime, type GlobalOpts } from './run.js';
 
-export { runSimulation } from '../modules/simulator/runner.js';
+export { runSimulation } from '../modules/simulator/index.js';
 
 export interface SimulateFlags {
   url: string;

@@ -1,16 +1,16 @@
-import type { AccountsTables } from '../modules/accounts/tables.js';
-import type { AnalyticsTables } from '../modules/analytics/tables.js';
-import type { AuditTables } from '../modules/audit/tables.js';
-import type { IncidentsTables } from '../modules/incidents/tables.js';
-import type { IngestTables } from '../modules/ingest/tables.js';
-import type { MonitoringTables } from '../modules/monitoring/tables.js';
-import type { NotificationsTables } from '../modules/notifications/tables.js';
-import type { OnboardingTables } from '../modules/onboarding/tables.js';
-import type { QualityTables } from '../modules/quality/tables.js';
-import type { RegistryTables } from '../modules/registry/tables.js';
-import type { SessionsTables } from '../modules/sessions/tables.js';
-import type { SlaTables } from '../modules/sla/tables.js';
-import type { TicketsTables } from '../modules/tickets/tables.js';
+import type { AccountsTables } from '../modules/accounts/index.js';
+import type { AnalyticsTables } from '../modules/analytics/index.js';
+import type { AuditTables } from '../modules/audit/index.js';
+import type { IncidentsTables } from '../modules/incidents/index.js';
+import type { IngestTables } from '../modules/ingest/index.js';
+import type { MonitoringTables } from '../modules/monitoring/index.js';
+import type { NotificationsTables } from '../modules/notifications/index.js';
+import type { OnboardingTables } from '../modules/onboarding/index.js';
+import type { QualityTables } from '../modules/quality/index.js';
+import type { RegistryTables } from '../modules/registry/index.js';
+import type { SessionsTables } from '../modules/sessions/index.js';
+import type { SlaTables } from '../modules/sla/index.js';
+import type { TicketsTables } from '../modules/tickets/index.js';
 
 /** Platform-owned tables. */
 export interface PlatformTables {

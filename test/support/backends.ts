@@ -6,7 +6,7 @@ import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { ensureAdmin } from '../../src/modules/accounts/service.js';
+import { ensureAdmin } from '../../src/modules/accounts/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
 import type { App } from '../../src/platform/http.js';

@@ -6,7 +6,7 @@ import { actorFor, ROLE_PERMISSIONS, ROLES, systemActor, type Actor } from '../.
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../platform/auth/passwords.js';
 import { AppError, badRequest, conflict, notFound, unauthorized } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { notify, type Notice } from '../notifications/service.js';
+import { notify, type Notice } from '../notifications/index.js';
 import type { Role, UsersTable } from './tables.js';
 
 type UserRow = Selectable<UsersTable>;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
-import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
+import { lateThresholdMinutesSql } from '../registry/index.js';
 import { HOUR_MS, startOfHour } from './periods.js';
 import { alignLotRanges, type LotRange } from './ranges.js';
 import { addCounts, lockRollups, recomputeGroups, recomputeLots, rollupSettings, type RecomputeCounts } from './recompute.js';

@@ -1,6 +1,6 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
-import { getAlert } from '../monitoring/alerts.js';
+import { getAlert } from '../monitoring/index.js';
 
 /** What the ledger uses of a monitoring alert, through monitoring's own read (scoped: 404 across districts). */
 export interface AlertRef {

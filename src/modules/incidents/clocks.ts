@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
 import { parseBusinessTime } from '../../platform/time.js';
-import { incidentSlaTarget } from '../sla/policy-store.js';
-import { cancelSla, completeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/service.js';
-import type { IncidentRow } from './store.js';
+import { incidentSlaTarget, cancelSla, completeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/index.js';
+import type { IncidentRow } from './repo.js';
 
 /*
  * The incident's SLA items (modules/sla), all in the caller's transaction:

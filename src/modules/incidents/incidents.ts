@@ -1,13 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../notifications/index.js';
 import { refreshClockSubject, startIncidentClocks } from './clocks.js';
 import {
   activeUsername, detectionSource, EMPTY_SCOPE, notBefore, pastTime, requiredText, resolveScope, rootCauseCategory, scopeInput, text, type Scope, type ScopeInput,
 } from './input.js';
 import { assignedNotice, openedNotice } from './notices.js';
-import { findIncident, nextIncidentCode, touchIncident, type IncidentRow } from './store.js';
+import { findIncident, nextIncidentCode, touchIncident, type IncidentRow } from './repo.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
 import { SEVERITIES, SEVERITY_NAMES, SOURCE_NAMES, type DetectionSource, type Severity } from './vocab.js';

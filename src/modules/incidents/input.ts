@@ -3,8 +3,8 @@ import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDay } from '../../platform/time.js';
-import { listUsers } from '../accounts/service.js';
-import { listDistricts, lotRefs } from '../registry/service.js';
+import { listUsers } from '../accounts/index.js';
+import { listDistricts, lotRefs } from '../registry/index.js';
 import { DETECTION_SOURCES, moduleKey, MODULE_KEYS, ROOT_CAUSE_CATEGORIES, type DetectionSource, type RootCauseCategory } from './vocab.js';
 
 /** Checks and normalises what clients send; every refusal names the field and says why. */

@@ -2,12 +2,12 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
-import { listSlaForSubjects, type SlaItem } from '../sla/service.js';
+import { listDistricts } from '../registry/index.js';
+import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
 import { ledgerDocx } from './ledger-docx.js';
 import { ledgerXlsx } from './ledger-xlsx.js';
 import { allIncidents, periodBounds, type IncidentFilters } from './query.js';
-import type { IncidentRow } from './store.js';
+import type { IncidentRow } from './repo.js';
 import { actionOverdue } from './view.js';
 import {
   ACTION_TYPE_NAMES, CHANNEL_NAMES, type ActionState, MODULE_NAMES, ROOT_CAUSE_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATE_NAMES,

@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { readAlertRef, type AlertRef } from './alert-ref.js';
 import { assertNotClosed, createIncident, severityOf, type IncidentLinkSeed } from './incidents.js';
-import { findIncident, touchIncident, visibleIncidents } from './store.js';
+import { findIncident, touchIncident, visibleIncidents } from './repo.js';
 import { readTicketRef, ticketModules, type TicketRefView } from './ticket-ref.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';

@@ -2,8 +2,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { parseBusinessTime, shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
-import { listSlaForSubjects, type SlaItem } from '../sla/service.js';
-import { visibleIncidents, type IncidentRow } from './store.js';
+import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
+import { visibleIncidents, type IncidentRow } from './repo.js';
 import { actionOverdue, incidentSummaries, type IncidentSummary } from './view.js';
 import { DETECTION_SOURCES, INCIDENT_STATES, SEVERITIES, type DetectionSource, type IncidentState, type Severity } from './vocab.js';
 

@@ -7,10 +7,14 @@ import {
   IncidentDetailSchema, IncidentPage, IncidentParams, IncidentSummarySchema, KpiQuery, KpisSchema, LinkBody, LinkParams, ListQuery, NoteBody,
   OneClickBody, StandardsSchema, TicketParams, TransitionBody, UpdateIncidentBody,
 } from './schemas.js';
-import {
-  addAction, addTimelineNote, completeAction, createFromAlert, createFromTicket, createIncident, exportLedger, getIncident, incidentKpis,
-  incidentStandards, linkItem, listIncidents, recordFeedback, transitionIncident, unlinkItem, updateAction, updateIncident, waiveAction,
-} from './service.js';
+import { addAction, completeAction, updateAction, waiveAction } from './actions.js';
+import { recordFeedback } from './feedback.js';
+import { addTimelineNote, createIncident, getIncident, updateIncident } from './incidents.js';
+import { exportLedger } from './ledger.js';
+import { createFromAlert, createFromTicket, linkItem, unlinkItem } from './links.js';
+import { incidentKpis, listIncidents } from './query.js';
+import { incidentStandards } from './standards.js';
+import { transitionIncident } from './transitions.js';
 import { DOCX_TYPE, XLSX_TYPE } from './ledger.js';
 
 const binary = { schema: { type: 'string', format: 'binary' } };

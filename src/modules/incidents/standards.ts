@@ -1,7 +1,5 @@
 import type { AppContext } from '../../platform/context.js';
-import { describeTarget } from '../sla/notices.js';
-import { loadPolicies } from '../sla/policy-store.js';
-import { pickIncidentTarget, type SlaTarget } from '../sla/policies.js';
+import { describeTarget, loadPolicies, pickIncidentTarget, type SlaTarget } from '../sla/index.js';
 import { SEVERITIES, SEVERITY_NAMES, type Severity } from './vocab.js';
 
 /** One standard as shown to people: the target, its calendar, and a text like '2 小时 / 2 h'. */

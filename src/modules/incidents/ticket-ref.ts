@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
-import { getTicketRef } from '../tickets/service.js';
+import { getTicketRef } from '../tickets/index.js';
 
 /** What the ledger uses of a work order, through the tickets module's own read (scoped: 404 across districts). */
 export interface TicketRefView {

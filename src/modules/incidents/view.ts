@@ -2,11 +2,10 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { describeTarget } from '../sla/notices.js';
-import { listSla, listSlaForSubjects, type SlaItem } from '../sla/service.js';
+import { describeTarget, listSla, listSlaForSubjects, type SlaItem } from '../sla/index.js';
 import { incidentSubject } from './clocks.js';
 import { allowedTransitions } from './machine.js';
-import type { IncidentRow } from './store.js';
+import type { IncidentRow } from './repo.js';
 import type { IncidentActionsTable, IncidentFeedbackTable, IncidentLinksTable, IncidentTimelineTable } from './tables.js';
 import { SEVERITY_NAMES, type IncidentState } from './vocab.js';
 

@@ -4,7 +4,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { sourceInfo } from '../registry/service.js';
+import { sourceInfo } from '../registry/index.js';
 import { eventFileFormat, readEventFile, type EventFileFormat } from './event-file.js';
 import { ingestBatch, MAX_BATCH, previewBatch, type IngestOutcome } from './service.js';
 import { storableJson, type Rejection } from './validate.js';

@@ -8,8 +8,8 @@ import { EventsBody, IngestReply } from './schemas.js';
 import { ingestBatch, MAX_BATCH } from './service.js';
 import { authenticateSource } from './source-auth.js';
 import { quarantineBody } from './quarantine.js';
-import { quarantineRoutes } from './quarantine-routes.js';
-import { importRoutes } from './import-routes.js';
+import { quarantineRoutes } from './routes-quarantine.js';
+import { importRoutes } from './routes-import.js';
 
 /** Room for 1000 events with long fields; larger bodies are refused with 413 before reading on. */
 const BODY_LIMIT = 4 * 1024 * 1024;

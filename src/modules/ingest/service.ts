@@ -1,8 +1,8 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
-import { lotRefs, type LotRef } from '../registry/service.js';
-import { pairBatch, type GateFact } from '../sessions/pairing.js';
+import { lotRefs, type LotRef } from '../registry/index.js';
+import { pairBatch, type GateFact } from '../sessions/index.js';
 import type { IngestVia, PaymentsTable, QuarantineReason } from './tables.js';
 import { checkEvent, printable, storableJson, type Checked, type Rejection, type ValidEvent } from './validate.js';
 

@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { coordinateProblem, createOperator, createSource, importLots, listDistricts, listOperators, lotRefs, sourceInfo, type LotRef } from '../registry/service.js';
+import {
+  coordinateProblem, createOperator, createSource, importLots, listDistricts, listOperators, lotRefs, sourceInfo, type LotRef,
+} from '../registry/index.js';
 import { ingestBatch, MAX_BATCH, previewBatch, type IngestOutcome } from './service.js';
 import { cellValue, dayFiles, META_FILE, readDayFile, readMeta, registryCode, snapshotEventId, type PlaceMeta } from './snapshot-feed.js';
 

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { SIGNATURE_HEADERS, signatureMatches } from '../../platform/signing.js';
-import { sourceCredentials } from '../registry/service.js';
+import { sourceCredentials } from '../registry/index.js';
 
 export const REPLAY_WINDOW_S = 300;
 

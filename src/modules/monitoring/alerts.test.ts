@@ -4,12 +4,12 @@ import { loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, type TestSource } from '../../../test/support/ingest.js';
 import { monitoringKit } from '../../../test/support/monitoring.js';
 import { parseBusinessTime } from '../../platform/time.js';
-import type { Notice } from '../notifications/service.js';
+import type { Notice } from '../notifications/index.js';
 
 // Every notice the evaluator sends, recorded on its way to the real notification layer.
 const sent = vi.hoisted(() => [] as Notice[]);
 vi.mock('../notifications/service.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../notifications/service.js')>();
+  const real = await importOriginal<typeof import('../notifications/index.js')>();
   return { ...real, notify: async (...args: Parameters<typeof real.notify>) => { sent.push(args[2]); await real.notify(...args); } };
 });
 

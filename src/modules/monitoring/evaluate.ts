@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { systemActor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
-import { notify, type Notice } from '../notifications/service.js';
+import { notify, type Notice } from '../notifications/index.js';
 import { judgeLot, loadLotFacts, type JudgedLot, type OperatorContacts } from './freshness.js';
 import { lotNotice, problemSourceNotice, sourceNotice, type AlertFacts } from './notices.js';
 import { planAlerts, type AlertPlan, type UnresolvedAlert } from './plan.js';

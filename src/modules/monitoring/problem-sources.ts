@@ -4,7 +4,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
-import { visibleSources } from '../registry/sources.js';
+import { visibleSources } from '../registry/index.js';
 import { PROBLEM_WINDOW_DAYS } from './evaluate.js';
 
 /*

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
-import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
+import { lateThresholdMinutesSql } from '../registry/index.js';
 
 /*
  * Receipts and late deliveries per lot and hour of receipt, without rescanning ingest_events.

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { visibleSources } from '../registry/sources.js';
+import { visibleSources } from '../registry/index.js';
 import { minutesSince, type JudgedLot, type OperatorContacts } from './freshness.js';
 import type { SourceState } from './tables.js';
 import { windowOverSource, type ActiveWindows } from './window-rules.js';

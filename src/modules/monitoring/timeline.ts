@@ -3,8 +3,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { getLot } from '../registry/service.js';
-import { findGaps, type Gap } from '../reports/gaps.js';
+import { getLot } from '../registry/index.js';
+import { findGaps, type Gap } from '../reports/index.js';
 import { hourStart, receiptCounts } from './receipts.js';
 
 /*

@@ -4,7 +4,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
-import { assertDistrictExists } from '../registry/districts.js';
+import { assertDistrictExists } from '../registry/index.js';
 import {
   checkChannelFields, checkSettings, issuesError, maskUrl, mergeSettings, webhookTarget,
   type ChannelPatch, type NewChannel,

@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { reportedLots, type LiveLot } from './live-lots.js';
 
 /*

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import type { OnboardingStage } from './tables.js';
 import { PRIORITIES, STAGES, type Priority } from './vocab.js';
 

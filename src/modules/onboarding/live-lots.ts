@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 
 /*
  * What onboarding knows of registry lots and their data, in one place and read-only: a lot's

@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
 import { shanghaiDay } from '../../platform/time.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import { countsThroughLot, coverageOf, scopedDistricts, type Coverage } from './coverage.js';
 import { reportedLots, type LiveLot } from './live-lots.js';
 import { asOfQuarter, currentQuarter, parseQuarter, type ReportQuarter } from './quarter.js';

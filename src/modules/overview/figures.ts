@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { queryKpis, type KpiRow } from '../analytics/service.js';
+import { queryKpis, type KpiRow } from '../analytics/index.js';
 
 /*
  * Today's and yesterday's flow and revenue, from the analytics rollups through the query API's

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory } from '../registry/tables.js';
+import type { LotCategory } from '../registry/index.js';
 
 /*
  * What the overview knows of registry lots and their latest space status, in one place and

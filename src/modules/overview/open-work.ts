@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
-import { filteredIncidents } from '../incidents/query.js';
-import { filteredQuery } from '../tickets/list.js';
+import { filteredIncidents } from '../incidents/index.js';
+import { filteredQuery } from '../tickets/index.js';
 
 /*
  * Open incidents and work orders for the big screen, counted through the modules' own filtered

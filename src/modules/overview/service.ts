@@ -2,11 +2,11 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { dayFigures } from './figures.js';
 import { liveCount, ratioOf, sumLive, type LiveCount } from './live.js';
-import { districtsInScope } from '../registry/districts.js';
+import { districtsInScope } from '../registry/index.js';
 import { overviewLots } from './lots.js';
 import { openIncidents, openTickets } from './open-work.js';
 import type { Overview } from './schemas.js';
-import { judgedLots } from './sync.js';
+import { judgedLots } from '../monitoring/index.js';
 
 /*
  * The city overview (全局概览): one document for the big screen, within the actor's district

@@ -5,10 +5,10 @@ import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
 import { isValidPlate, normalizePlate } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
-import { updateLot } from '../registry/lots.js';
+import { updateLot } from '../registry/index.js';
 import {
   correctSession, excludeSessions, excludeStatusReports, includeSessions, includeStatusReports, readSessions, type Exclusion,
-} from '../sessions/corrections.js';
+} from '../sessions/index.js';
 import { refreshRollups } from './refresh.js';
 import { loadRuleSettings } from './settings.js';
 import type { FixAction, TargetType } from './tables.js';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../platform/context.js';
-import { refreshAnalytics } from '../analytics/refresh.js';
+import { refreshAnalytics } from '../analytics/index.js';
 
 /*
  * After a fix or a revert the rollups would catch up on their own (the 0014 triggers queue the

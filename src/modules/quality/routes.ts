@@ -2,14 +2,15 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { parseId } from './apply.js';
+import { dismissFinding, fixFinding, parseId, revertFix } from './apply.js';
+import { listFindings } from './findings.js';
+import { scanQuality } from './scan.js';
 import {
   DismissBody, FindingListQuery, FindingPage, FindingSchema, FixBodySchema, FixSchema, IdParams, LotParams, RuleBody, RuleParams, RuleSchema,
   ScanBody, ScanResultSchema, ScoresQuery, ScoresSchema, TariffBody, TariffSchema,
 } from './schemas.js';
-import {
-  deleteTariff, dismissFinding, fixFinding, getTariff, listFindings, loadRuleSettings, putTariff, qualityScores, revertFix, scanQuality, updateRule,
-} from './service.js';
+import { qualityScores } from './scores.js';
+import { deleteTariff, getTariff, loadRuleSettings, putTariff, updateRule } from './settings.js';
 
 /**
  * Data cleaning (数据清洗). Reading findings, scores and rules needs registry:read (district users

@@ -5,7 +5,7 @@ import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { coordinateProblem, toGcj02, toNumber } from './coords.js';
 import { findLotRow } from './lots.js';
-import type { LotRow } from './lot-store.js';
+import type { LotRow } from './repo.js';
 import { BERTH_CODE_PATTERN, parseCoordSystem } from './vocab.js';
 
 /*

@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { checkLot, type CheckLotOptions, type FieldIssue, type LotValues } from './lot-input.js';
-import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
+import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './repo.js';
 import type { LotSheet } from './lot-file.js';
 import { loadLookups } from './lookups.js';
 import { sheetImportResult, type ImportRowStatus, type SheetImportResult } from '../../platform/sheet-import.js';

@@ -5,7 +5,7 @@ import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { checkLot, issuesError, type LotInput } from './lot-input.js';
-import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
+import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './repo.js';
 import { loadLookups } from './lookups.js';
 import type { CoordSystem, LotCategory, LotKind } from './tables.js';
 

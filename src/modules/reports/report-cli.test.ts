@@ -10,8 +10,8 @@ import { assertBuilt, runCli } from '../../../test/support/cli.js';
 import { docxText, unzip } from '../../../test/support/unzip.js';
 import { ManualClock } from '../../platform/clock.js';
 import { openRuntime } from '../../runtime.js';
-import { ingestBatch } from '../ingest/service.js';
-import { seedSampleRegistry } from '../registry/sample-data.js';
+import { ingestBatch } from '../ingest/index.js';
+import { seedSampleRegistry } from '../registry/index.js';
 import type { SyncReport } from './sync-report.js';
 
 /*

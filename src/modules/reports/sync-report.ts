@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { clipGaps, coveragePercent, gapMs, observedMs, trailingSilence, windowEnd, type Gap, type GapWindow } from './gaps.js';
 import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
-import { districtsInScope } from '../registry/districts.js';
+import { districtsInScope } from '../registry/index.js';
 import { lotBounds, longIntervals, monthCounts, reportLots, type ReportLot } from './sync-data.js';
 
 /*

@@ -5,7 +5,7 @@ import { badRequest } from '../../platform/errors.js';
 import { maskPlate, plateFilterFor, type PlateFilter } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
-import { PAY_CHANNELS } from '../ingest/validate.js';
+import { PAY_CHANNELS } from './vocab.js';
 import type { SessionFlag } from './tables.js';
 
 /*

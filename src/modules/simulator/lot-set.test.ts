@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLot } from '../registry/lot-input.js';
+import { checkLot } from '../registry/index.js';
 import { berthCodes, buildLotSet, DISTRICTS } from './lot-set.js';
 
 describe('lot set', () => {

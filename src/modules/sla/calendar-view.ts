@@ -5,7 +5,7 @@ import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { describeTarget } from './notices.js';
 import type { SlaPolicy } from './policies.js';
-import { loadPolicies } from './policy-store.js';
+import { loadPolicies } from './policy-settings.js';
 
 const MAX_DAYS = 400;
 

@@ -1,7 +1,7 @@
 import { calendarCoverage, coverageWarning } from '../../platform/calendar/days.js';
 import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../notifications/index.js';
 import { warningNotice } from './notices.js';
 import { recordBreach } from './service.js';
 

@@ -4,7 +4,7 @@ import { openMsBetween } from '../../platform/calendar/business-time.js';
 import { getCalendar, hasCalendar } from '../../platform/calendar/calendars.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../notifications/index.js';
 import { DEFAULT_WARN, slaDeadlines, type WarnRule } from './clock.js';
 import { clockInput, OPEN_STATES, pausesOf, subjectId, toItem, toItems, warnColumns, type SlaItem, type SlaRow, type SlaSubject } from './items.js';
 import { breachNotice } from './notices.js';

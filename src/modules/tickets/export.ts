@@ -3,7 +3,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { auditPlateSearch, filteredQuery, type TicketQuery } from './list.js';
 import type { TicketRow, TicketView } from './repo.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';

@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { parseBound } from './list.js';
 import { ticketsInScope } from './repo.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, OPEN_STATES, RESOLVED_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, type TicketState } from './vocab.js';

@@ -4,7 +4,7 @@ import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { wholePlate } from '../../platform/plates.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
-import { findSlaItems } from '../sla/service.js';
+import { findSlaItems } from '../sla/index.js';
 import { overdue, ticketsInScope, warning, type TicketRow, type TicketView } from './repo.js';
 import { seesPersonalData } from './personal-data.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';

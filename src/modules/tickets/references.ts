@@ -5,9 +5,9 @@ import { ROLE_PERMISSIONS } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { assertDistrictInScope } from '../../platform/scope.js';
-import { listUsers } from '../accounts/service.js';
-import { listDistricts, lotRefs } from '../registry/service.js';
-import { fetchOne } from '../sessions/records-query.js';
+import { listUsers } from '../accounts/index.js';
+import { listDistricts, lotRefs } from '../registry/index.js';
+import { fetchOne } from '../sessions/index.js';
 
 /*
  * What a ticket links to, checked through the owning modules' services. Called before the

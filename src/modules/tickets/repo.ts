@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
-import type { SlaItem } from '../sla/service.js';
+import type { SlaItem } from '../sla/index.js';
 import type { TicketsTable } from './tables.js';
 import type { TicketCategory, TicketChannel, TicketPriority, TicketState } from './vocab.js';
 

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { AppContext } from '../../platform/context.js';
-import { ticketSlaTarget } from '../sla/policy-store.js';
-import { cancelSla, completeSla, listSla, pauseSla, resumeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/service.js';
+import { ticketSlaTarget, cancelSla, completeSla, listSla, pauseSla, resumeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/index.js';
 import { waitingSpans } from './history.js';
 import type { TicketRow } from './repo.js';
 import type { TicketState } from './vocab.js';

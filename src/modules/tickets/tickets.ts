@@ -5,7 +5,7 @@ import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, forbidden } from '../../platform/errors.js';
 import { maskPlate } from '../../platform/plates.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { listSlaForSubjects, listSla, type SlaItem } from '../sla/service.js';
+import { listSlaForSubjects, listSla, type SlaItem } from '../sla/index.js';
 import { historyOf, recordEvent, type HistoryEntry } from './history.js';
 import { parseNewTicket, parsePatch, type NewTicketInput, type TicketPatch } from './input.js';
 import { hasPersonal, maskName, maskPersonal, maskPhone, seesPersonalData } from './personal-data.js';

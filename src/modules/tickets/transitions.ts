@@ -2,7 +2,7 @@ import type { Updateable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../notifications/index.js';
 import { queueCallbacks } from './callbacks.js';
 import { recordEvent } from './history.js';
 import { LIMITS } from './input.js';

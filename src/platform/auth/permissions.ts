@@ -1,4 +1,4 @@
-import type { Role } from '../../modules/accounts/tables.js';
+import type { Role } from '../../modules/accounts/index.js';
 
 export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
 

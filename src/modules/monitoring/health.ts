@@ -1,15 +1,16 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
-import { judgeLot, loadLotFacts, type JudgedLot } from '../monitoring/freshness.js';
-import { countLots, type LotCounts } from '../monitoring/source-state.js';
-import { activeWindows } from '../monitoring/window-rules.js';
-import { loadWindowRules } from '../monitoring/windows.js';
+import { judgeLot, loadLotFacts, type JudgedLot } from './freshness.js';
+import { countLots, type LotCounts } from './source-state.js';
+import { activeWindows } from './window-rules.js';
+import { loadWindowRules } from './windows.js';
 
 /*
  * Sync health as monitoring judges it at this moment (the counts of GET /monitoring/freshness):
  * the same facts, thresholds (lot → source → platform default) and maintenance windows. The
- * judged lots also give each monitored lot's effective late threshold for live occupancy.
+ * judged lots also give each monitored lot's effective late threshold (the overview's live
+ * occupancy counts a status only within it).
  */
 
 export async function judgedLots(ctx: AppContext, actor: Actor, now: Date): Promise<{ lots: JudgedLot[]; counts: LotCounts }> {
