@@ -8,11 +8,11 @@ import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js'
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
-import type { AppContext } from './platform/context.js';
+import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
 
 /** The periodic jobs of an app node; each takes its lease, so any number of nodes may run this. */
-export function startJobs(ctx: AppContext): Cron[] {
+export function startJobs(ctx: RootContext): Cron[] {
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),

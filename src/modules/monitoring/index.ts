@@ -9,4 +9,9 @@ export { getAlert, type AlertDetail } from './alerts.js';
 export { dataStateOf, type DataState, type JudgedLot } from './freshness.js';
 export { judgedLots } from './health.js';
 export type { LotCounts } from './source-state.js';
+// The monthly 《数据同步监控报告》 (GET /api/v1/reports/sync, `zhibo report sync`).
+export { parseMonth } from './month.js';
+export { buildSyncReport, type SyncReport } from './sync-report.js';
+export { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from './sync-download.js';
+export { summaryLine } from './sync-labels.js';
 export type { MonitoringTables } from './tables.js';

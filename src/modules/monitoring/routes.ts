@@ -11,6 +11,7 @@ import {
   FreshnessItem, FreshnessQuery, FreshnessReply, IdParams, NewWindowBody, NoteBody, ProblemSourceSchema, ProblemSourcesQuery, SourceItem,
   SourcesQuery, SourcesReply, TimelineQuery, TimelineReply, WindowPatchBody, WindowSchema, WindowsQuery,
 } from './schemas.js';
+import { syncReportRoutes } from './routes-sync-report.js';
 import { lotTimeline } from './timeline.js';
 import { createWindow, deleteWindow, getWindow, listWindows, updateWindow } from './windows.js';
 import { Type } from 'typebox';
@@ -21,6 +22,8 @@ import { Type } from 'typebox';
  */
 export function monitoringRoutes(ctx: AppContext) {
   return async (app: App) => {
+    // The monthly 《数据同步监控报告》 keeps its address, GET /api/v1/reports/sync.
+    await app.register(syncReportRoutes(ctx));
     for (const s of [FreshnessItem, SourceItem, AlertSchema, FollowupSchema, ProblemSourceSchema, WindowSchema]) app.addSchema(s);
     const read = { preHandler: requirePermission('registry:read') };
     const write = { preHandler: requirePermission('ops') };

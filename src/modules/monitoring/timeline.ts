@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { getLot } from '../registry/index.js';
-import { findGaps, type Gap } from '../reports/index.js';
+import { findGaps, type Gap } from './gaps.js';
 import { hourStart, receiptCounts } from './receipts.js';
 
 /*
@@ -35,7 +35,7 @@ export interface LotTimeline {
   from: string;
   to: string;
   hours: TimelineHour[];
-  /** Exact gaps in the range by the monthly report's definition (reports/gaps.ts), clipped to it. */
+  /** Exact gaps in the range by the monthly report's definition (gaps.ts), clipped to it. */
   gaps: Gap[];
 }
 

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { verifyAuditChain } from '../../platform/audit.js';
-import type { AppContext } from '../../platform/context.js';
-import { errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { listAudit } from './service.js';
+import type { AppContext } from '../context.js';
+import { errorResponses, requirePermission, type App } from '../http.js';
+import { listAudit } from './query.js';
+import { verifyAuditChain } from './record.js';
 
 const AuditItem = Type.Object({
   id: Type.Integer(),

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
-import { recordAudit, verifyAuditChain } from '../../platform/audit.js';
-import { systemActor } from '../../platform/auth/permissions.js';
+import { systemActor } from '../auth/permissions.js';
+import { recordAudit, verifyAuditChain } from './record.js';
 
 describeDb('audit chain', (backend) => {
   let env: TestEnv;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
-import type { Actor } from './auth/permissions.js';
-import { canonicalJson } from './canonical-json.js';
-import type { Clock } from './clock.js';
+import { sql } from 'kysely';
+import type { Actor } from '../auth/permissions.js';
+import { canonicalJson } from '../canonical-json.js';
+import type { Clock } from '../clock.js';
+import type { AnyDb } from '../db.js';
 
 export interface AuditEntry {
   action: string; // e.g. 'lot.update', 'auth.login', 'session.read_pii'
@@ -48,7 +48,7 @@ function rowHash(prevHash: string, f: HashedFields): string {
  * Appends to the hash-chained audit log. Call it with the transaction that makes the change,
  * so that the change and its record commit together; outside a transaction it opens one.
  */
-export async function recordAudit(db: Kysely<DB>, clock: Clock, actor: Actor, entry: AuditEntry): Promise<void> {
+export async function recordAudit(db: AnyDb, clock: Clock, actor: Actor, entry: AuditEntry): Promise<void> {
   if (!db.isTransaction) {
     await db.transaction().execute((trx) => recordAudit(trx, clock, actor, entry));
     return;
@@ -86,7 +86,7 @@ export interface ChainReport {
 }
 
 /** Walks the chain in id order and reports the first row whose link or content does not match. */
-export async function verifyAuditChain(db: Kysely<DB>, batchSize = 5000): Promise<ChainReport> {
+export async function verifyAuditChain(db: AnyDb, batchSize = 5000): Promise<ChainReport> {
   let prevHash = GENESIS;
   let afterId = 0;
   let checked = 0;
