@@ -22,6 +22,7 @@
  * on PostgreSQL, 10,000 on PGlite) and BENCH_INGEST_EVENTS_LATE (after the year: 2,000 on
  * PostgreSQL, where every batch's pairing lookup scans all sessions). Never run by the tests.
  */
+import { noticeOutbox } from '../src/modules/notifications/index.js';
 import type { DB, RootContext } from '../src/schema.js';
 import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -290,7 +291,7 @@ async function bench(backend: Backend): Promise<Result> {
   try {
     await migrate(database);
     const config = { ...loadConfig({}), logLevel: 'silent' as const };
-    const ctx: RootContext = { config, database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(NOW), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }) };
+    const ctx: RootContext = { config, database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(NOW), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }), notices: noticeOutbox };
     const plan = planFor(backend, config.staleSessionDays);
     console.log(`${backend}: ${plan.lots} lots, ${shanghaiDay(plan.start)} – ${plan.now.toISOString()}, aiming at ${plan.sessions.toLocaleString('en')} sessions, status every ${STATUS_MINUTES} min`);
 

@@ -7,7 +7,8 @@
  * must read. Prints each query's time and writes the figures into docs/performance.md between
  * the bench:sync-report markers; never run by the tests.
  */
-import type { DB, RootContext } from '../src/schema.js';
+import { noticeOutbox } from '../src/modules/notifications/index.js';
+import type { RootContext } from '../src/schema.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -70,6 +71,7 @@ try {
 
   const ctx: RootContext = {
     config: loadConfig({}), database, db, clock: new ManualClock(new Date('2026-11-25T02:00:00Z')), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }),
+    notices: noticeOutbox,
   };
   const lots = await reportLots(db, systemActor(), 120);
   const period = { start: new Date('2026-09-30T16:00:00Z'), end: new Date('2026-10-31T16:00:00Z') };

@@ -1,3 +1,4 @@
+import { noticeOutbox } from './modules/notifications/index.js';
 import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -68,6 +69,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       clock: opts.clock ?? systemClock,
       secrets: new SecretBox(platformKey(config)),
       log,
+      notices: noticeOutbox,
     };
     return {
       ctx,

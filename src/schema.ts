@@ -7,11 +7,11 @@ import type { NotificationsTables } from './modules/notifications/index.js';
 import type { OnboardingTables } from './modules/onboarding/index.js';
 import type { QualityTables } from './modules/quality/index.js';
 import type { RegistryTables } from './modules/registry/index.js';
-import type { SessionsTables } from './modules/sessions/index.js';
+import type { IngestEventsRead, SessionsTables } from './modules/sessions/index.js';
 import type { SlaTables } from './modules/sla/index.js';
 import type { TicketsTables } from './modules/tickets/index.js';
 import type { AppContext } from './platform/context.js';
-import type { PlatformTables } from './platform/db.js';
+import type { PlatformTables, ReadContractHolds } from './platform/db.js';
 
 /*
  * The whole database as Kysely sees it, composed once, here at the app root: the platform's
@@ -23,3 +23,12 @@ export interface DB extends PlatformTables, AccountsTables, RegistryTables, Inge
 
 /** The context the app root builds and hands to every module: it sees every table. */
 export type RootContext = AppContext<DB>;
+
+/*
+ * A module below the owner of a table it reads states the columns it reads instead of importing
+ * the owner's type (sessions reads ingest's raw events; ingest pairs through sessions). Here, where
+ * both are in view, each such contract must match the owner's table, or the build fails.
+ */
+export type SessionsReadIngestEvents = ReadContractHolds<IngestEventsRead, IngestTables>;
+const readContracts: [SessionsReadIngestEvents] = [true];
+void readContracts;

@@ -1,3 +1,4 @@
+import { noticeOutbox } from '../src/modules/notifications/index.js';
 import type { DB, RootContext } from '../src/schema.js';
 import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -243,7 +244,7 @@ describe.skipIf(!ADMIN_URL)('an app node rides out lost PostgreSQL connections [
     const lines: { level: number; msg: string; job?: string }[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const database: Database = await openDatabase({ databaseUrl: db.url, dataDir: '' });
-    const ctx: RootContext = { config: testConfig(), database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(), secrets: new SecretBox('k'), log };
+    const ctx: RootContext = { config: testConfig(), database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(), secrets: new SecretBox('k'), log, notices: noticeOutbox };
     try {
       let ran = 0;
       const job = async () => {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { recordAudit, type AuditEntry } from './audit/record.js';
 import type { Actor } from './auth/permissions.js';
 import type { Clock } from './clock.js';
+import type { NoticeOutbox } from './notices.js';
 import type { AnyDb, Db } from './db.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -20,6 +21,8 @@ export interface AppContext<T = object> {
   clock: Clock;
   secrets: SecretBox;
   log: Logger;
+  /** Where `notify` records notices: the notifications module's outbox (src/platform/notices.ts). */
+  notices: NoticeOutbox;
 }
 
 /** The same context with its handle narrowed to the tables `T` (a module's repo.ts states which). */

@@ -40,6 +40,19 @@ export type ReadOnly<T> = {
 };
 
 /**
+ * `true` when every column a reader declares (`Contract`, tables of columns) is a table and
+ * column of `Owner` whose selected type fits the declared one; else `false`. For the few reads
+ * a module declares without importing the owner's table type (the app root checks them).
+ */
+export type ReadContractHolds<Contract, Owner> = {
+  [K in keyof Contract]: K extends keyof Owner
+    ? { [C in keyof Contract[K]]: C extends keyof Selectable<Owner[K]> ? (Selectable<Owner[K]>[C] extends Contract[K][C] ? true : false) : false }[keyof Contract[K]]
+    : false;
+}[keyof Contract] extends true
+  ? true
+  : false;
+
+/**
  * The handle a module works on, from any connection or transaction: the one place a module
  * states which tables it sees (`T` = its own tables & ReadOnly<the ones it reads>), in its repo.ts.
  */

@@ -1,3 +1,4 @@
+import { noticeOutbox } from '../../src/modules/notifications/index.js';
 import type { DB, RootContext } from '../../src/schema.js';
 import { tablesOf } from '../../src/platform/db.js';
 import { randomBytes } from 'node:crypto';
@@ -101,6 +102,7 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
     clock,
     secrets: new SecretBox('test-key'),
     log: opts.log ?? pino({ level: 'silent' }),
+    notices: noticeOutbox,
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);

@@ -4,7 +4,7 @@
  */
 export { accountsRoutes } from './routes.js';
 export {
-  authenticate, createUser, ensureAdmin, listUsers, pruneLoginFailures, resetPassword, setUserStatus,
+  activeUserIds, authenticate, createUser, ensureAdmin, listUsers, pruneLoginFailures, resetPassword, setUserStatus,
   type NewUser, type UserView,
 } from './service.js';
 export type { AccountsTables, Role } from './tables.js';

@@ -1,5 +1,5 @@
 import { formatShanghai } from '../../platform/time.js';
-import type { Notice, NoticeSeverity } from '../notifications/index.js';
+import type { Notice, NoticeSeverity } from '../../platform/notices.js';
 import { noticeDistrict } from './clocks.js';
 import type { IncidentRow } from './repo.js';
 import { MODULE_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATE_NAMES, type IncidentState } from './vocab.js';

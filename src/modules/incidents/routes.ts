@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import {
@@ -16,6 +15,7 @@ import { incidentKpis, listIncidents } from './query.js';
 import { incidentStandards } from './standards.js';
 import { transitionIncident } from './transitions.js';
 import { DOCX_TYPE, XLSX_TYPE } from './ledger.js';
+import type { IncidentsContext } from './repo.js';
 
 const binary = { schema: { type: 'string', format: 'binary' } };
 
@@ -24,7 +24,7 @@ const binary = { schema: { type: 'string', format: 'binary' } };
  * incidents touching their district), changing needs ops. Every change answers with the whole
  * incident, so the console redraws from one response.
  */
-export function incidentsRoutes(ctx: AppContext) {
+export function incidentsRoutes(ctx: IncidentsContext) {
   return async (app: App) => {
     app.addSchema(IncidentSummarySchema);
     app.addSchema(IncidentDetailSchema);

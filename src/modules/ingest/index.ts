@@ -9,4 +9,5 @@ export { importEvents, type EventImportResult, type ImportProgress, type RowErro
 export { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from './snapshot-import.js';
 export { registryCode } from './snapshot-feed.js';
 export { recordedHistory, type RecordedHistory } from './recorded-history.js';
+export { excludeStatusReports, includeStatusReports } from './corrections.js';
 export type { IngestTables } from './tables.js';

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { importEvents, MAX_ERROR_ROWS } from './event-import.js';
+import type { IngestContext } from './repo.js';
 
 /** Upload limit of an event file (the app's default multipart limit is 20 MB). */
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
@@ -42,7 +42,7 @@ const UploadBody = {
 };
 
 /** Offline import of event files: the same checks and quarantine as the signed API. */
-export function importRoutes(ctx: AppContext) {
+export function importRoutes(ctx: IngestContext) {
   return async (app: App) => {
     app.addSchema(EventImportReply);
 

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { IngestReply } from './schemas.js';
 import { discardQuarantine, getQuarantine, listQuarantine, replayQuarantine } from './quarantine.js';
+import type { IngestContext } from './repo.js';
 
 const Reason = Type.Object({ index: Type.Union([Type.Integer(), Type.Null()]), eventId: Type.Union([Type.String(), Type.Null()]), code: Type.String(), message: Type.String() });
 const Item = Type.Object({
@@ -20,7 +20,7 @@ const Item = Type.Object({
 });
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
-export function quarantineRoutes(ctx: AppContext) {
+export function quarantineRoutes(ctx: IngestContext) {
   return async (app: App) => {
     const guard = { preHandler: requirePermission('ops') };
 

@@ -1,10 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
 import { judgeLot, loadLotFacts, type JudgedLot } from './freshness.js';
 import { countLots, type LotCounts } from './source-state.js';
 import { activeWindows } from './window-rules.js';
 import { loadWindowRules } from './windows.js';
+import { monitoringContext } from './repo.js';
+import type { AppContext } from '../../platform/context.js';
 
 /*
  * Sync health as monitoring judges it at this moment (the counts of GET /monitoring/freshness):
@@ -13,7 +14,8 @@ import { loadWindowRules } from './windows.js';
  * occupancy counts a status only within it).
  */
 
-export async function judgedLots(ctx: AppContext, actor: Actor, now: Date): Promise<{ lots: JudgedLot[]; counts: LotCounts }> {
+export async function judgedLots(anyCtx: AppContext, actor: Actor, now: Date): Promise<{ lots: JudgedLot[]; counts: LotCounts }> {
+  const ctx = monitoringContext(anyCtx);
   const [rules, facts] = await Promise.all([
     loadWindowRules(ctx.db, now),
     loadLotFacts(ctx.db, ctx.config.lateThresholdMinutes, { scope: districtScope(actor) }),

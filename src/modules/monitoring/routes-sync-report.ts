@@ -1,11 +1,11 @@
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { contentDisposition as attachment } from '../../platform/http/download.js';
 import { GapSchema, SyncLotSchema, SyncReportQuery, SyncReportSchema, SyncSourceSchema } from './schemas-sync-report.js';
 import { DOCX_TYPE, downloadSyncReport, XLSX_TYPE } from './sync-download.js';
+import type { MonitoringContext } from './repo.js';
 
 /** Reports (报表). Every signed-in user who may read the registry, within their district scope. */
-export function syncReportRoutes(ctx: AppContext) {
+export function syncReportRoutes(ctx: MonitoringContext) {
   return async (app: App) => {
     app.addSchema(GapSchema);
     app.addSchema(SyncLotSchema);

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
 import type { Silence } from './gaps.js';
+import type { MonitoringDb } from './repo.js';
 
 /*
  * What the sync report reads from the database. A month of 300 lots is millions of events, so
@@ -51,7 +51,7 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
  * The lots the report covers: every lot bound to a data source, within the actor's district
  * scope, ordered by district then code. A lot without a source cannot report and is left out.
  */
-export async function reportLots(db: Kysely<DB>, actor: Actor, defaultThreshold: number): Promise<ReportLot[]> {
+export async function reportLots(db: MonitoringDb, actor: Actor, defaultThreshold: number): Promise<ReportLot[]> {
   const scope = districtScope(actor);
   const rows = await db
     .selectFrom('lots as l')
@@ -90,7 +90,7 @@ const lotRelation = (lots: readonly ReportLot[]) =>
  * Per lot, over its events with occurredAt in the period (whenever received): how many, on how
  * many Shanghai days, and how many were delivered more than the lot's threshold after they occurred.
  */
-export async function monthCounts(db: Kysely<DB>, lots: readonly ReportLot[], p: Period): Promise<Map<number, LotMonthCounts>> {
+export async function monthCounts(db: MonitoringDb, lots: readonly ReportLot[], p: Period): Promise<Map<number, LotMonthCounts>> {
   if (lots.length === 0) return new Map();
   const { rows } = await sql<{ lot_id: number; records: number; days: number; late: number }>`
     select e.lot_id,
@@ -105,7 +105,7 @@ export async function monthCounts(db: Kysely<DB>, lots: readonly ReportLot[], p:
 }
 
 /** Per lot: its first and last event ever, and its last event before the period end. */
-export async function lotBounds(db: Kysely<DB>, lots: readonly ReportLot[], p: Period): Promise<Map<number, LotBounds>> {
+export async function lotBounds(db: MonitoringDb, lots: readonly ReportLot[], p: Period): Promise<Map<number, LotBounds>> {
   if (lots.length === 0) return new Map();
   const { rows } = await sql<{ id: number; first_at: Date | null; last_at: Date | null; last_before_end: Date | null }>`
     select lt.id,
@@ -125,7 +125,7 @@ export async function lotBounds(db: Kysely<DB>, lots: readonly ReportLot[], p: P
  * runs to "now".) One lateral window per lot rather than one partitioned by lot over all of
  * them: each lot's rows come out of the index already in order, so nothing is sorted.
  */
-export async function longIntervals(db: Kysely<DB>, lots: readonly ReportLot[], p: Period): Promise<Map<number, Silence[]>> {
+export async function longIntervals(db: MonitoringDb, lots: readonly ReportLot[], p: Period): Promise<Map<number, Silence[]>> {
   const out = new Map<number, Silence[]>();
   if (lots.length === 0) return out;
   const { rows } = await sql<{ lot_id: number; prev: Date | string; t: Date | string }>`

@@ -1,9 +1,9 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { ASCII_BASE, FILE_BASE } from './sync-labels.js';
 import { buildSyncReport, type SyncReport } from './sync-report.js';
+import type { MonitoringContext } from './repo.js';
 
 /** The sync report in one of its formats, with the audit row every download leaves. */
 
@@ -31,7 +31,7 @@ export interface SyncReportFile {
 }
 
 /** Builds the report, renders it, and records who took which month in which format. */
-export async function downloadSyncReport(ctx: AppContext, actor: Actor, q: { month?: string; format?: string }, via: 'api' | 'cli' = 'api'): Promise<SyncReportFile> {
+export async function downloadSyncReport(ctx: MonitoringContext, actor: Actor, q: { month?: string; format?: string }, via: 'api' | 'cli' = 'api'): Promise<SyncReportFile> {
   const format = parseReportFormat(q.format);
   const report = await buildSyncReport(ctx, actor, q.month);
   // The renderers pull in exceljs, docx and ECharts: loaded when first asked for, not at every start.

@@ -1,9 +1,9 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { clipGaps, coveragePercent, gapMs, observedMs, trailingSilence, windowEnd, type Gap, type GapWindow } from './gaps.js';
 import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
 import { districtsInScope } from '../registry/index.js';
 import { lotBounds, longIntervals, monthCounts, reportLots, type ReportLot } from './sync-data.js';
+import type { MonitoringContext } from './repo.js';
 
 /*
  * 《数据同步监控报告》: how every connected lot reported in one Shanghai calendar month.
@@ -127,14 +127,14 @@ export function stateAt(lot: Pick<ReportLot, 'status' | 'thresholdMinutes'>, las
 }
 
 /** Builds the report of a month ('YYYY-MM') for what the actor may see. */
-export async function buildSyncReport(ctx: AppContext, actor: Actor, monthText: string | undefined): Promise<SyncReport> {
+export async function buildSyncReport(ctx: MonitoringContext, actor: Actor, monthText: string | undefined): Promise<SyncReport> {
   const month = parseMonth(monthText);
   const now = ctx.clock.now();
   assertMonthStarted(month, now);
   return buildForMonth(ctx, actor, month, now);
 }
 
-async function buildForMonth(ctx: AppContext, actor: Actor, month: ReportMonth, now: Date): Promise<SyncReport> {
+async function buildForMonth(ctx: MonitoringContext, actor: Actor, month: ReportMonth, now: Date): Promise<SyncReport> {
   const defaultThreshold = ctx.config.lateThresholdMinutes;
   const period = { start: month.start, end: month.end };
   const [lots, districts] = await Promise.all([reportLots(ctx.db, actor, defaultThreshold), districtsInScope(ctx.db, actor)]);

@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { contentDisposition as attachment } from '../../platform/http/download.js';
@@ -15,13 +14,14 @@ import {
   CoverageReply, EntryDetail, EntryListQuery, EntryPage, EntryPatchBody, EntrySchema, HistoryItemSchema, IdParams, ImportResultSchema,
   NewEntryBody, ReportQuery, ReportSchema, StageBody,
 } from './schemas.js';
+import type { OnboardingContext } from './repo.js';
 
 /** Form checks without the database: districts resolve later, in the service. */
 const formOnly = { district: (v: string) => v || null, scope: null };
 const binary = { schema: { type: 'string', format: 'binary' } };
 
 /** County onboarding (县市区接入): the register, its stages, coverage, the quarterly list, import. */
-export function onboardingRoutes(ctx: AppContext) {
+export function onboardingRoutes(ctx: OnboardingContext) {
   return async (app: App) => {
     app.addSchema(EntrySchema);
     app.addSchema(HistoryItemSchema);

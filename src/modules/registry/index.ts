@@ -11,7 +11,7 @@ export { registryRoutes } from './routes.js';
 export { createLot, getLot, listLots, lotRefs, updateLot, type LotRef, type LotView } from './lots.js';
 export { assertDistrictExists, districtsInScope, listDistricts, type DistrictView } from './districts.js';
 export { createOperator, listOperators, getOperator, type OperatorView } from './operators.js';
-export { createSource, getSource, listSources, sourceCredentials, sourceInfo, visibleSources, type SourceView } from './sources.js';
+export { createSource, getSource, listSources, sourceCredentials, sourceInfo, visibleSources, type SourcesScope, type SourceView } from './sources.js';
 export { listBerths, type BerthView } from './berths.js';
 export { readLotSheet, readSheet, type Sheet } from './lot-file.js';
 export { importLots, type ImportResult } from './lot-import.js';

@@ -1,7 +1,20 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable, Updateable } from 'kysely';
 import type { LotValues } from './lot-input.js';
-import type { LotsTable } from './tables.js';
+import type { LotsTable, RegistryTables } from './tables.js';
+import { contextOf, type AppContext } from '../../platform/context.js';
+import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
+
+/*
+ * The tables the registry works on (docs/architecture.md, "Modules"): its own.
+ * Functions other modules call take the plain AppContext / AnyDb and narrow it with registryContext /
+ * registryDb; everything else takes RegistryContext / RegistryDb.
+ */
+type Tables = RegistryTables;
+export type RegistryDb = Db<Tables>;
+export type RegistryTrx = Trx<Tables>;
+export type RegistryContext = AppContext<Tables>;
+export const registryDb = (db: AnyDb): RegistryDb => tablesOf<Tables>(db);
+export const registryContext = (ctx: AppContext): RegistryContext => contextOf<Tables>(ctx);
 
 /*
  * Storage mapping shared by single-lot writes and the import: both must write, compare and
@@ -58,7 +71,7 @@ export function lotChanges(current: LotValues, next: Partial<LotValues>): { befo
   return Object.keys(after).length ? { before: before as Partial<LotValues>, after: after as Partial<LotValues> } : null;
 }
 
-export async function insertLot(db: Kysely<DB>, values: LotValues, now: Date): Promise<LotRow> {
+export async function insertLot(db: RegistryDb, values: LotValues, now: Date): Promise<LotRow> {
   const cols = toColumns(values) as LotRow;
   return db
     .insertInto('lots')
@@ -67,7 +80,7 @@ export async function insertLot(db: Kysely<DB>, values: LotValues, now: Date): P
     .executeTakeFirstOrThrow();
 }
 
-export async function updateLotRow(db: Kysely<DB>, id: number, changes: Partial<LotValues>, now: Date): Promise<LotRow> {
+export async function updateLotRow(db: RegistryDb, id: number, changes: Partial<LotValues>, now: Date): Promise<LotRow> {
   return db
     .updateTable('lots')
     .set({ ...toColumns(changes), updated_at: now })
@@ -77,7 +90,7 @@ export async function updateLotRow(db: Kysely<DB>, id: number, changes: Partial<
 }
 
 /** A lot that has berths cannot stop being on-street: the berths would be orphaned. */
-export async function berthCount(db: Kysely<DB>, lotId: number): Promise<number> {
+export async function berthCount(db: RegistryDb, lotId: number): Promise<number> {
   const r = await db.selectFrom('berths').select((eb) => eb.fn.countAll<number>().as('n')).where('lot_id', '=', lotId).executeTakeFirst();
   return Number(r?.n ?? 0);
 }

@@ -6,9 +6,10 @@
 export { sessionsRoutes } from './routes.js';
 export { flagStaleSessions, pairBatch, type GateFact } from './pairing.js';
 export {
-  correctSession, excludeSessions, excludeStatusReports, includeSessions, includeStatusReports, readSessions,
+  correctSession, excludeSessions, includeSessions, readSessions,
   type Exclusion, type SessionFacts, type SessionPatch,
 } from './corrections.js';
 export { fetchOne, type SessionRow } from './records-query.js';
 export { PAY_CHANNELS, type PayChannel } from './vocab.js';
+export type { IngestEventsRead } from './repo.js';
 export type { SessionFlag, SessionsTables } from './tables.js';

@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { hasCalendar } from '../../platform/calendar/calendars.js';
 import { audit, type AppContext } from '../../platform/context.js';
@@ -10,9 +8,12 @@ import {
   DEFAULT_POLICIES, pickIncidentTarget, pickTicketTarget, POLICY_KEYS,
   type IncidentSeverity, type SlaPolicy, type SlaTarget, type TicketPriority,
 } from './policies.js';
+import { type SlaContext, slaContext, slaDb } from './repo.js';
+import type { AnyDb } from '../../platform/db.js';
 
 /** The policies in force: defaults from code with the stored overrides applied. */
-export async function loadPolicies(ctx: AppContext, executor: Kysely<DB> = ctx.db): Promise<SlaPolicy[]> {
+export async function loadPolicies(ctx: AppContext, anyExecutor: AnyDb = ctx.db): Promise<SlaPolicy[]> {
+  const executor = slaDb(anyExecutor);
   const overrides = new Map((await executor.selectFrom('sla_policy_overrides').selectAll().execute()).map((o) => [o.key, o]));
   return DEFAULT_POLICIES.map((p) => {
     const o = overrides.get(p.key);
@@ -26,22 +27,26 @@ export async function loadPolicies(ctx: AppContext, executor: Kysely<DB> = ctx.d
  * For a channel with its own deadlines (hotline_12345) the one falling due first from `at` wins.
  */
 export async function ticketSlaTarget(
-  ctx: AppContext,
-  executor: Kysely<DB>,
+  anyCtx: AppContext,
+  anyExecutor: AnyDb,
   kind: 'response' | 'resolution' | 'feedback',
   ticket: { channel: string; priority: TicketPriority },
   at: Date,
 ): Promise<SlaTarget> {
+  const ctx = slaContext(anyCtx);
+  const executor = slaDb(anyExecutor);
   return pickTicketTarget(await loadPolicies(ctx, executor), kind, ticket, at);
 }
 
 /** An incident's target for startSla by severity (feedback targets are the same for all). */
 export async function incidentSlaTarget(
-  ctx: AppContext,
-  executor: Kysely<DB>,
+  anyCtx: AppContext,
+  anyExecutor: AnyDb,
   kind: 'response' | 'restore' | 'feedback' | 'followup_feedback',
   severity: IncidentSeverity,
 ): Promise<SlaTarget> {
+  const ctx = slaContext(anyCtx);
+  const executor = slaDb(anyExecutor);
   return pickIncidentTarget(await loadPolicies(ctx, executor), kind, severity);
 }
 
@@ -77,7 +82,7 @@ function policyKey(key: string): string {
 }
 
 /** Overrides a default target (new items only; running clocks keep theirs). */
-export async function setPolicyOverride(ctx: AppContext, actor: Actor, key: string, change: PolicyChange): Promise<SlaPolicy> {
+export async function setPolicyOverride(ctx: SlaContext, actor: Actor, key: string, change: PolicyChange): Promise<SlaPolicy> {
   policyKey(key);
   const warn = checkChange(change);
   return ctx.db.transaction().execute(async (trx) => {
@@ -94,7 +99,7 @@ export async function setPolicyOverride(ctx: AppContext, actor: Actor, key: stri
 }
 
 /** Back to the default in code. */
-export async function resetPolicyOverride(ctx: AppContext, actor: Actor, key: string): Promise<SlaPolicy> {
+export async function resetPolicyOverride(ctx: SlaContext, actor: Actor, key: string): Promise<SlaPolicy> {
   policyKey(key);
   return ctx.db.transaction().execute(async (trx) => {
     const removed = await trx.deleteFrom('sla_policy_overrides').where('key', '=', key).returningAll().executeTakeFirst();
