@@ -13,6 +13,9 @@ import { ensureAdmin } from '../../src/modules/accounts/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import type { App } from '../../src/platform/http.js';
 import { SecretBox } from '../../src/platform/secret-box.js';
+import { refuseInUnitTier } from './tier.js';
+
+refuseInUnitTier('test/support/backends.ts (a database)');
 
 export type Backend = 'pglite' | 'postgres';
 
