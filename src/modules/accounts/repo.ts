@@ -3,9 +3,9 @@ import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 import type { AccountsTables } from './tables.js';
 
 /*
- * The tables accounts works on (docs/architecture.md, "Modules"): its own.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it with accountsContext /
- * accountsDb; everything else takes AccountsContext / AccountsDb.
+ * The tables accounts works on (docs/architecture.md, "Modules"): its own. Functions other modules
+ * call take the plain AppContext / AnyDb and narrow it with accountsContext / accountsDb; the rest
+ * of the module takes AccountsContext / AccountsDb.
  */
 type Tables = AccountsTables;
 export type AccountsDb = Db<Tables>;

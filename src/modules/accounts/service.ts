@@ -6,10 +6,10 @@ import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '.
 import { AppError, badRequest, conflict, notFound, unauthorized } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { notify, type Notice } from '../../platform/notices.js';
+import type { AnyDb } from '../../platform/db.js';
 import { assertDistrictExists } from '../registry/index.js';
 import type { Role, UsersTable } from './tables.js';
 import { type AccountsContext, type AccountsDb, accountsContext, accountsDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 type UserRow = Selectable<UsersTable>;
 

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
+import type { AppContext } from '../../platform/context.js';
 import { lateThresholdMinutesSql } from '../registry/index.js';
 import { HOUR_MS, startOfHour } from './periods.js';
 import { alignLotRanges, type LotRange } from './ranges.js';
 import { addCounts, lockRollups, recomputeGroups, recomputeLots, rollupSettings, type RecomputeCounts } from './recompute.js';
 import { analyticsContext } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
 
 /*
  * The incremental refresh (job analytics.refresh, every minute). Triggers queue the changed

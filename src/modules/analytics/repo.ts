@@ -6,11 +6,12 @@ import type { SessionsTables } from '../sessions/index.js';
 import type { AnalyticsTables } from './tables.js';
 
 /*
- * The tables analytics works on (docs/architecture.md, "Modules"): its rollups, and, read-only,
- * the registry's lots, districts and sources, parking sessions and space status reports. Reporting queries: the rollups are recomputed from the raw rows
- * in SQL, and the KPIs divide by the registry's current spaces.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables analytics works on (docs/architecture.md, "Modules"): its rollups; read-only, the
+ * registry's lots, districts and sources, parking sessions and space status reports — reporting
+ * queries: the rollups are recomputed from the raw rows in SQL, and the KPIs divide by the
+ * registry's current spaces. Functions other modules call take the plain AppContext / AnyDb and
+ * narrow it with analyticsContext / analyticsDb; the rest of the module takes AnalyticsContext /
+ * AnalyticsDb.
  */
 type Tables = AnalyticsTables &
   ReadOnly<Pick<RegistryTables, 'lots' | 'districts' | 'data_sources'> & Pick<SessionsTables, 'parking_sessions'> & Pick<IngestTables, 'lot_status_reports'>>;

@@ -1,13 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AppContext } from '../../platform/context.js';
 import { matchRows, shiftFor, shiftRange } from './kpi-compare.js';
 import { checkQuery, isTimeKey, planSegments, type GroupKey, type Grain, type KpiQuery, type Range } from './kpi-query.js';
 import { readAsOf, readDistrictCodes, readGroupOcc, readLotSums, readLots, type RegistryLot } from './kpi-read.js';
 import { buildRows, groupPairsNeeded, lotSets, shapeRow, sortRows, type BuiltRow, type KpiRow } from './kpi-rows.js';
 import { timeKeyTuples, type TimeKey } from './kpi-time.js';
 import { type AnalyticsContext, analyticsContext } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
 
 export type { KpiQuery, GroupKey, KpiName, CompareKind } from './kpi-query.js';
 export type { KpiRow, KpiValues } from './kpi-rows.js';

@@ -1,11 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
 import { parseBusinessTime, shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
+import type { AppContext } from '../../platform/context.js';
 import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
 import { visibleIncidents, type IncidentRow, type IncidentsContext, incidentsContext } from './repo.js';
 import { actionOverdue, incidentSummaries, type IncidentSummary } from './view.js';
 import { DETECTION_SOURCES, INCIDENT_STATES, SEVERITIES, type DetectionSource, type IncidentState, type Severity } from './vocab.js';
-import type { AppContext } from '../../platform/context.js';
 
 /** The ledger's list, its KPIs and the rows of its exports: one set of filters for all three. */
 

@@ -1,16 +1,16 @@
 import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
+import { contextOf, type AppContext } from '../../platform/context.js';
+import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { shanghaiDay } from '../../platform/time.js';
 import type { IncidentsTable, IncidentsTables } from './tables.js';
-import { contextOf, type AppContext } from '../../platform/context.js';
-import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 
 /*
- * The tables the incident ledger works on (docs/architecture.md, "Modules"): its own.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it with incidentsContext /
- * incidentsDb; everything else takes IncidentsContext / IncidentsDb.
+ * The tables the incident ledger works on (docs/architecture.md, "Modules"): its own. Functions
+ * other modules call take the plain AppContext / AnyDb and narrow it with incidentsContext /
+ * incidentsDb; the rest of the module takes IncidentsContext / IncidentsDb.
  */
 type Tables = IncidentsTables;
 export type IncidentsDb = Db<Tables>;

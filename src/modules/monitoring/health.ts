@@ -1,11 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AppContext } from '../../platform/context.js';
 import { judgeLot, loadLotFacts, type JudgedLot } from './freshness.js';
 import { countLots, type LotCounts } from './source-state.js';
 import { activeWindows } from './window-rules.js';
 import { loadWindowRules } from './windows.js';
 import { monitoringContext } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
 
 /*
  * Sync health as monitoring judges it at this moment (the counts of GET /monitoring/freshness):

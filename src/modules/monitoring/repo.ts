@@ -5,12 +5,12 @@ import type { RegistryTables } from '../registry/index.js';
 import type { MonitoringTables } from './tables.js';
 
 /*
- * The tables monitoring works on (docs/architecture.md, "Modules"): its own, and, read-only,
- * the registry's lots, districts, sources and operators, and ingest's events
- * and freshness (lot_live, source_live). Reporting queries: freshness, receipts, the timeline and the
- * monthly sync report read them in bulk, in SQL.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables monitoring works on (docs/architecture.md, "Modules"): its own; read-only, the
+ * registry's lots, districts, sources and operators and ingest's events and freshness (lot_live,
+ * source_live) — reporting queries: freshness, receipts, the timeline and the monthly sync report
+ * read them in bulk, in SQL. Functions other modules call take the plain AppContext / AnyDb and
+ * narrow it with monitoringContext / monitoringDb; the rest of the module takes MonitoringContext
+ * / MonitoringDb.
  */
 type Tables = MonitoringTables &
   ReadOnly<Pick<RegistryTables, 'lots' | 'districts' | 'data_sources' | 'operators'> & Pick<IngestTables, 'ingest_events' | 'lot_live' | 'source_live'>>;

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { Notice, NoticeOutbox, NoticeSeverity } from '../../platform/notices.js';
+import type { AppContext } from '../../platform/context.js';
+import type { AnyDb } from '../../platform/db.js';
 import { channelsFor } from './routing.js';
 import { recipientsQuery } from './audience.js';
 import { notificationsContext, notificationsDb } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
-import type { AnyDb } from '../../platform/db.js';
 
 /*
  * The notification layer every module raises notices through (`notify` of src/platform/notices.ts,

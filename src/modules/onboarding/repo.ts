@@ -5,11 +5,12 @@ import type { RegistryTables } from '../registry/index.js';
 import type { OnboardingTables } from './tables.js';
 
 /*
- * The tables onboarding works on (docs/architecture.md, "Modules"): its own, and, read-only,
- * the registry's lots and districts and ingest's lot_live and ingest_events. Reporting queries: coverage, the quarterly list and the
- * connected check join entries to lots and their data state (live-lots.ts, connect.ts).
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables onboarding works on (docs/architecture.md, "Modules"): its own; read-only, the
+ * registry's lots and districts and ingest's lot_live and ingest_events — reporting queries:
+ * coverage, the quarterly list and the connected check join entries to lots and their data state
+ * (live-lots.ts, connect.ts). Functions other modules call take the plain AppContext / AnyDb and
+ * narrow it with onboardingContext / onboardingDb; the rest of the module takes OnboardingContext
+ * / OnboardingDb.
  */
 type Tables = OnboardingTables &
   ReadOnly<Pick<RegistryTables, 'lots' | 'districts'> & Pick<IngestTables, 'lot_live' | 'ingest_events'>>;

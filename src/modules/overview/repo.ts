@@ -4,11 +4,11 @@ import type { IngestTables } from '../ingest/index.js';
 import type { RegistryTables } from '../registry/index.js';
 
 /*
- * The tables the overview works on (docs/architecture.md, "Modules"): none of its own, and, read-only,
- * the registry's lots with ingest's newest status of each (lot_live). A reporting query (lots.ts); everything
- * else comes through the other modules' indexes.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables the overview works on (docs/architecture.md, "Modules"): none of its own; read-only,
+ * the registry's lots with ingest's newest status of each (lot_live) — a reporting query
+ * (lots.ts); everything else comes through the other modules' indexes. Functions other modules
+ * call take the plain AppContext / AnyDb and narrow it with overviewContext / overviewDb; the rest
+ * of the module takes OverviewContext / OverviewDb.
  */
 type Tables = ReadOnly<Pick<RegistryTables, 'lots'> & Pick<IngestTables, 'lot_live'>>;
 export type OverviewDb = Db<Tables>;

@@ -6,11 +6,12 @@ import type { SessionsTables } from '../sessions/index.js';
 import type { QualityTables } from './tables.js';
 
 /*
- * The tables data cleaning works on (docs/architecture.md, "Modules"): its own, and, read-only,
- * the registry's lots and sources, parking sessions and space status reports. Reporting queries: the rules scan them in bulk, in SQL (detect.ts,
- * scores.ts); changes go through the owners' corrections (sessions, ingest) and updateLot.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables data cleaning works on (docs/architecture.md, "Modules"): its own; read-only, the
+ * registry's lots and sources, parking sessions and space status reports — reporting queries: the
+ * rules scan them in bulk, in SQL (detect.ts, scores.ts); changes go through the owners'
+ * corrections (sessions, ingest) and the registry's updateLot. Functions other modules call take
+ * the plain AppContext / AnyDb and narrow it with qualityContext / qualityDb; the rest of the
+ * module takes QualityContext / QualityDb.
  */
 type Tables = QualityTables &
   ReadOnly<Pick<RegistryTables, 'lots' | 'data_sources'> & Pick<SessionsTables, 'parking_sessions'> & Pick<IngestTables, 'lot_status_reports'>>;

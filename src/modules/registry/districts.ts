@@ -3,11 +3,11 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AnyDb } from '../../platform/db.js';
 import { assertCityLevel } from './city-level.js';
 import type { FieldIssue } from './lot-input.js';
 import { DISTRICT_KINDS, type DistrictKind } from './vocab.js';
 import { type RegistryContext, registryContext, registryDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 export interface DistrictView {
   code: string;

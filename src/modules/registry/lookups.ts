@@ -1,9 +1,9 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AnyDb } from '../../platform/db.js';
 import type { LotLookups } from './lot-input.js';
 import { visibleSources } from './sources.js';
 import { registryDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 /**
  * Loads what lot references resolve against, once per request or import: districts, the sources

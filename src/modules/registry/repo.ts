@@ -1,13 +1,13 @@
 import type { Selectable, Updateable } from 'kysely';
-import type { LotValues } from './lot-input.js';
-import type { LotsTable, RegistryTables } from './tables.js';
 import { contextOf, type AppContext } from '../../platform/context.js';
 import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
+import type { LotValues } from './lot-input.js';
+import type { LotsTable, RegistryTables } from './tables.js';
 
 /*
- * The tables the registry works on (docs/architecture.md, "Modules"): its own.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it with registryContext /
- * registryDb; everything else takes RegistryContext / RegistryDb.
+ * The tables the registry works on (docs/architecture.md, "Modules"): its own. Functions other
+ * modules call take the plain AppContext / AnyDb and narrow it with registryContext / registryDb;
+ * the rest of the module takes RegistryContext / RegistryDb.
  */
 type Tables = RegistryTables;
 export type RegistryDb = Db<Tables>;

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
+import type { AnyDb } from '../../platform/db.js';
 import { PairingBook, type EntryFact, type ExitFact, type SessionState } from './pairing-book.js';
 import type { SessionFlag } from './tables.js';
 import { type SessionsDb, sessionsDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 export type { EntryFact, ExitFact } from './pairing-book.js';
 export type GateFact = ({ kind: 'entry' } & EntryFact) | ({ kind: 'exit' } & ExitFact);

@@ -4,10 +4,10 @@ import { badRequest } from '../../platform/errors.js';
 import { maskPlate, plateFilterFor, type PlateFilter } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
+import type { AnyDb } from '../../platform/db.js';
 import { PAY_CHANNELS } from './vocab.js';
 import type { SessionFlag } from './tables.js';
 import { type SessionsDb, type SessionsDbTables, sessionsDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 /*
  * Parking records (停车流水) as people query them (GUIDE §5 "Parking records"). Every read

@@ -24,11 +24,11 @@ export interface IngestEventsRead {
 }
 
 /*
- * The tables parking records work on (docs/architecture.md, "Modules"): its own, and, read-only,
- * the registry's lots and districts (district scope, lot codes and names of every record) and
- * the raw events behind a session. Reporting queries of the records list, export and detail.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it here; everything
- * else takes this module's Context / Db.
+ * The tables parking records works on (docs/architecture.md, "Modules"): its own; read-only, the
+ * registry's lots and districts (district scope, lot codes and names of every record) and the raw
+ * events behind a session — reporting queries of the records list, export and detail. Functions
+ * other modules call take the plain AppContext / AnyDb and narrow it with sessionsContext /
+ * sessionsDb; the rest of the module takes SessionsContext / SessionsDb.
  */
 type Tables = SessionsTables & ReadOnly<Pick<RegistryTables, 'lots' | 'districts'> & IngestEventsRead>;
 export type SessionsDbTables = Tables & PlatformTables;

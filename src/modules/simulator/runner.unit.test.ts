@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './client.js';
 import { FakePlatform } from '../../../test/support/fake-platform.js';
-import type { Batch } from './faults.js';
 import { formatReport, runSimulation, Sender } from './runner.js';
 import { parseSimTime } from './time.js';
+import type { Batch } from './faults.js';
 
 const NOW = Date.parse('2026-03-09T10:00:00+08:00');
 

@@ -1,10 +1,10 @@
 import { calendarCoverage, coverageWarning } from '../../platform/calendar/days.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { notify } from '../../platform/notices.js';
+import type { AppContext } from '../../platform/context.js';
 import { warningNotice } from './notices.js';
 import { recordBreach } from './service.js';
 import { type SlaContext, slaContext } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
 
 const BATCH = 200;
 

@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { hasCalendar } from '../../platform/calendar/calendars.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
+import type { AnyDb } from '../../platform/db.js';
 import type { WarnRule } from './clock.js';
 import { warnColumns, warnOf } from './items.js';
 import {
@@ -9,7 +10,6 @@ import {
   type IncidentSeverity, type SlaPolicy, type SlaTarget, type TicketPriority,
 } from './policies.js';
 import { type SlaContext, slaContext, slaDb } from './repo.js';
-import type { AnyDb } from '../../platform/db.js';
 
 /** The policies in force: defaults from code with the stored overrides applied. */
 export async function loadPolicies(ctx: AppContext, anyExecutor: AnyDb = ctx.db): Promise<SlaPolicy[]> {

@@ -3,9 +3,9 @@ import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 import type { SlaTables } from './tables.js';
 
 /*
- * The tables the SLA engine works on (docs/architecture.md, "Modules"): its own.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it with slaContext /
- * slaDb; everything else takes SlaContext / SlaDb.
+ * The tables the SLA engine works on (docs/architecture.md, "Modules"): its own. Functions other
+ * modules call take the plain AppContext / AnyDb and narrow it with slaContext / slaDb; the rest
+ * of the module takes SlaContext / SlaDb.
  */
 type Tables = SlaTables;
 export type SlaDb = Db<Tables>;

@@ -2,13 +2,13 @@ import { openMsBetween } from '../../platform/calendar/business-time.js';
 import { getCalendar, hasCalendar } from '../../platform/calendar/calendars.js';
 import { badRequest } from '../../platform/errors.js';
 import { notify } from '../../platform/notices.js';
+import type { AppContext } from '../../platform/context.js';
+import type { AnyDb } from '../../platform/db.js';
 import { DEFAULT_WARN, slaDeadlines, type WarnRule } from './clock.js';
 import { clockInput, OPEN_STATES, pausesOf, subjectId, toItem, toItems, warnColumns, type SlaItem, type SlaRow, type SlaSubject } from './items.js';
 import { breachNotice } from './notices.js';
 import type { SlaState } from './tables.js';
 import { type SlaContext, type SlaDb, slaContext, slaDb } from './repo.js';
-import type { AppContext } from '../../platform/context.js';
-import type { AnyDb } from '../../platform/db.js';
 
 /*
  * Persistent SLA items. Every function writes in the caller's transaction (`trx`), so an SLA

@@ -1,17 +1,17 @@
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
+import { contextOf, type AppContext } from '../../platform/context.js';
+import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import type { SlaItem } from '../sla/index.js';
 import type { TicketsTable, TicketsTables } from './tables.js';
 import type { TicketCategory, TicketChannel, TicketPriority, TicketState } from './vocab.js';
-import { contextOf, type AppContext } from '../../platform/context.js';
-import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 
 /*
- * The tables work orders works on (docs/architecture.md, "Modules"): its own.
- * Functions other modules call take the plain AppContext / AnyDb and narrow it with ticketsContext /
- * ticketsDb; everything else takes TicketsContext / TicketsDb.
+ * The tables work orders works on (docs/architecture.md, "Modules"): its own. Functions other
+ * modules call take the plain AppContext / AnyDb and narrow it with ticketsContext / ticketsDb;
+ * the rest of the module takes TicketsContext / TicketsDb.
  */
 type Tables = TicketsTables;
 export type TicketsDb = Db<Tables>;
