@@ -2,9 +2,11 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
+import { boundaries } from './eslint-rules/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
+  // test/fixtures/lint holds deliberate violations; test/lint-boundaries.unit.test.ts lints them itself.
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test/fixtures/lint/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -23,4 +25,6 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
+  // Module boundaries of the server (docs/architecture.md, "Modules"; decision 0007).
+  boundaries,
 );

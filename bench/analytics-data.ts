@@ -20,8 +20,8 @@
  * after any bulk import), and the secondary indexes are dropped and rebuilt afterwards, which is
  * several times faster than maintaining them row by row.
  */
+import type { DB } from '../src/schema.js';
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../src/db/schema.js';
 import { arrivalRate, dayTypeOf, type DayType } from '../src/modules/simulator/demand.js';
 import { tariffFor } from '../src/modules/simulator/fees.js';
 import { buildLotSet, type SimLot } from '../src/modules/simulator/lot-set.js';

@@ -22,6 +22,9 @@
  * on PostgreSQL, 10,000 on PGlite) and BENCH_INGEST_EVENTS_LATE (after the year: 2,000 on
  * PostgreSQL, where every batch's pairing lookup scans all sessions). Never run by the tests.
  */
+import { noticeOutbox } from '../src/modules/notifications/index.js';
+import type { DB, RootContext } from '../src/schema.js';
+import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -33,7 +36,6 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
-import type { DB } from '../src/db/schema.js';
 import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
 import { refreshAnalytics } from '../src/modules/analytics/refresh.js';
 import { queryKpis, type KpiQuery } from '../src/modules/analytics/service.js';
@@ -41,7 +43,6 @@ import { ingestBatch } from '../src/modules/ingest/service.js';
 import { buildOverview } from '../src/modules/overview/service.js';
 import { actorFor, systemActor, type Actor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
-import type { AppContext } from '../src/platform/context.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 import { FULL_CITY_LOTS, generate, kyselyExec, STATUS_MINUTES, type Exec, type Generated, type Plan } from './analytics-data.js';
 
@@ -132,7 +133,7 @@ interface Probe {
   baseline?: string;
 }
 
-function probes(ctx: AppContext, city: Actor, district: Actor, plan: Plan, lotCode: string): Probe[] {
+function probes(ctx: RootContext, city: Actor, district: Actor, plan: Plan, lotCode: string): Probe[] {
   const kpi = (actor: Actor, q: KpiQuery) => async () => (await queryKpis(ctx, actor, q)).rows.length;
   const today = shanghaiDay(plan.now);
   const yesterday = shanghaiDay(new Date(plan.now.getTime() - DAY_MS));
@@ -239,7 +240,7 @@ function logIngest(i: IngestFigures): void {
 }
 
 /** `total` events per mode in 4 alternating rounds; `firstRound` keeps event ids and plates apart between calls. */
-async function measureIngest(ctx: AppContext, label: string, total: number, firstRound: number): Promise<IngestFigures> {
+async function measureIngest(ctx: RootContext, label: string, total: number, firstRound: number): Promise<IngestFigures> {
   const lots = (await ctx.db.selectFrom('lots').select(['code', 'source_code', 'total_spaces']).orderBy('id').execute()).map((l) => ({ code: l.code, source_code: l.source_code!, total_spaces: l.total_spaces }));
   const rounds = 4; // off, on, off, on: neither mode gets the warmer cache or the bigger tables
   const figures: IngestFigures = { label, events: 0, offSeconds: 0, onSeconds: 0, refreshSeconds: 0, refreshes: 0 };
@@ -290,7 +291,7 @@ async function bench(backend: Backend): Promise<Result> {
   try {
     await migrate(database);
     const config = { ...loadConfig({}), logLevel: 'silent' as const };
-    const ctx: AppContext = { config, database, db: database.kysely, clock: new ManualClock(NOW), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }) };
+    const ctx: RootContext = { config, database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(NOW), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }), notices: noticeOutbox };
     const plan = planFor(backend, config.staleSessionDays);
     console.log(`${backend}: ${plan.lots} lots, ${shanghaiDay(plan.start)} – ${plan.now.toISOString()}, aiming at ${plan.sessions.toLocaleString('en')} sessions, status every ${STATUS_MINUTES} min`);
 

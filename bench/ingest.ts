@@ -4,6 +4,9 @@
  * on PGlite and (when ZHIBO_BENCH_DATABASE_URL or ZHIBO_TEST_DATABASE_URL is set) PostgreSQL.
  * Writes the figures into docs/performance.md between the bench:ingest markers.
  */
+import { noticeOutbox } from '../src/modules/notifications/index.js';
+import type { DB, RootContext } from '../src/schema.js';
+import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +23,6 @@ import { createSource } from '../src/modules/registry/sources.js';
 import { createLot } from '../src/modules/registry/lots.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { systemClock } from '../src/platform/clock.js';
-import type { AppContext } from '../src/platform/context.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 import { signedHeaders } from '../src/platform/signing.js';
 
@@ -74,7 +76,7 @@ async function bench(backend: 'pglite' | 'postgres', n: number): Promise<Result>
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
     await migrate(database);
-    const ctx: AppContext = { config: { ...loadConfig({}), logLevel: 'silent' }, database, db: database.kysely, clock: systemClock, secrets: new SecretBox('bench'), log: pino({ level: 'silent' }) };
+    const ctx: RootContext = { config: { ...loadConfig({}), logLevel: 'silent' }, database, db: tablesOf<DB>(database.kysely), clock: systemClock, secrets: new SecretBox('bench'), log: pino({ level: 'silent' }), notices: noticeOutbox };
     const actor = systemActor('bench');
     const { secret } = await createSource(ctx, actor, { code: 'BENCH', name: 'bench' });
     for (let i = 0; i < LOTS; i++) {

@@ -7,6 +7,8 @@
  * must read. Prints each query's time and writes the figures into docs/performance.md between
  * the bench:sync-report markers; never run by the tests.
  */
+import { noticeOutbox } from '../src/modules/notifications/index.js';
+import type { RootContext } from '../src/schema.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -16,11 +18,10 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
-import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/reports/sync-data.js';
-import { buildSyncReport } from '../src/modules/reports/sync-report.js';
+import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/monitoring/sync-data.js';
+import { buildSyncReport } from '../src/modules/monitoring/sync-report.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
-import type { AppContext } from '../src/platform/context.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 
 const LOTS = 300;
@@ -68,8 +69,9 @@ try {
   // Autovacuum does this for an insert-only table in production; index-only scans need it.
   await time('vacuum analyze', () => sql`vacuum analyze ingest_events`.execute(db));
 
-  const ctx: AppContext = {
+  const ctx: RootContext = {
     config: loadConfig({}), database, db, clock: new ManualClock(new Date('2026-11-25T02:00:00Z')), secrets: new SecretBox('bench'), log: pino({ level: 'silent' }),
+    notices: noticeOutbox,
   };
   const lots = await reportLots(db, systemActor(), 120);
   const period = { start: new Date('2026-09-30T16:00:00Z'), end: new Date('2026-10-31T16:00:00Z') };

@@ -9,13 +9,14 @@ import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { noticeOutbox } from '../src/modules/notifications/index.js';
 import { systemClock } from '../src/platform/clock.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 
 const out = process.argv[2] ?? 'openapi.json';
 const config = { ...loadConfig({}, {}), dataDir: 'memory://', databaseUrl: null, logLevel: 'silent' as const, webDir: '/nonexistent' };
 const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
-const app = await buildApp({ config, database, db: database.kysely, clock: systemClock, secrets: new SecretBox('openapi-dump'), log: pino({ level: 'silent' }) });
+const app = await buildApp({ config, database, db: database.kysely, clock: systemClock, secrets: new SecretBox('openapi-dump'), log: pino({ level: 'silent' }), notices: noticeOutbox });
 try {
   await app.ready();
   const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;

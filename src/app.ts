@@ -9,23 +9,21 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
-import { authenticate } from './modules/accounts/service.js';
-import { accountsRoutes } from './modules/accounts/routes.js';
-import { analyticsRoutes } from './modules/analytics/routes.js';
-import { auditRoutes } from './modules/audit/routes.js';
-import { incidentsRoutes } from './modules/incidents/routes.js';
-import { ingestRoutes } from './modules/ingest/routes.js';
-import { monitoringRoutes } from './modules/monitoring/routes.js';
-import { notificationsRoutes } from './modules/notifications/routes.js';
-import { onboardingRoutes } from './modules/onboarding/routes.js';
-import { qualityRoutes } from './modules/quality/routes.js';
-import { overviewRoutes } from './modules/overview/routes.js';
-import { registryRoutes } from './modules/registry/routes.js';
-import { reportsRoutes } from './modules/reports/routes.js';
-import { sessionsRoutes } from './modules/sessions/routes.js';
-import { slaRoutes } from './modules/sla/routes.js';
-import { ticketsRoutes } from './modules/tickets/routes.js';
-import type { AppContext } from './platform/context.js';
+import { authenticate, accountsRoutes } from './modules/accounts/index.js';
+import { analyticsRoutes } from './modules/analytics/index.js';
+import { incidentsRoutes } from './modules/incidents/index.js';
+import { ingestRoutes } from './modules/ingest/index.js';
+import { monitoringRoutes } from './modules/monitoring/index.js';
+import { notificationsRoutes } from './modules/notifications/index.js';
+import { onboardingRoutes } from './modules/onboarding/index.js';
+import { qualityRoutes } from './modules/quality/index.js';
+import { overviewRoutes } from './modules/overview/index.js';
+import { registryRoutes } from './modules/registry/index.js';
+import { sessionsRoutes } from './modules/sessions/index.js';
+import { slaRoutes } from './modules/sla/index.js';
+import { ticketsRoutes } from './modules/tickets/index.js';
+import { auditRoutes } from './platform/audit/routes.js';
+import type { RootContext } from './schema.js';
 import { errorHandler } from './platform/error-handler.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
@@ -58,7 +56,7 @@ const API_TAGS = [
 ];
 
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
-export async function buildApp(ctx: AppContext): Promise<App> {
+export async function buildApp(ctx: RootContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 2 * 1024 * 1024,
@@ -135,7 +133,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(sessionsRoutes(ctx));
   await app.register(ticketsRoutes(ctx));
   await app.register(slaRoutes(ctx));
-  await app.register(reportsRoutes(ctx));
   await app.register(monitoringRoutes(ctx));
   await app.register(notificationsRoutes(ctx));
   await app.register(onboardingRoutes(ctx));
@@ -151,7 +148,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
 }
 
 /** Whether the database answers `select 1` within `timeoutMs` (a pool waiting on a dead server would not). */
-async function databaseAnswers(ctx: AppContext, timeoutMs = 2_000): Promise<boolean> {
+async function databaseAnswers(ctx: RootContext, timeoutMs = 2_000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('health check: database did not answer in time')), timeoutMs);
@@ -167,6 +164,6 @@ async function databaseAnswers(ctx: AppContext, timeoutMs = 2_000): Promise<bool
   }
 }
 
-function webDir(ctx: AppContext): string {
+function webDir(ctx: RootContext): string {
   return ctx.config.webDir ?? WEB_DIST;
 }

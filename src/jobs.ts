@@ -1,18 +1,18 @@
 import type { Cron } from 'croner';
-import { pruneLoginFailures } from './modules/accounts/service.js';
-import { refreshAnalytics } from './modules/analytics/refresh.js';
-import { evaluateMonitoring } from './modules/monitoring/evaluate.js';
-import { deliverPending, pruneNotifications } from './modules/notifications/delivery.js';
-import { syncConnected, SYNC_JOB } from './modules/onboarding/service.js';
-import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/job.js';
-import { flagStaleSessions } from './modules/sessions/pairing.js';
-import { runSlaCheckJob } from './modules/sla/check.js';
-import { deliverCallbacks } from './modules/tickets/callbacks.js';
-import type { AppContext } from './platform/context.js';
+import { pruneLoginFailures } from './modules/accounts/index.js';
+import { refreshAnalytics } from './modules/analytics/index.js';
+import { evaluateMonitoring } from './modules/monitoring/index.js';
+import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
+import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
+import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
+import { flagStaleSessions } from './modules/sessions/index.js';
+import { runSlaCheckJob } from './modules/sla/index.js';
+import { deliverCallbacks } from './modules/tickets/index.js';
+import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
 
 /** The periodic jobs of an app node; each takes its lease, so any number of nodes may run this. */
-export function startJobs(ctx: AppContext): Cron[] {
+export function startJobs(ctx: RootContext): Cron[] {
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),

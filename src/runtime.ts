@@ -1,3 +1,4 @@
+import { noticeOutbox } from './modules/notifications/index.js';
 import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -7,12 +8,13 @@ import { lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import type { AppContext } from './platform/context.js';
+import { tablesOf } from './platform/db.js';
+import type { DB, RootContext } from './schema.js';
 import { serializeRequest } from './platform/log-redaction.js';
 import { SecretBox } from './platform/secret-box.js';
 
 export interface Runtime {
-  ctx: AppContext;
+  ctx: RootContext;
   /** Migrations this start applied. */
   applied: string[];
   close(): Promise<void>;
@@ -60,13 +62,14 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       await database.close();
       throw err;
     }
-    const ctx: AppContext = {
+    const ctx: RootContext = {
       config,
       database,
-      db: database.kysely,
+      db: tablesOf<DB>(database.kysely),
       clock: opts.clock ?? systemClock,
       secrets: new SecretBox(platformKey(config)),
       log,
+      notices: noticeOutbox,
     };
     return {
       ctx,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedSampleRegistry } from '../src/modules/registry/sample-data.js';
+import { seedSampleRegistry } from '../src/modules/registry/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { testConfig } from './support/backends.js';
 import { assertBuilt, runCli } from './support/cli.js';

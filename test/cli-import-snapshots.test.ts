@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registryCode } from '../src/modules/ingest/snapshot-feed.js';
+import { registryCode } from '../src/modules/ingest/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { testConfig } from './support/backends.js';
 import { assertBuilt, runCli } from './support/cli.js';

@@ -1,3 +1,6 @@
+import { noticeOutbox } from '../src/modules/notifications/index.js';
+import type { DB, RootContext } from '../src/schema.js';
+import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { runScheduledJob } from '../src/platform/jobs.js';
 import { ManualClock } from '../src/platform/clock.js';
-import type { AppContext } from '../src/platform/context.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 import { signedHeaders } from '../src/platform/signing.js';
 import { createPostgresDatabase, testConfig } from './support/backends.js';
@@ -242,7 +244,7 @@ describe.skipIf(!ADMIN_URL)('an app node rides out lost PostgreSQL connections [
     const lines: { level: number; msg: string; job?: string }[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const database: Database = await openDatabase({ databaseUrl: db.url, dataDir: '' });
-    const ctx: AppContext = { config: testConfig(), database, db: database.kysely, clock: new ManualClock(), secrets: new SecretBox('k'), log };
+    const ctx: RootContext = { config: testConfig(), database, db: tablesOf<DB>(database.kysely), clock: new ManualClock(), secrets: new SecretBox('k'), log, notices: noticeOutbox };
     try {
       let ran = 0;
       const job = async () => {

@@ -1,3 +1,5 @@
+import { tablesOf } from '../src/platform/db.js';
+import type { DB } from '../src/schema.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,7 +108,7 @@ function describeCrash(backend: Backend) {
     const storedIds = async (): Promise<{ ids: string[]; sessions: number }> => {
       const db = await target.open();
       try {
-        const rows = await db.kysely.selectFrom('ingest_events').select('event_id').where('source_code', '=', SOURCE).execute();
+        const rows = await tablesOf<DB>(db.kysely).selectFrom('ingest_events').select('event_id').where('source_code', '=', SOURCE).execute();
         const sessions = await sql<{ n: number }>`select count(*)::int as n from parking_sessions s join lots l on l.id = s.lot_id where l.code = ${LOT}`.execute(db.kysely);
         return { ids: rows.map((r) => r.event_id), sessions: Number(sessions.rows[0]!.n) };
       } finally {

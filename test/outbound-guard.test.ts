@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deliverPending } from '../src/modules/notifications/delivery.js';
-import { recordNotice } from '../src/modules/notifications/service.js';
-import { deliverCallbacks } from '../src/modules/tickets/callbacks.js';
+import { deliverPending, recordNotice } from '../src/modules/notifications/index.js';
+import { deliverCallbacks } from '../src/modules/tickets/index.js';
 import { createTestEnv, describeDb, type TestEnv } from './support/backends.js';
 import { bearer, loginToken } from './support/http.js';
 import { startRobotReceiver, startSmtpReceiver, type RobotReceiver, type SmtpReceiver } from './support/notification-receivers.js';

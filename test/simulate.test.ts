@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { backfillInProcess } from '../src/cli/simulate.js';
-import { runSimulation } from '../src/modules/simulator/runner.js';
+import { runSimulation } from '../src/modules/simulator/index.js';
 import { ADMIN_PASSWORD, createTestEnv, describeDb, type TestEnv } from './support/backends.js';
 
 // The simulator against the real app: registry set up over the API, signed batches, pairing.

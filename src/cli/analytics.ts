@@ -1,8 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/rebuild.js';
+import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import { audit, type AppContext } from '../platform/context.js';
+import { audit } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { AppError } from '../platform/errors.js';
 import { formatShanghai, shanghaiDayStart } from '../platform/time.js';
 import { reportCliError, withRuntime, type GlobalOpts } from './run.js';
@@ -47,7 +48,7 @@ export function rebuildRange(o: AnalyticsRebuildCliOptions): { from: Date; to: D
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runAnalyticsRebuild(ctx: AppContext, opts: AnalyticsRebuildCliOptions, print: (line: string) => void = console.log): Promise<number> {
+export async function runAnalyticsRebuild(ctx: RootContext, opts: AnalyticsRebuildCliOptions, print: (line: string) => void = console.log): Promise<number> {
   const { from, to } = rebuildRange(opts);
   const bar = process.stdout.isTTY ? progressBar() : null;
   let result: RebuildResult;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { verifyAuditChain } from '../platform/audit.js';
+import { verifyAuditChain } from '../platform/audit/record.js';
 import { withRuntime, type GlobalOpts } from './run.js';
 
 export function registerAuditCommands(program: Command, globals: () => GlobalOpts): void {

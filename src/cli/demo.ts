@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { seedSampleRegistry } from '../modules/registry/sample-data.js';
-import { formatReport, runSimulation } from '../modules/simulator/runner.js';
-import { recordedHistory } from '../modules/ingest/recorded-history.js';
+import { seedSampleRegistry } from '../modules/registry/index.js';
+import { formatReport, runSimulation } from '../modules/simulator/index.js';
+import { recordedHistory } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import type { GlobalOpts } from './run.js';
 import { serve } from './serve.js';

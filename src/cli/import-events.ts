@@ -2,9 +2,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { importEvents, type EventImportResult, type ImportProgress, type RowError } from '../modules/ingest/event-import.js';
+import { importEvents, type EventImportResult, type ImportProgress, type RowError } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { AppError } from '../platform/errors.js';
 import { importCommandGroup } from './registry.js';
 import { withRuntime, type GlobalOpts } from './run.js';
@@ -37,7 +37,7 @@ export function registerImportEventsCommand(program: Command, globals: () => Glo
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runEventImport(ctx: AppContext, file: string, opts: EventImportCliOptions, print: (line: string) => void = console.log): Promise<number> {
+export async function runEventImport(ctx: RootContext, file: string, opts: EventImportCliOptions, print: (line: string) => void = console.log): Promise<number> {
   const fail = (message: string) => {
     console.error(`zhibo: ${message}`);
     return 2;

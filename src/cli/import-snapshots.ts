@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from '../modules/ingest/snapshot-import.js';
+import { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { AppError } from '../platform/errors.js';
 import { importCommandGroup } from './registry.js';
 import { withRuntime, type GlobalOpts } from './run.js';
@@ -33,7 +33,7 @@ export function registerImportSnapshotsCommand(program: Command, globals: () => 
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runSnapshotImport(ctx: AppContext, dir: string, opts: SnapshotImportCliOptions, print: (line: string) => void = console.log): Promise<number> {
+export async function runSnapshotImport(ctx: RootContext, dir: string, opts: SnapshotImportCliOptions, print: (line: string) => void = console.log): Promise<number> {
   const bar = process.stdout.isTTY && !opts.json ? progressBar() : null;
   let result: SnapshotImportResult;
   try {

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readLotSheet } from '../modules/registry/lot-file.js';
-import { importLots, type ImportResult } from '../modules/registry/lot-import.js';
+import { readLotSheet, importLots, type ImportResult } from '../modules/registry/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { withRuntime, type GlobalOpts } from './run.js';
 
 const cliActor = () => systemActor(`cli:${process.env.USER ?? 'unknown'}`);
@@ -27,7 +26,7 @@ export function registerRegistryCommands(program: Command, globals: () => Global
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runLotImport(ctx: AppContext, file: string, opts: { dryRun?: boolean; json?: boolean }, print: (line: string) => void = console.log): Promise<number> {
+export async function runLotImport(ctx: RootContext, file: string, opts: { dryRun?: boolean; json?: boolean }, print: (line: string) => void = console.log): Promise<number> {
   let buffer: Buffer;
   try {
     buffer = await readFile(file);

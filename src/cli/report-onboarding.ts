@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { onboardingReport, parseReportFormat, REPORT_FORMATS, type OnboardingReport, type ReportFormat } from '../modules/onboarding/service.js';
-import { parseQuarter } from '../modules/onboarding/quarter.js';
-import { fileNames } from '../modules/onboarding/report-labels.js';
+import {
+  onboardingReport, parseReportFormat, REPORT_FORMATS, type OnboardingReport, type ReportFormat, parseQuarter, fileNames,
+} from '../modules/onboarding/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { reportCommandGroup } from './report.js';
 import { reportCliError, withRuntime, type GlobalOpts } from './run.js';
 
@@ -49,7 +49,7 @@ export function onboardingSummary(r: OnboardingReport): string {
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runOnboardingReport(ctx: AppContext, opts: OnboardingReportCliOptions, print: (line: string) => void = console.log): Promise<number> {
+export async function runOnboardingReport(ctx: RootContext, opts: OnboardingReportCliOptions, print: (line: string) => void = console.log): Promise<number> {
   const format = cliFormat(opts);
   const out = await onboardingReport(ctx, systemActor(`cli:${process.env.USER ?? 'unknown'}`), { quarter: opts.quarter, format });
   const file = path.resolve(opts.out ?? fileNames(out.report, format).fileName);

@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseMonth } from '../modules/reports/month.js';
-import { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from '../modules/reports/sync-download.js';
-import { summaryLine } from '../modules/reports/sync-labels.js';
+import { parseMonth, downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat, summaryLine } from '../modules/monitoring/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { reportCliError, withRuntime, type GlobalOpts } from './run.js';
 
 /** The `report` command group; other report commands (`report onboarding`, …) add themselves to it. */
@@ -45,7 +43,7 @@ function syncFormat(opts: SyncReportCliOptions): ReportFormat {
 }
 
 /** The command's work, separate from the runtime so that tests can call it. Returns the exit code. */
-export async function runSyncReport(ctx: AppContext, opts: SyncReportCliOptions, print: (line: string) => void = console.log): Promise<number> {
+export async function runSyncReport(ctx: RootContext, opts: SyncReportCliOptions, print: (line: string) => void = console.log): Promise<number> {
   const format = syncFormat(opts);
   const file = await downloadSyncReport(ctx, systemActor(`cli:${process.env.USER ?? 'unknown'}`), { month: opts.month, format }, 'cli');
   const out = path.resolve(opts.out ?? file.fileName);

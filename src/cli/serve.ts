@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { startJobs } from '../jobs.js';
 import { loadConfig } from '../config.js';
-import { ensureAdmin } from '../modules/accounts/service.js';
+import { ensureAdmin } from '../modules/accounts/index.js';
 import { createLogger, openRuntime, type Runtime } from '../runtime.js';
 import { isDatabaseUnavailable } from '../platform/errors.js';
 import { reportCliError, type GlobalOpts } from './run.js';

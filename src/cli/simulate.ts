@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { HttpError } from '../modules/simulator/client.js';
-import { FAULT_PRESETS, type FaultPreset } from '../modules/simulator/faults.js';
-import { formatReport, runSimulation, type SimulationOptions, type SimulationReport } from '../modules/simulator/runner.js';
+import {
+  HttpError, FAULT_PRESETS, type FaultPreset, formatReport, runSimulation, type SimulationOptions, type SimulationReport,
+} from '../modules/simulator/index.js';
 import { buildApp } from '../app.js';
-import { ensureAdmin } from '../modules/accounts/service.js';
-import { recordedHistory } from '../modules/ingest/recorded-history.js';
+import { ensureAdmin } from '../modules/accounts/index.js';
+import { recordedHistory } from '../modules/ingest/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
-import type { AppContext } from '../platform/context.js';
+import type { RootContext } from '../schema.js';
 import { inProcessFetch } from './in-process-fetch.js';
 import { withRuntime, type GlobalOpts } from './run.js';
 
-export { runSimulation } from '../modules/simulator/runner.js';
+export { runSimulation } from '../modules/simulator/index.js';
 
 export interface SimulateFlags {
   url: string;
@@ -64,7 +64,7 @@ export function simulateOptions(o: SimulateFlags, env: NodeJS.ProcessEnv = proce
  * The backfill through the batch path: registry set up through the app's own routes (in this
  * process, no port), events written by ingestBatch with their simulated hand-over times.
  */
-export async function backfillInProcess(ctx: AppContext, options: SimulationOptions): Promise<SimulationReport> {
+export async function backfillInProcess(ctx: RootContext, options: SimulationOptions): Promise<SimulationReport> {
   // A new data directory has no admin yet: made as `serve` would (ZHIBO_ADMIN_PASSWORD).
   const admin = await ensureAdmin(ctx);
   if (admin.generatedPassword) process.stdout.write(`\n  首次启动：管理员账号 admin 的初始密码 / first start, password of user admin:\n\n      ${admin.generatedPassword}\n\n`);

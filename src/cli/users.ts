@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { createUser, listUsers, resetPassword, setUserStatus } from '../modules/accounts/service.js';
-import type { Role } from '../modules/accounts/tables.js';
+import { createUser, listUsers, resetPassword, setUserStatus, type Role } from '../modules/accounts/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import { withRuntime, type GlobalOpts } from './run.js';
 

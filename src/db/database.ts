@@ -5,13 +5,14 @@ import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } f
 import pg from 'pg';
 import { isDatabaseUnavailable } from '../platform/errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import type { DB } from './schema.js';
+import type { PlatformTables } from '../platform/db.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
 export interface Database {
   kind: DbKind;
-  kysely: Kysely<DB>;
+  /** Sees the platform's tables; the app root widens it to the whole database (src/schema.ts). */
+  kysely: Kysely<PlatformTables>;
   close(): Promise<void>;
 }
 
@@ -51,7 +52,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     // Fail at start with the real reason (wrong host, missing database), not at the first request.
     const client = await pool.connect();
     client.release();
-    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: discardingPool(pool) }) });
+    const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: discardingPool(pool) }) });
     return { kind: 'postgres', kysely, close: () => kysely.destroy() };
   }
   const memory = opts.dataDir === 'memory://';
@@ -65,7 +66,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     parsers: { [pgliteTypes.DATE]: (v: string) => v },
   });
   if (!memory) restrictTree(opts.dataDir);
-  const kysely = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const kysely = new Kysely<PlatformTables>({ dialect: new PGliteDialect(pglite) });
   return { kind: 'pglite', kysely, close: () => kysely.destroy() };
 }
 

@@ -21,7 +21,7 @@ describeDb('migrations', (backend) => {
     expect(await migrate(db)).toEqual([]);
     const rows = await db.kysely.selectFrom('schema_migrations').select('name').orderBy('version').execute();
     expect(rows.map((r) => r.name)).toEqual(first);
-    const districts = await db.kysely.selectFrom('districts').select('code').execute();
+    const districts = (await sql<{ code: string }>`select code from districts`.execute(db.kysely)).rows;
     expect(districts.map((d) => d.code).sort()).toEqual(['320602', '320612', '320614', '320623', '320681', '320682', '320685']);
   });
 

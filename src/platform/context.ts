@@ -1,24 +1,36 @@
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
-import { recordAudit, type AuditEntry } from './audit.js';
+import { recordAudit, type AuditEntry } from './audit/record.js';
 import type { Actor } from './auth/permissions.js';
 import type { Clock } from './clock.js';
+import type { NoticeOutbox } from './notices.js';
+import type { AnyDb, Db } from './db.js';
 import type { SecretBox } from './secret-box.js';
 
-/** What every service is built with. One per process; services are plain functions over it. */
-export interface AppContext {
+/**
+ * What every service is built with. One per process; services are plain functions over it.
+ * `T` is what `db` sees besides the platform's tables (src/platform/db.ts): the app root holds
+ * the whole database (AppContext<DB>, src/schema.ts); a module works on AppContext<its tables>
+ * (its repo.ts); a function other modules call takes the plain AppContext and narrows it.
+ */
+export interface AppContext<T = object> {
   config: Config;
   database: Database;
-  db: Kysely<DB>;
+  db: Db<T>;
   clock: Clock;
   secrets: SecretBox;
   log: Logger;
+  /** Where `notify` records notices: the notifications module's outbox (src/platform/notices.ts). */
+  notices: NoticeOutbox;
 }
 
-/** Audit helper bound to a context: `audit(trx, actor, { action, ... })`. */
-export function audit(ctx: AppContext, executor: Kysely<DB>, actor: Actor, entry: AuditEntry): Promise<void> {
+/** The same context with its handle narrowed to the tables `T` (a module's repo.ts states which). */
+export function contextOf<T>(ctx: AppContext): AppContext<T> {
+  return ctx as unknown as AppContext<T>;
+}
+
+/** Audit helper bound to a context: `audit(ctx, trx, actor, { action, ... })`. */
+export function audit(ctx: AppContext, executor: AnyDb, actor: Actor, entry: AuditEntry): Promise<void> {
   return recordAudit(executor, ctx.clock, actor, entry);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshAnalytics } from '../../src/modules/analytics/refresh.js';
+import { refreshAnalytics } from '../../src/modules/analytics/index.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
 import { checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
 import { loginToken } from '../support/http.js';

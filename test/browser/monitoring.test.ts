@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateMonitoring } from '../../src/modules/monitoring/evaluate.js';
+import { evaluateMonitoring } from '../../src/modules/monitoring/index.js';
 import { createTestEnv, type TestEnv } from '../support/backends.js';
 import { checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
 import { bearer, loginToken } from '../support/http.js';

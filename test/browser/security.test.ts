@@ -1,7 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshAnalytics } from '../../src/modules/analytics/refresh.js';
-import { evaluateMonitoring } from '../../src/modules/monitoring/evaluate.js';
+import { refreshAnalytics } from '../../src/modules/analytics/index.js';
+import { evaluateMonitoring } from '../../src/modules/monitoring/index.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
 import { checkBrowserPrerequisites, closeAll, DESKTOP, expectText, launchBrowser, listen, openPage, signIn, WEB_DIR } from '../support/browser.js';
 import { bearer, loginToken, userToken } from '../support/http.js';

@@ -1,3 +1,6 @@
+import { noticeOutbox } from '../../src/modules/notifications/index.js';
+import type { DB, RootContext } from '../../src/schema.js';
+import { tablesOf } from '../../src/platform/db.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -6,11 +9,13 @@ import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { ensureAdmin } from '../../src/modules/accounts/service.js';
+import { ensureAdmin } from '../../src/modules/accounts/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
-import type { AppContext } from '../../src/platform/context.js';
 import type { App } from '../../src/platform/http.js';
 import { SecretBox } from '../../src/platform/secret-box.js';
+import { refuseInUnitTier } from './tier.js';
+
+refuseInUnitTier('test/support/backends.ts (a database)');
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -47,7 +52,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 export interface TestEnv {
   backend: Backend;
-  ctx: AppContext;
+  ctx: RootContext;
   app: App;
   clock: ManualClock;
   serverErrors: string[];
@@ -96,13 +101,14 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
   await migrate(database);
   const clock = new ManualClock();
   const config = testConfig(overrides);
-  const ctx: AppContext = {
+  const ctx: RootContext = {
     config,
     database,
-    db: database.kysely,
+    db: tablesOf<DB>(database.kysely),
     clock,
     secrets: new SecretBox('test-key'),
     log: opts.log ?? pino({ level: 'silent' }),
+    notices: noticeOutbox,
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { TestEnv } from './backends.js';
+import { refuseInUnitTier } from './tier.js';
+
+refuseInUnitTier('test/support/browser.ts (a browser)');
 
 /*
  * What the browser tests (test/browser) share: the built console and Debian's chromium, the

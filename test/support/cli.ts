@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { refuseInUnitTier } from './tier.js';
+
+refuseInUnitTier('test/support/cli.ts (the built program)');
 
 const BIN = fileURLToPath(new URL('../../bin/zhibo.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/main.js', import.meta.url));

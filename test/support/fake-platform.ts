@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isValidPlate, normalizePlate } from '../../src/platform/plates.js';
 import { signatureMatches } from '../../src/platform/signing.js';
-import { parseSimTime } from '../../src/modules/simulator/time.js';
+import { parseSimTime } from '../../src/modules/simulator/index.js';
 
 /*
  * Test support only: an in-memory stand-in for the parts of the Zhibo API the simulator calls

@@ -1,4 +1,4 @@
-import { evaluateMonitoring } from '../../src/modules/monitoring/evaluate.js';
+import { evaluateMonitoring } from '../../src/modules/monitoring/index.js';
 import type { TestEnv } from './backends.js';
 import { bearer } from './http.js';
 import { postEvents, type TestSource } from './ingest.js';

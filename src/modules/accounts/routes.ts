@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import type { Role } from './tables.js';
 import { ChangePasswordBody, LoginBody, LoginReply, NewUserBody, PasswordBody, UsernameParams, UserSchema } from './schemas.js';
 import * as accounts from './service.js';
+import type { AccountsContext } from './repo.js';
 
-export function accountsRoutes(ctx: AppContext) {
+export function accountsRoutes(ctx: AccountsContext) {
   return async (app: App) => {
     app.addSchema(UserSchema);
 

@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import { audit, type AppContext } from '../../platform/context.js';
 import { actorFor, ROLE_PERMISSIONS, ROLES, systemActor, type Actor } from '../../platform/auth/permissions.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../platform/auth/passwords.js';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { notify, type Notice } from '../notifications/service.js';
+import { notify, type Notice } from '../../platform/notices.js';
+import type { AnyDb } from '../../platform/db.js';
+import { assertDistrictExists } from '../registry/index.js';
 import type { Role, UsersTable } from './tables.js';
+import { type AccountsContext, type AccountsDb, accountsContext, accountsDb } from './repo.js';
 
 type UserRow = Selectable<UsersTable>;
 
@@ -49,7 +51,7 @@ export interface NewUser {
   displayName?: string | null;
 }
 
-async function checkNewUser(db: Kysely<DB>, input: NewUser, checkPolicy: boolean): Promise<void> {
+async function checkNewUser(db: AccountsDb, input: NewUser, checkPolicy: boolean): Promise<void> {
   if (!ROLES.includes(input.role)) throw badRequest('INVALID_ROLE', `未知角色 / unknown role ${input.role}`);
   if (!/^[A-Za-z0-9_.-]{2,64}$/.test(input.username)) {
     throw badRequest('INVALID_USERNAME', '用户名须为 2–64 位字母、数字或 _.- / username: 2–64 of letters, digits, _.-');
@@ -58,14 +60,13 @@ async function checkNewUser(db: Kysely<DB>, input: NewUser, checkPolicy: boolean
   if (problem) throw badRequest('WEAK_PASSWORD', problem);
   if (input.role === 'district') {
     if (!input.districtCode) throw badRequest('DISTRICT_REQUIRED', '县市区用户必须指定 districtCode / district users need districtCode');
-    const d = await db.selectFrom('districts').select('code').where('code', '=', input.districtCode).executeTakeFirst();
-    if (!d) throw badRequest('UNKNOWN_DISTRICT', `未知县市区 / unknown district ${input.districtCode}`);
+    await assertDistrictExists(db, input.districtCode); // 400 UNKNOWN_DISTRICT
   } else if (input.districtCode) {
     throw badRequest('DISTRICT_NOT_ALLOWED', '只有 district 角色可指定 districtCode / only district users have a district');
   }
 }
 
-export async function createUser(ctx: AppContext, actor: Actor, input: NewUser, opts = { checkPolicy: true }): Promise<UserView> {
+export async function createUser(ctx: AccountsContext, actor: Actor, input: NewUser, opts = { checkPolicy: true }): Promise<UserView> {
   await checkNewUser(ctx.db, input, opts.checkPolicy);
   const passwordHash = await hashPassword(input.password);
   return ctx.db.transaction().execute(async (trx) => {
@@ -91,18 +92,39 @@ export async function createUser(ctx: AppContext, actor: Actor, input: NewUser, 
   });
 }
 
-export async function listUsers(ctx: AppContext): Promise<UserView[]> {
+export async function listUsers(anyCtx: AppContext): Promise<UserView[]> {
+  const ctx = accountsContext(anyCtx);
   const rows = await ctx.db.selectFrom('users').selectAll().orderBy('id').execute();
   return rows.map(userView);
 }
 
-async function findUser(db: Kysely<DB>, username: string): Promise<UserRow> {
+async function findUser(db: AccountsDb, username: string): Promise<UserRow> {
   const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   if (!row) throw notFound(`用户 ${username}`);
   return row;
 }
 
-export async function setUserStatus(ctx: AppContext, actor: Actor, username: string, status: 'active' | 'disabled'): Promise<UserView> {
+/**
+ * The active users among `roles` and `usernames`, as a query of their ids (`user_id`) for an
+ * INSERT … SELECT (the notifications module addresses notices with it). With `districtCode`, a
+ * district user is included only for that district: the district rule of every other read.
+ */
+export function activeUserIds(anyDb: AnyDb, who: { roles: readonly Role[]; usernames: readonly string[]; districtCode: string | null }) {
+  const db = accountsDb(anyDb);
+  return db
+    .selectFrom('users')
+    .select('users.id as user_id')
+    .where('users.status', '=', 'active')
+    .where((eb) => {
+      const any = [];
+      if (who.roles.length) any.push(eb('users.role', 'in', [...who.roles]));
+      if (who.usernames.length) any.push(eb('users.username', 'in', [...who.usernames]));
+      return any.length ? eb.or(any) : sql<boolean>`false`;
+    })
+    .$if(who.districtCode !== null, (q) => q.where((eb) => eb.or([eb('users.district_code', 'is', null), eb('users.district_code', '=', who.districtCode!)])));
+}
+
+export async function setUserStatus(ctx: AccountsContext, actor: Actor, username: string, status: 'active' | 'disabled'): Promise<UserView> {
   if (status === 'disabled' && actor.username === username) throw badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号 / you cannot disable yourself');
   return ctx.db.transaction().execute(async (trx) => {
     await clearPairs(trx, username);
@@ -125,7 +147,7 @@ export async function setUserStatus(ctx: AppContext, actor: Actor, username: str
 }
 
 /** Sets a new password, unlocks the account and signs out its sessions. */
-export async function resetPassword(ctx: AppContext, actor: Actor, username: string, password: string): Promise<UserView> {
+export async function resetPassword(ctx: AccountsContext, actor: Actor, username: string, password: string): Promise<UserView> {
   const problem = passwordProblem(password);
   if (problem) throw badRequest('WEAK_PASSWORD', problem);
   const passwordHash = await hashPassword(password);
@@ -149,11 +171,11 @@ export async function resetPassword(ctx: AppContext, actor: Actor, username: str
  * Unlocks every address of the username (an admin's reset or re-enable: they cannot know which
  * address the user is at). Taken before the users row, in the order sign-ins take them.
  */
-async function clearPairs(trx: Kysely<DB>, username: string): Promise<void> {
+async function clearPairs(trx: AccountsDb, username: string): Promise<void> {
   await trx.deleteFrom('login_failures').where('username', '=', username).execute();
 }
 
-async function revokeAllTokens(db: Kysely<DB>, ctx: AppContext, userId: number): Promise<void> {
+async function revokeAllTokens(db: AccountsDb, ctx: AccountsContext, userId: number): Promise<void> {
   await db.updateTable('auth_tokens').set({ revoked_at: ctx.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 }
 
@@ -187,7 +209,7 @@ const unlocked = (now: Date) => sql<boolean>`(locked_until is null or locked_unt
  * the caller logs and notifies once. A run restarts after its lock has ended; attempts during a
  * lock keep counting without extending it. Returns the locks this attempt set.
  */
-async function countFailure(ctx: AppContext, trx: Kysely<DB>, username: string, ip: string | null, userId: number | null, now: Date): Promise<LockScope[]> {
+async function countFailure(ctx: AccountsContext, trx: AccountsDb, username: string, ip: string | null, userId: number | null, now: Date): Promise<LockScope[]> {
   const until = new Date(now.getTime() + ctx.config.loginLockMinutes * 60_000);
   const lockedNow: LockScope[] = [];
   const max = ctx.config.loginMaxFailures;
@@ -261,7 +283,7 @@ function lockNotice(username: string, ip: string | null, scope: LockScope, failu
  * racing wrong ones have set a lock. Returns the updated user, or null when locked: the caller
  * must then throw, so that the transaction rolls back and the pair row with its lock stays.
  */
-async function passLocks(trx: Kysely<DB>, username: string, ip: string | null, userId: number, now: Date, set: Updateable<UsersTable> = {}): Promise<UserRow | null> {
+async function passLocks(trx: AccountsDb, username: string, ip: string | null, userId: number, now: Date, set: Updateable<UsersTable> = {}): Promise<UserRow | null> {
   const pair = await trx.deleteFrom('login_failures').where('username', '=', username).where('ip', '=', pairIp(ip)).returning('locked_until').executeTakeFirst();
   if (pair?.locked_until && pair.locked_until > now) return null;
   const row = await trx
@@ -287,7 +309,7 @@ class Refused extends Error {
  * a lock — the answer is the same 401 after the same password check, so neither usernames nor
  * locks can be probed. Every attempt is audited, success or not.
  */
-export async function login(ctx: AppContext, username: string, password: string, client: Client): Promise<LoginResult> {
+export async function login(ctx: AccountsContext, username: string, password: string, client: Client): Promise<LoginResult> {
   const now = ctx.clock.now();
   const who: Actor = { ...systemActor(username), role: 'system', ip: client.ip, permissions: new Set() };
   const user = await ctx.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
@@ -323,7 +345,7 @@ export async function login(ctx: AppContext, username: string, password: string,
 }
 
 /** Resolves a bearer token to its actor; null when unknown, expired, revoked or the user is disabled. */
-export async function authenticate(ctx: AppContext, token: string, ip: string | null): Promise<{ actor: Actor; tokenId: number } | null> {
+export async function authenticate(ctx: AccountsContext, token: string, ip: string | null): Promise<{ actor: Actor; tokenId: number } | null> {
   const row = await ctx.db
     .selectFrom('auth_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
@@ -334,7 +356,7 @@ export async function authenticate(ctx: AppContext, token: string, ip: string | 
   return { actor: actorFor(row, ip), tokenId: row.token_id };
 }
 
-export async function logout(ctx: AppContext, actor: Actor, tokenId: number): Promise<void> {
+export async function logout(ctx: AccountsContext, actor: Actor, tokenId: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('auth_tokens').set({ revoked_at: ctx.clock.now() }).where('id', '=', tokenId).execute();
     await audit(ctx, trx, actor, { action: 'auth.logout', targetType: 'user', targetId: actor.username });
@@ -352,12 +374,12 @@ const wrongPassword = () => new AppError(400, 'WRONG_PASSWORD', '原密码不正
  * address — a wrong one counts towards the locks, and while either lock holds even the right one
  * is refused — so a stolen token cannot be used to guess the password. Both are 400 WRONG_PASSWORD.
  */
-export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPassword: string, newPassword: string): Promise<void> {
+export async function changeOwnPassword(ctx: AccountsContext, actor: Actor, oldPassword: string, newPassword: string): Promise<void> {
   const problem = passwordProblem(newPassword);
   if (problem) throw badRequest('WEAK_PASSWORD', problem);
   const user = await findUser(ctx.db, actor.username);
   const now = ctx.clock.now();
-  const failed = (db: Kysely<DB>, detail: Record<string, unknown>) =>
+  const failed = (db: AccountsDb, detail: Record<string, unknown>) =>
     audit(ctx, db, actor, { action: 'user.change_password', targetType: 'user', targetId: actor.username, outcome: 'failed', detail });
   if (!(await verifyPassword(oldPassword, user.password_hash))) {
     await ctx.db.transaction().execute(async (trx) => {
@@ -382,7 +404,7 @@ export async function changeOwnPassword(ctx: AppContext, actor: Actor, oldPasswo
 }
 
 /** Deletes the failure rows of pairs nobody has tried for a day, once their locks have ended. */
-export async function pruneLoginFailures(ctx: AppContext): Promise<number> {
+export async function pruneLoginFailures(ctx: AccountsContext): Promise<number> {
   const now = ctx.clock.now();
   const result = await ctx.db
     .deleteFrom('login_failures')
@@ -396,7 +418,7 @@ export async function pruneLoginFailures(ctx: AppContext): Promise<number> {
  * First start: creates `admin` with ZHIBO_ADMIN_PASSWORD, or a random password that the caller
  * prints once. Returns the generated password, or null when admin existed or the password was given.
  */
-export async function ensureAdmin(ctx: AppContext): Promise<{ created: boolean; generatedPassword: string | null }> {
+export async function ensureAdmin(ctx: AccountsContext): Promise<{ created: boolean; generatedPassword: string | null }> {
   const existing = await ctx.db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirst();
   if (existing) return { created: false, generatedPassword: null };
   const password = ctx.config.adminPassword ?? randomPassword();

@@ -1,6 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Role } from '../../platform/auth/permissions.js';
 
-export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
+/** Roles are the platform's (src/platform/auth); accounts stores each user's. */
+export type { Role };
 
 export interface UsersTable {
   id: Generated<number>;

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import { isoList, type LotRange, type TimeRange } from './ranges.js';
 import { hoursOf, lotRangesSql, secondsInHour, segmentsSql, type RollupSettings } from './status-segments.js';
+import type { AnalyticsDb } from './repo.js';
 
 /*
  * Occupancy of groups of lots per hour (analytics_group_hour): at each moment O(t) = Σ occupied
@@ -15,7 +15,7 @@ import { hoursOf, lotRangesSql, secondsInHour, segmentsSql, type RollupSettings 
  */
 
 export async function deleteGroupRows(
-  db: Kysely<DB>,
+  db: AnalyticsDb,
   table: 'analytics_group_hour' | 'analytics_group_day' | 'analytics_group_month',
   ranges: readonly TimeRange[],
 ): Promise<void> {
@@ -27,7 +27,7 @@ export async function deleteGroupRows(
 }
 
 /** Ranges must be hour-aligned and disjoint. Returns the number of rows written. */
-export async function recomputeGroupHours(db: Kysely<DB>, ranges: readonly TimeRange[], s: RollupSettings): Promise<number> {
+export async function recomputeGroupHours(db: AnalyticsDb, ranges: readonly TimeRange[], s: RollupSettings): Promise<number> {
   if (ranges.length === 0) return 0;
   await deleteGroupRows(db, 'analytics_group_hour', ranges);
   const lots = await db.selectFrom('lots').select('id').orderBy('id').execute();

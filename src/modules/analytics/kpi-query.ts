@@ -1,7 +1,7 @@
 import { badRequest } from '../../platform/errors.js';
 import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
-import { LOT_CATEGORIES } from '../registry/vocab.js';
+import { LOT_CATEGORIES } from '../registry/index.js';
 import { addMonths, ceilDay, ceilMonth, dayStart, isDayStart, monthStart, TIME_KEYS, type TimeKey } from './kpi-time.js';
 
 /*

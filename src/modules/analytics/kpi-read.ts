@@ -1,7 +1,7 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type RawBuilder } from 'kysely';
 import type { GroupKey, Segment } from './kpi-query.js';
 import type { TimeKey } from './kpi-time.js';
+import type { AnalyticsDb } from './repo.js';
 
 /*
  * What the KPI query reads: the registry's lots (the denominators need every lot's total_spaces,
@@ -21,7 +21,7 @@ export interface RegistryLot {
   totalSpaces: number;
 }
 
-export async function readLots(db: Kysely<DB>): Promise<RegistryLot[]> {
+export async function readLots(db: AnalyticsDb): Promise<RegistryLot[]> {
   const rows = await db
     .selectFrom('lots as l')
     .innerJoin('districts as d', 'd.code', 'l.district_code')
@@ -33,13 +33,13 @@ export async function readLots(db: Kysely<DB>): Promise<RegistryLot[]> {
   }));
 }
 
-export async function readDistrictCodes(db: Kysely<DB>): Promise<Map<string, string>> {
+export async function readDistrictCodes(db: AnalyticsDb): Promise<Map<string, string>> {
   const rows = await db.selectFrom('districts').select(['code', 'name']).execute();
   return new Map(rows.map((r) => [r.code, r.name]));
 }
 
 /** How far the rollups are computed (analytics_state.refreshed_until); null before the first refresh. */
-export async function readAsOf(db: Kysely<DB>): Promise<Date | null> {
+export async function readAsOf(db: AnalyticsDb): Promise<Date | null> {
   const row = await db.selectFrom('analytics_state').select('refreshed_until').where('id', '=', 1).executeTakeFirst();
   return row?.refreshed_until ? new Date(row.refreshed_until) : null;
 }
@@ -127,7 +127,7 @@ const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number
  * Sums over analytics_lot_* by the groupBy keys. `lotIds` null: every lot. With `channel` the
  * per-channel rows are read (pay_channel ≠ '*'), else the whole-lot rows.
  */
-export async function readLotSums(db: Kysely<DB>, segments: readonly Segment[], groupBy: readonly GroupKey[], lotIds: readonly number[] | null): Promise<LotSums[]> {
+export async function readLotSums(db: AnalyticsDb, segments: readonly Segment[], groupBy: readonly GroupKey[], lotIds: readonly number[] | null): Promise<LotSums[]> {
   if (segments.length === 0 || (lotIds !== null && lotIds.length === 0)) return [];
   const channel = groupBy.includes('channel');
   const dims = groupBy.filter((g): g is Exclude<GroupKey, TimeKey> => !(g in TIME_EXPR));
@@ -191,7 +191,7 @@ export async function readLotSums(db: Kysely<DB>, segments: readonly Segment[], 
  * Group occupancy (analytics_group_*) of the (district, category) pairs asked for ('*' = all), by
  * the time keys; `keys` carries the time keys plus `district` and `category` as stored.
  */
-export async function readGroupOcc(db: Kysely<DB>, segments: readonly Segment[], timeKeys: readonly TimeKey[], pairs: readonly [string, string][]): Promise<OccSums[]> {
+export async function readGroupOcc(db: AnalyticsDb, segments: readonly Segment[], timeKeys: readonly TimeKey[], pairs: readonly [string, string][]): Promise<OccSums[]> {
   if (segments.length === 0 || pairs.length === 0) return [];
   const { rows } = await sql<Record<string, unknown>>`
     select ${sql.join([

@@ -1,7 +1,6 @@
 import ExcelJS from 'exceljs';
 import { formatShanghai } from '../../platform/time.js';
-import { CATEGORY_LABELS } from '../registry/vocab.js';
-import type { LotCategory } from '../registry/tables.js';
+import { CATEGORY_LABELS, type LotCategory } from '../registry/index.js';
 import type { KpiQuery } from './kpi-query.js';
 import type { KpiRow, KpiValues } from './kpi-rows.js';
 import type { KpiResult } from './service.js';

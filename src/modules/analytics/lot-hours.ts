@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import { hoursOf, lotRangesSql, secondsInHour, segmentsSql, type RollupSettings } from './status-segments.js';
 import { isoList, type LotRange } from './ranges.js';
+import type { AnalyticsDb } from './repo.js';
 
 /*
  * Recomputes analytics_lot_hour for many (lot, hour range) pairs in two statements, whatever
@@ -25,7 +25,7 @@ export const LOT_COLUMNS = sql.raw(
     'sessions, complete_sessions, flagged_sessions, occ_known_seconds, occ_ratio_seconds, occ_peak',
 );
 
-export async function deleteLotRows(db: Kysely<DB>, table: 'analytics_lot_hour' | 'analytics_lot_day' | 'analytics_lot_month', ranges: readonly LotRange[]): Promise<void> {
+export async function deleteLotRows(db: AnalyticsDb, table: 'analytics_lot_hour' | 'analytics_lot_day' | 'analytics_lot_month', ranges: readonly LotRange[]): Promise<void> {
   if (ranges.length === 0) return;
   await sql`
     delete from ${sql.table(table)} t
@@ -35,7 +35,7 @@ export async function deleteLotRows(db: Kysely<DB>, table: 'analytics_lot_hour' 
 }
 
 /** Returns the number of rows written. */
-export async function recomputeLotHours(db: Kysely<DB>, ranges: readonly LotRange[], s: RollupSettings): Promise<number> {
+export async function recomputeLotHours(db: AnalyticsDb, ranges: readonly LotRange[], s: RollupSettings): Promise<number> {
   if (ranges.length === 0) return 0;
   await deleteLotRows(db, 'analytics_lot_hour', ranges);
   const asOf = sql`${s.asOf.toISOString()}::timestamptz`;

@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import { deleteGroupRows } from './group-hours.js';
 import { deleteLotRows, LOT_COLUMNS } from './lot-hours.js';
 import { sqlStartOf } from './periods.js';
 import { isoList, type LotRange, type TimeRange } from './ranges.js';
+import type { AnalyticsDb } from './repo.js';
 
 /*
  * Day rows are sums of hour rows, month rows sums of day rows (peaks: the max), so a longer
@@ -13,7 +13,7 @@ import { isoList, type LotRange, type TimeRange } from './ranges.js';
 const SOURCE = { day: 'hour', month: 'day' } as const;
 
 /** Recomputes analytics_lot_{day,month} over the ranges from the rows one period shorter. */
-export async function recomputeLotPeriods(db: Kysely<DB>, period: 'day' | 'month', ranges: readonly LotRange[]): Promise<number> {
+export async function recomputeLotPeriods(db: AnalyticsDb, period: 'day' | 'month', ranges: readonly LotRange[]): Promise<number> {
   if (ranges.length === 0) return 0;
   const table = `analytics_lot_${period}` as const;
   await deleteLotRows(db, table, ranges);
@@ -32,7 +32,7 @@ export async function recomputeLotPeriods(db: Kysely<DB>, period: 'day' | 'month
 }
 
 /** Recomputes analytics_group_{day,month} over the ranges from the rows one period shorter. */
-export async function recomputeGroupPeriods(db: Kysely<DB>, period: 'day' | 'month', ranges: readonly TimeRange[]): Promise<number> {
+export async function recomputeGroupPeriods(db: AnalyticsDb, period: 'day' | 'month', ranges: readonly TimeRange[]): Promise<number> {
   if (ranges.length === 0) return 0;
   const table = `analytics_group_${period}` as const;
   await deleteGroupRows(db, table, ranges);

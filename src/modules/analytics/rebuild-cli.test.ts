@@ -6,8 +6,8 @@ import { testConfig } from '../../../test/support/backends.js';
 import { assertBuilt, runCli } from '../../../test/support/cli.js';
 import { ManualClock } from '../../platform/clock.js';
 import { openRuntime } from '../../runtime.js';
-import { ingestBatch } from '../ingest/service.js';
-import { seedSampleRegistry } from '../registry/sample-data.js';
+import { ingestBatch } from '../ingest/index.js';
+import { seedSampleRegistry } from '../registry/index.js';
 
 /*
  * `zhibo analytics rebuild` as users run it: the built program on an embedded data directory

@@ -1,7 +1,7 @@
-import type { AppContext } from '../../platform/context.js';
 import { alignOut, DAY_MS } from './periods.js';
 import type { TimeRange } from './ranges.js';
 import { addCounts, lockRollups, noCounts, recomputeGroups, recomputeLots, rollupSettings, type RecomputeCounts } from './recompute.js';
+import type { AnalyticsContext } from './repo.js';
 
 /*
  * `zhibo analytics rebuild`: recomputes every rollup row of [from, to), widened to whole
@@ -23,7 +23,7 @@ export interface RebuildResult extends RecomputeCounts {
   chunks: number;
 }
 
-export async function rebuildAnalytics(ctx: AppContext, from: Date, to: Date, onProgress?: (done: number, total: number) => void): Promise<RebuildResult> {
+export async function rebuildAnalytics(ctx: AnalyticsContext, from: Date, to: Date, onProgress?: (done: number, total: number) => void): Promise<RebuildResult> {
   const asOf = ctx.clock.now();
   const settings = rollupSettings(ctx, asOf);
   const range = alignOut('day', from, to);

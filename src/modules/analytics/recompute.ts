@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
+import { sql } from 'kysely';
 import { recomputeGroupHours } from './group-hours.js';
 import { recomputeLotHours } from './lot-hours.js';
 import { recomputeGroupPeriods, recomputeLotPeriods } from './period-rows.js';
 import { alignLotRanges, alignTimeRanges, type LotRange, type TimeRange } from './ranges.js';
 import type { RollupSettings } from './status-segments.js';
+import type { AnalyticsContext, AnalyticsDb } from './repo.js';
 
 /** Refresh and rebuild take turns (both delete and re-insert rows): a transaction lock. */
 const ROLLUP_LOCK = 7_140_014;
@@ -15,13 +14,13 @@ const ROLLUP_LOCK = 7_140_014;
  * planner guess millions of rows, and compiling for them took seconds of a 50 ms statement);
  * gives the aggregations and sorts of a rebuild chunk room in memory instead of spilling to disk.
  */
-export async function lockRollups(db: Kysely<DB>): Promise<void> {
+export async function lockRollups(db: AnalyticsDb): Promise<void> {
   await sql`select pg_advisory_xact_lock(${ROLLUP_LOCK})`.execute(db);
   await sql`set local jit = off`.execute(db);
   await sql`set local work_mem = '64MB'`.execute(db);
 }
 
-export const rollupSettings = (ctx: AppContext, asOf: Date): RollupSettings => ({
+export const rollupSettings = (ctx: AnalyticsContext, asOf: Date): RollupSettings => ({
   asOf,
   staleSessionDays: ctx.config.staleSessionDays,
   lateThresholdMinutes: ctx.config.lateThresholdMinutes,
@@ -43,7 +42,7 @@ export function addCounts(into: RecomputeCounts, c: RecomputeCounts): void {
 }
 
 /** Lot hours of the ranges, then the lots' days and months that contain them. */
-export async function recomputeLots(db: Kysely<DB>, ranges: readonly LotRange[], s: RollupSettings): Promise<RecomputeCounts> {
+export async function recomputeLots(db: AnalyticsDb, ranges: readonly LotRange[], s: RollupSettings): Promise<RecomputeCounts> {
   const c = noCounts();
   const hours = alignLotRanges('hour', ranges);
   c.lotHourRows = await recomputeLotHours(db, hours, s);
@@ -53,7 +52,7 @@ export async function recomputeLots(db: Kysely<DB>, ranges: readonly LotRange[],
 }
 
 /** Group hours of the time ranges, then the groups' days and months that contain them. */
-export async function recomputeGroups(db: Kysely<DB>, ranges: readonly TimeRange[], s: RollupSettings): Promise<RecomputeCounts> {
+export async function recomputeGroups(db: AnalyticsDb, ranges: readonly TimeRange[], s: RollupSettings): Promise<RecomputeCounts> {
   const c = noCounts();
   const hours = alignTimeRanges('hour', ranges);
   c.groupHourRows = await recomputeGroupHours(db, hours, s);

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
-import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
+import { lateThresholdMinutesSql } from '../registry/index.js';
 import { HOUR_MS, startOfHour } from './periods.js';
 import { alignLotRanges, type LotRange } from './ranges.js';
 import { addCounts, lockRollups, recomputeGroups, recomputeLots, rollupSettings, type RecomputeCounts } from './recompute.js';
+import { analyticsContext } from './repo.js';
 
 /*
  * The incremental refresh (job analytics.refresh, every minute). Triggers queue the changed
@@ -23,7 +24,8 @@ export interface RefreshResult extends RecomputeCounts {
   lotHours: number;
 }
 
-export async function refreshAnalytics(ctx: AppContext): Promise<RefreshResult> {
+export async function refreshAnalytics(anyCtx: AppContext): Promise<RefreshResult> {
+  const ctx = analyticsContext(anyCtx);
   const asOf = ctx.clock.now();
   const settings = rollupSettings(ctx, asOf);
   return ctx.db.transaction().execute(async (trx) => {

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDb, createTestEnv, type TestEnv } from '../../../test/support/backends.js';
 import { loginToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
-import { flagStaleSessions } from '../sessions/pairing.js';
-import type { SessionFlag } from '../sessions/tables.js';
+import { flagStaleSessions, type SessionFlag } from '../sessions/index.js';
 import { addShanghaiMonths, alignOut, startOfShanghaiDay, startOfShanghaiMonth } from './periods.js';
 import { refreshAnalytics } from './refresh.js';
 

@@ -1,12 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AppContext } from '../../platform/context.js';
 import { matchRows, shiftFor, shiftRange } from './kpi-compare.js';
 import { checkQuery, isTimeKey, planSegments, type GroupKey, type Grain, type KpiQuery, type Range } from './kpi-query.js';
 import { readAsOf, readDistrictCodes, readGroupOcc, readLotSums, readLots, type RegistryLot } from './kpi-read.js';
 import { buildRows, groupPairsNeeded, lotSets, shapeRow, sortRows, type BuiltRow, type KpiRow } from './kpi-rows.js';
 import { timeKeyTuples, type TimeKey } from './kpi-time.js';
+import { type AnalyticsContext, analyticsContext } from './repo.js';
 
 export type { KpiQuery, GroupKey, KpiName, CompareKind } from './kpi-query.js';
 export type { KpiRow, KpiValues } from './kpi-rows.js';
@@ -37,7 +38,7 @@ interface Selection {
   lotIds: number[] | null;
 }
 
-async function select(ctx: AppContext, actor: Actor, q: KpiQuery): Promise<Selection & { districtNames: Map<string, string> }> {
+async function select(ctx: AnalyticsContext, actor: Actor, q: KpiQuery): Promise<Selection & { districtNames: Map<string, string> }> {
   const [allLots, districtNames] = await Promise.all([readLots(ctx.db), readDistrictCodes(ctx.db)]);
   const scope = districtScope(actor);
   const districts = [...new Set(q.district ?? [])];
@@ -58,7 +59,7 @@ async function select(ctx: AppContext, actor: Actor, q: KpiQuery): Promise<Selec
 }
 
 /** The KPI rows of one range (no comparison, no top): what both the query and its comparisons run. */
-async function computeRows(ctx: AppContext, sel: Selection, groupBy: readonly GroupKey[], range: Range, asOf: Date | null): Promise<{ rows: BuiltRow[]; grain: Grain }> {
+async function computeRows(ctx: AnalyticsContext, sel: Selection, groupBy: readonly GroupKey[], range: Range, asOf: Date | null): Promise<{ rows: BuiltRow[]; grain: Grain }> {
   const { segments, grain } = planSegments(range, groupBy);
   const timeKeys = groupBy.filter(isTimeKey) as TimeKey[];
   const pairs = groupPairsNeeded(sel.lots, sel.allLots, groupBy);
@@ -81,7 +82,8 @@ function assertSize(sel: Selection, groupBy: readonly GroupKey[], range: Range, 
   }
 }
 
-export async function queryKpis(ctx: AppContext, actor: Actor, q: KpiQuery): Promise<KpiResult> {
+export async function queryKpis(anyCtx: AppContext, actor: Actor, q: KpiQuery): Promise<KpiResult> {
+  const ctx = analyticsContext(anyCtx);
   const query = checkQuery(q);
   const [sel, asOf] = await Promise.all([select(ctx, actor, query), readAsOf(ctx.db)]);
   const { groupBy, range } = query;

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
+import { lateThresholdMinutesSql } from '../registry/index.js';
 import { isoList, type LotRange } from './ranges.js';
 
 /** What a recomputation depends on besides the data: the as-of instant and the configured limits. */

@@ -1,16 +1,15 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { notify } from '../notifications/service.js';
-import { updateSlaSubject } from '../sla/service.js';
+import { notify } from '../../platform/notices.js';
+import { updateSlaSubject } from '../sla/index.js';
 import { actionSubject, endActionClock, startActionClock, startFollowupFeedbackClock } from './clocks.js';
 import { assertNotClosed } from './incidents.js';
 import { activeUsername, isoDate, notBefore, pastTime, requiredText, text } from './input.js';
 import { actionAssignedNotice } from './notices.js';
-import { findIncident, touchIncident, type IncidentRow } from './store.js';
+import { findIncident, touchIncident, type IncidentRow, type IncidentsContext, type IncidentsDb } from './repo.js';
 import type { IncidentActionsTable } from './tables.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
@@ -37,7 +36,7 @@ function plannedDate(value: string, now: Date): string {
   return date;
 }
 
-async function findAction(trx: Kysely<DB>, incident: IncidentRow, actionId: number): Promise<ActionRow> {
+async function findAction(trx: IncidentsDb, incident: IncidentRow, actionId: number): Promise<ActionRow> {
   const row = await trx.selectFrom('incident_actions').selectAll().where('id', '=', actionId).where('incident_id', '=', incident.id).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`后续措施 / follow-up action ${actionId}`);
   return row;
@@ -54,7 +53,7 @@ export interface NewActionInput {
   plannedDate: string;
 }
 
-export async function addAction(ctx: AppContext, actor: Actor, key: string | number, input: NewActionInput): Promise<IncidentDetail> {
+export async function addAction(ctx: IncidentsContext, actor: Actor, key: string | number, input: NewActionInput): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const type = actionType(input.type);
   const description = requiredText('description', input.description, 2000);
@@ -88,7 +87,7 @@ export interface UpdateActionInput {
   reason?: string;
 }
 
-export async function updateAction(ctx: AppContext, actor: Actor, key: string | number, actionId: number, input: UpdateActionInput): Promise<IncidentDetail> {
+export async function updateAction(ctx: IncidentsContext, actor: Actor, key: string | number, actionId: number, input: UpdateActionInput): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const set: Partial<ActionRow> = {};
   if (input.type !== undefined) set.type = actionType(input.type);
@@ -122,7 +121,7 @@ export async function updateAction(ctx: AppContext, actor: Actor, key: string | 
   });
 }
 
-export async function completeAction(ctx: AppContext, actor: Actor, key: string | number, actionId: number, input: { note?: string; completedAt?: string }): Promise<IncidentDetail> {
+export async function completeAction(ctx: IncidentsContext, actor: Actor, key: string | number, actionId: number, input: { note?: string; completedAt?: string }): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const at = pastTime('completedAt', input.completedAt, now) ?? now;
   const note = text('note', input.note, 2000) ?? null;
@@ -148,7 +147,7 @@ export async function completeAction(ctx: AppContext, actor: Actor, key: string 
   });
 }
 
-export async function waiveAction(ctx: AppContext, actor: Actor, key: string | number, actionId: number, input: { reason: string }): Promise<IncidentDetail> {
+export async function waiveAction(ctx: IncidentsContext, actor: Actor, key: string | number, actionId: number, input: { reason: string }): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const reason = requiredText('reason', input.reason, 1000);
   return ctx.db.transaction().execute(async (trx) => {

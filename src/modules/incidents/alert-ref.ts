@@ -1,6 +1,6 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
-import { getAlert } from '../monitoring/alerts.js';
+import { getAlert } from '../monitoring/index.js';
+import type { IncidentsContext } from './repo.js';
 
 /** What the ledger uses of a monitoring alert, through monitoring's own read (scoped: 404 across districts). */
 export interface AlertRef {
@@ -21,7 +21,7 @@ export interface AlertRef {
   lots: string[];
 }
 
-export async function readAlertRef(ctx: AppContext, actor: Actor, alertId: number): Promise<AlertRef> {
+export async function readAlertRef(ctx: IncidentsContext, actor: Actor, alertId: number): Promise<AlertRef> {
   const a = await getAlert(ctx, actor, alertId);
   const late = a.lots.filter((l) => l.state === 'late' || l.state === 'never').map((l) => l.lotCode);
   return {

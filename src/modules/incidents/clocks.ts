@@ -1,10 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
 import { parseBusinessTime } from '../../platform/time.js';
-import { incidentSlaTarget } from '../sla/policy-store.js';
-import { cancelSla, completeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/service.js';
-import type { IncidentRow } from './store.js';
+import { incidentSlaTarget, cancelSla, completeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/index.js';
+import { type IncidentRow, type IncidentsContext, type IncidentsDb } from './repo.js';
 
 /*
  * The incident's SLA items (modules/sla), all in the caller's transaction:
@@ -35,7 +31,7 @@ function subjectFields(row: IncidentRow) {
 }
 
 /** Starts (or, with `restart`, re-starts after a change of severity or times) response and restore. */
-export async function startIncidentClocks(ctx: AppContext, trx: Kysely<DB>, row: IncidentRow, opts: { restart?: boolean; kinds?: ('response' | 'restore')[] } = {}): Promise<void> {
+export async function startIncidentClocks(ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow, opts: { restart?: boolean; kinds?: ('response' | 'restore')[] } = {}): Promise<void> {
   const kinds = opts.kinds ?? ['response', 'restore'];
   for (const kind of kinds) {
     const target = await incidentSlaTarget(ctx, trx, kind, row.severity);
@@ -43,18 +39,18 @@ export async function startIncidentClocks(ctx: AppContext, trx: Kysely<DB>, row:
   }
 }
 
-export async function completeIncidentClock(ctx: AppContext, trx: Kysely<DB>, row: IncidentRow, kinds: string[], at: Date): Promise<SlaItem[]> {
+export async function completeIncidentClock(ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow, kinds: string[], at: Date): Promise<SlaItem[]> {
   return completeSla(ctx, trx, incidentSubject(row.id), { kinds, at });
 }
 
 /** The 30-minute feedback clock, from the recovery time. */
-export async function startFeedbackClock(ctx: AppContext, trx: Kysely<DB>, row: IncidentRow, recoveredAt: Date): Promise<void> {
+export async function startFeedbackClock(ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow, recoveredAt: Date): Promise<void> {
   const target = await incidentSlaTarget(ctx, trx, 'feedback', row.severity);
   await startSla(ctx, trx, { subject: incidentSubject(row.id), ...target, startedAt: recoveredAt, ...subjectFields(row) });
 }
 
 /** Tell the users again once a follow-up is done; one open clock covers every action done so far. */
-export async function startFollowupFeedbackClock(ctx: AppContext, trx: Kysely<DB>, row: IncidentRow, doneAt: Date): Promise<void> {
+export async function startFollowupFeedbackClock(ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow, doneAt: Date): Promise<void> {
   const target = await incidentSlaTarget(ctx, trx, 'followup_feedback', row.severity);
   await startSla(ctx, trx, { subject: incidentSubject(row.id), ...target, startedAt: doneAt, ...subjectFields(row) });
 }
@@ -65,7 +61,7 @@ export function endOfDay(date: string): Date {
 }
 
 export async function startActionClock(
-  ctx: AppContext, trx: Kysely<DB>, row: IncidentRow,
+  ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow,
   action: { id: number; planned_date: string; owner: string; description: string }, startedAt: Date, restart = false,
 ): Promise<void> {
   await startSla(ctx, trx, {
@@ -83,12 +79,12 @@ export async function startActionClock(
   });
 }
 
-export async function endActionClock(ctx: AppContext, trx: Kysely<DB>, actionId: number, how: 'done' | 'waived', at: Date, reason?: string): Promise<void> {
+export async function endActionClock(ctx: IncidentsContext, trx: IncidentsDb, actionId: number, how: 'done' | 'waived', at: Date, reason?: string): Promise<void> {
   if (how === 'done') await completeSla(ctx, trx, actionSubject(actionId), { at });
   else await cancelSla(ctx, trx, actionSubject(actionId), { at, reason });
 }
 
 /** After a change of commander, district or title: notices of running clocks follow. */
-export async function refreshClockSubject(ctx: AppContext, trx: Kysely<DB>, row: IncidentRow): Promise<void> {
+export async function refreshClockSubject(ctx: IncidentsContext, trx: IncidentsDb, row: IncidentRow): Promise<void> {
   await updateSlaSubject(ctx, trx, incidentSubject(row.id), subjectFields(row));
 }

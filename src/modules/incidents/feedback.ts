@@ -1,11 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { listSla } from '../sla/service.js';
+import { listSla } from '../sla/index.js';
 import { completeIncidentClock, incidentSubject } from './clocks.js';
 import { notBefore, pastTime, requiredText, text } from './input.js';
-import { findIncident, touchIncident } from './store.js';
+import { findIncident, touchIncident, type IncidentsContext } from './repo.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
 import { CHANNEL_NAMES, FEEDBACK_CHANNELS, type FeedbackChannel } from './vocab.js';
@@ -30,7 +30,7 @@ export interface FeedbackInput {
 const FEEDBACK_KINDS = ['feedback', 'followup_feedback'];
 const OPEN = new Set(['running', 'paused', 'breached']);
 
-export async function recordFeedback(ctx: AppContext, actor: Actor, key: string | number, input: FeedbackInput): Promise<IncidentDetail> {
+export async function recordFeedback(ctx: IncidentsContext, actor: Actor, key: string | number, input: FeedbackInput): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const note = requiredText('note', input.note, 2000);
   if (!(FEEDBACK_CHANNELS as readonly string[]).includes(input.channel)) {

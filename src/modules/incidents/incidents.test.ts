@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { formatShanghai, parseBusinessTime } from '../../platform/time.js';
-import { checkSlaDeadlines } from '../sla/check.js';
+import { checkSlaDeadlines } from '../sla/index.js';
 import { INCIDENT_STATES, type IncidentState } from './vocab.js';
 
 // ManualClock starts at 2026-11-25T02:00Z = Wednesday 2026-11-25 10:00 Shanghai.

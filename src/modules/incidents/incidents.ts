@@ -1,13 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../../platform/notices.js';
 import { refreshClockSubject, startIncidentClocks } from './clocks.js';
 import {
   activeUsername, detectionSource, EMPTY_SCOPE, notBefore, pastTime, requiredText, resolveScope, rootCauseCategory, scopeInput, text, type Scope, type ScopeInput,
 } from './input.js';
 import { assignedNotice, openedNotice } from './notices.js';
-import { findIncident, nextIncidentCode, touchIncident, type IncidentRow } from './store.js';
+import { findIncident, nextIncidentCode, touchIncident, type IncidentRow, type IncidentsContext } from './repo.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
 import { SEVERITIES, SEVERITY_NAMES, SOURCE_NAMES, type DetectionSource, type Severity } from './vocab.js';
@@ -43,7 +43,7 @@ export function assertNotClosed(row: IncidentRow): void {
   if (row.state === 'closed') throw conflict('INCIDENT_CLOSED', `事件 ${row.code} 已关闭，不能再修改 / incident ${row.code} is closed`);
 }
 
-export async function getIncident(ctx: AppContext, actor: Actor, key: string | number): Promise<IncidentDetail> {
+export async function getIncident(ctx: IncidentsContext, actor: Actor, key: string | number): Promise<IncidentDetail> {
   return incidentDetail(ctx, ctx.db, await findIncident(ctx.db, actor, key));
 }
 
@@ -51,7 +51,7 @@ export async function getIncident(ctx: AppContext, actor: Actor, key: string | n
  * Records a new incident (state open) and starts its response and restore clocks. `links` and
  * `source` come from one-click creation (from an alert or a work order).
  */
-export async function createIncident(ctx: AppContext, actor: Actor, input: CreateIncidentInput, links: IncidentLinkSeed[] = []): Promise<IncidentDetail> {
+export async function createIncident(ctx: IncidentsContext, actor: Actor, input: CreateIncidentInput, links: IncidentLinkSeed[] = []): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const title = requiredText('title', input.title, 200);
   const severity = severityOf(input.severity);
@@ -146,7 +146,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a instanceof Date ? a.to
  * running (response before acknowledgement, restore before recovery) with the new targets;
  * those already met stay as they were.
  */
-export async function updateIncident(ctx: AppContext, actor: Actor, key: string | number, input: UpdateIncidentInput): Promise<IncidentDetail> {
+export async function updateIncident(ctx: IncidentsContext, actor: Actor, key: string | number, input: UpdateIncidentInput): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const current = await findIncident(ctx.db, actor, key);
   assertNotClosed(current);
@@ -206,7 +206,7 @@ export async function updateIncident(ctx: AppContext, actor: Actor, key: string 
 }
 
 /** A handling-process entry written by a person (what was done, said or seen, and when). */
-export async function addTimelineNote(ctx: AppContext, actor: Actor, key: string | number, input: { text: string; at?: string }): Promise<IncidentDetail> {
+export async function addTimelineNote(ctx: IncidentsContext, actor: Actor, key: string | number, input: { text: string; at?: string }): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const body = requiredText('text', input.text, 4000);
   const at = pastTime('at', input.at, now) ?? now;

@@ -1,11 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDay } from '../../platform/time.js';
-import { listUsers } from '../accounts/service.js';
-import { listDistricts, lotRefs } from '../registry/service.js';
+import { listUsers } from '../accounts/index.js';
+import { listDistricts, lotRefs } from '../registry/index.js';
 import { DETECTION_SOURCES, moduleKey, MODULE_KEYS, ROOT_CAUSE_CATEGORIES, type DetectionSource, type RootCauseCategory } from './vocab.js';
+import type { IncidentsContext } from './repo.js';
 
 /** Checks and normalises what clients send; every refusal names the field and says why. */
 
@@ -65,7 +65,7 @@ export function isoDate(field: string, value: string): string {
 }
 
 /** An active user's username (commanders, action owners). */
-export async function activeUsername(ctx: AppContext, field: string, value: string): Promise<string> {
+export async function activeUsername(ctx: IncidentsContext, field: string, value: string): Promise<string> {
   const name = value.trim();
   const user = (await listUsers(ctx)).find((u) => u.username === name);
   if (!user || user.status !== 'active') throw badRequest('UNKNOWN_USER', `${field}：用户 ${name} 不存在或已停用 / ${field}: no active user '${name}'`);
@@ -111,7 +111,7 @@ const uniq = (list: string[]) => [...new Set(list.map((v) => v.trim()).filter(Bo
  * the lots' districts join the districts. A district user may only record impact in their own
  * district, and an impact without districts becomes theirs.
  */
-export async function resolveScope(ctx: AppContext, actor: Actor, input: ScopeInput, base: Scope = EMPTY_SCOPE): Promise<Scope> {
+export async function resolveScope(ctx: IncidentsContext, actor: Actor, input: ScopeInput, base: Scope = EMPTY_SCOPE): Promise<Scope> {
   const out: Scope = { ...base };
   if (input.description !== undefined) out.description = text('scope.description', input.description, 2000) ?? null;
   if (input.affectedUsersNote !== undefined) out.affectedUsersNote = text('scope.affectedUsersNote', input.affectedUsersNote, 500) ?? null;

@@ -1,13 +1,12 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
-import { listSlaForSubjects, type SlaItem } from '../sla/service.js';
+import { listDistricts } from '../registry/index.js';
+import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
 import { ledgerDocx } from './ledger-docx.js';
 import { ledgerXlsx } from './ledger-xlsx.js';
 import { allIncidents, periodBounds, type IncidentFilters } from './query.js';
-import type { IncidentRow } from './store.js';
+import { type IncidentRow, type IncidentsContext } from './repo.js';
 import { actionOverdue } from './view.js';
 import {
   ACTION_TYPE_NAMES, CHANNEL_NAMES, type ActionState, MODULE_NAMES, ROOT_CAUSE_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATE_NAMES,
@@ -113,7 +112,7 @@ export function ledgerRow(n: number, r: IncidentRow, rel: Related, districtName:
 }
 
 /** The rows of the ledger for the filters, in the actor's district scope. */
-export async function buildLedger(ctx: AppContext, actor: Actor, f: IncidentFilters): Promise<Ledger> {
+export async function buildLedger(ctx: IncidentsContext, actor: Actor, f: IncidentFilters): Promise<Ledger> {
   const now = ctx.clock.now();
   const rows = await allIncidents(ctx, actor, f);
   const ids = rows.map((r) => r.id);
@@ -151,7 +150,7 @@ export interface LedgerFile {
   asciiName: string;
 }
 
-export async function exportLedger(ctx: AppContext, actor: Actor, f: IncidentFilters & { format?: string }): Promise<LedgerFile> {
+export async function exportLedger(ctx: IncidentsContext, actor: Actor, f: IncidentFilters & { format?: string }): Promise<LedgerFile> {
   const format = f.format?.trim() || 'xlsx';
   if (format !== 'xlsx' && format !== 'docx') throw badRequest('INVALID_FORMAT', 'format 须为 xlsx 或 docx / format: xlsx or docx');
   const ledger = await buildLedger(ctx, actor, f);

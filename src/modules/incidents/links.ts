@@ -1,10 +1,10 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
 import { readAlertRef, type AlertRef } from './alert-ref.js';
 import { assertNotClosed, createIncident, severityOf, type IncidentLinkSeed } from './incidents.js';
-import { findIncident, touchIncident, visibleIncidents } from './store.js';
+import { findIncident, touchIncident, visibleIncidents, type IncidentsContext } from './repo.js';
 import { readTicketRef, ticketModules, type TicketRefView } from './ticket-ref.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
@@ -32,13 +32,13 @@ function alertLabel(a: AlertRef): string {
 
 const ticketLabel = (t: TicketRefView) => `${t.number} ${t.title}`.slice(0, 200);
 
-async function seedOf(ctx: AppContext, actor: Actor, kind: LinkKind, id: string): Promise<IncidentLinkSeed> {
+async function seedOf(ctx: IncidentsContext, actor: Actor, kind: LinkKind, id: string): Promise<IncidentLinkSeed> {
   if (kind === 'alert') return { kind, refId: id, label: alertLabel(await readAlertRef(ctx, actor, Number(id))) };
   if (kind === 'ticket') return { kind, refId: id, label: ticketLabel(await readTicketRef(ctx, actor, id)) };
   throw badRequest('INVALID_LINK_KIND', '关联类型须为 alert 或 ticket / kind: alert or ticket');
 }
 
-export async function linkItem(ctx: AppContext, actor: Actor, key: string | number, input: { kind: string; id: string | number }): Promise<IncidentDetail> {
+export async function linkItem(ctx: IncidentsContext, actor: Actor, key: string | number, input: { kind: string; id: string | number }): Promise<IncidentDetail> {
   const kind = input.kind as LinkKind;
   const seed = await seedOf(ctx, actor, kind, refId(kind, input.id));
   const now = ctx.clock.now();
@@ -57,7 +57,7 @@ export async function linkItem(ctx: AppContext, actor: Actor, key: string | numb
   });
 }
 
-export async function unlinkItem(ctx: AppContext, actor: Actor, key: string | number, linkId: number): Promise<IncidentDetail> {
+export async function unlinkItem(ctx: IncidentsContext, actor: Actor, key: string | number, linkId: number): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const row = await findIncident(trx, actor, key, true);
@@ -72,7 +72,7 @@ export async function unlinkItem(ctx: AppContext, actor: Actor, key: string | nu
 }
 
 /** Incidents (not closed) the actor can see that are linked to this alert or ticket. */
-async function openIncidentFor(ctx: AppContext, actor: Actor, kind: LinkKind, id: string) {
+async function openIncidentFor(ctx: IncidentsContext, actor: Actor, kind: LinkKind, id: string) {
   return visibleIncidents(ctx.db, actor)
     .innerJoin('incident_links', 'incident_links.incident_id', 'incidents.id')
     .select('incidents.id')
@@ -94,7 +94,7 @@ export function suggestSeverity(lots: number): Severity {
   return 3;
 }
 
-export async function createFromAlert(ctx: AppContext, actor: Actor, alertId: string | number, input: OneClickInput = {}): Promise<{ created: boolean; incident: IncidentDetail }> {
+export async function createFromAlert(ctx: IncidentsContext, actor: Actor, alertId: string | number, input: OneClickInput = {}): Promise<{ created: boolean; incident: IncidentDetail }> {
   const id = refId('alert', alertId);
   const alert = await readAlertRef(ctx, actor, Number(id));
   const existing = await openIncidentFor(ctx, actor, 'alert', id);
@@ -124,7 +124,7 @@ export async function createFromAlert(ctx: AppContext, actor: Actor, alertId: st
   };
 }
 
-export async function createFromTicket(ctx: AppContext, actor: Actor, ticketId: string | number, input: OneClickInput = {}): Promise<{ created: boolean; incident: IncidentDetail }> {
+export async function createFromTicket(ctx: IncidentsContext, actor: Actor, ticketId: string | number, input: OneClickInput = {}): Promise<{ created: boolean; incident: IncidentDetail }> {
   const id = refId('ticket', ticketId);
   const ticket = await readTicketRef(ctx, actor, id);
   const existing = await openIncidentFor(ctx, actor, 'ticket', ticket.id);

@@ -1,7 +1,7 @@
 import { formatShanghai } from '../../platform/time.js';
-import type { Notice, NoticeSeverity } from '../notifications/service.js';
+import type { Notice, NoticeSeverity } from '../../platform/notices.js';
 import { noticeDistrict } from './clocks.js';
-import type { IncidentRow } from './store.js';
+import type { IncidentRow } from './repo.js';
 import { MODULE_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATE_NAMES, type IncidentState } from './vocab.js';
 
 /** Notices of the incident ledger (console inbox and the configured channels). */

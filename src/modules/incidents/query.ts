@@ -1,10 +1,10 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
-import { listSlaForSubjects, type SlaItem } from '../sla/service.js';
-import { visibleIncidents, type IncidentRow } from './store.js';
+import type { AppContext } from '../../platform/context.js';
+import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
+import { visibleIncidents, type IncidentRow, type IncidentsContext, incidentsContext } from './repo.js';
 import { actionOverdue, incidentSummaries, type IncidentSummary } from './view.js';
 import { DETECTION_SOURCES, INCIDENT_STATES, SEVERITIES, type DetectionSource, type IncidentState, type Severity } from './vocab.js';
 
@@ -46,7 +46,8 @@ export function periodBounds(from: string | undefined, to: string | undefined): 
   return out;
 }
 
-export function filteredIncidents(ctx: AppContext, actor: Actor, f: IncidentFilters) {
+export function filteredIncidents(anyCtx: AppContext, actor: Actor, f: IncidentFilters) {
+  const ctx = incidentsContext(anyCtx);
   const states = list('state', f.state, INCIDENT_STATES, (v) => v as IncidentState);
   const severities = list('severity', f.severity, SEVERITIES, (v) => Number(v) as Severity);
   const sources = list('detectionSource', f.detectionSource, DETECTION_SOURCES, (v) => v as DetectionSource);
@@ -74,7 +75,7 @@ function pageArg(field: string, raw: string | undefined, fallback: number, max: 
   return Number(raw);
 }
 
-export async function listIncidents(ctx: AppContext, actor: Actor, f: IncidentFilters & { limit?: string; offset?: string }): Promise<{ items: IncidentSummary[]; total: number }> {
+export async function listIncidents(ctx: IncidentsContext, actor: Actor, f: IncidentFilters & { limit?: string; offset?: string }): Promise<{ items: IncidentSummary[]; total: number }> {
   const limit = Math.max(1, pageArg('limit', f.limit, 50, 500));
   const offset = pageArg('offset', f.offset, 0, 1_000_000);
   const base = filteredIncidents(ctx, actor, f);
@@ -84,7 +85,7 @@ export async function listIncidents(ctx: AppContext, actor: Actor, f: IncidentFi
 }
 
 /** Every matching incident for an export, oldest first as a ledger reads; capped. */
-export async function allIncidents(ctx: AppContext, actor: Actor, f: IncidentFilters, cap = 10_000): Promise<IncidentRow[]> {
+export async function allIncidents(ctx: IncidentsContext, actor: Actor, f: IncidentFilters, cap = 10_000): Promise<IncidentRow[]> {
   return filteredIncidents(ctx, actor, f).selectAll('incidents').orderBy('incidents.occurred_at').orderBy('incidents.id').limit(cap).execute();
 }
 
@@ -133,7 +134,7 @@ const mean = (values: number[]) => (values.length ? Math.round((values.reduce((a
  * The ledger's figures over incidents that occurred in the period (Shanghai dates, default the
  * current month to today), within the actor's district scope and the other filters.
  */
-export async function incidentKpis(ctx: AppContext, actor: Actor, f: IncidentFilters): Promise<IncidentKpis> {
+export async function incidentKpis(ctx: IncidentsContext, actor: Actor, f: IncidentFilters): Promise<IncidentKpis> {
   const now = ctx.clock.now();
   const today = shanghaiDay(now);
   const fromDay = f.from?.trim() || `${today.slice(0, 8)}01`;

@@ -1,16 +1,21 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { contentDisposition } from '../../platform/http/download.js';
 import {
   ActionBody, ActionCompleteBody, ActionParams, ActionPatchBody, ActionWaiveBody, AlertParams, CreateIncidentBody, ExportQuery, FeedbackBody,
   IncidentDetailSchema, IncidentPage, IncidentParams, IncidentSummarySchema, KpiQuery, KpisSchema, LinkBody, LinkParams, ListQuery, NoteBody,
   OneClickBody, StandardsSchema, TicketParams, TransitionBody, UpdateIncidentBody,
 } from './schemas.js';
-import {
-  addAction, addTimelineNote, completeAction, createFromAlert, createFromTicket, createIncident, exportLedger, getIncident, incidentKpis,
-  incidentStandards, linkItem, listIncidents, recordFeedback, transitionIncident, unlinkItem, updateAction, updateIncident, waiveAction,
-} from './service.js';
+import { addAction, completeAction, updateAction, waiveAction } from './actions.js';
+import { recordFeedback } from './feedback.js';
+import { addTimelineNote, createIncident, getIncident, updateIncident } from './incidents.js';
+import { exportLedger } from './ledger.js';
+import { createFromAlert, createFromTicket, linkItem, unlinkItem } from './links.js';
+import { incidentKpis, listIncidents } from './query.js';
+import { incidentStandards } from './standards.js';
+import { transitionIncident } from './transitions.js';
 import { DOCX_TYPE, XLSX_TYPE } from './ledger.js';
+import type { IncidentsContext } from './repo.js';
 
 const binary = { schema: { type: 'string', format: 'binary' } };
 
@@ -19,7 +24,7 @@ const binary = { schema: { type: 'string', format: 'binary' } };
  * incidents touching their district), changing needs ops. Every change answers with the whole
  * incident, so the console redraws from one response.
  */
-export function incidentsRoutes(ctx: AppContext) {
+export function incidentsRoutes(ctx: IncidentsContext) {
   return async (app: App) => {
     app.addSchema(IncidentSummarySchema);
     app.addSchema(IncidentDetailSchema);
@@ -72,7 +77,7 @@ export function incidentsRoutes(ctx: AppContext) {
       const file = await exportLedger(ctx, actorOf(req), req.query);
       return reply
         .header('content-type', file.contentType)
-        .header('content-disposition', `attachment; filename="${file.asciiName}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+        .header('content-disposition', contentDisposition(file.fileName, file.asciiName))
         .header('cache-control', 'no-store')
         .send(file.body);
     });

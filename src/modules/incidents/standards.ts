@@ -1,8 +1,6 @@
-import type { AppContext } from '../../platform/context.js';
-import { describeTarget } from '../sla/notices.js';
-import { loadPolicies } from '../sla/policy-store.js';
-import { pickIncidentTarget, type SlaTarget } from '../sla/policies.js';
+import { describeTarget, loadPolicies, pickIncidentTarget, type SlaTarget } from '../sla/index.js';
 import { SEVERITIES, SEVERITY_NAMES, type Severity } from './vocab.js';
+import type { IncidentsContext } from './repo.js';
 
 /** One standard as shown to people: the target, its calendar, and a text like '2 小时 / 2 h'. */
 export interface StandardView {
@@ -23,7 +21,7 @@ export interface SeverityStandards {
 const view = (t: SlaTarget): StandardView => ({ targetMinutes: t.targetMinutes, calendarId: t.calendarId, text: describeTarget(t.targetMinutes, t.calendarId) });
 
 /** The graded response standards in force (defaults from the SLA policies, with any overrides). */
-export async function incidentStandards(ctx: AppContext): Promise<SeverityStandards[]> {
+export async function incidentStandards(ctx: IncidentsContext): Promise<SeverityStandards[]> {
   const policies = await loadPolicies(ctx);
   return SEVERITIES.map((severity) => ({
     severity,

@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
-import { getTicketRef } from '../tickets/service.js';
+import { getTicketRef } from '../tickets/index.js';
+import type { IncidentsContext } from './repo.js';
 
 /** What the ledger uses of a work order, through the tickets module's own read (scoped: 404 across districts). */
 export interface TicketRefView {
@@ -16,7 +16,7 @@ export interface TicketRefView {
   createdAt: Date;
 }
 
-export async function readTicketRef(ctx: AppContext, actor: Actor, id: string): Promise<TicketRefView> {
+export async function readTicketRef(ctx: IncidentsContext, actor: Actor, id: string): Promise<TicketRefView> {
   if (!/^\d{1,15}$/.test(id)) throw badRequest('INVALID_ID', `工单编号须为数字 / ticket id must be a number: '${id}'`);
   const t = await getTicketRef(ctx, actor, Number(id));
   return {

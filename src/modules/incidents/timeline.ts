@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import type { TimelineKind } from './vocab.js';
+import type { IncidentsContext, IncidentsDb } from './repo.js';
 
 export interface TimelineEntry {
   kind: TimelineKind;
@@ -15,7 +13,7 @@ export interface TimelineEntry {
 }
 
 /** Appends to the handling process; every change of an incident writes one entry. */
-export async function appendTimeline(ctx: AppContext, trx: Kysely<DB>, actor: Actor, incidentId: number, entry: TimelineEntry): Promise<void> {
+export async function appendTimeline(ctx: IncidentsContext, trx: IncidentsDb, actor: Actor, incidentId: number, entry: TimelineEntry): Promise<void> {
   const now = ctx.clock.now();
   await trx.insertInto('incident_timeline').values({
     incident_id: incidentId,

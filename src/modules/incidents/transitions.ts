@@ -1,13 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, conflict } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../../platform/notices.js';
 import { completeIncidentClock, refreshClockSubject, startFeedbackClock } from './clocks.js';
 import { activeUsername, notBefore, pastTime, rootCauseCategory, text } from './input.js';
 import { checkTransition } from './machine.js';
 import { assignedNotice, stateNotice } from './notices.js';
-import { findIncident, type IncidentRow } from './store.js';
+import { findIncident, type IncidentRow, type IncidentsContext } from './repo.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
 import { STATE_NAMES, type IncidentState } from './vocab.js';
@@ -50,7 +50,7 @@ function previousStepAt(row: IncidentRow): { at: Date; name: string } {
  * clock and starts the 30-minute feedback clock; reviewed needs the root cause; closed needs
  * every follow-up action done or waived. Each step is a timeline entry, a notice and an audit row.
  */
-export async function transitionIncident(ctx: AppContext, actor: Actor, key: string | number, input: TransitionInput): Promise<IncidentDetail> {
+export async function transitionIncident(ctx: IncidentsContext, actor: Actor, key: string | number, input: TransitionInput): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const at = pastTime('at', input.at, now) ?? now;
   const recoveredAt = pastTime('recoveredAt', input.recoveredAt, now);

@@ -1,12 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
+import type { Selectable } from 'kysely';
 import { shanghaiDay } from '../../platform/time.js';
-import { describeTarget } from '../sla/notices.js';
-import { listSla, listSlaForSubjects, type SlaItem } from '../sla/service.js';
+import { describeTarget, listSla, listSlaForSubjects, type SlaItem } from '../sla/index.js';
 import { incidentSubject } from './clocks.js';
 import { allowedTransitions } from './machine.js';
-import type { IncidentRow } from './store.js';
+import { type IncidentRow, type IncidentsContext, type IncidentsDb } from './repo.js';
 import type { IncidentActionsTable, IncidentFeedbackTable, IncidentLinksTable, IncidentTimelineTable } from './tables.js';
 import { SEVERITY_NAMES, type IncidentState } from './vocab.js';
 
@@ -179,7 +176,7 @@ export const feedbackView = (f: Selectable<IncidentFeedbackTable>) => ({
 });
 
 /** The whole incident, read in `db` (the caller's transaction after a change). */
-export async function incidentDetail(ctx: AppContext, db: Kysely<DB>, row: IncidentRow): Promise<IncidentDetail> {
+export async function incidentDetail(ctx: IncidentsContext, db: IncidentsDb, row: IncidentRow): Promise<IncidentDetail> {
   const now = ctx.clock.now();
   const sla = currentByKind(await listSla(ctx, incidentSubject(row.id), db));
   const links = await db.selectFrom('incident_links').selectAll().where('incident_id', '=', row.id).orderBy('id').execute();
@@ -200,7 +197,7 @@ export async function incidentDetail(ctx: AppContext, db: Kysely<DB>, row: Incid
 }
 
 /** List rows with their SLA tags and follow-up counts, in two queries for the page. */
-export async function incidentSummaries(ctx: AppContext, db: Kysely<DB>, rows: IncidentRow[]): Promise<IncidentSummary[]> {
+export async function incidentSummaries(ctx: IncidentsContext, db: IncidentsDb, rows: IncidentRow[]): Promise<IncidentSummary[]> {
   if (!rows.length) return [];
   const now = ctx.clock.now();
   const ids = rows.map((r) => r.id);

@@ -2,12 +2,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { sourceInfo } from '../registry/service.js';
+import { sourceInfo } from '../registry/index.js';
 import { eventFileFormat, readEventFile, type EventFileFormat } from './event-file.js';
 import { ingestBatch, MAX_BATCH, previewBatch, type IngestOutcome } from './service.js';
 import { storableJson, type Rejection } from './validate.js';
+import type { IngestContext } from './repo.js';
 
 /*
  * Offline / historical data import (issue 3 part 4). A file of events is read as a stream and
@@ -79,7 +80,7 @@ class ByteCounter extends Transform {
   }
 }
 
-export async function importEvents(ctx: AppContext, actor: Actor, opts: ImportEventsOptions): Promise<EventImportResult> {
+export async function importEvents(ctx: IngestContext, actor: Actor, opts: ImportEventsOptions): Promise<EventImportResult> {
   const source = await sourceInfo(ctx, opts.sourceCode);
   if (!source) throw badRequest('UNKNOWN_SOURCE', `未知数据源 / unknown source ${opts.sourceCode.slice(0, 64)}`);
   const format = eventFileFormat(opts.fileName);
@@ -167,7 +168,7 @@ export async function importEvents(ctx: AppContext, actor: Actor, opts: ImportEv
  * The file could not be read to its end. Chunks before the failure are committed (each is its
  * own transaction): the audit row and the error say how far the import got.
  */
-async function stopped(ctx: AppContext, actor: Actor, opts: ImportEventsOptions, dryRun: boolean, totals: ImportTotals, err: unknown): Promise<unknown> {
+async function stopped(ctx: IngestContext, actor: Actor, opts: ImportEventsOptions, dryRun: boolean, totals: ImportTotals, err: unknown): Promise<unknown> {
   if (dryRun || totals.rows === 0) return err;
   const e = err as { code?: string; message?: string; status?: number; statusCode?: number };
   const code = typeof e?.code === 'string' ? e.code : 'ERROR';

@@ -3,7 +3,7 @@ import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/b
 import { bearer, loginToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { signBody } from '../../platform/signing.js';
-import { flagStaleSessions } from '../sessions/pairing.js';
+import { flagStaleSessions } from '../sessions/index.js';
 
 describeDb('ingest API', (backend) => {
   let env: TestEnv;

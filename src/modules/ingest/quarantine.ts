@@ -1,11 +1,12 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { ingestBatch, MAX_BATCH, type IngestOutcome } from './service.js';
 import type { QuarantineReason } from './tables.js';
+import type { IngestContext } from './repo.js';
 
 /** Keeps a whole refused body (bad JSON, wrong shape, too many events) from an authenticated source. */
-export async function quarantineBody(ctx: AppContext, sourceCode: string, rawBody: string, code: string, message: string): Promise<void> {
+export async function quarantineBody(ctx: IngestContext, sourceCode: string, rawBody: string, code: string, message: string): Promise<void> {
   const reasons: QuarantineReason[] = [{ index: null, eventId: null, code, message }];
   await ctx.db
     .insertInto('ingest_quarantine')
@@ -55,7 +56,7 @@ const view = (r: Row): QuarantineItem => ({
   bodyBytes: Number(r.body_bytes),
 });
 
-function selectItems(ctx: AppContext) {
+function selectItems(ctx: IngestContext) {
   return ctx.db
     .selectFrom('ingest_quarantine')
     .select(['id', 'source_code', 'received_at', 'via', 'rejected', 'reasons', 'status', 'resolved_at', 'resolved_by', 'note'])
@@ -63,7 +64,7 @@ function selectItems(ctx: AppContext) {
 }
 
 /** Newest first, keyset-paged by id. Bodies are not listed: they hold plates. */
-export async function listQuarantine(ctx: AppContext, q: { status?: string; sourceCode?: string; beforeId?: number; limit?: number }) {
+export async function listQuarantine(ctx: IngestContext, q: { status?: string; sourceCode?: string; beforeId?: number; limit?: number }) {
   const limit = Math.min(q.limit ?? 50, 200);
   const rows = await selectItems(ctx)
     .$if(!!q.status, (qb) => qb.where('status', '=', q.status as 'open'))
@@ -77,7 +78,7 @@ export async function listQuarantine(ctx: AppContext, q: { status?: string; sour
 }
 
 /** One entry with its raw body; reading a body (it holds plates) is audited. */
-export async function getQuarantine(ctx: AppContext, actor: Actor, id: number): Promise<QuarantineItem & { rawBody: string }> {
+export async function getQuarantine(ctx: IngestContext, actor: Actor, id: number): Promise<QuarantineItem & { rawBody: string }> {
   const row = await selectItems(ctx).select('raw_body').where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`隔离记录 ${id}`);
   await audit(ctx, ctx.db, actor, { action: 'quarantine.read_body', targetType: 'quarantine', targetId: id });
@@ -89,7 +90,7 @@ export async function getQuarantine(ctx: AppContext, actor: Actor, id: number): 
  * Events accepted the first time come back as duplicates; anything still refused is
  * quarantined anew. The entry is then closed as replayed.
  */
-export async function replayQuarantine(ctx: AppContext, actor: Actor, id: number, correctedBody: string | null): Promise<IngestOutcome> {
+export async function replayQuarantine(ctx: IngestContext, actor: Actor, id: number, correctedBody: string | null): Promise<IngestOutcome> {
   const row = await ctx.db.selectFrom('ingest_quarantine').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`隔离记录 ${id}`);
   if (row.status !== 'open') throw new AppError(409, 'ALREADY_RESOLVED', `该记录已处理（${row.status}） / already ${row.status}`);
@@ -113,7 +114,7 @@ export async function replayQuarantine(ctx: AppContext, actor: Actor, id: number
   return outcome;
 }
 
-export async function discardQuarantine(ctx: AppContext, actor: Actor, id: number, note: string): Promise<QuarantineItem> {
+export async function discardQuarantine(ctx: IngestContext, actor: Actor, id: number, note: string): Promise<QuarantineItem> {
   return ctx.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('ingest_quarantine')

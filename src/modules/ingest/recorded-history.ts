@@ -1,6 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { ingestBatch, type IngestOutcome } from './service.js';
+import type { IngestContext } from './repo.js';
 
 /*
  * Recorded history written in bulk through the batch path (ingestBatch via 'import'), each batch
@@ -27,7 +28,7 @@ export interface RecordedHistory {
   finish(detail?: Record<string, unknown>): Promise<void>;
 }
 
-export function recordedHistory(ctx: AppContext, actor: Actor): RecordedHistory {
+export function recordedHistory(ctx: IngestContext, actor: Actor): RecordedHistory {
   const totals: HistoryTotals = { batches: 0, accepted: 0, duplicates: 0, rejected: 0 };
   const sources = new Set<string>();
   return {

@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import type { App } from '../../platform/http.js';
 import { errorResponses } from '../../platform/http.js';
@@ -8,13 +7,14 @@ import { EventsBody, IngestReply } from './schemas.js';
 import { ingestBatch, MAX_BATCH } from './service.js';
 import { authenticateSource } from './source-auth.js';
 import { quarantineBody } from './quarantine.js';
-import { quarantineRoutes } from './quarantine-routes.js';
-import { importRoutes } from './import-routes.js';
+import { quarantineRoutes } from './routes-quarantine.js';
+import { importRoutes } from './routes-import.js';
+import type { IngestContext } from './repo.js';
 
 /** Room for 1000 events with long fields; larger bodies are refused with 413 before reading on. */
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-export function ingestRoutes(ctx: AppContext) {
+export function ingestRoutes(ctx: IngestContext) {
   return async (app: App) => {
     await app.register(signedPushRoute(ctx));
     await app.register(quarantineRoutes(ctx));
@@ -22,7 +22,7 @@ export function ingestRoutes(ctx: AppContext) {
   };
 }
 
-function signedPushRoute(ctx: AppContext) {
+function signedPushRoute(ctx: IngestContext) {
   return async (app: App) => {
     // The signature covers the raw bytes: keep the body as text in this plugin (only).
     app.removeContentTypeParser('application/json');

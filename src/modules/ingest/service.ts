@@ -1,10 +1,9 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
-import { lotRefs, type LotRef } from '../registry/service.js';
-import { pairBatch, type GateFact } from '../sessions/pairing.js';
+import { sql, type Insertable } from 'kysely';
+import { lotRefs, type LotRef } from '../registry/index.js';
+import { pairBatch, type GateFact } from '../sessions/index.js';
 import type { IngestVia, PaymentsTable, QuarantineReason } from './tables.js';
 import { checkEvent, printable, storableJson, type Checked, type Rejection, type ValidEvent } from './validate.js';
+import type { IngestContext, IngestDb } from './repo.js';
 
 export const MAX_BATCH = 1000;
 
@@ -53,7 +52,7 @@ export interface CheckedBatch {
  * Validation and lot binding of one batch from one source: every event checked, lots resolved,
  * repeats within the batch marked as duplicates. Reads lots, writes nothing.
  */
-export async function checkBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], now: Date, refused?: ReadonlyMap<number, Rejection>): Promise<CheckedBatch> {
+export async function checkBatch(ctx: IngestContext, sourceCode: string, events: readonly unknown[], now: Date, refused?: ReadonlyMap<number, Rejection>): Promise<CheckedBatch> {
   const checked = events.map((e, i): Checked => {
     const pre = refused?.get(i);
     return pre ? { ok: false, eventId: null, rejection: pre } : checkEvent(e, now);
@@ -95,7 +94,7 @@ const outcomeOf = (results: EventResult[], quarantineId?: number): IngestOutcome
  * this returns, every accepted event is committed. Valid events are kept even when others are
  * rejected; an event id the source sent before is a duplicate with no further effect.
  */
-export async function ingestBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], opts: IngestOptions): Promise<IngestOutcome> {
+export async function ingestBatch(ctx: IngestContext, sourceCode: string, events: readonly unknown[], opts: IngestOptions): Promise<IngestOutcome> {
   const now = ctx.clock.now();
   const { results, reasons, fresh } = await checkBatch(ctx, sourceCode, events, now, opts.refused);
 
@@ -138,7 +137,7 @@ export async function ingestBatch(ctx: AppContext, sourceCode: string, events: r
  * What ingestBatch would answer, committing nothing: the same checks, and ids the source sent
  * before reported as duplicates. For dry runs of imports.
  */
-export async function previewBatch(ctx: AppContext, sourceCode: string, events: readonly unknown[], refused?: ReadonlyMap<number, Rejection>): Promise<IngestOutcome> {
+export async function previewBatch(ctx: IngestContext, sourceCode: string, events: readonly unknown[], refused?: ReadonlyMap<number, Rejection>): Promise<IngestOutcome> {
   const { results, fresh } = await checkBatch(ctx, sourceCode, events, ctx.clock.now(), refused);
   if (fresh.length) {
     const stored = await ctx.db
@@ -166,7 +165,7 @@ async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<
 }
 
 /** Inserts the events; returns the ids that were new (the others were sent before). */
-async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: CheckedBatch['fresh'], receivedAt: (index: number) => Date, via: IngestVia): Promise<Set<string>> {
+async function insertEvents(db: IngestDb, sourceCode: string, fresh: CheckedBatch['fresh'], receivedAt: (index: number) => Date, via: IngestVia): Promise<Set<string>> {
   const rows = await db
     .insertInto('ingest_events')
     .values(
@@ -189,7 +188,7 @@ async function insertEvents(db: Kysely<DB>, sourceCode: string, fresh: CheckedBa
 }
 
 /** What accepted events change: sessions, space status, payments, each lot's freshness. */
-async function applyEffects(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent; lot: LotRef | null }[], now: Date, receivedAt: Date | null): Promise<void> {
+async function applyEffects(db: IngestDb, sourceCode: string, applied: { event: ValidEvent; lot: LotRef | null }[], now: Date, receivedAt: Date | null): Promise<void> {
   const ordered = [...applied].sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime());
   const gate: GateFact[] = [];
   const statuses: StatusFact[] = [];
@@ -241,7 +240,7 @@ interface StatusFact {
 }
 
 /** Status reports are kept in the history; each lot's live count follows its newest report. */
-async function applyStatuses(db: Kysely<DB>, reports: StatusFact[]): Promise<void> {
+async function applyStatuses(db: IngestDb, reports: StatusFact[]): Promise<void> {
   if (reports.length === 0) return;
   // Out-of-range counts are real feed errors: kept, and flagged.
   const flagged = (r: StatusFact) => r.free < 0 || r.free > r.total;
@@ -271,7 +270,7 @@ async function applyStatuses(db: Kysely<DB>, reports: StatusFact[]): Promise<voi
 }
 
 /** The source was heard from now (even if all it sent was refused or old); receivedAt null: data only, no contact. */
-async function touchSource(db: Kysely<DB>, sourceCode: string, applied: { event: ValidEvent }[], receivedAt: Date | null): Promise<void> {
+async function touchSource(db: IngestDb, sourceCode: string, applied: { event: ValidEvent }[], receivedAt: Date | null): Promise<void> {
   const latest = applied.reduce<Date | null>((m, a) => (a.event.type !== 'heartbeat' && (!m || a.event.occurredAt > m) ? a.event.occurredAt : m), null);
   await db
     .insertInto('source_live')

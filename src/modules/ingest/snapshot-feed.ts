@@ -6,7 +6,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { badRequest } from '../../platform/errors.js';
 import { parseBusinessTime } from '../../platform/time.js';
-import { CODE_PATTERN } from '../registry/vocab.js';
+import { CODE_PATTERN } from '../registry/index.js';
 
 /*
  * Reader of occupancy snapshot feeds in the layout of the public parking-data scrapes

@@ -5,7 +5,7 @@ import { BACKENDS, createTestEnv, describeDb, type Backend, type TestEnv } from 
 import { bearer, loginToken } from '../../../test/support/http.js';
 import { expectedGaps, readFeed, recordsIn, shanghaiMonth, type FeedPlace } from '../../../test/support/snapshot-expect.js';
 import { systemActor } from '../../platform/auth/permissions.js';
-import { CODE_PATTERN } from '../registry/vocab.js';
+import { CODE_PATTERN } from '../registry/index.js';
 import { cellValue, feedTime, registryCode, snapshotEventId } from './snapshot-feed.js';
 import { importSnapshots, type SnapshotImportResult } from './snapshot-import.js';
 

@@ -1,11 +1,14 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { coordinateProblem, createOperator, createSource, importLots, listDistricts, listOperators, lotRefs, sourceInfo, type LotRef } from '../registry/service.js';
+import {
+  coordinateProblem, createOperator, createSource, importLots, listDistricts, listOperators, lotRefs, sourceInfo, type LotRef,
+} from '../registry/index.js';
 import { ingestBatch, MAX_BATCH, previewBatch, type IngestOutcome } from './service.js';
 import { cellValue, dayFiles, META_FILE, readDayFile, readMeta, registryCode, snapshotEventId, type PlaceMeta } from './snapshot-feed.js';
+import type { IngestContext } from './repo.js';
 
 /*
  * Import of an occupancy snapshot feed (issue 4 part 6): `zhibo import snapshots DIR`.
@@ -188,7 +191,7 @@ function lotRemark(meta: PlaceMeta, lotCode: string, capacity: SnapshotLotNote['
   return clip(parts.join('; '), MAX_REMARK);
 }
 
-export async function importSnapshots(ctx: AppContext, actor: Actor, opts: SnapshotImportOptions): Promise<SnapshotImportResult> {
+export async function importSnapshots(ctx: IngestContext, actor: Actor, opts: SnapshotImportOptions): Promise<SnapshotImportResult> {
   const started = performance.now();
   const dryRun = opts.dryRun === true;
   const districtCode = opts.districtCode ?? DEFAULT_SNAPSHOT_DISTRICT;

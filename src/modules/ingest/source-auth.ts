@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { SIGNATURE_HEADERS, signatureMatches } from '../../platform/signing.js';
-import { sourceCredentials } from '../registry/service.js';
+import { sourceCredentials } from '../registry/index.js';
+import type { IngestContext } from './repo.js';
 
 export const REPLAY_WINDOW_S = 300;
 
@@ -15,7 +15,7 @@ const header = (h: IncomingHttpHeaders, name: string) => {
  * Checks the data source's signature over the raw body and the replay window; returns the
  * source code. Unsigned or wrongly signed requests are refused before their body is read.
  */
-export async function authenticateSource(ctx: AppContext, headers: IncomingHttpHeaders, rawBody: string): Promise<string> {
+export async function authenticateSource(ctx: IngestContext, headers: IncomingHttpHeaders, rawBody: string): Promise<string> {
   const code = header(headers, SIGNATURE_HEADERS.source);
   const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
   const signature = header(headers, SIGNATURE_HEADERS.signature);

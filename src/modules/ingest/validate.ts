@@ -1,5 +1,6 @@
 import { isValidPlate, normalizePlate, PLATE_COLORS } from '../../platform/plates.js';
 import { parseBusinessTime } from '../../platform/time.js';
+import { PAY_CHANNELS } from '../sessions/index.js';
 import type { EventType } from './tables.js';
 
 /*
@@ -7,7 +8,6 @@ import type { EventType } from './tables.js';
  * rejection carries a code from REJECTION_CODES and a message naming the field.
  */
 
-export const PAY_CHANNELS = ['wechat', 'alipay', 'unionpay', 'etc', 'cash', 'card', 'free', 'other'] as const;
 export const MAX_FUTURE_MS = 5 * 60_000;
 const EVENT_TYPES: readonly EventType[] = ['entry', 'exit', 'status', 'heartbeat', 'payment'];
 const ID_RE = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces

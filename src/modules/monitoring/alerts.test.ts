@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, type TestSource } from '../../../test/support/ingest.js';
 import { monitoringKit } from '../../../test/support/monitoring.js';
 import { parseBusinessTime } from '../../platform/time.js';
-import type { Notice } from '../notifications/service.js';
+import type { Notice } from '../../platform/notices.js';
 
 // Every notice the evaluator sends, recorded on its way to the real notification layer.
-const sent = vi.hoisted(() => [] as Notice[]);
-vi.mock('../notifications/service.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../notifications/service.js')>();
-  return { ...real, notify: async (...args: Parameters<typeof real.notify>) => { sent.push(args[2]); await real.notify(...args); } };
-});
+const sent: Notice[] = [];
 
 interface Alert {
   id: number;
@@ -36,6 +32,8 @@ describeDb('monitoring: alerts, reminders, grouping, windows, follow-ups', (back
   beforeAll(async () => {
     sent.length = 0; // alert ids start again at 1 on each backend
     env = await createTestEnv(backend, { tokenTtlMinutes: 60 * 24 * 365 });
+    const outbox = env.ctx.notices;
+    env.ctx.notices = { notify: async (ctx, executor, notice) => { sent.push(notice); await outbox.notify(ctx, executor, notice); } };
     admin = await loginToken(env.app);
     kit = monitoringKit(env, () => admin);
     const op = await kit.call('POST', '/api/v1/operators', { name: '南通静态交通运营公司', contactName: '张工', contactPhone: '13800001111', contactEmail: 'zhang@example.com' });

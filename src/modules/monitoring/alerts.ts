@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
@@ -8,6 +7,7 @@ import { judgeLot, loadLotFacts, minutesSince } from './freshness.js';
 import type { AlertResolution, AlertScope, AlertState, LotState } from './tables.js';
 import { activeWindows } from './window-rules.js';
 import { loadWindowRules } from './windows.js';
+import { type MonitoringContext, type MonitoringDb, monitoringContext } from './repo.js';
 
 /*
  * Reading and acknowledging alerts. An alert belongs to the districts of its lots; a district
@@ -63,7 +63,7 @@ export interface AlertQuery {
   offset?: number;
 }
 
-function alertQuery(db: Kysely<DB>, actor: Actor) {
+function alertQuery(db: MonitoringDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('monitoring_alerts as a')
@@ -121,7 +121,7 @@ export function pageOf(q: { limit?: number; offset?: number }): { limit: number;
   return { limit: Math.min(Math.max(q.limit ?? 50, 1), MAX_PAGE), offset: Math.max(q.offset ?? 0, 0) };
 }
 
-export async function listAlerts(ctx: AppContext, actor: Actor, q: AlertQuery): Promise<{ items: AlertView[]; total: number }> {
+export async function listAlerts(ctx: MonitoringContext, actor: Actor, q: AlertQuery): Promise<{ items: AlertView[]; total: number }> {
   const { limit, offset } = pageOf(q);
   const filtered = alertQuery(ctx.db, actor)
     .$if(q.state === 'unresolved', (qb) => qb.where('a.state', '<>', 'resolved'))
@@ -136,13 +136,14 @@ export async function listAlerts(ctx: AppContext, actor: Actor, q: AlertQuery): 
   return { items: rows.map((r) => view(r, now)), total: Number(total.n) };
 }
 
-async function findAlert(db: Kysely<DB>, actor: Actor, id: number, now: Date): Promise<AlertView> {
+async function findAlert(db: MonitoringDb, actor: Actor, id: number, now: Date): Promise<AlertView> {
   const row = await selectView(alertQuery(db, actor)).where('a.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`告警 ${id}`);
   return view(row, now);
 }
 
-export async function getAlert(ctx: AppContext, actor: Actor, id: number): Promise<AlertDetail> {
+export async function getAlert(anyCtx: AppContext, actor: Actor, id: number): Promise<AlertDetail> {
+  const ctx = monitoringContext(anyCtx);
   const now = ctx.clock.now();
   const alert = await findAlert(ctx.db, actor, id, now);
   const events = await ctx.db.selectFrom('monitoring_alert_events').select(['at', 'kind', 'actor', 'note']).where('alert_id', '=', id).orderBy('id').execute();
@@ -167,7 +168,7 @@ export async function getAlert(ctx: AppContext, actor: Actor, id: number): Promi
   };
 }
 
-export async function acknowledgeAlert(ctx: AppContext, actor: Actor, id: number, note: string): Promise<AlertDetail> {
+export async function acknowledgeAlert(ctx: MonitoringContext, actor: Actor, id: number, note: string): Promise<AlertDetail> {
   const text = note.trim();
   if (!text || text.length > 500) throw badRequest('INVALID_NOTE', '请填写确认说明（1–500 字） / note: 1–500 characters');
   await ctx.db.transaction().execute(async (trx) => {

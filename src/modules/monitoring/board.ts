@@ -1,7 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
 import { judgeLot, loadLotFacts, type JudgedLot, type PausedReason } from './freshness.js';
 import { lastHeartbeats, lateDeliveries24h } from './receipts.js';
@@ -9,6 +6,7 @@ import { countLots, judgeSource, loadSourceFacts, type LotCounts } from './sourc
 import type { LotState, SourceState } from './tables.js';
 import { activeWindows, type ActiveWindows } from './window-rules.js';
 import { loadWindowRules } from './windows.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * The live board: freshness per lot (the public contract GET /api/v1/monitoring/freshness) and
@@ -42,7 +40,7 @@ export interface FreshnessQuery {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-async function judgedLots(ctx: AppContext, actor: Actor, f: { districtCode?: string; sourceCode?: string }): Promise<{ now: Date; windows: ActiveWindows; lots: JudgedLot[] }> {
+async function judgedLots(ctx: MonitoringContext, actor: Actor, f: { districtCode?: string; sourceCode?: string }): Promise<{ now: Date; windows: ActiveWindows; lots: JudgedLot[] }> {
   const now = ctx.clock.now();
   const windows = activeWindows(await loadWindowRules(ctx.db, now), now);
   const facts = await loadLotFacts(ctx.db, ctx.config.lateThresholdMinutes, { scope: districtScope(actor), ...f });
@@ -50,7 +48,7 @@ async function judgedLots(ctx: AppContext, actor: Actor, f: { districtCode?: str
 }
 
 /** Unresolved alerts by lot id and by source code (a source alert stands for all its lots). */
-async function unresolvedAlerts(db: Kysely<DB>): Promise<{ lots: Map<number, number>; sources: Map<string, number> }> {
+async function unresolvedAlerts(db: MonitoringDb): Promise<{ lots: Map<number, number>; sources: Map<string, number> }> {
   const rows = await db.selectFrom('monitoring_alerts').select(['id', 'scope', 'lot_id', 'source_code']).where('state', '<>', 'resolved').execute();
   const lots = new Map<number, number>();
   const sources = new Map<string, number>();
@@ -61,7 +59,7 @@ async function unresolvedAlerts(db: Kysely<DB>): Promise<{ lots: Map<number, num
   return { lots, sources };
 }
 
-export async function listFreshness(ctx: AppContext, actor: Actor, q: FreshnessQuery): Promise<{ items: FreshnessItem[]; counts: LotCounts; at: string }> {
+export async function listFreshness(ctx: MonitoringContext, actor: Actor, q: FreshnessQuery): Promise<{ items: FreshnessItem[]; counts: LotCounts; at: string }> {
   const { now, lots } = await judgedLots(ctx, actor, { districtCode: q.districtCode, sourceCode: q.sourceCode });
   const ids = lots.map((l) => l.lotId);
   const late = await lateDeliveries24h(ctx.db, ctx.config.lateThresholdMinutes, now, ids);
@@ -114,7 +112,7 @@ export interface SourceItem {
   stateSince: string | null;
 }
 
-export async function listSourceStates(ctx: AppContext, actor: Actor, q: { state?: SourceState; districtCode?: string }): Promise<{ items: SourceItem[]; counts: Record<SourceState, number>; at: string }> {
+export async function listSourceStates(ctx: MonitoringContext, actor: Actor, q: { state?: SourceState; districtCode?: string }): Promise<{ items: SourceItem[]; counts: Record<SourceState, number>; at: string }> {
   const scope = districtScope(actor);
   const { now, windows, lots } = await judgedLots(ctx, actor, { districtCode: q.districtCode });
   const sources = await loadSourceFacts(ctx.db, ctx.config.lateThresholdMinutes, scope);

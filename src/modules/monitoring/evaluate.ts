@@ -1,8 +1,7 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import { systemActor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
-import { notify, type Notice } from '../notifications/service.js';
+import { audit } from '../../platform/context.js';
+import { notify, type Notice } from '../../platform/notices.js';
 import { judgeLot, loadLotFacts, type JudgedLot, type OperatorContacts } from './freshness.js';
 import { lotNotice, problemSourceNotice, sourceNotice, type AlertFacts } from './notices.js';
 import { planAlerts, type AlertPlan, type UnresolvedAlert } from './plan.js';
@@ -11,6 +10,7 @@ import { countLots, judgeSource, loadSourceFacts, type JudgedSource, type LotCou
 import type { MonitoringAlertEventsTable } from './tables.js';
 import { activeWindows } from './window-rules.js';
 import { loadWindowRules } from './windows.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * One evaluation: compare what the data says now with what was stored, and write the
@@ -39,7 +39,7 @@ export interface EvaluationSummary {
   receiptsSummed: number;
 }
 
-export async function evaluateMonitoring(ctx: AppContext): Promise<EvaluationSummary> {
+export async function evaluateMonitoring(ctx: MonitoringContext): Promise<EvaluationSummary> {
   const { events } = await sumReceipts(ctx);
   return ctx.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${EVALUATION_LOCK})`.execute(trx);
@@ -71,7 +71,7 @@ export async function evaluateMonitoring(ctx: AppContext): Promise<EvaluationSum
   });
 }
 
-async function loadUnresolved(db: Kysely<DB>): Promise<UnresolvedAlert[]> {
+async function loadUnresolved(db: MonitoringDb): Promise<UnresolvedAlert[]> {
   const rows = await db
     .selectFrom('monitoring_alerts')
     .select(['id', 'scope', 'lot_id', 'source_code', 'state', 'opened_at', 'last_notified_at', 'reminders'])
@@ -100,7 +100,7 @@ interface Opened {
   operator: OperatorContacts | null;
 }
 
-async function applyPlan(trx: Kysely<DB>, plan: AlertPlan, now: Date, notices: Notice[]): Promise<Pick<EvaluationSummary, 'opened' | 'reminded' | 'resolved' | 'folded'>> {
+async function applyPlan(trx: MonitoringDb, plan: AlertPlan, now: Date, notices: Notice[]): Promise<Pick<EvaluationSummary, 'opened' | 'reminded' | 'resolved' | 'folded'>> {
   const events: Omit<MonitoringAlertEventsTable, 'id'>[] = [];
   const facts = (a: UnresolvedAlert): AlertFacts => ({ alertId: a.id, openedAt: a.openedAt, reminders: a.reminders });
 
@@ -216,7 +216,7 @@ async function applyPlan(trx: Kysely<DB>, plan: AlertPlan, now: Date, notices: N
 }
 
 /** Writes the states that changed (with the time they changed); returns how many did. */
-async function storeStates(trx: Kysely<DB>, lots: readonly JudgedLot[], sources: readonly JudgedSource[], now: Date): Promise<number> {
+async function storeStates(trx: MonitoringDb, lots: readonly JudgedLot[], sources: readonly JudgedSource[], now: Date): Promise<number> {
   const storedLots = new Map((await trx.selectFrom('monitoring_lot_state').select(['lot_id', 'state']).execute()).map((r) => [r.lot_id, r.state]));
   const lotChanges = lots.filter((l) => storedLots.get(l.lotId) !== l.state);
   if (lotChanges.length) {
@@ -247,7 +247,7 @@ async function storeStates(trx: Kysely<DB>, lots: readonly JudgedLot[], sources:
  * alert folded into a source alert is the same outage, counted once). After a mark is cleared,
  * only outages opened since count towards the next one.
  */
-async function markProblemSources(ctx: AppContext, trx: Kysely<DB>, now: Date, sources: ReadonlyMap<string, SourceFact>, notices: Notice[]): Promise<string[]> {
+async function markProblemSources(ctx: MonitoringContext, trx: MonitoringDb, now: Date, sources: ReadonlyMap<string, SourceFact>, notices: Notice[]): Promise<string[]> {
   const since = new Date(now.getTime() - PROBLEM_WINDOW_DAYS * 24 * 3600_000);
   const rows = await sql<{ source_code: string; n: number }>`
     select a.source_code, count(*)::int as n

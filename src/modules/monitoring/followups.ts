@@ -1,11 +1,11 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { pageOf } from './alerts.js';
 import type { AlertScope, AlertState } from './tables.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * Follow-up tasks: each outage opens one "联系运营单位 / contact the operator", carrying the
@@ -43,7 +43,7 @@ export interface FollowupQuery {
   offset?: number;
 }
 
-function followupQuery(db: Kysely<DB>, actor: Actor) {
+function followupQuery(db: MonitoringDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('monitoring_followups as f')
@@ -81,7 +81,7 @@ function view(r: Row): FollowupView {
   };
 }
 
-export async function listFollowups(ctx: AppContext, actor: Actor, q: FollowupQuery): Promise<{ items: FollowupView[]; total: number }> {
+export async function listFollowups(ctx: MonitoringContext, actor: Actor, q: FollowupQuery): Promise<{ items: FollowupView[]; total: number }> {
   const { limit, offset } = pageOf(q);
   const filtered = followupQuery(ctx.db, actor)
     .$if(!!q.state, (qb) => qb.where('f.state', '=', q.state!))
@@ -94,15 +94,15 @@ export async function listFollowups(ctx: AppContext, actor: Actor, q: FollowupQu
   return { items: rows.map(view), total: Number(total.n) };
 }
 
-async function findFollowup(db: Kysely<DB>, actor: Actor, id: number): Promise<FollowupView> {
+async function findFollowup(db: MonitoringDb, actor: Actor, id: number): Promise<FollowupView> {
   const row = await selectView(followupQuery(db, actor)).where('f.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`跟进任务 ${id}`);
   return view(row);
 }
 
-export const getFollowup = (ctx: AppContext, actor: Actor, id: number) => findFollowup(ctx.db, actor, id);
+export const getFollowup = (ctx: MonitoringContext, actor: Actor, id: number) => findFollowup(ctx.db, actor, id);
 
-export async function completeFollowup(ctx: AppContext, actor: Actor, id: number, note: string): Promise<FollowupView> {
+export async function completeFollowup(ctx: MonitoringContext, actor: Actor, id: number, note: string): Promise<FollowupView> {
   const text = note.trim();
   if (!text || text.length > 1000) throw badRequest('INVALID_NOTE', '请填写处理情况（1–1000 字） / note: 1–1000 characters');
   return ctx.db.transaction().execute(async (trx) => {

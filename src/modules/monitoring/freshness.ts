@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import { windowOverLot, type ActiveWindows } from './window-rules.js';
 import type { LotState } from './tables.js';
+import type { MonitoringDb } from './repo.js';
 
 /*
  * Freshness is about the data, not the link (GUIDE §5): a lot is late when its newest occurredAt
@@ -62,7 +61,7 @@ export interface LotFactFilter {
 }
 
 /** Every lot bound to a source, with what judging it needs: one query. */
-export async function loadLotFacts(db: Kysely<DB>, defaultMinutes: number, f: LotFactFilter = {}): Promise<LotFact[]> {
+export async function loadLotFacts(db: MonitoringDb, defaultMinutes: number, f: LotFactFilter = {}): Promise<LotFact[]> {
   const rows = await db
     .selectFrom('lots as l')
     .innerJoin('data_sources as s', 's.code', 'l.source_code')

@@ -1,5 +1,5 @@
 import { formatShanghai } from '../../platform/time.js';
-import type { Notice, NoticeSeverity } from '../notifications/service.js';
+import type { Notice, NoticeSeverity } from '../../platform/notices.js';
 import { minutesSince, type JudgedLot, type OperatorContacts } from './freshness.js';
 import type { SourceFact } from './source-state.js';
 

@@ -1,11 +1,11 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
-import { visibleSources } from '../registry/sources.js';
+import { visibleSources, type SourcesScope } from '../registry/index.js';
 import { PROBLEM_WINDOW_DAYS } from './evaluate.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * Sources marked for technical diagnosis (长期问题接入单位): the evaluator marks a source when
@@ -30,13 +30,13 @@ export interface ProblemSourceView {
   clearNote: string | null;
 }
 
-function problemQuery(db: Kysely<DB>, actor: Actor, now: Date) {
+function problemQuery(db: MonitoringDb, actor: Actor, now: Date) {
   const since = new Date(now.getTime() - PROBLEM_WINDOW_DAYS * 24 * 3600_000);
   return db
     .selectFrom('monitoring_problem_sources as p')
     .innerJoin('data_sources', 'data_sources.code', 'p.source_code')
     .leftJoin('operators as o', 'o.id', 'data_sources.operator_id')
-    .where((eb) => visibleSources(eb as unknown as ExpressionBuilder<DB, 'data_sources'>, districtScope(actor)))
+    .where((eb) => visibleSources(eb as unknown as SourcesScope, districtScope(actor)))
     .selectAll('p')
     .select(['data_sources.name as source_name', 'data_sources.district_code', 'o.name as o_name', 'o.contact_name', 'o.contact_phone', 'o.contact_email'])
     .select((eb) => [
@@ -69,7 +69,7 @@ function view(r: Row): ProblemSourceView {
   };
 }
 
-export async function listProblemSources(ctx: AppContext, actor: Actor, q: { all?: boolean }): Promise<{ items: ProblemSourceView[] }> {
+export async function listProblemSources(ctx: MonitoringContext, actor: Actor, q: { all?: boolean }): Promise<{ items: ProblemSourceView[] }> {
   const rows = await problemQuery(ctx.db, actor, ctx.clock.now())
     .$if(!q.all, (qb) => qb.where('p.cleared_at', 'is', null))
     .orderBy('p.marked_at', 'desc')
@@ -78,7 +78,7 @@ export async function listProblemSources(ctx: AppContext, actor: Actor, q: { all
   return { items: rows.map(view) };
 }
 
-export async function clearProblemSource(ctx: AppContext, actor: Actor, code: string, note: string): Promise<ProblemSourceView> {
+export async function clearProblemSource(ctx: MonitoringContext, actor: Actor, code: string, note: string): Promise<ProblemSourceView> {
   const text = note.trim();
   if (!text || text.length > 1000) throw badRequest('INVALID_NOTE', '请填写诊断结论（1–1000 字） / note: 1–1000 characters');
   return ctx.db.transaction().execute(async (trx) => {

@@ -1,7 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
-import { lateThresholdMinutesSql } from '../registry/late-threshold.js';
+import { sql } from 'kysely';
+import { lateThresholdMinutesSql } from '../registry/index.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * Receipts and late deliveries per lot and hour of receipt, without rescanning ingest_events.
@@ -30,7 +29,7 @@ const hourOf = (column: string) => sql<Date>`date_bin('1 hour', ${sql.ref(column
 const thresholdOf = (defaultMinutes: number) =>
   sql`make_interval(mins => ${lateThresholdMinutesSql('l', 's', defaultMinutes)})`;
 
-async function cursor(db: Kysely<DB>, lock: boolean): Promise<{ lastId: number; seenId: number }> {
+async function cursor(db: MonitoringDb, lock: boolean): Promise<{ lastId: number; seenId: number }> {
   await db.insertInto('monitoring_cursor').values({ name: CURSOR, last_id: 0, seen_id: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
   let q = db.selectFrom('monitoring_cursor').select(['last_id', 'seen_id']).where('name', '=', CURSOR);
   if (lock) q = q.forUpdate();
@@ -39,7 +38,7 @@ async function cursor(db: Kysely<DB>, lock: boolean): Promise<{ lastId: number; 
 }
 
 /** Ids of ingest_events at or below this are in the hourly sums. */
-export async function summedThrough(db: Kysely<DB>): Promise<number> {
+export async function summedThrough(db: MonitoringDb): Promise<number> {
   const row = await db.selectFrom('monitoring_cursor').select('last_id').where('name', '=', CURSOR).executeTakeFirst();
   return Number(row?.last_id ?? 0);
 }
@@ -48,7 +47,7 @@ export async function summedThrough(db: Kysely<DB>): Promise<number> {
  * The ids of the tail, (summed, newest]: both bounds constant so that the primary key is walked
  * even without planner statistics (PGlite never analyzes by itself); null when there is no tail.
  */
-async function tailRange(db: Kysely<DB>): Promise<{ after: number; upTo: number } | null> {
+async function tailRange(db: MonitoringDb): Promise<{ after: number; upTo: number } | null> {
   const after = await summedThrough(db);
   const newest = await db.selectFrom('ingest_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   const upTo = Number(newest?.id ?? 0);
@@ -56,7 +55,7 @@ async function tailRange(db: Kysely<DB>): Promise<{ after: number; upTo: number 
 }
 
 /** Adds the events seen by the previous run to the hourly sums, in chunks, each its own transaction. */
-export async function sumReceipts(ctx: AppContext): Promise<{ events: number }> {
+export async function sumReceipts(ctx: MonitoringContext): Promise<{ events: number }> {
   const now = ctx.clock.now();
   const keepFrom = new Date(now.getTime() - RETENTION_DAYS * 24 * HOUR_MS);
   const newest = await ctx.db.selectFrom('ingest_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
@@ -115,7 +114,7 @@ export interface HourCounts {
 }
 
 /** Receipts and late deliveries per lot and hour in [from, to), sums plus tail. */
-export async function receiptCounts(db: Kysely<DB>, defaultMinutes: number, range: { from: Date; to: Date; lotIds?: readonly number[] }): Promise<HourCounts[]> {
+export async function receiptCounts(db: MonitoringDb, defaultMinutes: number, range: { from: Date; to: Date; lotIds?: readonly number[] }): Promise<HourCounts[]> {
   if (range.lotIds && range.lotIds.length === 0) return [];
   const tailIds = await tailRange(db);
   const lotFilter = (column: string) => (range.lotIds ? sql`and ${sql.ref(column)} = any(${[...range.lotIds]}::int[])` : sql``);
@@ -151,7 +150,7 @@ export async function receiptCounts(db: Kysely<DB>, defaultMinutes: number, rang
 export const lateWindowStart = (now: Date) => new Date(hourStart(now).getTime() - 23 * HOUR_MS);
 
 /** Late deliveries per lot received since the start of the clock hour 23 hours ago: summed per lot in SQL. */
-export async function lateDeliveries24h(db: Kysely<DB>, defaultMinutes: number, now: Date, lotIds?: readonly number[]): Promise<Map<number, number>> {
+export async function lateDeliveries24h(db: MonitoringDb, defaultMinutes: number, now: Date, lotIds?: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (lotIds && lotIds.length === 0) return out;
   const from = lateWindowStart(now);
@@ -176,7 +175,7 @@ export async function lateDeliveries24h(db: Kysely<DB>, defaultMinutes: number, 
 }
 
 /** Newest heartbeat occurredAt per source: sums plus tail. */
-export async function lastHeartbeats(db: Kysely<DB>): Promise<Map<string, Date>> {
+export async function lastHeartbeats(db: MonitoringDb): Promise<Map<string, Date>> {
   const tailIds = await tailRange(db);
   const tail = tailIds
     ? sql`union all

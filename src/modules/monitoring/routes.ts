@@ -1,4 +1,3 @@
-import type { AppContext } from '../../platform/context.js';
 import { audit } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { acknowledgeAlert, getAlert, listAlerts } from './alerts.js';
@@ -11,16 +10,20 @@ import {
   FreshnessItem, FreshnessQuery, FreshnessReply, IdParams, NewWindowBody, NoteBody, ProblemSourceSchema, ProblemSourcesQuery, SourceItem,
   SourcesQuery, SourcesReply, TimelineQuery, TimelineReply, WindowPatchBody, WindowSchema, WindowsQuery,
 } from './schemas.js';
+import { syncReportRoutes } from './routes-sync-report.js';
 import { lotTimeline } from './timeline.js';
 import { createWindow, deleteWindow, getWindow, listWindows, updateWindow } from './windows.js';
 import { Type } from 'typebox';
+import type { MonitoringContext } from './repo.js';
 
 /**
  * Data sync monitoring (数据同步监控). Reads: any signed-in user with registry:read, within their
  * district. Writes (acknowledge, follow-ups, windows, diagnosis marks, evaluate now): 'ops'.
  */
-export function monitoringRoutes(ctx: AppContext) {
+export function monitoringRoutes(ctx: MonitoringContext) {
   return async (app: App) => {
+    // The monthly 《数据同步监控报告》 keeps its address, GET /api/v1/reports/sync.
+    await app.register(syncReportRoutes(ctx));
     for (const s of [FreshnessItem, SourceItem, AlertSchema, FollowupSchema, ProblemSourceSchema, WindowSchema]) app.addSchema(s);
     const read = { preHandler: requirePermission('registry:read') };
     const write = { preHandler: requirePermission('ops') };

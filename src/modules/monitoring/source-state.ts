@@ -1,9 +1,8 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import { visibleSources } from '../registry/sources.js';
+import { visibleSources, type SourcesScope } from '../registry/index.js';
 import { minutesSince, type JudgedLot, type OperatorContacts } from './freshness.js';
 import type { SourceState } from './tables.js';
 import { windowOverSource, type ActiveWindows } from './window-rules.js';
+import type { MonitoringDb } from './repo.js';
 
 /*
  * A source's state comes from its lots: `late` when every monitored lot (not paused, reported at
@@ -42,13 +41,13 @@ export interface JudgedSource extends SourceFact {
   lots: LotCounts;
 }
 
-export async function loadSourceFacts(db: Kysely<DB>, defaultMinutes: number, scope: string | null = null): Promise<SourceFact[]> {
+export async function loadSourceFacts(db: MonitoringDb, defaultMinutes: number, scope: string | null = null): Promise<SourceFact[]> {
   // Not aliased: the registry's visibility rule names data_sources.
   const rows = await db
     .selectFrom('data_sources')
     .leftJoin('source_live as sl', 'sl.source_code', 'data_sources.code')
     .leftJoin('operators as o', 'o.id', 'data_sources.operator_id')
-    .where((eb) => visibleSources(eb as unknown as ExpressionBuilder<DB, 'data_sources'>, scope))
+    .where((eb) => visibleSources(eb as unknown as SourcesScope, scope))
     .select([
       'data_sources.code', 'data_sources.name', 'data_sources.status', 'data_sources.district_code', 'data_sources.late_threshold_minutes',
       'sl.last_occurred_at', 'sl.last_received_at',

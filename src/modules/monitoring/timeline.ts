@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai } from '../../platform/time.js';
-import { getLot } from '../registry/service.js';
-import { findGaps, type Gap } from '../reports/gaps.js';
+import { getLot } from '../registry/index.js';
+import { findGaps, type Gap } from './gaps.js';
 import { hourStart, receiptCounts } from './receipts.js';
+import type { MonitoringContext } from './repo.js';
 
 /*
  * A lot's recent timeline in hourly buckets (Shanghai clock hours), for the console's chart:
@@ -35,11 +35,11 @@ export interface LotTimeline {
   from: string;
   to: string;
   hours: TimelineHour[];
-  /** Exact gaps in the range by the monthly report's definition (reports/gaps.ts), clipped to it. */
+  /** Exact gaps in the range by the monthly report's definition (gaps.ts), clipped to it. */
   gaps: Gap[];
 }
 
-export async function lotTimeline(ctx: AppContext, actor: Actor, code: string, daysText?: string | number): Promise<LotTimeline> {
+export async function lotTimeline(ctx: MonitoringContext, actor: Actor, code: string, daysText?: string | number): Promise<LotTimeline> {
   const days = daysText === undefined || daysText === '' ? 7 : Number(daysText);
   if (!Number.isInteger(days) || days < 1 || days > MAX_TIMELINE_DAYS) {
     throw badRequest('INVALID_DAYS', `days 须为 1–${MAX_TIMELINE_DAYS} 的整数 / days: an integer 1–${MAX_TIMELINE_DAYS}`);

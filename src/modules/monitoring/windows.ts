@@ -1,12 +1,12 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import type { MonitoringWindowsTable, WindowKind, WindowScope } from './tables.js';
 import { isWindowActive, isWindowExpired, type WindowRule } from './window-rules.js';
+import type { MonitoringContext, MonitoringDb } from './repo.js';
 
 /*
  * Maintenance windows (维护窗口): while one is in force the lots it covers show as `paused`, no
@@ -79,7 +79,7 @@ export function ruleOf(r: Selectable<MonitoringWindowsTable>): WindowRule {
 }
 
 /** Every window that may still be in force, as rules (the evaluator's and the views' input). */
-export async function loadWindowRules(db: Kysely<DB>, now: Date): Promise<WindowRule[]> {
+export async function loadWindowRules(db: MonitoringDb, now: Date): Promise<WindowRule[]> {
   const rows = await db
     .selectFrom('monitoring_windows')
     .selectAll()
@@ -117,7 +117,7 @@ function view(r: WindowRow, now: Date): WindowView {
 }
 
 /** Windows a district user may see: city-wide and source ones, their district's, their lots'. */
-function windowQuery(db: Kysely<DB>, actor: Actor) {
+function windowQuery(db: MonitoringDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('monitoring_windows as w')
@@ -133,20 +133,20 @@ function windowQuery(db: Kysely<DB>, actor: Actor) {
     );
 }
 
-export async function listWindows(ctx: AppContext, actor: Actor, q: { expired?: boolean; active?: boolean }): Promise<{ items: WindowView[] }> {
+export async function listWindows(ctx: MonitoringContext, actor: Actor, q: { expired?: boolean; active?: boolean }): Promise<{ items: WindowView[] }> {
   const now = ctx.clock.now();
   const rows = await windowQuery(ctx.db, actor).orderBy('w.id', 'desc').execute();
   const items = rows.map((r) => view(r, now)).filter((w) => (q.expired || !w.expired) && (!q.active || w.activeNow));
   return { items };
 }
 
-async function findWindow(db: Kysely<DB>, actor: Actor, id: number, now: Date): Promise<WindowView> {
+async function findWindow(db: MonitoringDb, actor: Actor, id: number, now: Date): Promise<WindowView> {
   const row = await windowQuery(db, actor).where('w.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`维护窗口 ${id}`);
   return view(row, now);
 }
 
-export const getWindow = (ctx: AppContext, actor: Actor, id: number) => findWindow(ctx.db, actor, id, ctx.clock.now());
+export const getWindow = (ctx: MonitoringContext, actor: Actor, id: number) => findWindow(ctx.db, actor, id, ctx.clock.now());
 
 type Columns = Omit<MonitoringWindowsTable, 'id' | 'created_by' | 'created_at' | 'updated_at'>;
 
@@ -156,7 +156,7 @@ function minuteOf(text: string): number {
 }
 
 /** Checks a whole window (a patch is merged onto the stored one first) and resolves its references. */
-async function checkWindow(db: Kysely<DB>, actor: Actor, input: WindowInput): Promise<Columns> {
+async function checkWindow(db: MonitoringDb, actor: Actor, input: WindowInput): Promise<Columns> {
   const fail = (code: string, message: string): never => {
     throw badRequest(code, message);
   };
@@ -223,7 +223,7 @@ async function checkWindow(db: Kysely<DB>, actor: Actor, input: WindowInput): Pr
   return out;
 }
 
-export async function createWindow(ctx: AppContext, actor: Actor, input: WindowInput): Promise<WindowView> {
+export async function createWindow(ctx: MonitoringContext, actor: Actor, input: WindowInput): Promise<WindowView> {
   return ctx.db.transaction().execute(async (trx) => {
     const columns = await checkWindow(trx, actor, input);
     const now = ctx.clock.now();
@@ -247,7 +247,7 @@ function inputOf(v: WindowView): WindowInput {
   };
 }
 
-export async function updateWindow(ctx: AppContext, actor: Actor, id: number, patch: WindowInput): Promise<WindowView> {
+export async function updateWindow(ctx: MonitoringContext, actor: Actor, id: number, patch: WindowInput): Promise<WindowView> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
     const before = await findWindow(trx, actor, id, now);
@@ -260,7 +260,7 @@ export async function updateWindow(ctx: AppContext, actor: Actor, id: number, pa
   });
 }
 
-export async function deleteWindow(ctx: AppContext, actor: Actor, id: number): Promise<void> {
+export async function deleteWindow(ctx: MonitoringContext, actor: Actor, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await findWindow(trx, actor, id, ctx.clock.now());
     await trx.deleteFrom('monitoring_windows').where('id', '=', id).execute();

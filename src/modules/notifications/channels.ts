@@ -1,11 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { checkOutboundHost, checkOutboundUrl, outboundAllow } from '../../platform/outbound.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
-import { assertDistrictExists } from '../registry/districts.js';
+import { assertDistrictExists } from '../registry/index.js';
 import {
   checkChannelFields, checkSettings, issuesError, maskUrl, mergeSettings, webhookTarget,
   type ChannelPatch, type NewChannel,
@@ -13,6 +12,7 @@ import {
 import { renderNotice } from './render.js';
 import { sendToChannel, type OpenChannel, type SendResult } from './senders.js';
 import type { ChannelSecrets, ChannelType, NotificationChannelsTable, Severity } from './tables.js';
+import type { NotificationsContext, NotificationsDb } from './repo.js';
 
 /*
  * External channels (通知渠道), configured by operations. Their secrets (SMTP password,
@@ -50,20 +50,20 @@ export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 
 type ChannelRow = Selectable<NotificationChannelsTable>;
 
-export function openSecrets(ctx: AppContext, row: Pick<ChannelRow, 'secrets_sealed'>): ChannelSecrets {
+export function openSecrets(ctx: NotificationsContext, row: Pick<ChannelRow, 'secrets_sealed'>): ChannelSecrets {
   return JSON.parse(ctx.secrets.open(row.secrets_sealed)) as ChannelSecrets;
 }
 
-export function openChannel(ctx: AppContext, row: Pick<ChannelRow, 'type' | 'settings' | 'secrets_sealed'>): OpenChannel {
+export function openChannel(ctx: NotificationsContext, row: Pick<ChannelRow, 'type' | 'settings' | 'secrets_sealed'>): OpenChannel {
   return { type: row.type, settings: row.settings, secrets: openSecrets(ctx, row) };
 }
 
-function scoped(db: Kysely<DB>, actor: Actor) {
+function scoped(db: NotificationsDb, actor: Actor) {
   const scope = districtScope(actor);
   return db.selectFrom('notification_channels').$if(scope !== null, (q) => q.where('district_code', '=', scope!));
 }
 
-async function statsOf(db: Kysely<DB>, ids: number[], since: Date): Promise<Map<number, ChannelView['stats']>> {
+async function statsOf(db: NotificationsDb, ids: number[], since: Date): Promise<Map<number, ChannelView['stats']>> {
   const out = new Map<number, ChannelView['stats']>();
   if (!ids.length) return out;
   const rows = await db
@@ -91,7 +91,7 @@ async function statsOf(db: Kysely<DB>, ids: number[], since: Date): Promise<Map<
   return out;
 }
 
-function channelView(ctx: AppContext, row: ChannelRow, stats: ChannelView['stats'] | undefined): ChannelView {
+function channelView(ctx: NotificationsContext, row: ChannelRow, stats: ChannelView['stats'] | undefined): ChannelView {
   const secrets = openSecrets(ctx, row);
   const s = row.settings;
   const settings: ChannelView['settings'] =
@@ -117,7 +117,7 @@ function channelView(ctx: AppContext, row: ChannelRow, stats: ChannelView['stats
 }
 
 /** What an audit row may say about a channel: no secrets, not even masked; the webhook's host and path only. */
-function auditView(ctx: AppContext, row: ChannelRow): Record<string, unknown> {
+function auditView(ctx: NotificationsContext, row: ChannelRow): Record<string, unknown> {
   const secrets = openSecrets(ctx, row);
   const { passwordSet, secretSet, webhookUrl: _masked, ...shown } = channelView(ctx, row, undefined).settings;
   return {
@@ -131,26 +131,26 @@ function auditView(ctx: AppContext, row: ChannelRow): Record<string, unknown> {
   };
 }
 
-export async function listChannels(ctx: AppContext, actor: Actor): Promise<ChannelView[]> {
+export async function listChannels(ctx: NotificationsContext, actor: Actor): Promise<ChannelView[]> {
   const rows = await scoped(ctx.db, actor).selectAll().orderBy('id').execute();
   const stats = await statsOf(ctx.db, rows.map((r) => r.id), sevenDaysAgo(ctx));
   return rows.map((r) => channelView(ctx, r, stats.get(r.id)));
 }
 
-async function findRow(db: Kysely<DB>, actor: Actor, id: number): Promise<ChannelRow> {
+async function findRow(db: NotificationsDb, actor: Actor, id: number): Promise<ChannelRow> {
   const row = await scoped(db, actor).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`通知渠道 ${id}`);
   return row;
 }
 
-export async function getChannel(ctx: AppContext, actor: Actor, id: number): Promise<ChannelView> {
+export async function getChannel(ctx: NotificationsContext, actor: Actor, id: number): Promise<ChannelView> {
   const row = await findRow(ctx.db, actor, id);
   return channelView(ctx, row, (await statsOf(ctx.db, [id], sevenDaysAgo(ctx))).get(id));
 }
 
-const sevenDaysAgo = (ctx: AppContext) => new Date(ctx.clock.now().getTime() - 7 * 86_400_000);
+const sevenDaysAgo = (ctx: NotificationsContext) => new Date(ctx.clock.now().getTime() - 7 * 86_400_000);
 
-async function checkDistrict(db: Kysely<DB>, actor: Actor, districtCode: string | null): Promise<void> {
+async function checkDistrict(db: NotificationsDb, actor: Actor, districtCode: string | null): Promise<void> {
   if (districtCode) {
     assertDistrictInScope(actor, districtCode);
     await assertDistrictExists(db, districtCode);
@@ -168,7 +168,7 @@ function channelTarget(type: ChannelType, settings: { host?: string }, secrets: 
  * 400 OUTBOUND_TARGET_FORBIDDEN when the channel would send to a loopback, link-local or private
  * address (the host or what it resolves to) that ZHIBO_OUTBOUND_ALLOW does not list.
  */
-async function checkChannelTarget(ctx: AppContext, type: ChannelType, settings: { host?: string }, secrets: ChannelSecrets): Promise<void> {
+async function checkChannelTarget(ctx: NotificationsContext, type: ChannelType, settings: { host?: string }, secrets: ChannelSecrets): Promise<void> {
   const allow = outboundAllow(ctx.config.outboundAllow);
   if (type === 'email') {
     if (settings.host) await checkOutboundHost(settings.host, allow);
@@ -177,12 +177,12 @@ async function checkChannelTarget(ctx: AppContext, type: ChannelType, settings: 
   }
 }
 
-async function assertNameFree(db: Kysely<DB>, name: string, exceptId: number | null): Promise<void> {
+async function assertNameFree(db: NotificationsDb, name: string, exceptId: number | null): Promise<void> {
   const clash = await db.selectFrom('notification_channels').select('id').where('name', '=', name).$if(exceptId !== null, (q) => q.where('id', '<>', exceptId!)).executeTakeFirst();
   if (clash) throw conflict('DUPLICATE', `渠道名称已存在 / a channel named ${name} already exists`);
 }
 
-export async function createChannel(ctx: AppContext, actor: Actor, input: NewChannel): Promise<ChannelView> {
+export async function createChannel(ctx: NotificationsContext, actor: Actor, input: NewChannel): Promise<ChannelView> {
   const issues = checkChannelFields(input, 'create');
   if (issues.length) throw issuesError(issues);
   const { settings, secrets } = mergeSettings(input.type, { settings: {}, secrets: {} }, input.settings);
@@ -216,7 +216,7 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
   });
 }
 
-export async function updateChannel(ctx: AppContext, actor: Actor, id: number, input: ChannelPatch): Promise<ChannelView> {
+export async function updateChannel(ctx: NotificationsContext, actor: Actor, id: number, input: ChannelPatch): Promise<ChannelView> {
   // An empty district (what a cleared form field sends) means city-wide.
   const patch = { ...input, districtCode: input.districtCode === undefined ? undefined : input.districtCode || null };
   const issues = checkChannelFields(patch, 'patch');
@@ -258,7 +258,7 @@ export async function updateChannel(ctx: AppContext, actor: Actor, id: number, i
 }
 
 /** Deletes a channel and its delivery history; disabling keeps both. */
-export async function deleteChannel(ctx: AppContext, actor: Actor, id: number): Promise<void> {
+export async function deleteChannel(ctx: NotificationsContext, actor: Actor, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const before = await findRow(trx, actor, id);
     await trx.deleteFrom('notification_channels').where('id', '=', id).execute();
@@ -271,7 +271,7 @@ export async function deleteChannel(ctx: AppContext, actor: Actor, id: number): 
  * reports the channel's answer: its status line, never its body. A target the outbound guard
  * refuses is 400 OUTBOUND_TARGET_FORBIDDEN, and nothing is sent.
  */
-export async function testChannel(ctx: AppContext, actor: Actor, id: number, opts: { timeoutMs?: number } = {}): Promise<SendResult> {
+export async function testChannel(ctx: NotificationsContext, actor: Actor, id: number, opts: { timeoutMs?: number } = {}): Promise<SendResult> {
   const row = await findRow(ctx.db, actor, id);
   const channel = openChannel(ctx, row);
   await checkChannelTarget(ctx, row.type, row.settings, channel.secrets);

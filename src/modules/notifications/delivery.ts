@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { AppContext } from '../../platform/context.js';
 import { NODE_ID } from '../../platform/jobs.js';
 import { DEFAULT_SEND_TIMEOUT_MS, openChannel } from './channels.js';
 import { renderNotice } from './render.js';
 import { outboundAllow } from '../../platform/outbound.js';
 import { sendToChannel, type SendResult } from './senders.js';
 import type { DeliveryStatus, Severity } from './tables.js';
+import type { NotificationsContext } from './repo.js';
 
 /*
  * The outbox worker. `notify` wrote one delivery row per channel in the caller's transaction;
@@ -37,7 +37,7 @@ export interface DeliverReport {
   cancelled: number;
 }
 
-export async function deliverPending(ctx: AppContext, opts: DeliverOptions = {}): Promise<DeliverReport> {
+export async function deliverPending(ctx: NotificationsContext, opts: DeliverOptions = {}): Promise<DeliverReport> {
   const limit = opts.limit ?? 50;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const concurrency = Math.max(1, opts.concurrency ?? 4);
@@ -132,7 +132,7 @@ export async function deliverPending(ctx: AppContext, opts: DeliverOptions = {})
 }
 
 /** Deletes notices (with their read marks and deliveries) older than `days`. */
-export async function pruneNotifications(ctx: AppContext, days = 180): Promise<number> {
+export async function pruneNotifications(ctx: NotificationsContext, days = 180): Promise<number> {
   const cutoff = new Date(ctx.clock.now().getTime() - days * 86_400_000);
   const result = await ctx.db.deleteFrom('notifications').where('created_at', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -154,7 +154,7 @@ export interface DeliveryView {
 }
 
 /** A channel's latest deliveries, newest first. The caller has checked the channel is visible. */
-export async function listDeliveries(ctx: AppContext, channelId: number, limit = 50): Promise<DeliveryView[]> {
+export async function listDeliveries(ctx: NotificationsContext, channelId: number, limit = 50): Promise<DeliveryView[]> {
   const rows = await ctx.db
     .selectFrom('notification_deliveries as d')
     .innerJoin('notifications as n', 'n.id', 'd.notification_id')

@@ -1,10 +1,9 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import type { Severity } from './tables.js';
+import type { NotificationsContext, NotificationsDb } from './repo.js';
 
 /*
  * A user's own notices (the bell in the console). Read marks are the user's personal view
@@ -38,7 +37,7 @@ export interface InboxPage {
 }
 
 /** The actor's recipient rows joined to their notices; district users never see another district's. */
-function mine(db: Kysely<DB>, actor: Actor) {
+function mine(db: NotificationsDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('notification_recipients as r')
@@ -47,12 +46,12 @@ function mine(db: Kysely<DB>, actor: Actor) {
     .$if(scope !== null, (q) => q.where((eb) => eb.or([eb('n.district_code', 'is', null), eb('n.district_code', '=', scope!)])));
 }
 
-export async function unreadCount(db: Kysely<DB>, actor: Actor): Promise<number> {
+export async function unreadCount(db: NotificationsDb, actor: Actor): Promise<number> {
   const row = await mine(db, actor).where('r.read_at', 'is', null).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function listMyNotifications(ctx: AppContext, actor: Actor, query: InboxQuery): Promise<InboxPage> {
+export async function listMyNotifications(ctx: NotificationsContext, actor: Actor, query: InboxQuery): Promise<InboxPage> {
   const limit = query.limit ?? 20;
   let before: number | null = null;
   if (query.cursor !== undefined && query.cursor !== '') {
@@ -85,7 +84,7 @@ export async function listMyNotifications(ctx: AppContext, actor: Actor, query: 
 }
 
 /** Marks one of the actor's notices read (again: keeps the first time); 404 when it is not theirs. */
-export async function markRead(ctx: AppContext, actor: Actor, id: number): Promise<{ id: number; readAt: string; unreadCount: number }> {
+export async function markRead(ctx: NotificationsContext, actor: Actor, id: number): Promise<{ id: number; readAt: string; unreadCount: number }> {
   const row = await mine(ctx.db, actor).where('n.id', '=', id).select('r.read_at').executeTakeFirst();
   if (!row) throw notFound(`通知 ${id}`);
   let readAt = row.read_at;
@@ -102,7 +101,7 @@ export async function markRead(ctx: AppContext, actor: Actor, id: number): Promi
   return { id, readAt: readAt.toISOString(), unreadCount: await unreadCount(ctx.db, actor) };
 }
 
-export async function markAllRead(ctx: AppContext, actor: Actor): Promise<{ marked: number; unreadCount: number }> {
+export async function markAllRead(ctx: NotificationsContext, actor: Actor): Promise<{ marked: number; unreadCount: number }> {
   const ids = mine(ctx.db, actor).where('r.read_at', 'is', null).select('n.id');
   const result = await ctx.db
     .updateTable('notification_recipients')

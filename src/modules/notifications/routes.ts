@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { checkChannelFields, issuesError } from './channel-input.js';
 import { createChannel, deleteChannel, getChannel, listChannels, testChannel, updateChannel } from './channels.js';
 import { listDeliveries } from './delivery.js';
 import { listMyNotifications, markAllRead, markRead } from './inbox.js';
 import { ChannelPatchBody, ChannelSchema, DeliveryList, IdParams, InboxPage, InboxQuery, NewChannelBody, NotificationSchema, ReadAllReply, ReadReply, TestReply } from './schemas.js';
+import type { NotificationsContext } from './repo.js';
 
 /** A body the schema refused: name the exact field problem when our own checks can. */
 function refuseInvalid(req: FastifyRequest, mode: 'create' | 'patch'): void {
@@ -20,7 +20,7 @@ function refuseInvalid(req: FastifyRequest, mode: 'create' | 'patch'): void {
 }
 
 /** Notifications (通知): everyone's own notices, and the external channels operations configure. */
-export function notificationsRoutes(ctx: AppContext) {
+export function notificationsRoutes(ctx: NotificationsContext) {
   return async (app: App) => {
     app.addSchema(NotificationSchema);
     app.addSchema(ChannelSchema);

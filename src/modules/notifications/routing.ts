@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Severity } from './tables.js';
+import type { NotificationsDb } from './repo.js';
 
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -27,7 +26,7 @@ export function channelAccepts(channel: ChannelFilter, notice: RoutedNotice): bo
 }
 
 /** Ids of the enabled channels that relay this notice. */
-export async function channelsFor(db: Kysely<DB>, notice: RoutedNotice): Promise<number[]> {
+export async function channelsFor(db: NotificationsDb, notice: RoutedNotice): Promise<number[]> {
   const channels = await db
     .selectFrom('notification_channels')
     .select(['id', 'min_severity', 'kinds', 'district_code'])

@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import { systemActor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { noteFirstData } from './live-lots.js';
+import type { OnboardingContext, OnboardingDb } from './repo.js';
 
 /*
  * "When a registry lot goes live its onboarding entry moves to connected": an entry linked to a
@@ -26,7 +26,7 @@ export interface AutoConnected {
 }
 
 /** Connects the linked entries whose lot reports (all, or only `entryIds`), inside `trx`. */
-export async function connectReporting(ctx: AppContext, trx: Kysely<DB>, entryIds?: readonly number[]): Promise<AutoConnected[]> {
+export async function connectReporting(ctx: OnboardingContext, trx: OnboardingDb, entryIds?: readonly number[]): Promise<AutoConnected[]> {
   if (entryIds && entryIds.length === 0) return [];
   const now = ctx.clock.now();
   const today = shanghaiDay(now);
@@ -78,7 +78,7 @@ export async function connectReporting(ctx: AppContext, trx: Kysely<DB>, entryId
 }
 
 /** The periodic job's work, callable from tests: note lots' first data, then connect what reports. */
-export async function syncConnected(ctx: AppContext): Promise<{ firstDataNoted: number; connected: AutoConnected[] }> {
+export async function syncConnected(ctx: OnboardingContext): Promise<{ firstDataNoted: number; connected: AutoConnected[] }> {
   return ctx.db.transaction().execute(async (trx) => {
     const firstDataNoted = await noteFirstData(trx, ctx.clock.now());
     const connected = await connectReporting(ctx, trx);

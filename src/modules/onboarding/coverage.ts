@@ -1,8 +1,8 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { reportedLots, type LiveLot } from './live-lots.js';
+import type { OnboardingContext } from './repo.js';
 
 /*
  * Coverage of a district (接入覆盖率), exactly:
@@ -80,13 +80,13 @@ export function coverageOf(districts: readonly DistrictRef[], lots: readonly Liv
 }
 
 /** The districts an actor sees, in the city's order. */
-export async function scopedDistricts(ctx: AppContext, actor: Actor): Promise<DistrictRef[]> {
+export async function scopedDistricts(ctx: OnboardingContext, actor: Actor): Promise<DistrictRef[]> {
   const scope = districtScope(actor);
   return (await listDistricts(ctx, actor)).filter((d) => scope === null || d.code === scope).map((d) => ({ code: d.code, name: d.name }));
 }
 
 /** Coverage now, per district of the actor's scope (GET /api/v1/onboarding/coverage). */
-export async function currentCoverage(ctx: AppContext, actor: Actor): Promise<{ items: DistrictCoverage[]; total: Coverage }> {
+export async function currentCoverage(ctx: OnboardingContext, actor: Actor): Promise<{ items: DistrictCoverage[]; total: Coverage }> {
   const scope = districtScope(actor);
   const districts = await scopedDistricts(ctx, actor);
   const lots = await reportedLots(ctx.db, actor, null);

@@ -1,18 +1,17 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { issuesError, type FieldIssue } from '../registry/lot-input.js';
-import { loadLookups } from '../registry/lookups.js';
+import { issuesError, type FieldIssue, loadLookups } from '../registry/index.js';
 import { connectReporting } from './connect.js';
 import { checkEntry, parseDay, type EntryInput, type EntryValues } from './entry-input.js';
 import { entryHistory, entryQuery, selectEntryView, toEntryView, type EntryFilters, type EntryView, type HistoryItem } from './entry-view.js';
 import { lotsByCode, noteFirstData } from './live-lots.js';
 import type { OnboardingEntriesTable, OnboardingStage } from './tables.js';
 import { STAGES } from './vocab.js';
+import type { OnboardingContext, OnboardingDb } from './repo.js';
 
 /*
  * The onboarding register: create, edit, change stage (with a dated note), delete. Each write and
@@ -25,9 +24,9 @@ const MAX_NOTE = 1000;
 
 export type EntryRow = Selectable<OnboardingEntriesTable>;
 
-const today = (ctx: AppContext) => shanghaiDay(ctx.clock.now());
+const today = (ctx: OnboardingContext) => shanghaiDay(ctx.clock.now());
 
-export async function listEntries(ctx: AppContext, actor: Actor, f: EntryFilters & { limit?: number; offset?: number } = {}): Promise<{ items: EntryView[]; total: number }> {
+export async function listEntries(ctx: OnboardingContext, actor: Actor, f: EntryFilters & { limit?: number; offset?: number } = {}): Promise<{ items: EntryView[]; total: number }> {
   const day = today(ctx);
   const limit = Math.min(Math.max(f.limit ?? 50, 1), MAX_PAGE);
   const offset = Math.max(f.offset ?? 0, 0);
@@ -44,19 +43,19 @@ export async function listEntries(ctx: AppContext, actor: Actor, f: EntryFilters
   return { items: rows.map(toEntryView), total: Number(count.n) };
 }
 
-async function findView(db: Kysely<DB>, actor: Actor, day: string, id: number): Promise<EntryView> {
+async function findView(db: OnboardingDb, actor: Actor, day: string, id: number): Promise<EntryView> {
   const row = await selectEntryView(entryQuery(db, actor, day), day).where('e.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`接入条目 ${id}`);
   return toEntryView(row);
 }
 
-export async function getEntry(ctx: AppContext, actor: Actor, id: number): Promise<EntryView & { history: HistoryItem[] }> {
+export async function getEntry(ctx: OnboardingContext, actor: Actor, id: number): Promise<EntryView & { history: HistoryItem[] }> {
   const view = await findView(ctx.db, actor, today(ctx), id);
   return { ...view, history: await entryHistory(ctx.db, id) };
 }
 
 /** The entry row within the actor's scope, locked for the write, or 404. */
-async function lockRow(trx: Kysely<DB>, actor: Actor, id: number): Promise<EntryRow> {
+async function lockRow(trx: OnboardingDb, actor: Actor, id: number): Promise<EntryRow> {
   const scope = districtScope(actor);
   const row = await trx
     .selectFrom('onboarding_entries')
@@ -73,7 +72,7 @@ async function lockRow(trx: Kysely<DB>, actor: Actor, id: number): Promise<Entry
  * Problems with linking `lotCode` to an entry of `districtCode`: the lot must exist within the
  * actor's scope, lie in the entry's district, and not be linked to another entry.
  */
-export async function linkIssues(trx: Kysely<DB>, actor: Actor, lotCode: string, districtCode: string, entryId: number | null): Promise<FieldIssue[]> {
+export async function linkIssues(trx: OnboardingDb, actor: Actor, lotCode: string, districtCode: string, entryId: number | null): Promise<FieldIssue[]> {
   const lot = (await lotsByCode(trx, actor, [lotCode])).get(lotCode);
   if (!lot) return [{ field: 'lotCode', code: 'UNKNOWN_LOT', message: `停车场 ${lotCode} 不存在 / no lot ${lotCode}` }];
   if (lot.districtCode !== districtCode) {
@@ -86,7 +85,7 @@ export async function linkIssues(trx: Kysely<DB>, actor: Actor, lotCode: string,
   return [];
 }
 
-export async function nameTaken(trx: Kysely<DB>, districtCode: string, name: string, entryId: number | null): Promise<boolean> {
+export async function nameTaken(trx: OnboardingDb, districtCode: string, name: string, entryId: number | null): Promise<boolean> {
   const row = await trx.selectFrom('onboarding_entries').select('id').where('district_code', '=', districtCode).where('name', '=', name).executeTakeFirst();
   return !!row && row.id !== entryId;
 }
@@ -138,7 +137,7 @@ export function entryChanges(current: EntryValues, next: Partial<EntryValues>): 
 }
 
 /** Inserts a checked entry with its registration in the history; the caller audits. */
-export async function insertEntry(ctx: AppContext, trx: Kysely<DB>, actor: Actor, values: EntryValues, note: string | null): Promise<number> {
+export async function insertEntry(ctx: OnboardingContext, trx: OnboardingDb, actor: Actor, values: EntryValues, note: string | null): Promise<number> {
   const now = ctx.clock.now();
   const day = shanghaiDay(now);
   const { id } = await trx
@@ -154,13 +153,13 @@ export async function insertEntry(ctx: AppContext, trx: Kysely<DB>, actor: Actor
 }
 
 /** After a link is set: the lot may already report, which connects the entry now. */
-export async function connectIfLinked(ctx: AppContext, trx: Kysely<DB>, entryId: number, lotCode: string | null): Promise<void> {
+export async function connectIfLinked(ctx: OnboardingContext, trx: OnboardingDb, entryId: number, lotCode: string | null): Promise<void> {
   if (!lotCode) return;
   await noteFirstData(trx, ctx.clock.now());
   await connectReporting(ctx, trx, [entryId]);
 }
 
-export async function createEntry(ctx: AppContext, actor: Actor, input: EntryInput & { note?: unknown }): Promise<EntryView & { history: HistoryItem[] }> {
+export async function createEntry(ctx: OnboardingContext, actor: Actor, input: EntryInput & { note?: unknown }): Promise<EntryView & { history: HistoryItem[] }> {
   const note = checkNote(input.note, false);
   const id = await ctx.db.transaction().execute(async (trx) => {
     const { values, issues } = checkEntry(input, 'create', await loadLookups(trx, actor));
@@ -177,7 +176,7 @@ export async function createEntry(ctx: AppContext, actor: Actor, input: EntryInp
   return getEntry(ctx, actor, id);
 }
 
-export async function updateEntry(ctx: AppContext, actor: Actor, id: number, patch: EntryInput): Promise<EntryView & { history: HistoryItem[] }> {
+export async function updateEntry(ctx: OnboardingContext, actor: Actor, id: number, patch: EntryInput): Promise<EntryView & { history: HistoryItem[] }> {
   await ctx.db.transaction().execute(async (trx) => {
     const row = await lockRow(trx, actor, id);
     const { stage: _ignored, ...rest } = patch;
@@ -211,7 +210,7 @@ export interface StageChange {
   date?: string;
 }
 
-export async function changeStage(ctx: AppContext, actor: Actor, id: number, body: StageChange): Promise<EntryView & { history: HistoryItem[] }> {
+export async function changeStage(ctx: OnboardingContext, actor: Actor, id: number, body: StageChange): Promise<EntryView & { history: HistoryItem[] }> {
   if (!(STAGES as readonly string[]).includes(body.stage)) {
     throw badRequest('INVALID_STAGE', `阶段须为 ${STAGES.join(' ')} / stage must be one of ${STAGES.join(', ')}`);
   }
@@ -243,7 +242,7 @@ export async function changeStage(ctx: AppContext, actor: Actor, id: number, bod
 }
 
 /** Administrators only: an entry with its history is gone for good (the audit keeps what it was). */
-export async function deleteEntry(ctx: AppContext, actor: Actor, id: number): Promise<void> {
+export async function deleteEntry(ctx: OnboardingContext, actor: Actor, id: number): Promise<void> {
   if (actor.role !== 'admin' && actor.role !== 'system') throw forbidden('仅系统管理员可删除接入条目 / only an administrator may delete onboarding entries');
   await ctx.db.transaction().execute(async (trx) => {
     const row = await lockRow(trx, actor, id);

@@ -1,10 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import type { FieldIssue } from '../registry/lot-input.js';
-import { loadLookups } from '../registry/lookups.js';
+import { type FieldIssue, loadLookups } from '../registry/index.js';
 import { checkEntry, type EntryValues } from './entry-input.js';
 import { checkNote, connectIfLinked, entryChanges, insertEntry, rowColumns, rowValues, type EntryRow } from './entries.js';
 import type { EntrySheet } from './entry-sheet.js';
@@ -12,6 +9,7 @@ import { lotsByCode } from './live-lots.js';
 import type { OnboardingStage } from './tables.js';
 import { parseStage } from './vocab.js';
 import { sheetImportResult, type ImportRowStatus, type SheetImportResult } from '../../platform/sheet-import.js';
+import type { OnboardingContext, OnboardingDb } from './repo.js';
 
 /*
  * Bulk create-or-update of onboarding entries from a county's candidate list, as the registry's
@@ -43,12 +41,12 @@ type Plan =
 
 const IMPORT_NOTE = '批量导入 / imported';
 
-async function existingEntries(db: Kysely<DB>, scope: string | null): Promise<Map<string, EntryRow>> {
+async function existingEntries(db: OnboardingDb, scope: string | null): Promise<Map<string, EntryRow>> {
   const rows = await db.selectFrom('onboarding_entries').selectAll().$if(scope !== null, (qb) => qb.where('district_code', '=', scope!)).forUpdate().execute();
   return new Map(rows.map((r) => [`${r.district_code}\u0000${r.name}`, r]));
 }
 
-async function latestNotes(db: Kysely<DB>, ids: number[]): Promise<Map<number, string>> {
+async function latestNotes(db: OnboardingDb, ids: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!ids.length) return out;
   const rows = await db.selectFrom('onboarding_stage_changes').select(['entry_id', 'note']).where('entry_id', 'in', ids).where('note', 'is not', null).orderBy('changed_on').orderBy('id').execute();
@@ -56,7 +54,7 @@ async function latestNotes(db: Kysely<DB>, ids: number[]): Promise<Map<number, s
   return out;
 }
 
-export async function importEntries(ctx: AppContext, actor: Actor, sheet: EntrySheet, opts: { dryRun: boolean; fileName?: string }): Promise<ImportResult> {
+export async function importEntries(ctx: OnboardingContext, actor: Actor, sheet: EntrySheet, opts: { dryRun: boolean; fileName?: string }): Promise<ImportResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const lookups = await loadLookups(trx, actor);
     const existing = await existingEntries(trx, lookups.scope);
@@ -156,7 +154,7 @@ function linkProblems(
   return [];
 }
 
-async function applyPlans(ctx: AppContext, trx: Kysely<DB>, actor: Actor, plans: Plan[]): Promise<void> {
+async function applyPlans(ctx: OnboardingContext, trx: OnboardingDb, actor: Actor, plans: Plan[]): Promise<void> {
   const now = ctx.clock.now();
   const today = shanghaiDay(now);
   for (const plan of plans) {

@@ -1,6 +1,4 @@
-import type { FieldIssue, LotLookups } from '../registry/lot-input.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
-import { parseCategory, parseKind } from '../registry/vocab.js';
+import { type FieldIssue, type LotLookups, type LotCategory, type LotKind, parseCategory, parseKind } from '../registry/index.js';
 import type { OnboardingStage } from './tables.js';
 import { parseStage, parseYesNo } from './vocab.js';
 

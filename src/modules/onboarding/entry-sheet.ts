@@ -1,6 +1,5 @@
 import ExcelJS from 'exceljs';
-import { readSheet, type Sheet } from '../registry/lot-file.js';
-import { CATEGORY_LABELS, KIND_LABELS, LOT_CATEGORIES } from '../registry/vocab.js';
+import { readSheet, type Sheet, CATEGORY_LABELS, KIND_LABELS, LOT_CATEGORIES } from '../registry/index.js';
 import type { EntryField } from './entry-input.js';
 import { STAGE_LABELS, STAGES } from './vocab.js';
 

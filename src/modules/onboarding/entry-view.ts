@@ -1,12 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
 import { queryList } from '../../platform/query-list.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import type { OnboardingStage } from './tables.js';
 import { PRIORITIES, STAGES, type Priority } from './vocab.js';
+import type { OnboardingDb } from './repo.js';
 
 /*
  * Reading entries. Every read starts from `entryQuery`, which carries the actor's district scope:
@@ -68,7 +68,7 @@ export interface EntryFilters {
   q?: string;
 }
 
-export function entryQuery(db: Kysely<DB>, actor: Actor, today: string, f: EntryFilters = {}) {
+export function entryQuery(db: OnboardingDb, actor: Actor, today: string, f: EntryFilters = {}) {
   const scope = districtScope(actor);
   const stages = parseStages(f.stage);
   const overdue = parseOverdue(f.overdue);
@@ -159,7 +159,7 @@ export function toEntryView(r: ViewRow): EntryView {
   };
 }
 
-export async function entryHistory(db: Kysely<DB>, entryId: number): Promise<HistoryItem[]> {
+export async function entryHistory(db: OnboardingDb, entryId: number): Promise<HistoryItem[]> {
   const rows = await db.selectFrom('onboarding_stage_changes').selectAll().where('entry_id', '=', entryId).orderBy('changed_on').orderBy('id').execute();
   return rows.map((h) => ({
     id: h.id,

@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
+import type { OnboardingDb } from './repo.js';
 
 /*
  * What onboarding knows of registry lots and their data, in one place and read-only: a lot's
@@ -27,7 +27,7 @@ export interface LiveLot {
   firstDataAt: Date | null;
 }
 
-function lotsWithData(db: Kysely<DB>, actor: Actor) {
+function lotsWithData(db: OnboardingDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('lots')
@@ -60,7 +60,7 @@ const toLiveLot = (r: Row): LiveLot => ({
  * Lots of the actor's districts that had reported: at all (`asOf` null: by now), or with their
  * first data before `asOf` (a past quarter's end). Suspended ones included; callers filter.
  */
-export async function reportedLots(db: Kysely<DB>, actor: Actor, asOf: Date | null): Promise<LiveLot[]> {
+export async function reportedLots(db: OnboardingDb, actor: Actor, asOf: Date | null): Promise<LiveLot[]> {
   const rows = await lotsWithData(db, actor)
     .where('lot_live.last_occurred_at', 'is not', null)
     .$if(asOf !== null, (qb) => qb.where(sql<boolean>`coalesce(f.first_at, lot_live.last_received_at, lot_live.last_occurred_at) < ${asOf}`))
@@ -71,7 +71,7 @@ export async function reportedLots(db: Kysely<DB>, actor: Actor, asOf: Date | nu
 }
 
 /** Lots by code within the actor's scope (others are simply absent), for linking entries. */
-export async function lotsByCode(db: Kysely<DB>, actor: Actor, codes: readonly string[]): Promise<Map<string, LiveLot>> {
+export async function lotsByCode(db: OnboardingDb, actor: Actor, codes: readonly string[]): Promise<Map<string, LiveLot>> {
   const out = new Map<string, LiveLot>();
   const unique = [...new Set(codes)];
   for (let i = 0; i < unique.length; i += 1000) {
@@ -85,7 +85,7 @@ export async function lotsByCode(db: Kysely<DB>, actor: Actor, codes: readonly s
  * Notes when lots that have started reporting first delivered data: their earliest received
  * event (one indexed look per newly seen lot, once), else their latest receipt. Returns how many.
  */
-export async function noteFirstData(db: Kysely<DB>, now: Date): Promise<number> {
+export async function noteFirstData(db: OnboardingDb, now: Date): Promise<number> {
   const result = await sql`
     insert into onboarding_lot_first_data (lot_id, first_at)
     select ll.lot_id,

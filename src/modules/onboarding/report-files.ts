@@ -1,10 +1,11 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { DOCX_TYPE, fileNames, XLSX_TYPE } from './report-labels.js';
 import { reportDocx } from './report-docx.js';
 import { reportXlsx } from './report-xlsx.js';
 import { buildReport, type OnboardingReport } from './report.js';
+import type { OnboardingContext } from './repo.js';
 
 export const REPORT_FORMATS = ['json', 'xlsx', 'docx'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -20,7 +21,7 @@ export type ReportOutput =
   | { format: 'xlsx' | 'docx'; report: OnboardingReport; body: Buffer; contentType: string; fileName: string; asciiName: string };
 
 /** The quarterly list in the asked format: the API route and `zhibo report onboarding` share this. */
-export async function onboardingReport(ctx: AppContext, actor: Actor, q: { quarter?: string; format?: string }): Promise<ReportOutput> {
+export async function onboardingReport(ctx: OnboardingContext, actor: Actor, q: { quarter?: string; format?: string }): Promise<ReportOutput> {
   const format = parseReportFormat(q.format);
   const report = await buildReport(ctx, actor, q.quarter);
   // The list carries operators' contact names and phone numbers: who took it, and when, is kept.

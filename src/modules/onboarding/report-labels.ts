@@ -1,4 +1,4 @@
-import { CATEGORY_LABELS, KIND_LABELS } from '../registry/vocab.js';
+import { CATEGORY_LABELS, KIND_LABELS } from '../registry/index.js';
 import type { Coverage } from './coverage.js';
 import type { ConnectedItem, InProgressItem, OnboardingReport } from './report.js';
 import { STAGE_LABELS } from './vocab.js';

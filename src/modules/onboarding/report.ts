@@ -1,12 +1,12 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { districtScope } from '../../platform/scope.js';
 import { shanghaiDay } from '../../platform/time.js';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import { countsThroughLot, coverageOf, scopedDistricts, type Coverage } from './coverage.js';
 import { reportedLots, type LiveLot } from './live-lots.js';
 import { asOfQuarter, currentQuarter, parseQuarter, type ReportQuarter } from './quarter.js';
 import type { OnboardingStage } from './tables.js';
+import type { OnboardingContext } from './repo.js';
 
 /*
  * The quarterly 《县市区停车场接入进展清单》 for a Shanghai calendar quarter, as of its last day
@@ -97,7 +97,7 @@ export function reportQuarter(text: string | undefined, now: Date): ReportQuarte
   return text === undefined || text.trim() === '' ? currentQuarter(now) : parseQuarter(text);
 }
 
-export async function buildReport(ctx: AppContext, actor: Actor, quarterText: string | undefined): Promise<OnboardingReport> {
+export async function buildReport(ctx: OnboardingContext, actor: Actor, quarterText: string | undefined): Promise<OnboardingReport> {
   const now = ctx.clock.now();
   const quarter = reportQuarter(quarterText, now);
   const asOf = asOfQuarter(quarter, now);

@@ -1,11 +1,9 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
-import { refuseInvalid } from '../registry/route-helpers.js';
-import { ImportQuery, ImportUploadBody } from '../registry/schemas.js';
-import { attachment } from '../sessions/records-export.js';
+import { contentDisposition as attachment } from '../../platform/http/download.js';
+import { refuseInvalid, ImportQuery, ImportUploadBody } from '../registry/index.js';
 import { currentCoverage } from './coverage.js';
 import { changeStage, createEntry, deleteEntry, getEntry, listEntries, updateEntry } from './entries.js';
 import { importEntries } from './entry-import.js';
@@ -17,13 +15,14 @@ import {
   CoverageReply, EntryDetail, EntryListQuery, EntryPage, EntryPatchBody, EntrySchema, HistoryItemSchema, IdParams, ImportResultSchema,
   NewEntryBody, ReportQuery, ReportSchema, StageBody,
 } from './schemas.js';
+import type { OnboardingContext } from './repo.js';
 
 /** Form checks without the database: districts resolve later, in the service. */
 const formOnly = { district: (v: string) => v || null, scope: null };
 const binary = { schema: { type: 'string', format: 'binary' } };
 
 /** County onboarding (县市区接入): the register, its stages, coverage, the quarterly list, import. */
-export function onboardingRoutes(ctx: AppContext) {
+export function onboardingRoutes(ctx: OnboardingContext) {
   return async (app: App) => {
     app.addSchema(EntrySchema);
     app.addSchema(HistoryItemSchema);

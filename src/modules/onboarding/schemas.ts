@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable } from '../../platform/http.js';
-import { LOT_CATEGORIES } from '../registry/vocab.js';
+import { LOT_CATEGORIES } from '../registry/index.js';
 import { PRIORITIES, STAGES } from './vocab.js';
 
 /*

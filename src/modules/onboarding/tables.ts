@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 
 export type OnboardingStage = 'not_started' | 'contacting' | 'docking' | 'testing' | 'connected' | 'paused';
 

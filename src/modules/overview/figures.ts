@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { queryKpis, type KpiRow } from '../analytics/service.js';
+import { queryKpis, type KpiRow } from '../analytics/index.js';
+import type { OverviewContext } from './repo.js';
 
 /*
  * Today's and yesterday's flow and revenue, from the analytics rollups through the query API's
@@ -78,7 +78,7 @@ export function figuresUntil(hourRows: readonly Row[], cut: Date): DayFigures {
   return rounded(out);
 }
 
-export async function dayFigures(ctx: AppContext, actor: Actor, now: Date): Promise<Figures> {
+export async function dayFigures(ctx: OverviewContext, actor: Actor, now: Date): Promise<Figures> {
   const today = shanghaiDay(now);
   const yesterday = shanghaiDay(new Date(now.getTime() - DAY_MS));
   const [todayRes, yesterdayRes, lotsRes] = await Promise.all([

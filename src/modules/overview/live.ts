@@ -1,4 +1,4 @@
-import { dataStateOf } from '../monitoring/freshness.js';
+import { dataStateOf } from '../monitoring/index.js';
 import type { OverviewLot } from './lots.js';
 
 /*

@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory } from '../registry/tables.js';
+import type { LotCategory } from '../registry/index.js';
+import type { OverviewDb } from './repo.js';
 
 /*
  * What the overview knows of registry lots and their latest space status, in one place and
@@ -28,7 +27,7 @@ export interface OverviewLot {
   status: { at: Date; total: number; free: number } | null;
 }
 
-export async function overviewLots(db: Kysely<DB>, actor: Actor): Promise<OverviewLot[]> {
+export async function overviewLots(db: OverviewDb, actor: Actor): Promise<OverviewLot[]> {
   const scope = districtScope(actor);
   const rows = await db
     .selectFrom('lots as l')

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
-import { filteredIncidents } from '../incidents/query.js';
-import { filteredQuery } from '../tickets/list.js';
+import { filteredIncidents } from '../incidents/index.js';
+import { filteredQuery } from '../tickets/index.js';
+import type { OverviewContext } from './repo.js';
 
 /*
  * Open incidents and work orders for the big screen, counted through the modules' own filtered
@@ -22,7 +22,7 @@ export interface OpenTickets {
   overdue: number;
 }
 
-export async function openIncidents(ctx: AppContext, actor: Actor): Promise<OpenIncidents> {
+export async function openIncidents(ctx: OverviewContext, actor: Actor): Promise<OpenIncidents> {
   const rows = await filteredIncidents(ctx, actor, { open: 'true' })
     .select(['incidents.severity', sql<number>`count(*)::int`.as('n')])
     .groupBy('incidents.severity')
@@ -35,7 +35,7 @@ export async function openIncidents(ctx: AppContext, actor: Actor): Promise<Open
   return { open: rows.reduce((n, r) => n + Number(r.n), 0), bySeverity };
 }
 
-export async function openTickets(ctx: AppContext, actor: Actor): Promise<OpenTickets> {
+export async function openTickets(ctx: OverviewContext, actor: Actor): Promise<OpenTickets> {
   const count = async (q: { open: true; sla?: string }) => {
     const base = await filteredQuery(ctx, actor, q);
     const { n } = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { postEvents, type TestSource } from '../../../test/support/ingest.js';
-import { refreshAnalytics } from '../analytics/refresh.js';
+import { refreshAnalytics } from '../analytics/index.js';
 import { figuresUntil } from './figures.js';
 import type { Overview } from './schemas.js';
 

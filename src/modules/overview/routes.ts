@@ -1,10 +1,10 @@
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { OverviewReply } from './schemas.js';
 import { buildOverview } from './service.js';
+import type { OverviewContext } from './repo.js';
 
 /** The city overview (全局概览). Any signed-in user with registry:read, within their district. */
-export function overviewRoutes(ctx: AppContext) {
+export function overviewRoutes(ctx: OverviewContext) {
   return async (app: App) => {
     app.get('/api/v1/overview', {
       preHandler: requirePermission('registry:read'),

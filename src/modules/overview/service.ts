@@ -1,12 +1,12 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { dayFigures } from './figures.js';
 import { liveCount, ratioOf, sumLive, type LiveCount } from './live.js';
-import { districtsInScope } from '../registry/districts.js';
+import { districtsInScope } from '../registry/index.js';
 import { overviewLots } from './lots.js';
 import { openIncidents, openTickets } from './open-work.js';
 import type { Overview } from './schemas.js';
-import { judgedLots } from './sync.js';
+import { judgedLots } from '../monitoring/index.js';
+import type { OverviewContext } from './repo.js';
 
 /*
  * The city overview (全局概览): one document for the big screen, within the actor's district
@@ -15,7 +15,7 @@ import { judgedLots } from './sync.js';
  * (analytics rollups), open incidents and work orders (their filtered queries) — read in parallel.
  */
 
-export async function buildOverview(ctx: AppContext, actor: Actor): Promise<Overview> {
+export async function buildOverview(ctx: OverviewContext, actor: Actor): Promise<Overview> {
   const now = ctx.clock.now();
   const [lots, districts, sync, figures, incidents, tickets] = await Promise.all([
     overviewLots(ctx.db, actor),

@@ -1,24 +1,25 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
 import { isValidPlate, normalizePlate } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
-import { updateLot } from '../registry/lots.js';
-import {
-  correctSession, excludeSessions, excludeStatusReports, includeSessions, includeStatusReports, readSessions, type Exclusion,
-} from '../sessions/corrections.js';
+import type { Exclusion } from '../../platform/set-aside.js';
+import { updateLot } from '../registry/index.js';
+import { excludeStatusReports, includeStatusReports } from '../ingest/index.js';
+import { correctSession, excludeSessions, includeSessions, readSessions } from '../sessions/index.js';
 import { refreshRollups } from './refresh.js';
 import { loadRuleSettings } from './settings.js';
 import type { FixAction, TargetType } from './tables.js';
+import type { QualityContext, QualityDb } from './repo.js';
 
 /*
  * Fixes: applying a finding's suggested (or a person's) fix, and reverting it. A fix row keeps
  * the changed fields before and after; a revert puts `before` back only while the row still
  * holds `after` — if anything changed it since, the revert is refused (409 ROW_CHANGED) rather
- * than overwrite a later correction. Sessions change only through sessions/corrections.ts, a
- * lot's capacity only through the registry service. Every fix and revert is audited; the
+ * than overwrite a later correction. Sessions change only through the sessions module's
+ * corrections, status reports through ingest's, a lot's capacity through the registry's updateLot
+ * (each through the module's index). Every fix and revert is audited; the
  * rollups catch up through the analytics triggers and are refreshed right away.
  */
 
@@ -34,7 +35,7 @@ export interface FindingRef {
  * already set aside by another fix are left alone and their findings stay open. Returns the
  * ids of the fixes made.
  */
-export async function applyExclusions(ctx: AppContext, trx: Kysely<DB>, actor: Actor, findings: readonly FindingRef[], auto: boolean): Promise<number[]> {
+export async function applyExclusions(ctx: QualityContext, trx: QualityDb, actor: Actor, findings: readonly FindingRef[], auto: boolean): Promise<number[]> {
   if (findings.length === 0) return [];
   const now = ctx.clock.now();
   const made = await sql<{ id: number; finding_id: number; target_type: TargetType; target_id: number }>`
@@ -88,7 +89,7 @@ export interface FixView {
 type FindingRow = { id: number; rule: string; target_type: TargetType; target_id: number; lot_id: number; status: string; action: FixAction; suggested: Record<string, unknown>; lot_code: string };
 
 /** The finding if the actor's district may see it (404 otherwise), locked when `lock`. */
-async function findFinding(db: Kysely<DB>, actor: Actor, id: number, lock: boolean): Promise<FindingRow> {
+async function findFinding(db: QualityDb, actor: Actor, id: number, lock: boolean): Promise<FindingRow> {
   const scope = districtScope(actor);
   const q = db.selectFrom('quality_findings as f').innerJoin('lots as l', 'l.id', 'f.lot_id')
     .select(['f.id', 'f.rule', 'f.target_type', 'f.target_id', 'f.lot_id', 'f.status', 'f.action', 'f.suggested', 'l.code as lot_code'])
@@ -127,7 +128,7 @@ function decide(f: FindingRow, body: FixBody): { action: FixAction; value: Recor
 
 const SESSION_FIELD = { set_receivable: 'receivableFen', set_plate: 'plate' } as const;
 
-export async function fixFinding(ctx: AppContext, actor: Actor, findingId: number, body: FixBody = {}): Promise<FixView> {
+export async function fixFinding(ctx: QualityContext, actor: Actor, findingId: number, body: FixBody = {}): Promise<FixView> {
   const first = await findFinding(ctx.db, actor, findingId, false);
   if (first.status !== 'open') throw conflict('FINDING_NOT_OPEN', `该问题已${first.status === 'fixed' ? '修正' : '忽略'} / finding is ${first.status}`);
   const { action, value } = decide(first, body);
@@ -188,7 +189,7 @@ export async function fixFinding(ctx: AppContext, actor: Actor, findingId: numbe
  * because their total differed from the (wrong) registry value, and that fit the new value, come
  * back. Their fixes count as reverted and their findings as dismissed. Returns how many.
  */
-async function releaseCapacityExclusions(ctx: AppContext, trx: Kysely<DB>, actor: Actor, lotId: number, total: number): Promise<number> {
+async function releaseCapacityExclusions(ctx: QualityContext, trx: QualityDb, actor: Actor, lotId: number, total: number): Promise<number> {
   const settings = (await loadRuleSettings(trx)).find((r) => r.code === 'status_out_of_capacity')!;
   const tol = typeof settings.params.totalTolerance === 'number' ? settings.params.totalTolerance : 0.1;
   const rows = await sql<{ fix_id: number; finding_id: number; target_id: number }>`
@@ -213,7 +214,7 @@ async function releaseCapacityExclusions(ctx: AppContext, trx: Kysely<DB>, actor
   return done.length;
 }
 
-async function recordFix(ctx: AppContext, trx: Kysely<DB>, actor: Actor, f: FindingRef, action: FixAction, before: Record<string, unknown>, after: Record<string, unknown>): Promise<number> {
+async function recordFix(ctx: QualityContext, trx: QualityDb, actor: Actor, f: FindingRef, action: FixAction, before: Record<string, unknown>, after: Record<string, unknown>): Promise<number> {
   const row = await trx.insertInto('quality_fixes').values({
     finding_id: f.id, target_type: f.targetType, target_id: f.targetId, lot_id: f.lotId, action,
     before: JSON.stringify(before), after: JSON.stringify(after), auto: false, applied_at: ctx.clock.now(), applied_by: actor.username,
@@ -221,7 +222,7 @@ async function recordFix(ctx: AppContext, trx: Kysely<DB>, actor: Actor, f: Find
   return Number(row.id);
 }
 
-export async function dismissFinding(ctx: AppContext, actor: Actor, findingId: number, note?: string): Promise<void> {
+export async function dismissFinding(ctx: QualityContext, actor: Actor, findingId: number, note?: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const f = await findFinding(trx, actor, findingId, true);
     if (f.status !== 'open') throw conflict('FINDING_NOT_OPEN', `该问题已处理 / finding is ${f.status}`);
@@ -230,7 +231,7 @@ export async function dismissFinding(ctx: AppContext, actor: Actor, findingId: n
   });
 }
 
-async function fixView(db: Kysely<DB>, id: number): Promise<FixView> {
+async function fixView(db: QualityDb, id: number): Promise<FixView> {
   const r = await db.selectFrom('quality_fixes').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   return {
     id: Number(r.id), findingId: Number(r.finding_id), targetType: r.target_type, targetId: Number(r.target_id), action: r.action,
@@ -242,9 +243,9 @@ async function fixView(db: Kysely<DB>, id: number): Promise<FixView> {
 const rowChanged = () => conflict('ROW_CHANGED', '该记录在修正后已被修改，不能撤销 / the row changed after the fix: not reverted');
 
 /** Puts a fix's `before` back; the finding opens again (and is not auto-applied again). */
-export async function revertFix(ctx: AppContext, actor: Actor, fixId: number): Promise<FixView> {
+export async function revertFix(ctx: QualityContext, actor: Actor, fixId: number): Promise<FixView> {
   const scope = districtScope(actor);
-  const load = (db: Kysely<DB>, lock: boolean) => {
+  const load = (db: QualityDb, lock: boolean) => {
     const q = db.selectFrom('quality_fixes as x').innerJoin('lots as l', 'l.id', 'x.lot_id').selectAll('x').select('l.code as lot_code')
       .where('x.id', '=', fixId).$if(scope !== null, (qb) => qb.where('l.district_code', '=', scope!));
     return (lock ? q.forUpdate('x') : q).executeTakeFirst();

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { can, type Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { maskPlate } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import type { FixView } from './apply.js';
 import { describeFix, isRuleCode, RULES } from './rules.js';
 import type { FindingStatus, FixAction, TargetType } from './tables.js';
+import type { QualityContext } from './repo.js';
 
 /*
  * The findings list: newest first, keyset-paged on id, district-scoped through the lot. Plates
@@ -58,7 +59,7 @@ function maskValues(v: Record<string, unknown>, unmasked: boolean): Record<strin
   return !unmasked && typeof v.plate === 'string' ? { ...v, plate: maskPlate(v.plate) } : v;
 }
 
-export async function listFindings(ctx: AppContext, actor: Actor, q: FindingQuery): Promise<{ items: FindingItem[]; nextCursor: string | null; openByRule: Record<string, number> }> {
+export async function listFindings(ctx: QualityContext, actor: Actor, q: FindingQuery): Promise<{ items: FindingItem[]; nextCursor: string | null; openByRule: Record<string, number> }> {
   const rule = q.rule?.trim() || undefined;
   const status = q.status?.trim() || undefined;
   const lot = q.lot?.trim() || undefined;

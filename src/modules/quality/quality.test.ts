@@ -4,8 +4,8 @@ import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/b
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { isValidPlate, maskPlate } from '../../platform/plates.js';
-import { pairBatch } from '../sessions/pairing.js';
-import { receivableFen, type Tariff } from '../simulator/fees.js';
+import { pairBatch } from '../sessions/index.js';
+import { receivableFen, type Tariff } from '../simulator/index.js';
 import { tariffChargeSql, validPlateSql } from './detect.js';
 import { startJobs } from '../../jobs.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './job.js';

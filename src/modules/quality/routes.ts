@@ -1,21 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { parseId } from './apply.js';
+import { dismissFinding, fixFinding, parseId, revertFix } from './apply.js';
+import { listFindings } from './findings.js';
+import { scanQuality } from './scan.js';
 import {
   DismissBody, FindingListQuery, FindingPage, FindingSchema, FixBodySchema, FixSchema, IdParams, LotParams, RuleBody, RuleParams, RuleSchema,
   ScanBody, ScanResultSchema, ScoresQuery, ScoresSchema, TariffBody, TariffSchema,
 } from './schemas.js';
-import {
-  deleteTariff, dismissFinding, fixFinding, getTariff, listFindings, loadRuleSettings, putTariff, qualityScores, revertFix, scanQuality, updateRule,
-} from './service.js';
+import { qualityScores } from './scores.js';
+import { deleteTariff, getTariff, loadRuleSettings, putTariff, updateRule } from './settings.js';
+import type { QualityContext } from './repo.js';
 
 /**
  * Data cleaning (数据清洗). Reading findings, scores and rules needs registry:read (district users
  * see their district's); scanning, fixing, dismissing, reverting and settings need data:clean.
  */
-export function qualityRoutes(ctx: AppContext) {
+export function qualityRoutes(ctx: QualityContext) {
   return async (app: App) => {
     app.addSchema(FixSchema);
     app.addSchema(FindingSchema);

@@ -1,7 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
@@ -10,6 +9,7 @@ import { applyExclusions } from './apply.js';
 import { refreshRollups } from './refresh.js';
 import { RULES, type RuleCode } from './rules.js';
 import { loadRuleSettings } from './settings.js';
+import type { QualityContext, QualityDb } from './repo.js';
 
 /*
  * A scan runs every enabled rule over a range of data and lots, upserts the findings by
@@ -56,7 +56,7 @@ export function parseScanBound(value: string | Date | undefined, which: 'from' |
 }
 
 /** The lots of the actor's scope (and of `codes` when given); unknown or foreign codes → 404. */
-export async function scopedLotIds(db: Kysely<DB>, actor: Actor, codes?: string[]): Promise<number[]> {
+export async function scopedLotIds(db: QualityDb, actor: Actor, codes?: string[]): Promise<number[]> {
   const scope = districtScope(actor);
   const wanted = codes?.map((c) => c.trim()).filter((c) => c !== '');
   const rows = await db.selectFrom('lots').select(['id', 'code'])
@@ -71,7 +71,7 @@ export async function scopedLotIds(db: Kysely<DB>, actor: Actor, codes?: string[
   return rows.map((r) => r.id);
 }
 
-export async function scanQuality(ctx: AppContext, actor: Actor, input: ScanInput = {}): Promise<ScanResult> {
+export async function scanQuality(ctx: QualityContext, actor: Actor, input: ScanInput = {}): Promise<ScanResult> {
   const now = ctx.clock.now();
   const to = parseScanBound(input.to, 'to') ?? now;
   const from = parseScanBound(input.from, 'from') ?? new Date(to.getTime() - 2 * DAY);
@@ -133,7 +133,7 @@ export async function scanQuality(ctx: AppContext, actor: Actor, input: ScanInpu
  * corrected, set aside by another fix, or a setting changed. Lot findings are about a range
  * and stay until fixed or dismissed; findings with a (reverted) fix keep their history.
  */
-async function dropStale(trx: Kysely<DB>, scanId: number, s: ScanScope, rules: RuleCode[]): Promise<number> {
+async function dropStale(trx: QualityDb, scanId: number, s: ScanScope, rules: RuleCode[]): Promise<number> {
   if (rules.length === 0 || s.lotIds.length === 0) return 0;
   const r = await sql`
     delete from quality_findings f
@@ -145,7 +145,7 @@ async function dropStale(trx: Kysely<DB>, scanId: number, s: ScanScope, rules: R
 }
 
 /** Applies the fixes of this scan's open findings of auto-apply rules that never had a fix. */
-async function autoApply(ctx: AppContext, trx: Kysely<DB>, actor: Actor, scanId: number, rules: RuleCode[]): Promise<number[]> {
+async function autoApply(ctx: QualityContext, trx: QualityDb, actor: Actor, scanId: number, rules: RuleCode[]): Promise<number[]> {
   if (rules.length === 0) return [];
   const findings = await trx.selectFrom('quality_findings as f')
     .select(['f.id', 'f.target_type', 'f.target_id', 'f.lot_id'])

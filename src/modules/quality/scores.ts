@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { parseScanBound, scopedLotIds } from './scan.js';
+import type { QualityContext } from './repo.js';
 
 /*
  * Data-quality score (数据质量分) per lot or per data source, over a range and per Shanghai day:
@@ -37,7 +37,7 @@ export interface ScoreEntity {
 
 export const scoreOf = (rows: number, affected: number): number | null => (rows > 0 ? Math.round(1000 * (1 - affected / rows)) / 10 : null);
 
-export async function qualityScores(ctx: AppContext, actor: Actor, q: { by?: string; from?: string; to?: string }): Promise<{ by: ScoreBy; from: string; to: string; items: ScoreEntity[] }> {
+export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?: string; from?: string; to?: string }): Promise<{ by: ScoreBy; from: string; to: string; items: ScoreEntity[] }> {
   const by = (q.by?.trim() || 'lot') as ScoreBy;
   if (!SCORE_BY.includes(by)) throw badRequest('INVALID_BY', 'by 应为 lot 或 source / by must be lot or source');
   const now = ctx.clock.now();

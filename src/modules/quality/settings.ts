@@ -1,11 +1,10 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import type { Params } from './detect.js';
 import { isRuleCode, RULE_CODES, RULES, type RuleCode } from './rules.js';
+import type { QualityContext, QualityDb } from './repo.js';
 
 /*
  * Settings of the rules (enabled, auto-apply for safe rules, parameters) and the lots' tariffs
@@ -27,7 +26,7 @@ export interface RuleSetting {
   updatedBy: string | null;
 }
 
-export async function loadRuleSettings(db: Kysely<DB>): Promise<RuleSetting[]> {
+export async function loadRuleSettings(db: QualityDb): Promise<RuleSetting[]> {
   const rows = await db.selectFrom('quality_rules').selectAll().execute();
   const byCode = new Map(rows.map((r) => [r.code, r]));
   return RULE_CODES.map((code) => {
@@ -59,7 +58,7 @@ export interface RulePatch {
   params?: Record<string, unknown>;
 }
 
-export async function updateRule(ctx: AppContext, actor: Actor, code: string, patch: RulePatch): Promise<RuleSetting> {
+export async function updateRule(ctx: QualityContext, actor: Actor, code: string, patch: RulePatch): Promise<RuleSetting> {
   if (!isRuleCode(code)) throw notFound(`规则 / rule ${code}`);
   const def = RULES[code];
   if (patch.autoApply === true && !def.safe) {
@@ -110,7 +109,7 @@ export interface TariffView {
 export type TariffInput = Omit<TariffView, 'lotCode' | 'updatedAt' | 'updatedBy'>;
 
 /** The lot within the actor's district scope, or 404. */
-async function scopedLot(db: Kysely<DB>, actor: Actor, code: string): Promise<{ id: number; code: string }> {
+async function scopedLot(db: QualityDb, actor: Actor, code: string): Promise<{ id: number; code: string }> {
   const scope = districtScope(actor);
   const lot = await db.selectFrom('lots').select(['id', 'code']).where('code', '=', code)
     .$if(scope !== null, (q) => q.where('district_code', '=', scope!)).executeTakeFirst();
@@ -118,14 +117,14 @@ async function scopedLot(db: Kysely<DB>, actor: Actor, code: string): Promise<{ 
   return lot;
 }
 
-export async function getTariff(ctx: AppContext, actor: Actor, lotCode: string): Promise<TariffView> {
+export async function getTariff(ctx: QualityContext, actor: Actor, lotCode: string): Promise<TariffView> {
   const lot = await scopedLot(ctx.db, actor, lotCode);
   const row = await ctx.db.selectFrom('lot_tariffs').selectAll().where('lot_id', '=', lot.id).executeTakeFirst();
   if (!row) throw new AppError(404, 'NO_TARIFF', `停车场 ${lotCode} 未登记收费标准 / lot ${lotCode} has no tariff`);
   return tariffView(lot.code, row);
 }
 
-export async function putTariff(ctx: AppContext, actor: Actor, lotCode: string, input: TariffInput): Promise<TariffView> {
+export async function putTariff(ctx: QualityContext, actor: Actor, lotCode: string, input: TariffInput): Promise<TariffView> {
   return ctx.db.transaction().execute(async (trx) => {
     const lot = await scopedLot(trx, actor, lotCode);
     const before = await trx.selectFrom('lot_tariffs').selectAll().where('lot_id', '=', lot.id).executeTakeFirst();
@@ -144,7 +143,7 @@ export async function putTariff(ctx: AppContext, actor: Actor, lotCode: string, 
   });
 }
 
-export async function deleteTariff(ctx: AppContext, actor: Actor, lotCode: string): Promise<void> {
+export async function deleteTariff(ctx: QualityContext, actor: Actor, lotCode: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const lot = await scopedLot(trx, actor, lotCode);
     const gone = await trx.deleteFrom('lot_tariffs').where('lot_id', '=', lot.id).returningAll().executeTakeFirst();

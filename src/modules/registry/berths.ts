@@ -1,11 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { coordinateProblem, toGcj02, toNumber } from './coords.js';
 import { findLotRow } from './lots.js';
-import type { LotRow } from './lot-store.js';
+import { type LotRow, type RegistryContext, type RegistryDb } from './repo.js';
 import { BERTH_CODE_PATTERN, parseCoordSystem } from './vocab.js';
 
 /*
@@ -32,7 +30,7 @@ export type BulkBerths = { codes: string[] } | { prefix?: string; from: number; 
 /** One bulk call is one street section at most; more is a typo in `to`. */
 export const MAX_BULK = 2000;
 
-async function onStreetLot(db: Kysely<DB>, actor: Actor, lotCode: string): Promise<LotRow> {
+async function onStreetLot(db: RegistryDb, actor: Actor, lotCode: string): Promise<LotRow> {
   const lot = await findLotRow(db, actor, lotCode);
   if (lot.kind !== 'on_street') throw badRequest('NOT_ON_STREET', `停车场 ${lotCode} 不是路内泊位段，没有泊位编号 / lot ${lotCode} is not on-street; it has no berths`);
   return lot;
@@ -59,13 +57,13 @@ function berthPosition(input: { lng?: unknown; lat?: unknown; coordSystem?: unkn
   return { lng, lat };
 }
 
-export async function listBerths(ctx: AppContext, actor: Actor, lotCode: string): Promise<BerthView[]> {
+export async function listBerths(ctx: RegistryContext, actor: Actor, lotCode: string): Promise<BerthView[]> {
   const lot = await onStreetLot(ctx.db, actor, lotCode);
   const rows = await ctx.db.selectFrom('berths').select(['code', 'status', 'lng', 'lat']).where('lot_id', '=', lot.id).orderBy('code').execute();
   return rows.map(view);
 }
 
-export async function createBerth(ctx: AppContext, actor: Actor, lotCode: string, input: BerthInput): Promise<BerthView> {
+export async function createBerth(ctx: RegistryContext, actor: Actor, lotCode: string, input: BerthInput): Promise<BerthView> {
   const code = checkBerthCode(input.code);
   const position = berthPosition(input) ?? { lng: null, lat: null };
   return ctx.db.transaction().execute(async (trx) => {
@@ -100,7 +98,7 @@ export function bulkCodes(req: BulkBerths): string[] {
 }
 
 /** Creates the berths that do not exist yet; existing codes are reported as skipped, so a retry is harmless. */
-export async function bulkCreateBerths(ctx: AppContext, actor: Actor, lotCode: string, req: BulkBerths): Promise<{ created: number; skipped: string[]; items: BerthView[] }> {
+export async function bulkCreateBerths(ctx: RegistryContext, actor: Actor, lotCode: string, req: BulkBerths): Promise<{ created: number; skipped: string[]; items: BerthView[] }> {
   const codes = bulkCodes(req);
   if (codes.length > MAX_BULK) throw badRequest('INVALID_RANGE', `一次最多 ${MAX_BULK} 个泊位 / at most ${MAX_BULK} berths at once`);
   return ctx.db.transaction().execute(async (trx) => {
@@ -121,7 +119,7 @@ export async function bulkCreateBerths(ctx: AppContext, actor: Actor, lotCode: s
   });
 }
 
-export async function updateBerth(ctx: AppContext, actor: Actor, lotCode: string, code: string, patch: { status?: 'active' | 'disabled'; lng?: number | null; lat?: number | null; coordSystem?: string }): Promise<BerthView> {
+export async function updateBerth(ctx: RegistryContext, actor: Actor, lotCode: string, code: string, patch: { status?: 'active' | 'disabled'; lng?: number | null; lat?: number | null; coordSystem?: string }): Promise<BerthView> {
   if (patch.status !== undefined && patch.status !== 'active' && patch.status !== 'disabled') {
     throw badRequest('INVALID_STATUS', '状态须为 active 或 disabled / status: active or disabled');
   }
@@ -142,7 +140,7 @@ export async function updateBerth(ctx: AppContext, actor: Actor, lotCode: string
   });
 }
 
-export async function deleteBerth(ctx: AppContext, actor: Actor, lotCode: string, code: string): Promise<void> {
+export async function deleteBerth(ctx: RegistryContext, actor: Actor, lotCode: string, code: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const lot = await onStreetLot(trx, actor, lotCode);
     const row = await trx.deleteFrom('berths').where('lot_id', '=', lot.id).where('code', '=', code).returning(['code', 'status', 'lng', 'lat']).executeTakeFirst();

@@ -1,12 +1,13 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AnyDb } from '../../platform/db.js';
 import { assertCityLevel } from './city-level.js';
 import type { FieldIssue } from './lot-input.js';
 import { DISTRICT_KINDS, type DistrictKind } from './vocab.js';
+import { type RegistryContext, registryContext, registryDb } from './repo.js';
 
 export interface DistrictView {
   code: string;
@@ -26,7 +27,8 @@ export interface NewDistrict {
   sortOrder?: number;
 }
 
-export async function listDistricts(ctx: AppContext, actor: Actor): Promise<DistrictView[]> {
+export async function listDistricts(anyCtx: AppContext, actor: Actor): Promise<DistrictView[]> {
+  const ctx = registryContext(anyCtx);
   const scope = districtScope(actor);
   const rows = await ctx.db
     .selectFrom('districts')
@@ -42,7 +44,8 @@ export async function listDistricts(ctx: AppContext, actor: Actor): Promise<Dist
 }
 
 /** The districts an actor's figures cover (its own, or all), in the city's order: reports and the overview list these. */
-export async function districtsInScope(db: Kysely<DB>, actor: Actor): Promise<{ code: string; name: string }[]> {
+export async function districtsInScope(anyDb: AnyDb, actor: Actor): Promise<{ code: string; name: string }[]> {
+  const db = registryDb(anyDb);
   const scope = districtScope(actor);
   return db
     .selectFrom('districts')
@@ -71,7 +74,7 @@ export function checkDistrictFields(input: Partial<Record<keyof NewDistrict, unk
   return issues;
 }
 
-export async function createDistrict(ctx: AppContext, actor: Actor, input: NewDistrict): Promise<DistrictView> {
+export async function createDistrict(ctx: RegistryContext, actor: Actor, input: NewDistrict): Promise<DistrictView> {
   assertCityLevel(actor);
   const issues = checkDistrictFields(input);
   if (issues.length) throw badRequest(issues[0]!.code, issues[0]!.message, issues);
@@ -91,7 +94,8 @@ export async function createDistrict(ctx: AppContext, actor: Actor, input: NewDi
   });
 }
 
-export async function assertDistrictExists(db: Kysely<DB>, code: string): Promise<void> {
+export async function assertDistrictExists(anyDb: AnyDb, code: string): Promise<void> {
+  const db = registryDb(anyDb);
   const d = await db.selectFrom('districts').select('code').where('code', '=', code).executeTakeFirst();
   if (!d) throw badRequest('UNKNOWN_DISTRICT', `未知县市区 / unknown district ${code}`);
 }

@@ -1,16 +1,17 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
+import type { AnyDb } from '../../platform/db.js';
 import type { LotLookups } from './lot-input.js';
 import { visibleSources } from './sources.js';
+import { registryDb } from './repo.js';
 
 /**
  * Loads what lot references resolve against, once per request or import: districts, the sources
  * the actor can see, operators. These tables are small (dozens to hundreds of rows), so a whole
  * import file resolves without a query per row.
  */
-export async function loadLookups(db: Kysely<DB>, actor: Actor): Promise<LotLookups> {
+export async function loadLookups(anyDb: AnyDb, actor: Actor): Promise<LotLookups> {
+  const db = registryDb(anyDb);
   const scope = districtScope(actor);
   // Sequential on purpose: inside a transaction these share one connection.
   const districts = await db.selectFrom('districts').select(['code', 'name', 'name_en']).execute();

@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { checkLot, type CheckLotOptions, type FieldIssue, type LotValues } from './lot-input.js';
-import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
+import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow, type RegistryContext, type RegistryDb, registryContext } from './repo.js';
 import type { LotSheet } from './lot-file.js';
 import { loadLookups } from './lookups.js';
 import { sheetImportResult, type ImportRowStatus, type SheetImportResult } from '../../platform/sheet-import.js';
@@ -37,7 +35,7 @@ type Planned =
 /** What creating a lot under a taken code is told, by the API (createLot) and here alike. */
 const codeTaken = (code: string): FieldIssue => ({ field: 'code', code: 'DUPLICATE', message: `停车场编码已存在 / lot code ${code} already exists` });
 
-async function existingLots(db: Kysely<DB>, codes: string[]): Promise<Map<string, LotRow>> {
+async function existingLots(db: RegistryDb, codes: string[]): Promise<Map<string, LotRow>> {
   const out = new Map<string, LotRow>();
   for (let i = 0; i < codes.length; i += 1000) {
     const rows = await db.selectFrom('lots').selectAll().where('code', 'in', codes.slice(i, i + 1000)).execute();
@@ -46,7 +44,8 @@ async function existingLots(db: Kysely<DB>, codes: string[]): Promise<Map<string
   return out;
 }
 
-export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet, opts: { dryRun: boolean; fileName?: string } & CheckLotOptions): Promise<ImportResult> {
+export async function importLots(anyCtx: AppContext, actor: Actor, sheet: LotSheet, opts: { dryRun: boolean; fileName?: string } & CheckLotOptions): Promise<ImportResult> {
+  const ctx = registryContext(anyCtx);
   return ctx.db.transaction().execute(async (trx) => {
     const lookups = await loadLookups(trx, actor);
     const codeOf = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : null);
@@ -107,7 +106,7 @@ export async function importLots(ctx: AppContext, actor: Actor, sheet: LotSheet,
   });
 }
 
-async function applyPlans(ctx: AppContext, trx: Kysely<DB>, actor: Actor, plans: Planned[]): Promise<void> {
+async function applyPlans(ctx: RegistryContext, trx: RegistryDb, actor: Actor, plans: Planned[]): Promise<void> {
   const now = ctx.clock.now();
   for (const plan of plans) {
     if (plan?.kind === 'create') {

@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
 import { checkLot, issuesError, type LotInput } from './lot-input.js';
-import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow } from './lot-store.js';
+import { berthCount, insertLot, lotChanges, rowValues, updateLotRow, type LotRow, type RegistryContext, type RegistryDb, registryContext } from './repo.js';
 import { loadLookups } from './lookups.js';
 import type { CoordSystem, LotCategory, LotKind } from './tables.js';
 
@@ -48,7 +47,7 @@ export interface LotFilters {
  * Every read of lots starts here: the actor's district scope is part of the query, so a lot of
  * another district is neither listed nor found.
  */
-function lotQuery(db: Kysely<DB>, actor: Actor, f: LotFilters = {}) {
+function lotQuery(db: RegistryDb, actor: Actor, f: LotFilters = {}) {
   const scope = districtScope(actor);
   const like = f.q?.trim() ? `%${f.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   return db
@@ -105,7 +104,7 @@ function lotView(r: LotViewRow): LotView {
 
 export const MAX_PAGE = 500;
 
-export async function listLots(ctx: AppContext, actor: Actor, f: LotFilters & { limit?: number; offset?: number } = {}): Promise<{ items: LotView[]; total: number }> {
+export async function listLots(ctx: RegistryContext, actor: Actor, f: LotFilters & { limit?: number; offset?: number } = {}): Promise<{ items: LotView[]; total: number }> {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), MAX_PAGE);
   const offset = Math.max(f.offset ?? 0, 0);
   const rows = await selectLotView(lotQuery(ctx.db, actor, f)).orderBy('lots.code').limit(limit).offset(offset).execute();
@@ -114,29 +113,31 @@ export async function listLots(ctx: AppContext, actor: Actor, f: LotFilters & { 
 }
 
 /** All lots matching the filters, for export; capped so a mistaken call cannot exhaust memory. */
-export async function allLots(ctx: AppContext, actor: Actor, f: LotFilters, cap = 100_000): Promise<LotView[]> {
+export async function allLots(ctx: RegistryContext, actor: Actor, f: LotFilters, cap = 100_000): Promise<LotView[]> {
   const rows = await selectLotView(lotQuery(ctx.db, actor, f)).orderBy('lots.district_code').orderBy('lots.code').limit(cap).execute();
   return rows.map(lotView);
 }
 
-async function findLotView(db: Kysely<DB>, actor: Actor, code: string): Promise<LotView> {
+async function findLotView(db: RegistryDb, actor: Actor, code: string): Promise<LotView> {
   const row = await selectLotView(lotQuery(db, actor)).where('lots.code', '=', code).executeTakeFirst();
   if (!row) throw notFound(`停车场 ${code}`);
   return lotView(row);
 }
 
-export function getLot(ctx: AppContext, actor: Actor, code: string): Promise<LotView> {
+export function getLot(anyCtx: AppContext, actor: Actor, code: string): Promise<LotView> {
+  const ctx = registryContext(anyCtx);
   return findLotView(ctx.db, actor, code);
 }
 
 /** The lot row within the actor's scope, or 404: the write paths' way in. */
-export async function findLotRow(db: Kysely<DB>, actor: Actor, code: string): Promise<LotRow> {
+export async function findLotRow(db: RegistryDb, actor: Actor, code: string): Promise<LotRow> {
   const row = await lotQuery(db, actor).selectAll('lots').where('lots.code', '=', code).executeTakeFirst();
   if (!row) throw notFound(`停车场 ${code}`);
   return row;
 }
 
-export async function createLot(ctx: AppContext, actor: Actor, input: LotInput): Promise<LotView> {
+export async function createLot(anyCtx: AppContext, actor: Actor, input: LotInput): Promise<LotView> {
+  const ctx = registryContext(anyCtx);
   return ctx.db.transaction().execute(async (trx) => {
     const { values, issues } = checkLot(input, 'create', await loadLookups(trx, actor));
     if (issues.length) throw issuesError(issues);
@@ -149,7 +150,8 @@ export async function createLot(ctx: AppContext, actor: Actor, input: LotInput):
   });
 }
 
-export async function updateLot(ctx: AppContext, actor: Actor, code: string, patch: LotInput): Promise<LotView> {
+export async function updateLot(anyCtx: AppContext, actor: Actor, code: string, patch: LotInput): Promise<LotView> {
+  const ctx = registryContext(anyCtx);
   return ctx.db.transaction().execute(async (trx) => {
     const row = await findLotRow(trx, actor, code);
     const { values, issues } = checkLot({ ...patch, code: undefined }, 'patch', await loadLookups(trx, actor));
@@ -164,7 +166,7 @@ export async function updateLot(ctx: AppContext, actor: Actor, code: string, pat
   });
 }
 
-export async function assertKindChangeAllowed(db: Kysely<DB>, row: LotRow, kind: LotKind | undefined): Promise<void> {
+export async function assertKindChangeAllowed(db: RegistryDb, row: LotRow, kind: LotKind | undefined): Promise<void> {
   if (kind === 'off_street' && row.kind === 'on_street' && (await berthCount(db, row.id)) > 0) {
     throw badRequest('HAS_BERTHS', '该路段仍有泊位，请先删除泊位再改为场库 / delete the berths before making the lot off-street');
   }
@@ -181,7 +183,8 @@ export interface LotRef {
   status: 'active' | 'suspended';
 }
 
-export async function lotRefs(ctx: AppContext, codes: readonly string[]): Promise<Map<string, LotRef>> {
+export async function lotRefs(anyCtx: AppContext, codes: readonly string[]): Promise<Map<string, LotRef>> {
+  const ctx = registryContext(anyCtx);
   const out = new Map<string, LotRef>();
   if (codes.length === 0) return out;
   const rows = await ctx.db

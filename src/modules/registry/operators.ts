@@ -1,11 +1,11 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { assertCityLevel } from './city-level.js';
 import type { FieldIssue } from './lot-input.js';
 import type { OperatorsTable } from './tables.js';
+import { type RegistryContext, type RegistryDb, registryContext } from './repo.js';
 
 /* Operators (运营单位) are the companies that run lots; lots and sources point at them. */
 
@@ -95,23 +95,25 @@ function columns(input: OperatorInput): Columns {
   return out as Columns;
 }
 
-export async function listOperators(ctx: AppContext): Promise<OperatorView[]> {
+export async function listOperators(anyCtx: AppContext): Promise<OperatorView[]> {
+  const ctx = registryContext(anyCtx);
   const rows = await ctx.db.selectFrom('operators').selectAll().orderBy('id').execute();
   return rows.map(operatorView);
 }
 
-export async function getOperator(ctx: AppContext, id: number): Promise<OperatorView> {
+export async function getOperator(ctx: RegistryContext, id: number): Promise<OperatorView> {
   const row = await ctx.db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`运营单位 ${id}`);
   return operatorView(row);
 }
 
-async function assertNameFree(db: Kysely<DB>, name: string, exceptId: number | null): Promise<void> {
+async function assertNameFree(db: RegistryDb, name: string, exceptId: number | null): Promise<void> {
   const clash = await db.selectFrom('operators').select('id').where('name', '=', name).executeTakeFirst();
   if (clash && clash.id !== exceptId) throw conflict('DUPLICATE', `运营单位名称已存在 / operator ${name} already exists`);
 }
 
-export async function createOperator(ctx: AppContext, actor: Actor, input: OperatorInput & { name: string }): Promise<OperatorView> {
+export async function createOperator(anyCtx: AppContext, actor: Actor, input: OperatorInput & { name: string }): Promise<OperatorView> {
+  const ctx = registryContext(anyCtx);
   assertCityLevel(actor);
   const issues = checkOperatorFields(input, 'create');
   if (issues.length) throw badRequest(issues[0]!.code, issues[0]!.message, issues);
@@ -129,7 +131,7 @@ export async function createOperator(ctx: AppContext, actor: Actor, input: Opera
   });
 }
 
-export async function updateOperator(ctx: AppContext, actor: Actor, id: number, patch: OperatorInput): Promise<OperatorView> {
+export async function updateOperator(ctx: RegistryContext, actor: Actor, id: number, patch: OperatorInput): Promise<OperatorView> {
   assertCityLevel(actor);
   const issues = checkOperatorFields(patch, 'patch');
   if (issues.length) throw badRequest(issues[0]!.code, issues[0]!.message, issues);
@@ -144,7 +146,7 @@ export async function updateOperator(ctx: AppContext, actor: Actor, id: number, 
   });
 }
 
-export async function assertOperatorExists(db: Kysely<DB>, id: number): Promise<void> {
+export async function assertOperatorExists(db: RegistryDb, id: number): Promise<void> {
   const o = await db.selectFrom('operators').select('id').where('id', '=', id).executeTakeFirst();
   if (!o) throw badRequest('UNKNOWN_OPERATOR', `未知运营单位 / unknown operator ${id}`);
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { contentDisposition } from '../../platform/http/download.js';
 import { issuesError, type FieldIssue } from './lot-input.js';
 
 /*
@@ -22,6 +23,6 @@ export function refuseInvalid(req: FastifyRequest, specific: (body: Record<strin
 export function sendFile(reply: FastifyReply, body: Buffer, contentType: string, fileName: string, asciiName: string) {
   return reply
     .header('content-type', contentType)
-    .header('content-disposition', `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+    .header('content-disposition', contentDisposition(fileName, asciiName))
     .send(body);
 }

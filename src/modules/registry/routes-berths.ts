@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { bulkCreateBerths, createBerth, deleteBerth, listBerths, updateBerth } from './berths.js';
 import { BerthParams, BerthPatchBody, BulkBerthBody, BulkBerthReply, CodeParams, NewBerthBody } from './schemas.js';
+import type { RegistryContext } from './repo.js';
 
 /** Numbered berths of on-street lots (路内泊位). */
-export function berthRoutes(ctx: AppContext) {
+export function berthRoutes(ctx: RegistryContext) {
   return async (app: App) => {
     const read = { preHandler: requirePermission('registry:read') };
     const write = { preHandler: requirePermission('registry:write') };

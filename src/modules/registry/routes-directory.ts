@@ -1,14 +1,14 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { checkDistrictFields, createDistrict, listDistricts } from './districts.js';
 import { checkOperatorFields, createOperator, getOperator, listOperators, updateOperator } from './operators.js';
 import { refuseInvalid } from './route-helpers.js';
 import { CodeParams, IdParams, NewDistrictBody, NewOperatorBody, NewSourceBody, OperatorPatchBody, RotatedSecret, SourcePatchBody } from './schemas.js';
 import { checkSourceFields, createSource, getSource, listSources, rotateSourceSecret, updateSource } from './sources.js';
+import type { RegistryContext } from './repo.js';
 
 /** Districts, operators and data sources: the registry's reference lists. */
-export function directoryRoutes(ctx: AppContext) {
+export function directoryRoutes(ctx: RegistryContext) {
   return async (app: App) => {
     const read = { preHandler: requirePermission('registry:read') };
     const write = { preHandler: requirePermission('registry:write'), attachValidation: true };

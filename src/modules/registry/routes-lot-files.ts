@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
@@ -9,11 +8,12 @@ import { importTemplate, lotsWorkbook, XLSX_TYPE } from './lot-sheets.js';
 import { allLots } from './lots.js';
 import { sendFile } from './route-helpers.js';
 import { ImportQuery, ImportUploadBody, LotExportQuery } from './schemas.js';
+import type { RegistryContext } from './repo.js';
 
 const XlsxDownload = { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } } };
 
 /** Spreadsheet import and export of lots. */
-export function lotFileRoutes(ctx: AppContext) {
+export function lotFileRoutes(ctx: RegistryContext) {
   return async (app: App) => {
     const tags = ['registry'];
 

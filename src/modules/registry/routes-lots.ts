@@ -1,12 +1,12 @@
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, Paged, requirePermission, type App } from '../../platform/http.js';
 import { checkLot } from './lot-input.js';
 import { createLot, getLot, listLots, updateLot } from './lots.js';
 import { refuseInvalid } from './route-helpers.js';
 import { CodeParams, LotListQuery, LotPatchBody, NewLotBody } from './schemas.js';
 import { Type } from 'typebox';
+import type { RegistryContext } from './repo.js';
 
-export function lotRoutes(ctx: AppContext) {
+export function lotRoutes(ctx: RegistryContext) {
   return async (app: App) => {
     const read = { preHandler: requirePermission('registry:read') };
     const write = { preHandler: requirePermission('registry:write'), attachValidation: true };

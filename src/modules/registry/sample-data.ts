@@ -1,10 +1,10 @@
 import { systemActor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { bulkCreateBerths } from './berths.js';
 import type { LotInput } from './lot-input.js';
 import { createLot } from './lots.js';
 import { createOperator, type OperatorInput } from './operators.js';
 import { createSource, type NewSource } from './sources.js';
+import type { RegistryContext } from './repo.js';
 
 /*
  * Sample registry for the demo and for trying the console: plausible Nantong lots in all seven
@@ -54,7 +54,7 @@ export interface SeedSummary {
 }
 
 /** Creates what is missing of the sample registry and says how much it created (never secrets). */
-export async function seedSampleRegistry(ctx: AppContext): Promise<SeedSummary> {
+export async function seedSampleRegistry(ctx: RegistryContext): Promise<SeedSummary> {
   const actor = systemActor('seed:sample-registry');
   const made: SeedSummary = { operators: 0, sources: 0, lots: 0, berths: 0 };
   const operatorIds = new Map((await ctx.db.selectFrom('operators').select(['id', 'name']).execute()).map((o) => [o.name, o.id]));

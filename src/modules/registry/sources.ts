@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js';
@@ -8,8 +7,9 @@ import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
 import { checkThresholdValue, LATE_THRESHOLD_MESSAGE, type FieldIssue } from './lot-input.js';
 import { assertDistrictExists } from './districts.js';
 import { assertOperatorExists } from './operators.js';
-import type { DataSourcesTable } from './tables.js';
 import { CODE_PATTERN } from './vocab.js';
+import { type RegistryContext, type RegistryDb, registryContext } from './repo.js';
+import type { DataSourcesTable, RegistryTables } from './tables.js';
 
 /*
  * Data sources (接入系统) are the lot systems that push events. Each has a signing secret for
@@ -57,7 +57,10 @@ export interface SourcePatch {
   lateThresholdMinutes?: number | null;
 }
 
-export function visibleSources(eb: ExpressionBuilder<DB, 'data_sources'>, scope: string | null): Expression<SqlBool> {
+/** The expression builder visibleSources works with; readers of data_sources cast theirs to it. */
+export type SourcesScope = ExpressionBuilder<Pick<RegistryTables, 'data_sources' | 'lots'>, 'data_sources'>;
+
+export function visibleSources(eb: SourcesScope, scope: string | null): Expression<SqlBool> {
   if (scope === null) return sql<SqlBool>`true`;
   return eb.or([
     eb('data_sources.district_code', 'is', null),
@@ -66,12 +69,12 @@ export function visibleSources(eb: ExpressionBuilder<DB, 'data_sources'>, scope:
   ]);
 }
 
-function sourceQuery(db: Kysely<DB>, actor: Actor) {
+function sourceQuery(db: RegistryDb, actor: Actor) {
   const scope = districtScope(actor);
   return db
     .selectFrom('data_sources')
     .leftJoin('operators', 'operators.id', 'data_sources.operator_id')
-    .where((eb) => visibleSources(eb as unknown as ExpressionBuilder<DB, 'data_sources'>, scope))
+    .where((eb) => visibleSources(eb as unknown as SourcesScope, scope))
     .select([
       'data_sources.code', 'data_sources.name', 'data_sources.operator_id', 'data_sources.vendor', 'data_sources.district_code',
       'data_sources.status', 'data_sources.secret_rotated_at', 'data_sources.late_threshold_minutes', 'data_sources.remark', 'data_sources.created_at', 'data_sources.updated_at',
@@ -103,18 +106,18 @@ function sourceView(r: SourceRow): SourceView {
   };
 }
 
-export async function listSources(ctx: AppContext, actor: Actor): Promise<SourceView[]> {
+export async function listSources(ctx: RegistryContext, actor: Actor): Promise<SourceView[]> {
   const rows = await sourceQuery(ctx.db, actor).orderBy('data_sources.code').execute();
   return rows.map(sourceView);
 }
 
-async function findSource(db: Kysely<DB>, actor: Actor, code: string): Promise<SourceView> {
+async function findSource(db: RegistryDb, actor: Actor, code: string): Promise<SourceView> {
   const row = await sourceQuery(db, actor).where('data_sources.code', '=', code).executeTakeFirst();
   if (!row) throw notFound(`接入系统 ${code}`);
   return sourceView(row);
 }
 
-export const getSource = (ctx: AppContext, actor: Actor, code: string) => findSource(ctx.db, actor, code);
+export const getSource = (ctx: RegistryContext, actor: Actor, code: string) => findSource(ctx.db, actor, code);
 
 /** Format checks that need no database; shared with the routes to name the exact problem. */
 export function checkSourceFields(input: Partial<Record<keyof NewSource | 'status', unknown>>, mode: 'create' | 'patch'): FieldIssue[] {
@@ -137,7 +140,8 @@ export function checkSourceFields(input: Partial<Record<keyof NewSource | 'statu
 const newSecret = () => randomBytes(32).toString('base64url');
 const orNull = (v: string | null | undefined) => (v === undefined ? undefined : v?.trim() || null);
 
-export async function createSource(ctx: AppContext, actor: Actor, input: NewSource): Promise<SourceView & { secret: string }> {
+export async function createSource(anyCtx: AppContext, actor: Actor, input: NewSource): Promise<SourceView & { secret: string }> {
+  const ctx = registryContext(anyCtx);
   const issues = checkSourceFields(input, 'create');
   if (issues.length) throw badRequest(issues[0]!.code, issues[0]!.message, issues);
   // A district-scoped creator makes sources of its own district.
@@ -173,7 +177,7 @@ export async function createSource(ctx: AppContext, actor: Actor, input: NewSour
 }
 
 /** The source for a write: visible (else 404) and, for a district user, of their own district (else 403). */
-async function writableSource(db: Kysely<DB>, actor: Actor, code: string): Promise<SourceView> {
+async function writableSource(db: RegistryDb, actor: Actor, code: string): Promise<SourceView> {
   const source = await findSource(db, actor, code);
   const scope = districtScope(actor);
   if (scope !== null && source.districtCode !== scope) {
@@ -182,7 +186,7 @@ async function writableSource(db: Kysely<DB>, actor: Actor, code: string): Promi
   return source;
 }
 
-export async function updateSource(ctx: AppContext, actor: Actor, code: string, patch: SourcePatch): Promise<SourceView> {
+export async function updateSource(ctx: RegistryContext, actor: Actor, code: string, patch: SourcePatch): Promise<SourceView> {
   const issues = checkSourceFields(patch, 'patch');
   if (issues.length) throw badRequest(issues[0]!.code, issues[0]!.message, issues);
   return ctx.db.transaction().execute(async (trx) => {
@@ -210,7 +214,7 @@ export async function updateSource(ctx: AppContext, actor: Actor, code: string, 
   });
 }
 
-export async function rotateSourceSecret(ctx: AppContext, actor: Actor, code: string): Promise<{ code: string; secret: string; secretRotatedAt: string }> {
+export async function rotateSourceSecret(ctx: RegistryContext, actor: Actor, code: string): Promise<{ code: string; secret: string; secretRotatedAt: string }> {
   const secret = newSecret();
   return ctx.db.transaction().execute(async (trx) => {
     await writableSource(trx, actor, code);
@@ -223,13 +227,15 @@ export async function rotateSourceSecret(ctx: AppContext, actor: Actor, code: st
 }
 
 /** What ingest needs to verify a request, in one read: status and the opened secret; null when unknown. */
-export async function sourceCredentials(ctx: AppContext, code: string): Promise<{ status: 'active' | 'disabled'; secret: string } | null> {
+export async function sourceCredentials(anyCtx: AppContext, code: string): Promise<{ status: 'active' | 'disabled'; secret: string } | null> {
+  const ctx = registryContext(anyCtx);
   const row = await ctx.db.selectFrom('data_sources').select(['secret_encrypted', 'status']).where('code', '=', code).executeTakeFirst();
   return row ? { status: row.status, secret: ctx.secrets.open(row.secret_encrypted) } : null;
 }
 
 /** Whether a source exists and is active, without opening its secret (offline import). */
-export async function sourceInfo(ctx: AppContext, code: string): Promise<{ code: string; status: 'active' | 'disabled'; districtCode: string | null } | null> {
+export async function sourceInfo(anyCtx: AppContext, code: string): Promise<{ code: string; status: 'active' | 'disabled'; districtCode: string | null } | null> {
+  const ctx = registryContext(anyCtx);
   const row = await ctx.db.selectFrom('data_sources').select(['code', 'status', 'district_code']).where('code', '=', code).executeTakeFirst();
   return row ? { code: row.code, status: row.status, districtCode: row.district_code } : null;
 }

@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
+import type { AnyDb } from '../../platform/db.js';
+import { setAside, takeBack, type Exclusion } from '../../platform/set-aside.js';
+import { sessionsDb } from './repo.js';
 
 /*
- * Corrections of stored parking data, as data cleaning (modules/quality) makes them. The
- * sessions module owns parking_sessions, so the quality module changes it only through these
- * functions. Space status reports (lot_status_reports, written by ingest) are set aside here
- * too: the same one column, the same rules.
+ * Corrections of parking records, as data cleaning (modules/quality) makes them. The sessions
+ * module owns parking_sessions, so the quality module changes it only through these functions
+ * (space status reports are ingest's, corrected through ingest's index the same way).
  *
  * Nothing is deleted: a suspect row is set aside with `excluded_by` = the quality fix that did
  * it (every KPI ignores such rows), and a changed value can be put back. Every function runs in
@@ -33,13 +34,11 @@ export interface SessionPatch {
   plate?: string;
 }
 
-export interface Exclusion {
-  id: number;
-  fixId: number;
-}
+export type { Exclusion };
 
 /** The sessions as stored, locked for the caller's transaction when `lock`. */
-export async function readSessions(db: Kysely<DB>, ids: readonly number[], lock = false): Promise<Map<number, SessionFacts>> {
+export async function readSessions(anyDb: AnyDb, ids: readonly number[], lock = false): Promise<Map<number, SessionFacts>> {
+  const db = sessionsDb(anyDb);
   const out = new Map<number, SessionFacts>();
   if (ids.length === 0) return out;
   const rows = await sql<{
@@ -59,17 +58,18 @@ export async function readSessions(db: Kysely<DB>, ids: readonly number[], lock 
 }
 
 /** Sets sessions aside, each by its fix; only those not already set aside. Returns the ids changed. */
-export async function excludeSessions(db: Kysely<DB>, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  return setAside(db, 'parking_sessions', rows, now);
+export async function excludeSessions(anyDb: AnyDb, rows: readonly Exclusion[], now: Date): Promise<number[]> {
+  return setAside(sessionsDb(anyDb), 'parking_sessions', rows, sql`, updated_at = ${now}`);
 }
 
 /** Takes sessions back in: only those still set aside by that fix. Returns the ids changed. */
-export async function includeSessions(db: Kysely<DB>, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  return takeBack(db, 'parking_sessions', rows, now);
+export async function includeSessions(anyDb: AnyDb, rows: readonly Exclusion[], now: Date): Promise<number[]> {
+  return takeBack(sessionsDb(anyDb), 'parking_sessions', rows, sql`, updated_at = ${now}`);
 }
 
 /** Changes values of one session; returns false when it does not exist. */
-export async function correctSession(db: Kysely<DB>, id: number, patch: SessionPatch, now: Date): Promise<boolean> {
+export async function correctSession(anyDb: AnyDb, id: number, patch: SessionPatch, now: Date): Promise<boolean> {
+  const db = sessionsDb(anyDb);
   const sets = [];
   if (patch.receivableFen !== undefined) sets.push(sql`receivable_fen = ${patch.receivableFen}`);
   if (patch.paidFen !== undefined) sets.push(sql`paid_fen = ${patch.paidFen}`);
@@ -77,37 +77,4 @@ export async function correctSession(db: Kysely<DB>, id: number, patch: SessionP
   if (sets.length === 0) return true;
   const r = await sql`update parking_sessions set ${sql.join(sets)}, updated_at = ${now} where id = ${id}`.execute(db);
   return Number(r.numAffectedRows ?? 0) === 1;
-}
-
-export function excludeStatusReports(db: Kysely<DB>, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  return setAside(db, 'lot_status_reports', rows, now);
-}
-
-export function includeStatusReports(db: Kysely<DB>, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  return takeBack(db, 'lot_status_reports', rows, now);
-}
-
-type Table = 'parking_sessions' | 'lot_status_reports';
-
-// lot_status_reports has no updated_at: only sessions record when they changed.
-const touched = (table: Table, now: Date) => (table === 'parking_sessions' ? sql`, updated_at = ${now}` : sql``);
-
-async function setAside(db: Kysely<DB>, table: Table, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const r = await sql<{ id: number }>`
-    update ${sql.table(table)} as t set excluded_by = v.fix_id ${touched(table, now)}
-    from unnest(${sql.val(rows.map((x) => x.id))}::bigint[], ${sql.val(rows.map((x) => x.fixId))}::bigint[]) as v(id, fix_id)
-    where t.id = v.id and t.excluded_by is null
-    returning t.id`.execute(db);
-  return r.rows.map((x) => Number(x.id));
-}
-
-async function takeBack(db: Kysely<DB>, table: Table, rows: readonly Exclusion[], now: Date): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const r = await sql<{ id: number }>`
-    update ${sql.table(table)} as t set excluded_by = null ${touched(table, now)}
-    from unnest(${sql.val(rows.map((x) => x.id))}::bigint[], ${sql.val(rows.map((x) => x.fixId))}::bigint[]) as v(id, fix_id)
-    where t.id = v.id and t.excluded_by = v.fix_id
-    returning t.id`.execute(db);
-  return r.rows.map((x) => Number(x.id));
 }

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
+import type { AnyDb } from '../../platform/db.js';
 import { PairingBook, type EntryFact, type ExitFact, type SessionState } from './pairing-book.js';
 import type { SessionFlag } from './tables.js';
+import { type SessionsDb, sessionsDb } from './repo.js';
 
 export type { EntryFact, ExitFact } from './pairing-book.js';
 export type GateFact = ({ kind: 'entry' } & EntryFact) | ({ kind: 'exit' } & ExitFact);
@@ -14,7 +15,8 @@ const WRITE_CHUNK = 500;
  * the caller's transaction: a few statements per batch, not per event. Batches touching the
  * same lots take turns (a transaction lock per lot, in lot order, so they cannot deadlock).
  */
-export async function pairBatch(db: Kysely<DB>, facts: GateFact[], now: Date): Promise<void> {
+export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Promise<void> {
+  const db = sessionsDb(anyDb);
   if (facts.length === 0) return;
   const lotIds = [...new Set(facts.map((f) => f.lotId))].sort((a, b) => a - b);
   await sql`select pg_advisory_xact_lock(${LOT_LOCK_SPACE}, l) from unnest(${sql.val(lotIds)}::int[]) as l`.execute(db);
@@ -40,7 +42,7 @@ export async function pairBatch(db: Kysely<DB>, facts: GateFact[], now: Date): P
  * one query with OR, PostgreSQL could use neither index and scanned every session on each batch
  * (7 s a batch at 21 M sessions, bench:analytics).
  */
-async function loadKnown(db: Kysely<DB>, facts: GateFact[]): Promise<SessionState[]> {
+async function loadKnown(db: SessionsDb, facts: GateFact[]): Promise<SessionState[]> {
   const pairs = [...new Set(facts.map((f) => `${f.lotId}\u0000${f.plate}`))].map((k) => k.split('\u0000'));
   const named = facts.flatMap((f) => (f.kind === 'exit' && f.entryEventId ? [[String(f.lotId), f.entryEventId]] : []));
   const cols = sql.raw(KNOWN_COLUMNS.map((c) => `p.${c}`).join(', '));
@@ -57,7 +59,7 @@ async function loadKnown(db: Kysely<DB>, facts: GateFact[]): Promise<SessionStat
 
 const KNOWN_COLUMNS = ['id', 'lot_id', 'source_code', 'plate', 'plate_raw', 'plate_color', 'berth_code', 'entry_event_id', 'exit_event_id', 'entered_at', 'exited_at', 'receivable_fen', 'paid_fen', 'pay_channel', 'state', 'flags'];
 
-async function updateSessions(db: Kysely<DB>, rows: SessionState[], now: Date): Promise<void> {
+async function updateSessions(db: SessionsDb, rows: SessionState[], now: Date): Promise<void> {
   const values = rows.map(
     (s) =>
       sql`(${s.id}::bigint, ${s.entry_event_id}::text, ${s.exit_event_id}::text, ${s.entered_at}::timestamptz, ${s.exited_at}::timestamptz,
@@ -73,7 +75,8 @@ async function updateSessions(db: Kysely<DB>, rows: SessionState[], now: Date): 
 }
 
 /** Flags entries still open after `days` days: their exit was probably lost. Returns how many. */
-export async function flagStaleSessions(db: Kysely<DB>, now: Date, days: number): Promise<number> {
+export async function flagStaleSessions(anyDb: AnyDb, now: Date, days: number): Promise<number> {
+  const db = sessionsDb(anyDb);
   const result = await db
     .updateTable('parking_sessions')
     .set({ flags: sql<SessionFlag[]>`array_append(flags, 'stale')`, updated_at: now })

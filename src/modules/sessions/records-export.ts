@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { auditPlateSearch, auditUnmasked } from './records.js';
@@ -10,6 +9,7 @@ import {
   fetchPage, filterForAudit, parseFilters, seesPlates, toItem, type Cursor, type RawFilters, type SessionFilters, type SessionItem, type SessionRow,
 } from './records-query.js';
 import type { SessionFlag } from './tables.js';
+import type { SessionsContext } from './repo.js';
 
 /*
  * Export of parking records as .xlsx or .csv, with the list's filters. Both stream: rows are
@@ -110,7 +110,7 @@ export interface ExportJob {
  * Checks the request and reads the first page (so that bad input or a database failure is
  * still a proper JSON error), then hands back the stream that writes the rest.
  */
-export async function exportSessions(ctx: AppContext, actor: Actor, q: RawFilters & { format?: string }, opts: { pageRows?: number } = {}): Promise<ExportJob> {
+export async function exportSessions(ctx: SessionsContext, actor: Actor, q: RawFilters & { format?: string }, opts: { pageRows?: number } = {}): Promise<ExportJob> {
   const format = parseFormat(q.format);
   const filters = parseFilters(q, actor);
   const unmasked = seesPlates(actor);
@@ -140,7 +140,7 @@ export async function exportSessions(ctx: AppContext, actor: Actor, q: RawFilter
   };
 }
 
-async function* readPages(ctx: AppContext, actor: Actor, filters: SessionFilters, first: { rows: SessionRow[]; next: Cursor | null }, pageRows: number): AsyncGenerator<SessionRow[]> {
+async function* readPages(ctx: SessionsContext, actor: Actor, filters: SessionFilters, first: { rows: SessionRow[]; next: Cursor | null }, pageRows: number): AsyncGenerator<SessionRow[]> {
   let page = first;
   for (;;) {
     if (page.rows.length > 0) yield page.rows;
@@ -236,9 +236,4 @@ async function drained(s: PassThrough): Promise<void> {
   } finally {
     ac.abort();
   }
-}
-
-/** Content-Disposition for a download whose name may be Chinese (RFC 6266 / RFC 5987 filename*). */
-export function attachment(fileName: string, asciiName: string): string {
-  return `attachment; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }

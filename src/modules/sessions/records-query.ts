@@ -1,12 +1,13 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { can, type Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
 import { maskPlate, plateFilterFor, type PlateFilter } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
-import { PAY_CHANNELS } from '../ingest/validate.js';
+import type { AnyDb } from '../../platform/db.js';
+import { PAY_CHANNELS } from './vocab.js';
 import type { SessionFlag } from './tables.js';
+import { type SessionsDb, type SessionsDbTables, sessionsDb } from './repo.js';
 
 /*
  * Parking records (停车流水) as people query them (GUIDE §5 "Parking records"). Every read
@@ -173,7 +174,7 @@ function escapeLike(s: string): string {
 }
 
 /** Sessions within the actor's district scope, filtered; the base of every read. */
-function sessionQuery(db: Kysely<DB>, actor: Actor, f: SessionFilters) {
+function sessionQuery(db: SessionsDb, actor: Actor, f: SessionFilters) {
   const scope = districtScope(actor);
   return db
     .selectFrom('parking_sessions')
@@ -223,7 +224,7 @@ function selectRow<QB extends Base>(qb: QB) {
 
 export type SessionRow = Awaited<ReturnType<ReturnType<typeof selectRow<Base>>['execute']>>[number];
 
-function afterCursor<QB extends SelectQueryBuilder<DB, 'parking_sessions' | 'lots', object>>(qb: QB, c: Cursor | null): QB {
+function afterCursor<QB extends SelectQueryBuilder<SessionsDbTables, 'parking_sessions' | 'lots', object>>(qb: QB, c: Cursor | null): QB {
   if (!c) return qb;
   if (c.time === null) {
     // Rows without a time sort last: only those with a smaller id remain.
@@ -240,7 +241,7 @@ function afterCursor<QB extends SelectQueryBuilder<DB, 'parking_sessions' | 'lot
 }
 
 /** One keyset page of rows: `limit` rows after the cursor, and whether there are more. */
-export async function fetchPage(db: Kysely<DB>, actor: Actor, f: SessionFilters, cursor: Cursor | null, limit: number): Promise<{ rows: SessionRow[]; next: Cursor | null }> {
+export async function fetchPage(db: SessionsDb, actor: Actor, f: SessionFilters, cursor: Cursor | null, limit: number): Promise<{ rows: SessionRow[]; next: Cursor | null }> {
   const rows = await selectRow(afterCursor(sessionQuery(db, actor, f), cursor))
     .orderBy(sql`coalesce(parking_sessions.entered_at, parking_sessions.exited_at) desc nulls last`)
     .orderBy('parking_sessions.id', 'desc')
@@ -252,7 +253,8 @@ export async function fetchPage(db: Kysely<DB>, actor: Actor, f: SessionFilters,
 }
 
 /** One session by id within the actor's scope, or undefined. */
-export async function fetchOne(db: Kysely<DB>, actor: Actor, id: number): Promise<SessionRow | undefined> {
+export async function fetchOne(anyDb: AnyDb, actor: Actor, id: number): Promise<SessionRow | undefined> {
+  const db = sessionsDb(anyDb);
   return selectRow(sessionQuery(db, actor, {})).where('parking_sessions.id', '=', id).executeTakeFirst();
 }
 

@@ -1,11 +1,11 @@
 import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Readable } from 'node:stream';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { maskPlate } from '../../platform/plates.js';
-import type { Readable } from 'node:stream';
 import type { Permission } from '../../platform/auth/permissions.js';
 import { exportSessions, HEADERS } from './records-export.js';
 import type { SessionItem } from './records-query.js';

@@ -1,11 +1,12 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { maskPlate, normalizePlate } from '../../platform/plates.js';
 import {
   decodeCursor, encodeCursor, fetchOne, fetchPage, filterForAudit, parseFilters, parseLimit, seesPlates, toItem,
   type RawFilters, type SessionItem, type SessionRow,
 } from './records-query.js';
+import type { SessionsContext } from './repo.js';
 
 /*
  * The parking-records service: list, detail, and the audit of unmasked reads. GUIDE §4:
@@ -24,7 +25,7 @@ export interface ListQuery extends RawFilters {
   limit?: string;
 }
 
-export async function listSessions(ctx: AppContext, actor: Actor, q: ListQuery): Promise<{ items: SessionItem[]; nextCursor: string | null }> {
+export async function listSessions(ctx: SessionsContext, actor: Actor, q: ListQuery): Promise<{ items: SessionItem[]; nextCursor: string | null }> {
   const filters = parseFilters(q, actor);
   const limit = parseLimit(q.limit);
   const cursor = decodeCursor(q.cursor);
@@ -39,7 +40,7 @@ export async function listSessions(ctx: AppContext, actor: Actor, q: ListQuery):
   return { items: rows.map((r) => toItem(r, unmasked)), nextCursor: next ? encodeCursor(next) : null };
 }
 
-export function auditUnmasked(ctx: AppContext, actor: Actor, detail: Record<string, unknown>, target?: { id: number }): Promise<void> {
+export function auditUnmasked(ctx: SessionsContext, actor: Actor, detail: Record<string, unknown>, target?: { id: number }): Promise<void> {
   return audit(ctx, ctx.db, actor, {
     action: READ_PII,
     targetType: 'parking_session',
@@ -49,7 +50,7 @@ export function auditUnmasked(ctx: AppContext, actor: Actor, detail: Record<stri
 }
 
 /** A plate search by a user without pii: who searched which plate (masked answers or none). */
-export function auditPlateSearch(ctx: AppContext, actor: Actor, detail: { plate: string } & Record<string, unknown>): Promise<void> {
+export function auditPlateSearch(ctx: SessionsContext, actor: Actor, detail: { plate: string } & Record<string, unknown>): Promise<void> {
   return audit(ctx, ctx.db, actor, { action: PLATE_SEARCH, targetType: 'parking_session', detail });
 }
 
@@ -71,7 +72,7 @@ export function parseSessionId(text: string): number {
   return Number(text);
 }
 
-export async function getSession(ctx: AppContext, actor: Actor, idText: string): Promise<SessionItem & { events: SessionEvent[] }> {
+export async function getSession(ctx: SessionsContext, actor: Actor, idText: string): Promise<SessionItem & { events: SessionEvent[] }> {
   const id = parseSessionId(idText);
   const row = await fetchOne(ctx.db, actor, id);
   if (!row) throw notFound(`停车流水 ${id}`);
@@ -89,7 +90,7 @@ export async function getSession(ctx: AppContext, actor: Actor, idText: string):
  * the other entries, exits and payments of the same plate at the same lot in between — those
  * only when the stay is short enough for a cheap index range.
  */
-async function sessionEvents(ctx: AppContext, s: SessionRow): Promise<SessionEvent[]> {
+async function sessionEvents(ctx: SessionsContext, s: SessionRow): Promise<SessionEvent[]> {
   const ids = [s.entry_event_id, s.exit_event_id].filter((x): x is string => x !== null);
   const related = s.entered_at !== null && s.exited_at !== null && s.exited_at.getTime() - s.entered_at.getTime() <= RELATED_WINDOW_MS && s.exited_at >= s.entered_at;
   if (ids.length === 0 && !related) return [];

@@ -1,15 +1,16 @@
 import type { FastifyReply } from 'fastify';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { getSession, listSessions } from './records.js';
-import { attachment, exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
+import { contentDisposition as attachment } from '../../platform/http/download.js';
+import { exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
 import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionSchema } from './schemas.js';
+import type { SessionsContext } from './repo.js';
 
 /**
  * Parking records (停车流水). Every signed-in user may read them within their district scope;
  * plates are masked without the `pii` permission, and each unmasked response is audited.
  */
-export function sessionsRoutes(ctx: AppContext) {
+export function sessionsRoutes(ctx: SessionsContext) {
   return async (app: App) => {
     app.addSchema(SessionSchema);
     app.addSchema(SessionEventSchema);

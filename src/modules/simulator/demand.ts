@@ -1,5 +1,5 @@
 import chineseDays from 'chinese-days';
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import type { Rng } from './random.js';
 import { HOUR, localHourOfDay, localParts, midnightOf, DAY, MINUTE } from './time.js';
 

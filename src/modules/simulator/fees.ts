@@ -1,4 +1,4 @@
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import type { Rng } from './random.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { LotCategory, LotKind } from '../registry/tables.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import { rngFor, type Rng } from './random.js';
 import type { TimeStyle } from './time.js';
 

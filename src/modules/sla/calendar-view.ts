@@ -1,11 +1,11 @@
 import { listCalendars } from '../../platform/calendar/calendars.js';
 import { calendarCoverage, coverageWarning, dayIndexOf, dayOfIndex, listDays } from '../../platform/calendar/days.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { describeTarget } from './notices.js';
 import type { SlaPolicy } from './policies.js';
-import { loadPolicies } from './policy-store.js';
+import { loadPolicies } from './policy-settings.js';
+import type { SlaContext } from './repo.js';
 
 const MAX_DAYS = 400;
 /** The calendar answers for these years (a working-day calendar of the year 9999 is nobody's question). */
@@ -24,7 +24,7 @@ function day(text: string, what: string): number {
 }
 
 /** Working days, weekends, holidays and 调休 days of a Shanghai date range, for the console. */
-export function calendarDays(ctx: AppContext, query: { from?: string; to?: string }) {
+export function calendarDays(ctx: SlaContext, query: { from?: string; to?: string }) {
   const from = day(query.from ?? shanghaiDay(ctx.clock.now()), 'from');
   const to = query.to === undefined ? Math.min(from + 89, LAST_DAY) : day(query.to, 'to');
   if (to < from) throw badRequest('INVALID_RANGE', 'to 早于 from / to is before from');
@@ -45,7 +45,7 @@ export function policyView(p: SlaPolicy) {
 }
 
 /** The calendars and the policies in force, for the console and integrators. */
-export async function policiesView(ctx: AppContext) {
+export async function policiesView(ctx: SlaContext) {
   const policies = await loadPolicies(ctx);
   return {
     calendars: listCalendars().map((c) => ({ id: c.id, name: c.name, periods: [...c.periods], workingDaysOnly: c.workingDaysOnly, minutesPerDay: c.minutesPerDay })),

@@ -1,9 +1,10 @@
 import { calendarCoverage, coverageWarning } from '../../platform/calendar/days.js';
-import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../../platform/notices.js';
+import type { AppContext } from '../../platform/context.js';
 import { warningNotice } from './notices.js';
 import { recordBreach } from './service.js';
+import { type SlaContext, slaContext } from './repo.js';
 
 const BATCH = 200;
 
@@ -13,7 +14,8 @@ const BATCH = 200;
  * time has not". Each batch commits with its notices; the conditional updates (warned_at IS
  * NULL, breached_at IS NULL) make a second run, or a second node, a no-op.
  */
-export async function checkSlaDeadlines(ctx: AppContext): Promise<{ warned: number; breached: number }> {
+export async function checkSlaDeadlines(anyCtx: AppContext): Promise<{ warned: number; breached: number }> {
+  const ctx = slaContext(anyCtx);
   const now = ctx.clock.now();
   let breached = 0;
   for (;;) {
@@ -51,7 +53,7 @@ export async function checkSlaDeadlines(ctx: AppContext): Promise<{ warned: numb
 let coverageWarnedOn: string | null = null;
 
 /** The job body: the check, plus once a day a warning when the holiday data runs out within 60 days. */
-export async function runSlaCheckJob(ctx: AppContext): Promise<void> {
+export async function runSlaCheckJob(ctx: SlaContext): Promise<void> {
   const r = await checkSlaDeadlines(ctx);
   if (r.warned || r.breached) ctx.log.info({ job: 'sla.check', ...r }, 'SLA warnings and breaches raised');
   const now = ctx.clock.now();

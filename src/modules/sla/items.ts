@@ -1,8 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
 import { hasCalendar } from '../../platform/calendar/calendars.js';
 import { readSlaClock, type PauseInterval, type WarnRule } from './clock.js';
 import type { SlaItemsTable, SlaState } from './tables.js';
+import type { SlaDb } from './repo.js';
 
 /** Row ↔ view helpers shared by the service, the deadline check and the queries. */
 
@@ -62,7 +62,7 @@ export function subjectId(subject: SlaSubject): string {
   return String(subject.id);
 }
 
-export async function pausesOf(executor: Kysely<DB>, itemIds: number[]): Promise<Map<number, PauseInterval[]>> {
+export async function pausesOf(executor: SlaDb, itemIds: number[]): Promise<Map<number, PauseInterval[]>> {
   const out = new Map<number, PauseInterval[]>();
   if (!itemIds.length) return out;
   const rows = await executor.selectFrom('sla_pauses').select(['item_id', 'paused_at', 'resumed_at'])
@@ -117,7 +117,7 @@ export function toItem(row: SlaRow, pauses: PauseInterval[], now: Date): SlaItem
   };
 }
 
-export async function toItems(executor: Kysely<DB>, rows: SlaRow[], now: Date): Promise<SlaItem[]> {
+export async function toItems(executor: SlaDb, rows: SlaRow[], now: Date): Promise<SlaItem[]> {
   const pauses = await pausesOf(executor, rows.map((r) => r.id));
   return rows.map((r) => toItem(r, pauses.get(r.id) ?? [], now));
 }

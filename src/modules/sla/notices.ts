@@ -1,6 +1,6 @@
 import { getCalendar, hasCalendar } from '../../platform/calendar/calendars.js';
 import { formatShanghai } from '../../platform/time.js';
-import type { Notice } from '../notifications/service.js';
+import type { Notice } from '../../platform/notices.js';
 import type { SlaRow } from './items.js';
 import { SLA_KIND_NAMES } from './policies.js';
 

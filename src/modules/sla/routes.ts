@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { calendarDays, policiesView, policyView } from './calendar-view.js';
-import { resetPolicyOverride, setPolicyOverride } from './policy-store.js';
+import { resetPolicyOverride, setPolicyOverride } from './policy-settings.js';
 import { CalendarQuery, CalendarResponse, PoliciesResponse, PolicyChangeBody, PolicyKeyParams, PolicySchema } from './schemas.js';
+import type { SlaContext } from './repo.js';
 
 /** The working-day calendar and the SLA policies (work orders and incidents use them through the service). */
-export function slaRoutes(ctx: AppContext) {
+export function slaRoutes(ctx: SlaContext) {
   return async (app: App) => {
     app.addSchema(PolicySchema);
     const read = { preHandler: requirePermission('registry:read') };

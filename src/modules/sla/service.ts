@@ -1,14 +1,14 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import { openMsBetween } from '../../platform/calendar/business-time.js';
 import { getCalendar, hasCalendar } from '../../platform/calendar/calendars.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../../platform/notices.js';
+import type { AppContext } from '../../platform/context.js';
+import type { AnyDb } from '../../platform/db.js';
 import { DEFAULT_WARN, slaDeadlines, type WarnRule } from './clock.js';
 import { clockInput, OPEN_STATES, pausesOf, subjectId, toItem, toItems, warnColumns, type SlaItem, type SlaRow, type SlaSubject } from './items.js';
 import { breachNotice } from './notices.js';
 import type { SlaState } from './tables.js';
+import { type SlaContext, type SlaDb, slaContext, slaDb } from './repo.js';
 
 /*
  * Persistent SLA items. Every function writes in the caller's transaction (`trx`), so an SLA
@@ -58,7 +58,7 @@ function checkSubject(subject: SlaSubject): void {
   if (!id || id.length > 64) throw badRequest('INVALID_SLA_SUBJECT', 'SLA 对象编号无效 / invalid SLA subject id');
 }
 
-async function openRows(trx: Kysely<DB>, subject: SlaSubject, states: readonly SlaState[], kinds?: string[]): Promise<SlaRow[]> {
+async function openRows(trx: SlaDb, subject: SlaSubject, states: readonly SlaState[], kinds?: string[]): Promise<SlaRow[]> {
   let q = trx.selectFrom('sla_items').selectAll()
     .where('subject_type', '=', subject.type).where('subject_id', '=', subjectId(subject)).where('state', 'in', states);
   if (kinds) {
@@ -73,7 +73,7 @@ async function openRows(trx: Kysely<DB>, subject: SlaSubject, states: readonly S
  * running → breached, and a sla_breaches row. Returns the updated row, or null when it was
  * already recorded. With `withNotice`, raises 'sla.breached' in the same transaction.
  */
-export async function recordBreach(ctx: AppContext, trx: Kysely<DB>, row: SlaRow, detectedAt: Date, withNotice: boolean): Promise<SlaRow | null> {
+export async function recordBreach(ctx: SlaContext, trx: SlaDb, row: SlaRow, detectedAt: Date, withNotice: boolean): Promise<SlaRow | null> {
   if (!row.due_at) return null;
   const updated = await trx.updateTable('sla_items')
     .set((eb) => ({
@@ -119,7 +119,9 @@ function resolveTarget(input: StartSlaInput, startedAt: Date): number {
  * starts anew). The due and warning times are computed now; the 'sla.check' job raises the
  * warning and the breach (also for a start already past due).
  */
-export async function startSla(ctx: AppContext, trx: Kysely<DB>, input: StartSlaInput): Promise<SlaItem> {
+export async function startSla(anyCtx: AppContext, anyTrx: AnyDb, input: StartSlaInput): Promise<SlaItem> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(input.subject);
   if (!KIND_RE.test(input.kind)) throw badRequest('INVALID_SLA_KIND', `SLA 类型无效 / invalid SLA kind '${input.kind}'`);
   if (!hasCalendar(input.calendarId)) throw badRequest('UNKNOWN_CALENDAR', `未知日历 / unknown calendar '${input.calendarId}'`);
@@ -163,7 +165,7 @@ export async function startSla(ctx: AppContext, trx: Kysely<DB>, input: StartSla
 }
 
 /** The stored pauses of an item, and the earliest instant a new change may take effect. */
-async function history(trx: Kysely<DB>, row: SlaRow) {
+async function history(trx: SlaDb, row: SlaRow) {
   const pauses = (await pausesOf(trx, [row.id])).get(row.id) ?? [];
   let floor = row.started_at.getTime();
   for (const p of pauses) floor = Math.max(floor, p.from.getTime(), p.to?.getTime() ?? 0);
@@ -175,7 +177,7 @@ function effectiveAt(requested: Date, floorMs: number): Date {
 }
 
 /** Writes `set` with due/warn and paused minutes recomputed from the item's pauses. */
-async function rewrite(trx: Kysely<DB>, row: SlaRow, set: Partial<SlaRow>, at: Date): Promise<SlaRow> {
+async function rewrite(trx: SlaDb, row: SlaRow, set: Partial<SlaRow>, at: Date): Promise<SlaRow> {
   const merged = { ...row, ...set };
   const pauses = (await pausesOf(trx, [row.id])).get(row.id) ?? [];
   const { dueAt, warnAt } = slaDeadlines(clockInput(merged, pauses));
@@ -193,7 +195,9 @@ async function rewrite(trx: Kysely<DB>, row: SlaRow, set: Partial<SlaRow>, at: D
  * has its breach recorded (and notified) first: pausing never undoes a breach, and its due
  * time stays. Returns the items paused.
  */
-export async function pauseSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+export async function pauseSla(anyCtx: AppContext, anyTrx: AnyDb, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(subject);
   const now = ctx.clock.now();
   const out: SlaRow[] = [];
@@ -214,7 +218,9 @@ export async function pauseSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSub
  * move by the calendar time spent paused (a pause over a weekend night moves nothing on the
  * business calendar). A warning already sent is not sent again. Returns the items resumed.
  */
-export async function resumeSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+export async function resumeSla(anyCtx: AppContext, anyTrx: AnyDb, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(subject);
   const now = ctx.clock.now();
   const out: SlaRow[] = [];
@@ -227,7 +233,7 @@ export async function resumeSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSu
   return toItems(trx, out, now);
 }
 
-async function closePause(trx: Kysely<DB>, itemId: number, at: Date): Promise<void> {
+async function closePause(trx: SlaDb, itemId: number, at: Date): Promise<void> {
   await trx.updateTable('sla_pauses').set({ resumed_at: at }).where('item_id', '=', itemId).where('resumed_at', 'is', null).execute();
 }
 
@@ -237,7 +243,9 @@ async function closePause(trx: Kysely<DB>, itemId: number, at: Date): Promise<vo
  * records its breach (without a notice) if the job had not yet. Returns the items completed —
  * empty when none of the kinds was open.
  */
-export async function completeSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+export async function completeSla(anyCtx: AppContext, anyTrx: AnyDb, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(subject);
   const now = ctx.clock.now();
   const out: SlaRow[] = [];
@@ -258,7 +266,9 @@ export async function completeSla(ctx: AppContext, trx: Kysely<DB>, subject: Sla
  * Ends clocks that no longer apply (ticket cancelled or merged, incident withdrawn). A recorded
  * breach stays. Returns the items cancelled.
  */
-export async function cancelSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+export async function cancelSla(anyCtx: AppContext, anyTrx: AnyDb, subject: SlaSubject, opts: SlaChangeOptions = {}): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(subject);
   const now = ctx.clock.now();
   const out: SlaRow[] = [];
@@ -273,11 +283,13 @@ export async function cancelSla(ctx: AppContext, trx: Kysely<DB>, subject: SlaSu
 
 /** Changes how notices name, link and address a subject's items (e.g. after reassignment). */
 export async function updateSlaSubject(
-  ctx: AppContext,
-  trx: Kysely<DB>,
+  anyCtx: AppContext,
+  anyTrx: AnyDb,
   subject: SlaSubject,
   change: { label?: string | null; link?: string | null; districtCode?: string | null; audience?: string[] },
 ): Promise<number> {
+  const ctx = slaContext(anyCtx);
+  const trx = slaDb(anyTrx);
   checkSubject(subject);
   const set: Partial<SlaRow> = {};
   if (change.label !== undefined) set.label = change.label;
@@ -291,7 +303,9 @@ export async function updateSlaSubject(
 }
 
 /** Every SLA item of a subject (open and closed), oldest first. */
-export async function listSla(ctx: AppContext, subject: SlaSubject, executor: Kysely<DB> = ctx.db): Promise<SlaItem[]> {
+export async function listSla(anyCtx: AppContext, subject: SlaSubject, anyExecutor: AnyDb = anyCtx.db): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const executor = slaDb(anyExecutor);
   checkSubject(subject);
   const rows = await executor.selectFrom('sla_items').selectAll()
     .where('subject_type', '=', subject.type).where('subject_id', '=', subjectId(subject)).orderBy('id').execute();
@@ -299,7 +313,9 @@ export async function listSla(ctx: AppContext, subject: SlaSubject, executor: Ky
 }
 
 /** The items of many subjects of one type, by subject id (for queues and KPIs). */
-export async function listSlaForSubjects(ctx: AppContext, subjectType: string, ids: readonly (string | number)[], executor: Kysely<DB> = ctx.db): Promise<Map<string, SlaItem[]>> {
+export async function listSlaForSubjects(anyCtx: AppContext, subjectType: string, ids: readonly (string | number)[], anyExecutor: AnyDb = anyCtx.db): Promise<Map<string, SlaItem[]>> {
+  const ctx = slaContext(anyCtx);
+  const executor = slaDb(anyExecutor);
   const out = new Map<string, SlaItem[]>();
   const keys = [...new Set(ids.map(String))];
   for (let i = 0; i < keys.length; i += 1000) {
@@ -329,7 +345,9 @@ export interface SlaFilter {
 }
 
 /** Open, overdue and about-to-breach lists across subjects, soonest due first. */
-export async function findSlaItems(ctx: AppContext, filter: SlaFilter, executor: Kysely<DB> = ctx.db): Promise<SlaItem[]> {
+export async function findSlaItems(anyCtx: AppContext, filter: SlaFilter, anyExecutor: AnyDb = anyCtx.db): Promise<SlaItem[]> {
+  const ctx = slaContext(anyCtx);
+  const executor = slaDb(anyExecutor);
   const now = ctx.clock.now();
   let q = executor.selectFrom('sla_items').selectAll();
   if (filter.subjectType) q = q.where('subject_type', '=', filter.subjectType);

@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
-import type { DB } from '../../db/schema.js';
+import type { DB } from '../../schema.js';
 import { formatShanghai, parseBusinessTime } from '../../platform/time.js';
 import { checkSlaDeadlines, runSlaCheckJob } from './check.js';
-import { incidentSlaTarget, ticketSlaTarget } from './policy-store.js';
+import { incidentSlaTarget, ticketSlaTarget } from './policy-settings.js';
 import { cancelSla, completeSla, findSlaItems, listSla, listSlaForSubjects, pauseSla, resumeSla, startSla, updateSlaSubject, type SlaItem } from './service.js';
 
 const t = (text: string) => parseBusinessTime(text)!;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { recordEvent } from './history.js';
-import { findTicket, lockTicket } from './repo.js';
+import { findTicket, lockTicket, type TicketsContext } from './repo.js';
 import { requireHandler, type AttachmentView } from './tickets.js';
 
 /*
@@ -23,7 +23,7 @@ function cleanName(name: string): string {
   return clean || 'attachment';
 }
 
-export async function addAttachment(ctx: AppContext, actor: Actor, id: number, file: { fileName: string; contentType: string; data: Buffer }): Promise<AttachmentView> {
+export async function addAttachment(ctx: TicketsContext, actor: Actor, id: number, file: { fileName: string; contentType: string; data: Buffer }): Promise<AttachmentView> {
   requireHandler(actor);
   if (file.data.length > MAX_ATTACHMENT_BYTES) throw new AppError(413, 'ATTACHMENT_TOO_LARGE', '附件不能超过 10 MB / an attachment may be at most 10 MB');
   if (file.data.length === 0) throw badRequest('EMPTY_FILE', '附件为空 / the file is empty');
@@ -47,7 +47,7 @@ export async function addAttachment(ctx: AppContext, actor: Actor, id: number, f
  * One attachment's bytes. It belongs to the ticket or to a duplicate merged into it (the
  * primary's page lists both); the ticket must be visible to the actor. Audited.
  */
-export async function readAttachment(ctx: AppContext, actor: Actor, ticketId: number, attachmentId: number): Promise<{ fileName: string; contentType: string; data: Buffer }> {
+export async function readAttachment(ctx: TicketsContext, actor: Actor, ticketId: number, attachmentId: number): Promise<{ fileName: string; contentType: string; data: Buffer }> {
   const ticket = await findTicket(ctx.db, actor, ticketId);
   const row = await ctx.db.selectFrom('ticket_attachments').innerJoin('tickets', 'tickets.id', 'ticket_attachments.ticket_id')
     .select(['ticket_attachments.id', 'ticket_attachments.file_name', 'ticket_attachments.content_type', 'ticket_attachments.content', 'ticket_attachments.size_bytes'])

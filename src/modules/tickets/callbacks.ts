@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
+import { sql } from 'kysely';
 import { NODE_ID } from '../../platform/jobs.js';
 import { isTimeout, outboundAllow, postOutbound, statusLine, type OutboundAllow } from '../../platform/outbound.js';
 import { signBody } from '../../platform/signing.js';
-import type { TicketRow } from './repo.js';
+import { type TicketRow, type TicketsContext, type TicketsDb } from './repo.js';
 import type { CallbackStatus } from './tables.js';
 
 /*
@@ -45,7 +43,7 @@ export interface CallbackContent {
  * Queues a callback for the ticket's own client and for every duplicate merged into it that came
  * from a client (their citizens wait for the same result). Clients without a callback URL are skipped.
  */
-export async function queueCallbacks(trx: Kysely<DB>, ticket: TicketRow, event: CallbackEvent, content: CallbackContent, at: Date): Promise<number> {
+export async function queueCallbacks(trx: TicketsDb, ticket: TicketRow, event: CallbackEvent, content: CallbackContent, at: Date): Promise<number> {
   const targets = await trx.selectFrom('tickets')
     .innerJoin('ticket_channel_clients as c', 'c.code', 'tickets.client_code')
     .select(['tickets.id', 'tickets.no', 'tickets.external_no', 'tickets.channel', 'c.code as client_code'])
@@ -81,7 +79,7 @@ export interface CallbackReport {
 }
 
 /** Sends the due callbacks; the job runs it every 15 s. */
-export async function deliverCallbacks(ctx: AppContext, opts: { limit?: number; timeoutMs?: number } = {}): Promise<CallbackReport> {
+export async function deliverCallbacks(ctx: TicketsContext, opts: { limit?: number; timeoutMs?: number } = {}): Promise<CallbackReport> {
   const limit = opts.limit ?? 50;
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
   const allow = outboundAllow(ctx.config.outboundAllow);
@@ -154,7 +152,7 @@ export async function deliverCallbacks(ctx: AppContext, opts: { limit?: number; 
 }
 
 async function post(
-  ctx: AppContext,
+  ctx: TicketsContext,
   job: { code: string; event: string; payload: string; callback_url: string | null; secret_sealed: string },
   timeoutMs: number,
   allow: OutboundAllow,
@@ -204,7 +202,7 @@ export interface CallbackView {
   payload: string;
 }
 
-export async function listCallbacks(ctx: AppContext, filter: { clientCode?: string; ticketId?: number; limit?: number }): Promise<CallbackView[]> {
+export async function listCallbacks(ctx: TicketsContext, filter: { clientCode?: string; ticketId?: number; limit?: number }): Promise<CallbackView[]> {
   const rows = await ctx.db.selectFrom('ticket_callbacks').selectAll()
     .$if(filter.clientCode !== undefined, (qb) => qb.where('client_code', '=', filter.clientCode!))
     .$if(filter.ticketId !== undefined, (qb) => qb.where('ticket_id', '=', filter.ticketId!))

@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { recordEvent } from './history.js';
-import { findTicket } from './repo.js';
+import { findTicket, type TicketsContext, type TicketsDb } from './repo.js';
 import { requireHandler } from './tickets.js';
 
 /*
@@ -25,12 +23,12 @@ export function citizenPath(token: string): string {
 }
 
 /** The link as the citizen should open it: absolute when the public address is configured. */
-export function citizenUrl(ctx: AppContext, token: string): string {
+export function citizenUrl(ctx: TicketsContext, token: string): string {
   return `${ctx.config.publicUrl ?? ''}${citizenPath(token)}`;
 }
 
 /** Issues a new token for the ticket, replacing any earlier one; returns the token (never stored). */
-export async function issueCitizenToken(ctx: AppContext, trx: Kysely<DB>, ticketId: number, createdBy: string): Promise<string> {
+export async function issueCitizenToken(ctx: TicketsContext, trx: TicketsDb, ticketId: number, createdBy: string): Promise<string> {
   const token = randomBytes(24).toString('base64url');
   const row = { ticket_id: ticketId, token_hash: hashToken(token), created_by: createdBy, created_at: ctx.clock.now() };
   await trx.insertInto('ticket_citizen_links').values(row)
@@ -40,14 +38,14 @@ export async function issueCitizenToken(ctx: AppContext, trx: Kysely<DB>, ticket
 }
 
 /** The ticket id behind a token, or null (malformed or unknown tokens are the same: not found). */
-export async function ticketIdOfToken(db: Kysely<DB>, token: string): Promise<number | null> {
+export async function ticketIdOfToken(db: TicketsDb, token: string): Promise<number | null> {
   if (!TOKEN_FORMAT.test(token)) return null;
   const row = await db.selectFrom('ticket_citizen_links').select('ticket_id').where('token_hash', '=', hashToken(token)).executeTakeFirst();
   return row ? Number(row.ticket_id) : null;
 }
 
 /** Staff (ops) make a new citizen link for a ticket, e.g. to send it by SMS again; the old one stops working. */
-export async function regenerateCitizenLink(ctx: AppContext, actor: Actor, id: number): Promise<{ ticketNo: string; statusUrl: string; createdAt: string }> {
+export async function regenerateCitizenLink(ctx: TicketsContext, actor: Actor, id: number): Promise<{ ticketNo: string; statusUrl: string; createdAt: string }> {
   requireHandler(actor);
   const ticket = await findTicket(ctx.db, actor, id); // 404 for other districts' tickets
   const now = ctx.clock.now();

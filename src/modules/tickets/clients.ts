@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { checkOutboundUrl, outboundAllow } from '../../platform/outbound.js';
 import type { TicketChannelClientsTable } from './tables.js';
 import { TICKET_CHANNELS, type TicketChannel } from './vocab.js';
+import type { TicketsContext } from './repo.js';
 
 /*
  * Inbound channel clients (工单接入方): the 12345 platform, the WeChat and Alipay mini-program
@@ -52,16 +53,16 @@ function checkUrl(url: string | null | undefined): string | null | undefined {
 }
 
 /** 400 OUTBOUND_TARGET_FORBIDDEN for a callback URL on a loopback, link-local or private address (src/platform/outbound.ts). */
-async function checkCallbackTarget(ctx: AppContext, url: string | null | undefined): Promise<void> {
+async function checkCallbackTarget(ctx: TicketsContext, url: string | null | undefined): Promise<void> {
   if (url) await checkOutboundUrl(url, outboundAllow(ctx.config.outboundAllow));
 }
 
-export async function listClients(ctx: AppContext): Promise<ClientView[]> {
+export async function listClients(ctx: TicketsContext): Promise<ClientView[]> {
   return (await ctx.db.selectFrom('ticket_channel_clients').selectAll().orderBy('code').execute()).map(view);
 }
 
 export async function createClient(
-  ctx: AppContext,
+  ctx: TicketsContext,
   actor: Actor,
   input: { code: string; name: string; channel: string; callbackUrl?: string | null; enabled?: boolean },
 ): Promise<ClientView & { secret: string }> {
@@ -84,7 +85,7 @@ export async function createClient(
   });
 }
 
-export async function updateClient(ctx: AppContext, actor: Actor, code: string, patch: { name?: string; callbackUrl?: string | null; enabled?: boolean }): Promise<ClientView> {
+export async function updateClient(ctx: TicketsContext, actor: Actor, code: string, patch: { name?: string; callbackUrl?: string | null; enabled?: boolean }): Promise<ClientView> {
   if (patch.name !== undefined && (!patch.name.trim() || patch.name.length > 200)) throw badRequest('INVALID_NAME', '名称须为 1–200 个字符 / name: 1–200 characters');
   const callbackUrl = checkUrl(patch.callbackUrl);
   await checkCallbackTarget(ctx, callbackUrl);
@@ -99,7 +100,7 @@ export async function updateClient(ctx: AppContext, actor: Actor, code: string, 
   });
 }
 
-export async function rotateClientSecret(ctx: AppContext, actor: Actor, code: string): Promise<ClientView & { secret: string }> {
+export async function rotateClientSecret(ctx: TicketsContext, actor: Actor, code: string): Promise<ClientView & { secret: string }> {
   const secret = newSecret();
   return ctx.db.transaction().execute(async (trx) => {
     const row = await trx.updateTable('ticket_channel_clients')
@@ -112,7 +113,7 @@ export async function rotateClientSecret(ctx: AppContext, actor: Actor, code: st
 }
 
 /** For signature checks: the client with its secret opened, or null when unknown. */
-export async function clientCredentials(ctx: AppContext, code: string): Promise<{ code: string; channel: TicketChannel; enabled: boolean; secret: string } | null> {
+export async function clientCredentials(ctx: TicketsContext, code: string): Promise<{ code: string; channel: TicketChannel; enabled: boolean; secret: string } | null> {
   const row = await ctx.db.selectFrom('ticket_channel_clients').select(['code', 'channel', 'enabled', 'secret_sealed']).where('code', '=', code).executeTakeFirst();
   if (!row) return null;
   return { code: row.code, channel: row.channel, enabled: row.enabled, secret: ctx.secrets.open(row.secret_sealed) };

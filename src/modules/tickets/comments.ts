@@ -1,8 +1,8 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, forbidden } from '../../platform/errors.js';
 import { queueCallbacks } from './callbacks.js';
-import { lockTicket } from './repo.js';
+import { lockTicket, type TicketsContext } from './repo.js';
 import { canHandle, isSupervisor } from './state-machine.js';
 import { respond } from './ticket-sla.js';
 import { assertOpenForChange, type CommentView } from './tickets.js';
@@ -13,7 +13,7 @@ import type { CommentVisibility } from './tables.js';
  * response) or an internal note (内部备注, staff only). Supervisors may add internal notes;
  * replies are the handlers' (ops). Internal notes may still be added to a closed ticket.
  */
-export async function addComment(ctx: AppContext, actor: Actor, id: number, input: { visibility: string; body: string }): Promise<CommentView> {
+export async function addComment(ctx: TicketsContext, actor: Actor, id: number, input: { visibility: string; body: string }): Promise<CommentView> {
   if (input.visibility !== 'public' && input.visibility !== 'internal') throw badRequest('INVALID_VISIBILITY', 'visibility 应为 public 或 internal / visibility must be public or internal');
   const visibility = input.visibility as CommentVisibility;
   if (visibility === 'public' ? !canHandle(actor) : !canHandle(actor) && !isSupervisor(actor)) throw forbidden('需要权限 ops / requires permission ops');

@@ -1,11 +1,10 @@
 import ExcelJS from 'exceljs';
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { auditPlateSearch, filteredQuery, type TicketQuery } from './list.js';
-import type { TicketRow, TicketView } from './repo.js';
+import { type TicketRow, type TicketView, type TicketsContext } from './repo.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS } from './vocab.js';
 
@@ -52,7 +51,7 @@ function time(iso: string | null): string {
   return iso ? formatShanghai(new Date(iso)) : '';
 }
 
-export async function exportTickets(ctx: AppContext, actor: Actor, q: TicketQuery): Promise<{ body: Buffer; fileName: string; asciiName: string }> {
+export async function exportTickets(ctx: TicketsContext, actor: Actor, q: TicketQuery): Promise<{ body: Buffer; fileName: string; asciiName: string }> {
   const base = await filteredQuery(ctx, actor, q);
   const rows = (await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(MAX_EXPORT_ROWS + 1).execute()) as TicketRow[];
   if (rows.length > MAX_EXPORT_ROWS) throw badRequest('EXPORT_TOO_LARGE', `最多导出 ${MAX_EXPORT_ROWS} 条，请缩小范围 / at most ${MAX_EXPORT_ROWS} rows: narrow the filter`);

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import type { TicketEventKind } from './tables.js';
+import type { TicketsDb } from './repo.js';
 
 /** One line of a ticket's history, written in the caller's transaction. */
 export interface TicketEventInput {
@@ -14,7 +13,7 @@ export interface TicketEventInput {
   note?: string | null;
 }
 
-export async function recordEvent(trx: Kysely<DB>, ticketId: number, actor: Actor, at: Date, e: TicketEventInput): Promise<void> {
+export async function recordEvent(trx: TicketsDb, ticketId: number, actor: Actor, at: Date, e: TicketEventInput): Promise<void> {
   await trx.insertInto('ticket_events').values({
     ticket_id: ticketId,
     at,
@@ -42,7 +41,7 @@ export interface HistoryEntry {
   note: string | null;
 }
 
-export async function historyOf(db: Kysely<DB>, ticketId: number): Promise<HistoryEntry[]> {
+export async function historyOf(db: TicketsDb, ticketId: number): Promise<HistoryEntry[]> {
   const rows = await db.selectFrom('ticket_events').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
   return rows.map((r) => ({
     id: Number(r.id),
@@ -59,7 +58,7 @@ export async function historyOf(db: Kysely<DB>, ticketId: number): Promise<Histo
 }
 
 /** The spans a ticket spent in waiting_citizen since `since` (to = null: still waiting), from its history. */
-export async function waitingSpans(trx: Kysely<DB>, ticketId: number, since: Date): Promise<{ from: Date; to: Date | null }[]> {
+export async function waitingSpans(trx: TicketsDb, ticketId: number, since: Date): Promise<{ from: Date; to: Date | null }[]> {
   const rows = await trx.selectFrom('ticket_events').select(['at', 'from_state', 'to_state'])
     .where('ticket_id', '=', ticketId).where('kind', '=', 'transition')
     .where((eb) => eb.or([eb('to_state', '=', 'waiting_citizen'), eb('from_state', '=', 'waiting_citizen')]))

@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { systemActor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { signatureMatches } from '../../platform/signing.js';
 import { clientCredentials } from './clients.js';
 import { recordCitizenAnswer } from './transitions.js';
 import { createTicket } from './tickets.js';
 import type { TicketChannel } from './vocab.js';
+import type { TicketsContext } from './repo.js';
 
 /*
  * The signed inbound API for the 12345 platform and the mini-programs (docs/接入规范.md §工单).
@@ -32,7 +32,7 @@ export interface InboundClient {
   channel: TicketChannel;
 }
 
-export async function authenticateClient(ctx: AppContext, headers: IncomingHttpHeaders, rawBody: string): Promise<InboundClient> {
+export async function authenticateClient(ctx: TicketsContext, headers: IncomingHttpHeaders, rawBody: string): Promise<InboundClient> {
   const code = header(headers, CLIENT_HEADERS.client);
   const timestamp = header(headers, CLIENT_HEADERS.timestamp);
   const signature = header(headers, CLIENT_HEADERS.signature);
@@ -51,7 +51,7 @@ export async function authenticateClient(ctx: AppContext, headers: IncomingHttpH
 }
 
 /** Runs `fn`; a 4xx it raises is kept with the raw body before it is answered. */
-async function keepingRejects<T>(ctx: AppContext, client: InboundClient, raw: string, fn: () => Promise<T>): Promise<T> {
+async function keepingRejects<T>(ctx: TicketsContext, client: InboundClient, raw: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -84,7 +84,7 @@ export interface InboundReply {
 }
 
 /** A ticket from a channel client; the same externalNo again returns the same ticket (duplicate=true). */
-export async function receiveTicket(ctx: AppContext, client: InboundClient, raw: string): Promise<InboundReply> {
+export async function receiveTicket(ctx: TicketsContext, client: InboundClient, raw: string): Promise<InboundReply> {
   return keepingRejects(ctx, client, raw, async () => {
     const body = parseJson(raw);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('INVALID_BODY', '请求体应为 JSON 对象 / body must be a JSON object');
@@ -99,7 +99,7 @@ export async function receiveTicket(ctx: AppContext, client: InboundClient, raw:
 }
 
 /** The citizen's answer (回访) collected by the channel: accepted → confirmed, else reopened. */
-export async function receiveCitizenAnswer(ctx: AppContext, client: InboundClient, raw: string): Promise<{ ticketNo: string; externalNo: string | null; state: string }> {
+export async function receiveCitizenAnswer(ctx: TicketsContext, client: InboundClient, raw: string): Promise<{ ticketNo: string; externalNo: string | null; state: string }> {
   return keepingRejects(ctx, client, raw, async () => {
     const body = parseJson(raw) as { externalNo?: unknown; accepted?: unknown; note?: unknown } | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('INVALID_BODY', '请求体应为 JSON 对象 / body must be a JSON object');
@@ -124,7 +124,7 @@ export interface RejectView {
 }
 
 /** Refused inbound requests, newest first. Bodies hold personal data: not listed. */
-export async function listRejects(ctx: AppContext, q: { clientCode?: string; limit?: number }): Promise<RejectView[]> {
+export async function listRejects(ctx: TicketsContext, q: { clientCode?: string; limit?: number }): Promise<RejectView[]> {
   const rows = await ctx.db.selectFrom('ticket_inbound_rejects')
     .select(['id', 'client_code', 'received_at', 'code', 'message'])
     .select((eb) => eb.fn<number>('octet_length', ['raw_body']).as('body_bytes'))

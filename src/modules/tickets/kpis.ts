@@ -1,10 +1,9 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { listDistricts } from '../registry/service.js';
+import { listDistricts } from '../registry/index.js';
 import { parseBound } from './list.js';
-import { ticketsInScope } from './repo.js';
+import { ticketsInScope, type TicketsContext } from './repo.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, OPEN_STATES, RESOLVED_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, type TicketState } from './vocab.js';
 
 /*
@@ -96,7 +95,7 @@ function monthStart(now: Date): string {
   return `${shanghaiDay(now).slice(0, 8)}01`;
 }
 
-export async function ticketKpis(ctx: AppContext, actor: Actor, q: { from?: string; to?: string; groupBy?: string }): Promise<KpiReport> {
+export async function ticketKpis(ctx: TicketsContext, actor: Actor, q: { from?: string; to?: string; groupBy?: string }): Promise<KpiReport> {
   const now = ctx.clock.now();
   const fromDay = q.from?.trim() || monthStart(now);
   const toDay = q.to?.trim() || shanghaiDay(now);

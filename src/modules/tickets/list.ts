@@ -5,8 +5,8 @@ import { badRequest } from '../../platform/errors.js';
 import { wholePlate } from '../../platform/plates.js';
 import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
-import { findSlaItems } from '../sla/service.js';
-import { overdue, ticketsInScope, warning, type TicketRow, type TicketView } from './repo.js';
+import { findSlaItems } from '../sla/index.js';
+import { overdue, ticketsInScope, warning, type TicketRow, type TicketView, type TicketsContext, ticketsContext } from './repo.js';
 import { seesPersonalData } from './personal-data.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
 import { OPEN_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
@@ -67,7 +67,7 @@ function escapeLike(s: string): string {
 }
 
 /** Ids of the tickets whose clocks are in the SLA state asked for (null: no SLA filter). */
-async function slaIds(ctx: AppContext, sla: string | undefined): Promise<number[] | null> {
+async function slaIds(ctx: TicketsContext, sla: string | undefined): Promise<number[] | null> {
   if (sla === undefined || sla === '') return null;
   if (!(SLA_FILTERS as readonly string[]).includes(sla)) throw badRequest('INVALID_FILTER', `sla 应为 ${SLA_FILTERS.join('|')} / sla must be one of ${SLA_FILTERS.join(', ')}`);
   const now = ctx.clock.now();
@@ -82,13 +82,14 @@ export function searchedPlate(q: { q?: string }): string | null {
 }
 
 /** Audits a plate search of an actor without pii (a pii holder's unmasked answers are audited as reads). */
-export async function auditPlateSearch(ctx: AppContext, actor: Actor, q: TicketQuery, detail: Record<string, unknown>): Promise<void> {
+export async function auditPlateSearch(ctx: TicketsContext, actor: Actor, q: TicketQuery, detail: Record<string, unknown>): Promise<void> {
   const plate = searchedPlate(q);
   if (plate === null || seesPersonalData(actor)) return;
   await audit(ctx, ctx.db, actor, { action: PLATE_SEARCH, targetType: 'ticket', detail: { plate, ...detail } });
 }
 
-export async function filteredQuery(ctx: AppContext, actor: Actor, q: TicketQuery) {
+export async function filteredQuery(anyCtx: AppContext, actor: Actor, q: TicketQuery) {
+  const ctx = ticketsContext(anyCtx);
   const states = list(q.state, TICKET_STATES, 'state');
   const channels = list(q.channel, TICKET_CHANNELS, 'channel');
   const categories = list(q.category, TICKET_CATEGORIES, 'category');
@@ -119,7 +120,7 @@ export async function filteredQuery(ctx: AppContext, actor: Actor, q: TicketQuer
     ])));
 }
 
-export async function listTickets(ctx: AppContext, actor: Actor, q: TicketQuery): Promise<{ items: TicketView[]; total: number }> {
+export async function listTickets(ctx: TicketsContext, actor: Actor, q: TicketQuery): Promise<{ items: TicketView[]; total: number }> {
   const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
   const offset = Math.max(q.offset ?? 0, 0);
   const base = await filteredQuery(ctx, actor, q);

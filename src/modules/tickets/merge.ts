@@ -1,9 +1,9 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { queueCallbacks } from './callbacks.js';
 import { recordEvent } from './history.js';
-import { lockTicket } from './repo.js';
+import { lockTicket, type TicketsContext } from './repo.js';
 import { cancelTicketClocks } from './ticket-sla.js';
 import { detailOf, requireHandler, type TicketDetail } from './tickets.js';
 import { TERMINAL_STATES } from './vocab.js';
@@ -15,7 +15,7 @@ import { TERMINAL_STATES } from './vocab.js';
  * again on every later state change of the primary. Duplicates already merged into the
  * duplicate move to the primary, so merges never chain.
  */
-export async function mergeTicket(ctx: AppContext, actor: Actor, duplicateId: number, primaryId: number, note: string | null): Promise<TicketDetail> {
+export async function mergeTicket(ctx: TicketsContext, actor: Actor, duplicateId: number, primaryId: number, note: string | null): Promise<TicketDetail> {
   requireHandler(actor);
   if (duplicateId === primaryId) throw badRequest('MERGE_SELF', '不能合并到自身 / a ticket cannot be merged into itself');
   if (note && note.length > 2000) throw badRequest('INVALID_FIELD', 'note 最长 2000 个字符 / note: at most 2000 characters');

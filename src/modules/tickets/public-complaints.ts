@@ -1,11 +1,12 @@
 import { systemActor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { citizenUrl, issueCitizenToken, ticketIdOfToken } from './citizen-links.js';
 import { maskName, maskPhone } from './personal-data.js';
 import { createTicket } from './tickets.js';
 import { recordCitizenAnswer } from './transitions.js';
 import { CATEGORY_LABELS, RESOLVED_STATES, TICKET_CATEGORIES, type TicketCategory, type TicketState } from './vocab.js';
+import type { TicketsContext } from './repo.js';
 
 /*
  * The citizen's side of a work order (市民投诉 H5, no account): submit a complaint (channel
@@ -46,7 +47,7 @@ export interface ComplaintReceipt {
   token: string;
 }
 
-export async function submitComplaint(ctx: AppContext, body: unknown): Promise<ComplaintReceipt> {
+export async function submitComplaint(ctx: TicketsContext, body: unknown): Promise<ComplaintReceipt> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('INVALID_BODY', '请求体应为 JSON 对象 / body must be a JSON object');
   const raw = body as Record<string, unknown>;
   const category = raw.category;
@@ -91,13 +92,13 @@ export interface ComplaintStatus {
   canRespond: boolean;
 }
 
-async function ticketOf(ctx: AppContext, token: string): Promise<number> {
+async function ticketOf(ctx: TicketsContext, token: string): Promise<number> {
   const id = await ticketIdOfToken(ctx.db, token);
   if (id === null) throw notFound('投诉链接 / complaint link');
   return id;
 }
 
-export async function complaintStatus(ctx: AppContext, token: string): Promise<ComplaintStatus> {
+export async function complaintStatus(ctx: TicketsContext, token: string): Promise<ComplaintStatus> {
   const id = await ticketOf(ctx, token);
   const t = await ctx.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   // Public replies only (internal notes never), without staff names; also those of duplicates merged into it.
@@ -124,7 +125,7 @@ export async function complaintStatus(ctx: AppContext, token: string): Promise<C
 }
 
 /** The citizen's answer by link: only while the result awaits it (feedback_given). */
-export async function answerComplaint(ctx: AppContext, token: string, body: unknown): Promise<ComplaintStatus> {
+export async function answerComplaint(ctx: TicketsContext, token: string, body: unknown): Promise<ComplaintStatus> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('INVALID_BODY', '请求体应为 JSON 对象 / body must be a JSON object');
   const raw = body as Record<string, unknown>;
   if (typeof raw.accepted !== 'boolean') throw badRequest('INVALID_FIELD', 'accepted 应为 true 或 false / accepted must be true or false');

@@ -1,13 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { ROLE_PERMISSIONS } from '../../platform/auth/permissions.js';
-import type { AppContext } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
 import { assertDistrictInScope } from '../../platform/scope.js';
-import { listUsers } from '../accounts/service.js';
-import { listDistricts, lotRefs } from '../registry/service.js';
-import { fetchOne } from '../sessions/records-query.js';
+import { listUsers } from '../accounts/index.js';
+import { listDistricts, lotRefs } from '../registry/index.js';
+import { fetchOne } from '../sessions/index.js';
+import type { TicketsContext, TicketsDb } from './repo.js';
 
 /*
  * What a ticket links to, checked through the owning modules' services. Called before the
@@ -30,7 +28,7 @@ export interface ResolvedLinks {
   sessionPlate: string | null;
 }
 
-export async function resolveLinks(ctx: AppContext, actor: Actor, input: LinkInput): Promise<ResolvedLinks> {
+export async function resolveLinks(ctx: TicketsContext, actor: Actor, input: LinkInput): Promise<ResolvedLinks> {
   let lotCode = input.lotCode?.trim() || null;
   let lotDistrict: string | null = null;
   let sessionPlate: string | null = null;
@@ -63,7 +61,7 @@ export async function resolveLinks(ctx: AppContext, actor: Actor, input: LinkInp
 }
 
 /** An assignee is an active user whose role handles tickets (has `ops`). */
-export async function checkAssignee(ctx: AppContext, username: string): Promise<string> {
+export async function checkAssignee(ctx: TicketsContext, username: string): Promise<string> {
   const name = username.trim();
   const user = (await listUsers(ctx)).find((u) => u.username === name);
   if (!user || user.status !== 'active' || !ROLE_PERMISSIONS[user.role].includes('ops')) {
@@ -73,13 +71,13 @@ export async function checkAssignee(ctx: AppContext, username: string): Promise<
 }
 
 /** Users a ticket can be assigned to, for the console's picker. */
-export async function listAssignees(ctx: AppContext): Promise<{ username: string; displayName: string | null; role: string }[]> {
+export async function listAssignees(ctx: TicketsContext): Promise<{ username: string; displayName: string | null; role: string }[]> {
   return (await listUsers(ctx))
     .filter((u) => u.status === 'active' && ROLE_PERMISSIONS[u.role].includes('ops'))
     .map((u) => ({ username: u.username, displayName: u.displayName, role: u.role }));
 }
 
-export async function checkTeam(db: Kysely<DB>, code: string): Promise<string> {
+export async function checkTeam(db: TicketsDb, code: string): Promise<string> {
   const team = await db.selectFrom('ticket_teams').select(['code', 'enabled']).where('code', '=', code.trim()).executeTakeFirst();
   if (!team || !team.enabled) throw badRequest('UNKNOWN_TEAM', `未知或已停用的处理组 / unknown or disabled team: ${code.slice(0, 32)}`);
   return team.code;

@@ -1,11 +1,24 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
+import { contextOf, type AppContext } from '../../platform/context.js';
+import { tablesOf, type AnyDb, type Db, type Trx } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
-import type { SlaItem } from '../sla/service.js';
-import type { TicketsTable } from './tables.js';
+import type { SlaItem } from '../sla/index.js';
+import type { TicketsTable, TicketsTables } from './tables.js';
 import type { TicketCategory, TicketChannel, TicketPriority, TicketState } from './vocab.js';
+
+/*
+ * The tables work orders works on (docs/architecture.md, "Modules"): its own. Functions other
+ * modules call take the plain AppContext / AnyDb and narrow it with ticketsContext / ticketsDb;
+ * the rest of the module takes TicketsContext / TicketsDb.
+ */
+type Tables = TicketsTables;
+export type TicketsDb = Db<Tables>;
+export type TicketsTrx = Trx<Tables>;
+export type TicketsContext = AppContext<Tables>;
+export const ticketsDb = (db: AnyDb): TicketsDb => tablesOf<Tables>(db);
+export const ticketsContext = (ctx: AppContext): TicketsContext => contextOf<Tables>(ctx);
 
 /*
  * Reads of tickets go through `ticketsInScope`, which applies the actor's district scope: a
@@ -15,19 +28,19 @@ import type { TicketCategory, TicketChannel, TicketPriority, TicketState } from 
 
 export type TicketRow = Selectable<TicketsTable>;
 
-export function ticketsInScope(db: Kysely<DB>, actor: Actor) {
+export function ticketsInScope(db: TicketsDb, actor: Actor) {
   const scope = districtScope(actor);
   return db.selectFrom('tickets').$if(scope !== null, (qb) => qb.where('tickets.district_code', '=', scope!));
 }
 
 /** The row for a write: visible to the actor (else 404) and locked until the transaction ends. */
-export async function lockTicket(trx: Kysely<DB>, actor: Actor, id: number): Promise<TicketRow> {
+export async function lockTicket(trx: TicketsDb, actor: Actor, id: number): Promise<TicketRow> {
   const row = await ticketsInScope(trx, actor).selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   if (!row) throw notFound(`工单 ${id}`);
   return row;
 }
 
-export async function findTicket(db: Kysely<DB>, actor: Actor, id: number): Promise<TicketRow> {
+export async function findTicket(db: TicketsDb, actor: Actor, id: number): Promise<TicketRow> {
   const row = await ticketsInScope(db, actor).selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`工单 ${id}`);
   return row;

@@ -1,16 +1,16 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { listCallbacks } from './callbacks.js';
 import { createClient, listClients, rotateClientSecret, updateClient } from './clients.js';
 import { listRejects } from './inbound.js';
 import { CallbackSchema, ChannelSchema, ClientSchema, RejectSchema, TeamSchema } from './schemas.js';
 import { createTeam, listTeams, updateTeam } from './teams.js';
+import type { TicketsContext } from './repo.js';
 
 const tags = ['tickets'];
 
 /** Teams, inbound channel clients (with their secrets and callbacks) and refused inbound requests. */
-export function ticketAdminRoutes(ctx: AppContext) {
+export function ticketAdminRoutes(ctx: TicketsContext) {
   return async (app: App) => {
     app.addSchema(ClientSchema);
     const read = { preHandler: requirePermission('registry:read') };

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { errorResponses, type App } from '../../platform/http.js';
 import { authenticateClient, CLIENT_HEADERS, INBOUND_BODY_LIMIT, receiveCitizenAnswer, receiveTicket } from './inbound.js';
 import { InboundAnswerBody, InboundBody, InboundReplySchema } from './schemas.js';
+import type { TicketsContext } from './repo.js';
 
 const SignedHeaders = Type.Object({
   [CLIENT_HEADERS.client]: Type.String({ description: '接入方编码 / client code' }),
@@ -11,7 +11,7 @@ const SignedHeaders = Type.Object({
 });
 
 /** The signed inbound API of the 12345 platform and the mini-programs (no account; docs/接入规范.md). */
-export function ticketInboundRoutes(ctx: AppContext) {
+export function ticketInboundRoutes(ctx: TicketsContext) {
   return async (app: App) => {
     // The signature covers the raw bytes: keep the body as text in this plugin (only).
     app.removeContentTypeParser('application/json');

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { regenerateCitizenLink } from './citizen-links.js';
 import { answerComplaint, complaintStatus, submitComplaint } from './public-complaints.js';
 import { RateLimiter } from './rate-limit.js';
 import { TICKET_CATEGORIES, TICKET_STATES } from './vocab.js';
+import type { TicketsContext } from './repo.js';
 
 /** Complaint forms are short; anything bigger is not a citizen typing. */
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
@@ -54,7 +54,7 @@ const AnswerBody = Type.Object({
  * The citizen's complaint pages (市民投诉 H5): no account, the link's token is the key. Limited
  * per IP in memory (see RateLimiter); bodies at most PUBLIC_BODY_LIMIT.
  */
-export function ticketPublicRoutes(ctx: AppContext) {
+export function ticketPublicRoutes(ctx: TicketsContext) {
   return async (app: App) => {
     const submits = new RateLimiter(ctx.clock, PUBLIC_LIMITS.submitPerHour, 60 * 60_000);
     const calls = new RateLimiter(ctx.clock, PUBLIC_LIMITS.callsPerMinute, 60_000);

@@ -1,9 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, Paged, requirePermission, type App } from '../../platform/http.js';
 import { uploadedBytes } from '../../platform/uploads.js';
+import { contentDisposition } from '../../platform/http/download.js';
 import { addAttachment, MAX_ATTACHMENT_BYTES, readAttachment } from './attachments.js';
 import { listCallbacks } from './callbacks.js';
 import { addComment } from './comments.js';
@@ -21,6 +21,7 @@ import { transitionTicket } from './transitions.js';
 import { ticketAdminRoutes } from './routes-admin.js';
 import { ticketInboundRoutes } from './routes-inbound.js';
 import { ticketPublicRoutes } from './routes-public.js';
+import type { TicketsContext } from './repo.js';
 
 /** A malformed multipart body (busboy's plain errors) is the client's fault: 400, not 500. */
 async function readMultipart<T>(read: () => Promise<T>): Promise<T> {
@@ -39,7 +40,7 @@ const tags = ['tickets'];
 function sendDownload(reply: FastifyReply, body: Buffer, contentType: string, fileName: string, asciiName: string) {
   return reply
     .header('content-type', contentType)
-    .header('content-disposition', `attachment; filename="${asciiName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+    .header('content-disposition', contentDisposition(fileName, asciiName))
     .header('x-content-type-options', 'nosniff')
     .header('cache-control', 'no-store')
     .send(body);
@@ -49,7 +50,7 @@ function sendDownload(reply: FastifyReply, body: Buffer, contentType: string, fi
  * Work orders (工单). Reading needs registry:read (district users see their own district);
  * handling needs ops; cancelling needs a supervisor (admin or bureau), checked in the service.
  */
-export function ticketsRoutes(ctx: AppContext) {
+export function ticketsRoutes(ctx: TicketsContext) {
   return async (app: App) => {
     app.addSchema(TicketSchema);
     app.addSchema(CommentSchema);

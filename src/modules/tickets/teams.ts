@@ -1,7 +1,8 @@
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { requireHandler } from './tickets.js';
+import type { TicketsContext } from './repo.js';
 
 /* Handling teams (处理组): a short code list kept by ops. A team is disabled, never deleted (tickets name it). */
 
@@ -11,7 +12,7 @@ export interface TeamView {
   enabled: boolean;
 }
 
-export async function listTeams(ctx: AppContext): Promise<TeamView[]> {
+export async function listTeams(ctx: TicketsContext): Promise<TeamView[]> {
   const rows = await ctx.db.selectFrom('ticket_teams').select(['code', 'name', 'enabled']).orderBy('code').execute();
   return rows.map((r) => ({ code: r.code, name: r.name, enabled: r.enabled }));
 }
@@ -21,7 +22,7 @@ function checkName(name: unknown): string {
   return name.trim();
 }
 
-export async function createTeam(ctx: AppContext, actor: Actor, input: { code: string; name: string }): Promise<TeamView> {
+export async function createTeam(ctx: TicketsContext, actor: Actor, input: { code: string; name: string }): Promise<TeamView> {
   requireHandler(actor);
   if (!/^[a-z][a-z0-9_]{1,31}$/.test(input.code)) throw badRequest('INVALID_CODE', '编码须为 2–32 位小写字母、数字或下划线，字母开头 / code: 2–32 of a-z, 0-9, _, starting with a letter');
   const name = checkName(input.name);
@@ -35,7 +36,7 @@ export async function createTeam(ctx: AppContext, actor: Actor, input: { code: s
   });
 }
 
-export async function updateTeam(ctx: AppContext, actor: Actor, code: string, patch: { name?: string; enabled?: boolean }): Promise<TeamView> {
+export async function updateTeam(ctx: TicketsContext, actor: Actor, code: string, patch: { name?: string; enabled?: boolean }): Promise<TeamView> {
   requireHandler(actor);
   const name = patch.name === undefined ? undefined : checkName(patch.name);
   return ctx.db.transaction().execute(async (trx) => {

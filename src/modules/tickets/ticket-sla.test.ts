@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { newTicket, walk } from '../../../test/support/tickets.js';
-import { checkSlaDeadlines } from '../sla/check.js';
+import { checkSlaDeadlines } from '../sla/index.js';
 
 /*
  * The ticket clocks on the business calendar (08:30–12:00, 13:30–17:30 Shanghai, working days).

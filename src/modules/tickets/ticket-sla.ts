@@ -1,10 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
-import type { AppContext } from '../../platform/context.js';
-import { ticketSlaTarget } from '../sla/policy-store.js';
-import { cancelSla, completeSla, listSla, pauseSla, resumeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/service.js';
+import { ticketSlaTarget, cancelSla, completeSla, listSla, pauseSla, resumeSla, startSla, updateSlaSubject, type SlaItem } from '../sla/index.js';
 import { waitingSpans } from './history.js';
-import type { TicketRow } from './repo.js';
+import { type TicketRow, type TicketsContext, type TicketsDb } from './repo.js';
 import type { TicketState } from './vocab.js';
 
 /*
@@ -32,18 +28,18 @@ function notices(t: TicketRow) {
   };
 }
 
-async function start(ctx: AppContext, trx: Kysely<DB>, t: TicketRow, kind: 'response' | 'resolution' | 'feedback', at: Date, startedAt = at, restart = false) {
+async function start(ctx: TicketsContext, trx: TicketsDb, t: TicketRow, kind: 'response' | 'resolution' | 'feedback', at: Date, startedAt = at, restart = false) {
   const target = await ticketSlaTarget(ctx, trx, kind, { channel: t.channel, priority: t.priority }, startedAt);
   return startSla(ctx, trx, { subject: subjectOf(Number(t.id)), ...target, startedAt, restart, ...notices(t) });
 }
 
-export async function startTicketClocks(ctx: AppContext, trx: Kysely<DB>, t: TicketRow, at: Date): Promise<void> {
+export async function startTicketClocks(ctx: TicketsContext, trx: TicketsDb, t: TicketRow, at: Date): Promise<void> {
   await start(ctx, trx, t, 'response', at);
   await start(ctx, trx, t, 'resolution', at);
 }
 
 /** Completes the response clock (no-op when already met). */
-export async function respond(ctx: AppContext, trx: Kysely<DB>, t: TicketRow, at: Date): Promise<void> {
+export async function respond(ctx: TicketsContext, trx: TicketsDb, t: TicketRow, at: Date): Promise<void> {
   await completeSla(ctx, trx, subjectOf(Number(t.id)), { kinds: ['response'], at });
 }
 
@@ -51,7 +47,7 @@ export async function respond(ctx: AppContext, trx: Kysely<DB>, t: TicketRow, at
  * The SLA side of a transition, in its transaction. `after` is the row as updated. Returns
  * whether a resolution clock completed late (for the on-time rate).
  */
-export async function applyTransitionSla(ctx: AppContext, trx: Kysely<DB>, from: TicketState, after: TicketRow, at: Date, reason: string | null): Promise<{ resolutionLate: boolean }> {
+export async function applyTransitionSla(ctx: TicketsContext, trx: TicketsDb, from: TicketState, after: TicketRow, at: Date, reason: string | null): Promise<{ resolutionLate: boolean }> {
   const subject = subjectOf(Number(after.id));
   let resolutionLate = false;
   switch (after.state) {
@@ -85,11 +81,11 @@ export async function applyTransitionSla(ctx: AppContext, trx: Kysely<DB>, from:
 }
 
 /** Who SLA notices go to and how they name the ticket, after an assignment or an edit. */
-export async function refreshSlaSubject(ctx: AppContext, trx: Kysely<DB>, t: TicketRow): Promise<void> {
+export async function refreshSlaSubject(ctx: TicketsContext, trx: TicketsDb, t: TicketRow): Promise<void> {
   await updateSlaSubject(ctx, trx, subjectOf(Number(t.id)), notices(t));
 }
 
-export async function cancelTicketClocks(ctx: AppContext, trx: Kysely<DB>, ticketId: number, at: Date, reason: string): Promise<void> {
+export async function cancelTicketClocks(ctx: TicketsContext, trx: TicketsDb, ticketId: number, at: Date, reason: string): Promise<void> {
   await cancelSla(ctx, trx, subjectOf(ticketId), { at, reason });
 }
 
@@ -98,7 +94,7 @@ export async function cancelTicketClocks(ctx: AppContext, trx: Kysely<DB>, ticke
  * tools: each is restarted from its original start with the new target, and the time the ticket
  * spent waiting for the citizen is paused again, so only the target changes.
  */
-export async function applyPriorityChange(ctx: AppContext, trx: Kysely<DB>, t: TicketRow, at: Date): Promise<void> {
+export async function applyPriorityChange(ctx: TicketsContext, trx: TicketsDb, t: TicketRow, at: Date): Promise<void> {
   const subject = subjectOf(Number(t.id));
   const items = await listSla(ctx, subject, trx);
   const open = items.filter((i: SlaItem) => (i.kind === 'response' || i.kind === 'resolution') && (i.state === 'running' || i.state === 'paused' || i.state === 'breached'));

@@ -1,16 +1,15 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, forbidden } from '../../platform/errors.js';
 import { maskPlate } from '../../platform/plates.js';
 import { shanghaiDay } from '../../platform/time.js';
-import { listSlaForSubjects, listSla, type SlaItem } from '../sla/service.js';
+import { listSlaForSubjects, listSla, type SlaItem } from '../sla/index.js';
 import { historyOf, recordEvent, type HistoryEntry } from './history.js';
 import { parseNewTicket, parsePatch, type NewTicketInput, type TicketPatch } from './input.js';
 import { hasPersonal, maskName, maskPersonal, maskPhone, seesPersonalData } from './personal-data.js';
 import { checkTeam, resolveLinks } from './references.js';
-import { findTicket, lockTicket, summariseSla, toView, type TicketRow, type TicketView } from './repo.js';
+import { findTicket, lockTicket, summariseSla, toView, type TicketRow, type TicketView, type TicketsContext, type TicketsDb, ticketsContext } from './repo.js';
 import { canHandle, transitionsFor } from './state-machine.js';
 import { applyPriorityChange, refreshSlaSubject, startTicketClocks, subjectOf } from './ticket-sla.js';
 import { TERMINAL_STATES, type TicketChannel, type TicketState } from './vocab.js';
@@ -22,7 +21,7 @@ export function requireHandler(actor: Actor): void {
 }
 
 /** Rows with their SLA summaries, as the API shows them to `actor` (masked without pii). */
-export async function viewsOf(ctx: AppContext, db: Kysely<DB>, actor: Actor, rows: TicketRow[]): Promise<TicketView[]> {
+export async function viewsOf(ctx: TicketsContext, db: TicketsDb, actor: Actor, rows: TicketRow[]): Promise<TicketView[]> {
   const sla = await listSlaForSubjects(ctx, 'ticket', rows.map((r) => Number(r.id)), db);
   const now = ctx.clock.now();
   const unmasked = seesPersonalData(actor);
@@ -30,7 +29,7 @@ export async function viewsOf(ctx: AppContext, db: Kysely<DB>, actor: Actor, row
 }
 
 /** GUIDE §4: every response that carried unmasked personal data leaves an audit row (never the data itself). */
-export async function auditPersonalRead(ctx: AppContext, actor: Actor, views: TicketView[], detail: Record<string, unknown>, targetId?: number): Promise<void> {
+export async function auditPersonalRead(ctx: TicketsContext, actor: Actor, views: TicketView[], detail: Record<string, unknown>, targetId?: number): Promise<void> {
   if (!seesPersonalData(actor) || !views.some(hasPersonal)) return;
   await audit(ctx, ctx.db, actor, { action: READ_PII, targetType: 'ticket', ...(targetId !== undefined ? { targetId } : {}), detail: { count: views.length, ...detail } });
 }
@@ -63,7 +62,7 @@ export interface CreateResult {
  * Creates a ticket in state `new` and starts its response and resolution clocks. Idempotent on
  * (channel, externalNo): the same pair again returns the stored ticket unchanged (created=false).
  */
-export async function createTicket(ctx: AppContext, actor: Actor, body: unknown, opts: CreateOptions = {}): Promise<CreateResult> {
+export async function createTicket(ctx: TicketsContext, actor: Actor, body: unknown, opts: CreateOptions = {}): Promise<CreateResult> {
   requireHandler(actor);
   const input = parseNewTicket(body, { channel: opts.channel });
   if (opts.channel && input.channel !== opts.channel) {
@@ -121,7 +120,7 @@ export async function createTicket(ctx: AppContext, actor: Actor, body: unknown,
  * hand with that number (client_code null) is the same case and is adopted by the client, so its
  * callbacks flow; one pushed by another client of the same channel is a collision (409).
  */
-async function existingTicket(ctx: AppContext, actor: Actor, input: NewTicketInput, clientCode?: string): Promise<CreateResult | null> {
+async function existingTicket(ctx: TicketsContext, actor: Actor, input: NewTicketInput, clientCode?: string): Promise<CreateResult | null> {
   let row = await ctx.db.selectFrom('tickets').selectAll().where('channel', '=', input.channel).where('external_no', '=', input.externalNo!).executeTakeFirst();
   if (!row) return null;
   const taken = () => new AppError(409, 'DUPLICATE', `外部单号已存在 / external number already used: ${input.externalNo}`);
@@ -211,14 +210,14 @@ export function slaItemView(i: SlaItem): SlaItemView {
 }
 
 /** One ticket with its clocks, history, comments, attachments and merged duplicates. */
-export async function getTicket(ctx: AppContext, actor: Actor, id: number, opts: { audit?: boolean } = {}): Promise<TicketDetail> {
+export async function getTicket(ctx: TicketsContext, actor: Actor, id: number, opts: { audit?: boolean } = {}): Promise<TicketDetail> {
   const row = await findTicket(ctx.db, actor, id);
   const detail = await detailOf(ctx, ctx.db, actor, row);
   if (opts.audit !== false) await auditPersonalRead(ctx, actor, [detail], {}, id);
   return detail;
 }
 
-export async function detailOf(ctx: AppContext, db: Kysely<DB>, actor: Actor, row: TicketRow): Promise<TicketDetail> {
+export async function detailOf(ctx: TicketsContext, db: TicketsDb, actor: Actor, row: TicketRow): Promise<TicketDetail> {
   const id = Number(row.id);
   const view = (await viewsOf(ctx, db, actor, [row]))[0]!;
   const merged = await db.selectFrom('tickets').select(['id', 'no', 'channel', 'external_no', 'title']).where('merged_into', '=', id).orderBy('id').execute();
@@ -257,7 +256,7 @@ const FIELD_COLUMNS = {
 } as const;
 
 /** Edits a ticket's fields (not its state); each changed field is a history line. */
-export async function updateTicket(ctx: AppContext, actor: Actor, id: number, body: unknown): Promise<TicketDetail> {
+export async function updateTicket(ctx: TicketsContext, actor: Actor, id: number, body: unknown): Promise<TicketDetail> {
   requireHandler(actor);
   const patch: TicketPatch = parsePatch(body);
   const current = await findTicket(ctx.db, actor, id);
@@ -327,7 +326,8 @@ export interface TicketRef {
 }
 
 /** A ticket the actor may see, for linking (404 when absent or of another district). */
-export async function getTicketRef(ctx: AppContext, actor: Actor, id: number): Promise<TicketRef> {
+export async function getTicketRef(anyCtx: AppContext, actor: Actor, id: number): Promise<TicketRef> {
+  const ctx = ticketsContext(anyCtx);
   const r = await findTicket(ctx.db, actor, id);
   return {
     id: Number(r.id), no: r.no, title: r.title, state: r.state, channel: r.channel, category: r.category, priority: r.priority,

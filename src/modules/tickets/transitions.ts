@@ -1,13 +1,13 @@
 import type { Updateable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
+import { audit } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
-import { notify } from '../notifications/service.js';
+import { notify } from '../../platform/notices.js';
 import { queueCallbacks } from './callbacks.js';
 import { recordEvent } from './history.js';
 import { LIMITS } from './input.js';
 import { checkAssignee, checkTeam } from './references.js';
-import { lockTicket, type TicketRow } from './repo.js';
+import { lockTicket, type TicketRow, type TicketsContext } from './repo.js';
 import type { TicketsTable } from './tables.js';
 import { checkTransition } from './state-machine.js';
 import { applyTransitionSla, refreshSlaSubject } from './ticket-sla.js';
@@ -37,7 +37,7 @@ function optionalText(value: string | null | undefined, key: string, max: number
 }
 
 /** Moves a ticket to `to` with everything that goes with it: fields, SLA clocks, history, notices, callbacks, audit. */
-export async function transitionTicket(ctx: AppContext, actor: Actor, id: number, input: TransitionInput): Promise<TicketDetail> {
+export async function transitionTicket(ctx: TicketsContext, actor: Actor, id: number, input: TransitionInput): Promise<TicketDetail> {
   if (!(TICKET_STATES as readonly string[]).includes(input.to)) {
     throw badRequest('INVALID_STATE', `未知状态 / unknown state '${String(input.to).slice(0, 32)}'; states: ${TICKET_STATES.join(', ')}`);
   }
@@ -113,7 +113,7 @@ export async function transitionTicket(ctx: AppContext, actor: Actor, id: number
   });
 }
 
-async function notifyAssignee(ctx: AppContext, trx: Parameters<typeof notify>[1], t: TicketRow): Promise<void> {
+async function notifyAssignee(ctx: TicketsContext, trx: Parameters<typeof notify>[1], t: TicketRow): Promise<void> {
   await notify(ctx, trx, {
     kind: 'tickets.assigned',
     severity: 'info',
@@ -129,7 +129,7 @@ async function notifyAssignee(ctx: AppContext, trx: Parameters<typeof notify>[1]
  * The citizen's answer to the result (回访): agreed → confirmed, disagreed → reopened. Used by the
  * inbound API for channels that run the 回访 themselves; staff record it with a transition.
  */
-export async function recordCitizenAnswer(ctx: AppContext, actor: Actor, id: number, answer: { accepted: boolean; note?: string | null }): Promise<TicketDetail> {
+export async function recordCitizenAnswer(ctx: TicketsContext, actor: Actor, id: number, answer: { accepted: boolean; note?: string | null }): Promise<TicketDetail> {
   const to = answer.accepted ? 'confirmed' : 'reopened';
   try {
     return await transitionTicket(ctx, actor, id, { to, note: answer.note ?? (answer.accepted ? '市民确认 / citizen confirmed' : '市民不满意 / citizen disagreed') });

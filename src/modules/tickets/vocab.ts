@@ -1,4 +1,4 @@
-import { TICKET_PRIORITIES, type TicketPriority } from '../sla/policies.js';
+import { TICKET_PRIORITIES, type TicketPriority } from '../sla/index.js';
 
 /* The codes integrators send (GUIDE §5) and the Chinese labels people read. */
 

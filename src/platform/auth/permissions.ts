@@ -1,4 +1,9 @@
-import type { Role } from '../../modules/accounts/tables.js';
+/*
+ * Roles and what they may do (docs/architecture.md, "Cross-cutting rules"). They live here, below
+ * every module: the accounts module stores a user's role, every module checks permissions.
+ */
+
+export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
 
 export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
 

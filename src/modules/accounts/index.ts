@@ -1,0 +1,10 @@
+/*
+ * Accounts (用户与登录) — the module's public entry: the only file other modules, the app, the
+ * jobs and the CLI import (docs/architecture.md, "Modules").
+ */
+export { accountsRoutes } from './routes.js';
+export {
+  activeUserIds, authenticate, createUser, ensureAdmin, listUsers, pruneLoginFailures, resetPassword, setUserStatus,
+  type NewUser, type UserView,
+} from './service.js';
+export type { AccountsTables, Role } from './tables.js';

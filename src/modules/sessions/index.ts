@@ -1,0 +1,15 @@
+/*
+ * Parking records (停车流水) — the module's public entry. Ingest pairs entries and exits through
+ * pairBatch in its transaction; data cleaning sets sessions aside only through the corrections
+ * below; work orders check a linked record with fetchOne.
+ */
+export { sessionsRoutes } from './routes.js';
+export { flagStaleSessions, pairBatch, type GateFact } from './pairing.js';
+export {
+  correctSession, excludeSessions, includeSessions, readSessions,
+  type Exclusion, type SessionFacts, type SessionPatch,
+} from './corrections.js';
+export { fetchOne, type SessionRow } from './records-query.js';
+export { PAY_CHANNELS, type PayChannel } from './vocab.js';
+export type { IngestEventsRead } from './repo.js';
+export type { SessionFlag, SessionsTables } from './tables.js';
