@@ -6,6 +6,7 @@ import type { IngestTables } from '../modules/ingest/tables.js';
 import type { MonitoringTables } from '../modules/monitoring/tables.js';
 import type { NotificationsTables } from '../modules/notifications/tables.js';
 import type { OnboardingTables } from '../modules/onboarding/tables.js';
+import type { PublicTables } from '../modules/public/tables.js';
 import type { QualityTables } from '../modules/quality/tables.js';
 import type { RegistryTables } from '../modules/registry/tables.js';
 import type { SessionsTables } from '../modules/sessions/tables.js';
@@ -19,4 +20,4 @@ export interface PlatformTables {
 }
 
 /** The whole database as Kysely sees it: each module declares the tables it owns. */
-export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables {}
+export interface DB extends PlatformTables, AccountsTables, AuditTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables {}

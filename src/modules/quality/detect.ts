@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import type { RuleCode } from './rules.js';
 
 /*
@@ -213,4 +214,16 @@ function capacitySql(s: ScanScope, p: Params): RawBuilder<unknown> {
     left join reported rp on rp.lot_id = l.id
     where l.id = any(${sql.val(s.lotIds)}::int[])
       and (pk.peak > l.total_spaces * (1 + ${tol}::float8) or rp.lot_id is not null)`;
+}
+
+/**
+ * The charge in fen of `minutes` of parking at a lot by its tariff — the engine above, run for
+ * one stay (the public fee estimate uses it, so citizens are quoted what the fee rules check);
+ * null when the lot has no tariff.
+ */
+export async function tariffChargeFen(db: Kysely<DB>, lotId: number, minutes: number): Promise<number | null> {
+  const m = sql`${minutes}::float8`;
+  const row = await sql<{ fen: number }>`select ${tariffChargeSql(m)} as fen from lot_tariffs t where t.lot_id = ${lotId}`.execute(db);
+  const first = row.rows[0];
+  return first ? Number(first.fen) : null;
 }
