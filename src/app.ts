@@ -17,6 +17,7 @@ import { monitoringRoutes } from './modules/monitoring/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { onboardingRoutes } from './modules/onboarding/index.js';
 import { qualityRoutes } from './modules/quality/index.js';
+import { publicRoutes } from './modules/public/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { registryRoutes } from './modules/registry/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
@@ -28,6 +29,7 @@ import { errorHandler } from './platform/error-handler.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
+import { rateLimitBackend } from './platform/rate-limit-store.js';
 import { securityHeaders } from './platform/security-headers.js';
 import { UPLOAD_LIMIT_BYTES } from './platform/uploads.js';
 
@@ -53,6 +55,7 @@ const API_TAGS = [
   { name: 'quality', description: '数据清洗 Data quality: rules, findings, fixes, scores' },
   { name: 'analytics', description: '数据分析 Analytics: KPIs' },
   { name: 'overview', description: '全局概览 City overview' },
+  { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
@@ -124,7 +127,10 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ status: 'unavailable' as const, database: ctx.database.kind, time });
   });
 
-  await registerPlateSearchLimit(app, ctx);
+  // One @fastify/rate-limit for the whole app: counts in memory, or in Redis when ZHIBO_REDIS_URL is set.
+  const limits = rateLimitBackend(ctx);
+  app.addHook('onClose', limits.close);
+  await registerPlateSearchLimit(app, ctx, limits.options);
 
   await app.register(accountsRoutes(ctx));
   await app.register(auditRoutes(ctx));
@@ -140,6 +146,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(qualityRoutes(ctx));
   await app.register(analyticsRoutes(ctx));
   await app.register(overviewRoutes(ctx));
+  await app.register(publicRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -32,6 +32,13 @@ export interface Config {
   problemSourceOutages: number;
   /** Plate searches a user without `pii` may run per minute (parking records, tickets; 429 beyond). */
   plateSearchPerMinute: number;
+  /** Calls per minute one client address may make to the public service (/api/v1/public/lots…, guidance; 429 beyond). */
+  publicRatePerMinute: number;
+  /**
+   * redis:// address of a Redis shared by the app nodes: rate limits (public service, plate
+   * searches) are then counted there, across nodes. Null: each node counts in memory.
+   */
+  redisUrl?: string | null;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
   /**
@@ -101,6 +108,12 @@ function outboundAllowList(raw: string | undefined): string[] {
   });
 }
 
+function redisUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError('ZHIBO_REDIS_URL', 'expected a redis:// or rediss:// address, e.g. redis://127.0.0.1:6379');
+  return raw;
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -135,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     alertRemindMinutes: int('ZHIBO_ALERT_REMIND_MINUTES', env.ZHIBO_ALERT_REMIND_MINUTES, 60, 1, 10080),
     problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
     plateSearchPerMinute: int('ZHIBO_PLATE_SEARCH_PER_MINUTE', env.ZHIBO_PLATE_SEARCH_PER_MINUTE, 30, 1, 10_000),
+    publicRatePerMinute: int('ZHIBO_PUBLIC_RATE_PER_MINUTE', env.ZHIBO_PUBLIC_RATE_PER_MINUTE, 120, 1, 100_000),
+    redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
   };

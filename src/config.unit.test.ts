@@ -30,6 +30,14 @@ describe('config', () => {
     expect(loadConfig({ ZHIBO_OUTBOUND_ALLOW: 'smtp.intranet.nt.gov.cn, 10.20.0.0/16,127.0.0.1' }).outboundAllow).toEqual(['smtp.intranet.nt.gov.cn', '10.20.0.0/16', '127.0.0.1']);
   });
 
+  it('takes the public service limit (default 120 a minute) and an optional Redis address', () => {
+    expect(loadConfig({}).publicRatePerMinute).toBe(120);
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ ZHIBO_PUBLIC_RATE_PER_MINUTE: '600', ZHIBO_REDIS_URL: 'redis://127.0.0.1:6379/1' })).toMatchObject({ publicRatePerMinute: 600, redisUrl: 'redis://127.0.0.1:6379/1' });
+    for (const bad of ['0', '-5', 'many', '1.5']) expect(() => loadConfig({ ZHIBO_PUBLIC_RATE_PER_MINUTE: bad })).toThrow(/ZHIBO_PUBLIC_RATE_PER_MINUTE/);
+    expect(() => loadConfig({ ZHIBO_REDIS_URL: 'http://cache:6379' })).toThrow(/ZHIBO_REDIS_URL/);
+  });
+
   it('prefers flags to the environment', () => {
     expect(loadConfig({ ZHIBO_PORT: '9000' }, { port: '9100' }).port).toBe(9100);
   });

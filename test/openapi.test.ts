@@ -109,6 +109,19 @@ describe('OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('marks the public service as needing no account (security: []), and its staff routes as needing one', () => {
+    const pub = operations.filter(({ path }) => path.startsWith('/api/v1/public/lots') || path === '/api/v1/public/guidance');
+    expect(pub.map(({ op }) => op.operationId).sort()).toEqual(['publicGuidance', 'publicLotEstimate', 'publicLotGet', 'publicLotsNearby']);
+    for (const { op } of pub) {
+      expect((op as { security?: unknown }).security, op.operationId).toEqual([]);
+      expect(op.tags).toEqual(['public']);
+      expect(Object.keys(op.responses ?? {})).toContain('429');
+    }
+    for (const { op } of operations.filter(({ path }) => path.startsWith('/api/v1/public-admin/'))) {
+      expect((op as { security?: unknown }).security, op.operationId).toBeUndefined();
+    }
+  });
+
   it('documents binary downloads with their content type and format binary', () => {
     const downloads = operations.filter(({ op }) =>
       Object.values(op.responses ?? {}).some((r) => Object.keys(r.content ?? {}).some((t) => t !== 'application/json')));

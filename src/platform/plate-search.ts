@@ -52,7 +52,7 @@ export function clockStore(clock: Clock): FastifyRateLimitStoreCtor {
   };
 }
 
-export type PlateSearchStore = Pick<RateLimitPluginOptions, 'store' | 'redis' | 'nameSpace'>;
+export type PlateSearchStore = Pick<RateLimitPluginOptions, 'store' | 'redis' | 'nameSpace' | 'skipOnError'>;
 
 /** Registers the limiter on the root app and decorates it with `plateSearchLimit`. */
 export async function registerPlateSearchLimit(app: App, ctx: AppContext, store: PlateSearchStore = { store: clockStore(ctx.clock) }): Promise<void> {

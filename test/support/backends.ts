@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     alertRemindMinutes: 60,
     problemSourceOutages: 3,
     plateSearchPerMinute: 30,
+    publicRatePerMinute: 120,
     // The local stand-ins of robots, SMTP servers and callback receivers listen on loopback
     // (test/support/notification-receivers.ts); production allows nothing by default.
     outboundAllow: ['127.0.0.0/8', '::1'],

@@ -22,6 +22,8 @@ const Placeholder = () => import('./pages/placeholder/PlaceholderPage.vue');
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
   { path: '/h5/complaint', name: 'h5-complaint', component: () => import('./pages/tickets/CitizenComplaintPage.vue'), meta: { public: true } },
+  { path: '/h5/', name: 'h5-public-home', component: () => import('./pages/public/PublicHomePage.vue'), meta: { public: true } },
+  { path: '/h5/lots/:code', name: 'h5-public-lot', component: () => import('./pages/public/PublicLotPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
     path: '/',

@@ -1,4 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { AnyDb } from '../../platform/db.js';
+import { qualityDb } from './repo.js';
 import type { RuleCode } from './rules.js';
 
 /*
@@ -213,4 +215,17 @@ function capacitySql(s: ScanScope, p: Params): RawBuilder<unknown> {
     left join reported rp on rp.lot_id = l.id
     where l.id = any(${sql.val(s.lotIds)}::int[])
       and (pk.peak > l.total_spaces * (1 + ${tol}::float8) or rp.lot_id is not null)`;
+}
+
+/**
+ * The charge in fen of `minutes` of parking at a lot by its tariff — the engine above, run for
+ * one stay (the public fee estimate uses it, so citizens are quoted what the fee rules check);
+ * null when the lot has no tariff.
+ */
+export async function tariffChargeFen(anyDb: AnyDb, lotId: number, minutes: number): Promise<number | null> {
+  const db = qualityDb(anyDb);
+  const m = sql`${minutes}::float8`;
+  const row = await sql<{ fen: number }>`select ${tariffChargeSql(m)} as fen from lot_tariffs t where t.lot_id = ${lotId}`.execute(db);
+  const first = row.rows[0];
+  return first ? Number(first.fen) : null;
 }

@@ -10,5 +10,6 @@ export { fixFinding, dismissFinding, revertFix, type FixBody, type FixView } fro
 export { listFindings, type FindingItem, type FindingQuery } from './findings.js';
 export { qualityScores, scoreOf, type ScoreEntity } from './scores.js';
 export { loadRuleSettings, updateRule, getTariff, putTariff, deleteTariff, type RuleSetting, type TariffView } from './settings.js';
+export { tariffChargeFen, tariffChargeSql } from './detect.js';
 export { RULES, RULE_CODES, type RuleCode } from './rules.js';
 export type { QualityTables } from './tables.js';

@@ -6,6 +6,7 @@ import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
 import { qualityEn } from '../pages/quality/i18n.en';
 import { overviewEn } from '../pages/overview/i18n.en';
+import { publicEn } from '../pages/public/i18n.en';
 import { ticketsEn } from '../pages/tickets/i18n.en';
 
 const en: Messages = {
@@ -514,6 +515,7 @@ const en: Messages = {
   onboarding: onboardingEn,
   quality: qualityEn,
   tickets: ticketsEn,
+  publicH5: publicEn,
   errors: {
     forbidden: 'You have no permission for that page',
     notFoundTitle: 'Page not found',

@@ -7,6 +7,7 @@ import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 import { qualityZh } from '../pages/quality/i18n.zh-CN';
 import { overviewZh } from '../pages/overview/i18n.zh-CN';
+import { publicZh } from '../pages/public/i18n.zh-CN';
 import { ticketsZh } from '../pages/tickets/i18n.zh-CN';
 
 const zhCN = {
@@ -515,6 +516,7 @@ const zhCN = {
   onboarding: onboardingZh,
   quality: qualityZh,
   tickets: ticketsZh,
+  publicH5: publicZh,
   errors: {
     forbidden: '没有访问该页面的权限',
     notFoundTitle: '页面不存在',

@@ -1,0 +1,7 @@
+/*
+ * 公众服务 (public service): the module's only entry for app.ts and other modules.
+ * The contract for mini-program vendors is docs/公众服务接口.md.
+ */
+export { publicRoutes, PUBLIC_MAX_AGE_S } from './routes.js';
+export { nearbyLots, lotDetail, estimateFee, guidance } from './service.js';
+export type { PublicTables } from './tables.js';
