@@ -89,7 +89,9 @@ export interface HistoryResult {
   silentEpisodes: number;
   /** Cars inside at `to`, with the exit drawn for them. */
   parked: ParkedCar[];
+  /** Wall and CPU seconds of this process per step (PGlite runs in it; PostgreSQL's work is elsewhere). */
   seconds: Record<string, number>;
+  cpuSeconds: Record<string, number>;
 }
 
 const DAY_TYPES: readonly DayType[] = ['workday', 'weekend', 'holiday'];
@@ -214,22 +216,60 @@ async function secondaryIndexes(exec: Exec, table: string): Promise<{ name: stri
   return rows as { name: string; def: string }[];
 }
 
-/** The prefix of a history stay's event ids: `<lot>-h<seed>-<YYYYMMDD>` (live runs use `-s<seed>-`, so the two never meet). */
-const eidPrefix = (seed: number) => (code: string, enteredAt: string) => `${code} || '-h${seed}-' || to_char(${enteredAt} at time zone 'Asia/Shanghai', 'YYYYMMDD')`;
+
+
+/** Unique constraints of an empty table (a full one keeps them: the load must not break them). */
+async function uniqueConstraints(exec: Exec, table: string): Promise<{ name: string; def: string }[]> {
+  const { rows } = await exec(`select k.conname as name, pg_get_constraintdef(k.oid) as def from pg_constraint k join pg_class c on c.oid = k.conrelid
+    where c.relname = $1 and c.relnamespace = to_regnamespace(current_schema()) and k.contype = 'u'
+      and not exists (select 1 from ${table}) order by k.conname`, [table]);
+  return rows as { name: string; def: string }[];
+}
 
 const LOADED = ['parking_sessions', 'lot_status_reports', 'ingest_events', 'payments'] as const;
+
+/** Mean arrivals of one lot in one hour: the simulator's rate per space × spaces × popularity (× density). */
+export const meanArrivals = (l: SimLot, h: HourRow, density = 1): number =>
+  l.totalSpaces * l.popularity * density * arrivalRate(l.category, l.kind, h.hour, h.day) * (l.category === 'school' && h.vacation ? 0.2 : 1);
+
+/**
+ * Ordinals for the cars of each (lot, hour), lots × hours in order: a lot-hour draws at most
+ * floor(1.2 · mean) + 1 cars (see the count in the statement), so its range of ordinals, that
+ * wide and a little more, never meets another's. `cityBase` numbers the whole city's cars (event
+ * ids, the visitors' plates), `lotBase` the lot's own (the regulars' turn in the pool).
+ */
+export interface Slot { lot: number; hour: number; mean: number; cityBase: number; lotBase: number; width: number }
+
+export function planSlots(lots: readonly SimLot[], hours: readonly HourRow[], density = 1): Slot[] {
+  const out: Slot[] = [];
+  const lotBase = new Array<number>(lots.length).fill(0);
+  let city = 0;
+  for (let n = 0; n < hours.length; n++) {
+    for (let i = 0; i < lots.length; i++) {
+      const mean = meanArrivals(lots[i]!, hours[n]!, density);
+      if (mean <= 0) continue;
+      const width = Math.ceil(1.2 * mean) + 2;
+      out.push({ lot: i, hour: n, mean, cityBase: city, lotBase: lotBase[i]!, width });
+      city += width;
+      lotBase[i]! += width;
+    }
+  }
+  return out;
+}
 
 /** Writes the history; see the comment at the top. */
 export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<HistoryResult> {
   const seconds: Record<string, number> = {};
-  let lateEpisodes = 0;
-  let silentEpisodes = 0;
+  const cpuSeconds: Record<string, number> = {};
   const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
+    const c = process.cpuUsage();
     try {
       return await fn();
     } finally {
+      const used = process.cpuUsage(c);
       seconds[label] = (seconds[label] ?? 0) + (performance.now() - t) / 1000;
+      cpuSeconds[label] = (cpuSeconds[label] ?? 0) + (used.user + used.system) / 1e6;
     }
   };
   const faults = o.faults ?? FAULT_PRESETS.default;
@@ -237,10 +277,9 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
   const density = o.density ?? 1;
   const withEvents = o.events ?? true;
   const { set, from, to, seed } = o;
-  const eidOf = eidPrefix(seed);
-  const eid = eidOf('l.code', 's.entered_at');
   const hours = historyHours(from, to, o.warmupHours ?? 48);
-  const steps = Math.ceil(hours.length / (24 * 7)) + 6;
+  const chunk = 24 * 7;
+  const steps = Math.ceil(hours.length / chunk) + 6;
   let step = 0;
   const progress = (label: string) => o.progress?.(++step, steps, label);
   o.progress?.(0, steps, 'plan');
@@ -253,7 +292,13 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
   if (missing.length) throw new Error(`history: ${missing.length} lot(s) not in the registry, e.g. ${missing[0]!.code}`);
   const sourceOf = new Map(set.sources.map((s) => [s.code, s]));
 
-  // Plates: each lot's regulars (disjoint pools), then the visitors' ring.
+  // Ordinals per lot-hour; plates: each lot's regulars (disjoint pools), then the visitors' ring,
+  // about a week of the city's ordinals long, so a visitor's plate comes back about weekly and
+  // never while the car is still parked (stays end within 4 days).
+  const slots = planSlots(set.lots, hours, density);
+  const totalWidth = slots.reduce((n, s) => n + s.width, 0);
+  const span = Math.max(1, (to - hours[0]!.at) / (24 * HOUR));
+  const visitors = Math.max(1000, Math.ceil((totalWidth * Math.min(span, VISITOR_RETURN_DAYS)) / span));
   const pools = regularPools(set, seed);
   const plates: { plate: string; raw: string; color: PlateColor }[] = [];
   const poolFrom = new Map<string, number>();
@@ -263,46 +308,48 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
     poolFrom.set(l.code, plates.length);
     for (const p of pool) plates.push({ plate: p.plate, raw: p.raw, color: p.color });
   }
-  const hoursInRange = hours.filter((h) => h.at >= from);
-  const days = Math.max(1, (to - from) / (24 * HOUR));
-  const visitorShare = set.lots.reduce((n, l) => n + l.totalSpaces * l.popularity * (1 - regularShareOf(l.category)), 0)
-    / Math.max(1, set.lots.reduce((n, l) => n + l.totalSpaces * l.popularity, 0));
-  const visitors = Math.max(1000, Math.ceil((expectedArrivals(set.lots, hoursInRange, density) * visitorShare * Math.min(days, VISITOR_RETURN_DAYS)) / days));
   const factory = new PlateFactory(seed, 'history', plates.map((p) => p.plate));
   const visitorFrom = plates.length;
   for (const p of factory.take(visitors)) plates.push({ plate: p.plate, raw: p.raw, color: p.color });
 
+  let lateEpisodes = 0;
+  let silentEpisodes = 0;
   await timed('plan', async () => {
-    for (const t of ['h_lot', 'h_hour', 'h_curve', 'h_plate', 'h_episode', 'h_sess', 'h_s', 'h_status']) await exec(`drop table if exists ${t}`);
+    for (const t of TEMP_TABLES) await exec(`drop table if exists ${t}`);
     await exec(`create temporary table h_lot (lot_id int primary key, code text, source_code text, category text, kind text, spaces int,
-      weight float8, pass float8, regular float8, pool_from int, pool_size int, berth_prefix text, time_style text, origin timestamptz, last_k int,
+      pass float8, regular float8, pool_from int, pool_size int, berth_prefix text, time_style text, origin timestamptz, last_k int,
       free_min int, first_min int, first_fen int, unit_min int, unit_fen int, cap_fen int)`);
+    const lotCols: unknown[][] = Array.from({ length: 20 }, () => []);
+    for (const l of set.lots) {
+      const t = tariffFor(l);
+      const origin = statusOrigin(l.code, from, periodMs, seed);
+      const share = regularShareOf(l.category);
+      [idOf.get(l.code), l.code, l.sourceCode, l.category, l.kind, l.totalSpaces, PASS_SHARE[l.category],
+        share, poolFrom.get(l.code) ?? 0, share > 0 ? poolSizeOf(l) : 0, l.berthPrefix ?? null, sourceOf.get(l.sourceCode)?.timeStyle ?? 'iso',
+        iso(origin), Math.max(-1, Math.floor((to - 1 - origin) / periodMs)),
+        t.freeMinutes, t.firstPeriodMinutes, t.firstPeriodFen, t.unitMinutes, t.unitFen, t.dailyCapFen ?? 1_000_000].forEach((v, i) => lotCols[i]!.push(v));
+    }
     await exec(`insert into h_lot select * from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::float8[],
-      $9::float8[], $10::int[], $11::int[], $12::text[], $13::text[], $14::timestamptz[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::int[], $21::int[])`, (() => {
-      const cols: unknown[][] = Array.from({ length: 21 }, () => []);
-      for (const l of set.lots) {
-        const t = tariffFor(l);
-        const origin = statusOrigin(l.code, from, periodMs, seed);
-        const share = regularShareOf(l.category);
-        const row = [idOf.get(l.code), l.code, l.sourceCode, l.category, l.kind, l.totalSpaces, l.totalSpaces * l.popularity * density, PASS_SHARE[l.category],
-          share, poolFrom.get(l.code) ?? 0, share > 0 ? poolSizeOf(l) : 0, l.berthPrefix ?? null, sourceOf.get(l.sourceCode)?.timeStyle ?? 'iso',
-          iso(origin), Math.max(-1, Math.floor((to - 1 - origin) / periodMs)),
-          t.freeMinutes, t.firstPeriodMinutes, t.firstPeriodFen, t.unitMinutes, t.unitFen, t.dailyCapFen ?? 1_000_000];
-        row.forEach((v, i) => cols[i]!.push(v));
-      }
-      return cols;
-    })());
-    await exec('create temporary table h_hour (n int primary key, at timestamptz, day_type text, hour int, vacation boolean)');
-    await exec('insert into h_hour select * from unnest($1::int[], $2::timestamptz[], $3::text[], $4::int[], $5::boolean[])',
-      [hours.map((_, i) => i), hours.map((h) => iso(h.at)), hours.map((h) => h.day), hours.map((h) => h.hour), hours.map((h) => h.vacation)]);
-    await exec(`create temporary table h_curve (category text, kind text, day_type text, hour int, rate float8,
+      $9::int[], $10::int[], $11::text[], $12::text[], $13::timestamptz[], $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[], $20::int[])`, lotCols);
+    await exec('create temporary table h_hour (n int primary key, at timestamptz, day_type text, hour int, vacation boolean, ymd text)');
+    await exec('insert into h_hour select * from unnest($1::int[], $2::timestamptz[], $3::text[], $4::int[], $5::boolean[], $6::text[])',
+      [hours.map((_, i) => i), hours.map((h) => iso(h.at)), hours.map((h) => h.day), hours.map((h) => h.hour), hours.map((h) => h.vacation),
+        hours.map((h) => localParts(h.at).date.replaceAll('-', ''))]);
+    await exec(`create temporary table h_curve (category text, kind text, day_type text, hour int,
       p float8, ma float8, sa float8, mb float8, sb float8, primary key (category, kind, day_type, hour))`);
-    const curve: unknown[][] = Array.from({ length: 10 }, () => []);
+    const curve: unknown[][] = Array.from({ length: 9 }, () => []);
     for (const c of CATEGORIES) for (const k of ['off_street', 'on_street'] as const) for (const d of DAY_TYPES) for (let h = 0; h < 24; h++) {
       const w = dwellFor(c, k, h, d);
-      [c, k, d, h, arrivalRate(c, k, h, d), w.p, w.ma, w.sa, w.mb, w.sb].forEach((v, i) => curve[i]!.push(v));
+      [c, k, d, h, w.p, w.ma, w.sa, w.mb, w.sb].forEach((v, i) => curve[i]!.push(v));
     }
-    await exec(`insert into h_curve select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[])`, curve);
+    await exec('insert into h_curve select * from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[])', curve);
+    await exec('create temporary table h_slot (n int, lot_id int, mean float8, cb bigint, lb bigint)');
+    for (let i = 0; i < slots.length; i += 200_000) {
+      const part = slots.slice(i, i + 200_000);
+      await exec('insert into h_slot select * from unnest($1::int[], $2::int[], $3::float8[], $4::bigint[], $5::bigint[])',
+        [part.map((x) => x.hour), part.map((x) => idOf.get(set.lots[x.lot]!.code)), part.map((x) => x.mean), part.map((x) => x.cityBase), part.map((x) => x.lotBase)]);
+    }
+    await exec('create index on h_slot (n)');
     await exec('create temporary table h_plate (n int primary key, plate text, raw text, color text)');
     await insertPlates(exec, plates, 0);
     const episodes = faultEpisodes(set, from, to, seed, faults);
@@ -310,132 +357,145 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
     const all = [...episodes.late.map((e) => ['late', e] as const), ...episodes.silent.map((e) => ['silent', e] as const)];
     await exec('insert into h_episode select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])',
       [all.map(([k]) => k), all.map(([, e]) => e.key), all.map(([, e]) => iso(e.start)), all.map(([, e]) => iso(e.end))]);
+    await exec('create temporary table h_open (lot_id int, entry_event_id text, exit_at timestamptz, receivable int, paid int, channel text)');
+    for (const t of ['h_lot', 'h_hour', 'h_curve', 'h_slot', 'h_plate', 'h_episode']) await exec(`analyze ${t}`);
     lateEpisodes = episodes.late.filter((e) => e.start >= from).length;
     silentEpisodes = episodes.silent.filter((e) => e.start >= from).length;
   });
   progress('plan');
 
-  // Stays, a week of hours per statement: arrival times, dwell, charge and settlement.
-  await exec(`create temporary table h_sess (sid bigserial primary key, lot_id int, entered_at timestamptz, exited_at timestamptz, minutes int,
-    receivable int, paid int, channel text, regular boolean, u_orphan float8, u_style float8, u_prepay float8, u_lead float8, u_berth float8)`);
-  const chunk = 24 * 7;
-  for (let lo = 0; lo < hours.length; lo += chunk) {
-    await timed('sessions', () => exec(`
-      insert into h_sess (lot_id, entered_at, exited_at, minutes, receivable, paid, channel, regular, u_orphan, u_style, u_prepay, u_lead, u_berth)
-      select lot_id, entered_at, entered_at + minutes * interval '1 minute', minutes, receivable,
-             paid, case when paid > 0 then
-               case when kind = 'on_street' then
-                      case when u_ch < 45 / 88.0 then 'wechat' when u_ch < 75 / 88.0 then 'alipay' when u_ch < 83 / 88.0 then 'unionpay' else 'cash' end
-                    else case when u_ch < 45 / 95.0 then 'wechat' when u_ch < 75 / 95.0 then 'alipay' when u_ch < 83 / 95.0 then 'unionpay'
-                              when u_ch < 90 / 95.0 then 'etc' else 'cash' end end end,
-             regular, random(), random(), random(), random(), random()
-      from (
-        select d.*,
-               case when d.receivable = 0 then 0
-                    when d.kind = 'on_street' and d.u_pay < 0.10 then 0
-                    when d.kind = 'on_street' and d.u_pay < 0.13 then (floor(d.receivable * (0.3 + 0.5 * d.u_cut) / 100) * 100)::int
-                    when d.kind = 'on_street' then d.receivable
-                    when d.category = 'commercial' and d.u_pay < 0.12 then greatest(0, d.receivable - case when d.u_cut < 0.5 then 500 else 1000 end)
-                    when d.u_pay >= 0.99 then (floor(d.receivable / 200.0) * 100)::int
-                    else d.receivable end as paid
-        from (
-          select e.*,
-                 case when e.u_pass < e.pass * (case when e.minutes >= 360 then 1 else 0.25 end) or e.minutes <= e.free_min then 0
-                      else (floor(e.minutes / 1440) * least(e.first_fen + ceil(greatest(0, 1440 - e.first_min)::numeric / e.unit_min) * e.unit_fen, e.cap_fen)
-                           + case when e.minutes % 1440 = 0 then 0
-                                  else least(e.first_fen + ceil(greatest(0, e.minutes % 1440 - e.first_min)::numeric / e.unit_min) * e.unit_fen, e.cap_fen) end)::int
-                 end as receivable
-          from (
-            select l.lot_id, l.category, l.kind, l.pass, l.free_min, l.first_min, l.first_fen, l.unit_min, l.unit_fen, l.cap_fen,
-                   h.at + random() * interval '1 hour' as entered_at,
-                   round(least(5760, greatest(2, exp(case when random() < c.p then ln(c.ma) + c.sa * z.z else ln(c.mb) + c.sb * z.z end))))::int as minutes,
-                   random() < l.regular as regular,
-                   random() as u_pass, random() as u_pay, random() as u_ch, random() as u_cut
-            from h_hour h
-            cross join h_lot l
-            join h_curve c on c.category = l.category and c.kind = l.kind and c.day_type = h.day_type and c.hour = h.hour
-            cross join lateral generate_series(1, floor(l.weight * c.rate * (case when l.category = 'school' and h.vacation then 0.2 else 1 end)
-                 * (0.8 + 0.4 * random()) + random())::int) as g(g)
-            cross join lateral (select sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) + 0 * g.g as z) as z
-            where h.n >= ${lo} and h.n < ${lo + chunk}
-          ) e
-        ) d
-      ) s
-      where entered_at < ${ts(to)} and entered_at + minutes * interval '1 minute' >= ${ts(from)}`));
-    progress('sessions');
+  const loadIndexes: { name: string; def: string }[] = [];
+  const loadConstraints: { table: string; name: string; def: string }[] = [];
+  for (const t of LOADED) {
+    loadIndexes.push(...(await secondaryIndexes(exec, t)));
+    loadConstraints.push(...(await uniqueConstraints(exec, t)).map((c) => ({ table: t, ...c })));
   }
-
-  // Plates: regulars take their lot's pool in turn, visitors the ring; a stay that would overlap
-  // another of its plate (a long stay, a ring too small) gets a plate of its own.
-  const replated = await timed('plates', async () => {
-    await exec(`create temporary table h_s as
-      select s.*, case when s.regular then l.pool_from + ((rl - 1) % l.pool_size)::int else ${visitorFrom} + ((rg - 1) % ${visitors})::int end as pn
-      from (select s.*, row_number() over (partition by s.lot_id, s.regular order by s.entered_at, s.sid) as rl,
-                   row_number() over (partition by s.regular order by s.entered_at, s.sid) as rg from h_sess s) s
-      join h_lot l on l.lot_id = s.lot_id`);
-    await exec('drop table h_sess');
-    const clash = `select sid from (
-        select sid, entered_at < max(exited_at) over (partition by pn order by entered_at, sid rows between unbounded preceding and 1 preceding) as clash
-        from h_s) x where clash`;
-    const { rows } = await exec(`select count(*)::int as n from (${clash}) c`);
-    const n = Number(rows[0]!.n);
-    if (n > 0) {
-      const spareFrom = plates.length;
-      await insertPlates(exec, factory.take(n), spareFrom);
-      await exec(`update h_s set pn = ${spareFrom} + c.k - 1 from (select sid, row_number() over (order by sid) as k from (${clash}) x) c where h_s.sid = c.sid`);
-    }
-    await exec('create index on h_s (sid)');
-    return n;
-  });
-  progress('plates');
-
-  const sessionIndexes = await secondaryIndexes(exec, 'parking_sessions');
-  const loadIndexes = (await Promise.all(LOADED.map((t) => secondaryIndexes(exec, t)))).flat();
+  let replated = 0;
   await exec('alter table parking_sessions disable trigger user');
   await exec('alter table lot_status_reports disable trigger user');
   try {
     for (const i of loadIndexes) await exec(`drop index ${i.name}`);
+    for (const c of loadConstraints) await exec(`alter table ${c.table} drop constraint ${c.name}`);
 
-    const closed = `s.exited_at < ${ts(to)}`;
-    const orphan = `(${closed} and s.u_orphan < ${faults.orphanExitRate})`;
-    const withId = `s.u_style >= ${EXIT_WITHOUT_ENTRY_ID}`;
-    const withEnteredAt = `(not ${withId} or s.u_style >= ${1 - EXIT_WITH_ENTERED_AT})`;
-    await timed('sessions', () => exec(`
-      insert into parking_sessions (lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at,
-                                    receivable_fen, paid_fen, pay_channel, state, flags, created_at, updated_at)
-      select s.lot_id, l.source_code, p.plate, p.raw,
-             case when ${orphan} then null else p.color end,
-             case when ${orphan} or l.kind <> 'on_street' then null else l.berth_prefix || lpad((1 + floor(s.u_berth * l.spaces))::int::text, 3, '0') end,
-             case when ${orphan} and not ${withId} then null else ${eid} || '-E' || s.sid end,
-             case when ${closed} then ${eid} || '-X' || s.sid end,
-             case when ${orphan} and not ${withEnteredAt} then null else s.entered_at end,
-             case when ${closed} then s.exited_at end,
-             case when ${closed} then s.receivable end,
-             case when ${closed} then s.paid end,
-             case when ${closed} then s.channel end,
-             case when ${closed} then 'closed' else 'open' end,
-             case when ${orphan} then array[case when ${withEnteredAt} then 'entry_from_exit' else 'no_entry' end]
-                  when not ${closed} and s.entered_at < ${ts(to)} - interval '${o.staleSessionDays} days' then array['stale']
-                  else '{}'::text[] end,
-             case when ${closed} then s.exited_at else s.entered_at end,
-             case when ${closed} then s.exited_at else s.entered_at end
-      from h_s s join h_lot l on l.lot_id = s.lot_id join h_plate p on p.n = s.pn`));
-    progress('sessions');
+    // Stays, a week of hours per statement, straight into parking_sessions: arrival, dwell,
+    // charge, settlement, plate, the shape its events leave (entries never sent: exit-only);
+    // the cars still parked at `to` also into h_open with the exit drawn for them.
+    const closed = `g.exited_at < ${ts(to)}`;
+    const orphan = `(${closed} and g.u_orphan < ${faults.orphanExitRate})`;
+    const withId = `g.u_style >= ${EXIT_WITHOUT_ENTRY_ID}`;
+    const withEnteredAt = `(not ${withId} or g.u_style >= ${1 - EXIT_WITH_ENTERED_AT})`;
+    // Event ids `<lot>-h<seed>-<YYYYMMDD>-E<n>` (live runs use `-s<seed>`, so the two never meet);
+    // arrivals stay in their local hour, so the hour's date is the entry's.
+    const ids = `g.code || '-h${seed}-' || g.ymd`;
+    const eid = `${ids} || '-E' || g.ordinal`;
+    for (let lo = 0; lo < hours.length; lo += chunk) {
+      await timed('sessions', () => exec(`
+        with g as materialized (
+          select s.*, s.entered_at + s.minutes * interval '1 minute' as exited_at,
+                 case when s.paid > 0 then
+                   case when s.kind = 'on_street' then
+                          case when s.u_ch < 45 / 88.0 then 'wechat' when s.u_ch < 75 / 88.0 then 'alipay' when s.u_ch < 83 / 88.0 then 'unionpay' else 'cash' end
+                        else case when s.u_ch < 45 / 95.0 then 'wechat' when s.u_ch < 75 / 95.0 then 'alipay' when s.u_ch < 83 / 95.0 then 'unionpay'
+                                  when s.u_ch < 90 / 95.0 then 'etc' else 'cash' end end end as channel,
+                 random() as u_orphan, random() as u_style, random() as u_berth
+          from (
+            select d.*,
+                   case when d.receivable = 0 then 0
+                        when d.kind = 'on_street' and d.u_pay < 0.10 then 0
+                        when d.kind = 'on_street' and d.u_pay < 0.13 then (floor(d.receivable * (0.3 + 0.5 * d.u_cut) / 100) * 100)::int
+                        when d.kind = 'on_street' then d.receivable
+                        when d.category = 'commercial' and d.u_pay < 0.12 then greatest(0, d.receivable - case when d.u_cut < 0.5 then 500 else 1000 end)
+                        when d.u_pay >= 0.99 then (floor(d.receivable / 200.0) * 100)::int
+                        else d.receivable end as paid
+            from (
+              select e.*,
+                     case when e.u_pass < e.pass * (case when e.minutes >= 360 then 1 else 0.25 end) or e.minutes <= e.free_min then 0
+                          else (floor(e.minutes / 1440) * least(e.first_fen + ceil(greatest(0, 1440 - e.first_min)::float8 / e.unit_min) * e.unit_fen, e.cap_fen)
+                               + case when e.minutes % 1440 = 0 then 0
+                                      else least(e.first_fen + ceil(greatest(0, e.minutes % 1440 - e.first_min)::float8 / e.unit_min) * e.unit_fen, e.cap_fen) end)::int
+                     end as receivable
+              from (
+                select l.lot_id, l.code, l.source_code, l.category, l.kind, l.spaces, l.pass, l.free_min, l.first_min, l.first_fen, l.unit_min, l.unit_fen, l.cap_fen,
+                       l.berth_prefix, b.cb + g.g - 1 as ordinal, h.ymd,
+                       case when random() < l.regular then l.pool_from + ((b.lb + g.g - 1) % l.pool_size)::int
+                            else ${visitorFrom} + ((b.cb + g.g - 1) % ${visitors})::int end as pn,
+                       h.at + random() * interval '1 hour' as entered_at,
+                       round(least(5760, greatest(2, exp(case when random() < c.p then ln(c.ma) + c.sa * z.z else ln(c.mb) + c.sb * z.z end))))::int as minutes,
+                       random() as u_pass, random() as u_pay, random() as u_ch, random() as u_cut
+                from h_slot b
+                join h_hour h on h.n = b.n
+                join h_lot l on l.lot_id = b.lot_id
+                join h_curve c on c.category = l.category and c.kind = l.kind and c.day_type = h.day_type and c.hour = h.hour
+                cross join lateral generate_series(1, floor(b.mean * (0.8 + 0.4 * random()) + random())::int) as g(g)
+                cross join lateral (select sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) + 0 * g.g as z) as z
+                where b.n >= ${lo} and b.n < ${lo + chunk}
+              ) e
+            ) d
+          ) s
+          where s.entered_at < ${ts(to)} and s.entered_at + s.minutes * interval '1 minute' >= ${ts(from)}
+        ),
+        stored as (
+          insert into parking_sessions (lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at,
+                                        receivable_fen, paid_fen, pay_channel, state, flags, created_at, updated_at)
+          select g.lot_id, g.source_code, p.plate, p.raw,
+                 case when ${orphan} then null else p.color end,
+                 case when ${orphan} or g.kind <> 'on_street' then null else g.berth_prefix || lpad((1 + floor(g.u_berth * g.spaces))::int::text, 3, '0') end,
+                 case when ${orphan} and not ${withId} then null else ${eid} end,
+                 case when ${closed} then ${ids} || '-X' || g.ordinal end,
+                 case when ${orphan} and not ${withEnteredAt} then null else g.entered_at end,
+                 case when ${closed} then g.exited_at end,
+                 case when ${closed} then g.receivable end,
+                 case when ${closed} then g.paid end,
+                 case when ${closed} then g.channel end,
+                 case when ${closed} then 'closed' else 'open' end,
+                 case when ${orphan} then array[case when ${withEnteredAt} then 'entry_from_exit' else 'no_entry' end]
+                      when not ${closed} and g.entered_at < ${ts(to)} - interval '${o.staleSessionDays} days' then array['stale']
+                      else '{}'::text[] end,
+                 case when ${closed} then g.exited_at else g.entered_at end,
+                 case when ${closed} then g.exited_at else g.entered_at end
+          from g join h_plate p on p.n = g.pn
+        )
+        insert into h_open (lot_id, entry_event_id, exit_at, receivable, paid, channel)
+        select g.lot_id, ${eid}, g.exited_at, g.receivable, g.paid, g.channel from g where not ${closed}`));
+      progress('sessions');
+    }
+
+    // A stay that would overlap another of its plate (a regular back before the last stay of
+    // that plate ended) gets a plate of its own. Open stays last past `to`.
+    replated = await timed('plates', async () => {
+      await exec(`create temporary table h_clash as
+        select id, row_number() over (order by id)::int as k from (
+          select id, entered_at < max(coalesce(exited_at, 'infinity')) over (partition by plate order by entered_at, id rows between unbounded preceding and 1 preceding) as clash
+          from parking_sessions where entered_at is not null) x
+        where clash`);
+      const n = Number((await exec('select count(*)::int as n from h_clash')).rows[0]!.n);
+      if (n > 0) {
+        const first = plates.length;
+        const spare = factory.take(n);
+        plates.push(...spare);
+        await insertPlates(exec, spare, first);
+        await exec(`update parking_sessions s set plate = p.plate, plate_raw = p.raw, plate_color = case when s.plate_color is null then null else p.color end
+          from h_clash c join h_plate p on p.n = ${first} + c.k - 1 where s.id = c.id`);
+      }
+      return n;
+    });
+    progress('plates');
 
     await timed('payments', () => exec(`
       insert into payments (lot_id, order_no, plate, amount_fen, channel, paid_at, event_id)
       select lot_id, prefix || to_char(paid_at at time zone 'Asia/Shanghai', 'YYYYMMDDHH24MISS') || right(regexp_replace(code, '[^A-Z0-9]', '', 'g'), 6)
-             || lpad((sid % 100000)::text, 5, '0'), plate, amount, channel, paid_at, ${eidOf('code', 'entered_at')} || '-' || left(prefix, 1) || sid
+             || lpad((substring(ref from '(\\d+)$')::bigint % 100000)::text, 5, '0'), plate, amount, channel, paid_at,
+             regexp_replace(ref, '-[EX](\\d+)$', '-' || left(prefix, 1) || '\\1')
       from (
-        select s.lot_id, l.code, s.sid, s.entered_at, p.plate, 'PP' as prefix, s.paid as amount, s.channel,
-               greatest(s.entered_at + interval '1 minute', s.exited_at - (2 + 10 * s.u_lead) * interval '1 minute') as paid_at, s.exited_at as until
-        from h_s s join h_lot l on l.lot_id = s.lot_id join h_plate p on p.n = s.pn
-        where l.kind = 'off_street' and s.paid > 0 and s.u_prepay < ${PREPAY_SHARE} and ${closed}
+        select s.lot_id, l.code, coalesce(s.entry_event_id, s.exit_event_id) as ref, s.plate, 'PP' as prefix, s.paid_fen as amount, s.pay_channel as channel,
+               greatest(s.entered_at + interval '1 minute', s.exited_at - (2 + 10 * random()) * interval '1 minute') as paid_at, s.exited_at as until
+        from parking_sessions s join h_lot l on l.lot_id = s.lot_id
+        where l.kind = 'off_street' and s.state = 'closed' and s.paid_fen > 0 and s.entered_at is not null and random() < ${PREPAY_SHARE}
         union all
-        select s.lot_id, l.code, s.sid, s.entered_at, p.plate, 'BJ', s.receivable - s.paid, case when s.sid % 3 = 0 then 'alipay' else 'wechat' end,
-               s.exited_at + (1 + 119 * s.u_lead) * interval '1 hour', ${ts(to)}
-        from h_s s join h_lot l on l.lot_id = s.lot_id join h_plate p on p.n = s.pn
-        where l.kind = 'on_street' and s.receivable > s.paid and s.u_prepay < ${ARREARS_PAID_LATER} and ${closed}
+        select s.lot_id, l.code, coalesce(s.entry_event_id, s.exit_event_id), s.plate, 'BJ', s.receivable_fen - s.paid_fen,
+               case when s.id % 3 = 0 then 'alipay' else 'wechat' end, s.exited_at + (1 + 119 * random()) * interval '1 hour', ${ts(to)}
+        from parking_sessions s join h_lot l on l.lot_id = s.lot_id
+        where l.kind = 'on_street' and s.state = 'closed' and s.receivable_fen > s.paid_fen and random() < ${ARREARS_PAID_LATER}
       ) x
       where paid_at < until and paid_at < ${ts(to)}
       on conflict do nothing`));
@@ -443,14 +503,15 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
     // Status: the occupancy the stays imply at each report (entries minus exits so far, clamped
     // to capacity), received a few seconds later, or when a late upload or a silence ends; what
     // is not received by `to` is not there yet. Invalid twins (free > total) are stored flagged.
-    await timed('status reports', async () => {
+    await timed('status: occupancy', async () => {
       const k = (t: string) => `greatest(0, ceil(extract(epoch from ${t} - l.origin) / ${periodMs / 1000}))::int`;
       await exec(`create temporary table h_status as
         with delta as (
           select lot_id, k, sum(d)::int as d from (
-            select s.lot_id, ${k('s.entered_at')} as k, 1 as d from h_s s join h_lot l on l.lot_id = s.lot_id
+            select s.lot_id, ${k('s.entered_at')} as k, 1 as d from parking_sessions s join h_lot l on l.lot_id = s.lot_id where s.entered_at is not null
             union all
-            select s.lot_id, ${k('s.exited_at')}, -1 from h_s s join h_lot l on l.lot_id = s.lot_id where s.exited_at < ${ts(to)}
+            select s.lot_id, ${k('s.exited_at')}, -1 from parking_sessions s join h_lot l on l.lot_id = s.lot_id
+            where s.entered_at is not null and s.exited_at >= s.entered_at
           ) e group by lot_id, k
         ),
         occ as (
@@ -460,32 +521,35 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
           left join delta d on d.lot_id = l.lot_id and d.k = g.k
         )
         select o.lot_id, o.at, o.spaces, o.spaces - o.occupied as free, random() as u, random() as u2,
-               greatest(o.at + random() * interval '5 seconds',
-                        (select max(e.e) from h_episode e where e.kind = 'late' and e.key = l.code and o.at >= e.s and o.at < e.e) + random() * interval '300 seconds',
-                        (select max(e.e) from h_episode e where e.kind = 'silent' and e.key = l.source_code and o.at >= e.s and o.at < e.e) + random() * interval '120 seconds'
-               ) as received_at
-        from occ o join h_lot l on l.lot_id = o.lot_id`);
+               o.at + random() * interval '5 seconds' as received_at, to_char(o.at at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') as lt
+        from occ o`);
+      await exec('analyze h_status');
+    });
+    await timed('status: receipt', async () => {
+      // Held back by a late upload of the lot or a silence of its source: received when it ends.
+      await exec(`update h_status h set received_at = greatest(h.received_at, x.e + random() * x.jitter)
+        from (select l.lot_id, e.s, e.e, case when e.kind = 'late' then interval '300 seconds' else interval '120 seconds' end as jitter
+              from h_episode e join h_lot l on (e.kind = 'late' and e.key = l.code) or (e.kind = 'silent' and e.key = l.source_code)) x
+        where h.lot_id = x.lot_id and h.at >= x.s and h.at < x.e`);
       await exec(`delete from h_status where received_at > ${ts(to)}`);
-      await exec(`insert into lot_status_reports (lot_id, occurred_at, total_spaces, free_spaces, flagged)
+    });
+    await timed('status: insert', () => exec(`insert into lot_status_reports (lot_id, occurred_at, total_spaces, free_spaces, flagged)
         select lot_id, at, spaces, free, false from h_status
         union all
-        select lot_id, at, spaces, spaces + 1 + floor(u2 * 20)::int, true from h_status where u < ${faults.invalidRate}`);
-    });
+        select lot_id, at, spaces, spaces + 1 + floor(u2 * 20)::int, true from h_status where u < ${faults.invalidRate}`));
     progress('status reports');
 
     if (withEvents) {
       await timed('events', async () => {
-        const at = (t: string) => `case when l.time_style = 'naive' or (l.time_style = 'mixed' and u2 < 0.3)
-            then to_char(${t} at time zone 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')
-            else to_char(${t} at time zone 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') end`;
-        const id = `l.code || '-h${seed}-S' || to_char(x.at at time zone 'Asia/Shanghai', 'YYYYMMDDHH24MI')`;
+        // The event as its source sent it: ids by lot and minute, occurredAt in the source's style.
+        const id = `l.code || '-h${seed}-S' || translate(left(x.lt, 16), '- :', '') || case when bad then '-BAD' else '' end`;
+        const occurredAt = `case when l.time_style = 'naive' or (l.time_style = 'mixed' and x.u2 < 0.3) then x.lt else replace(x.lt, ' ', 'T') || '+08:00' end`;
         await exec(`insert into ingest_events (source_code, event_id, type, lot_id, occurred_at, received_at, plate, via, payload)
-          select l.source_code, ${id} || case when bad then '-BAD' else '' end, 'status', x.lot_id, x.at, x.received_at, null, 'import',
-                 jsonb_build_object('type', 'status', 'eventId', ${id} || case when bad then '-BAD' else '' end, 'occurredAt', ${at('x.at')},
-                                    'lotCode', l.code, 'totalSpaces', x.spaces, 'freeSpaces', x.free)
-          from (select lot_id, at, received_at, spaces, free, u2, false as bad from h_status
+          select l.source_code, ${id}, 'status', x.lot_id, x.at, x.received_at, null, 'import',
+                 jsonb_build_object('type', 'status', 'eventId', ${id}, 'occurredAt', ${occurredAt}, 'lotCode', l.code, 'totalSpaces', x.spaces, 'freeSpaces', x.free)
+          from (select lot_id, at, lt, received_at, spaces, free, u2, false as bad from h_status
                 union all
-                select lot_id, at, received_at, spaces, spaces + 1 + floor(u2 * 20)::int, u2, true from h_status where u < ${faults.invalidRate}) x
+                select lot_id, at, lt, received_at, spaces, spaces + 1 + floor(u2 * 20)::int, u2, true from h_status where u < ${faults.invalidRate}) x
           join h_lot l on l.lot_id = x.lot_id
           on conflict do nothing`);
       });
@@ -494,6 +558,7 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
   } finally {
     await timed('indexes', async () => {
       for (const i of loadIndexes) await exec(i.def);
+      for (const c of loadConstraints) await exec(`alter table ${c.table} add constraint ${c.name} ${c.def}`);
     });
     await exec('alter table parking_sessions enable trigger user');
     await exec('alter table lot_status_reports enable trigger user');
@@ -531,22 +596,20 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
     }
   });
 
-  // The cars inside at `to`, for the live simulator, and the totals.
+  // The cars inside at `to`, for the live simulator.
   const parked = await timed('parked', async () => {
-    const { rows } = await exec(`select l.code, p.plate, p.raw, p.color, s.entered_at, s.exited_at, s.receivable, s.paid, s.channel,
-        ${eid} || '-E' || s.sid as entry_id,
-        case when l.kind = 'on_street' then l.berth_prefix || lpad((1 + floor(s.u_berth * l.spaces))::int::text, 3, '0') end as berth
-      from h_s s join h_lot l on l.lot_id = s.lot_id join h_plate p on p.n = s.pn
-      where s.exited_at >= ${ts(to)} order by s.sid`);
+    const { rows } = await exec(`select l.code, s.plate, s.plate_raw, s.plate_color, s.entered_at, o.exit_at, o.receivable, o.paid, o.channel, s.entry_event_id, s.berth_code
+      from h_open o join parking_sessions s on s.lot_id = o.lot_id and s.entry_event_id = o.entry_event_id join h_lot l on l.lot_id = o.lot_id
+      order by o.exit_at`);
     return rows.map((r): ParkedCar => ({
       lotCode: String(r.code),
       plate: String(r.plate),
-      plateRaw: String(r.raw),
-      color: r.color as PlateColor,
+      plateRaw: String(r.plate_raw),
+      color: (r.plate_color ?? 'blue') as PlateColor,
       entryAt: new Date(r.entered_at as string).getTime(),
-      exitAt: new Date(r.exited_at as string).getTime(),
-      entryEventId: String(r.entry_id),
-      berthCode: (r.berth as string | null) ?? null,
+      exitAt: new Date(r.exit_at as string).getTime(),
+      entryEventId: String(r.entry_event_id),
+      berthCode: (r.berth_code as string | null) ?? null,
       receivableFen: Number(r.receivable),
       paidFen: Number(r.paid),
       payChannel: (r.channel as PayChannel | null) ?? null,
@@ -556,30 +619,32 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
   await timed('analyze', async () => {
     for (const t of LOADED) await exec(`analyze ${t}`);
   });
-  const { rows } = await exec(`select (select count(*) from h_s)::int as sessions,
-      (select count(*) from h_s where exited_at >= ${ts(to)})::int as open,
-      (select count(*) from h_s s where s.exited_at < ${ts(to)} and s.u_orphan < ${faults.orphanExitRate})::int as flagged,
-      (select count(*) from h_status)::int as status,
-      (select count(*) from h_status where u < ${faults.invalidRate})::int as bad`);
-  const { rows: payRows } = await exec('select count(*)::int as n from payments');
-  const { rows: eventRows } = await exec('select count(*)::int as n from ingest_events');
-  for (const t of ['h_lot', 'h_hour', 'h_curve', 'h_plate', 'h_episode', 'h_s', 'h_status']) await exec(`drop table if exists ${t}`);
+  const { rows } = await exec(`select (select count(*) from parking_sessions)::int as sessions,
+      (select count(*) from parking_sessions where state = 'open')::int as open,
+      (select count(*) from parking_sessions where flags <> '{}')::int as flagged,
+      (select count(*) from lot_status_reports)::int as status,
+      (select count(*) from payments)::int as payments,
+      (select count(*) from ingest_events)::int as events`);
+  for (const t of TEMP_TABLES) await exec(`drop table if exists ${t}`);
   progress('done');
   const r = rows[0]!;
   return {
     sessions: Number(r.sessions),
     openSessions: Number(r.open),
     flaggedSessions: Number(r.flagged),
-    statusReports: Number(r.status) + Number(r.bad),
-    events: Number(eventRows[0]!.n),
-    payments: Number(payRows[0]!.n),
+    statusReports: Number(r.status),
+    events: Number(r.events),
+    payments: Number(r.payments),
     replated,
     lateEpisodes,
     silentEpisodes,
     parked,
     seconds,
+    cpuSeconds,
   };
 }
+
+const TEMP_TABLES = ['h_lot', 'h_hour', 'h_curve', 'h_slot', 'h_plate', 'h_episode', 'h_open', 'h_clash', 'h_status'];
 
 const compactLocal = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(0, 16).replace(/[-T:]/g, '');
 

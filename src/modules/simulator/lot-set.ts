@@ -288,3 +288,13 @@ export function berthCodes(lot: SimLot): string[] {
   if (lot.kind !== 'on_street' || !lot.berthPrefix) return [];
   return Array.from({ length: lot.totalSpaces }, (_, i) => `${lot.berthPrefix}${String(i + 1).padStart(3, '0')}`);
 }
+
+/**
+ * The same city with every lot's capacity multiplied by `factor` (at least 4 spaces): demand is
+ * per space (demand.ts), so occupancy keeps its shape while the traffic scales with it. The demo
+ * runs a scaled city so that a month of history is written in seconds (docs/performance.md).
+ */
+export function scaleLotSet(set: LotSet, factor: number): LotSet {
+  if (!(factor > 0) || factor === 1) return set;
+  return { ...set, lots: set.lots.map((l) => ({ ...l, totalSpaces: Math.max(4, Math.round(l.totalSpaces * factor)) })) };
+}
