@@ -1,6 +1,6 @@
 import { signedHeaders } from '../../platform/signing.js';
 import type { IngestEvent, IngestResponse } from './events.js';
-import type { LotSet, SimLot, SimSource } from './lot-set.js';
+import { operatorFor, type LotSet, type SimLot, type SimSource } from './lot-set.js';
 
 /*
  * The simulator's HTTP client: it talks to a running Zhibo server only through the public API
@@ -50,6 +50,7 @@ interface RemoteSource {
   code: string;
   name: string;
   status?: string;
+  operatorId?: number | null;
 }
 
 interface RemoteLot {
@@ -71,6 +72,9 @@ export interface RegistrySummary {
   lotsUpdated: number;
   lotsUnchanged: number;
   berthsCreated: number;
+  /** Operating companies created, and sources given theirs. */
+  operatorsCreated: number;
+  sourcesLinked: number;
   /** Sources switched off on the server: their batches will be refused (403 SOURCE_DISABLED). */
   disabledSources: string[];
 }
@@ -143,16 +147,26 @@ export class ZhiboClient {
    * signing secret: from `known`, from creating the source, or by rotating it.
    */
   async ensureRegistry(set: LotSet, known: Record<string, string> = {}, concurrency = 4): Promise<{ secrets: Map<string, string>; summary: RegistrySummary }> {
-    const summary: RegistrySummary = { sourcesCreated: 0, sourcesRotated: 0, lotsCreated: 0, lotsUpdated: 0, lotsUnchanged: 0, berthsCreated: 0, disabledSources: [] };
+    const summary: RegistrySummary = {
+      sourcesCreated: 0, sourcesRotated: 0, lotsCreated: 0, lotsUpdated: 0, lotsUnchanged: 0, berthsCreated: 0, operatorsCreated: 0, sourcesLinked: 0, disabledSources: [],
+    };
     const secrets = new Map<string, string>();
+    const operatorIds = await this.ensureOperators(set, summary);
     const { body: listed } = await this.request<{ items: RemoteSource[] }>('GET', '/api/v1/sources');
     const existing = new Set((listed?.items ?? []).map((s) => s.code));
+    // A source without an operator gets its district's (set by hand, one is left alone).
+    for (const s of listed?.items ?? []) {
+      const source = set.sources.find((x) => x.code === s.code);
+      if (!source || s.operatorId) continue;
+      await this.request('PATCH', `/api/v1/sources/${encodeURIComponent(s.code)}`, { json: { operatorId: operatorIds.get(operatorFor(source.districtCode).name) ?? null } });
+      summary.sourcesLinked++;
+    }
     const wanted = new Set(set.sources.map((s) => s.code));
     // Left as they are: switching a source off is an operator's decision (and a good test).
     summary.disabledSources = (listed?.items ?? []).filter((s) => wanted.has(s.code) && s.status === 'disabled').map((s) => s.code);
     for (const source of set.sources) {
       if (!existing.has(source.code)) {
-        const made = await this.createSource(source);
+        const made = await this.createSource(source, operatorIds.get(operatorFor(source.districtCode).name) ?? null);
         if (made) {
           secrets.set(source.code, made);
           summary.sourcesCreated++;
@@ -193,10 +207,28 @@ export class ZhiboClient {
     return { secrets, summary };
   }
 
-  private async createSource(source: SimSource): Promise<string | null> {
+  /** The operating companies of the set's sources, by name → id: created when missing. */
+  private async ensureOperators(set: LotSet, summary: RegistrySummary): Promise<Map<string, number>> {
+    const { body } = await this.request<{ items: { id: number; name: string }[] }>('GET', '/api/v1/operators');
+    const ids = new Map((body?.items ?? []).map((o) => [o.name, o.id]));
+    for (const districtCode of new Set(set.sources.map((s) => s.districtCode))) {
+      const op = operatorFor(districtCode);
+      if (ids.has(op.name)) continue;
+      try {
+        const { body: made } = await this.request<{ id: number }>('POST', '/api/v1/operators', { json: { ...op, remark: '城市模拟器 / city simulator' } });
+        if (made) ids.set(op.name, made.id);
+        summary.operatorsCreated++;
+      } catch (err) {
+        if (!(err instanceof HttpError && err.status === 409)) throw err;
+      }
+    }
+    return ids;
+  }
+
+  private async createSource(source: SimSource, operatorId: number | null): Promise<string | null> {
     try {
       const { body } = await this.request<{ secret: string }>('POST', '/api/v1/sources', {
-        json: { code: source.code, name: source.name, vendor: source.vendor, districtCode: source.districtCode, remark: '城市模拟器 / city simulator' },
+        json: { code: source.code, name: source.name, vendor: source.vendor, districtCode: source.districtCode, operatorId, remark: '城市模拟器 / city simulator' },
       });
       return body?.secret ?? null;
     } catch (err) {
