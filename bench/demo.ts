@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   let token: string | null = null;
   let reachableAt: number | null = null;
   let readyAt: number | null = null;
-  let pageMs: number | null = null;
+
   let overview: Overview | null = null;
   const pageCalls: number[] = [];
   try {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (readyAt === null || !overview) throw new Error(`no usable overview within ${TIMEOUT_S} s:\n${output}`);
-  pageMs = pageCalls.length ? Math.max(...pageCalls) : null;
+  const pageMs = pageCalls.length ? Math.max(...pageCalls) : null;
 
   const phases = [...output.matchAll(/^(.+?) ✓ (.*?)\((\d+\.\d) s\)$/gm)].map((m) => ({ phase: m[1]!.trim(), seconds: Number(m[3]) }));
   const demoReady = /ready in (\d+\.\d) s \(CPU (\d+\.\d) s\)/.exec(output);

@@ -109,7 +109,7 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOpts)
     .option('--reset', '删除演示数据目录后重新开始 / delete the demo data directory and start over')
     .option('--lots <n>', '停车场数 / simulated lots', '300')
     .option('--days <n>', '历史天数 / days of history', '30')
-    .option('--scale <f>', '车位规模系数（车流随之缩放） / lot capacity factor (traffic scales with it)', '0.04')
+    .option('--scale <f>', '车位规模系数（车流随之缩放） / lot capacity factor (traffic scales with it)', '0.03')
     .option('--seed <n>', '随机种子 / random seed', '2026')
     .option('--no-simulate', '只登记停车场，不生成历史也不模拟实时数据 / registry only: no history, no live traffic')
     .addHelpText('after', `

@@ -370,7 +370,7 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
     loadIndexes.push(...(await secondaryIndexes(exec, t)));
     loadConstraints.push(...(await uniqueConstraints(exec, t)).map((c) => ({ table: t, ...c })));
   }
-  let replated = 0;
+  let replated: number;
   await exec('alter table parking_sessions disable trigger user');
   await exec('alter table lot_status_reports disable trigger user');
   try {
