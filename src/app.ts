@@ -34,16 +34,35 @@ import { securityHeaders } from './platform/security-headers.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
+/**
+ * Requests logged at debug instead of info: health probes (a load balancer asks every few
+ * seconds) and the console's files and page loads (GET outside /api/ and the citizens' /h5/
+ * pages). Everything else keeps its "incoming request" / "request completed" lines at info.
+ */
+export function quietRequest(req: { method: string; url: string }): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = req.url.split('?')[0]!;
+  return path === '/api/health' || !(path.startsWith('/api/') || path.startsWith('/h5/'));
+}
+
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
+    disableRequestLogging: quietRequest,
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: ctx.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
+  // The quiet requests' lines, at debug (ZHIBO_LOG_LEVEL=debug shows them).
+  app.addHook('onRequest', async (req) => {
+    if (quietRequest(req)) req.log.debug({ req }, 'incoming request');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (quietRequest(req)) req.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   app.setNotFoundHandler((req, reply) => {
     if (!req.url.startsWith('/api/') && req.method === 'GET' && existsSync(webDir(ctx))) {
       return reply.sendFile('index.html'); // client-side routes of the console
