@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
@@ -45,24 +45,31 @@ export function quietRequest(req: { method: string; url: string }): boolean {
   return path === '/api/health' || !(path.startsWith('/api/') || path.startsWith('/h5/'));
 }
 
+/** Fastify's request log lines, at debug for the quiet requests (errors keep their level). */
+class RequestLog extends LogController {
+  override incomingRequest(request: Parameters<LogController['incomingRequest']>[0], reply: Parameters<LogController['incomingRequest']>[1]): void {
+    if (quietRequest(request as { method: string; url: string })) (request as { log: FastifyBaseLogger }).log.debug({ req: request }, 'incoming request');
+    else super.incomingRequest(request, reply);
+  }
+
+  override requestCompleted(error: Parameters<LogController['requestCompleted']>[0], request: Parameters<LogController['requestCompleted']>[1], reply: Parameters<LogController['requestCompleted']>[2]): void {
+    const r = reply as { log: FastifyBaseLogger; elapsedTime: number };
+    if (!error && quietRequest(request as { method: string; url: string })) r.log.debug({ res: reply, responseTime: r.elapsedTime }, 'request completed');
+    else super.requestCompleted(error, request, reply);
+  }
+}
+
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    disableRequestLogging: quietRequest,
+    logController: new RequestLog(),
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: ctx.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
-  // The quiet requests' lines, at debug (ZHIBO_LOG_LEVEL=debug shows them).
-  app.addHook('onRequest', async (req) => {
-    if (quietRequest(req)) req.log.debug({ req }, 'incoming request');
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    if (quietRequest(req)) req.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  });
   app.setNotFoundHandler((req, reply) => {
     if (!req.url.startsWith('/api/') && req.method === 'GET' && existsSync(webDir(ctx))) {
       return reply.sendFile('index.html'); // client-side routes of the console
