@@ -65,6 +65,8 @@ export class FakePlatform {
 
   private async handle(method: string, url: URL, headers: Headers, raw: string): Promise<Response> {
     const path = url.pathname;
+    // No lot import here: the client falls back to creating lots one by one.
+    if (method === 'POST' && path === '/api/v1/lots/import') return error(404, 'NOT_FOUND');
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     if (method === 'POST' && path === '/api/v1/auth/login') {
       if (body.username !== 'admin' || body.password !== this.password) return error(401, 'INVALID_CREDENTIALS');

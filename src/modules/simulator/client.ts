@@ -14,7 +14,7 @@ import { operatorFor, type LotSet, type SimLot, type SimSource } from './lot-set
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 /** From this many new lots on, ensureRegistry uploads them through the registry's import. */
-const BULK_IMPORT_FROM = 20;
+const BULK_IMPORT_FROM = 5;
 
 export interface ClientOptions {
   baseUrl: string;
