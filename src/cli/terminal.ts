@@ -49,7 +49,7 @@ export class Terminal {
   }
 
   private drawStatus(): void {
-    if (this.tty && this.status) this.out.write(fitWidth(this.status, Math.max(20, (this.out.columns ?? 100) - 1)));
+    if (this.tty && this.status) this.out.write(fitWidth(this.status, Math.max(40, (this.out.columns || 120) - 1)));
   }
 
   /** A line for the reader, above the status line. */
@@ -98,7 +98,7 @@ export class Terminal {
           this.bar = null;
         }
         const seconds = ((this.now() - this.barStarted) / 1000).toFixed(1);
-        this.out.write(`${this.barLabel} ✓ ${summary} (${seconds} s)\n`);
+        this.out.write(`${this.barLabel} ✓ ${summary ? `${summary} ` : ''}(${seconds} s)\n`);
       },
     };
   }
