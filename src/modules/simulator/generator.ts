@@ -167,7 +167,9 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
     const byCode = new Map(states.map((st) => [st.lot.code, st]));
     for (const p of opts.parked) {
       const st = byCode.get(p.lotCode);
-      if (!st || p.exitAt < from || parkedPlates.has(p.plate)) continue;
+      if (!st || parkedPlates.has(p.plate)) continue;
+      // A car due to leave between the history's end and this start leaves now.
+      const exitAt = Math.max(p.exitAt, from);
       st.occupied++;
       st.inside.add(p.plate);
       parkedPlates.add(p.plate);
@@ -185,11 +187,11 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         arrearsFen: st.lot.kind === 'on_street' ? Math.max(0, p.receivableFen - p.paidFen) : 0,
       };
       const car: Car = {
-        seq: 0, day: '', plate, dwellMs: p.exitAt - p.entryAt, settlement, berthPick: 0, prepay: false, prepayLeadMs: 0, arrearsLaterMs: null,
+        seq: 0, day: '', plate, dwellMs: exitAt - p.entryAt, settlement, berthPick: 0, prepay: false, prepayLeadMs: 0, arrearsLaterMs: null,
         exitStyle: unitHash(seed, 'exit-style', p.entryEventId),
       };
       const exitId = p.entryEventId.replace(/-E(\d+)$/, '-X$1');
-      heap.push(p.exitAt, { kind: 'depart', at: p.exitAt, st, car, entryAt: p.entryAt, entryId: p.entryEventId, berth, plate, exitId });
+      heap.push(exitAt, { kind: 'depart', at: exitAt, st, car, entryAt: p.entryAt, entryId: p.entryEventId, berth, plate, exitId });
     }
   }
   for (const st of states) {
