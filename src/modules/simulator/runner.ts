@@ -62,7 +62,7 @@ export interface SimulationOptions {
   now?: () => number;
   /**
    * Where batches go instead of the signed HTTP API: the batch path in-process (the backfill of
-   * `zhibo demo` and `zhibo simulate --direct`). `handedOverAt[i]` is when event i left its lot
+   * `zhibo simulate --direct`). `handedOverAt[i]` is when event i left its lot
    * system (simulated ms): the batch groups events for speed, each keeps its own receipt time.
    */
   deliver?: (sourceCode: string, events: IngestEvent[], handedOverAt: number[]) => Promise<IngestResponse>;
