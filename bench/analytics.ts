@@ -116,7 +116,7 @@ async function scratch(backend: Backend): Promise<Scratch> {
   const loader = new pg.Client({ connectionString: url.toString() });
   await loader.connect();
   await loader.query("set synchronous_commit = off; set work_mem = '256MB'; set maintenance_work_mem = '1GB'");
-  const exec: Exec = async (q) => ({ rows: (await loader.query(q)).rows as Record<string, unknown>[] });
+  const exec: Exec = async (q, params) => ({ rows: (await loader.query(q, params ? [...params] : undefined)).rows as Record<string, unknown>[] });
   const version = String((await exec('show server_version')).rows[0]!.server_version);
   console.log(`scratch database ${name}`);
   return {
@@ -303,7 +303,7 @@ async function bench(backend: Backend): Promise<Result> {
     let earlyMs = 0;
     const generated = await generate(s.exec, plan, (done, total, label) => {
       if (!genBar) {
-        genBar = new SingleBar({ format: 'generate  {bar} {value}/{total} hours  {label}', hideCursor: true, ...LOG_BAR }, Presets.shades_classic);
+        genBar = new SingleBar({ format: 'generate  {bar} {value}/{total} steps  {label}', hideCursor: true, ...LOG_BAR }, Presets.shades_classic);
         genBar.start(total, 0, { label });
       }
       genBar.setTotal(total);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
@@ -58,10 +58,36 @@ const API_TAGS = [
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
+/**
+ * Requests logged at debug instead of info: health probes (a load balancer asks every few
+ * seconds) and the console's files and page loads (GET outside /api/ and the citizens' /h5/
+ * pages). Everything else keeps its "incoming request" / "request completed" lines at info.
+ */
+export function quietRequest(req: { method: string; url: string }): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = req.url.split('?')[0]!;
+  return path === '/api/health' || !(path.startsWith('/api/') || path.startsWith('/h5/'));
+}
+
+/** Fastify's request log lines, at debug for the quiet requests (errors keep their level). */
+class RequestLog extends LogController {
+  override incomingRequest(request: Parameters<LogController['incomingRequest']>[0], reply: Parameters<LogController['incomingRequest']>[1]): void {
+    if (quietRequest(request as { method: string; url: string })) (request as { log: FastifyBaseLogger }).log.debug({ req: request }, 'incoming request');
+    else super.incomingRequest(request, reply);
+  }
+
+  override requestCompleted(error: Parameters<LogController['requestCompleted']>[0], request: Parameters<LogController['requestCompleted']>[1], reply: Parameters<LogController['requestCompleted']>[2]): void {
+    const r = reply as { log: FastifyBaseLogger; elapsedTime: number };
+    if (!error && quietRequest(request as { method: string; url: string })) r.log.debug({ res: reply, responseTime: r.elapsedTime }, 'request completed');
+    else super.requestCompleted(error, request, reply);
+  }
+}
+
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: RootContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: new RequestLog(),
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },

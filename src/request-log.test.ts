@@ -62,6 +62,35 @@ describeDb('request log', (backend) => {
   });
 });
 
+describeDb('request log levels', (backend) => {
+  const capture = async (level: 'info' | 'debug') => {
+    const lines: { level: number; msg: string; req?: { url?: string } }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const env = await createTestEnv(backend, {}, { log: createLogger(testConfig({ logLevel: level }), false, sink) });
+    return { env, lines };
+  };
+
+  it('logs health probes and the console files at debug, API calls at info', async () => {
+    for (const level of ['info', 'debug'] as const) {
+      const { env, lines } = await capture(level);
+      try {
+        lines.length = 0;
+        for (const url of ['/api/health', '/assets/index-abc.js', '/overview', '/api/v1/lots']) await env.app.inject({ method: 'GET', url });
+        const seen = (lvl: number) => lines.filter((l) => l.level === lvl && l.msg === 'incoming request').map((l) => l.req!.url);
+        expect(seen(30)).toEqual(['/api/v1/lots']);
+        expect(seen(20)).toEqual(level === 'debug' ? ['/api/health', '/assets/index-abc.js', '/overview'] : []);
+      } finally {
+        await env.close();
+      }
+    }
+  });
+});
+
 describe('redactUrl', () => {
   it('redacts token segments and secret query values, whatever their spelling, and keeps the rest', () => {
     expect(redactUrl('/api/v1/public/complaints')).toBe('/api/v1/public/complaints');

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { lockDataDir } from './db/data-dir-lock.js';
 import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { onUncoveredYear, uncoveredYearNotice } from './platform/calendar/days.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { tablesOf } from './platform/db.js';
 import type { DB, RootContext } from './schema.js';
@@ -71,10 +72,13 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       log,
       notices: noticeOutbox,
     };
+    // Said once, when a deadline first lands in a year without holiday data (decision 0004).
+    const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));
     return {
       ctx,
       applied,
       close: async () => {
+        quiet();
         await database.close();
         unlock();
       },

@@ -8,9 +8,9 @@ import { isDatabaseUnavailable } from '../platform/errors.js';
 import { reportCliError, type GlobalOpts } from './run.js';
 
 export interface ServeOptions {
-  /** Runs after start-up, before listening (the demo seeds data here). */
+  /** Runs after start-up, before listening. */
   beforeListen?: (rt: Runtime) => Promise<void>;
-  /** Runs once listening, in the background (the demo starts its simulator here). */
+  /** Runs once listening, in the background. */
   afterListen?: (rt: Runtime, address: string) => void;
 }
 

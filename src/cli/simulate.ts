@@ -17,6 +17,7 @@ export interface SimulateFlags {
   username: string;
   password?: string;
   lots: string;
+  scale?: string;
   speed: string;
   backfill?: string;
   duration?: string;
@@ -55,6 +56,10 @@ export function simulateOptions(o: SimulateFlags, env: NodeJS.ProcessEnv = proce
     progress: o.progress,
   };
   if (options.speed! < 1) throw new UsageError(`--speed 不能小于 1 / --speed must be at least 1: ${o.speed}`);
+  if (o.scale !== undefined) {
+    options.scale = positive('scale', o.scale, false);
+    if (options.scale > 1) throw new UsageError(`--scale 不能大于 1 / --scale must be at most 1: ${o.scale}`);
+  }
   if (o.backfill !== undefined) options.backfillDays = positive('backfill', o.backfill, false);
   if (o.duration !== undefined) options.durationMinutes = positive('duration', o.duration, false);
   return options;
@@ -87,6 +92,7 @@ export function registerSimulateCommand(program: Command, globals: () => GlobalO
     .option('--username <name>', '管理员账号 / admin user', 'admin')
     .option('--password <password>', '密码 / password (ZHIBO_ADMIN_PASSWORD)')
     .option('--lots <n>', '停车场数 / number of lots', '50')
+    .option('--scale <f>', '车位规模系数（zhibo demo 用 0.03） / lot capacity factor (zhibo demo runs 0.03)')
     .option('--speed <x>', '实时模式倍速：从今日零点起以 x 倍追赶到当前时间，之后按实时 / live: from today 00:00 at x× until caught up with the clock, then real time', '60')
     .option('--backfill <days>', '回填最近 N 天（可为小数）后结束 / simulate the last N days (fractions allowed) as fast as possible, then stop')
     .option('--direct', '回填直接写入数据库（批量导入路径，进程内，不经 HTTP；嵌入式数据库时须先停止服务） / backfill straight into the database through the batch import path, in-process (stop the server first when it uses the embedded database)')

@@ -13,6 +13,7 @@ interface Source {
   code: string;
   name: string;
   secret: string;
+  operatorId?: number | null;
 }
 
 interface Lot {
@@ -40,6 +41,7 @@ const error = (status: number, code: string, message = code) => json(status, { e
 
 export class FakePlatform {
   readonly sources = new Map<string, Source>();
+  readonly operators = new Map<number, { id: number; name: string; contactName: string | null; contactPhone: string | null }>();
   readonly lots = new Map<string, Lot>();
   readonly received: ReceivedEvent[] = [];
   readonly seen = new Set<string>();
@@ -63,6 +65,8 @@ export class FakePlatform {
 
   private async handle(method: string, url: URL, headers: Headers, raw: string): Promise<Response> {
     const path = url.pathname;
+    // No lot import here: the client falls back to creating lots one by one.
+    if (method === 'POST' && path === '/api/v1/lots/import') return error(404, 'NOT_FOUND');
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     if (method === 'POST' && path === '/api/v1/auth/login') {
       if (body.username !== 'admin' || body.password !== this.password) return error(401, 'INVALID_CREDENTIALS');
@@ -74,11 +78,27 @@ export class FakePlatform {
     const auth = headers.get('authorization')?.replace(/^Bearer /, '');
     if (!auth || !this.tokens.has(auth)) return error(401, 'UNAUTHENTICATED');
 
+    if (method === 'GET' && path === '/api/v1/operators') return json(200, { items: [...this.operators.values()] });
+    if (method === 'POST' && path === '/api/v1/operators') {
+      const name = String(body.name);
+      if ([...this.operators.values()].some((o) => o.name === name)) return error(409, 'DUPLICATE');
+      const operator = { id: this.operators.size + 1, name, contactName: (body.contactName as string | undefined) ?? null, contactPhone: (body.contactPhone as string | undefined) ?? null };
+      this.operators.set(operator.id, operator);
+      return json(201, operator);
+    }
+    const patchSource = /^\/api\/v1\/sources\/([^/]+)$/.exec(path);
+    if (method === 'PATCH' && patchSource) {
+      const source = this.sources.get(decodeURIComponent(patchSource[1]!));
+      if (!source) return error(404, 'NOT_FOUND');
+      if (body.operatorId !== undefined) source.operatorId = body.operatorId as number | null;
+      const { secret: _secret, ...view } = source;
+      return json(200, view);
+    }
     if (method === 'GET' && path === '/api/v1/sources') return json(200, { items: [...this.sources.values()].map(({ secret: _secret, ...s }) => s) });
     if (method === 'POST' && path === '/api/v1/sources') {
       const code = String(body.code);
       if (this.sources.has(code)) return error(409, 'DUPLICATE');
-      const source = { code, name: String(body.name), secret: randomBytes(16).toString('base64url') };
+      const source: Source = { code, name: String(body.name), secret: randomBytes(16).toString('base64url'), operatorId: (body.operatorId as number | null | undefined) ?? null };
       this.sources.set(code, source);
       return json(201, { ...source });
     }

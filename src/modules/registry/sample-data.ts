@@ -7,9 +7,9 @@ import { createSource, type NewSource } from './sources.js';
 import type { RegistryContext } from './repo.js';
 
 /*
- * Sample registry for the demo and for trying the console: plausible Nantong lots in all seven
+ * Sample registry for trying the console (and tests): plausible Nantong lots in all seven
  * districts (GCJ-02 coordinates near the real places), a few on-street sections with berths.
- * Idempotent: what exists is left alone, so it can run on every demo start.
+ * Idempotent: what exists is left alone, so it can run again.
  */
 
 const OPERATORS: (OperatorInput & { name: string })[] = [

@@ -1,6 +1,6 @@
 import { signedHeaders } from '../../platform/signing.js';
 import type { IngestEvent, IngestResponse } from './events.js';
-import type { LotSet, SimLot, SimSource } from './lot-set.js';
+import { operatorFor, type LotSet, type SimLot, type SimSource } from './lot-set.js';
 
 /*
  * The simulator's HTTP client: it talks to a running Zhibo server only through the public API
@@ -13,6 +13,8 @@ import type { LotSet, SimLot, SimSource } from './lot-set.js';
  */
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
+/** From this many new lots on, ensureRegistry uploads them through the registry's import. */
+const BULK_IMPORT_FROM = 5;
 
 export interface ClientOptions {
   baseUrl: string;
@@ -50,6 +52,7 @@ interface RemoteSource {
   code: string;
   name: string;
   status?: string;
+  operatorId?: number | null;
 }
 
 interface RemoteLot {
@@ -71,6 +74,9 @@ export interface RegistrySummary {
   lotsUpdated: number;
   lotsUnchanged: number;
   berthsCreated: number;
+  /** Operating companies created, and sources given theirs. */
+  operatorsCreated: number;
+  sourcesLinked: number;
   /** Sources switched off on the server: their batches will be refused (403 SOURCE_DISABLED). */
   disabledSources: string[];
 }
@@ -143,16 +149,27 @@ export class ZhiboClient {
    * signing secret: from `known`, from creating the source, or by rotating it.
    */
   async ensureRegistry(set: LotSet, known: Record<string, string> = {}, concurrency = 4): Promise<{ secrets: Map<string, string>; summary: RegistrySummary }> {
-    const summary: RegistrySummary = { sourcesCreated: 0, sourcesRotated: 0, lotsCreated: 0, lotsUpdated: 0, lotsUnchanged: 0, berthsCreated: 0, disabledSources: [] };
+    const summary: RegistrySummary = {
+      sourcesCreated: 0, sourcesRotated: 0, lotsCreated: 0, lotsUpdated: 0, lotsUnchanged: 0, berthsCreated: 0, operatorsCreated: 0, sourcesLinked: 0, disabledSources: [],
+    };
     const secrets = new Map<string, string>();
+    const imported = new Set<string>();
+    const operatorIds = await this.ensureOperators(set, summary);
     const { body: listed } = await this.request<{ items: RemoteSource[] }>('GET', '/api/v1/sources');
     const existing = new Set((listed?.items ?? []).map((s) => s.code));
+    // A source without an operator gets its district's (set by hand, one is left alone).
+    for (const s of listed?.items ?? []) {
+      const source = set.sources.find((x) => x.code === s.code);
+      if (!source || s.operatorId) continue;
+      await this.request('PATCH', `/api/v1/sources/${encodeURIComponent(s.code)}`, { json: { operatorId: operatorIds.get(operatorFor(source.districtCode).name) ?? null } });
+      summary.sourcesLinked++;
+    }
     const wanted = new Set(set.sources.map((s) => s.code));
     // Left as they are: switching a source off is an operator's decision (and a good test).
     summary.disabledSources = (listed?.items ?? []).filter((s) => wanted.has(s.code) && s.status === 'disabled').map((s) => s.code);
     for (const source of set.sources) {
       if (!existing.has(source.code)) {
-        const made = await this.createSource(source);
+        const made = await this.createSource(source, operatorIds.get(operatorFor(source.districtCode).name) ?? null);
         if (made) {
           secrets.set(source.code, made);
           summary.sourcesCreated++;
@@ -167,7 +184,17 @@ export class ZhiboClient {
       }
     }
 
-    const remote = await this.listLots('SIM-');
+    let remote = await this.listLots('SIM-');
+    // Many new lots: one upload through the registry's import (one transaction), the rest below.
+    const missing = set.lots.filter((l) => !remote.has(l.code));
+    if (missing.length >= BULK_IMPORT_FROM) {
+      const created = await this.importLots(missing);
+      if (created !== null) {
+        summary.lotsCreated += created;
+        remote = await this.listLots('SIM-');
+        for (const l of missing) if (remote.has(l.code)) imported.add(l.code);
+      }
+    }
     await mapLimit(set.lots, concurrency, async (lot) => {
       let current = remote.get(lot.code) ?? null;
       let created = false;
@@ -178,7 +205,9 @@ export class ZhiboClient {
         current ??= (await this.request<RemoteLot>('GET', `/api/v1/lots/${encodeURIComponent(lot.code)}`)).body;
       }
       if (created) summary.lotsCreated++;
-      else if (lotDiffers(current, lot)) {
+      else if (imported.has(lot.code)) {
+        /* counted with the import */
+      } else if (lotDiffers(current, lot)) {
         // A lot of another seed or lot count under the same code: make it what this run simulates.
         current = (await this.request<RemoteLot>('PATCH', `/api/v1/lots/${encodeURIComponent(lot.code)}`, { json: lotBody(lot, false) })).body;
         summary.lotsUpdated++;
@@ -193,10 +222,48 @@ export class ZhiboClient {
     return { secrets, summary };
   }
 
-  private async createSource(source: SimSource): Promise<string | null> {
+  /**
+   * New lots in one request to the registry's import (a CSV, as an operator would upload it);
+   * returns how many it created, or null when the server has no import (then they go one by one).
+   */
+  private async importLots(lots: readonly SimLot[]): Promise<number | null> {
+    const cell = (v: string | number) => `"${String(v).replace(/"/g, '""')}"`;
+    const csv = ['code,name,districtCode,kind,category,totalSpaces,address,lng,lat,coordSystem,sourceCode']
+      .concat(lots.map((l) => [l.code, l.name, l.districtCode, l.kind, l.category, l.totalSpaces, l.address, l.lng, l.lat, 'gcj02', l.sourceCode].map(cell).join(',')))
+      .join('\r\n');
+    const boundary = `zhibo-sim-${Date.now().toString(36)}`;
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="simulated-lots.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n--${boundary}--\r\n`;
+    try {
+      const { body: r } = await this.request<{ created: number }>('POST', '/api/v1/lots/import', { raw: body, headers: () => ({ 'content-type': `multipart/form-data; boundary=${boundary}` }) });
+      return r?.created ?? 0;
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 404 || err.status === 405 || err.status === 415)) return null;
+      throw err;
+    }
+  }
+
+  /** The operating companies of the set's sources, by name → id: created when missing. */
+  private async ensureOperators(set: LotSet, summary: RegistrySummary): Promise<Map<string, number>> {
+    const { body } = await this.request<{ items: { id: number; name: string }[] }>('GET', '/api/v1/operators');
+    const ids = new Map((body?.items ?? []).map((o) => [o.name, o.id]));
+    for (const districtCode of new Set(set.sources.map((s) => s.districtCode))) {
+      const op = operatorFor(districtCode);
+      if (ids.has(op.name)) continue;
+      try {
+        const { body: made } = await this.request<{ id: number }>('POST', '/api/v1/operators', { json: { ...op, remark: '城市模拟器 / city simulator' } });
+        if (made) ids.set(op.name, made.id);
+        summary.operatorsCreated++;
+      } catch (err) {
+        if (!(err instanceof HttpError && err.status === 409)) throw err;
+      }
+    }
+    return ids;
+  }
+
+  private async createSource(source: SimSource, operatorId: number | null): Promise<string | null> {
     try {
       const { body } = await this.request<{ secret: string }>('POST', '/api/v1/sources', {
-        json: { code: source.code, name: source.name, vendor: source.vendor, districtCode: source.districtCode, remark: '城市模拟器 / city simulator' },
+        json: { code: source.code, name: source.name, vendor: source.vendor, districtCode: source.districtCode, operatorId, remark: '城市模拟器 / city simulator' },
       });
       return body?.secret ?? null;
     } catch (err) {

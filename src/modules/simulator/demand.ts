@@ -91,7 +91,7 @@ const PROFILES: Record<LotCategory, Record<DayType, Profile>> = {
 };
 
 /** School summer and winter vacations (roughly): schools then see a fifth of their traffic. */
-function schoolVacation(date: string): boolean {
+export function isSchoolVacation(date: string): boolean {
   const md = date.slice(5);
   return (md >= '07-05' && md <= '08-31') || (md >= '01-22' && md <= '02-20');
 }
@@ -112,7 +112,7 @@ export function arrivalRate(category: LotCategory, kind: LotKind, hour: number, 
 export function arrivalIntensity(category: LotCategory, kind: LotKind, ms: number): number {
   const p = localParts(ms);
   const rate = arrivalRate(category, kind, p.hour, dayTypeOf(p.date));
-  return category === 'school' && schoolVacation(p.date) ? rate * 0.2 : rate;
+  return category === 'school' && isSchoolVacation(p.date) ? rate * 0.2 : rate;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));

@@ -5,6 +5,7 @@ import { settle, type PayChannel, type Settlement } from './fees.js';
 import { MinHeap } from './heap.js';
 import type { LotSet, SimLot, SimSource } from './lot-set.js';
 import { generatePlate, type GeneratedPlate } from './plates.js';
+import { regularPools, regularShareOf } from './pools.js';
 import { rngFor, unitHash, type Rng } from './random.js';
 import { compactDate, compactMinute, formatTime, HOUR, localMidnight, localParts, MINUTE, type TimeStyle } from './time.js';
 
@@ -22,7 +23,28 @@ import { compactDate, compactMinute, formatTime, HOUR, localMidnight, localParts
  *   number that day (`SIM-CC-0001-s2026-20261125-E42`), so overlapping windows yield the same
  *   ids: re-running a period with the same seed resends duplicates rather than inventing a
  *   second history (as long as no lot was full at the seam).
+ * - A plate is in one lot at a time: regulars come from disjoint pools (pools.ts), and a car
+ *   whose plate is parked in any lot (this one or another) gets another plate.
+ * - `parked`: instead of a warm-up, the lots start with the cars a history left in them
+ *   (history.ts), which leave at the times drawn there; the simulation starts at `from` and ids
+ *   carry the start (`-s2026r1030-`) so that a later start never reuses an id for another car.
  */
+
+/** A car parked when the run starts, from a history: it leaves at `exitAt` with its own exit. */
+export interface ParkedCar {
+  lotCode: string;
+  plate: string;
+  plateRaw: string;
+  color: PlateColor;
+  /** epoch ms */
+  entryAt: number;
+  exitAt: number;
+  entryEventId: string;
+  berthCode: string | null;
+  receivableFen: number;
+  paidFen: number;
+  payChannel: PayChannel | null;
+}
 
 export interface GeneratorOptions {
   /** Window start, epoch ms (inclusive). */
@@ -36,6 +58,8 @@ export interface GeneratorOptions {
   statusEveryMs?: number;
   /** Heartbeat period per source; default 1 minute. */
   heartbeatEveryMs?: number;
+  /** Start at `from` with these cars inside (no warm-up); see ParkedCar. */
+  parked?: readonly ParkedCar[];
 }
 
 export interface GeneratorStats {
@@ -60,9 +84,6 @@ const EXIT_WITHOUT_ENTRY_ID = 0.07;
 const EXIT_WITH_ENTERED_AT = 0.7;
 /** Share of naive timestamps from a 'mixed' source. */
 const MIXED_NAIVE = 0.3;
-
-/** What drives the pool-of-regulars model: residents and staff come back day after day. */
-const REGULAR_SHARE: Partial<Record<SimLot['category'], number>> = { residential: 0.85, office: 0.75, government: 0.4, school: 0.4, hospital: 0.05 };
 
 interface Car {
   seq: number;
@@ -92,7 +113,7 @@ interface LotState {
 type Item =
   | { kind: 'hour'; at: number }
   | { kind: 'arrive'; at: number; st: LotState; car: Car }
-  | { kind: 'depart'; at: number; st: LotState; car: Car; entryAt: number; entryId: string | null; berth: number; plate: GeneratedPlate }
+  | { kind: 'depart'; at: number; st: LotState; car: Car; entryAt: number; entryId: string | null; berth: number; plate: GeneratedPlate; exitId?: string }
   | { kind: 'prepay'; at: number; st: LotState; car: Car; plate: string }
   | { kind: 'arrears'; at: number; st: LotState; car: Car; plate: string }
   | { kind: 'status'; at: number; st: LotState }
@@ -119,9 +140,14 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
   const { from, to, seed } = opts;
   const statusEvery = opts.statusEveryMs ?? 5 * MINUTE;
   const heartbeatEvery = opts.heartbeatEveryMs ?? MINUTE;
-  const start = localMidnight(from - (opts.warmupHours ?? 48) * HOUR);
+  const seeded = opts.parked !== undefined;
+  const start = seeded ? Math.floor(from / HOUR) * HOUR : localMidnight(from - (opts.warmupHours ?? 48) * HOUR);
   // Ids carry the seed: another seed's cars under the same lot codes are other cars, not duplicates.
-  const tag = `s${seed}-`;
+  // A run started from a history also carries its start: its car numbers start again at 1.
+  const tag = seeded ? `s${seed}r${compactMinute(from).slice(8)}-` : `s${seed}-`;
+  // Every plate parked anywhere, and the regulars of each lot.
+  const parkedPlates = new Set<string>();
+  const pools = regularPools(set, seed);
   const sources = new Map(set.sources.map((s) => [s.code, s]));
   const heap = new MinHeap<Item>();
   const states: LotState[] = set.lots.map((lot) => ({
@@ -130,13 +156,44 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
     occupied: 0,
     inside: new Set(),
     berths: lot.kind === 'on_street' ? Array.from({ length: lot.totalSpaces }, () => false) : null,
-    pool: null,
+    pool: pools.get(lot.code) ?? null,
     dayRng: null,
     day: '',
     seq: 0,
   }));
 
   heap.push(start, { kind: 'hour', at: start });
+  if (opts.parked) {
+    const byCode = new Map(states.map((st) => [st.lot.code, st]));
+    for (const p of opts.parked) {
+      const st = byCode.get(p.lotCode);
+      if (!st || parkedPlates.has(p.plate)) continue;
+      // A car due to leave between the history's end and this start leaves now.
+      const exitAt = Math.max(p.exitAt, from);
+      st.occupied++;
+      st.inside.add(p.plate);
+      parkedPlates.add(p.plate);
+      let berth = -1;
+      if (st.berths && p.berthCode && st.lot.berthPrefix && p.berthCode.startsWith(st.lot.berthPrefix)) {
+        const b = Number(p.berthCode.slice(st.lot.berthPrefix.length)) - 1;
+        if (b >= 0 && b < st.berths.length && !st.berths[b]) {
+          berth = b;
+          st.berths[b] = true;
+        }
+      }
+      const plate: GeneratedPlate = { raw: p.plateRaw, plate: p.plate, color: p.color, newEnergy: p.plate.length === 8 };
+      const settlement: Settlement = {
+        receivableFen: p.receivableFen, paidFen: p.paidFen, ...(p.payChannel ? { payChannel: p.payChannel } : {}),
+        arrearsFen: st.lot.kind === 'on_street' ? Math.max(0, p.receivableFen - p.paidFen) : 0,
+      };
+      const car: Car = {
+        seq: 0, day: '', plate, dwellMs: exitAt - p.entryAt, settlement, berthPick: 0, prepay: false, prepayLeadMs: 0, arrearsLaterMs: null,
+        exitStyle: unitHash(seed, 'exit-style', p.entryEventId),
+      };
+      const exitId = p.entryEventId.replace(/-E(\d+)$/, '-X$1');
+      heap.push(exitAt, { kind: 'depart', at: exitAt, st, car, entryAt: p.entryAt, entryId: p.entryEventId, berth, plate, exitId });
+    }
+  }
   for (const st of states) {
     const at = firstTick(from, statusEvery, Math.floor(unitHash(seed, 'status-phase', st.lot.code) * (statusEvery / 1000)) * 1000);
     heap.push(at, { kind: 'status', at, st });
@@ -156,12 +213,9 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
 
   const newCar = (st: LotState, rng: Rng, at: number): Car => {
     st.seq++;
-    const regular = REGULAR_SHARE[st.lot.category] ?? 0;
     let plate: GeneratedPlate;
-    if (rng.chance(regular)) {
-      st.pool ??= poolFor(st.lot, seed);
-      plate = rng.pick(st.pool);
-    } else plate = generatePlate(rng);
+    if (rng.chance(regularShareOf(st.lot.category)) && st.pool) plate = rng.pick(st.pool);
+    else plate = generatePlate(rng);
     const dwellMs = sec(sampleDwellMinutes(rng, st.lot.category, st.lot.kind, at) * MINUTE);
     const settlement = settle(rng, st.lot, dwellMs / MINUTE);
     const prepay = st.lot.kind === 'off_street' && settlement.paidFen > 0 && rng.chance(PREPAY_SHARE);
@@ -196,19 +250,23 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
       }
       case 'arrive': {
         const { st, car } = item;
+        // Started from a history: those cars are its business.
+        if (seeded && at < from) break;
         stats.arrivals += live ? 1 : 0;
         if (st.occupied >= st.lot.totalSpaces) {
           stats.turnedAway += live ? 1 : 0;
           break;
         }
+        // The car's plate is parked somewhere already (here or in another lot): another car.
         let plate = car.plate;
-        if (st.inside.has(plate.plate)) plate = generatePlate(rngFor(seed, 'replate', st.lot.code, car.day, car.seq));
-        if (st.inside.has(plate.plate)) {
+        if (parkedPlates.has(plate.plate)) plate = generatePlate(rngFor(seed, 'replate', st.lot.code, car.day, car.seq));
+        if (parkedPlates.has(plate.plate)) {
           stats.turnedAway += live ? 1 : 0;
           break;
         }
         st.occupied++;
         st.inside.add(plate.plate);
+        parkedPlates.add(plate.plate);
         let berth = -1;
         if (st.berths) {
           const n = st.berths.length;
@@ -242,6 +300,7 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         const { st, car } = item;
         st.occupied--;
         st.inside.delete(item.plate.plate);
+        parkedPlates.delete(item.plate.plate);
         if (st.berths && item.berth >= 0) st.berths[item.berth] = false;
         if (car.arrearsLaterMs !== null) {
           const payAt = at + car.arrearsLaterMs;
@@ -252,7 +311,7 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         const s = car.settlement;
         const withId = item.entryId !== null && car.exitStyle >= EXIT_WITHOUT_ENTRY_ID;
         const withEnteredAt = !withId || car.exitStyle >= 1 - EXIT_WITH_ENTERED_AT;
-        const exitId = `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-X${car.seq}`;
+        const exitId = item.exitId ?? `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-X${car.seq}`;
         yield emit(st, st.source, at, exitId, (style) => ({
           type: 'exit', eventId: exitId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate.raw,
           ...(withId ? { entryEventId: item.entryId! } : {}),
@@ -297,19 +356,4 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
       }
     }
   }
-}
-
-/** The regulars of a lot (residents, staff): about as many as its spaces. */
-function poolFor(lot: SimLot, seed: number): GeneratedPlate[] {
-  const rng = rngFor(seed, 'pool', lot.code);
-  const seen = new Set<string>();
-  const pool: GeneratedPlate[] = [];
-  const size = Math.ceil(lot.totalSpaces * 1.1);
-  while (pool.length < size) {
-    const p = generatePlate(rng);
-    if (seen.has(p.plate)) continue;
-    seen.add(p.plate);
-    pool.push(p);
-  }
-  return pool;
 }

@@ -288,3 +288,41 @@ export function berthCodes(lot: SimLot): string[] {
   if (lot.kind !== 'on_street' || !lot.berthPrefix) return [];
   return Array.from({ length: lot.totalSpaces }, (_, i) => `${lot.berthPrefix}${String(i + 1).padStart(3, '0')}`);
 }
+
+/**
+ * The same city with every lot's capacity multiplied by `factor` (at least 4 spaces): demand is
+ * per space (demand.ts), so occupancy keeps its shape while the traffic scales with it. The demo
+ * runs a scaled city so that a month of history is written in seconds (docs/performance.md).
+ */
+export function scaleLotSet(set: LotSet, factor: number): LotSet {
+  if (!(factor > 0) || factor === 1) return set;
+  return { ...set, lots: set.lots.map((l) => ({ ...l, totalSpaces: Math.max(4, Math.round(l.totalSpaces * factor)) })) };
+}
+
+/** The company that runs a source's lots (运营单位), with the contacts monitoring's follow-ups call. */
+export interface SimOperator {
+  name: string;
+  contactName: string;
+  contactPhone: string;
+  contactEmail: string;
+  address: string;
+}
+
+const CONTACT_NAMES = ['陈建华', '王丽', '李强', '张敏', '刘洋', '周婷', '吴俊', '徐静'];
+
+/**
+ * One operating company per district (a district's sources) and one for city-wide sources:
+ * made up, with contacts, so that an outage's follow-up task says whom to call.
+ */
+export function operatorFor(districtCode: string | null): SimOperator {
+  const i = districtCode ? DISTRICTS.findIndex((d) => d.code === districtCode) : -1;
+  const d = i >= 0 ? DISTRICTS[i]! : null;
+  const k = i + 1;
+  return {
+    name: d ? `${d.name}静态交通运营有限公司` : '南通市城市停车运营有限公司',
+    contactName: CONTACT_NAMES[k % CONTACT_NAMES.length]!,
+    contactPhone: `0513-8${String(5010000 + k * 1111).slice(-7)}`,
+    contactEmail: `ops-${d ? d.abbr.toLowerCase() : 'nt'}@parking.example.cn`,
+    address: d ? `${d.name}${d.roads[0]}1号` : '南通市崇川区世纪大道6号',
+  };
+}

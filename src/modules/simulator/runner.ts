@@ -3,8 +3,8 @@ import cliProgress from 'cli-progress';
 import { HttpError, MAX_EVENTS_PER_REQUEST, ZhiboClient, type RegistrySummary } from './client.js';
 import type { EventType, IngestEvent, IngestResponse } from './events.js';
 import { applyFaults, Batcher, emptyFaultStats, FAULT_PRESETS, type Batch, type Delivery, type FaultConfig, type FaultPreset, type FaultStats } from './faults.js';
-import { emptyGeneratorStats, generateEvents, type GeneratorStats } from './generator.js';
-import { buildLotSet } from './lot-set.js';
+import { emptyGeneratorStats, generateEvents, type GeneratorStats, type ParkedCar } from './generator.js';
+import { buildLotSet, scaleLotSet } from './lot-set.js';
 import { DAY, isoShanghai, localMidnight, MINUTE, SECOND } from './time.js';
 
 /*
@@ -33,6 +33,12 @@ export interface SimulationOptions {
   lots?: number;
   /** Default 2026. */
   seed?: number;
+  /** Lot capacities × this (scaleLotSet); default 1. The demo's city is scaled. */
+  scale?: number;
+  /** Live mode: start with these cars parked (from a history) instead of a warm-up. */
+  parked?: readonly ParkedCar[];
+  /** Called with the simulated instant and what was sent, as the progress bar is. */
+  onProgress?: (simAt: number, sent: SendStats) => void;
   faults?: FaultPreset | FaultConfig;
   /** Backfill mode: simulate the last N days (fractions allowed). */
   backfillDays?: number;
@@ -56,7 +62,7 @@ export interface SimulationOptions {
   now?: () => number;
   /**
    * Where batches go instead of the signed HTTP API: the batch path in-process (the backfill of
-   * `zhibo demo` and `zhibo simulate --direct`). `handedOverAt[i]` is when event i left its lot
+   * `zhibo simulate --direct`). `handedOverAt[i]` is when event i left its lot
    * system (simulated ms): the batch groups events for speed, each keeps its own receipt time.
    */
   deliver?: (sourceCode: string, events: IngestEvent[], handedOverAt: number[]) => Promise<IngestResponse>;
@@ -282,10 +288,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     await client.login(opts.username ?? 'admin', opts.password);
   }
 
-  const set = buildLotSet(seed, lotCount);
+  const set = scaleLotSet(buildLotSet(seed, lotCount), opts.scale ?? 1);
   const { secrets, summary } = await client.ensureRegistry(set, opts.secrets ?? {});
   log(
-    `[simulate] ${set.lots.length} lots in ${set.sources.length} sources — sources created ${summary.sourcesCreated}, secrets rotated ${summary.sourcesRotated}; ` +
+    `[simulate] ${set.lots.length} lots in ${set.sources.length} sources — operators created ${summary.operatorsCreated}, sources created ${summary.sourcesCreated}, secrets rotated ${summary.sourcesRotated}; ` +
       `lots created ${summary.lotsCreated}, updated ${summary.lotsUpdated}, unchanged ${summary.lotsUnchanged}; berths created ${summary.berthsCreated}`,
   );
   if (summary.disabledSources.length) log(`[simulate] warning: source(s) ${summary.disabledSources.join(', ')} are disabled on the server; their events will be refused`);
@@ -317,8 +323,15 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const mode = backfill ? 'backfill' : 'live';
   log(`[simulate] ${mode}${speed ? ` ×${speed}` : ''}: ${isoShanghai(from)} → ${Number.isFinite(to) ? isoShanghai(to) : '(until stopped)'}, faults ${typeof opts.faults === 'string' ? opts.faults : 'custom'}, seed ${seed}`);
 
-  const deliveries = applyFaults(generateEvents(set, { from, to, seed }, generated), faults, seed, faultStats)[Symbol.iterator]();
-  const progress = makeProgress(opts, from, to, startedAt, now, log);
+  const deliveries = applyFaults(generateEvents(set, { from, to, seed, ...(opts.parked && !backfill ? { parked: opts.parked } : {}) }, generated), faults, seed, faultStats)[Symbol.iterator]();
+  const bar = makeProgress(opts, from, to, startedAt, now, log);
+  const progress: Progress = {
+    update: (simAt, s) => {
+      bar.update(simAt, s);
+      opts.onProgress?.(simAt, s);
+    },
+    stop: () => bar.stop(),
+  };
   let simNow = from;
   let next: IteratorResult<Delivery> = deliveries.next();
   let pulled = 0;

@@ -1,5 +1,3 @@
-import { calendarCoverage, coverageWarning } from '../../platform/calendar/days.js';
-import { shanghaiDay } from '../../platform/time.js';
 import { notify } from '../../platform/notices.js';
 import type { AppContext } from '../../platform/context.js';
 import { warningNotice } from './notices.js';
@@ -50,17 +48,11 @@ export async function checkSlaDeadlines(anyCtx: AppContext): Promise<{ warned: n
   return { warned, breached };
 }
 
-let coverageWarnedOn: string | null = null;
-
-/** The job body: the check, plus once a day a warning when the holiday data runs out within 60 days. */
+/**
+ * The job body. A deadline that reaches a year without holiday data is announced by the runtime
+ * when the calendar first uses a day of it (onUncoveredYear, decision 0004), not ahead of time.
+ */
 export async function runSlaCheckJob(ctx: SlaContext): Promise<void> {
   const r = await checkSlaDeadlines(ctx);
   if (r.warned || r.breached) ctx.log.info({ job: 'sla.check', ...r }, 'SLA warnings and breaches raised');
-  const now = ctx.clock.now();
-  const today = shanghaiDay(now);
-  if (coverageWarnedOn !== today) {
-    coverageWarnedOn = today;
-    const warning = coverageWarning(now, new Date(now.getTime() + 60 * 86_400_000));
-    if (warning) ctx.log.warn({ job: 'sla.check', coverage: calendarCoverage() }, warning);
-  }
 }

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
@@ -261,5 +263,30 @@ describeDb('SLA items', (backend) => {
     expect(reset.json()).toMatchObject({ targetMinutes: 240, overridden: false });
     const audits = await env.ctx.db.selectFrom('audit_log').select(['action', 'target_id']).where('action', 'like', 'sla.policy.%').orderBy('id').execute();
     expect(audits).toEqual([{ action: 'sla.policy.update', target_id: 'ticket.normal.response' }, { action: 'sla.policy.reset', target_id: 'ticket.normal.response' }]);
+  });
+});
+
+describeDb('sla.check and the holiday data', (backend) => {
+  let env: TestEnv;
+  const lines: { level: number; msg: string }[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string });
+        done();
+      },
+    });
+    env = await createTestEnv(backend, {}, { log: pino({ level: 'info' }, sink) });
+  });
+  afterAll(() => env.close());
+
+  it('warns of nothing ahead of time: December with no deadline in the next year is quiet', async () => {
+    // The table ends with 2026; sixty days from 7 December reach 2027, but no clock uses a day of it.
+    env.clock.set(t('2026-12-07 12:00'));
+    await runSlaCheckJob(env.ctx);
+    env.clock.set(t('2026-12-08 12:00'));
+    await runSlaCheckJob(env.ctx);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 });

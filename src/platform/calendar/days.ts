@@ -68,6 +68,34 @@ function isoWeekday(index: number): number {
   return ((index + 3) % 7 + 7) % 7 + 1; // 1970-01-01 was a Thursday
 }
 
+/*
+ * A day of a year the table does not hold is used Monday–Friday only; that is said once per year
+ * and process, when it first happens (decision 0004) — not ahead of time, and not for a year
+ * nobody computes with. Listeners (the runtime's logger) hear of each such year once.
+ */
+type UncoveredListener = (year: number, coverage: CalendarCoverage) => void;
+const uncoveredListeners = new Set<UncoveredListener>();
+const uncoveredSeen = new Set<number>();
+
+function noteYear(year: number): void {
+  if (YEARS.has(year) || uncoveredSeen.has(year)) return;
+  uncoveredSeen.add(year);
+  for (const listener of uncoveredListeners) listener(year, calendarCoverage());
+}
+
+/** Calls `listener` the first time a day of a year without holiday data is used; returns an unsubscribe. */
+export function onUncoveredYear(listener: UncoveredListener): () => void {
+  uncoveredListeners.add(listener);
+  return () => uncoveredListeners.delete(listener);
+}
+
+/** The line said when a year without holiday data is first used (decision 0004). */
+export function uncoveredYearNotice(year: number, coverage: CalendarCoverage = calendarCoverage()): string {
+  return `${year} 年的日期按周一至周五计算工作日：${coverage.source} 只有 ${coverage.firstYear}–${coverage.lastYear} 年的法定节假日与调休数据（国务院通常在 11 月公布次年安排，升级 chinese-days 后生效；见 docs/decisions/0004-sla-calendar.md） / `
+    + `days of ${year} count Monday–Friday as working days: ${coverage.source} holds public holidays and make-up days for ${coverage.firstYear}–${coverage.lastYear} only `
+    + `(the State Council publishes next year's usually in November; updating chinese-days brings it in; see docs/decisions/0004-sla-calendar.md)`;
+}
+
 const workingCache = new Map<number, boolean>();
 
 /** Working day by day index; the hot path of the business-time functions. */
@@ -75,6 +103,7 @@ export function isWorkingDayIndex(index: number): boolean {
   let working = workingCache.get(index);
   if (working === undefined) {
     const day = dayOfIndex(index);
+    noteYear(Number(day.slice(0, 4)));
     working = TABLE.workdays[day] !== undefined || (TABLE.holidays[day] === undefined && isoWeekday(index) <= 5);
     workingCache.set(index, working);
   }

@@ -1,7 +1,7 @@
 import chineseDays from 'chinese-days';
 import { describe, expect, it } from 'vitest';
 import {
-  calendarCoverage, countWorkingDays, coverageWarning, dayInfo, isWorkingDay, isYearCovered, listDays,
+  calendarCoverage, countWorkingDays, coverageWarning, dayInfo, isWorkingDay, isYearCovered, listDays, onUncoveredYear, uncoveredYearNotice,
   nextWorkingDay, previousWorkingDay, shiftWorkingDays,
 } from './days.js';
 
@@ -131,6 +131,22 @@ describe('beyond the holiday data', () => {
     expect(nextWorkingDay('2100-02-12')).toBe('2100-02-15');
     expect(coverageWarning('2100-01-01', '2100-12-31')).toMatch(/2100.*Monday–Friday/);
     expect(coverageWarning('2026-01-01', '2026-12-31')).toBeNull();
+  });
+
+  it('says once per year, when a day of a year without data is first used, and never for covered years', () => {
+    const heard: number[] = [];
+    const stop = onUncoveredYear((year) => heard.push(year));
+    // Covered days, however many, say nothing; looking ahead without using a day says nothing.
+    expect(countWorkingDays('2026-01-01', '2026-12-31')).toBeGreaterThan(240);
+    expect(heard).toEqual([]);
+    // A deadline from the last Saturday of 2300 into 2301: each year heard once, however often used afterwards.
+    expect(shiftWorkingDays('2300-12-29', 3)).toBe('2301-01-02');
+    expect(countWorkingDays('2301-01-01', '2301-03-31')).toBeGreaterThan(60);
+    expect(heard).toEqual([2300, 2301]);
+    expect(uncoveredYearNotice(2301)).toMatch(/2301.*Monday–Friday.*chinese-days \d.*docs\/decisions\/0004-sla-calendar\.md/);
+    stop();
+    isWorkingDay('2302-06-01');
+    expect(heard).toEqual([2300, 2301]);
   });
 
   it('2027 Spring Festival: real data when the library has it, else plain weekdays', () => {

@@ -1,0 +1,144 @@
+import { sql } from 'kysely';
+import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
+import { evaluateMonitoring } from '../modules/monitoring/index.js';
+import {
+  buildLotSet,
+  generateHistory,
+  kyselyExec,
+  localMidnight,
+  receivableFen,
+  rngFor,
+  sampleDwellMinutes,
+  scaleLotSet,
+  tariffFor,
+  ZhiboClient,
+  type Exec,
+  type HistoryResult,
+  type LotSet,
+  type ParkedCar,
+  type RegistrySummary,
+} from '../modules/simulator/index.js';
+import { systemActor } from '../platform/auth/permissions.js';
+import { audit, type AppContext } from '../platform/context.js';
+import type { PlateColor } from '../platform/plates.js';
+import type { App } from '../platform/http.js';
+import { inProcessFetch } from './in-process-fetch.js';
+
+/*
+ * The demo city, written before the server listens (docs/architecture.md, "Simulator"): the
+ * simulator's lots and sources registered through the app's own routes (in this process, audited
+ * as any registry change), a month of history set-based straight into the tables
+ * (modules/simulator/history.ts), one rebuild of the analytics rollups over it, and one monitoring
+ * evaluation (so the receipts are summed and every lot's state is known before the first page).
+ */
+
+export interface DemoCityOptions {
+  lots: number;
+  days: number;
+  /** Lot capacities × this (scaleLotSet). */
+  scale: number;
+  seed: number;
+  /** Admin password for the registry calls. */
+  password: string;
+  /** History status period, minutes. */
+  statusEveryMinutes?: number;
+  /** Registry only: no history. */
+  registryOnly?: boolean;
+  onPhase?: (phase: DemoPhase, done: number, total: number) => void;
+}
+
+export type DemoPhase = 'registry' | 'history' | 'rollups' | 'monitoring';
+
+export interface DemoCity {
+  set: LotSet;
+  secrets: Map<string, string>;
+  registry: RegistrySummary;
+  from: Date;
+  to: Date;
+  history: HistoryResult | null;
+  rebuild: RebuildResult | null;
+  seconds: Partial<Record<DemoPhase, number>>;
+}
+
+export const demoLotSet = (seed: number, lots: number, scale: number): LotSet => scaleLotSet(buildLotSet(seed, lots), scale);
+
+/** Runs `fn` with an Exec on one connection: the history's temporary tables live on it. */
+async function onOneConnection<T>(ctx: AppContext, fn: (exec: Exec) => Promise<T>): Promise<T> {
+  if (ctx.database.kind === 'pglite') return fn(kyselyExec(ctx.db));
+  return ctx.db.connection().execute((conn) => fn(kyselyExec(conn)));
+}
+
+export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOptions): Promise<DemoCity> {
+  const seconds: DemoCity['seconds'] = {};
+  const step = async <T>(phase: DemoPhase, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[phase] = (performance.now() - t) / 1000;
+    }
+  };
+  const set = demoLotSet(o.seed, o.lots, o.scale);
+  const { secrets, summary } = await step('registry', async () => {
+    o.onPhase?.('registry', 0, 1);
+    const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
+    await client.login('admin', o.password);
+    const r = await client.ensureRegistry(set);
+    o.onPhase?.('registry', 1, 1);
+    return r;
+  });
+  const to = ctx.clock.now();
+  const from = new Date(localMidnight(to.getTime()) - o.days * 86_400_000);
+  if (o.registryOnly || o.days <= 0) return { set, secrets, registry: summary, from, to, history: null, rebuild: null, seconds };
+
+  const history = await step('history', () => onOneConnection(ctx, (exec) => generateHistory(exec, {
+    set, from: from.getTime(), to: to.getTime(), seed: o.seed, staleSessionDays: ctx.config.staleSessionDays,
+    statusEveryMinutes: o.statusEveryMinutes ?? 60,
+    progress: (done, total) => o.onPhase?.('history', done, total),
+  })));
+  const rebuild = await step('rollups', () => rebuildAnalytics(ctx, from, to, (done, total) => o.onPhase?.('rollups', done, total)));
+  await step('monitoring', async () => {
+    o.onPhase?.('monitoring', 0, 2);
+    // Twice: an evaluation sums the receipts the one before it saw, so the history's are summed
+    // here and not by the server's first job run.
+    await evaluateMonitoring(ctx);
+    o.onPhase?.('monitoring', 1, 2);
+    await evaluateMonitoring(ctx);
+    o.onPhase?.('monitoring', 2, 2);
+  });
+  const { parked, seconds: _s, cpuSeconds: _c, ...totals } = history;
+  await audit(ctx, ctx.db, systemActor('demo'), {
+    action: 'demo.history',
+    targetType: 'demo',
+    detail: { from: from.toISOString(), to: to.toISOString(), lots: set.lots.length, scale: o.scale, seed: o.seed, parked: parked.length, ...totals },
+  });
+  return { set, secrets, registry: summary, from, to, history, rebuild, seconds };
+}
+
+/**
+ * The cars the database says are parked now (open, not yet stale) in the city's lots, for a live
+ * run that starts on an existing demo: each leaves at a time drawn for its stay (at least a few
+ * minutes from now), as a car that came in then would.
+ */
+export async function parkedNow(ctx: AppContext, set: LotSet, seed: number): Promise<ParkedCar[]> {
+  const now = ctx.clock.now().getTime();
+  const lots = new Map(set.lots.map((l) => [l.code, l]));
+  const rows = await sql<{ code: string; plate: string; plate_raw: string; plate_color: string | null; entered_at: Date; entry_event_id: string | null; berth_code: string | null }>`
+    select l.code, s.plate, s.plate_raw, s.plate_color, s.entered_at, s.entry_event_id, s.berth_code
+    from parking_sessions s join lots l on l.id = s.lot_id
+    where s.state = 'open' and s.entered_at is not null and s.entry_event_id is not null and not ('stale' = any(s.flags))
+      and l.code = any(${set.lots.map((l) => l.code)}::text[])`.execute(ctx.db);
+  return rows.rows.flatMap((r): ParkedCar[] => {
+    const lot = lots.get(r.code);
+    if (!lot) return [];
+    const entryAt = new Date(r.entered_at).getTime();
+    const rng = rngFor(seed, 'parked', r.entry_event_id!);
+    const drawn = entryAt + sampleDwellMinutes(rng, lot.category, lot.kind, entryAt) * 60_000;
+    const exitAt = Math.round(Math.max(drawn, now + rng.uniform(3, 90) * 60_000) / 1000) * 1000;
+    const fee = receivableFen(tariffFor(lot), (exitAt - entryAt) / 60_000);
+    return [{
+      lotCode: r.code, plate: r.plate, plateRaw: r.plate_raw, color: (r.plate_color ?? 'blue') as PlateColor, entryAt, exitAt,
+      entryEventId: r.entry_event_id!, berthCode: r.berth_code, receivableFen: fee, paidFen: fee, payChannel: fee > 0 ? 'wechat' : null,
+    }];
+  });
+}

@@ -1,0 +1,91 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { writeDemoCity, type DemoCity } from '../src/cli/demo-city.js';
+import { queryKpis } from '../src/modules/analytics/index.js';
+import { buildOverview } from '../src/modules/overview/index.js';
+import { systemActor } from '../src/platform/auth/permissions.js';
+import { ADMIN_PASSWORD, createTestEnv, describeDb, type TestEnv } from './support/backends.js';
+
+/*
+ * The demo's city (src/cli/demo-city.ts): the registry through the app's routes, a set-based
+ * history (modules/simulator/history.ts), one rollup rebuild and a monitoring evaluation — and
+ * what the pages then read: the overview (today's entries, live occupancy, sync) and the
+ * analytics, on PGlite and PostgreSQL. 5 lots × 2 days, the clock on a Wednesday at 10:00.
+ */
+
+describeDb('demo city: a set-based history the pages read', (backend) => {
+  let env: TestEnv;
+  let city: DemoCity;
+  const actor = systemActor('test');
+  const rows = async <T>(q: ReturnType<typeof sql<T>>) => (await q.execute(env.ctx.db)).rows;
+
+  beforeAll(async () => {
+    env = await createTestEnv(backend);
+    env.clock.set('2026-11-25T02:00:00Z');
+    city = await writeDemoCity(env.ctx, env.app, { lots: 5, days: 2, scale: 0.2, seed: 2026, password: ADMIN_PASSWORD, statusEveryMinutes: 15 });
+  }, 120_000);
+  afterAll(() => env.close());
+
+  it('writes stays, status, payments and receipts over the days before now, with the simulator\'s shapes', async () => {
+    const h = city.history!;
+    expect(h.sessions).toBeGreaterThan(100);
+    const [counts] = await rows(sql<{ sessions: number; closed: number; open: number; later: number; reports: number; events: number; payments: number; lots: number }>`
+      select (select count(*) from parking_sessions)::int as sessions,
+             (select count(*) from parking_sessions where state = 'closed' and exited_at > entered_at and receivable_fen is not null)::int as closed,
+             (select count(*) from parking_sessions where state = 'open')::int as open,
+             (select count(*) from parking_sessions where coalesce(entered_at, exited_at) > ${env.clock.now()})::int as later,
+             (select count(*) from lot_status_reports)::int as reports,
+             (select count(*) from ingest_events where type = 'status')::int as events,
+             (select count(*) from payments)::int as payments,
+             (select count(distinct lot_id) from parking_sessions)::int as lots`);
+    expect(counts).toMatchObject({ sessions: h.sessions, later: 0, lots: 5, reports: h.statusReports, events: h.statusReports });
+    expect(counts!.closed + counts!.open).toBeGreaterThan(h.sessions * 0.95);
+    expect(counts!.open).toBe(h.parked.length);
+    expect(counts!.payments).toBeGreaterThan(0);
+    // Only the flags the simulator's faults leave: exits whose entry never came, cars parked too long.
+    const flags = await rows(sql<{ flag: string }>`select distinct unnest(flags) as flag from parking_sessions`);
+    expect(flags.map((f) => f.flag).filter((f) => !['entry_from_exit', 'no_entry', 'stale'].includes(f))).toEqual([]);
+    // Ids as the simulator's vendors write them, distinct from the live run's (-s2026r…).
+    const [ids] = await rows(sql<{ bad: number }>`select count(*)::int as bad from parking_sessions where entry_event_id !~ '^SIM-[A-Z]+-R?[0-9]+-h2026-[0-9]{8}-E[0-9]+$'`);
+    expect(ids!.bad).toBe(0);
+  });
+
+  it('never has one plate in two places at once', async () => {
+    const [overlap] = await rows(sql<{ n: number }>`
+      select count(*)::int as n from parking_sessions a join parking_sessions b
+        on a.plate = b.plate and a.id < b.id and a.entered_at is not null and b.entered_at is not null
+       and a.entered_at < coalesce(b.exited_at, 'infinity') and b.entered_at < coalesce(a.exited_at, 'infinity')`);
+    expect(overlap!.n).toBe(0);
+  });
+
+  it('gives the overview today\'s entries, live occupancy and lots normal in sync', async () => {
+    const o = await buildOverview(env.ctx, actor);
+    expect(o.today.entries).toBeGreaterThan(0);
+    expect(o.yesterdayFull.entries).toBeGreaterThan(o.today.entries);
+    expect(o.live.ratio).not.toBeNull();
+    expect(o.live.knownLots).toBeGreaterThanOrEqual(4);
+    expect(o.sync.total).toBe(5);
+    expect(o.sync.ok / o.sync.total).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('gives the analytics what the raw rows say', async () => {
+    const [raw] = await rows(sql<{ n: number; fen: number }>`
+      select count(*)::int as n, coalesce(sum(receivable_fen), 0)::int as fen from parking_sessions
+      where entered_at >= '2026-11-23T16:00:00Z' and entered_at < '2026-11-24T16:00:00Z'`);
+    const kpis = await queryKpis(env.ctx, actor, { from: '2026-11-24', to: '2026-11-24', groupBy: [] });
+    expect(kpis.rows[0]!.entries).toBe(raw!.n);
+    expect(raw!.n).toBeGreaterThan(0);
+  });
+
+  it('leaves monitoring nothing to chase and every outage a contact', async () => {
+    const [m] = await rows(sql<{ alerts: number; followups: number; nocontact: number; ops: number; unlinked: number }>`
+      select (select count(*) from monitoring_alerts)::int as alerts,
+             (select count(*) from monitoring_followups)::int as followups,
+             (select count(*) from monitoring_followups where contact_phone is null)::int as nocontact,
+             (select count(*) from operators where contact_phone is not null)::int as ops,
+             (select count(*) from data_sources where operator_id is null)::int as unlinked`);
+    expect(m).toMatchObject({ nocontact: 0, unlinked: 0 });
+    expect(m!.ops).toBeGreaterThan(0);
+    expect(m!.followups).toBe(m!.alerts);
+  });
+});
