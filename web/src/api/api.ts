@@ -1,5 +1,7 @@
-// A tiny fetch client for the Zhibo API: bearer token from sessionStorage, JSON in and out,
-// errors as ApiError carrying the API's { error: { code, message } }.
+// The transport of the console's API calls: bearer token from sessionStorage, JSON in and out,
+// FormData bodies as multipart, errors as ApiError carrying the API's { error: { code, message } },
+// a 401 on a signed-in call clears the token and calls onUnauthorized's handler. Pages call the API
+// through client.ts (typed by the generated schema.d.ts) or api.download / api.uploadWithProgress.
 import { saveResponse } from './download';
 
 const TOKEN_KEY = 'zhibo.token';
@@ -84,6 +86,11 @@ async function json<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** One call: the answer's JSON (undefined for 204), or an ApiError. Typed per route by client.ts. */
+export async function request(method: string, url: string, body?: unknown): Promise<unknown> {
+  return json<unknown>(await send(method, url, body));
 }
 
 export const api = {
