@@ -4,9 +4,9 @@
 // and the JSON body against the document and answers the operation's success type; the transport
 // (token, 401, ApiError) is api.ts's.
 import { request, withQuery, type Query } from './api';
-import type { operations, paths } from './schema';
+import type { components, operations, paths } from './schema';
 
-export type { components, operations, paths } from './schema';
+export type { components, operations, paths };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** The API paths that have an operation for `M`. */
@@ -63,3 +63,5 @@ export const apiPost = <P extends PathsWith<'post'>>(path: P, ...[init]: Args<Op
 export const apiPut = <P extends PathsWith<'put'>>(path: P, ...[init]: Args<Op<P, 'put'>>): Promise<JsonResponse<Op<P, 'put'>>> => call('put', path, init as AnyInit);
 export const apiPatch = <P extends PathsWith<'patch'>>(path: P, ...[init]: Args<Op<P, 'patch'>>): Promise<JsonResponse<Op<P, 'patch'>>> => call('patch', path, init as AnyInit);
 export const apiDelete = <P extends PathsWith<'delete'>>(path: P, ...[init]: Args<Op<P, 'delete'>>): Promise<JsonResponse<Op<P, 'delete'>>> => call('delete', path, init as AnyInit);
+/** The document's named schemas: `Schemas['Ticket']`. */
+export type Schemas = components['schemas'];
