@@ -14,8 +14,11 @@ export type PathsWith<M extends 'get' | 'post' | 'put' | 'patch' | 'delete'> = {
 export type JsonResponse<O> = O extends { responses: infer R }
   ? (R extends { 200: infer A } ? A : R extends { 201: infer A } ? A : R extends { 202: infer A } ? A : undefined) extends { content: { 'application/json': infer T } } ? T : undefined
   : never;
-/** What a call takes: `path` when the route has path parameters, `query`, `body` (JSON, or FormData for multipart). */
-export type Init<O> = (O extends { parameters: { path: infer X } } ? { path: X } : unknown)
+/**
+ * What a call takes: `path` when the route has path parameters (a string parameter takes a number too,
+ * as the URL does), `query`, `body` (JSON, or FormData for multipart).
+ */
+export type Init<O> = (O extends { parameters: { path: infer X } } ? { path: { [K in keyof X]: X[K] extends string ? string | number : X[K] } } : unknown)
   & (O extends { parameters: { query: infer Q } } ? { query: Q } : O extends { parameters: { query?: infer Q } } ? ([NonNullable<Q>] extends [never] ? unknown : { query?: NonNullable<Q> }) : unknown)
   & (O extends { requestBody: { content: infer C } } ? (C extends { 'application/json': infer B } ? { body: B } : { body: FormData })
     : O extends { requestBody?: { content: infer C } } ? (C extends { 'application/json': infer B } ? { body?: B } : { body?: FormData }) : unknown);
