@@ -93,14 +93,8 @@ export async function request(method: string, url: string, body?: unknown): Prom
   return json<unknown>(await send(method, url, body));
 }
 
+/** What client.ts's typed calls do not cover: an upload with progress, and file downloads. */
 export const api = {
-  get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await send('GET', withQuery(path, query))),
-  post: async <T = void>(path: string, body?: unknown): Promise<T> => json<T>(await send('POST', path, body)),
-  patch: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PATCH', path, body)),
-  put: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PUT', path, body)),
-  delete: async <T = void>(path: string): Promise<T> => json<T>(await send('DELETE', path)),
-  /** multipart/form-data upload (e.g. the lot import's `file` field). */
-  upload: async <T>(path: string, form: FormData, query?: Query): Promise<T> => json<T>(await send('POST', withQuery(path, query), form)),
   /** multipart/form-data upload through XMLHttpRequest, which (unlike fetch) reports upload progress. */
   uploadWithProgress: <T>(path: string, form: FormData, query: Query | undefined, onProgress: (loaded: number, total: number) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {

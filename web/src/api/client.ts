@@ -20,8 +20,11 @@ export type JsonResponse<O> = O extends { responses: infer R }
  */
 export type Init<O> = (O extends { parameters: { path: infer X } } ? { path: { [K in keyof X]: X[K] extends string ? string | number : X[K] } } : unknown)
   & (O extends { parameters: { query: infer Q } } ? { query: Q } : O extends { parameters: { query?: infer Q } } ? ([NonNullable<Q>] extends [never] ? unknown : { query?: NonNullable<Q> }) : unknown)
-  & (O extends { requestBody: { content: infer C } } ? (C extends { 'application/json': infer B } ? { body: B } : { body: FormData })
-    : O extends { requestBody?: { content: infer C } } ? (C extends { 'application/json': infer B } ? { body?: B } : { body?: FormData }) : unknown);
+  & (O extends { requestBody?: infer RB }
+    ? [NonNullable<RB>] extends [never] ? unknown
+      : (NonNullable<RB> extends { content: { 'application/json': infer B } } ? B : FormData) extends infer X
+        ? (O extends { requestBody: unknown } ? { body: X } : { body?: X }) : never
+    : unknown);
 /** The call's arguments: the init may be left out when nothing in it is required. */
 type Args<O> = Partial<Init<O>> extends Init<O> ? [init?: Init<O>] : [init: Init<O>];
 
