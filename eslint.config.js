@@ -25,6 +25,6 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
-  // Module boundaries of the server (docs/architecture.md, "Modules"; decision 0007).
+  // Module boundaries of the server (docs/architecture.md, "Modules"; decision 0010).
   boundaries,
 );

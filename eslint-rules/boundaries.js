@@ -1,5 +1,5 @@
 /*
- * Module boundaries of the server (docs/architecture.md, "Modules"; decision 0007), checked by
+ * Module boundaries of the server (docs/architecture.md, "Modules"; decision 0010), checked by
  * `npm run lint`:
  *
  *   zhibo/public-entry     another module is imported only through its index.ts

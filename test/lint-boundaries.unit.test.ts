@@ -4,7 +4,7 @@ import { ESLint, type Linter } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /*
- * The module-boundary rules (eslint-rules/boundaries.js, decision 0007) through the project's own
+ * The module-boundary rules (eslint-rules/boundaries.js, decision 0010) through the project's own
  * eslint.config.js, on a tiny tree of deliberate mistakes (test/fixtures/lint, which `npm run
  * lint` ignores): what `npm run lint` would say about them if they were in src/.
  */

@@ -1,5 +1,7 @@
-// A tiny fetch client for the Zhibo API: bearer token from sessionStorage, JSON in and out,
-// errors as ApiError carrying the API's { error: { code, message } }.
+// The transport of the console's API calls: bearer token from sessionStorage, JSON in and out,
+// FormData bodies as multipart, errors as ApiError carrying the API's { error: { code, message } },
+// a 401 on a signed-in call clears the token and calls onUnauthorized's handler. Pages call the API
+// through client.ts (typed by the generated schema.d.ts) or api.download / api.uploadWithProgress.
 import { saveResponse } from './download';
 
 const TOKEN_KEY = 'zhibo.token';
@@ -86,14 +88,13 @@ async function json<T>(res: Response): Promise<T> {
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** One call: the answer's JSON (undefined for 204), or an ApiError. Typed per route by client.ts. */
+export async function request(method: string, url: string, body?: unknown): Promise<unknown> {
+  return json<unknown>(await send(method, url, body));
+}
+
+/** What client.ts's typed calls do not cover: an upload with progress, and file downloads. */
 export const api = {
-  get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await send('GET', withQuery(path, query))),
-  post: async <T = void>(path: string, body?: unknown): Promise<T> => json<T>(await send('POST', path, body)),
-  patch: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PATCH', path, body)),
-  put: async <T>(path: string, body: unknown): Promise<T> => json<T>(await send('PUT', path, body)),
-  delete: async <T = void>(path: string): Promise<T> => json<T>(await send('DELETE', path)),
-  /** multipart/form-data upload (e.g. the lot import's `file` field). */
-  upload: async <T>(path: string, form: FormData, query?: Query): Promise<T> => json<T>(await send('POST', withQuery(path, query), form)),
   /** multipart/form-data upload through XMLHttpRequest, which (unlike fetch) reports upload progress. */
   uploadWithProgress: <T>(path: string, form: FormData, query: Query | undefined, onProgress: (loaded: number, total: number) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {

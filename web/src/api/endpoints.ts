@@ -1,60 +1,48 @@
-// Typed helpers per API route, so pages do not spell URLs.
+// Typed helpers per API route, so pages do not spell URLs; every type comes from the OpenAPI
+// document through client.ts.
 import { api, type Query } from './api';
-import type {
-  AuditPage, AuditVerify, Berth, DataSource, District, ImportResult, Items, LoginReply, Lot, LotFilters, LotInput,
-  NewSource, Operator, OperatorInput, Page, Role, SourcePatch, SourceSecret, User,
-} from './types';
-
-const seg = encodeURIComponent;
+import { apiGet, apiPatch, apiPost, type BodyOf, type QueryOf } from './client';
 
 export const authApi = {
-  login: (username: string, password: string) => api.post<LoginReply>('/api/v1/auth/login', { username, password }),
-  logout: () => api.post('/api/v1/auth/logout'),
-  me: () => api.get<User>('/api/v1/auth/me'),
-  changePassword: (oldPassword: string, newPassword: string) => api.post('/api/v1/auth/password', { oldPassword, newPassword }),
+  login: (username: string, password: string) => apiPost('/api/v1/auth/login', { body: { username, password } }),
+  logout: () => apiPost('/api/v1/auth/logout'),
+  me: () => apiGet('/api/v1/auth/me'),
+  changePassword: (oldPassword: string, newPassword: string) => apiPost('/api/v1/auth/password', { body: { oldPassword, newPassword } }),
 };
 
-export interface NewUser {
-  username: string;
-  password: string;
-  role: Role;
-  districtCode?: string | null;
-  displayName?: string | null;
-}
-
 export const usersApi = {
-  list: () => api.get<Items<User>>('/api/v1/users'),
-  create: (body: NewUser) => api.post<User>('/api/v1/users', body),
-  disable: (username: string) => api.post<User>(`/api/v1/users/${seg(username)}/disable`),
-  enable: (username: string) => api.post<User>(`/api/v1/users/${seg(username)}/enable`),
-  resetPassword: (username: string, password: string) => api.post<User>(`/api/v1/users/${seg(username)}/reset-password`, { password }),
+  list: () => apiGet('/api/v1/users'),
+  create: (body: BodyOf<'usersCreate'>) => apiPost('/api/v1/users', { body }),
+  disable: (username: string) => apiPost('/api/v1/users/{username}/disable', { path: { username } }),
+  enable: (username: string) => apiPost('/api/v1/users/{username}/enable', { path: { username } }),
+  resetPassword: (username: string, password: string) => apiPost('/api/v1/users/{username}/reset-password', { path: { username }, body: { password } }),
 };
 
 export const registryApi = {
-  districts: () => api.get<Items<District>>('/api/v1/districts'),
-  operators: () => api.get<Items<Operator>>('/api/v1/operators'),
-  createOperator: (body: Partial<OperatorInput>) => api.post<Operator>('/api/v1/operators', body),
-  updateOperator: (id: number, body: Partial<OperatorInput>) => api.patch<Operator>(`/api/v1/operators/${id}`, body),
-  sources: () => api.get<Items<DataSource>>('/api/v1/sources'),
-  createSource: (body: NewSource) => api.post<DataSource & SourceSecret>('/api/v1/sources', body),
-  rotateSecret: (code: string) => api.post<SourceSecret>(`/api/v1/sources/${seg(code)}/rotate-secret`),
-  updateSource: (code: string, body: SourcePatch) => api.patch<DataSource>(`/api/v1/sources/${seg(code)}`, body),
-  lots: (filters: LotFilters & { limit?: number; offset?: number }) => api.get<Page<Lot>>('/api/v1/lots', filters as Query),
-  lot: (code: string) => api.get<Lot>(`/api/v1/lots/${seg(code)}`),
-  createLot: (body: LotInput) => api.post<Lot>('/api/v1/lots', body),
-  updateLot: (code: string, body: Partial<LotInput>) => api.patch<Lot>(`/api/v1/lots/${seg(code)}`, body),
-  exportLots: (filters: LotFilters) => api.download('/api/v1/lots/export', 'lots.xlsx', filters as Query),
-  berths: (code: string) => api.get<Items<Berth>>(`/api/v1/lots/${seg(code)}/berths`),
-  addBerth: (code: string, berthCode: string) => api.post<Berth>(`/api/v1/lots/${seg(code)}/berths`, { code: berthCode }),
+  districts: () => apiGet('/api/v1/districts'),
+  operators: () => apiGet('/api/v1/operators'),
+  createOperator: (body: BodyOf<'registryOperatorsCreate'>) => apiPost('/api/v1/operators', { body }),
+  updateOperator: (id: number, body: BodyOf<'registryOperatorsUpdate'>) => apiPatch('/api/v1/operators/{id}', { path: { id }, body }),
+  sources: () => apiGet('/api/v1/sources'),
+  createSource: (body: BodyOf<'registrySourcesCreate'>) => apiPost('/api/v1/sources', { body }),
+  rotateSecret: (code: string) => apiPost('/api/v1/sources/{code}/rotate-secret', { path: { code } }),
+  updateSource: (code: string, body: BodyOf<'registrySourcesUpdate'>) => apiPatch('/api/v1/sources/{code}', { path: { code }, body }),
+  lots: (query: QueryOf<'registryLotsList'>) => apiGet('/api/v1/lots', { query }),
+  lot: (code: string) => apiGet('/api/v1/lots/{code}', { path: { code } }),
+  createLot: (body: BodyOf<'registryLotsCreate'>) => apiPost('/api/v1/lots', { body }),
+  updateLot: (code: string, body: BodyOf<'registryLotsUpdate'>) => apiPatch('/api/v1/lots/{code}', { path: { code }, body }),
+  exportLots: (query: QueryOf<'registryLotsExport'>) => api.download('/api/v1/lots/export', 'lots.xlsx', query as Query),
+  berths: (code: string) => apiGet('/api/v1/lots/{code}/berths', { path: { code } }),
+  addBerth: (code: string, berthCode: string) => apiPost('/api/v1/lots/{code}/berths', { path: { code }, body: { code: berthCode } }),
   importTemplate: () => api.download('/api/v1/lots/import/template', 'lots-import-template.xlsx'),
   importLots: (file: File, dryRun: boolean) => {
     const form = new FormData();
     form.append('file', file, file.name);
-    return api.upload<ImportResult>('/api/v1/lots/import', form, { dryRun });
+    return apiPost('/api/v1/lots/import', { query: { dryRun }, body: form });
   },
 };
 
 export const auditApi = {
-  list: (query: { actor?: string; action?: string; cursor?: string | null }) => api.get<AuditPage>('/api/v1/audit', query),
-  verify: () => api.post<AuditVerify>('/api/v1/audit/verify'),
+  list: (query: QueryOf<'auditList'>) => apiGet('/api/v1/audit', { query }),
+  verify: () => apiPost('/api/v1/audit/verify'),
 };

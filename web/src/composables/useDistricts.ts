@@ -2,9 +2,9 @@
 import { computed, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { registryApi } from '../api/endpoints';
-import type { DataSource, District, Operator } from '../api/types';
+import type { Schemas } from '../api/client';
 
-const districts = ref<District[]>([]);
+const districts = ref<Schemas['District'][]>([]);
 let districtsLoading: Promise<void> | null = null;
 
 export function useDistricts() {
@@ -23,7 +23,7 @@ export function useDistricts() {
     }
     return districtsLoading;
   };
-  const label = (d: District) => (locale.value === 'en' && d.nameEn ? d.nameEn : d.name);
+  const label = (d: Schemas['District']) => (locale.value === 'en' && d.nameEn ? d.nameEn : d.name);
   const nameOf = (code: string | null | undefined): string => {
     if (!code) return '—';
     const d = districts.value.find((x) => x.code === code);
@@ -34,7 +34,7 @@ export function useDistricts() {
 }
 
 export function useOperators() {
-  const operators = ref<Operator[]>([]);
+  const operators = ref<Schemas['Operator'][]>([]);
   const load = async () => {
     operators.value = (await registryApi.operators()).items;
   };
@@ -42,7 +42,7 @@ export function useOperators() {
 }
 
 export function useSources() {
-  const sources = ref<DataSource[]>([]);
+  const sources = ref<Schemas['DataSource'][]>([]);
   const load = async () => {
     sources.value = (await registryApi.sources()).items;
   };

@@ -2,9 +2,10 @@
 import { computed, ref } from 'vue';
 import { getToken, setToken } from '../api/api';
 import { authApi } from '../api/endpoints';
-import type { Permission, User } from '../api/types';
+import type { Schemas } from '../api/client';
+import type { Permission } from '../api/types';
 
-const user = ref<User | null>(null);
+const user = ref<Schemas['User'] | null>(null);
 
 export function useAuth() {
   return {
@@ -19,7 +20,7 @@ export function useAuth() {
   };
 }
 
-async function login(username: string, password: string): Promise<User> {
+async function login(username: string, password: string): Promise<Schemas['User']> {
   const reply = await authApi.login(username, password);
   setToken(reply.token);
   user.value = reply.user;

@@ -1,6 +1,7 @@
 // Display of KPI values: ratios (fractions from the API) as percentages, money from fen as yuan,
 // counts as integers, minutes with one decimal; a KPI the API could not compute (null) as '—'.
-import type { Kpi, KpiValues } from '../../api/analytics';
+import type { Kpi } from '../../api/analytics';
+import type { Schemas } from '../../api/client';
 
 /** A table column: a KPI of the contract or one of the extras. */
 export type KpiColumn = Kpi | 'completeness' | 'flaggedShare';
@@ -90,7 +91,7 @@ export function delta(kpi: KpiColumn, value: number | null | undefined, base: nu
 }
 
 /** The KPI columns that the rows carry: the contract's, then the extras when the server sent them. */
-export function columnsOf(rows: KpiValues[], kpis: readonly Kpi[]): KpiColumn[] {
+export function columnsOf(rows: Schemas['AnalyticsKpiValues'][], kpis: readonly Kpi[]): KpiColumn[] {
   const extras = (['completeness', 'flaggedShare'] as const).filter((k) => rows.some((r) => r[k] !== undefined));
   return [...kpis, ...extras];
 }

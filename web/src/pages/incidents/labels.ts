@@ -1,18 +1,20 @@
 // Tags, colours and small formatters of the incident ledger pages.
 import { useI18n } from 'vue-i18n';
 import type { TagType } from '../registry/labels';
-import type { IncidentState, Severity, SlaClock } from './incidents-api';
+import type { Schemas } from '../../api/client';
+import type { IncidentState, Severity } from './incidents-api';
 
-export const severityTag: Record<Severity, TagType> = { 1: 'danger', 2: 'warning', 3: 'primary' };
+// Keyed by number and string: the API answers an incident's severity as a number, its state as a string.
+export const severityTag: Record<number, TagType> = { 1: 'danger', 2: 'warning', 3: 'primary' } satisfies Record<Severity, TagType>;
 
-export const stateTag: Record<IncidentState, TagType> = {
+export const stateTag: Record<string, TagType> = {
   open: 'danger',
   acknowledged: 'warning',
   mitigated: 'primary',
   resolved: 'primary',
   reviewed: 'success',
   closed: 'info',
-};
+} satisfies Record<IncidentState, TagType>;
 
 const OPEN = new Set(['running', 'paused', 'breached']);
 
@@ -35,7 +37,7 @@ export function useIncidentLabels() {
   };
 
   /** One SLA clock as a tag: on time / met late / breached / time left. */
-  const slaTag = (c: SlaClock): { type: TagType; text: string } => {
+  const slaTag = (c: Schemas['IncidentSummary']['sla'][number]): { type: TagType; text: string } => {
     const kind = t(`incidents.sla.kinds.${c.kind as 'response'}`);
     if (c.state === 'met') return { type: c.late ? 'warning' : 'success', text: `${kind} ${c.late ? t('incidents.sla.metLate') : t('incidents.sla.metOnTime')}` };
     if (c.state === 'cancelled') return { type: 'info', text: `${kind} ${t('incidents.sla.cancelled')}` };
@@ -46,7 +48,7 @@ export function useIncidentLabels() {
   };
 
   /** The clocks worth showing in a list row: the open ones, and met ones that were late. */
-  const listTags = (clocks: SlaClock[]) => clocks.filter((c) => OPEN.has(c.state) || (c.state === 'met' && c.late)).map(slaTag);
+  const listTags = (clocks: Schemas['IncidentSummary']['sla']) => clocks.filter((c) => OPEN.has(c.state) || (c.state === 'met' && c.late)).map(slaTag);
 
   const rate = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
 

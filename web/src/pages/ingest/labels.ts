@@ -1,9 +1,9 @@
 // Shared by the data-access pages: tag colours and the column guide of the event import.
-import type { QuarantineStatus } from '../../api/ingest';
-
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
-export const quarantineStatusTag: Record<QuarantineStatus, TagType> = { open: 'warning', replayed: 'success', discarded: 'info' };
+const QUARANTINE_TAGS: Record<string, TagType> = { open: 'warning', replayed: 'success', discarded: 'info' };
+/** The API answers a quarantine entry's status as a plain string (open, replayed, discarded). */
+export const quarantineStatusTag = (status: string): TagType => QUARANTINE_TAGS[status] ?? 'info';
 
 export const viaTag = (via: string): TagType => (via === 'import' ? 'primary' : via === 'replay' ? 'success' : 'info');
 

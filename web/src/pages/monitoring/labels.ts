@@ -2,9 +2,9 @@
 import { useI18n } from 'vue-i18n';
 import { splitMinutes } from '../records/format';
 import type { TagType } from '../registry/labels';
-import type { AlertState, LotState, SourceState } from './monitoring-api';
+import type { Schemas } from '../../api/client';
 
-export const stateTag: Record<LotState | SourceState, TagType> = {
+export const stateTag: Record<Schemas['FreshnessItem']['state'] | Schemas['SourceFreshnessItem']['state'], TagType> = {
   ok: 'success',
   partial: 'warning',
   late: 'danger',
@@ -12,7 +12,7 @@ export const stateTag: Record<LotState | SourceState, TagType> = {
   paused: 'primary',
 };
 
-export const alertStateTag: Record<AlertState, TagType> = { open: 'danger', acknowledged: 'warning', resolved: 'success' };
+export const alertStateTag: Record<Schemas['MonitoringAlert']['state'], TagType> = { open: 'danger', acknowledged: 'warning', resolved: 'success' };
 
 /** Label helpers bound to the current locale. */
 export function useMonitoringLabels() {

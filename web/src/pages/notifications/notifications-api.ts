@@ -1,115 +1,23 @@
-// The notifications API (通知, /api/v1/notifications…, /api/v1/notification-channels…) as the console uses it.
-import { api } from '../../api/api';
-import type { Items } from '../../api/types';
+// The notifications API (通知, /api/v1/notifications…, /api/v1/notification-channels…) as the console
+// uses it; shapes from the OpenAPI document (web/src/api/client.ts): Schemas['NotificationChannel'] …
+import { apiDelete, apiGet, apiPatch, apiPost, type BodyOf, type QueryOf, type Schemas } from '../../api/client';
 
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
-export type ChannelType = 'email' | 'wecom' | 'dingtalk';
-export const CHANNEL_TYPES: readonly ChannelType[] = ['wecom', 'dingtalk', 'email'];
+export const SEVERITIES: readonly Schemas['Notification']['severity'][] = ['info', 'warning', 'critical'];
+export const CHANNEL_TYPES: readonly Schemas['NotificationChannel']['type'][] = ['wecom', 'dingtalk', 'email'];
 /** Kind prefixes the platform's modules raise, offered as filter suggestions. */
 export const KIND_SUGGESTIONS = ['monitoring.', 'tickets.', 'incidents.', 'sla.', 'auth.', 'security.', 'inspections.'];
 
-export interface NotificationItem {
-  id: number;
-  kind: string;
-  severity: Severity;
-  title: string;
-  body: string;
-  link: string | null;
-  districtCode: string | null;
-  createdAt: string;
-  readAt: string | null;
-}
-
-export interface InboxPage {
-  items: NotificationItem[];
-  nextCursor: string | null;
-  unreadCount: number;
-}
-
-export interface ChannelSettingsView {
-  host?: string;
-  port?: number;
-  secure?: boolean;
-  user?: string | null;
-  from?: string;
-  to?: string[];
-  passwordSet?: boolean;
-  webhookUrl?: string | null;
-  secretSet?: boolean;
-}
-
-export interface Channel {
-  id: number;
-  name: string;
-  type: ChannelType;
-  enabled: boolean;
-  minSeverity: Severity;
-  kinds: string[];
-  districtCode: string | null;
-  settings: ChannelSettingsView;
-  stats: { pending: number; sent7d: number; failed7d: number; lastSentAt: string | null; lastError: string | null };
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Settings as sent: a secret left out keeps the stored one; null clears it. */
-export interface ChannelSettingsInput {
-  host?: string;
-  port?: number;
-  secure?: boolean;
-  user?: string | null;
-  password?: string | null;
-  from?: string;
-  to?: string[];
-  webhookUrl?: string;
-  secret?: string | null;
-}
-
-export interface ChannelInput {
-  name?: string;
-  type?: ChannelType;
-  enabled?: boolean;
-  minSeverity?: Severity;
-  kinds?: string[];
-  districtCode?: string | null;
-  settings?: ChannelSettingsInput;
-}
-
-export interface TestResult {
-  ok: boolean;
-  httpStatus?: number;
-  answer: string;
-  error?: string;
-}
-
-export interface Delivery {
-  id: number;
-  notificationId: number;
-  kind: string;
-  severity: Severity;
-  title: string;
-  status: 'pending' | 'sent' | 'failed' | 'cancelled';
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastAttemptAt: string | null;
-  lastError: string | null;
-  sentAt: string | null;
-  createdAt: string;
-}
-
 export const notificationsApi = {
-  list: (query: { unread?: boolean; limit?: number; cursor?: string | null }) => api.get<InboxPage>('/api/v1/notifications', query),
-  markRead: (id: number) => api.post<{ id: number; readAt: string; unreadCount: number }>(`/api/v1/notifications/${id}/read`),
-  markAllRead: () => api.post<{ marked: number; unreadCount: number }>('/api/v1/notifications/read-all'),
+  list: (query: QueryOf<'notificationsList'>) => apiGet('/api/v1/notifications', { query }),
+  markRead: (id: number) => apiPost('/api/v1/notifications/{id}/read', { path: { id } }),
+  markAllRead: () => apiPost('/api/v1/notifications/read-all'),
 };
 
 export const channelsApi = {
-  list: () => api.get<Items<Channel>>('/api/v1/notification-channels'),
-  create: (body: ChannelInput) => api.post<Channel>('/api/v1/notification-channels', body),
-  update: (id: number, body: ChannelInput) => api.patch<Channel>(`/api/v1/notification-channels/${id}`, body),
-  remove: (id: number) => api.delete(`/api/v1/notification-channels/${id}`),
-  test: (id: number) => api.post<TestResult>(`/api/v1/notification-channels/${id}/test`),
-  deliveries: (id: number) => api.get<Items<Delivery>>(`/api/v1/notification-channels/${id}/deliveries`, { limit: 50 }),
+  list: () => apiGet('/api/v1/notification-channels'),
+  create: (body: BodyOf<'notificationChannelsCreate'>) => apiPost('/api/v1/notification-channels', { body }),
+  update: (id: number, body: BodyOf<'notificationChannelsUpdate'>) => apiPatch('/api/v1/notification-channels/{id}', { path: { id }, body }),
+  remove: (id: number) => apiDelete('/api/v1/notification-channels/{id}', { path: { id } }),
+  test: (id: number) => apiPost('/api/v1/notification-channels/{id}/test', { path: { id } }),
+  deliveries: (id: number) => apiGet('/api/v1/notification-channels/{id}/deliveries', { path: { id }, query: { limit: 50 } }),
 };

@@ -1,11 +1,11 @@
 // Tag colours and option lists shared by the registry pages.
-import type { ImportRowStatus, LotStatus } from '../../api/types';
+import type { Schemas } from '../../api/client';
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
 
-export const lotStatusTag: Record<LotStatus, TagType> = { active: 'success', suspended: 'warning' };
+export const lotStatusTag: Record<Schemas['Lot']['status'], TagType> = { active: 'success', suspended: 'warning' };
 
-export const importStatusTag: Record<ImportRowStatus, TagType> = {
+export const importStatusTag: Record<Schemas['LotImportResult']['rows'][number]['status'], TagType> = {
   created: 'success',
   updated: 'primary',
   unchanged: 'info',

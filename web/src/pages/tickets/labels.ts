@@ -2,9 +2,10 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TagType } from '../registry/labels';
-import { CATEGORIES, CHANNELS, STATES, type Priority, type SlaClock, type Ticket, type TicketState } from './tickets-api';
+import type { ResponseOf, Schemas } from '../../api/client';
+import { CATEGORIES, CHANNELS, STATES } from './tickets-api';
 
-export const stateTag: Record<TicketState, TagType> = {
+export const stateTag: Record<Schemas['Ticket']['state'], TagType> = {
   new: 'danger',
   assigned: 'warning',
   in_progress: 'primary',
@@ -17,10 +18,10 @@ export const stateTag: Record<TicketState, TagType> = {
   cancelled: 'info',
 };
 
-export const priorityTag: Record<Priority, TagType> = { urgent: 'danger', high: 'warning', normal: 'primary', low: 'info' };
+export const priorityTag: Record<Schemas['Ticket']['priority'], TagType> = { urgent: 'danger', high: 'warning', normal: 'primary', low: 'info' };
 
 /** States whose notes reach the citizen (as the server's PUBLIC_NOTE_STATES). */
-export const PUBLIC_NOTE_STATES: readonly TicketState[] = ['waiting_citizen', 'resolved'];
+export const PUBLIC_NOTE_STATES: readonly Schemas['Ticket']['state'][] = ['waiting_citizen', 'resolved'];
 
 /** "Now", ticking every 30 s, for countdowns. */
 export function useNow(periodMs = 30_000) {
@@ -47,7 +48,7 @@ export function useTicketLabels() {
   const kindLabel = (kind: string | null) => (kind === 'response' || kind === 'resolution' || kind === 'feedback' ? t(`tickets.sla.kinds.${kind}`) : (kind ?? ''));
 
   /** The queue's countdown: the running clock due first, in wall-clock time to its due instant. */
-  const countdown = (ticket: Ticket, now: number): { type: TagType; text: string } | null => {
+  const countdown = (ticket: Schemas['Ticket'], now: number): { type: TagType; text: string } | null => {
     if (ticket.slaStatus === 'paused') return { type: 'info', text: t('tickets.sla.paused') };
     if (ticket.slaStatus === 'done' || ticket.slaStatus === 'none') return ticket.late ? { type: 'warning', text: t('tickets.sla.late') } : null;
     if (!ticket.nextDueAt) return null;
@@ -58,7 +59,7 @@ export function useTicketLabels() {
   };
 
   /** One clock of the detail page. */
-  const clockTag = (c: SlaClock, now: number): { type: TagType; text: string } => {
+  const clockTag = (c: ResponseOf<'ticketsGet'>['sla'][number], now: number): { type: TagType; text: string } => {
     const kind = kindLabel(c.kind);
     if (c.state === 'met') return { type: c.late ? 'warning' : 'success', text: `${kind} ${c.late ? t('tickets.sla.metLate') : t('tickets.sla.metOnTime')}` };
     if (c.state === 'cancelled') return { type: 'info', text: `${kind} ${t('tickets.sla.cancelled')}` };
@@ -72,7 +73,7 @@ export function useTicketLabels() {
   const rate = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`);
   const channelLabel = (c: string) => ((CHANNELS as readonly string[]).includes(c) ? t(`tickets.channels.${c as (typeof CHANNELS)[number]}`) : c);
   const categoryLabel = (c: string) => ((CATEGORIES as readonly string[]).includes(c) ? t(`tickets.categories.${c as (typeof CATEGORIES)[number]}`) : c);
-  const stateLabel = (s: string | null) => (s && (STATES as readonly string[]).includes(s) ? t(`tickets.states.${s as TicketState}`) : (s ?? '—'));
+  const stateLabel = (s: string | null) => (s && (STATES as readonly string[]).includes(s) ? t(`tickets.states.${s as Schemas['Ticket']['state']}`) : (s ?? '—'));
 
   return { duration, countdown, clockTag, rate, channelLabel, categoryLabel, stateLabel, kindLabel };
 }
