@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { badRequest } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { fileTooLarge } from '../../platform/uploads.js';
+import { fileTooLarge, fileUploadBody } from '../../platform/uploads.js';
 import { importEvents, MAX_ERROR_ROWS } from './event-import.js';
 import type { IngestContext } from './repo.js';
 
@@ -29,18 +29,7 @@ export const EventImportReply = Type.Object(
   { $id: 'EventImportResult' },
 );
 
-const UploadBody = {
-  content: {
-    'multipart/form-data': {
-      schema: {
-        type: 'object',
-        nullable: true,
-        required: ['file'],
-        properties: { file: { description: '.csv / .xlsx / .jsonl (.ndjson) 文件 / event file', type: 'string', format: 'binary' } },
-      },
-    },
-  },
-};
+const UploadBody = fileUploadBody('.csv / .xlsx / .jsonl (.ndjson) 文件 / event file');
 
 /** Offline import of event files: the same checks and quarantine as the signed API. */
 export function importRoutes(ctx: IngestContext) {

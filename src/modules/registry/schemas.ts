@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable } from '../../platform/http.js';
+import { fileUploadBody } from '../../platform/uploads.js';
 import { MAX_BULK } from './berths.js';
 import { COORD_SYSTEMS, DISTRICT_KINDS, LOT_CATEGORIES, LOT_KINDS, LOT_STATUSES } from './vocab.js';
 
@@ -216,19 +217,5 @@ export const ImportResultSchema = Type.Object(
 );
 export const ImportQuery = Type.Object({ dryRun: Type.Optional(Type.Boolean({ description: '仅校验不写入 / validate only, write nothing' })) });
 
-/**
- * Documents the multipart upload; the handler reads it with req.file(). Fastify validates the
- * (absent, so null) parsed body against it, hence `nullable`.
- */
-export const ImportUploadBody = {
-  content: {
-    'multipart/form-data': {
-      schema: {
-        type: 'object',
-        nullable: true,
-        required: ['file'],
-        properties: { file: { description: '.xlsx 或 .csv 文件 / .xlsx or .csv file', type: 'string', format: 'binary' } },
-      },
-    },
-  },
-};
+/** The upload of a lot or candidate sheet (routes read it with req.file()). */
+export const ImportUploadBody = fileUploadBody('.xlsx 或 .csv 文件 / .xlsx or .csv file');

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable } from '../../platform/http.js';
+import { fileUploadBody } from '../../platform/uploads.js';
 import { GROUP_BY } from './kpis.js';
 import { SLA_FILTERS } from './list.js';
 import { TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
@@ -123,22 +124,8 @@ export const TransitionBody = Type.Object({
   reason: Type.Optional(Nullable(Type.String({ maxLength: 500, description: '撤销原因（cancelled 必填） / reason, required to cancel' }))),
 });
 
-/**
- * Documents the multipart upload of an attachment; the handler reads it with req.file(). Fastify
- * validates the (absent, so null) parsed body against it, hence `nullable`.
- */
-export const AttachmentUploadBody = {
-  content: {
-    'multipart/form-data': {
-      schema: {
-        type: 'object',
-        nullable: true,
-        required: ['file'],
-        properties: { file: { description: '附件，≤10 MB / the file, at most 10 MB', type: 'string', format: 'binary' } },
-      },
-    },
-  },
-};
+/** The upload of an attachment (the route reads it with req.file()). */
+export const AttachmentUploadBody = fileUploadBody('附件，≤10 MB / the file, at most 10 MB');
 
 export const CommentBody = Type.Object({
   visibility: Enum(['public', 'internal'], 'public：答复市民；internal：内部备注 / public reply or internal note'),
