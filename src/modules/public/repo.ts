@@ -3,10 +3,9 @@ import { contextOf, type AppContext } from '../../platform/context.js';
 import { tablesOf, type AnyDb, type Db, type ReadOnly } from '../../platform/db.js';
 import type { AnalyticsTables } from '../analytics/index.js';
 import type { IngestTables } from '../ingest/index.js';
-import type { QualityTables } from '../quality/index.js';
+import type { QualityTables, TariffInput } from '../quality/index.js';
 import { lateThresholdMinutesSql, type LotCategory, type LotKind, type RegistryTables } from '../registry/index.js';
 import type { PublicTables } from './tables.js';
-import type { TariffNumbers } from './tariff-text.js';
 
 /*
  * Data access of the public service. Writes touch only this module's tables
@@ -43,7 +42,7 @@ export interface PublicLotRow {
   status: { at: Date | null; free: number | null; total: number | null };
   openingHours: string | null;
   chargingSpaces: number | null;
-  tariff: TariffNumbers | null;
+  tariff: TariffInput | null;
 }
 
 export interface LotFilter {

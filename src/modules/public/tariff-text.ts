@@ -5,14 +5,7 @@
  * only words the same numbers.
  */
 
-export interface TariffNumbers {
-  freeMinutes: number;
-  firstPeriodMinutes: number;
-  firstPeriodFen: number;
-  unitMinutes: number;
-  unitFen: number;
-  dailyCapFen: number | null;
-}
+import type { TariffInput } from '../quality/index.js';
 
 /** 500 → "5", 250 → "2.5", 5 → "0.05". */
 export function yuan(fen: number): string {
@@ -25,7 +18,7 @@ export function duration(minutes: number): string {
 }
 
 /** "15分钟内免费，首1小时5元，之后每1小时2元，每日最高30元" */
-export function tariffSummary(t: TariffNumbers): string {
+export function tariffSummary(t: TariffInput): string {
   const parts: string[] = [];
   if (t.freeMinutes > 0) parts.push(`${duration(t.freeMinutes)}内免费`);
   if (t.firstPeriodMinutes > 0) parts.push(`首${duration(t.firstPeriodMinutes)}${yuan(t.firstPeriodFen)}元`);
@@ -35,7 +28,7 @@ export function tariffSummary(t: TariffNumbers): string {
 }
 
 /** The whole rule, as the engine applies it. */
-export function tariffText(t: TariffNumbers): string {
+export function tariffText(t: TariffInput): string {
   const lines: string[] = [];
   if (t.freeMinutes > 0) lines.push(`停车不超过${duration(t.freeMinutes)}免费；超过则自入场时起计费。`);
   if (t.firstPeriodMinutes > 0) lines.push(`首${duration(t.firstPeriodMinutes)}收费${yuan(t.firstPeriodFen)}元。`);
