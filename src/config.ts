@@ -46,6 +46,13 @@ export interface Config {
    * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
    */
   outboundAllow: string[];
+  /**
+   * The city SMS gateway for citizen verification codes (src/modules/public/sms.ts): an http(s)
+   * address that takes a JSON POST. Null: the development sender, which writes codes to the log.
+   */
+  smsUrl?: string | null;
+  /** Bearer token sent to the SMS gateway. */
+  smsToken?: string | null;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -114,6 +121,12 @@ function redisUrl(raw: string | undefined): string | null {
   return raw;
 }
 
+function smsUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_SMS_URL', 'expected an http:// or https:// address of the SMS gateway');
+  return raw;
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -152,5 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
+    smsUrl: smsUrl(env.ZHIBO_SMS_URL),
+    smsToken: env.ZHIBO_SMS_TOKEN || null,
   };
 }

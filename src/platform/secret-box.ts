@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Encrypts values that must be read back (data-source signing secrets) with AES-256-GCM
@@ -16,6 +16,15 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  /**
+   * A keyed hash (HMAC-SHA256 under a key derived from the platform key for `purpose`, hex):
+   * for values that must be compared but never read back — citizen phone codes and phones.
+   */
+  mac(purpose: string, value: string): string {
+    const key = createHmac('sha256', this.key).update(`zhibo-mac:${purpose}`).digest();
+    return createHmac('sha256', key).update(value).digest('hex');
   }
 
   open(sealed: string): string {

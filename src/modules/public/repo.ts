@@ -4,22 +4,29 @@ import { tablesOf, type AnyDb, type Db, type ReadOnly } from '../../platform/db.
 import type { AnalyticsTables } from '../analytics/index.js';
 import type { IngestTables } from '../ingest/index.js';
 import type { QualityTables, TariffInput } from '../quality/index.js';
+import type { SessionsTables } from '../sessions/index.js';
+import type { TicketsTables } from '../tickets/index.js';
 import { lateThresholdMinutesSql, type LotCategory, type LotKind, type RegistryTables } from '../registry/index.js';
 import type { PublicTables } from './tables.js';
 
 /*
  * Data access of the public service. Writes touch only this module's tables
- * (public_lot_settings, public_sign_groups, public_sign_group_lots); everything else here is a
+ * (public_lot_settings, public_sign_groups, public_sign_group_lots, and the citizen, announcement
+ * and usage tables of citizen.ts and announcements.ts); everything else here is a
  * read-only reporting query over other modules' tables: the registry's lots, districts and
  * sources (with its effective late threshold), ingest's lot_live (the newest status report of
- * each lot, by occurredAt), quality's lot_tariffs and analytics' hourly rollups.
+ * each lot, by occurredAt), quality's lot_tariffs, analytics' hourly rollups, and the sessions
+ * module's parking_sessions for a verified citizen's own plate (citizen.ts), and the public
+ * channel's work orders for the usage figures (usage.ts).
  */
 type Tables = PublicTables &
   ReadOnly<
     Pick<RegistryTables, 'lots' | 'districts' | 'data_sources'> &
       Pick<IngestTables, 'lot_live'> &
       Pick<QualityTables, 'lot_tariffs'> &
-      Pick<AnalyticsTables, 'analytics_lot_hour'>
+      Pick<AnalyticsTables, 'analytics_lot_hour'> &
+      Pick<SessionsTables, 'parking_sessions'> &
+      Pick<TicketsTables, 'tickets'>
   >;
 export type PublicDb = Db<Tables>;
 export type PublicContext = AppContext<Tables>;

@@ -4,7 +4,14 @@ import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { publicContext } from './repo.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
+import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
+import { contentDisposition } from '../../platform/http/download.js';
+import { smsSenderFor, type SmsSender } from './sms.js';
+import { UsageBuffer, usageReport, usageXlsx } from './usage.js';
 import {
+  AnnouncementBody, AnnouncementsQuery, CitizenRecordsReply, CitizenTokenReply, ConfirmBody, IdParams, PublicAnnouncements, StaffAnnouncement, StaffAnnouncementList,
+  UsageQuery, UsageReply, VerificationBody, VerificationParams, VerificationReply,
   CodeParams, DetailQuery, DistrictsReply, EstimateQuery, EstimateReply, GuidanceQuery, GuidanceReply, LotDetail, LotSettingsBody, LotSettingsReply,
   NearbyQuery, NearbyReply, PublicLot, SignGroupBody, SignGroupList, SignGroupReply, SignGroupUpdateBody,
 } from './schemas.js';
@@ -16,6 +23,9 @@ import {
 /** Seconds a client or proxy may reuse a public answer (docs/公众服务接口.md, "缓存"). */
 export const PUBLIC_MAX_AGE_S = 30;
 export const PUBLIC_RATE_WINDOW_MS = 60_000;
+/** Verification codes one client address may ask for per hour (each one is an SMS we pay for). */
+export const VERIFICATIONS_PER_IP_HOUR = 10;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const tags = ['public'];
 const LIMIT_NOTE = '免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After.';
@@ -25,11 +35,24 @@ const LIMIT_NOTE = '免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MIN
  * one counted per client address on the app's @fastify/rate-limit (memory, or Redis with
  * ZHIBO_REDIS_URL); and the staff routes under /api/v1/public-admin that set what they show.
  */
-export function publicRoutes(appCtx: AppContext) {
+export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {}) {
   const ctx = publicContext(appCtx);
+  const sms = opts.sms ?? smsSenderFor(ctx.config, ctx.log);
   return async (app: App) => {
     app.addSchema(PublicLot);
     app.addSchema(SignGroupReply);
+    app.addSchema(StaffAnnouncement);
+
+    // Read queries are counted in memory and written every 30 s and when the app closes (usage.ts).
+    const usage = new UsageBuffer();
+    const flushUsage = () => usage.flush(ctx.db).catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'public usage counts not written, retrying later'));
+    const timer = setInterval(flushUsage, 30_000);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await flushUsage();
+    });
+    const count = (metric: string, key = '') => usage.add(ctx.clock.now(), metric, key);
 
     // One budget per client address over every public route (onRequest: before validation, so bad requests count too).
     const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: PUBLIC_RATE_WINDOW_MS, keyGenerator: (req) => `public:${req.ip}` });
@@ -54,8 +77,10 @@ export function publicRoutes(appCtx: AppContext) {
         response: { 200: NearbyReply, ...errorResponses(400, 429) },
       },
     }, async (req, reply) => {
+      const body = await nearbyLots(ctx, req.query);
+      count('nearby', body.items[0]?.districtCode ?? '');
       cacheable(reply);
-      return nearbyLots(ctx, req.query);
+      return body;
     });
 
     app.get('/api/v1/public/districts', {
@@ -83,6 +108,7 @@ export function publicRoutes(appCtx: AppContext) {
       },
     }, async (req, reply) => {
       const body = await lotDetail(ctx, req.params.code, req.query);
+      count('lot', body.code);
       cacheable(reply);
       return body;
     });
@@ -97,7 +123,10 @@ export function publicRoutes(appCtx: AppContext) {
         params: CodeParams, querystring: EstimateQuery,
         response: { 200: EstimateReply, ...errorResponses(400, 404, 429) },
       },
-    }, (req) => estimateFee(ctx, req.params.code, req.query));
+    }, (req) => {
+      count('estimate');
+      return estimateFee(ctx, req.params.code, req.query);
+    });
 
     app.get('/api/v1/public/guidance', {
       ...pub,
@@ -111,10 +140,81 @@ export function publicRoutes(appCtx: AppContext) {
       },
     }, async (req, reply) => {
       const body = await guidance(ctx, req.query.area);
+      count('guidance', req.query.area);
       const etag = etagOf(body);
       cacheable(reply).header('etag', etag);
       if (matchesEtag(req.headers['if-none-match'], etag)) return reply.code(304).send(null);
       return body;
+    });
+
+    app.get('/api/v1/public/announcements', {
+      ...pub,
+      schema: {
+        operationId: 'publicAnnouncements', tags, security: [],
+        summary: '当前公告（免登录） / announcements in force (no account)',
+        description: `封闭施工、节假日交通、新开停车场等当前生效的公告；district 给出时含全市公告与该县市区公告。Cache-Control: max-age=30。${LIMIT_NOTE}`,
+        querystring: AnnouncementsQuery,
+        response: { 200: PublicAnnouncements, ...errorResponses(400, 429) },
+      },
+    }, async (req, reply) => {
+      const body = await activeAnnouncements(ctx, req.query.district);
+      cacheable(reply);
+      return body;
+    });
+
+    // ---- 我的停车与欠费: a phone code proves the plate, a citizen token reads its records ----
+    const verifyLimit = app.createRateLimit({ max: VERIFICATIONS_PER_IP_HOUR, timeWindow: 3_600_000, keyGenerator: (req) => `public-verify:${req.ip}` });
+    const verifyLimited = async (req: FastifyRequest) => {
+      await limited(req);
+      const result = await verifyLimit(req);
+      if (!result.isAllowed && result.isExceeded) {
+        const retry = Math.max(1, result.ttlInSeconds);
+        throw new AppError(429, 'RATE_LIMITED', `验证码请求过于频繁，请 ${retry} 秒后再试 / too many code requests, retry in ${retry} s`, undefined, { 'retry-after': String(retry) });
+      }
+    };
+    const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+    app.post('/api/v1/public/verifications', {
+      config: { public: true }, onRequest: verifyLimited,
+      schema: {
+        operationId: 'publicVerificationStart', tags, security: [],
+        summary: '发送车牌验证码（免登录） / send a code to prove a plate (no account)',
+        description: '向手机号发送 6 位验证码（5 分钟有效，最多试 5 次）。不查询停车记录：车牌有无记录，回答与耗时相同。每车牌、每手机号每小时 5 次，'
+          + `每 IP 每小时 ${VERIFICATIONS_PER_IP_HOUR} 次，一个手机号 30 天内最多验证 5 个其他车牌；超出 429。短信网关不可用 503 SMS_UNAVAILABLE。${LIMIT_NOTE}`
+          + ' / Sends a 6-digit code (5 minutes, 5 attempts); never looks at records, so the answer is the same whether or not the plate parked.',
+        body: VerificationBody,
+        response: { 202: VerificationReply, ...errorResponses(400, 429, 503) },
+      },
+    }, async (req, reply) => reply.code(202).header('cache-control', 'no-store').send(await startVerification(ctx, sms, req.body, req.ip)));
+
+    app.post('/api/v1/public/verifications/:id/confirm', {
+      ...pub,
+      schema: {
+        operationId: 'publicVerificationConfirm', tags, security: [],
+        summary: '确认验证码，换取市民令牌（免登录） / confirm the code for a citizen token (no account)',
+        description: '验证码正确、未过期、未用过且未超 5 次时返回 30 分钟有效的市民令牌。错误 400 CODE_WRONG（附剩余次数）、CODE_EXPIRED、CODE_USED；超次 429 CODE_ATTEMPTS_EXHAUSTED；'
+          + `不存在 404 VERIFICATION_NOT_FOUND。${LIMIT_NOTE} / The right code, in time, once, within 5 attempts yields a 30-minute citizen token.`,
+        params: VerificationParams, body: ConfirmBody,
+        response: { 200: CitizenTokenReply, ...errorResponses(400, 404, 429) },
+      },
+    }, async (req, reply) => {
+      noStore(reply);
+      return confirmVerification(ctx, req.params.id, req.body.code, req.ip);
+    });
+
+    app.get('/api/v1/public/records', {
+      ...pub,
+      schema: {
+        operationId: 'publicRecords', tags, security: [],
+        summary: '我的停车记录与欠费（市民令牌） / my parking records and arrears (citizen token)',
+        description: '须带 Authorization: Bearer <市民令牌>（无令牌 401 CITIZEN_TOKEN_REQUIRED，失效 401 CITIZEN_TOKEN_INVALID）。返回该车牌近 90 天记录与全部未结清欠费，'
+          + `金额单位为分，另给欠费合计（元）。每次读取记审计 public.records.read。不缓存。${LIMIT_NOTE}`
+          + ' / Needs Authorization: Bearer <citizen token>; the plate\'s records of 90 days and its open arrears; every read audited; not cached.',
+        response: { 200: CitizenRecordsReply, ...errorResponses(401, 429) },
+      },
+    }, async (req, reply) => {
+      noStore(reply);
+      return citizenRecords(ctx, req.headers.authorization, req.ip);
     });
 
     // ---- staff ----
@@ -163,6 +263,72 @@ export function publicRoutes(appCtx: AppContext) {
         params: CodeParams, body: SignGroupUpdateBody, response: { 200: Type.Ref('PublicSignGroup'), ...errorResponses(400, 401, 403, 404) },
       },
     }, (req) => updateSignGroup(ctx, actorOf(req), req.params.code, req.body));
+
+    app.get('/api/v1/public-admin/announcements', {
+      ...read,
+      schema: {
+        operationId: 'publicAdminAnnouncementsList', tags,
+        summary: '公告列表（含待生效与已结束） / announcements, scheduled and ended too',
+        response: { 200: StaffAnnouncementList, ...errorResponses(401, 403) },
+      },
+    }, (req) => listAnnouncements(ctx, actorOf(req)));
+
+    app.post('/api/v1/public-admin/announcements', {
+      ...write,
+      schema: {
+        operationId: 'publicAdminAnnouncementsCreate', tags,
+        summary: '发布公告 / publish an announcement',
+        description: '需要 registry:write；县市区用户只能发布本辖区公告；审计 public.announcement.create。 / Needs registry:write; audited.',
+        body: AnnouncementBody, response: { 201: Type.Ref('PublicStaffAnnouncement'), ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createAnnouncement(ctx, actorOf(req), req.body)));
+
+    app.put('/api/v1/public-admin/announcements/:id', {
+      ...write,
+      schema: {
+        operationId: 'publicAdminAnnouncementsUpdate', tags,
+        summary: '修改公告 / change an announcement',
+        params: IdParams, body: AnnouncementBody, response: { 200: Type.Ref('PublicStaffAnnouncement'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => updateAnnouncement(ctx, actorOf(req), req.params.id, req.body));
+
+    app.delete('/api/v1/public-admin/announcements/:id', {
+      ...write,
+      schema: {
+        operationId: 'publicAdminAnnouncementsDelete', tags,
+        summary: '删除公告 / delete an announcement',
+        params: IdParams, response: { 204: Type.Null({ description: '已删除 / removed' }), ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      await deleteAnnouncement(ctx, actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    });
+
+    app.get('/api/v1/public-admin/usage', {
+      ...read,
+      schema: {
+        operationId: 'publicAdminUsage', tags,
+        summary: '公众服务使用情况 / public-service usage',
+        description: '每日查询量、热门查询区域（按最近停车场所在县市区）、验证码成功率、公众渠道投诉分类；format=xlsx 下载 Excel。 / Queries per day, top areas, verification success rate, public complaints by category; format=xlsx for Excel.',
+        querystring: UsageQuery,
+        response: {
+          200: {
+            description: 'JSON，或 format=xlsx 时 Excel（文件名 公众服务使用情况-起-止.xlsx） / JSON, or the Excel file with format=xlsx',
+            content: { 'application/json': { schema: UsageReply }, [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    }, async (req, reply) => {
+      const report = await usageReport(ctx, usage, req.query);
+      reply.header('cache-control', 'no-store');
+      if (req.query.format !== 'xlsx') return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(report));
+      const file = await usageXlsx(report);
+      reply.header('content-type', XLSX_TYPE)
+        .header('content-disposition', contentDisposition(`公众服务使用情况-${report.from}-${report.to}.xlsx`, `public-usage-${report.from}-${report.to}.xlsx`));
+      // Rendered already: the Buffer goes out as it is, past the serializer.
+      return reply.send(file as unknown as string);
+    });
 
     app.delete('/api/v1/public-admin/sign-groups/:code', {
       ...write,

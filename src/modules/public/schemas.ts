@@ -168,3 +168,111 @@ export const SignGroupReply = Type.Object({
   updatedBy: Type.String(),
 }, { $id: 'PublicSignGroup' });
 export const SignGroupList = Type.Object({ items: Type.Array(Type.Ref('PublicSignGroup')) });
+
+// ---- 我的停车与欠费 (citizen verification) ----
+
+export const VerificationBody = Type.Object({
+  plate: Type.String({ minLength: 1, maxLength: 16, description: '车牌号 / plate' }),
+  phone: Type.String({ minLength: 1, maxLength: 20, description: '接收验证码的手机号 / mobile number that receives the code' }),
+}, { additionalProperties: false });
+
+export const VerificationReply = Type.Object({
+  verificationId: Type.String({ description: '验证请求编号，确认验证码时使用 / id to confirm the code with' }),
+  expiresAt: Type.String({ format: 'date-time', description: '验证码失效时间（5 分钟） / the code expires (5 minutes)' }),
+  phoneMasked: Type.String({ description: '脱敏手机号 / masked phone' }),
+});
+
+export const VerificationParams = Type.Object({ id: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
+
+export const ConfirmBody = Type.Object({
+  code: Type.String({ pattern: '^\\d{6}$', description: '6 位验证码 / the 6-digit code' }),
+}, { additionalProperties: false });
+
+export const CitizenTokenReply = Type.Object({
+  token: Type.String({ description: '市民令牌，30 分钟有效，以 Authorization: Bearer 发送 / citizen token, 30 minutes, sent as Authorization: Bearer' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  plateMasked: Type.String(),
+});
+
+const CitizenRecord = Type.Object({
+  sessionId: Type.Integer({ description: '停车流水编号（投诉时引用） / parking record id (quote it in a complaint)' }),
+  lotCode: Type.String(),
+  lotName: Type.String(),
+  enteredAt: Nullable(Type.String({ format: 'date-time' })),
+  exitedAt: Nullable(Type.String({ format: 'date-time' })),
+  minutes: Nullable(Type.Integer({ description: '停车时长（分钟） / minutes parked' })),
+  receivableFen: Nullable(Type.Integer({ description: '应收（分） / receivable, fen' })),
+  paidFen: Nullable(Type.Integer({ description: '实收（分） / paid, fen' })),
+  arrearsFen: Nullable(Type.Integer({ description: '欠费 = max(应收 − 实收, 0)（分） / arrears, fen' })),
+  payChannel: Nullable(Type.String()),
+  state: Type.String({ description: 'open 在场 / closed 已离场' }),
+});
+
+export const CitizenRecordsReply = Type.Object({
+  plate: Type.String({ description: '已验证的车牌（本人） / the verified plate (the citizen\'s own)' }),
+  plateMasked: Type.String(),
+  since: Type.String({ format: 'date-time', description: '记录起始（90 天前） / records from (90 days ago)' }),
+  records: Type.Array(CitizenRecord, { description: '近 90 天停车记录，最多 200 条 / records of the last 90 days, at most 200' }),
+  arrears: Type.Array(CitizenRecord, { description: '未结清欠费（不限时间），最多 500 条 / open arrears of any age, at most 500' }),
+  totalArrearsFen: Type.Integer(),
+  totalArrearsYuan: Type.String({ description: '欠费合计（元） / arrears total in yuan' }),
+});
+
+// ---- 公告 ----
+
+const AnnouncementKind = Type.Union(['notice', 'closure', 'holiday', 'new_lot'].map((k) => Type.Literal(k)), {
+  description: 'notice 通知、closure 封闭施工、holiday 节假日交通、new_lot 新开停车场',
+});
+
+export const AnnouncementBody = Type.Object({
+  kind: AnnouncementKind,
+  title: Type.String({ minLength: 1, maxLength: 100 }),
+  body: Type.String({ maxLength: 2000 }),
+  districtCode: Type.Optional(Nullable(Type.String({ maxLength: 16, description: '县市区；空为全市 / district; empty for the whole city' }))),
+  startsAt: Type.String({ maxLength: 40, description: '开始时间 ISO 8601 / starts at' }),
+  endsAt: Type.Optional(Nullable(Type.String({ maxLength: 40, description: '结束时间；空为长期 / ends at; empty for open-ended' }))),
+}, { additionalProperties: false });
+
+const announcementFields = {
+  id: Type.Integer(),
+  kind: Type.String(),
+  title: Type.String(),
+  body: Type.String(),
+  districtCode: Nullable(Type.String()),
+  startsAt: Type.String({ format: 'date-time' }),
+  endsAt: Nullable(Type.String({ format: 'date-time' })),
+};
+
+export const PublicAnnouncements = Type.Object({ items: Type.Array(Type.Object(announcementFields)) });
+export const AnnouncementsQuery = Type.Object({ district: Type.Optional(Type.String({ maxLength: 16, description: '县市区代码 / district code' })) });
+
+export const StaffAnnouncement = Type.Object({
+  ...announcementFields,
+  state: Type.String({ description: 'active 生效中、scheduled 待生效、ended 已结束' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  updatedBy: Type.String(),
+}, { $id: 'PublicStaffAnnouncement' });
+export const StaffAnnouncementList = Type.Object({ items: Type.Array(Type.Ref('PublicStaffAnnouncement')) });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+// ---- 使用情况 ----
+
+export const UsageQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD（上海日），默认 30 天前 / Shanghai day, default 30 days ago' })),
+  to: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD（含），默认今天 / included, default today' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('xlsx')])),
+});
+
+export const UsageReply = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  days: Type.Array(Type.Object({
+    day: Type.String(), nearby: Type.Integer(), lot: Type.Integer(), estimate: Type.Integer(), guidance: Type.Integer(),
+    verificationsSent: Type.Integer(), verificationsConfirmed: Type.Integer(), verificationsFailed: Type.Integer(), recordsRead: Type.Integer(),
+  })),
+  topAreas: Type.Array(Type.Object({ districtCode: Type.String(), districtName: Type.String(), queries: Type.Integer() })),
+  verificationsSent: Type.Integer(),
+  verificationsConfirmed: Type.Integer(),
+  verificationSuccessRate: Nullable(Type.Number({ description: '验证成功 ÷ 发送验证码 / confirmed ÷ sent' })),
+  complaintsByCategory: Type.Array(Type.Object({ category: Type.String(), label: Type.String(), count: Type.Integer() })),
+});

@@ -2223,6 +2223,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 当前公告（免登录） / announcements in force (no account)
+         * @description 封闭施工、节假日交通、新开停车场等当前生效的公告；district 给出时含全市公告与该县市区公告。Cache-Control: max-age=30。免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After.
+         */
+        get: operations["publicAnnouncements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 发送车牌验证码（免登录） / send a code to prove a plate (no account)
+         * @description 向手机号发送 6 位验证码（5 分钟有效，最多试 5 次）。不查询停车记录：车牌有无记录，回答与耗时相同。每车牌、每手机号每小时 5 次，每 IP 每小时 10 次，一个手机号 30 天内最多验证 5 个其他车牌；超出 429。短信网关不可用 503 SMS_UNAVAILABLE。免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After. / Sends a 6-digit code (5 minutes, 5 attempts); never looks at records, so the answer is the same whether or not the plate parked.
+         */
+        post: operations["publicVerificationStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/verifications/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确认验证码，换取市民令牌（免登录） / confirm the code for a citizen token (no account)
+         * @description 验证码正确、未过期、未用过且未超 5 次时返回 30 分钟有效的市民令牌。错误 400 CODE_WRONG（附剩余次数）、CODE_EXPIRED、CODE_USED；超次 429 CODE_ATTEMPTS_EXHAUSTED；不存在 404 VERIFICATION_NOT_FOUND。免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After. / The right code, in time, once, within 5 attempts yields a 30-minute citizen token.
+         */
+        post: operations["publicVerificationConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的停车记录与欠费（市民令牌） / my parking records and arrears (citizen token)
+         * @description 须带 Authorization: Bearer <市民令牌>（无令牌 401 CITIZEN_TOKEN_REQUIRED，失效 401 CITIZEN_TOKEN_INVALID）。返回该车牌近 90 天记录与全部未结清欠费，金额单位为分，另给欠费合计（元）。每次读取记审计 public.records.read。不缓存。免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After. / Needs Authorization: Bearer <citizen token>; the plate's records of 90 days and its open arrears; every read audited; not cached.
+         */
+        get: operations["publicRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public-admin/lots/{code}/settings": {
         parameters: {
             query?: never;
@@ -2278,6 +2358,65 @@ export interface paths {
         post?: never;
         /** 删除诱导屏分组 / delete a guidance-sign group */
         delete: operations["publicAdminSignGroupsDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public-admin/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 公告列表（含待生效与已结束） / announcements, scheduled and ended too */
+        get: operations["publicAdminAnnouncementsList"];
+        put?: never;
+        /**
+         * 发布公告 / publish an announcement
+         * @description 需要 registry:write；县市区用户只能发布本辖区公告；审计 public.announcement.create。 / Needs registry:write; audited.
+         */
+        post: operations["publicAdminAnnouncementsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public-admin/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改公告 / change an announcement */
+        put: operations["publicAdminAnnouncementsUpdate"];
+        post?: never;
+        /** 删除公告 / delete an announcement */
+        delete: operations["publicAdminAnnouncementsDelete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public-admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 公众服务使用情况 / public-service usage
+         * @description 每日查询量、热门查询区域（按最近停车场所在县市区）、验证码成功率、公众渠道投诉分类；format=xlsx 下载 Excel。 / Queries per day, top areas, verification success rate, public complaints by category; format=xlsx for Excel.
+         */
+        get: operations["publicAdminUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3336,6 +3475,21 @@ export interface components {
             code: string;
             name: string;
             lotCodes: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        PublicStaffAnnouncement: {
+            id: number;
+            kind: string;
+            title: string;
+            body: string;
+            districtCode: null | string;
+            /** Format: date-time */
+            startsAt: string;
+            endsAt: null | string;
+            /** @description active 生效中、scheduled 待生效、ended 已结束 */
+            state: string;
             /** Format: date-time */
             updatedAt: string;
             updatedBy: string;
@@ -14204,6 +14358,268 @@ export interface operations {
             };
         };
     };
+    publicAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description 县市区代码 / district code */
+                district?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            kind: string;
+                            title: string;
+                            body: string;
+                            districtCode: null | string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            endsAt: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicVerificationStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 车牌号 / plate */
+                    plate: string;
+                    /** @description 接收验证码的手机号 / mobile number that receives the code */
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 验证请求编号，确认验证码时使用 / id to confirm the code with */
+                        verificationId: string;
+                        /**
+                         * Format: date-time
+                         * @description 验证码失效时间（5 分钟） / the code expires (5 minutes)
+                         */
+                        expiresAt: string;
+                        /** @description 脱敏手机号 / masked phone */
+                        phoneMasked: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicVerificationConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 6 位验证码 / the 6-digit code */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 市民令牌，30 分钟有效，以 Authorization: Bearer 发送 / citizen token, 30 minutes, sent as Authorization: Bearer */
+                        token: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        plateMasked: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 已验证的车牌（本人） / the verified plate (the citizen's own) */
+                        plate: string;
+                        plateMasked: string;
+                        /**
+                         * Format: date-time
+                         * @description 记录起始（90 天前） / records from (90 days ago)
+                         */
+                        since: string;
+                        /** @description 近 90 天停车记录，最多 200 条 / records of the last 90 days, at most 200 */
+                        records: {
+                            /** @description 停车流水编号（投诉时引用） / parking record id (quote it in a complaint) */
+                            sessionId: number;
+                            lotCode: string;
+                            lotName: string;
+                            enteredAt: null | string;
+                            exitedAt: null | string;
+                            minutes: null | number;
+                            receivableFen: null | number;
+                            paidFen: null | number;
+                            arrearsFen: null | number;
+                            payChannel: null | string;
+                            /** @description open 在场 / closed 已离场 */
+                            state: string;
+                        }[];
+                        /** @description 未结清欠费（不限时间），最多 500 条 / open arrears of any age, at most 500 */
+                        arrears: {
+                            /** @description 停车流水编号（投诉时引用） / parking record id (quote it in a complaint) */
+                            sessionId: number;
+                            lotCode: string;
+                            lotName: string;
+                            enteredAt: null | string;
+                            exitedAt: null | string;
+                            minutes: null | number;
+                            receivableFen: null | number;
+                            paidFen: null | number;
+                            arrearsFen: null | number;
+                            payChannel: null | string;
+                            /** @description open 在场 / closed 已离场 */
+                            state: string;
+                        }[];
+                        totalArrearsFen: number;
+                        /** @description 欠费合计（元） / arrears total in yuan */
+                        totalArrearsYuan: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     publicAdminLotSettingsGet: {
         parameters: {
             query?: never;
@@ -14545,6 +14961,305 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicAdminAnnouncementsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicStaffAnnouncement"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicAdminAnnouncementsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description notice 通知、closure 封闭施工、holiday 节假日交通、new_lot 新开停车场 */
+                    kind: "notice" | "closure" | "holiday" | "new_lot";
+                    title: string;
+                    body: string;
+                    districtCode?: null | string;
+                    /** @description 开始时间 ISO 8601 / starts at */
+                    startsAt: string;
+                    endsAt?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicStaffAnnouncement"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicAdminAnnouncementsUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description notice 通知、closure 封闭施工、holiday 节假日交通、new_lot 新开停车场 */
+                    kind: "notice" | "closure" | "holiday" | "new_lot";
+                    title: string;
+                    body: string;
+                    districtCode?: null | string;
+                    /** @description 开始时间 ISO 8601 / starts at */
+                    startsAt: string;
+                    endsAt?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicStaffAnnouncement"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicAdminAnnouncementsDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已删除 / removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicAdminUsage: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD（上海日），默认 30 天前 / Shanghai day, default 30 days ago */
+                from?: string;
+                /** @description YYYY-MM-DD（含），默认今天 / included, default today */
+                to?: string;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON，或 format=xlsx 时 Excel（文件名 公众服务使用情况-起-止.xlsx） / JSON, or the Excel file with format=xlsx */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        days: {
+                            day: string;
+                            nearby: number;
+                            lot: number;
+                            estimate: number;
+                            guidance: number;
+                            verificationsSent: number;
+                            verificationsConfirmed: number;
+                            verificationsFailed: number;
+                            recordsRead: number;
+                        }[];
+                        topAreas: {
+                            districtCode: string;
+                            districtName: string;
+                            queries: number;
+                        }[];
+                        verificationsSent: number;
+                        verificationsConfirmed: number;
+                        verificationSuccessRate: null | number;
+                        complaintsByCategory: {
+                            category: string;
+                            label: string;
+                            count: number;
+                        }[];
+                    };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
