@@ -35,6 +35,11 @@ export interface Config {
   /** Calls per minute one client address may make to the public service (/api/v1/public/lots…, guidance; 429 beyond). */
   publicRatePerMinute: number;
   /**
+   * Seconds the public service may answer nearby queries from one in-memory snapshot of the public
+   * lots and their newest status (src/modules/public/snapshot.ts). 0 or absent: read every time.
+   */
+  publicCacheSeconds?: number;
+  /**
    * redis:// address of a Redis shared by the app nodes: rate limits (public service, plate
    * searches) are then counted there, across nodes. Null: each node counts in memory.
    */
@@ -162,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     problemSourceOutages: int('ZHIBO_PROBLEM_SOURCE_OUTAGES', env.ZHIBO_PROBLEM_SOURCE_OUTAGES, 3, 1, 1000),
     plateSearchPerMinute: int('ZHIBO_PLATE_SEARCH_PER_MINUTE', env.ZHIBO_PLATE_SEARCH_PER_MINUTE, 30, 1, 10_000),
     publicRatePerMinute: int('ZHIBO_PUBLIC_RATE_PER_MINUTE', env.ZHIBO_PUBLIC_RATE_PER_MINUTE, 120, 1, 100_000),
+    publicCacheSeconds: int('ZHIBO_PUBLIC_CACHE_SECONDS', env.ZHIBO_PUBLIC_CACHE_SECONDS, 5, 0, 60),
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),

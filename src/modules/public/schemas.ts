@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Nullable } from '../../platform/http.js';
 import { LOT_CATEGORIES } from '../registry/index.js';
 
@@ -22,6 +22,20 @@ export const Availability = Type.Union([Type.Literal('live'), Type.Literal('stal
   description: 'live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot\'s late threshold; stale: older; unknown: none',
 });
 
+/*
+ * Response-only shapes of the hot public answers: `type: [T, 'null']` and `enum` instead of
+ * anyOf, so the response serializer (fast-json-stringify) writes each field directly instead of
+ * trying the branches of a union with a validator per field and lot (npm run bench:public,
+ * docs/performance.md). The document and the generated client read them the same way.
+ */
+function orNull<T extends TSchema & { type: string }>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}
+const AvailabilityOut = Type.Unsafe<'live' | 'stale' | 'unknown'>({
+  type: 'string', enum: ['live', 'stale', 'unknown'],
+  description: 'live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot\'s late threshold; stale: older; unknown: none',
+});
+
 const lotFields = {
   code: Code,
   name: Type.String(),
@@ -29,17 +43,17 @@ const lotFields = {
   kind: Type.String({ description: 'off_street 场库 / on_street 路内' }),
   districtCode: Type.String(),
   districtName: Type.String(),
-  address: Nullable(Type.String()),
-  lng: Nullable(Type.Number({ description: 'GCJ-02 经度 / longitude (GCJ-02)' })),
-  lat: Nullable(Type.Number({ description: 'GCJ-02 纬度 / latitude (GCJ-02)' })),
-  distanceM: Nullable(Type.Integer({ description: '与查询点的球面距离（米，GCJ-02） / great-circle distance from the query point in metres (GCJ-02); null without one' })),
+  address: orNull(Type.String()),
+  lng: orNull(Type.Number({ description: 'GCJ-02 经度 / longitude (GCJ-02)' })),
+  lat: orNull(Type.Number({ description: 'GCJ-02 纬度 / latitude (GCJ-02)' })),
+  distanceM: orNull(Type.Integer({ description: '与查询点的球面距离（米，GCJ-02） / great-circle distance from the query point in metres (GCJ-02); null without one' })),
   totalSpaces: Type.Integer({ minimum: 0 }),
-  freeSpaces: Nullable(Type.Integer({ minimum: 0, description: '空余泊位，仅 live 时为数字 / free spaces, a number only when live' })),
-  availability: Availability,
-  updatedAt: Nullable(Type.String({ format: 'date-time', description: '最新状态上报的发生时间 / occurredAt of the newest status report' })),
-  priceSummary: Nullable(Type.String({ description: '收费摘要（元） / tariff in one line, in yuan; null when not registered' })),
-  openingHours: Nullable(Type.String({ description: '开放时间 / opening hours' })),
-  chargingSpaces: Nullable(Type.Integer({ minimum: 0, description: '充电车位数（已知时） / charging spaces, where known' })),
+  freeSpaces: orNull(Type.Integer({ minimum: 0, description: '空余泊位，仅 live 时为数字 / free spaces, a number only when live' })),
+  availability: AvailabilityOut,
+  updatedAt: orNull(Type.String({ format: 'date-time', description: '最新状态上报的发生时间 / occurredAt of the newest status report' })),
+  priceSummary: orNull(Type.String({ description: '收费摘要（元） / tariff in one line, in yuan; null when not registered' })),
+  openingHours: orNull(Type.String({ description: '开放时间 / opening hours' })),
+  chargingSpaces: orNull(Type.Integer({ minimum: 0, description: '充电车位数（已知时） / charging spaces, where known' })),
 };
 
 export const PublicLot = Type.Object(lotFields, { $id: 'PublicLot' });

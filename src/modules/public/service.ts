@@ -11,6 +11,7 @@ import { HISTORY_DAYS, hoursText, shanghaiHour, usuallyFullHours } from './busy-
 import { boundingBox, haversineMetres, nearbyPoint, type LngLat } from './geo.js';
 import { navigationLinks } from './navigation.js';
 import * as repo from './repo.js';
+import { forgetPublicLotSnapshot, publicLotSnapshot } from './snapshot.js';
 import type { PublicContext, PublicDb, PublicLotRow } from './repo.js';
 import type { GuidanceReply, LotDetail, PublicLot } from './schemas.js';
 import { tariffSummary, tariffText, yuan } from './tariff-text.js';
@@ -46,10 +47,13 @@ export async function nearbyLots(ctx: PublicContext, q: NearbyInput): Promise<{ 
   if (q.category !== undefined && q.category !== '' && !(LOT_CATEGORIES as readonly string[]).includes(q.category)) {
     throw new AppError(400, 'INVALID_CATEGORY', `类别须为 ${LOT_CATEGORIES.join('、')} 之一 / category must be one of ${LOT_CATEGORIES.join(', ')}`);
   }
-  const rows = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, {
-    box: boundingBox(point, radiusM),
-    ...(q.category ? { category: q.category } : {}),
-  });
+  const box = boundingBox(point, radiusM);
+  const ttl = ctx.config.publicCacheSeconds ?? 0;
+  const rows = ttl > 0
+    ? (await publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl))
+      .filter((r) => r.lng !== null && r.lat !== null && r.lng >= box.minLng && r.lng <= box.maxLng && r.lat >= box.minLat && r.lat <= box.maxLat
+        && (!q.category || r.category === q.category))
+    : await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { box, ...(q.category ? { category: q.category } : {}) });
   const items = rows.map((r) => publicLot(ctx, r, point)).filter((l) => l.distanceM !== null && l.distanceM <= radiusM);
   items.sort((a, b) => a.distanceM! - b.distanceM! || a.code.localeCompare(b.code));
   return { items };
@@ -202,7 +206,7 @@ export async function putLotSettings(ctx: PublicContext, actor: Actor, code: str
       detail: { before: { hidden: before.hidden, openingHours: before.openingHours, chargingSpaces: before.chargingSpaces }, after: { hidden: after.hidden, openingHours: after.openingHours, chargingSpaces: after.chargingSpaces } },
     });
     return settingsView(lot.code, after);
-  });
+  }).finally(() => forgetPublicLotSnapshot(ctx.db));
 }
 
 function groupView(g: repo.SignGroupRow) {

@@ -3458,18 +3458,32 @@ export interface components {
             kind: string;
             districtCode: string;
             districtName: string;
-            address: null | string;
-            lng: null | number;
-            lat: null | number;
-            distanceM: null | number;
+            address: string | null;
+            /** @description GCJ-02 经度 / longitude (GCJ-02) */
+            lng: number | null;
+            /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+            lat: number | null;
+            /** @description 与查询点的球面距离（米，GCJ-02） / great-circle distance from the query point in metres (GCJ-02); null without one */
+            distanceM: number | null;
             totalSpaces: number;
-            freeSpaces: null | number;
-            /** @description live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot's late threshold; stale: older; unknown: none */
+            /** @description 空余泊位，仅 live 时为数字 / free spaces, a number only when live */
+            freeSpaces: number | null;
+            /**
+             * @description live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot's late threshold; stale: older; unknown: none
+             * @enum {string}
+             */
             availability: "live" | "stale" | "unknown";
-            updatedAt: null | string;
-            priceSummary: null | string;
-            openingHours: null | string;
-            chargingSpaces: null | number;
+            /**
+             * Format: date-time
+             * @description 最新状态上报的发生时间 / occurredAt of the newest status report
+             */
+            updatedAt: string | null;
+            /** @description 收费摘要（元） / tariff in one line, in yuan; null when not registered */
+            priceSummary: string | null;
+            /** @description 开放时间 / opening hours */
+            openingHours: string | null;
+            /** @description 充电车位数（已知时） / charging spaces, where known */
+            chargingSpaces: number | null;
         };
         PublicSignGroup: {
             code: string;
@@ -14135,18 +14149,32 @@ export interface operations {
                         kind: string;
                         districtCode: string;
                         districtName: string;
-                        address: null | string;
-                        lng: null | number;
-                        lat: null | number;
-                        distanceM: null | number;
+                        address: string | null;
+                        /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                        lng: number | null;
+                        /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                        lat: number | null;
+                        /** @description 与查询点的球面距离（米，GCJ-02） / great-circle distance from the query point in metres (GCJ-02); null without one */
+                        distanceM: number | null;
                         totalSpaces: number;
-                        freeSpaces: null | number;
-                        /** @description live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot's late threshold; stale: older; unknown: none */
+                        /** @description 空余泊位，仅 live 时为数字 / free spaces, a number only when live */
+                        freeSpaces: number | null;
+                        /**
+                         * @description live：最新状态上报未超过该停车场的延迟阈值；stale：已超过；unknown：从未上报 / live: newest status report within the lot's late threshold; stale: older; unknown: none
+                         * @enum {string}
+                         */
                         availability: "live" | "stale" | "unknown";
-                        updatedAt: null | string;
-                        priceSummary: null | string;
-                        openingHours: null | string;
-                        chargingSpaces: null | number;
+                        /**
+                         * Format: date-time
+                         * @description 最新状态上报的发生时间 / occurredAt of the newest status report
+                         */
+                        updatedAt: string | null;
+                        /** @description 收费摘要（元） / tariff in one line, in yuan; null when not registered */
+                        priceSummary: string | null;
+                        /** @description 开放时间 / opening hours */
+                        openingHours: string | null;
+                        /** @description 充电车位数（已知时） / charging spaces, where known */
+                        chargingSpaces: number | null;
                         tariff: null | {
                             freeMinutes: number;
                             firstPeriodMinutes: number;
