@@ -23,6 +23,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
   { path: '/h5/complaint', name: 'h5-complaint', component: () => import('./pages/tickets/CitizenComplaintPage.vue'), meta: { public: true } },
   { path: '/h5/', name: 'h5-public-home', component: () => import('./pages/public/PublicHomePage.vue'), meta: { public: true } },
+  { path: '/h5/me', name: 'h5-me', component: () => import('./pages/public/MyParkingPage.vue'), meta: { public: true } },
   { path: '/h5/lots/:code', name: 'h5-public-lot', component: () => import('./pages/public/PublicLotPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
