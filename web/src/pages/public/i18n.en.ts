@@ -82,4 +82,5 @@ export const publicEn: typeof publicZh = {
     announcements: 'Announcements',
     complaint: 'Complaints and suggestions',
   },
+  announcementKind: { notice: 'Notice', closure: 'Closure', holiday: 'Holiday', new_lot: 'New car park' },
 };

@@ -81,4 +81,5 @@ export const publicZh = {
     announcements: '公告',
     complaint: '投诉与建议',
   },
+  announcementKind: { notice: '通知', closure: '封闭施工', holiday: '节假日', new_lot: '新开停车场' },
 };
