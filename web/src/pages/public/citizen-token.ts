@@ -1,5 +1,6 @@
 // The citizen token of 我的停车 (docs/公众服务接口.md): kept in sessionStorage only (gone with the
-// tab), never beside the console's token, and dropped once it has expired or the API refused it.
+// tab), never beside the console's token, and dropped once the API refuses it (401: expired after
+// 30 minutes by the server's clock — the phone's own clock may be off, so it is not asked).
 
 const KEY = 'zhibo.citizen';
 
@@ -17,13 +18,13 @@ export function clearCitizenToken(): void {
   sessionStorage.removeItem(KEY);
 }
 
-/** The stored token while it is valid at `now`; an expired or unreadable one is cleared. */
-export function loadCitizenToken(now: Date = new Date()): CitizenToken | null {
+/** The stored token; an unreadable one is cleared. */
+export function loadCitizenToken(): CitizenToken | null {
   const raw = sessionStorage.getItem(KEY);
   if (!raw) return null;
   try {
     const t = JSON.parse(raw) as CitizenToken;
-    if (typeof t.token === 'string' && Date.parse(t.expiresAt) > now.getTime()) return t;
+    if (typeof t.token === 'string' && t.token) return t;
   } catch {
     // unreadable: dropped below
   }
