@@ -121,7 +121,26 @@ describe('public service in the browser: my parking, complaint about a record, c
     expect(pageErrors).toEqual([]);
   });
 
-  it('in the console: 公众服务 shows the usage and publishes an announcement', async () => {
+  it('on a phone: the complaint page picks the lot by name among the nearby ones, and sends its code', async () => {
+    const context = await browser.newContext({ ...MOBILE, geolocation: { longitude: 120.8600, latitude: 32.0150 }, permissions: ['geolocation'] });
+    const page = await openPage(context, pageErrors);
+    await page.goto(`${base}/h5/complaint`);
+    await page.locator('[data-testid=h5-lot]').click();
+    await field(page, 'h5-lot').fill('文峰');
+    await page.locator('[data-testid=h5-lot-option-WF]').click();
+    await page.locator('[data-testid=h5-category]').click();
+    await page.locator('[data-testid=h5-category-facility_fault]').click();
+    await field(page, 'h5-description').fill('出口道闸抬杆很慢');
+    await field(page, 'h5-phone').fill('13900002222');
+    await page.locator('[data-testid=h5-submit]').click();
+    const ticketNo = (await page.locator('[data-testid=h5-ticket-no]').innerText()).trim();
+    const list = await call('GET', `/api/v1/tickets?q=${ticketNo}`);
+    const id = (list.items as { id: number; no: string }[]).find((t) => t.no === ticketNo)!.id;
+    expect(await call('GET', `/api/v1/tickets/${id}`)).toMatchObject({ lotCode: 'WF', sessionId: null, category: 'facility_fault' });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('in the console: 公众服务 shows the usage, publishes an announcement, groups a sign and hides a lot', async () => {
     const page = await openPage(await browser.newContext(DESKTOP), pageErrors);
     await signIn(page, base, 'admin', ADMIN_PASSWORD, '/public-service');
     await page.locator('[data-testid=public-usage-daily] canvas').waitFor();
@@ -146,6 +165,31 @@ describe('public service in the browser: my parking, complaint about a record, c
 
     const feed = await (await fetch(`${base}/api/v1/public/announcements`)).json() as { items: { title: string; kind: string }[] };
     expect(feed.items.find((a) => a.title === '元旦假期濠河景区停车提示')).toMatchObject({ kind: 'holiday' });
+
+    // 诱导屏分组: a sign group of the lot, which the guidance feed then answers for.
+    await page.locator('[data-testid=public-service-tab-signGroups]').click();
+    await page.locator('[data-testid=sign-group-new]').click();
+    await field(page, 'sign-group-code').fill('SIGN-1');
+    await field(page, 'sign-group-name').fill('文峰诱导屏');
+    await field(page, 'sign-group-lots').fill('WF');
+    await page.locator('[data-testid=sign-group-lot-WF]').click();
+    await page.locator('[data-testid=sign-group-dialog] .el-dialog__title').click(); // closes the multiple select's list
+    await page.locator('[data-testid=sign-group-save]').click();
+    await expectText(page.locator('[data-testid=sign-groups-table]')).toContainText('文峰诱导屏');
+    expect((await fetch(`${base}/api/v1/public/guidance?area=SIGN-1`)).status).toBe(200);
+
+    // 公众可见性: hiding the lot takes it out of the public pages.
+    expect((await fetch(`${base}/api/v1/public/lots/WF`)).status).toBe(200);
+    await page.locator('[data-testid=public-service-tab-visibility]').click();
+    await field(page, 'visibility-lot').fill('WF');
+    await page.locator('[data-testid=visibility-load]').click();
+    await field(page, 'visibility-hours').fill('全天');
+    await page.locator('[data-testid=visibility-hidden]').click();
+    await page.locator('[data-testid=visibility-save]').click();
+    await expectText(page.locator('[data-testid=public-visibility]')).toContainText('最后修改：admin');
+    expect((await fetch(`${base}/api/v1/public/lots/WF`)).status).toBe(404);
+    expect(await call('GET', '/api/v1/public-admin/lots/WF/settings')).toMatchObject({ hidden: true, openingHours: '全天' });
+    await screenshot(page, 'public-service-visibility.png');
     expect(pageErrors).toEqual([]);
   });
 });
