@@ -98,6 +98,7 @@ describe('public service in the browser: my parking, complaint about a record, c
 
     await record.locator(`[data-testid=h5-me-dispute-${sessionId}]`).click();
     await page.waitForURL(/\/h5\/complaint\?/);
+    expect(decodeURIComponent(page.url())).not.toContain('F12345'); // the plate stays out of the URL
     await expectText(page.locator('[data-testid=h5-about-session]')).toContainText('文峰停车场');
     await field(page, 'h5-description').fill('已用微信支付 15 元，仍显示欠费 10 元');
     await field(page, 'h5-phone').fill('13800001111');
