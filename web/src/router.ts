@@ -23,6 +23,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
   { path: '/h5/complaint', name: 'h5-complaint', component: () => import('./pages/tickets/CitizenComplaintPage.vue'), meta: { public: true } },
   { path: '/h5/', name: 'h5-public-home', component: () => import('./pages/public/PublicHomePage.vue'), meta: { public: true } },
+  { path: '/h5/me', name: 'h5-me', component: () => import('./pages/public/MyParkingPage.vue'), meta: { public: true } },
   { path: '/h5/lots/:code', name: 'h5-public-lot', component: () => import('./pages/public/PublicLotPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
@@ -49,6 +50,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'incidents/:id', name: 'incident', component: () => import('./pages/incidents/IncidentDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'public-service', name: 'public-service', component: () => import('./pages/public-service/PublicServicePage.vue'), meta: { permission: 'registry:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
+import { createSourceWithLots, postEvents } from '../../../test/support/ingest.js';
 import { walk } from '../../../test/support/tickets.js';
 import { PUBLIC_LIMITS } from './routes-public.js';
 
@@ -126,6 +127,30 @@ describeDb('public complaints', (backend) => {
     // +86 and dashes as people type them
     const plus = await submit({ ...COMPLAINT, citizenPhone: '+86 139-0000-1111' });
     expect(plus.statusCode).toBe(201);
+  });
+
+  it('links a complaint to the citizen\'s parking record (sessionId) of that lot, and refuses one that is unknown or of another lot', async () => {
+    const src = await createSourceWithLots(env, admin, 'S-PC', [{ code: 'PC-1' }, { code: 'PC-2' }]);
+    const at = env.clock.now().toISOString();
+    const ev = await postEvents(env, src, [{ type: 'entry', eventId: 'pc-e1', occurredAt: at, lotCode: 'PC-1', plate: '苏F54321' }]);
+    expect(ev.statusCode, ev.body).toBe(200);
+    const session = await env.ctx.db.selectFrom('parking_sessions').select('id').where('entry_event_id', '=', 'pc-e1').executeTakeFirstOrThrow();
+    const sessionId = Number(session.id);
+
+    const c = await complain({ lotCode: 'PC-1', sessionId, plate: undefined });
+    const detail = (await env.app.inject({ method: 'GET', url: `/api/v1/tickets/${c.id}`, headers: bearer(admin) })).json();
+    expect(detail).toMatchObject({ lotCode: 'PC-1', sessionId, plate: '苏F54321' });
+
+    const code = async (extra: Record<string, unknown>) => {
+      const res = await submit({ ...COMPLAINT, ...extra });
+      expect(res.statusCode, res.body).toBe(400);
+      return res.json().error.code as string;
+    };
+    expect(await code({ lotCode: 'PC-2', sessionId })).toBe('SESSION_LOT_MISMATCH');
+    expect(await code({ lotCode: 'PC-1', sessionId: 99_999_999 })).toBe('UNKNOWN_SESSION');
+    expect(await code({ sessionId })).toBe('SESSION_LOT_MISMATCH'); // the lot must be named with it
+    expect(await code({ lotCode: 'PC-1', sessionId: 'abc' })).not.toBe('');
+    expect(await code({ lotCode: 'PC-1', sessionId: 1.5 })).not.toBe('');
   });
 
   it('lets staff regenerate the link (audited): the old link stops working', async () => {

@@ -40,6 +40,17 @@ export function mobilePhone(raw: string): string {
   return digits;
 }
 
+/**
+ * The parking record a complaint is about (我的停车 → 对这笔停车有异议): a positive integer, given
+ * only together with the lot it belongs to, so a guessed number alone links nothing.
+ */
+function citizenSessionId(v: unknown, lotCode: string | null): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw badRequest('INVALID_FIELD', 'sessionId 应为正整数 / sessionId must be a positive integer');
+  if (!lotCode) throw badRequest('SESSION_LOT_MISMATCH', '停车流水须与其停车场一同提交 / sessionId needs the lotCode of its lot');
+  return v;
+}
+
 export interface ComplaintReceipt {
   ticketNo: string;
   statusUrl: string;
@@ -57,12 +68,15 @@ export async function submitComplaint(ctx: TicketsContext, body: unknown): Promi
   const description = field(raw, 'description', 2000, true)!;
   const phone = mobilePhone(field(raw, 'citizenPhone', 20, true)!);
   const title = field(raw, 'title', 100) ?? `${CATEGORY_LABELS[category as TicketCategory]}：${[...description].slice(0, 30).join('')}`;
+  const lotCode = field(raw, 'lotCode', 64);
+  const sessionId = citizenSessionId(raw.sessionId, lotCode);
   const actor = citizen();
-  // Only the fields a citizen may set: no priority, district, external number or session.
+  // Only the fields a citizen may set: no priority, district or external number. A session
+  // (from 我的停车) is checked against its lot by createTicket (UNKNOWN_SESSION, SESSION_LOT_MISMATCH).
   const { ticket } = await createTicket(ctx, actor, {
     channel: 'web', category, title, description,
     citizenName: field(raw, 'citizenName', 50), citizenPhone: phone,
-    lotCode: field(raw, 'lotCode', 64), plate: field(raw, 'plate', 32),
+    lotCode, plate: field(raw, 'plate', 32), sessionId,
   });
   const token = await ctx.db.transaction().execute(async (trx) => {
     const t = await issueCitizenToken(ctx, trx, ticket.id, actor.username);

@@ -22,6 +22,7 @@ const ComplaintBody = Type.Object({
   citizenPhone: Type.String({ maxLength: 20, description: '11 位手机号 / mainland mobile number' }),
   lotCode: Type.Optional(Type.String({ maxLength: 64 })),
   plate: Type.Optional(Type.String({ maxLength: 32 })),
+  sessionId: Type.Optional(Type.Integer({ minimum: 1, description: '所投诉的停车流水（“我的停车”中的 sessionId），须与 lotCode 一同提交且属于该停车场，否则 400 UNKNOWN_SESSION / SESSION_LOT_MISMATCH / the parking record complained about (sessionId from my records); needs its lotCode' })),
 });
 
 const Receipt = Type.Object({

@@ -47,10 +47,15 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
+/**
+ * `bearer` is another credential than the console's (the H5 citizen token of 我的停车): sent
+ * instead of the signed-in token, and a 401 on it leaves the console's session alone.
+ */
+async function send(method: string, path: string, body?: unknown, bearer?: string): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  const token = getToken();
-  if (token) headers.authorization = `Bearer ${token}`;
+  const token = bearer === undefined ? getToken() : null;
+  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+  else if (token) headers.authorization = `Bearer ${token}`;
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) {
@@ -89,8 +94,8 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 /** One call: the answer's JSON (undefined for 204), or an ApiError. Typed per route by client.ts. */
-export async function request(method: string, url: string, body?: unknown): Promise<unknown> {
-  return json<unknown>(await send(method, url, body));
+export async function request(method: string, url: string, body?: unknown, bearer?: string): Promise<unknown> {
+  return json<unknown>(await send(method, url, body, bearer));
 }
 
 /** What client.ts's typed calls do not cover: an upload with progress, and file downloads. */

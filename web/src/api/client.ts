@@ -24,7 +24,8 @@ export type Init<O> = (O extends { parameters: { path: infer X } } ? { path: { [
     ? [NonNullable<RB>] extends [never] ? unknown
       : (NonNullable<RB> extends { content: { 'application/json': infer B } } ? B : FormData) extends infer X
         ? (O extends { requestBody: unknown } ? { body: X } : { body?: X }) : never
-    : unknown);
+    : unknown)
+  & { /** Another bearer token than the console's (the H5 citizen token); see api.ts send. */ bearer?: string };
 /** The call's arguments: the init may be left out when nothing in it is required. */
 type Args<O> = Partial<Init<O>> extends Init<O> ? [init?: Init<O>] : [init: Init<O>];
 
@@ -48,8 +49,8 @@ export function urlOf(path: string, init?: { path?: Record<string, string | numb
 }
 
 async function call(method: string, path: string, init: unknown): Promise<never> {
-  const given = init as { path?: Record<string, string | number>; query?: object; body?: unknown } | undefined;
-  return (await request(method.toUpperCase(), urlOf(path, given), given?.body)) as never;
+  const given = init as { path?: Record<string, string | number>; query?: object; body?: unknown; bearer?: string } | undefined;
+  return (await request(method.toUpperCase(), urlOf(path, given), given?.body, given?.bearer)) as never;
 }
 
 export const apiGet = <P extends PathsWith<'get'>>(path: P, ...[init]: Args<NonNullable<paths[P]['get']>>): Promise<JsonResponse<NonNullable<paths[P]['get']>>> => call('get', path, init);

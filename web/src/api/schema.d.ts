@@ -8237,6 +8237,8 @@ export interface operations {
                     citizenPhone: string;
                     lotCode?: string;
                     plate?: string;
+                    /** @description 所投诉的停车流水（“我的停车”中的 sessionId），须与 lotCode 一同提交且属于该停车场，否则 400 UNKNOWN_SESSION / SESSION_LOT_MISMATCH / the parking record complained about (sessionId from my records); needs its lotCode */
+                    sessionId?: number;
                 };
             };
         };

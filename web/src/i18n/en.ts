@@ -1,4 +1,5 @@
 // English texts; the shape is checked against zh-CN.ts.
+import { publicServiceEn } from '../pages/public-service/i18n.en';
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
@@ -516,6 +517,7 @@ const en: Messages = {
   quality: qualityEn,
   tickets: ticketsEn,
   publicH5: publicEn,
+  publicService: publicServiceEn,
   errors: {
     forbidden: 'You have no permission for that page',
     notFoundTitle: 'Page not found',

@@ -1,6 +1,7 @@
 // 中文（默认）界面文字。Keys must match en.ts (it is typed against this file).
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
+import { publicServiceZh } from '../pages/public-service/i18n.zh-CN';
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
@@ -517,6 +518,7 @@ const zhCN = {
   quality: qualityZh,
   tickets: ticketsZh,
   publicH5: publicZh,
+  publicService: publicServiceZh,
   errors: {
     forbidden: '没有访问该页面的权限',
     notFoundTitle: '页面不存在',

@@ -12,7 +12,7 @@ export interface MenuItem {
 const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'analysis', path: '/analysis', permission: 'registry:read' },
   { key: 'quality', path: '/quality', permission: 'registry:read' },
-  { key: 'publicService', path: '/public-service', placeholder: true },
+  { key: 'publicService', path: '/public-service', permission: 'registry:read' },
   { key: 'sharing', path: '/sharing', placeholder: true },
   { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },

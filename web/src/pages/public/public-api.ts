@@ -1,6 +1,6 @@
 // The public service (/api/v1/public/…, no account) as the H5 pages use it. Contract:
 // docs/公众服务接口.md; shapes from the OpenAPI document (web/src/api/client.ts).
-import { apiGet, type ItemOf, type QueryOf, type ResponseOf } from '../../api/client';
+import { apiGet, apiPost, type ItemOf, type QueryOf, type ResponseOf } from '../../api/client';
 
 export type PublicLot = ItemOf<'publicLotsNearby'>;
 export type LotDetail = ResponseOf<'publicLotGet'>;
@@ -14,3 +14,14 @@ export const estimateFee = (code: string, from: string, to: string) => apiGet('/
 
 /** "350 米" / "1.2 公里" */
 export const distanceText = (m: number | null) => (m === null ? '' : m < 1000 ? `${m} 米` : `${(m / 1000).toFixed(1)} 公里`);
+
+// ---- 我的停车与欠费 (docs/公众服务接口.md) ----
+export type CitizenRecords = ResponseOf<'publicRecords'>;
+export type CitizenRecord = CitizenRecords['records'][number];
+export type PublicAnnouncement = ItemOf<'publicAnnouncements'>;
+
+export const startVerification = (plate: string, phone: string) => apiPost('/api/v1/public/verifications', { body: { plate, phone } });
+export const confirmVerification = (id: string, code: string) => apiPost('/api/v1/public/verifications/{id}/confirm', { path: { id }, body: { code } });
+/** The records of the verified plate, with the citizen token (never the console's). */
+export const citizenRecords = (token: string) => apiGet('/api/v1/public/records', { bearer: token });
+export const publicAnnouncements = (district?: string) => apiGet('/api/v1/public/announcements', { query: district ? { district } : {} });

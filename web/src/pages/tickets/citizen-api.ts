@@ -2,13 +2,17 @@
 // answers typed by the OpenAPI document (web/src/api/client.ts).
 import { apiGet, apiPost, type BodyOf } from '../../api/client';
 
-/** The H5 form: every field a string, the category empty until one is picked. */
-export type ComplaintForm = Required<BodyOf<'ticketsPublicComplaintCreate'>>;
+/**
+ * The H5 form: every text field a string, the category empty until one is picked; `sessionId` the
+ * parking record complained about when the form came from 我的停车.
+ */
+export type ComplaintForm = Required<Omit<BodyOf<'ticketsPublicComplaintCreate'>, 'sessionId'>> & { sessionId: number | null };
 
 /** Empty optional fields are left out (the server treats them as not given). */
 function compact(input: ComplaintForm): BodyOf<'ticketsPublicComplaintCreate'> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(input)) if (typeof v === 'string' && v.trim()) out[k] = v.trim();
+  if (input.sessionId !== null) out.sessionId = input.sessionId;
   return out as BodyOf<'ticketsPublicComplaintCreate'>;
 }
 
