@@ -42,6 +42,11 @@ export interface Config {
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
   /**
+   * ZHIBO_METRICS_TOKEN: a scrape token that GET /metrics accepts as a bearer token besides a staff
+   * token with the ops permission (modules/health). Null: staff tokens only.
+   */
+  metricsToken?: string | null;
+  /**
    * Hosts and address ranges that robots, SMTP servers and ticket callbacks may reach although
    * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
    */
@@ -114,6 +119,12 @@ function redisUrl(raw: string | undefined): string | null {
   return raw;
 }
 
+function metricsToken(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('ZHIBO_METRICS_TOKEN', 'expected at least 16 characters without spaces');
+  return raw;
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -151,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     publicRatePerMinute: int('ZHIBO_PUBLIC_RATE_PER_MINUTE', env.ZHIBO_PUBLIC_RATE_PER_MINUTE, 120, 1, 100_000),
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
+    metricsToken: metricsToken(env.ZHIBO_METRICS_TOKEN),
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
   };
 }
