@@ -6,7 +6,7 @@ import { Cron } from 'croner';
  * health_alerts hold and applies its answer.
  *
  *   job_failing   a job whose last `failuresInARow` runs (default 3) all failed
- *   job_stalled   a job without a successful run for longer than max(stallFactor × interval,
+ *   job_stalled   a job not failing in a row (that alert says more) but without a successful run for longer than max(stallFactor × interval,
  *                 interval + stallGraceMs), counted from its last success, else from when it was
  *                 first seen (its first run, or when this node started watching)
  *   sustained     an alert open for `sustainMs` (default 30 min) whose condition still holds is
@@ -69,7 +69,8 @@ export function jobConditions(job: WatchedJob, now: Date, watchingSince: Date, r
   if (job.consecutiveFailures >= rules.failuresInARow) {
     found.set('job_failing', `任务 ${job.job} 连续失败 ${job.consecutiveFailures} 次：${job.lastError ?? ''} / job ${job.job} failed ${job.consecutiveFailures} times in a row`);
   }
-  if (job.intervalMs !== null) {
+  // A failing job is not also reported as stalled: the failures say more.
+  if (job.intervalMs !== null && !found.has('job_failing')) {
     const since = job.lastSuccessAt ?? job.firstSeenAt ?? watchingSince;
     const limit = Math.max(rules.stallFactor * job.intervalMs, job.intervalMs + rules.stallGraceMs);
     const quiet = now.getTime() - since.getTime();
