@@ -64,7 +64,7 @@ export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
         summary: 'Prometheus 指标 / Prometheus metrics',
         description: 'Prometheus 文本格式。须带 ops 权限用户的令牌，或 ZHIBO_METRICS_TOKEN 作为 Bearer 令牌；匿名 401（本机亦然）。/ Prometheus text; a staff bearer token with the ops permission or ZHIBO_METRICS_TOKEN as a bearer token; anonymous → 401, also from localhost.',
         response: {
-          200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+          200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': binary } },
           ...errorResponses(401, 403),
         },
       },
