@@ -1,7 +1,7 @@
 import type { ItemStatus } from './tables.js';
 
 /*
- * The monthly inspection's checklist (巡检, docs/用户手册.md 第 16 章): what each automated check
+ * The monthly inspection's checklist (巡检, docs/巡检与报告.md §4): what each automated check
  * measured and how that is judged — pure, no database; inspections.ts gathers the measurements.
  * Thresholds are the ones below; a check that cannot measure says so (warn, never a silent ok).
  */

@@ -1,7 +1,7 @@
 /*
  * 平台自检、巡检与周报/月报 (health) — the module's public entry, for the app root, the jobs and
  * the CLI: GET /metrics and its hooks, the job-run sink, the health.watch job, inspections and
- * work reports (docs/architecture.md, "Health").
+ * work reports (docs/architecture.md, "Health"; docs/巡检与报告.md).
  */
 export { healthRoutes } from './routes.js';
 export { createHealthMetrics, type HealthMetrics } from './metrics.js';

@@ -8,7 +8,7 @@ import { OPEN_STATES } from '../tickets/index.js';
 import { healthContext } from './repo.js';
 
 /*
- * GET /metrics (docs/运维监控指标.md): Prometheus text through prom-client (decision 0017). One
+ * GET /metrics (docs/巡检与报告.md §2): Prometheus text through prom-client (decision 0017). One
  * registry per app (tests build several in one process). Counted as it happens: HTTP requests by
  * route pattern and status with a latency histogram, ingest events by result. Read on each scrape
  * with cheap queries: every job's last run / success / duration / failures (health_job_state, and

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 
 /*
- * When the platform raises an alert about itself (docs/architecture.md, "Health"): pure, the
+ * When the platform raises an alert about itself (docs/巡检与报告.md §3): pure, the
  * clock passed in, no database — the health.watch job feeds it what health_job_state and
  * health_alerts hold and applies its answer.
  *

@@ -10,7 +10,7 @@ import { parsePeriod, type ReportKind, type ReportPeriod } from './period.js';
 import { healthContext } from './repo.js';
 
 /*
- * Weekly and monthly work reports (周报/月报, docs/用户手册.md 第 16 章), built from the ledgers for
+ * Weekly and monthly work reports (周报/月报, docs/巡检与报告.md §5), built from the ledgers for
  * a Shanghai ISO week or month. The work-order figures are the tickets module's own KPIs
  * (ticketKpis, the function behind GET /api/v1/tickets/kpis) for the same days, so the report and
  * the API can never disagree. A generated report is stored with its figures frozen (a new
