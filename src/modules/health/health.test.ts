@@ -6,7 +6,7 @@ import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { newTicket, walk } from '../../../test/support/tickets.js';
 import { startJobs } from '../../jobs.js';
 import { runScheduledJob, scheduledJobs } from '../../platform/jobs.js';
-import { recordJobRun, runHealthWatch } from './index.js';
+import { recordJobRun, runHealthWatch, runScheduledInspection } from './index.js';
 
 const MIN = 60_000;
 const SCRAPE_TOKEN = 'scrape-token-0123456789abcdef';
@@ -244,5 +244,24 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     const centre = (await env.app.inject({ url: '/api/v1/report-centre', headers: bearer(viewer) })).json();
     expect(centre.items.map((d: { kind: string }) => d.kind)).toEqual(expect.arrayContaining(['inspection', 'weekly']));
     expect(centre.items.find((d: { kind: string; version: number }) => d.kind === 'weekly' && d.version === 1)).toMatchObject({ state: 'approved', approvedBy: 'bureau1' });
+  });
+
+  it('the monthly inspection job runs on the first working day of the month only', async () => {
+    env.clock.set('2026-11-03T01:00:00Z');
+    expect(await runScheduledInspection(env.ctx)).toBeNull();
+    env.clock.set('2026-11-02T01:00:00Z'); // 09:00 in Shanghai, Monday 2 November
+    const id = await runScheduledInspection(env.ctx);
+    const i = (await env.app.inject({ url: `/api/v1/inspections/${id}`, headers: bearer(viewer) })).json();
+    expect(i).toMatchObject({ id, trigger: 'scheduled', createdBy: 'health.monthly-inspection' });
+  });
+
+  it('a job run that another node holds the lease of is not reported', async () => {
+    const before = (await env.app.inject({ url: '/api/v1/health/details', headers: bearer(ops) })).json();
+    const runs = (job: string) => before.jobs.find((j: { job: string }) => j.job === job)?.runs ?? 0;
+    await env.ctx.db.insertInto('job_leases').values({ name: 'test.held', holder: 'other-node', leased_until: new Date(env.clock.now().getTime() + 60 * MIN), last_due_at: null }).execute();
+    await runScheduledJob(env.ctx, 'test.held', MIN, async () => { throw new Error('never runs'); });
+    const after = (await env.app.inject({ url: '/api/v1/health/details', headers: bearer(ops) })).json();
+    expect(after.jobs.find((j: { job: string }) => j.job === 'test.held')).toBeUndefined();
+    expect(runs('test.held')).toBe(0);
   });
 });
