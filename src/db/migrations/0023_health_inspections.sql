@@ -56,6 +56,8 @@ CREATE TABLE health_inspection_items (
   threshold      text,
   note           text,
   checked        boolean NOT NULL DEFAULT true,
+  -- The incident opened from this item in one click (incidents module), if any.
+  incident_code  text,
   updated_by     text NOT NULL,
   updated_at     timestamptz NOT NULL,
   PRIMARY KEY (inspection_id, code)

@@ -161,6 +161,15 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect(edited.statusCode, edited.body).toBe(200);
     expect(byCode(edited.json(), 'manual_network')).toMatchObject({ status: 'ok', note: '专线双链路正常', checked: true, updatedBy: 'ops1' });
 
+    // One click from a warned item to the ledger; a second click is refused, an ok item too.
+    const opened = await env.app.inject({ method: 'POST', url: `/api/v1/inspections/${a.id}/items/backup_age/incident`, headers: bearer(ops) });
+    expect(opened.statusCode, opened.body).toBe(201);
+    const incident = (await env.app.inject({ url: `/api/v1/incidents/${opened.json().incidentCode}`, headers: bearer(ops) })).json();
+    expect(incident).toMatchObject({ detectionSource: 'inspection', severity: 3, title: '巡检发现：备份时效' });
+    expect((await env.app.inject({ method: 'POST', url: `/api/v1/inspections/${a.id}/items/backup_age/incident`, headers: bearer(ops) })).statusCode).toBe(409);
+    expect((await env.app.inject({ method: 'POST', url: `/api/v1/inspections/${a.id}/items/manual_network/incident`, headers: bearer(ops) })).json().error.code).toBe('ITEM_OK');
+    expect(byCode((await env.app.inject({ url: `/api/v1/inspections/${a.id}`, headers: bearer(ops) })).json(), 'backup_age').incidentCode).toBe(opened.json().incidentCode);
+
     env.clock.set('2026-12-01T02:00:00Z');
     const b = (await env.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: bearer(ops) })).json();
     expect(b.previousId).toBe(a.id);

@@ -4,8 +4,9 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit, type AppContext } from '../../platform/context.js';
-import { badRequest, notFound } from '../../platform/errors.js';
+import { audit, contextOf, type AppContext } from '../../platform/context.js';
+import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { createIncident } from '../incidents/index.js';
 import { evaluateChecks, type CheckItem, type Measurements } from './checks.js';
 import { healthContext, type HealthContext } from './repo.js';
 import type { ItemStatus } from './tables.js';
@@ -33,6 +34,8 @@ export interface InspectionItem extends CheckItem {
   updatedAt: string;
   /** The same item's status in the previous run; null when it had none. */
   previousStatus: ItemStatus | null;
+  /** The incident opened from this item, if any. */
+  incidentCode: string | null;
 }
 
 export interface Inspection {
@@ -163,6 +166,7 @@ export async function getInspection(root: AppContext, id: number): Promise<Inspe
     items: items.map((i) => ({
       code: i.code, name: i.name, status: i.status, detail: i.detail, measured: i.measured, threshold: i.threshold, kind: i.kind, note: i.note,
       checked: i.checked, updatedBy: i.updated_by, updatedAt: i.updated_at.toISOString(), previousStatus: prevStatus.get(i.code) ?? null,
+      incidentCode: i.incident_code,
     })),
   };
 }
@@ -213,4 +217,26 @@ export async function updateInspectionItem(root: AppContext, actor: Actor, id: n
     await audit(ctx, trx, actor, { action: 'inspection.item_update', targetType: 'inspection', targetId: String(id), detail: { code, from: item.status, to: input.status ?? item.status, note: input.note ?? null } });
   });
   return getInspection(root, id);
+}
+
+/**
+ * One click from a failed (or warned) item to the incident ledger: an incident with detection
+ * source `inspection`, severity 3 unless given, linked back on the item. A second click answers
+ * 409 with the incident already opened.
+ */
+export async function incidentFromItem(root: AppContext, actor: Actor, id: number, code: string, input: { severity?: number }): Promise<{ incidentId: number; incidentCode: string }> {
+  const ctx = healthContext(root);
+  const item = await ctx.db.selectFrom('health_inspection_items').selectAll().where('inspection_id', '=', id).where('code', '=', code).executeTakeFirst();
+  if (!item) throw notFound(`巡检项 ${code} / inspection item ${code}`);
+  if (item.incident_code) throw conflict('INCIDENT_EXISTS', `已登记事件 ${item.incident_code} / incident ${item.incident_code} already opened`);
+  if (item.status === 'ok') throw conflict('ITEM_OK', '该项结果正常，无需登记事件 / the item is ok');
+  const incident = await createIncident(contextOf(ctx), actor, {
+    title: `巡检发现：${item.name}`.slice(0, 200),
+    description: `巡检 #${id}：${item.detail}${item.measured ? `（测量值 ${item.measured}，阈值 ${item.threshold ?? '—'}）` : ''}${item.note ? `\n备注：${item.note}` : ''}`,
+    severity: input.severity ?? 3,
+    detectionSource: 'inspection',
+    reporter: actor.username,
+  });
+  await ctx.db.updateTable('health_inspection_items').set({ incident_code: incident.code }).where('inspection_id', '=', id).where('code', '=', code).execute();
+  return { incidentId: incident.id, incidentCode: incident.code };
 }

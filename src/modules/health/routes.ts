@@ -7,10 +7,10 @@ import type { AppContext } from '../../platform/context.js';
 import { authenticate } from '../accounts/index.js';
 import { DOCX_TYPE, renderDocx, renderXlsx, XLSX_TYPE, type ReportDocument } from './document.js';
 import { inspectionDocument } from './inspection-report.js';
-import { getInspection, listInspections, runInspection, updateInspectionItem } from './inspections.js';
+import { getInspection, incidentFromItem, listInspections, runInspection, updateInspectionItem } from './inspections.js';
 import { scrapeTokenMatches, type HealthMetrics } from './metrics.js';
 import {
-  DocumentPage, EditBody, FormatQuery, GenerateBody, HealthDetailSchema, IdParams, InspectionPage, InspectionSchema, ItemParams, ItemPatchBody, PageQuery, ReviewBody,
+  DocumentPage, EditBody, FormatQuery, GenerateBody, HealthDetailSchema, IdParams, InspectionPage, InspectionSchema, ItemIncidentBody, ItemIncidentSchema, ItemParams, ItemPatchBody, PageQuery, ReviewBody,
   WorkReportListQuery, WorkReportPage, WorkReportSchema,
 } from './schemas.js';
 import { healthDetails, listDocuments } from './service.js';
@@ -115,6 +115,15 @@ export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
         params: ItemParams, body: ItemPatchBody, response: { 200: { $ref: 'Inspection' }, ...errorResponses(400, 401, 403, 404) },
       },
     }, (req) => updateInspectionItem(ctx, actorOf(req), req.params.id, req.params.code, req.body));
+
+    app.post('/api/v1/inspections/:id/items/:code/incident', {
+      ...ops,
+      preValidation: async (req: FastifyRequest) => { if (req.body === undefined || req.body === null) req.body = {}; },
+      schema: {
+        operationId: 'healthIncidentFromItem', tags: ['health'], summary: '由巡检项一键登记系统事件 / open an incident from an item',
+        params: ItemParams, body: ItemIncidentBody, response: { 201: ItemIncidentSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await incidentFromItem(ctx, actorOf(req), req.params.id, req.params.code, req.body)));
 
     app.get('/api/v1/inspections/:id/report', {
       ...read,

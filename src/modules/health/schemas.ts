@@ -26,7 +26,10 @@ export const InspectionItemSchema = Type.Object({
   updatedBy: Type.String(),
   updatedAt: Iso,
   previousStatus: Nullable(Status),
+  incidentCode: Nullable(Type.String({ description: '由此项一键登记的系统事件 / the incident opened from this item' })),
 });
+export const ItemIncidentBody = Type.Object({ severity: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, description: '事件等级 1–3，默认 3 / severity, default 3' })) }, { additionalProperties: false });
+export const ItemIncidentSchema = Type.Object({ incidentId: Type.Integer(), incidentCode: Type.String() });
 
 export const InspectionSchema = Type.Object({
   id: Type.Integer(),

@@ -50,6 +50,7 @@ export interface HealthInspectionItemsTable {
   threshold: string | null;
   note: string | null;
   checked: ColumnType<boolean, boolean | undefined, boolean>;
+  incident_code: ColumnType<string | null, string | null | undefined, string | null>;
   updated_by: string;
   updated_at: Date;
 }

@@ -2375,6 +2375,23 @@ export interface paths {
         patch: operations["healthUpdateInspectionItem"];
         trace?: never;
     };
+    "/api/v1/inspections/{id}/items/{code}/incident": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 由巡检项一键登记系统事件 / open an incident from an item */
+        post: operations["healthIncidentFromItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspections/{id}/report": {
         parameters: {
             query?: never;
@@ -3569,6 +3586,7 @@ export interface components {
                 /** Format: date-time */
                 updatedAt: string;
                 previousStatus: null | ("ok" | "warn" | "fail");
+                incidentCode: null | string;
             }[];
         };
         WorkReport: {
@@ -15207,6 +15225,84 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthIncidentFromItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 事件等级 1–3，默认 3 / severity, default 3 */
+                    severity?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incidentId: number;
+                        incidentCode: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ export const healthApi = {
   inspection: (id: number) => apiGet('/api/v1/inspections/{id}', { path: { id } }),
   run: () => apiPost('/api/v1/inspections'),
   updateItem: (id: number, code: string, body: BodyOf<'healthUpdateInspectionItem'>) => apiPatch('/api/v1/inspections/{id}/items/{code}', { path: { id, code }, body }),
+  openIncident: (id: number, code: string) => apiPost('/api/v1/inspections/{id}/items/{code}/incident', { path: { id, code }, body: {} }),
   downloadInspection: (id: number, format: 'docx' | 'xlsx') => api.download(`/api/v1/inspections/${id}/report`, `inspection-${id}.${format}`, { format }),
   reports: (limit: number, offset: number) => apiGet('/api/v1/work-reports', { query: { limit, offset } }),
   report: (id: number) => apiGet('/api/v1/work-reports/{id}', { path: { id } }),

@@ -53,5 +53,7 @@ export const inspectionsEn: typeof inspectionsZh = {
   alerts: 'Platform alerts',
   alertKinds: { job_failing: 'Job failing', job_stalled: 'Job stalled' },
   incident: 'Incident',
+  openIncident: 'Open incident',
+  incidentOpened: 'Incident {code} opened',
   none: 'None',
 };

@@ -54,5 +54,7 @@ export const inspectionsZh = {
   alerts: '平台告警',
   alertKinds: { job_failing: '任务连续失败', job_stalled: '任务停滞' },
   incident: '事件',
+  openIncident: '登记事件',
+  incidentOpened: '已登记系统事件 {code}',
   none: '无',
 };
