@@ -25,6 +25,18 @@ export interface HealthMetrics {
   countIngest(result: { accepted: number; duplicates: number; rejected: number }): void;
   /** Refreshes the scrape-time gauges and renders the text. */
   render(ctx: AppContext): Promise<string>;
+  /** Requests answered and 5xx among them since this app started (the inspection's error rate). */
+  counts(): Promise<{ requests: number; serverErrors: number }>;
+}
+
+let latest: HealthMetrics | null = null;
+
+/**
+ * The metrics of the app this process built last — the one `zhibo serve` listens with — for the
+ * scheduled inspection, which runs outside any request. Null before an app is built.
+ */
+export function latestMetrics(): HealthMetrics | null {
+  return latest;
 }
 
 const seconds = (d: Date | null) => (d ? d.getTime() / 1000 : 0);
@@ -33,7 +45,7 @@ export function createHealthMetrics(): HealthMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'zhibo_process_' });
   const reg = [registry];
-  const requests = new Counter({ name: 'zhibo_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers: reg });
+  const requests_ = new Counter({ name: 'zhibo_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers: reg });
   const latency = new Histogram({
     name: 'zhibo_http_request_duration_seconds', help: 'HTTP request latency by method, route pattern and status class',
     labelNames: ['method', 'route', 'status_class'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: reg,
@@ -53,12 +65,21 @@ export function createHealthMetrics(): HealthMetrics {
   const pool = g('zhibo_database_pool_connections', 'PostgreSQL pool connections by state (absent for PGlite)', ['state']);
   const open = g('zhibo_open_items', 'Open items: monitoring alerts, platform alerts, incidents, tickets, quarantined batches', ['kind']);
 
-  return {
+  const metrics: HealthMetrics = {
     registry,
+    async counts() {
+      let requests = 0;
+      let serverErrors = 0;
+      for (const v of (await requests_.get()).values) {
+        requests += v.value;
+        if (String(v.labels.status).startsWith('5')) serverErrors += v.value;
+      }
+      return { requests, serverErrors };
+    },
     async onResponse(req, reply) {
       const route = req.routeOptions.url ?? 'unmatched';
       const status = reply.statusCode;
-      requests.inc({ method: req.method, route, status: String(status) });
+      requests_.inc({ method: req.method, route, status: String(status) });
       latency.observe({ method: req.method, route, status_class: `${Math.floor(status / 100)}xx` }, reply.elapsedTime / 1000);
     },
     countIngest(r) {
@@ -104,6 +125,8 @@ export function createHealthMetrics(): HealthMetrics {
       return registry.metrics();
     },
   };
+  latest = metrics;
+  return metrics;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

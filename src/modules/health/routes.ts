@@ -41,16 +41,7 @@ async function sendDocument(reply: FastifyReply, doc: ReportDocument, format: st
  * monthly work reports (周报/月报) with their review, and the report centre (报告中心).
  */
 export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
-  const counts = async () => {
-    const m = await metrics.registry.getSingleMetric('zhibo_http_requests_total')!.get();
-    let requests = 0;
-    let serverErrors = 0;
-    for (const v of m.values) {
-      requests += v.value;
-      if (String(v.labels.status).startsWith('5')) serverErrors += v.value;
-    }
-    return { requests, serverErrors };
-  };
+  const counts = () => metrics.counts();
   return async (app: App) => {
     app.addSchema(InspectionSchema);
     app.addSchema(WorkReportSchema);

@@ -3,6 +3,7 @@ import { isWorkingDay, toLocalDay } from '../../platform/calendar/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { runInspection, type RequestCounts } from './inspections.js';
+import { latestMetrics } from './metrics.js';
 
 export const INSPECTION_JOB = 'health.monthly-inspection';
 
@@ -17,9 +18,10 @@ export function isFirstWorkingDayOfMonth(day: string): boolean {
 
 /**
  * The monthly inspection: the job fires every morning of the month's first days (09:00, days
- * 1–10) and runs only on the month's first working day; under its lease, once.
+ * 1–10) and runs only on the month's first working day; under its lease, once. The error rate is
+ * this node's, from the app's metrics (latestMetrics).
  */
-export async function runScheduledInspection(ctx: AppContext, counts: RequestCounts = async () => ({ requests: 0, serverErrors: 0 })): Promise<number | null> {
+export async function runScheduledInspection(ctx: AppContext, counts: RequestCounts = async () => (await latestMetrics()?.counts()) ?? { requests: 0, serverErrors: 0 }): Promise<number | null> {
   if (!isFirstWorkingDayOfMonth(shanghaiDay(ctx.clock.now()))) return null;
   const i = await runInspection(ctx, systemActor(INSPECTION_JOB), counts, 'scheduled');
   return i.id;
