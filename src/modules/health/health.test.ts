@@ -154,6 +154,13 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect(byCode(a, 'database_size').measured).toMatch(/^\d+$/);
 
     expect((await env.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: bearer(viewer) })).statusCode).toBe(403);
+    // With a JSON content type and no body, or {}, as clients send commands without input.
+    for (const payload of ['', '{}']) {
+      const again = await env.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: { ...bearer(ops), 'content-type': 'application/json' }, payload });
+      expect(again.statusCode, again.body).toBe(201);
+      await env.ctx.db.deleteFrom('health_inspections').where('id', '=', again.json().id).execute();
+    }
+    expect((await env.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: { ...bearer(ops), 'content-type': 'application/json' }, payload: '{bad' })).json().error.code).toBe('INVALID_JSON');
     const patch = (code: string, body: unknown, token = ops) => env.app.inject({ method: 'PATCH', url: `/api/v1/inspections/${a.id}/items/${code}`, headers: bearer(token), payload: body as object });
     expect((await patch('manual_network', { status: 'broken' })).statusCode).toBe(400);
     expect((await patch('nope', { status: 'ok' })).statusCode).toBe(404);

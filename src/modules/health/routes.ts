@@ -43,6 +43,14 @@ async function sendDocument(reply: FastifyReply, doc: ReportDocument, format: st
 export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
   const counts = () => metrics.counts();
   return async (app: App) => {
+    // Commands without input (POST /api/v1/inspections) are often sent with a JSON content type and
+    // no body: within this module's routes an empty JSON body reads as {} (anything else as usual).
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, {});
+      return json(req, body as string, done);
+    });
     app.addSchema(InspectionSchema);
     app.addSchema(WorkReportSchema);
     const ops = { preHandler: requirePermission('ops') };
