@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { authenticate, accountsRoutes } from './modules/accounts/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
+import { createHealthMetrics, healthRoutes } from './modules/health/index.js';
 import { incidentsRoutes } from './modules/incidents/index.js';
 import { ingestRoutes } from './modules/ingest/index.js';
 import { monitoringRoutes } from './modules/monitoring/index.js';
@@ -55,6 +56,7 @@ const API_TAGS = [
   { name: 'quality', description: '数据清洗 Data quality: rules, findings, fixes, scores' },
   { name: 'analytics', description: '数据分析 Analytics: KPIs' },
   { name: 'overview', description: '全局概览 City overview' },
+  { name: 'health', description: '平台自检、巡检与报告 Platform health: metrics, inspections, weekly/monthly work reports, report centre' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
@@ -94,6 +96,17 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);
+  // GET /metrics counts every answered request by route pattern and status (modules/health).
+  const metrics = createHealthMetrics();
+  app.addHook('onResponse', metrics.onResponse);
+  app.addHook('onSend', async (req, reply, payload) => {
+    // Ingest results by kind, read from the signed push's answer (200 = committed).
+    if (reply.statusCode === 200 && req.routeOptions.url === '/api/v1/ingest/events' && typeof payload === 'string') {
+      const n = (key: string) => Number(new RegExp(`"${key}":(\\d+)`).exec(payload.slice(0, 200))?.[1] ?? 0);
+      metrics.countIngest({ accepted: n('accepted'), duplicates: n('duplicates'), rejected: n('rejected') });
+    }
+    return payload;
+  });
   app.setNotFoundHandler((req, reply) => {
     if (!req.url.startsWith('/api/') && req.method === 'GET' && existsSync(webDir(ctx))) {
       return reply.sendFile('index.html'); // client-side routes of the console
@@ -173,6 +186,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(analyticsRoutes(ctx));
   await app.register(overviewRoutes(ctx));
   await app.register(publicRoutes(ctx));
+  await app.register(healthRoutes(ctx, metrics));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

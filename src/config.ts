@@ -47,6 +47,11 @@ export interface Config {
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
   /**
+   * ZHIBO_METRICS_TOKEN: a scrape token that GET /metrics accepts as a bearer token besides a staff
+   * token with the ops permission (modules/health). Null: staff tokens only.
+   */
+  metricsToken?: string | null;
+  /**
    * Hosts and address ranges that robots, SMTP servers and ticket callbacks may reach although
    * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
    */
@@ -132,6 +137,12 @@ function smsUrl(raw: string | undefined): string | null {
   return raw;
 }
 
+function metricsToken(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('ZHIBO_METRICS_TOKEN', 'expected at least 16 characters without spaces');
+  return raw;
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -170,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     publicCacheSeconds: int('ZHIBO_PUBLIC_CACHE_SECONDS', env.ZHIBO_PUBLIC_CACHE_SECONDS, 5, 0, 60),
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
+    metricsToken: metricsToken(env.ZHIBO_METRICS_TOKEN),
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
     smsUrl: smsUrl(env.ZHIBO_SMS_URL),
     smsToken: env.ZHIBO_SMS_TOKEN || null,

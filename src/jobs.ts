@@ -1,6 +1,7 @@
 import type { Cron } from 'croner';
 import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
+import { INSPECTION_JOB, runHealthWatch, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { evaluateMonitoring } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
@@ -55,6 +56,16 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, SYNC_JOB, '*/10 * * * *', 5 * 60_000, async () => {
       const r = await syncConnected(ctx);
       if (r.connected.length) ctx.log.info({ job: SYNC_JOB, connected: r.connected }, 'onboarding entries connected');
+    }),
+    // The platform watching itself: jobs failing in a row or stalled open a platform alert, sustained ones an incident.
+    scheduleJob(ctx, WATCH_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await runHealthWatch(ctx);
+      if (r.opened || r.resolved || r.escalated.length) ctx.log.info({ job: WATCH_JOB, ...r }, 'platform alerts evaluated');
+    }),
+    // The monthly inspection (巡检) on the month's first working day (official calendar), 09:00.
+    scheduleJob(ctx, INSPECTION_JOB, '0 9 1-10 * *', 10 * 60_000, async () => {
+      const id = await runScheduledInspection(ctx);
+      if (id !== null) ctx.log.info({ job: INSPECTION_JOB, inspection: id }, 'monthly inspection run');
     }),
   ];
 }

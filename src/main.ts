@@ -12,6 +12,7 @@ import { registerImportEventsCommand } from './cli/import-events.js';
 import { registerImportSnapshotsCommand } from './cli/import-snapshots.js';
 import { registerReportCommands } from './cli/report.js';
 import { registerOnboardingReportCommand } from './cli/report-onboarding.js';
+import { registerWorkReportCommands } from './cli/report-work.js';
 
 const program = new Command();
 program
@@ -49,6 +50,7 @@ registerImportEventsCommand(program, globals);
 registerImportSnapshotsCommand(program, globals);
 registerReportCommands(program, globals);
 registerOnboardingReportCommand(program, globals);
+registerWorkReportCommands(program, globals);
 registerAnalyticsCommands(program, globals);
 
 await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { recordJobRun } from './modules/health/index.js';
 import { noticeOutbox } from './modules/notifications/index.js';
 import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +72,8 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       secrets: new SecretBox(platformKey(config)),
       log,
       notices: noticeOutbox,
+      // Every job run lands in health_job_state (GET /metrics, the health.watch job).
+      jobRuns: recordJobRun,
     };
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).
     const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));

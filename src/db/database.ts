@@ -14,6 +14,8 @@ export interface Database {
   /** Sees the platform's tables; the app root widens it to the whole database (src/schema.ts). */
   kysely: Kysely<PlatformTables>;
   close(): Promise<void>;
+  /** PostgreSQL's connection pool use (GET /metrics); absent for PGlite, which has no pool. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
 }
 
 const DATE_OID = 1082;
@@ -53,7 +55,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     const client = await pool.connect();
     client.release();
     const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: discardingPool(pool) }) });
-    return { kind: 'postgres', kysely, close: () => kysely.destroy() };
+    return { kind: 'postgres', kysely, close: () => kysely.destroy(), poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
   }
   const memory = opts.dataDir === 'memory://';
   if (!memory) {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { recordAudit, type AuditEntry } from './audit/record.js';
 import type { Actor } from './auth/permissions.js';
 import type { Clock } from './clock.js';
+import type { JobRunSink } from './jobs.js';
 import type { NoticeOutbox } from './notices.js';
 import type { AnyDb, Db } from './db.js';
 import type { SecretBox } from './secret-box.js';
@@ -23,6 +24,8 @@ export interface AppContext<T = object> {
   log: Logger;
   /** Where `notify` records notices: the notifications module's outbox (src/platform/notices.ts). */
   notices: NoticeOutbox;
+  /** Where scheduled job runs are reported (the health module's recorder; none in most tests). */
+  jobRuns?: JobRunSink;
 }
 
 /** The same context with its handle narrowed to the tables `T` (a module's repo.ts states which). */

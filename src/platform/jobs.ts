@@ -50,18 +50,61 @@ export interface JobRun {
   dueAt?: Date | null;
 }
 
+/** What a run of a job did, as the job-run sink of the context (`ctx.jobRuns`) hears it. */
+export interface JobRunRecord {
+  job: string;
+  startedAt: Date;
+  /** Wall-clock milliseconds the job's function took (measured, not from `ctx.clock`). */
+  durationMs: number;
+  ok: boolean;
+  error: string | null;
+}
+
+/**
+ * Hears every run of a job that this node actually ran (its lease taken), after it ended. The app
+ * root puts the health module's recorder here (src/runtime.ts); a sink's own failure is logged,
+ * never the job's.
+ */
+export type JobRunSink = (ctx: AppContext, run: JobRunRecord) => Promise<void>;
+
+const schedules = new Map<string, string>();
+
+/** The jobs `scheduleJob` registered in this process, by name, with their cron patterns. */
+export function scheduledJobs(): ReadonlyMap<string, string> {
+  return schedules;
+}
+
 /**
  * One scheduled run: takes the lease, runs, never throws. While the database is unavailable
- * the run is skipped with a warning and the next tick tries again.
+ * the run is skipped with a warning and the next tick tries again. A run that took place is
+ * reported to `ctx.jobRuns` (success or failure, with its duration).
  */
 export async function runScheduledJob(ctx: AppContext, name: string, ttlMs: number, fn: () => Promise<void>, run: JobRun = {}): Promise<void> {
+  let record = null as JobRunRecord | null; // set inside the lease's callback
   try {
-    await runExclusive(ctx, name, ttlMs, fn, run.holder ?? NODE_ID, run.dueAt ?? null);
+    await runExclusive(ctx, name, ttlMs, async () => {
+      const startedAt = ctx.clock.now();
+      const t0 = performance.now();
+      try {
+        await fn();
+        record = { job: name, startedAt, durationMs: performance.now() - t0, ok: true, error: null };
+      } catch (err) {
+        record = { job: name, startedAt, durationMs: performance.now() - t0, ok: false, error: (err as Error)?.message ?? String(err) };
+        throw err;
+      }
+    }, run.holder ?? NODE_ID, run.dueAt ?? null);
   } catch (err) {
     if (isDatabaseUnavailable(err)) {
       ctx.log.warn({ job: name, code: (err as { code?: string }).code, reason: (err as Error).message }, '数据库不可用，任务留待下次执行 / database unavailable, job runs again at its next tick');
     } else {
       ctx.log.error({ err, job: name }, 'job failed');
+    }
+  }
+  if (record && ctx.jobRuns) {
+    try {
+      await ctx.jobRuns(ctx, record);
+    } catch (err) {
+      ctx.log.warn({ job: name, reason: (err as Error).message }, 'job run not recorded');
     }
   }
 }
@@ -83,6 +126,7 @@ export function dueInstant(cron: Cron, now: Date): Date | null {
 export function scheduleJob(ctx: AppContext, name: string, pattern: string, ttlMs: number, fn: () => Promise<void>, opts: { holder?: string; paused?: boolean } = {}): Cron {
   // croner's registry wants unique names: a second runner in one process (tests) is named after its holder.
   const cronName = opts.holder ? `${name}@${opts.holder}` : name;
+  schedules.set(name, pattern);
   const cron: Cron = new Cron(pattern, { timezone: 'Asia/Shanghai', protect: true, name: cronName, paused: opts.paused ?? false }, () =>
     runScheduledJob(ctx, name, ttlMs, fn, { holder: opts.holder ?? NODE_ID, dueAt: dueInstant(cron, ctx.clock.now()) }));
   return cron;

@@ -52,6 +52,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'public-service', name: 'public-service', component: () => import('./pages/public-service/PublicServicePage.vue'), meta: { permission: 'registry:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionsPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },

@@ -31,7 +31,7 @@ export const CreateIncidentBody = Type.Object({
   severity: Type.Integer({ minimum: 1, maximum: 3, description: '事件等级 1 一级（最高） 2 二级 3 三级 / severity 1 (highest), 2, 3' }),
   occurredAt: Type.Optional(Time('发生时间，默认现在 / occurred, default now')),
   detectedAt: Type.Optional(Time('发现时间，默认同发生时间；响应、恢复时限由此起算 / detected, default occurredAt; the response and restore clocks start here')),
-  detectionSource: Type.Optional(Type.String({ maxLength: 20, description: '发现方式 monitoring | ticket | inspection | person（默认） / detection source, default person' })),
+  detectionSource: Type.Optional(Type.String({ maxLength: 20, description: '发现方式 monitoring | ticket | inspection | person（默认） | platform / detection source, default person' })),
   reporter: Type.Optional(Nullable(Type.String({ maxLength: 200, description: '发现人/报告人 / who found or reported it' }))),
   scope: Type.Optional(Nullable(ScopeField)),
   commander: Type.Optional(Nullable(Type.String({ maxLength: 64, description: '负责人（用户名） / commander (username)' }))),

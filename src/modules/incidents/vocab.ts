@@ -24,13 +24,15 @@ export const SEVERITY_NAMES: Record<Severity, Names> = {
   3: { zh: '三级', en: 'SEV3' },
 };
 
-export const DETECTION_SOURCES = ['monitoring', 'ticket', 'inspection', 'person'] as const;
+export const DETECTION_SOURCES = ['monitoring', 'ticket', 'inspection', 'person', 'platform'] as const;
 export type DetectionSource = (typeof DETECTION_SOURCES)[number];
 export const SOURCE_NAMES: Record<DetectionSource, Names> = {
   monitoring: { zh: '监控告警', en: 'monitoring' },
   ticket: { zh: '工单', en: 'work order' },
   inspection: { zh: '巡检', en: 'inspection' },
   person: { zh: '人工发现', en: 'reported by a person' },
+  // The platform's own faults (modules/health: a job failing or stalled, sustained).
+  platform: { zh: '平台自检', en: 'platform self-check' },
 };
 
 export const ROOT_CAUSE_CATEGORIES = [

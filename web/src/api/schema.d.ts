@@ -2422,6 +2422,222 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus 指标 / Prometheus metrics
+         * @description Prometheus 文本格式。须带 ops 权限用户的令牌，或 ZHIBO_METRICS_TOKEN 作为 Bearer 令牌；匿名 401（本机亦然）。/ Prometheus text; a staff bearer token with the ops permission or ZHIBO_METRICS_TOKEN as a bearer token; anonymous → 401, also from localhost.
+         */
+        get: operations["healthMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 平台自检详情：任务运行与平台告警 / detailed health: job runs and platform alerts */
+        get: operations["healthDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 巡检记录 / inspection runs */
+        get: operations["healthListInspections"];
+        put?: never;
+        /**
+         * 执行巡检 / run an inspection
+         * @description 执行全部自动检查并登记人工检查项（初始为 warn，待填写），返回各项结果。/ Runs every automated check and adds the manual items (warn until filled in).
+         */
+        post: operations["healthRunInspection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 巡检详情（含与上次对比） / one inspection, compared with the previous */
+        get: operations["healthGetInspection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}/items/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 填写巡检项（结果、备注） / fill in an item: status and note */
+        patch: operations["healthUpdateInspectionItem"];
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}/items/{code}/incident": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 由巡检项一键登记系统事件 / open an incident from an item */
+        post: operations["healthIncidentFromItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载《系统巡检报告》 / download the inspection report */
+        get: operations["healthInspectionReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 周报/月报 / work reports */
+        get: operations["healthListWorkReports"];
+        put?: never;
+        /** 生成周报/月报（新版本，草稿） / generate a weekly or monthly report (a new draft version) */
+        post: operations["healthGenerateWorkReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一份周报/月报 / one work report */
+        get: operations["healthGetWorkReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 编辑遗留问题与下期计划（草稿或退回时） / edit problems and plan (draft or returned) */
+        patch: operations["healthEditWorkReport"];
+        trace?: never;
+    };
+    "/api/v1/work-reports/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 提交审核 / 审核认可 / 退回 / submit, approve or return
+         * @description submit：运维（ops）；approve、return：市城管局（bureau）或管理员；退回须填意见；已认可的报告冻结（409 REPORT_FROZEN）。/ submit: ops; approve and return: bureau or admin; approved reports are frozen.
+         */
+        post: operations["healthReviewWorkReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-reports/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载周报/月报 / download a work report */
+        get: operations["healthDownloadWorkReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-centre": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 报告中心：已生成的文档 / report centre: generated documents */
+        get: operations["healthReportCentre"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3507,6 +3723,132 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             updatedBy: string;
+        };
+        Inspection: {
+            id: number;
+            trigger: "manual" | "scheduled";
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            summary: {
+                ok: number;
+                warn: number;
+                fail: number;
+            };
+            previousId: null | number;
+            items: {
+                code: string;
+                name: string;
+                /** @description ok 正常 | warn 告警 | fail 故障 */
+                status: "ok" | "warn" | "fail";
+                detail: string;
+                measured: null | string;
+                threshold: null | string;
+                kind: "auto" | "manual";
+                note: null | string;
+                /** @description 人工项已填写 / a manual item has been filled in */
+                checked: boolean;
+                updatedBy: string;
+                /** Format: date-time */
+                updatedAt: string;
+                previousStatus: null | ("ok" | "warn" | "fail");
+                incidentCode: null | string;
+            }[];
+        };
+        WorkReport: {
+            id: number;
+            kind: "weekly" | "monthly";
+            period: string;
+            version: number;
+            state: "draft" | "submitted" | "approved" | "returned";
+            problems: string;
+            nextPlan: string;
+            generatedBy: string;
+            /** Format: date-time */
+            generatedAt: string;
+            submittedBy: null | string;
+            submittedAt: null | string;
+            reviewedBy: null | string;
+            reviewedAt: null | string;
+            reviewComment: null | string;
+            content: {
+                kind: string;
+                period: string;
+                label: string;
+                from: string;
+                to: string;
+                tickets: {
+                    total: number;
+                    closed: number;
+                    closureRate: null | number;
+                    resolved: number;
+                    onTime: number;
+                    onTimeRate: null | number;
+                    avgHandlingMinutes: null | number;
+                    reopened: number;
+                    reopenRate: null | number;
+                    open: number;
+                    cancelled: number;
+                    merged: number;
+                };
+                ticketsByChannel: {
+                    key: null | string;
+                    label: string;
+                    total: number;
+                    closed: number;
+                }[];
+                topCategories: {
+                    key: null | string;
+                    label: string;
+                    total: number;
+                }[];
+                incidents: {
+                    total: number;
+                    open: number;
+                    bySeverity: {
+                        [key: string]: number;
+                    };
+                    meanTimeToAcknowledgeMinutes: null | number;
+                    meanTimeToRestoreMinutes: null | number;
+                    responseOnTimeRate: null | number;
+                    restoreOnTimeRate: null | number;
+                    feedbackOnTimeRate: null | number;
+                };
+                sync: {
+                    alertsOpened: number;
+                    alertsResolved: number;
+                    openNow: number;
+                };
+                onboarding: {
+                    districts: {
+                        code: string;
+                        name: string;
+                        connectedLots: number;
+                        pendingEntries: number;
+                        coveragePercent: null | number;
+                    }[];
+                    coveragePercent: null | number;
+                    connectedLots: number;
+                    pendingEntries: number;
+                };
+                inspections: {
+                    id: number;
+                    /** Format: date-time */
+                    createdAt: string;
+                    ok: number;
+                    warn: number;
+                    fail: number;
+                }[];
+                platformAlerts: {
+                    kind: string;
+                    subject: string;
+                    /** Format: date-time */
+                    openedAt: string;
+                    state: string;
+                }[];
+            };
         };
     };
     responses: never;
@@ -11698,7 +12040,7 @@ export interface operations {
                     occurredAt?: string;
                     /** @description 发现时间，默认同发生时间；响应、恢复时限由此起算 / detected, default occurredAt; the response and restore clocks start here：ISO 8601 或 YYYY-MM-DD HH:mm:ss（上海时间） / ISO 8601 or Shanghai 'YYYY-MM-DD HH:mm:ss' */
                     detectedAt?: string;
-                    /** @description 发现方式 monitoring | ticket | inspection | person（默认） / detection source, default person */
+                    /** @description 发现方式 monitoring | ticket | inspection | person（默认） | platform / detection source, default person */
                     detectionSource?: string;
                     reporter?: null | string;
                     scope?: null | (string | {
@@ -15268,6 +15610,954 @@ export interface operations {
                         }[];
                     };
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ok | degraded（有平台告警） / degraded while a platform alert is open */
+                        status: string;
+                        database: string;
+                        /** Format: date-time */
+                        time: string;
+                        jobs: {
+                            job: string;
+                            pattern: null | string;
+                            lastRunAt: null | string;
+                            lastSuccessAt: null | string;
+                            lastDurationMs: null | number;
+                            consecutiveFailures: number;
+                            runs: number;
+                            failures: number;
+                            lastError: null | string;
+                        }[];
+                        alerts: {
+                            id: number;
+                            /** @description job_failing | job_stalled */
+                            kind: string;
+                            subject: string;
+                            /** @description open | resolved */
+                            state: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            lastSeenAt: string;
+                            resolvedAt: null | string;
+                            detail: string;
+                            incidentCode: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthListInspections: {
+        parameters: {
+            query?: {
+                /** @description 每页 1–500，默认 50 / page size */
+                limit?: number;
+                /** @description 偏移 / offset */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            trigger: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            summary: {
+                                ok: number;
+                                warn: number;
+                                fail: number;
+                            };
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthRunInspection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthGetInspection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthUpdateInspectionItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description ok | warn | fail */
+                    status?: string;
+                    note?: null | string;
+                    detail?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthIncidentFromItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 事件等级 1–3，默认 3 / severity, default 3 */
+                    severity?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incidentId: number;
+                        incidentCode: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthInspectionReport: {
+        parameters: {
+            query?: {
+                /** @description docx（默认）| xlsx | json */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) 或 Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthListWorkReports: {
+        parameters: {
+            query?: {
+                /** @description 每页 1–500，默认 50 / page size */
+                limit?: number;
+                /** @description 偏移 / offset */
+                offset?: number;
+                /** @description weekly | monthly */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            kind: "weekly" | "monthly";
+                            period: string;
+                            version: number;
+                            state: "draft" | "submitted" | "approved" | "returned";
+                            problems: string;
+                            nextPlan: string;
+                            generatedBy: string;
+                            /** Format: date-time */
+                            generatedAt: string;
+                            submittedBy: null | string;
+                            submittedAt: null | string;
+                            reviewedBy: null | string;
+                            reviewedAt: null | string;
+                            reviewComment: null | string;
+                        }[];
+                        total: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthGenerateWorkReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description weekly | monthly */
+                    kind: string;
+                    /** @description 周 YYYY-Www（如 2026-W49）或月 YYYY-MM / ISO week or month */
+                    period: string;
+                    problems?: string;
+                    nextPlan?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkReport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthGetWorkReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkReport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthEditWorkReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    problems?: string;
+                    nextPlan?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkReport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthReviewWorkReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description submit 提交审核 | approve 审核认可 | return 退回（须填意见） */
+                    action: string;
+                    comment?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkReport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthDownloadWorkReport: {
+        parameters: {
+            query?: {
+                /** @description docx（默认）| xlsx | json */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx)、Excel (.xlsx) 或 JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/json": components["schemas"]["WorkReport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthReportCentre: {
+        parameters: {
+            query?: {
+                /** @description 每页 1–500，默认 50 / page size */
+                limit?: number;
+                /** @description 偏移 / offset */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description inspection | weekly | monthly */
+                            kind: string;
+                            id: number;
+                            title: string;
+                            period: string;
+                            version: null | number;
+                            state: string;
+                            generatedBy: string;
+                            /** Format: date-time */
+                            generatedAt: string;
+                            approvedBy: null | string;
+                            /** @description 下载地址（加 ?format=docx|xlsx） / download path */
+                            downloadPath: string;
+                        }[];
+                        total: number;
+                    };
                 };
             };
             /** @description 错误 / error */

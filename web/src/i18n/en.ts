@@ -5,6 +5,7 @@ import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
+import { inspectionsEn } from '../pages/inspections/i18n.en';
 import { qualityEn } from '../pages/quality/i18n.en';
 import { overviewEn } from '../pages/overview/i18n.en';
 import { publicEn } from '../pages/public/i18n.en';
@@ -514,6 +515,7 @@ const en: Messages = {
   incidents: incidentsEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
+  inspections: inspectionsEn,
   quality: qualityEn,
   tickets: ticketsEn,
   publicH5: publicEn,

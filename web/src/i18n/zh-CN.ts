@@ -6,6 +6,7 @@ import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
+import { inspectionsZh } from '../pages/inspections/i18n.zh-CN';
 import { qualityZh } from '../pages/quality/i18n.zh-CN';
 import { overviewZh } from '../pages/overview/i18n.zh-CN';
 import { publicZh } from '../pages/public/i18n.zh-CN';
@@ -515,6 +516,7 @@ const zhCN = {
   incidents: incidentsZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
+  inspections: inspectionsZh,
   quality: qualityZh,
   tickets: ticketsZh,
   publicH5: publicZh,

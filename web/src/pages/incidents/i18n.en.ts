@@ -92,7 +92,7 @@ export const incidentsEn: typeof incidentsZh = {
     closed: 'Close',
   },
   severities: { 1: 'SEV1', 2: 'SEV2', 3: 'SEV3' },
-  sources: { monitoring: 'Monitoring', ticket: 'Work order', inspection: 'Inspection', person: 'A person' },
+  sources: { monitoring: 'Monitoring', ticket: 'Work order', inspection: 'Inspection', person: 'A person', platform: 'Platform self-check' },
   rootCauses: {
     software: 'Software defect',
     hardware: 'Hardware failure',

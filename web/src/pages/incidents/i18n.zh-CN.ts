@@ -92,7 +92,7 @@ export const incidentsZh = {
     closed: '关闭事件',
   },
   severities: { 1: '一级', 2: '二级', 3: '三级' },
-  sources: { monitoring: '监控告警', ticket: '工单', inspection: '巡检', person: '人工发现' },
+  sources: { monitoring: '监控告警', ticket: '工单', inspection: '巡检', person: '人工发现', platform: '平台自检' },
   rootCauses: {
     software: '软件缺陷',
     hardware: '硬件故障',

@@ -1,0 +1,160 @@
+import { Type } from 'typebox';
+import { Nullable } from '../../platform/http.js';
+
+const Iso = Type.String({ format: 'date-time' });
+const Status = Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('fail')], { description: 'ok 正常 | warn 告警 | fail 故障' });
+const Summary = Type.Object({ ok: Type.Integer(), warn: Type.Integer(), fail: Type.Integer() });
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) });
+export const ItemParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }), code: Type.String({ minLength: 1, maxLength: 60 }) });
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: '每页 1–500，默认 50 / page size' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: '偏移 / offset' })),
+});
+export const FormatQuery = Type.Object({ format: Type.Optional(Type.String({ maxLength: 10, description: 'docx（默认）| xlsx | json' })) });
+
+export const InspectionItemSchema = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  status: Status,
+  detail: Type.String(),
+  measured: Nullable(Type.String()),
+  threshold: Nullable(Type.String()),
+  kind: Type.Union([Type.Literal('auto'), Type.Literal('manual')]),
+  note: Nullable(Type.String()),
+  checked: Type.Boolean({ description: '人工项已填写 / a manual item has been filled in' }),
+  updatedBy: Type.String(),
+  updatedAt: Iso,
+  previousStatus: Nullable(Status),
+  incidentCode: Nullable(Type.String({ description: '由此项一键登记的系统事件 / the incident opened from this item' })),
+});
+export const ItemIncidentBody = Type.Object({ severity: Type.Optional(Type.Integer({ minimum: 1, maximum: 3, description: '事件等级 1–3，默认 3 / severity, default 3' })) }, { additionalProperties: false });
+export const ItemIncidentSchema = Type.Object({ incidentId: Type.Integer(), incidentCode: Type.String() });
+
+export const InspectionSchema = Type.Object({
+  id: Type.Integer(),
+  trigger: Type.Union([Type.Literal('manual'), Type.Literal('scheduled')]),
+  createdBy: Type.String(),
+  createdAt: Iso,
+  updatedAt: Iso,
+  summary: Summary,
+  previousId: Nullable(Type.Integer()),
+  items: Type.Array(InspectionItemSchema),
+}, { $id: 'Inspection' });
+
+export const InspectionPage = Type.Object({
+  items: Type.Array(Type.Object({ id: Type.Integer(), trigger: Type.String(), createdBy: Type.String(), createdAt: Iso, summary: Summary })),
+  total: Type.Integer(),
+});
+
+export const ItemPatchBody = Type.Object({
+  status: Type.Optional(Type.String({ maxLength: 10, description: 'ok | warn | fail' })),
+  note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+  detail: Type.Optional(Type.String({ maxLength: 2000 })),
+}, { additionalProperties: false });
+
+export const AlertSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String({ description: 'job_failing | job_stalled' }),
+  subject: Type.String(),
+  state: Type.String({ description: 'open | resolved' }),
+  openedAt: Iso,
+  lastSeenAt: Iso,
+  resolvedAt: Nullable(Iso),
+  detail: Type.String(),
+  incidentCode: Nullable(Type.String()),
+});
+
+export const JobSchema = Type.Object({
+  job: Type.String(),
+  pattern: Nullable(Type.String()),
+  lastRunAt: Nullable(Iso),
+  lastSuccessAt: Nullable(Iso),
+  lastDurationMs: Nullable(Type.Number()),
+  consecutiveFailures: Type.Integer(),
+  runs: Type.Integer(),
+  failures: Type.Integer(),
+  lastError: Nullable(Type.String()),
+});
+
+export const HealthDetailSchema = Type.Object({
+  status: Type.String({ description: 'ok | degraded（有平台告警） / degraded while a platform alert is open' }),
+  database: Type.String(),
+  time: Iso,
+  jobs: Type.Array(JobSchema),
+  alerts: Type.Array(AlertSchema),
+});
+
+const Rate = Nullable(Type.Number());
+export const WorkReportContentSchema = Type.Object({
+  kind: Type.String(),
+  period: Type.String(),
+  label: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  tickets: Type.Object({
+    total: Type.Integer(), closed: Type.Integer(), closureRate: Rate, resolved: Type.Integer(), onTime: Type.Integer(), onTimeRate: Rate,
+    avgHandlingMinutes: Rate, reopened: Type.Integer(), reopenRate: Rate, open: Type.Integer(), cancelled: Type.Integer(), merged: Type.Integer(),
+  }),
+  ticketsByChannel: Type.Array(Type.Object({ key: Nullable(Type.String()), label: Type.String(), total: Type.Integer(), closed: Type.Integer() })),
+  topCategories: Type.Array(Type.Object({ key: Nullable(Type.String()), label: Type.String(), total: Type.Integer() })),
+  incidents: Type.Object({
+    total: Type.Integer(), open: Type.Integer(), bySeverity: Type.Record(Type.String(), Type.Integer()),
+    meanTimeToAcknowledgeMinutes: Rate, meanTimeToRestoreMinutes: Rate, responseOnTimeRate: Rate, restoreOnTimeRate: Rate, feedbackOnTimeRate: Rate,
+  }),
+  sync: Type.Object({ alertsOpened: Type.Integer(), alertsResolved: Type.Integer(), openNow: Type.Integer() }),
+  onboarding: Type.Object({
+    districts: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), connectedLots: Type.Integer(), pendingEntries: Type.Integer(), coveragePercent: Rate })),
+    coveragePercent: Rate, connectedLots: Type.Integer(), pendingEntries: Type.Integer(),
+  }),
+  inspections: Type.Array(Type.Object({ id: Type.Integer(), createdAt: Iso, ok: Type.Integer(), warn: Type.Integer(), fail: Type.Integer() })),
+  platformAlerts: Type.Array(Type.Object({ kind: Type.String(), subject: Type.String(), openedAt: Iso, state: Type.String() })),
+});
+
+const reportFields = {
+  id: Type.Integer(),
+  kind: Type.Union([Type.Literal('weekly'), Type.Literal('monthly')]),
+  period: Type.String(),
+  version: Type.Integer(),
+  state: Type.Union([Type.Literal('draft'), Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('returned')]),
+  problems: Type.String(),
+  nextPlan: Type.String(),
+  generatedBy: Type.String(),
+  generatedAt: Iso,
+  submittedBy: Nullable(Type.String()),
+  submittedAt: Nullable(Iso),
+  reviewedBy: Nullable(Type.String()),
+  reviewedAt: Nullable(Iso),
+  reviewComment: Nullable(Type.String()),
+};
+export const WorkReportSchema = Type.Object({ ...reportFields, content: WorkReportContentSchema }, { $id: 'WorkReport' });
+export const WorkReportPage = Type.Object({ items: Type.Array(Type.Object(reportFields)), total: Type.Integer() });
+export const WorkReportListQuery = Type.Object({ ...PageQuery.properties, kind: Type.Optional(Type.String({ maxLength: 10, description: 'weekly | monthly' })) });
+export const GenerateBody = Type.Object({
+  kind: Type.String({ maxLength: 10, description: 'weekly | monthly' }),
+  period: Type.String({ maxLength: 10, description: '周 YYYY-Www（如 2026-W49）或月 YYYY-MM / ISO week or month' }),
+  problems: Type.Optional(Type.String({ maxLength: 10_000 })),
+  nextPlan: Type.Optional(Type.String({ maxLength: 10_000 })),
+}, { additionalProperties: false });
+export const EditBody = Type.Object({
+  problems: Type.Optional(Type.String({ maxLength: 10_000 })),
+  nextPlan: Type.Optional(Type.String({ maxLength: 10_000 })),
+}, { additionalProperties: false });
+export const ReviewBody = Type.Object({
+  action: Type.String({ maxLength: 10, description: 'submit 提交审核 | approve 审核认可 | return 退回（须填意见）' }),
+  comment: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+}, { additionalProperties: false });
+
+export const DocumentSchema = Type.Object({
+  kind: Type.String({ description: 'inspection | weekly | monthly' }),
+  id: Type.Integer(),
+  title: Type.String(),
+  period: Type.String(),
+  version: Nullable(Type.Integer()),
+  state: Type.String(),
+  generatedBy: Type.String(),
+  generatedAt: Iso,
+  approvedBy: Nullable(Type.String()),
+  downloadPath: Type.String({ description: '下载地址（加 ?format=docx|xlsx） / download path' }),
+});
+export const DocumentPage = Type.Object({ items: Type.Array(DocumentSchema), total: Type.Integer() });
