@@ -44,7 +44,7 @@ export function verifyAlipay(keys: AlipayKeys, rawBody: string): Verdict & { cum
   const p = parseForm(rawBody);
   if (!p.sign) return refuse('BAD_SIGNATURE', '缺少 sign / sign missing');
   if (p.sign_type && p.sign_type !== 'RSA2') return refuse('BAD_SIGNATURE', `只接受 RSA2 签名 / only RSA2 is accepted (got ${p.sign_type.slice(0, 16)})`);
-  let verified = false;
+  let verified: boolean;
   try {
     verified = createVerify('RSA-SHA256').update(alipaySignContent(p), 'utf8').verify(keys.alipayPublicKey, p.sign, 'base64');
   } catch {

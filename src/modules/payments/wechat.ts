@@ -88,7 +88,7 @@ export function verifyWechat(keys: WechatKeys, headers: HeaderBag, rawBody: stri
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now.getTime() / 1000 - Number(timestamp)) > WECHAT_MAX_SKEW_S) return refuse('STALE_TIMESTAMP');
   const publicKey = keys.platformKeys[serial];
   if (!publicKey) return refuse('UNKNOWN_SERIAL', `未知平台证书序列号 ${serial.slice(0, 64)} / unknown serial`);
-  let verified = false;
+  let verified: boolean;
   try {
     verified = createVerify('RSA-SHA256').update(signatureMessage(timestamp, nonce, rawBody)).verify(publicKey, signature, 'base64');
   } catch {
