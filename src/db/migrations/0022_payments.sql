@@ -91,7 +91,9 @@ CREATE TABLE pay_recon_imports (
 CREATE TABLE pay_recon_lines (
   id              bigserial PRIMARY KEY,
   import_id       bigint NOT NULL REFERENCES pay_recon_imports (id) ON DELETE CASCADE,
-  result          text NOT NULL CHECK (result IN ('matched', 'long', 'short', 'amount_mismatch', 'duplicate', 'refund_matched', 'refund_long', 'refund_short', 'refund_amount_mismatch')),
+  -- matched; long 长款 (the channel has it, we do not); short 短款 (we have it, the channel does not);
+  -- amount_mismatch; duplicate (the bill lists the same transaction again). kind: payment or refund.
+  result          text NOT NULL CHECK (result IN ('matched', 'long', 'short', 'amount_mismatch', 'duplicate')),
   kind            text NOT NULL CHECK (kind IN ('payment', 'refund')),
   order_no        text,
   transaction_id  text,

@@ -11,6 +11,7 @@ import {
   QuarantineList, QuarantineQuery, SandboxPayReply, TransactionList, TransactionQuery, WechatFail,
 } from './schemas.js';
 import { listTransactions } from './transactions.js';
+import { reconRoutes } from './routes-recon.js';
 
 const tags = ['payments'];
 /** Notifications a client address may send a minute (the channels send from few addresses and retry on 429). */
@@ -26,6 +27,7 @@ export function paymentsRoutes(ctx: PaymentsContext) {
     app.addSchema(ChannelView);
     app.addSchema(OrderView);
     await app.register(notifyRoute(ctx));
+    await app.register(reconRoutes(ctx));
     const read = { onRequest: requirePermission('payments:read') };
     const manage = { onRequest: requirePermission('payments:manage') };
 
