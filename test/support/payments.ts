@@ -1,6 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { signAlipay } from '../../src/modules/payments/alipay.js';
-import { encryptResource, signNotification } from '../../src/modules/payments/wechat.js';
+import { encryptWechatResource as encryptResource, signAlipay, signWechatNotification as signNotification } from '../../src/modules/payments/index.js';
 import type { App } from '../../src/platform/http.js';
 import { bearer } from './http.js';
 

@@ -9,3 +9,6 @@ export { listTransactions, type TransactionView } from './transactions.js';
 export { yuanToFen, fenToYuan } from './money.js';
 export { ORDER_KINDS, CHANNEL_KINDS, type OrderKind, type ChannelKind } from './vocab.js';
 export type { PaymentsTables } from './tables.js';
+/** Channel-side signing (the sandbox, the demo and tests play the channel with their own keys). */
+export { signAlipay } from './alipay.js';
+export { encryptResource as encryptWechatResource, signNotification as signWechatNotification } from './wechat.js';
