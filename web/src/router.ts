@@ -49,6 +49,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'incidents/:id', name: 'incident', component: () => import('./pages/incidents/IncidentDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'payments', name: 'payments', component: () => import('./pages/payments/PaymentsPage.vue'), meta: { permission: 'payments:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
