@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit } from '../../platform/context.js';
+import { audit, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import type { AlipayKeys } from './alipay.js';
-import type { PaymentsContext, PaymentsDb } from './repo.js';
+import { paymentsContext, type PaymentsContext, type PaymentsDb } from './repo.js';
 import type { PayChannelsTable } from './tables.js';
 import { CHANNEL_KINDS, type ChannelKind } from './vocab.js';
 import { readsAsPublicKey, type WechatKeys } from './wechat.js';
@@ -154,4 +154,12 @@ export async function openChannel(ctx: PaymentsContext, db: PaymentsDb, code: st
   const secrets = JSON.parse(ctx.secrets.open(r.secrets_sealed)) as ChannelSecrets;
   if (r.kind === 'alipay') return { code: r.code, kind: 'alipay', status: r.status, keys: { appId: view.appId ?? '', alipayPublicKey: secrets.alipayPublicKey ?? '' }, secrets };
   return { code: r.code, kind: r.kind, status: r.status, keys: { mchId: view.mchId ?? '', apiV3Key: secrets.apiV3Key ?? '', platformKeys: secrets.platformKeys ?? {} }, secrets };
+}
+
+/** The demo's sandbox channel (code SANDBOX), made once: order → sandbox pay → notify → settle works out of the box. */
+export async function ensureSandboxChannel(anyCtx: AppContext, actor: Actor, code = 'SANDBOX'): Promise<ChannelView> {
+  const ctx = paymentsContext(anyCtx);
+  const existing = await ctx.db.selectFrom('pay_channels').select('code').where('code', '=', code).executeTakeFirst();
+  if (existing) return getChannel(ctx, code);
+  return createChannel(ctx, actor, { code, name: '沙箱（演示）', kind: 'sandbox' });
 }

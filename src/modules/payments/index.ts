@@ -4,6 +4,7 @@
  * paid (arrears, bookings) create orders and read their settlement through here.
  */
 export { paymentsRoutes, notifyPath } from './routes.js';
+export { ensureSandboxChannel } from './channels.js';
 export { createOrder, getOrder, orderSettlement, type NewOrder, type OrderView } from './orders.js';
 export { listTransactions, type TransactionView } from './transactions.js';
 export { yuanToFen, fenToYuan } from './money.js';
