@@ -202,6 +202,15 @@ describeDb('payments: channels, notifications, orders', (backend) => {
     expect(items.filter((i) => i.kind === 'refund').map((i) => [i.refundNo, i.amountFen]).sort()).toEqual([['RF-A', 230], ['RF-B', 300]]);
   });
 
+  it('takes a notification without a content type, and one with a charset', async () => {
+    const body = wechatBody(paid('ZB-ORDER-0009', '4200000985202611250000000009', 5));
+    const headers = signed(body);
+    const bare = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type'));
+    expect((await sendWechat('WX', body, bare)).statusCode).toBe(204);
+    expect((await sendWechat('WX', body, { ...headers, 'content-type': 'application/json; charset=utf-8' })).statusCode).toBe(204);
+    expect(await payments('ZB-ORDER-0009')).toHaveLength(1);
+  });
+
   it('keeps a notification for an unknown channel; answers 404', async () => {
     const res = await sendWechat('NOPE', '{}', { 'content-type': 'application/json' });
     expect(res.statusCode).toBe(404);
