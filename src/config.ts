@@ -41,6 +41,8 @@ export interface Config {
   redisUrl?: string | null;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
+  /** ZHIBO_PAYMENT_BILLS_DIR: where the channels' daily bills are dropped (<dir>/<channel code>/<file with the date>), imported hourly. */
+  paymentBillsDir?: string | null;
   /**
    * Hosts and address ranges that robots, SMTP servers and ticket callbacks may reach although
    * they are loopback, link-local or private (src/platform/outbound.ts). Empty: none.
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     publicRatePerMinute: int('ZHIBO_PUBLIC_RATE_PER_MINUTE', env.ZHIBO_PUBLIC_RATE_PER_MINUTE, 120, 1, 100_000),
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
+    paymentBillsDir: env.ZHIBO_PAYMENT_BILLS_DIR ? path.resolve(env.ZHIBO_PAYMENT_BILLS_DIR) : null,
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
   };
 }

@@ -3,6 +3,7 @@ import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
 import { evaluateMonitoring } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
+import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
@@ -56,5 +57,11 @@ export function startJobs(ctx: RootContext): Cron[] {
       const r = await syncConnected(ctx);
       if (r.connected.length) ctx.log.info({ job: SYNC_JOB, connected: r.connected }, 'onboarding entries connected');
     }),
+    // The channels' daily bills dropped into ZHIBO_PAYMENT_BILLS_DIR, reconciled once per channel and day.
+    ...(ctx.config.paymentBillsDir ? [scheduleJob(ctx, BILLS_JOB, '17 * * * *', 30 * 60_000, async () => {
+      const r = await importBillFolder(ctx, ctx.config.paymentBillsDir!);
+      if (r.imported.length) ctx.log.info({ job: BILLS_JOB, imported: r.imported }, 'payment bills reconciled');
+      if (r.failed.length) ctx.log.warn({ job: BILLS_JOB, failed: r.failed }, 'payment bills not readable');
+    })] : []),
   ];
 }

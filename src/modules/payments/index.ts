@@ -5,6 +5,7 @@
  */
 export { paymentsRoutes, notifyPath } from './routes.js';
 export { ensureSandboxChannel } from './channels.js';
+export { BILLS_JOB, importBillFolder } from './bill-folder.js';
 export { createOrder, getOrder, orderSettlement, type NewOrder, type OrderView } from './orders.js';
 export { listTransactions, type TransactionView } from './transactions.js';
 export { yuanToFen, fenToYuan } from './money.js';

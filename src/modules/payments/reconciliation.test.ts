@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken } from '../../../test/support/http.js';
+import { importBillFolder } from './index.js';
 import { alipayNotify, createTestChannels, encodeGbk, wechatNotify, type TestChannels } from '../../../test/support/payments.js';
 
 /*
@@ -142,5 +146,26 @@ describeDb('payments: reconciliation', (backend) => {
     const bad = await upload('ALI', '2026-11-24', 'x.zip', Buffer.from('not a zip'));
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('INVALID_BILL');
+  });
+
+  it('imports the bills dropped into the bill folder once per channel and day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhibo-bills-'));
+    try {
+      mkdirSync(join(dir, 'WX'));
+      const csv = `${WX_HEADER}\r\n${wxRow('2026-11-24 23:59:59', '4200000099', 'ORD-E', 'SUCCESS', '1.00')}\r\n总交易单数,订单总金额\r\n\`1,\`1.00\r\n`;
+      writeFileSync(join(dir, 'WX', 'All-20261124.csv'), csv);
+      writeFileSync(join(dir, 'WX', '2026-11-23.csv'), 'not a bill');
+      writeFileSync(join(dir, 'WX', 'readme.txt'), 'ignored');
+      const first = await importBillFolder(env.ctx, dir);
+      expect(first.imported).toEqual([{ channelCode: 'WX', billDate: '2026-11-24', file: 'All-20261124.csv', open: 0 }]);
+      expect(first.failed.map((f) => [f.file, f.error.split(':')[0]])).toEqual([['2026-11-23.csv', 'INVALID_BILL']]);
+      const second = await importBillFolder(env.ctx, dir);
+      expect(second.imported).toEqual([]);
+      const imp = (await env.app.inject({ url: '/api/v1/payments/reconciliation/imports', headers: bearer(admin) })).json().items.find((i: { billDate: string; channelCode: string }) => i.billDate === '2026-11-24' && i.channelCode === 'WX');
+      expect(imp.summary.counts.payment).toEqual({ matched: 1, long: 0, short: 0, amount_mismatch: 0, duplicate: 0 });
+      expect(imp.importedBy).toBe('payments.import-bills');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
