@@ -69,8 +69,16 @@ function required(input: NewChannel, field: keyof NewChannel): string {
   return v.trim();
 }
 
+/**
+ * A public key or certificate in PEM; the bare base64 that Alipay's console shows is wrapped as
+ * one. A private key is refused (it must never reach the platform).
+ */
 function publicKey(input: NewChannel, field: 'platformPublicKey' | 'alipayPublicKey'): string {
-  const pem = required(input, field);
+  let pem = required(input, field);
+  if (/PRIVATE KEY/.test(pem)) throw badRequest('INVALID_PUBLIC_KEY', `${field} 是私钥，请填写公钥 / ${field} is a private key: give the public key`, [{ field }]);
+  if (!pem.includes('-----BEGIN') && /^[A-Za-z0-9+/=\s]+$/.test(pem)) {
+    pem = `-----BEGIN PUBLIC KEY-----\n${pem.replace(/\s+/g, '').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+  }
   if (!pem.includes('-----BEGIN') || !readsAsPublicKey(pem)) throw badRequest('INVALID_PUBLIC_KEY', `${field} 不是可读取的 RSA 公钥（PEM）/ ${field} is not a readable RSA public key (PEM)`, [{ field }]);
   return pem;
 }

@@ -81,7 +81,11 @@ describeDb('payments: channels, notifications, orders', (backend) => {
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ code: 'WX', kind: 'wechat', mchId: MCH, platformSerials: [SERIAL], notifyPath: '/api/v1/public/payments/WX/notify' });
     expect((await staff('POST', '/api/v1/payments/channels', wx)).statusCode).toBe(409);
-    const ali = await staff('POST', '/api/v1/payments/channels', { code: 'ALI', kind: 'alipay', appId: APP_ID, alipayPublicKey: ALI.publicKey });
+    const privateKey = await staff('POST', '/api/v1/payments/channels', { ...wx, code: 'WX-PRIV', platformPublicKey: WX.privateKey });
+    expect(privateKey.json().error.code).toBe('INVALID_PUBLIC_KEY');
+    // Alipay's console shows the key as bare base64: taken as the PEM it stands for.
+    const bare = ALI.publicKey.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const ali = await staff('POST', '/api/v1/payments/channels', { code: 'ALI', kind: 'alipay', appId: APP_ID, alipayPublicKey: bare });
     expect(ali.statusCode, ali.body).toBe(201);
     expect((await staff('POST', '/api/v1/payments/channels', { code: 'ALI2', kind: 'alipay', appId: APP_ID })).json().error.code).toBe('MISSING_FIELD');
 
