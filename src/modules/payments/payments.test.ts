@@ -106,7 +106,7 @@ describeDb('payments: channels, notifications, orders', (backend) => {
     expect(res.statusCode, res.body).toBe(204);
     const items = await payments('ZB-ORDER-0001');
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ orderNo: 'ZB-ORDER-0001', transactionId: '4200000985202611250000000001', amountFen: 1230, channel: 'WX', paidAt: '2026-11-25T01:58:30.000Z', kind: 'payment', matched: false });
+    expect(items[0]).toMatchObject({ orderNo: 'ZB-ORDER-0001', transactionId: '4200000985202611250000000001', amountFen: 1230, channel: 'wechat', channelCode: 'WX', paidAt: '2026-11-25T01:58:30.000Z', kind: 'payment', matched: false });
     const replay = await sendWechat('WX', body, headers);
     expect(replay.statusCode).toBe(204);
     // The same transaction in a new notification (WeChat retries with a new id) is no new payment either.
@@ -169,7 +169,7 @@ describeDb('payments: channels, notifications, orders', (backend) => {
       expect((await sendAlipay('ALI', form)).body).toBe('success');
       const items = await payments(orderNo);
       expect(items).toHaveLength(1);
-      expect(items[0]).toMatchObject({ orderNo, transactionId: tradeNo, amountFen: fen, channel: 'ALI', paidAt: '2026-11-25T01:58:30.000Z' });
+      expect(items[0]).toMatchObject({ orderNo, transactionId: tradeNo, amountFen: fen, channel: 'alipay', channelCode: 'ALI', paidAt: '2026-11-25T01:58:30.000Z' });
     }
     // TRADE_FINISHED after TRADE_SUCCESS is the same trade: nothing new. WAIT_BUYER_PAY is no payment.
     expect((await sendAlipay('ALI', alipayForm({ out_trade_no: 'ALI-0002', trade_no: '2026112522001400002', trade_status: 'TRADE_FINISHED', total_amount: '12.30', gmt_payment: '2026-11-25 09:58:30' }))).body).toBe('success');
@@ -232,7 +232,7 @@ describeDb('payments: channels, notifications, orders', (backend) => {
     expect(pay.json()).toMatchObject({ accepted: true, order: { status: 'paid', paidFen: 850 } });
     const items = await payments(orderNo);
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ amountFen: 850, channel: 'SANDBOX', matched: true });
+    expect(items[0]).toMatchObject({ amountFen: 850, channel: 'sandbox', channelCode: 'SANDBOX', matched: true });
     // What the sandbox sent verifies at the public notify URL exactly like WeChat's: a replay is answered 204, nothing more.
     const { headers, body } = pay.json().notification as { headers: Record<string, string>; body: string };
     expect((await sendWechat('SANDBOX', body, headers)).statusCode).toBe(204);

@@ -4,6 +4,8 @@ import { CHANNEL_KINDS, ORDER_KINDS, ORDER_STATUSES } from './vocab.js';
 
 /* Wire shapes of the payments module (docs/支付通道接入.md). Keys are write-only: no reply carries one. */
 
+const ChannelKindSchema = (description: string) => Type.Union([Type.Literal('wechat'), Type.Literal('alipay'), Type.Literal('sandbox')], { description });
+
 const Pem = Type.String({ maxLength: 8192, description: 'PEM 公钥或证书 / PEM public key or certificate' });
 
 export const ChannelBody = Type.Object({
@@ -45,7 +47,8 @@ export const TransactionView = Type.Object({
   refundNo: Nullable(Type.String({ description: '退款单号（退款）/ refund number (refunds)' })),
   amountFen: Type.Integer({ description: '金额（分）；退款为退款金额 / amount in fen; for a refund the refunded amount' }),
   currency: Type.String(),
-  channel: Type.String({ description: '支付通道编码 / channel code' }),
+  channel: ChannelKindSchema('支付渠道（与停车记录、缴费事件的 payChannel/channel 同一词表）：wechat、alipay；沙箱为 sandbox / pay channel in the platform vocabulary'),
+  channelCode: Type.String({ description: '所经支付通道的编码 / code of the configured channel' }),
   paidAt: Type.String({ format: 'date-time', description: '支付（退款）成功时间 / when paid (refunded)' }),
   matched: Type.Boolean({ description: '是否对应本平台订单 / whether out_trade_no names an order of ours' }),
   receivedAt: Type.String({ format: 'date-time' }),
@@ -53,7 +56,8 @@ export const TransactionView = Type.Object({
 export const TransactionList = Type.Object({ items: Type.Array(TransactionView) });
 export const TransactionQuery = Type.Object({
   orderNo: Type.Optional(Type.String({ maxLength: 64 })),
-  channel: Type.Optional(Type.String({ maxLength: 64 })),
+  channel: Type.Optional(ChannelKindSchema('wechat, alipay, sandbox')),
+  channelCode: Type.Optional(Type.String({ maxLength: 64 })),
   kind: Type.Optional(Type.Union([Type.Literal('payment'), Type.Literal('refund')])),
   transactionId: Type.Optional(Type.String({ maxLength: 64 })),
   from: Type.Optional(Type.String({ format: 'date-time' })),

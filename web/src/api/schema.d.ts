@@ -15599,7 +15599,9 @@ export interface operations {
         parameters: {
             query?: {
                 orderNo?: string;
-                channel?: string;
+                /** @description wechat, alipay, sandbox */
+                channel?: "wechat" | "alipay" | "sandbox";
+                channelCode?: string;
                 kind?: "payment" | "refund";
                 transactionId?: string;
                 from?: string;
@@ -15630,8 +15632,10 @@ export interface operations {
                             /** @description 金额（分）；退款为退款金额 / amount in fen; for a refund the refunded amount */
                             amountFen: number;
                             currency: string;
-                            /** @description 支付通道编码 / channel code */
-                            channel: string;
+                            /** @description 支付渠道（与停车记录、缴费事件的 payChannel/channel 同一词表）：wechat、alipay；沙箱为 sandbox / pay channel in the platform vocabulary */
+                            channel: "wechat" | "alipay" | "sandbox";
+                            /** @description 所经支付通道的编码 / code of the configured channel */
+                            channelCode: string;
                             /**
                              * Format: date-time
                              * @description 支付（退款）成功时间 / when paid (refunded)
