@@ -46,6 +46,7 @@ describe('WeChat Pay APIv3', () => {
     expect(verifyWechat(keys, signNotification(platform.privateKey, 'SERIAL1', b, new Date(now.getTime() - 301_000)), b, now)).toMatchObject({ ok: false, reason: 'STALE_TIMESTAMP' });
     expect(verifyWechat(keys, signNotification(platform.privateKey, 'SERIAL1', b, new Date(now.getTime() + 301_000)), b, now)).toMatchObject({ ok: false, reason: 'STALE_TIMESTAMP' });
     expect(verifyWechat(keys, signNotification(platform.privateKey, 'OTHER', b, now), b, now)).toMatchObject({ ok: false, reason: 'UNKNOWN_SERIAL' });
+    expect(verifyWechat(keys, signNotification(platform.privateKey, 'serial1', b, now), b, now).ok).toBe(true);
     expect(verifyWechat(keys, signNotification(platform.privateKey, 'SERIAL1', b, now), `${b} `, now)).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
     expect(verifyWechat(keys, signNotification(rsa().privateKey, 'SERIAL1', b, now), b, now)).toMatchObject({ ok: false, reason: 'BAD_SIGNATURE' });
     const foreign = body({ ...txn, mchid: '1900000999' });

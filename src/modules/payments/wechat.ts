@@ -86,7 +86,8 @@ export function verifyWechat(keys: WechatKeys, headers: HeaderBag, rawBody: stri
   const serial = header(headers, 'wechatpay-serial');
   if (!timestamp || !nonce || !signature || !serial) return refuse('MISSING_HEADERS');
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now.getTime() / 1000 - Number(timestamp)) > WECHAT_MAX_SKEW_S) return refuse('STALE_TIMESTAMP');
-  const publicKey = keys.platformKeys[serial];
+  // Serials are hex: compared without regard to case.
+  const publicKey = keys.platformKeys[serial] ?? Object.entries(keys.platformKeys).find(([s]) => s.toUpperCase() === serial.toUpperCase())?.[1];
   if (!publicKey) return refuse('UNKNOWN_SERIAL', `未知平台证书序列号 ${serial.slice(0, 64)} / unknown serial`);
   let verified: boolean;
   try {
