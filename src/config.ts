@@ -46,6 +46,8 @@ export interface Config {
   redisUrl?: string | null;
   /** The console's address as users reach it (https://…), for links in e-mails and robot messages. */
   publicUrl?: string | null;
+  /** ZHIBO_PAYMENT_BILLS_DIR: where the channels' daily bills are dropped (<dir>/<channel code>/<file with the date>), imported hourly. */
+  paymentBillsDir?: string | null;
   /**
    * ZHIBO_METRICS_TOKEN: a scrape token that GET /metrics accepts as a bearer token besides a staff
    * token with the ops permission (modules/health). Null: staff tokens only.
@@ -182,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     redisUrl: redisUrl(env.ZHIBO_REDIS_URL),
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
     metricsToken: metricsToken(env.ZHIBO_METRICS_TOKEN),
+    paymentBillsDir: env.ZHIBO_PAYMENT_BILLS_DIR ? path.resolve(env.ZHIBO_PAYMENT_BILLS_DIR) : null,
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
     smsUrl: smsUrl(env.ZHIBO_SMS_URL),
     smsToken: env.ZHIBO_SMS_TOKEN || null,

@@ -4,6 +4,7 @@ import { refreshAnalytics } from './modules/analytics/index.js';
 import { INSPECTION_JOB, runHealthWatch, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { evaluateMonitoring } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
+import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
@@ -67,5 +68,11 @@ export function startJobs(ctx: RootContext): Cron[] {
       const id = await runScheduledInspection(ctx);
       if (id !== null) ctx.log.info({ job: INSPECTION_JOB, inspection: id }, 'monthly inspection run');
     }),
+    // The channels' daily bills dropped into ZHIBO_PAYMENT_BILLS_DIR, reconciled once per channel and day.
+    ...(ctx.config.paymentBillsDir ? [scheduleJob(ctx, BILLS_JOB, '17 * * * *', 30 * 60_000, async () => {
+      const r = await importBillFolder(ctx, ctx.config.paymentBillsDir!);
+      if (r.imported.length) ctx.log.info({ job: BILLS_JOB, imported: r.imported }, 'payment bills reconciled');
+      if (r.failed.length) ctx.log.warn({ job: BILLS_JOB, failed: r.failed }, 'payment bills not readable');
+    })] : []),
   ];
 }

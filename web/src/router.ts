@@ -51,6 +51,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'public-service', name: 'public-service', component: () => import('./pages/public-service/PublicServicePage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'payments', name: 'payments', component: () => import('./pages/payments/PaymentsPage.vue'), meta: { permission: 'payments:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionsPage.vue'), meta: { permission: 'registry:read' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),

@@ -15,16 +15,18 @@ export type Permission =
   | 'pii' // see unmasked plates (every such read is audited)
   | 'audit:read'
   | 'ops' // operations work: monitoring, tickets, incidents
-  | 'data:clean'; // data cleaning: scan, fix, revert, rule settings (数据清洗)
+  | 'data:clean' // data cleaning: scan, fix, revert, rule settings (数据清洗)
+  | 'payments:read' // payment transactions, pay orders, refused notifications, reconciliation
+  | 'payments:manage'; // payment channels and their keys, pay orders, resolving reconciliation differences
 
-const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean'];
+const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read', 'payments:manage'];
 
 /** Permissions follow from the role; there are no per-user grants to review. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL,
-  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean'],
+  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean', 'payments:read'],
   district: ['registry:read', 'registry:write'],
-  ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean'],
+  ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read'],
   viewer: ['registry:read'],
 };
 

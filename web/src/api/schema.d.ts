@@ -2638,6 +2638,265 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/payments/{channelCode}/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 支付通道结果通知（免登录，验签）/ a channel's payment or refund notification (no account; signed by the channel)
+         * @description 微信支付 APIv3：Wechatpay-Timestamp/Nonce/Signature/Serial 头，SHA256withRSA 验签，超过 5 分钟的时间戳拒绝，resource 以 APIv3 密钥 AEAD_AES_256_GCM 解密；成功 204，失败 4xx { code: "FAIL", message }。支付宝：表单，RSA2 验签；成功 200 纯文本 success，失败 4xx 纯文本 fail。重复通知不再记录但仍答成功；被拒绝的通知留存（隔离）并注明原因。 / WeChat Pay APIv3 (204 on success, 4xx {code:"FAIL"} on failure) or Alipay (200 "success", 4xx "fail"). A replay records nothing more and is still answered as received; a refused one is kept with why.
+         */
+        post: operations["paymentsNotify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/reconciliation/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账记录 / reconciliations */
+        get: operations["paymentsListReconImports"];
+        put?: never;
+        /**
+         * 导入通道对账单并对账 / import a channel's bill of a day and reconcile
+         * @description 微信支付：交易账单 CSV（原样下载，字段带 ` 前缀，末尾汇总行）；支付宝：业务明细 zip（GBK CSV）。与该日（上海时间）已验证交易逐笔匹配。同一通道同一天再次导入需 replace=true。 / WeChat Pay trade bill CSV as downloaded; Alipay statement zip (GBK CSV).
+         */
+        post: operations["paymentsImportBill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/reconciliation/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一次对账 / a reconciliation */
+        get: operations["paymentsGetReconImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/reconciliation/imports/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 支付对账日报（Excel）/ the day's reconciliation report (.xlsx) */
+        get: operations["paymentsReconReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/reconciliation/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 对账明细与差异队列 / reconciliation lines and the difference queue */
+        get: operations["paymentsListReconLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/reconciliation/lines/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 处理对账差异（需说明，留审计）/ resolve a difference with a reason (audited) */
+        post: operations["paymentsResolveReconLine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 支付通道列表 / payment channels */
+        get: operations["paymentsListChannels"];
+        put?: never;
+        /**
+         * 新建支付通道（仅管理员）/ create a payment channel (admin)
+         * @description wechat：mchId、apiV3Key（恰好 32 个字符）、platformSerial、platformPublicKey（PEM）；alipay：appId、alipayPublicKey（PEM）；sandbox：自动生成密钥。密钥加密保存，任何应答都不返回。 / Keys are sealed and never returned.
+         */
+        post: operations["paymentsCreateChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/channels/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 支付通道 / a payment channel */
+        get: operations["paymentsGetChannel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 已验证的支付与退款 / verified payments and refunds
+         * @description 通道通知经验签后记录的交易，按支付时间倒序；orderNo 为商户订单号 out_trade_no。 / Transactions recorded from verified notifications, newest first.
+         */
+        get: operations["paymentsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 被拒绝的通知 / refused notifications */
+        get: operations["paymentsListQuarantine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/quarantine/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 被拒绝的通知原文 / a refused notification as received */
+        get: operations["paymentsGetQuarantine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 支付订单 / pay orders */
+        get: operations["paymentsListOrders"];
+        put?: never;
+        /**
+         * 新建支付订单 / create a pay order
+         * @description kind + ref 指明所付为何（arrears 欠费、booking 预约、other）；orderNo 即 out_trade_no。 / kind + ref name what is paid; orderNo is the out_trade_no.
+         */
+        post: operations["paymentsCreateOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/orders/{orderNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 支付订单 / a pay order */
+        get: operations["paymentsGetOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/orders/{orderNo}/sandbox-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 沙箱支付（演示、测试）/ pay an order through the sandbox channel
+         * @description 沙箱通道按微信支付 APIv3 的格式加密、签名一条支付成功通知并投递到通知处理（与真实通知同一路径）。 / The sandbox signs and encrypts a TRANSACTION.SUCCESS notification exactly like WeChat Pay and delivers it to the notification path.
+         */
+        post: operations["paymentsSandboxPay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3849,6 +4108,95 @@ export interface components {
                     state: string;
                 }[];
             };
+        };
+        PaymentChannel: {
+            code: string;
+            name: string;
+            kind: "wechat" | "alipay" | "sandbox";
+            status: "active" | "disabled";
+            mchId: null | string;
+            appId: null | string;
+            platformSerials: string[];
+            /** @description 通知地址（相对）/ the notify URL path */
+            notifyPath: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        PaymentOrder: {
+            /** @description out_trade_no */
+            orderNo: string;
+            kind: "arrears" | "booking" | "other";
+            ref: string;
+            amountFen: number;
+            channelCode: string;
+            description: string;
+            status: "pending" | "paid" | "refunded" | "closed";
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            paidAt: null | string;
+            paidFen: null | number;
+            transactionId: null | string;
+        };
+        PaymentReconImport: {
+            id: number;
+            channelCode: string;
+            /** @description YYYY-MM-DD（上海时间） */
+            billDate: string;
+            fileName: string;
+            format: "wechat_trade_csv" | "alipay_statement_zip";
+            summary: {
+                /** @description 按类型、结果的笔数：matched 一致、long 长款、short 短款、amount_mismatch 金额不符、duplicate 重复 / lines by kind and result */
+                counts: {
+                    payment: {
+                        matched: number;
+                        long: number;
+                        short: number;
+                        amount_mismatch: number;
+                        duplicate: number;
+                    };
+                    refund: {
+                        matched: number;
+                        long: number;
+                        short: number;
+                        amount_mismatch: number;
+                        duplicate: number;
+                    };
+                };
+                billFen: {
+                    payment: number;
+                    refund: number;
+                };
+                oursFen: {
+                    payment: number;
+                    refund: number;
+                };
+                billRows: number;
+            };
+            /** @description 待处理差异 / open differences */
+            open: number;
+            /** Format: date-time */
+            importedAt: string;
+            importedBy: string;
+        };
+        PaymentReconLine: {
+            id: number;
+            importId: number;
+            result: "matched" | "long" | "short" | "amount_mismatch" | "duplicate";
+            kind: "payment" | "refund";
+            orderNo: null | string;
+            transactionId: null | string;
+            refundNo: null | string;
+            billFen: null | number;
+            oursFen: null | number;
+            occurredAt: null | string;
+            status: "ok" | "open" | "resolved";
+            resolvedAt: null | string;
+            resolvedBy: null | string;
+            resolution: null | string;
         };
     };
     responses: never;
@@ -16580,6 +16928,1173 @@ export interface operations {
             };
             /** @description 错误 / error */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsNotify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: string;
+                    event_type: string;
+                    resource: {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/x-www-form-urlencoded": {
+                    sign: string;
+                    sign_type: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description 支付宝：success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description 微信支付：已接收 / WeChat Pay: received */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 通知无法解析 / unreadable notification */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "FAIL";
+                        message: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description 验签失败、时间戳过期、未知证书序列号、解密失败 / signature, timestamp, serial or decryption refused */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "FAIL";
+                        message: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description 通道已停用 / channel disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "FAIL";
+                        message: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description 未知通道 / unknown channel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "FAIL";
+                        message: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description 请求体过大 / body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "FAIL";
+                        message: string;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsListReconImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentReconImport"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsImportBill: {
+        parameters: {
+            query: {
+                channelCode: string;
+                /** @description YYYY-MM-DD */
+                billDate: string;
+                replace?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description 对账单文件 / the bill file
+                     */
+                    file: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentReconImport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsGetReconImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentReconImport"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsReconReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsListReconLines: {
+        parameters: {
+            query?: {
+                importId?: number;
+                status?: "ok" | "open" | "resolved";
+                result?: "matched" | "long" | "short" | "amount_mismatch" | "duplicate";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentReconLine"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsResolveReconLine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resolution: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentReconLine"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsListChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentChannel"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsCreateChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 通道编码（通知地址的一段）/ channel code (part of the notify URL) */
+                    code: string;
+                    name?: string;
+                    /** @description 通道类型 / kind: wechat | alipay | sandbox */
+                    kind: string;
+                    /** @description wechat：商户号 / merchant id */
+                    mchId?: string;
+                    /** @description wechat：APIv3 密钥，恰好 32 个字符 / APIv3 key, exactly 32 characters */
+                    apiV3Key?: string;
+                    /** @description wechat：平台证书序列号 / platform certificate serial number */
+                    platformSerial?: string;
+                    /** @description wechat：平台公钥或平台证书（PEM）/ platform public key or certificate (PEM) */
+                    platformPublicKey?: string;
+                    /** @description alipay：应用 APPID / app id */
+                    appId?: string;
+                    /** @description alipay：支付宝公钥（PEM）/ Alipay public key (PEM) */
+                    alipayPublicKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentChannel"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsGetChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentChannel"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsList: {
+        parameters: {
+            query?: {
+                orderNo?: string;
+                /** @description wechat, alipay, sandbox */
+                channel?: "wechat" | "alipay" | "sandbox";
+                channelCode?: string;
+                kind?: "payment" | "refund";
+                transactionId?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            /** @description payment 支付 / refund 退款 */
+                            kind: "payment" | "refund";
+                            /** @description 商户订单号 out_trade_no */
+                            orderNo: string;
+                            /** @description 通道交易号 transaction_id / trade_no */
+                            transactionId: string;
+                            refundNo: null | string;
+                            /** @description 金额（分）；退款为退款金额 / amount in fen; for a refund the refunded amount */
+                            amountFen: number;
+                            currency: string;
+                            /** @description 支付渠道（与停车记录、缴费事件的 payChannel/channel 同一词表）：wechat、alipay；沙箱为 sandbox / pay channel in the platform vocabulary */
+                            channel: "wechat" | "alipay" | "sandbox";
+                            /** @description 所经支付通道的编码 / code of the configured channel */
+                            channelCode: string;
+                            /**
+                             * Format: date-time
+                             * @description 支付（退款）成功时间 / when paid (refunded)
+                             */
+                            paidAt: string;
+                            /** @description 是否对应本平台订单 / whether out_trade_no names an order of ours */
+                            matched: boolean;
+                            /** Format: date-time */
+                            receivedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsListQuarantine: {
+        parameters: {
+            query?: {
+                channelCode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            channelCode: string;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            /** @description BAD_SIGNATURE, STALE_TIMESTAMP, UNKNOWN_SERIAL, DECRYPT_FAILED, UNKNOWN_CHANNEL … */
+                            reason: string;
+                            message: string;
+                            contentType: null | string;
+                            ip: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsGetQuarantine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        channelCode: string;
+                        /** Format: date-time */
+                        receivedAt: string;
+                        /** @description BAD_SIGNATURE, STALE_TIMESTAMP, UNKNOWN_SERIAL, DECRYPT_FAILED, UNKNOWN_CHANNEL … */
+                        reason: string;
+                        message: string;
+                        contentType: null | string;
+                        ip: null | string;
+                    } & {
+                        headers: {
+                            [key: string]: string;
+                        };
+                        rawBody: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsListOrders: {
+        parameters: {
+            query?: {
+                kind?: "arrears" | "booking" | "other";
+                ref?: string;
+                status?: "pending" | "paid" | "refunded" | "closed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentOrder"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsCreateOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 所付为何 / what is paid: arrears | booking | other */
+                    kind: string;
+                    /** @description 所付对象的编号（停车记录、预约…）/ id of what is paid (session, booking …) */
+                    ref: string;
+                    /** @description 金额（分）/ amount in fen */
+                    amountFen: number;
+                    channelCode: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrder"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsGetOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrder"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paymentsSandboxPay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        order: components["schemas"]["PaymentOrder"];
+                        /** @description 沙箱发出的通知（与微信支付相同）/ the notification the sandbox sent, as WeChat Pay sends it */
+                        notification: {
+                            headers: {
+                                [key: string]: string;
+                            };
+                            body: string;
+                        };
+                        accepted: boolean;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

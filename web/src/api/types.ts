@@ -7,7 +7,7 @@ import type { Schemas } from './client';
 export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
 
-export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean';
+export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean' | 'payments:read' | 'payments:manage';
 
 export const LOT_KINDS: readonly Schemas['Lot']['kind'][] = ['off_street', 'on_street'];
 export const LOT_CATEGORIES: readonly Schemas['Lot']['category'][] = ['commercial', 'hospital', 'school', 'residential', 'office', 'scenic', 'transport', 'government', 'other'];

@@ -10,6 +10,7 @@ import { qualityEn } from '../pages/quality/i18n.en';
 import { overviewEn } from '../pages/overview/i18n.en';
 import { publicEn } from '../pages/public/i18n.en';
 import { ticketsEn } from '../pages/tickets/i18n.en';
+import { paymentsEn } from '../pages/payments/i18n.en';
 
 const en: Messages = {
   app: {
@@ -100,6 +101,7 @@ const en: Messages = {
     quality: 'Data cleaning',
     publicService: 'Public service',
     sharing: 'Shared parking',
+    payments: 'Payment channels',
     themes: 'City themes',
     sessions: 'Parking records',
     monitoring: 'Sync monitoring',
@@ -512,6 +514,7 @@ const en: Messages = {
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
   analysis: analysisEn,
+  payments: paymentsEn,
   incidents: incidentsEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,

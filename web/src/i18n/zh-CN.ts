@@ -11,6 +11,7 @@ import { qualityZh } from '../pages/quality/i18n.zh-CN';
 import { overviewZh } from '../pages/overview/i18n.zh-CN';
 import { publicZh } from '../pages/public/i18n.zh-CN';
 import { ticketsZh } from '../pages/tickets/i18n.zh-CN';
+import { paymentsZh } from '../pages/payments/i18n.zh-CN';
 
 const zhCN = {
   app: {
@@ -101,6 +102,7 @@ const zhCN = {
     quality: '数据清洗',
     publicService: '公众服务',
     sharing: '共享停车',
+    payments: '支付通道',
     themes: '市域专题',
     sessions: '停车流水',
     monitoring: '同步监控',
@@ -513,6 +515,7 @@ const zhCN = {
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
   analysis: analysisZh,
+  payments: paymentsZh,
   incidents: incidentsZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,

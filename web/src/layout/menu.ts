@@ -14,6 +14,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'quality', path: '/quality', permission: 'registry:read' },
   { key: 'publicService', path: '/public-service', permission: 'registry:read' },
   { key: 'sharing', path: '/sharing', placeholder: true },
+  { key: 'payments', path: '/payments', permission: 'payments:read' },
   { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },

@@ -1,0 +1,128 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Actor } from '../../platform/auth/permissions.js';
+import { audit, type AppContext } from '../../platform/context.js';
+import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { formatShanghai, shanghaiDay } from '../../platform/time.js';
+import { openChannel } from './channels.js';
+import { receiveNotification, type NotifyOutcome } from './notify.js';
+import { paymentsContext, type PaymentsContext } from './repo.js';
+import type { PayOrdersTable } from './tables.js';
+import { ORDER_KINDS, type OrderKind, type OrderStatus } from './vocab.js';
+import { encryptResource, signNotification } from './wechat.js';
+
+/*
+ * Pay orders (支付订单): what the platform asks to be paid, generic — { kind, ref, amountFen }
+ * (arrears of a session, a booking …) under an out_trade_no (orderNo) of ours. A verified
+ * payment of the same amount settles the order (notify.ts); the module that owns what is paid
+ * reads its settlement through orderSettlement (index.ts).
+ */
+
+export interface NewOrder {
+  kind: string;
+  ref: string;
+  amountFen: number;
+  channelCode: string;
+  description?: string;
+}
+
+export interface OrderView {
+  orderNo: string;
+  kind: OrderKind;
+  ref: string;
+  amountFen: number;
+  channelCode: string;
+  description: string;
+  status: OrderStatus;
+  createdAt: string;
+  createdBy: string;
+  paidAt: string | null;
+  paidFen: number | null;
+  transactionId: string | null;
+}
+
+function toView(r: Selectable<PayOrdersTable>): OrderView {
+  return {
+    orderNo: r.order_no, kind: r.kind, ref: r.ref, amountFen: Number(r.amount_fen), channelCode: r.channel_code, description: r.description, status: r.status,
+    createdAt: r.created_at.toISOString(), createdBy: r.created_by, paidAt: r.paid_at?.toISOString() ?? null, paidFen: r.paid_fen === null ? null : Number(r.paid_fen),
+    transactionId: r.transaction_id,
+  };
+}
+
+/** ZB + Shanghai day + 12 random hex digits: 22 characters, unique, within WeChat's 6–32. */
+function newOrderNo(now: Date): string {
+  return `ZB${shanghaiDay(now).replaceAll('-', '')}${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+export async function createOrder(ctx: PaymentsContext, actor: Actor, input: NewOrder): Promise<OrderView> {
+  if (!ORDER_KINDS.includes(input.kind as OrderKind)) throw badRequest('INVALID_KIND', `kind 须为 ${ORDER_KINDS.join('|')} / kind must be one of ${ORDER_KINDS.join(', ')}`, [{ field: 'kind' }]);
+  if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw badRequest('INVALID_AMOUNT', 'amountFen 须为正整数（分）/ amountFen: a positive integer of fen', [{ field: 'amountFen' }]);
+  const ref = input.ref?.trim();
+  if (!ref || ref.length > 100) throw badRequest('INVALID_VALUE', 'ref 须为 1–100 字 / ref: 1–100 characters', [{ field: 'ref' }]);
+  const description = (input.description?.trim() || (input.kind === 'arrears' ? '停车欠费' : input.kind === 'booking' ? '共享车位预约' : '停车费')).slice(0, 127);
+  return ctx.db.transaction().execute(async (trx) => {
+    const channel = await trx.selectFrom('pay_channels').select(['code', 'status']).where('code', '=', input.channelCode).executeTakeFirst();
+    if (!channel) throw badRequest('UNKNOWN_CHANNEL', `支付通道 ${input.channelCode} 不存在 / unknown channel`, [{ field: 'channelCode' }]);
+    if (channel.status !== 'active') throw conflict('CHANNEL_DISABLED', `支付通道 ${input.channelCode} 已停用 / channel disabled`);
+    const now = ctx.clock.now();
+    const row = await trx.insertInto('pay_orders').values({
+      order_no: newOrderNo(now), kind: input.kind as OrderKind, ref, amount_fen: input.amountFen, channel_code: input.channelCode, description,
+      created_at: now, created_by: actor.username, paid_at: null, paid_fen: null, transaction_id: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    const view = toView(row);
+    await audit(ctx, trx, actor, { action: 'payment_order.create', targetType: 'payment_order', targetId: view.orderNo, detail: { after: view } });
+    return view;
+  });
+}
+
+export async function getOrder(ctx: PaymentsContext, orderNo: string): Promise<OrderView> {
+  const r = await ctx.db.selectFrom('pay_orders').selectAll().where('order_no', '=', orderNo).executeTakeFirst();
+  if (!r) throw notFound(`支付订单 ${orderNo}`);
+  return toView(r);
+}
+
+export async function listOrders(ctx: PaymentsContext, q: { kind?: string; ref?: string; status?: string; limit?: number }): Promise<OrderView[]> {
+  const rows = await ctx.db.selectFrom('pay_orders').selectAll()
+    .$if(q.kind !== undefined, (b) => b.where('kind', '=', q.kind as OrderKind))
+    .$if(q.ref !== undefined, (b) => b.where('ref', '=', q.ref!))
+    .$if(q.status !== undefined, (b) => b.where('status', '=', q.status as OrderStatus))
+    .orderBy('id', 'desc').limit(q.limit ?? 200).execute();
+  return rows.map(toView);
+}
+
+/** For the module that owns what is paid: the orders of (kind, ref) and whether one is paid. */
+export async function orderSettlement(anyCtx: AppContext, kind: OrderKind, ref: string): Promise<{ paid: boolean; orders: OrderView[] }> {
+  const ctx = paymentsContext(anyCtx);
+  const orders = await listOrders(ctx, { kind, ref });
+  return { paid: orders.some((o) => o.status === 'paid'), orders };
+}
+
+/**
+ * The sandbox channel pays an order: it builds the TRANSACTION.SUCCESS notification WeChat Pay
+ * would send — resource encrypted with AES-256-GCM under the channel's APIv3 key, signed
+ * SHA256withRSA with the sandbox's platform key — and delivers it to the same notification path
+ * as a real one. Returns what was sent and how it was answered.
+ */
+export async function sandboxPay(ctx: PaymentsContext, actor: Actor, orderNo: string): Promise<{ order: OrderView; notification: { headers: Record<string, string>; body: string }; outcome: NotifyOutcome }> {
+  const order = await getOrder(ctx, orderNo);
+  const channel = await openChannel(ctx, ctx.db, order.channelCode);
+  if (!channel || channel.kind !== 'sandbox' || !channel.secrets.sandboxPrivateKey) throw conflict('NOT_SANDBOX', `订单 ${orderNo} 的支付通道不是沙箱 / the order's channel is not a sandbox`);
+  if (order.status !== 'pending') throw conflict('ORDER_NOT_PENDING', `订单 ${orderNo} 状态为 ${order.status} / order is ${order.status}`);
+  const now = ctx.clock.now();
+  const shanghai = `${formatShanghai(now).replace(' ', 'T')}+08:00`;
+  const transaction = {
+    mchid: channel.keys.mchId, appid: 'wxSANDBOX', out_trade_no: order.orderNo,
+    transaction_id: `4200${shanghaiDay(now).replaceAll('-', '')}${randomBytes(7).readUIntBE(0, 6).toString().padStart(15, '0')}`.slice(0, 32),
+    trade_type: 'JSAPI', trade_state: 'SUCCESS', trade_state_desc: '支付成功', bank_type: 'OTHERS', attach: '', success_time: shanghai,
+    payer: { openid: `sandbox-${actor.username}` }, amount: { total: order.amountFen, payer_total: order.amountFen, currency: 'CNY', payer_currency: 'CNY' },
+  };
+  const body = JSON.stringify({
+    id: randomUUID(), create_time: shanghai, resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功',
+    resource: encryptResource(channel.keys.apiV3Key, JSON.stringify(transaction), { originalType: 'transaction', associatedData: 'transaction' }),
+  });
+  const serial = Object.keys(channel.keys.platformKeys)[0]!;
+  const headers = signNotification(channel.secrets.sandboxPrivateKey, serial, body, now);
+  const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
+  await audit(ctx, ctx.db, actor, { action: 'payment_order.sandbox_pay', targetType: 'payment_order', targetId: orderNo, detail: { transactionId: transaction.transaction_id, ok: outcome.ok } });
+  return { order: await getOrder(ctx, orderNo), notification: { headers, body }, outcome };
+}
