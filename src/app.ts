@@ -20,6 +20,7 @@ import { qualityRoutes } from './modules/quality/index.js';
 import { publicRoutes } from './modules/public/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { registryRoutes } from './modules/registry/index.js';
+import { securityRoutes } from './modules/security/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
 import { slaRoutes } from './modules/sla/index.js';
 import { ticketsRoutes } from './modules/tickets/index.js';
@@ -55,6 +56,7 @@ const API_TAGS = [
   { name: 'quality', description: '数据清洗 Data quality: rules, findings, fixes, scores' },
   { name: 'analytics', description: '数据分析 Analytics: KPIs' },
   { name: 'overview', description: '全局概览 City overview' },
+  { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
@@ -173,6 +175,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(analyticsRoutes(ctx));
   await app.register(overviewRoutes(ctx));
   await app.register(publicRoutes(ctx));
+  await app.register(securityRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -5,6 +5,7 @@ import { evaluateMonitoring } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
+import { runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
@@ -32,6 +33,8 @@ export function startJobs(ctx: RootContext): Cron[] {
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
+    // Vulnerability fix plans: the 80 % warning and the breach notice, once each.
+    scheduleJob(ctx, SECURITY_CHECK_JOB, '* * * * *', 5 * 60_000, () => runSecurityCheckJob(ctx)),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.
     scheduleJob(ctx, 'notifications.deliver', '*/15 * * * * *', 10 * 60_000, async () => {
       const r = await deliverPending(ctx);
