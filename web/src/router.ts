@@ -50,6 +50,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'security', name: 'security', component: () => import('./pages/security/SecurityPage.vue'), meta: { permission: 'ops' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },

@@ -2,6 +2,7 @@
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
+import { securityEn } from '../pages/security/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
 import { qualityEn } from '../pages/quality/i18n.en';
@@ -511,6 +512,7 @@ const en: Messages = {
   },
   analysis: analysisEn,
   incidents: incidentsEn,
+  security: securityEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
   quality: qualityEn,

@@ -3,6 +3,7 @@
 
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
+import { securityZh } from '../pages/security/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 import { qualityZh } from '../pages/quality/i18n.zh-CN';
@@ -512,6 +513,7 @@ const zhCN = {
   },
   analysis: analysisZh,
   incidents: incidentsZh,
+  security: securityZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
   quality: qualityZh,
