@@ -61,3 +61,35 @@ CREATE TABLE security_plan_deadlines (
   updated_by    text NOT NULL,
   updated_at    timestamptz NOT NULL
 );
+
+-- Quarterly permission review (权限审查): one campaign per Shanghai quarter; every account as it
+-- stood when the campaign opened, its findings and the decision taken. Frozen at sign-off.
+CREATE TABLE security_reviews (
+  id             bigserial PRIMARY KEY,
+  quarter        text NOT NULL UNIQUE CHECK (quarter ~ '^\d{4}Q[1-4]$'),
+  opened_at      timestamptz NOT NULL,
+  opened_by      text NOT NULL,
+  signed_off_at  timestamptz,
+  signed_off_by  text,
+  sign_off_note  text
+);
+
+CREATE TABLE security_review_items (
+  id                bigserial PRIMARY KEY,
+  review_id         bigint NOT NULL REFERENCES security_reviews (id) ON DELETE CASCADE,
+  username          text NOT NULL,
+  display_name      text,
+  role              text NOT NULL,
+  district_code     text,
+  status            text NOT NULL,
+  created_at        timestamptz NOT NULL,
+  last_login_at     timestamptz,
+  last_activity_at  timestamptz,
+  findings          text[] NOT NULL DEFAULT '{}',
+  decision          text CHECK (decision IN ('keep', 'change_role', 'restrict_district', 'disable')),
+  decision_note     text,
+  decision_after    jsonb,
+  decided_by        text,
+  decided_at        timestamptz,
+  UNIQUE (review_id, username)
+);

@@ -173,7 +173,8 @@ export interface UserPatch {
  * (409 LAST_ADMIN); disabling signs the user out everywhere (tokens revoked; a disabled user's
  * token is refused anyway), enabling clears the locks. Roles take effect on the next request.
  */
-export async function updateUser(ctx: AccountsContext, actor: Actor, username: string, patch: UserPatch): Promise<UserView> {
+export async function updateUser(anyCtx: AppContext, actor: Actor, username: string, patch: UserPatch): Promise<UserView> {
+  const ctx = accountsContext(anyCtx);
   if (patch.role !== undefined && !ROLES.includes(patch.role as Role)) {
     throw badRequest('INVALID_ROLE', `未知角色 / unknown role ${String(patch.role).slice(0, 32)}; one of ${ROLES.join(', ')}`);
   }

@@ -3,7 +3,10 @@ import { contentDisposition } from '../../platform/http/download.js';
 import { formatShanghai } from '../../platform/time.js';
 import { registerXlsx } from './register-xlsx.js';
 import type { SecurityContext } from './repo.js';
+import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
+import { reviewXlsx } from './review-xlsx.js';
 import {
+  DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
 } from './schemas.js';
 import {
@@ -22,6 +25,8 @@ const binary = { schema: { type: 'string', format: 'binary' } };
 export function securityRoutes(ctx: SecurityContext) {
   return async (app: App) => {
     app.addSchema(VulnSchema);
+    app.addSchema(ReviewItemSchema);
+    app.addSchema(ReviewSchema);
     const tags = ['security'];
     const ops = { preHandler: requirePermission('ops') };
     const one = (...statuses: number[]) => ({ 200: { $ref: 'SecurityVulnerability' }, ...errorResponses(...statuses) });
@@ -99,5 +104,63 @@ export function securityRoutes(ctx: SecurityContext) {
         params: DeadlineParams, body: DeadlineBody, response: { 200: DeadlinesSchema, ...errorResponses(400, 401, 403, 409) },
       },
     }, async (req) => ({ items: await setPlanDeadline(ctx, actorOf(req), req.params.severity, req.body.workingDays) }));
+    // Quarterly permission review (权限审查): user managers open and decide; an admin or a bureau user signs off.
+    const users = { preHandler: requirePermission('users:manage') };
+    const review = (...statuses: number[]) => ({ 200: { $ref: 'SecurityReview' }, ...errorResponses(...statuses) });
+
+    app.get('/api/v1/security/reviews', {
+      ...users,
+      schema: { operationId: 'securityListReviews', tags, summary: '季度权限审查列表 / permission reviews', response: { 200: ReviewList, ...errorResponses(401, 403) } },
+    }, () => listReviews(ctx));
+
+    app.post('/api/v1/security/reviews', {
+      ...users,
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+      schema: {
+        operationId: 'securityOpenReview', tags, summary: '开启季度权限审查 / open a quarter\'s review',
+        description: '列出全部账号及待关注项（从未登录、90 天未活动、管理员、可查看个人信息、县市区用户未指定县市区、已停用）。同一季度已有则 409 REVIEW_EXISTS。/ Lists every account with findings; 409 when the quarter has one.',
+        body: OpenReviewBody, response: { 201: { $ref: 'SecurityReview' }, ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await openReview(ctx, actorOf(req), req.body.quarter)));
+
+    app.get('/api/v1/security/reviews/:id', {
+      ...users,
+      schema: { operationId: 'securityGetReview', tags, summary: '权限审查及全部账号 / a review with its accounts', params: ReviewParams, response: review(401, 403, 404) },
+    }, (req) => getReview(ctx, req.params.id));
+
+    app.post('/api/v1/security/reviews/:id/items/:itemId/decision', {
+      ...users,
+      schema: {
+        operationId: 'securityDecideReviewItem', tags, summary: '对账号作出决定并立即执行（审计） / decide on an account, applied at once',
+        description: 'keep；change_role（role）；restrict_district（districtCode，改为县市区用户）；disable。按用户修改规则执行（最后一名管理员受保护，409 LAST_ADMIN）。已签署的审查 409 REVIEW_SIGNED_OFF。/ '
+          + 'Applied by the user-update rules; a signed-off review is frozen.',
+        params: ReviewItemParams, body: DecisionBody, response: { 200: { $ref: 'SecurityReviewItem' }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, (req) => decide(ctx, actorOf(req), req.params.id, req.params.itemId, req.body));
+
+    app.post('/api/v1/security/reviews/:id/sign-off', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        operationId: 'securitySignOffReview', tags, summary: '签署权限审查（冻结） / sign the review off, freezing it',
+        description: '系统管理员或市局用户；全部账号已决定后才能签署（409 REVIEW_INCOMPLETE）。/ An admin or a bureau user, once every account has a decision.',
+        params: ReviewParams, body: SignOffBody, response: review(400, 401, 403, 404, 409),
+      },
+    }, (req) => signOff(ctx, actorOf(req), req.params.id, req.body.note));
+
+    app.get('/api/v1/security/reviews/:id/export', {
+      ...users,
+      schema: {
+        operationId: 'securityExportReview', tags, summary: '导出《用户权限审查报告》.xlsx / export the review as .xlsx',
+        params: ReviewParams, response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const r = await getReview(ctx, req.params.id);
+      return reply.header('content-type', XLSX_TYPE)
+        .header('content-disposition', contentDisposition(`用户权限审查报告-${r.quarter}.xlsx`, `permission-review-${r.quarter}.xlsx`))
+        .header('cache-control', 'no-store')
+        .send(await reviewXlsx(r));
+    });
   };
 }

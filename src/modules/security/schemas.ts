@@ -103,3 +103,28 @@ export const DeadlineSchema = Type.Object({ severity: Type.String(), workingDays
 export const DeadlinesSchema = Type.Object({ items: Type.Array(DeadlineSchema) });
 export const DeadlineParams = Type.Object({ severity: Type.String({ maxLength: 20 }) });
 export const DeadlineBody = Type.Object({ workingDays: Type.Integer({ minimum: 1, maximum: 250, description: '提交修复计划的工作日数 / working days to a fix plan' }) });
+
+const ReviewItem = Type.Object({
+  id: Type.Integer(), username: Type.String(), displayName: Nullable(Type.String()), role: Type.String(), districtCode: Nullable(Type.String()), status: Type.String(),
+  createdAt: Iso, lastLoginAt: Nullable(Iso), lastActivityAt: Nullable(Iso),
+  findings: Type.Array(Type.String(), { description: 'never_logged_in | inactive_90d | admin | pii | district_without_district | disabled' }),
+  decision: Nullable(Type.String({ description: 'keep | change_role | restrict_district | disable' })), decisionNote: Nullable(Type.String()),
+  decisionAfter: Nullable(Type.Record(Type.String(), Type.Unknown())), decidedBy: Nullable(Type.String()), decidedAt: Nullable(Iso),
+});
+export const ReviewItemSchema = Type.Object(ReviewItem.properties, { $id: 'SecurityReviewItem' });
+export const ReviewSchema = Type.Object({
+  id: Type.Integer(), quarter: Type.String(), openedAt: Iso, openedBy: Type.String(), signedOffAt: Nullable(Iso), signedOffBy: Nullable(Type.String()), signOffNote: Nullable(Type.String()),
+  frozen: Type.Boolean(), counts: Type.Object({ accounts: Type.Integer(), withFindings: Type.Integer(), decided: Type.Integer() }),
+  items: Type.Optional(Type.Array(Type.Ref('SecurityReviewItem'))),
+}, { $id: 'SecurityReview' });
+export const ReviewList = Type.Object({ items: Type.Array(Type.Ref('SecurityReview')) });
+export const OpenReviewBody = Type.Object({ quarter: Type.Optional(Type.String({ maxLength: 6, description: 'YYYYQn（上海季度），默认本季度 / Shanghai quarter, default the current one' })) });
+export const ReviewParams = Type.Object({ id: Type.String({ maxLength: 20, description: '编号或季度 2026Q4 / id or quarter' }) });
+export const ReviewItemParams = Type.Object({ id: Type.String({ maxLength: 20 }), itemId: Type.String({ maxLength: 20 }) });
+export const DecisionBody = Type.Object({
+  decision: Type.String({ maxLength: 20, description: 'keep | change_role | restrict_district | disable' }),
+  role: Type.Optional(Type.String({ maxLength: 20, description: 'change_role 的新角色 / the new role' })),
+  districtCode: Type.Optional(Nullable(Type.String({ maxLength: 20, description: 'restrict_district 的县市区 / the district' }))),
+  note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+});
+export const SignOffBody = Type.Object({ note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))) });

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { Severity } from './deadlines.js';
 import type { VulnState } from './lifecycle.js';
 
@@ -57,7 +57,42 @@ export interface SecurityPlanDeadlinesTable {
   updated_at: Date;
 }
 
+type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+
+export interface SecurityReviewsTable {
+  id: Generated<number>;
+  quarter: string;
+  opened_at: Date;
+  opened_by: string;
+  signed_off_at: Date | null;
+  signed_off_by: string | null;
+  sign_off_note: string | null;
+}
+
+export type ReviewDecision = 'keep' | 'change_role' | 'restrict_district' | 'disable';
+
+export interface SecurityReviewItemsTable {
+  id: Generated<number>;
+  review_id: number;
+  username: string;
+  display_name: string | null;
+  role: string;
+  district_code: string | null;
+  status: string;
+  created_at: Date;
+  last_login_at: Date | null;
+  last_activity_at: Date | null;
+  findings: TextArray;
+  decision: ReviewDecision | null;
+  decision_note: string | null;
+  decision_after: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
 export interface SecurityTables {
+  security_reviews: SecurityReviewsTable;
+  security_review_items: SecurityReviewItemsTable;
   security_vulnerabilities: SecurityVulnerabilitiesTable;
   security_vulnerability_events: SecurityVulnerabilityEventsTable;
   security_plan_deadlines: SecurityPlanDeadlinesTable;
