@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from '../support/backends.js';
+import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
 import { checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, signIn, WEB_DIR } from '../support/browser.js';
 import { bearer, loginToken } from '../support/http.js';
 
@@ -35,6 +35,7 @@ describe('安全运维 in the browser', () => {
     const admin = await loginToken(env.app);
     const post = (url: string, payload: object) => env.app.inject({ method: 'POST', url, headers: bearer(admin), payload });
     expect((await post('/api/v1/users', { username: 'ops1', password: OPS_PASSWORD, role: 'ops' })).statusCode).toBe(201);
+    expect((await post('/api/v1/users', { username: 'never1', password: 'Never-Pass-1', role: 'viewer' })).statusCode).toBe(201);
     expect((await post('/api/v1/security/vulnerabilities', { title: '低危：响应头缺失', severity: 'low', foundAt: '2026-11-20 09:00:00' })).statusCode).toBe(201);
     expect((await post('/api/v1/security/vulnerabilities', { title: '高危：节前发现的注入', severity: 'high', foundAt: '2026-09-30 16:00:00', component: 'api' })).statusCode).toBe(201);
     base = await listen(env);
@@ -91,6 +92,23 @@ describe('安全运维 in the browser', () => {
     expect(sheet.getRow(4).getCell(2).value).toBe('高危：节前发现的注入');
     expect(sheet.getRow(4).getCell(9).value).toBe('超期');
     expect(sheet.rowCount).toBe(6);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('an admin opens the quarter\'s permission review and disables a never-signed-in account with one click', async () => {
+    const adminPage = await openPage(await browser.newContext(DESKTOP), pageErrors);
+    await signIn(adminPage, base, 'admin', ADMIN_PASSWORD, '/security');
+    await adminPage.locator('.el-tabs__item', { hasText: '权限审查' }).click();
+    await adminPage.locator('[data-testid=review-open]').click();
+    const never = adminPage.locator('[data-testid=review-table] .el-table__body tr', { hasText: 'never1' });
+    await expectText(never.locator('[data-testid=review-finding]')).toContainText('从未登录');
+    await never.locator('[data-testid=review-disable-never1]').click();
+    await adminPage.locator('.el-message-box .el-button--primary').click();
+    await expectText(never.locator('[data-testid=review-decision]')).toContainText('停用');
+    const user = await env.ctx.db.selectFrom('users').select('status').where('username', '=', 'never1').executeTakeFirstOrThrow();
+    expect(user.status).toBe('disabled');
+    const audit = await env.ctx.db.selectFrom('audit_log').select('action').where('action', 'in', ['user.update', 'security.review.decide']).execute();
+    expect(audit.map((a) => a.action).sort()).toEqual(['security.review.decide', 'user.update']);
     expect(pageErrors).toEqual([]);
   });
 });

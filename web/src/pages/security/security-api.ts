@@ -20,4 +20,12 @@ export const securityApi = {
   deadlines: () => apiGet('/api/v1/security/deadlines'),
   setDeadline: (severity: 'medium' | 'low', workingDays: number) => apiPut('/api/v1/security/deadlines/{severity}', { path: { severity }, body: { workingDays } }),
   export: (filters: Record<string, string>) => api.download(`${base}/export`, 'vulnerabilities.xlsx', filters as Query),
+  reviews: () => apiGet('/api/v1/security/reviews'),
+  review: (id: number | string) => apiGet('/api/v1/security/reviews/{id}', { path: { id } }),
+  openReview: (quarter?: string) => apiPost('/api/v1/security/reviews', { body: quarter ? { quarter } : {} }),
+  decide: (id: number, itemId: number, body: BodyOf<'securityDecideReviewItem'>) => apiPost('/api/v1/security/reviews/{id}/items/{itemId}/decision', { path: { id, itemId }, body }),
+  signOff: (id: number, note?: string) => apiPost('/api/v1/security/reviews/{id}/sign-off', { path: { id }, body: note ? { note } : {} }),
+  exportReview: (id: number, quarter: string) => api.download(`/api/v1/security/reviews/${id}/export`, `permission-review-${quarter}.xlsx`),
 };
+
+export const ROLES = ['admin', 'bureau', 'district', 'ops', 'viewer'] as const;
