@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createBackup, restoreBackup, TargetNotEmptyError, verifyBackup, type BackupSource } from '../src/db/backup/backup.js';
+import { verifyReportDocx } from '../src/db/backup/report-docx.js';
 import { BackupFileError } from '../src/db/backup/tar.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
@@ -17,6 +18,7 @@ import type { DB, RootContext } from '../src/schema.js';
 import { createPostgresDatabase, describeDb, testConfig, type Backend } from './support/backends.js';
 import { bearer, loginToken } from './support/http.js';
 import { lotBody } from './fixtures/registry/helpers.js';
+import { unzip } from './support/unzip.js';
 
 /** The app on a database that outlives it (a PGlite data directory or a PostgreSQL database). */
 async function serveOn(database: Database) {
@@ -102,6 +104,10 @@ describeDb('backups: backup → verify → restore', (backend: Backend) => {
     expect(r.ok).toBe(true);
     expect(r.migrationsOk).toBe(true);
     expect(r.tables.every((t) => t.ok)).toBe(true);
+    // 《备份恢复测试报告》: the same verification as a Word document, parsed back.
+    const docx = await verifyReportDocx(r, { file, verifiedAt: new Date('2026-12-07T08:00:00Z'), restoredInto: 'scratch' });
+    const xml = unzip(docx).get('word/document.xml')!.toString('utf8');
+    for (const text of ['备份恢复测试报告', '逐表核对', '2026-12-07 16:00:00', '备份可用于恢复', '>lots<']) expect(xml).toContain(text);
   }, 120_000);
 
   it('fails a truncated file, an altered payload and an altered manifest, naming why', async () => {

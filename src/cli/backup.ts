@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { writeFile } from 'node:fs/promises';
+import { verifyReportDocx } from '../db/backup/report-docx.js';
 import { createBackup, restoreBackup, TargetNotEmptyError, verifyBackup, type Manifest, type VerifyReport } from '../db/backup/backup.js';
 import { ToolError } from '../db/backup/pg-tools.js';
 import { BackupFileError } from '../db/backup/tar.js';
 import { reportCliError, type GlobalOpts } from './run.js';
 
 /*
- * zhibo backup [--out FILE] | zhibo backup verify FILE | zhibo restore FILE (docs/用户手册.md 安全运维,
+ * zhibo backup [--out FILE] | zhibo backup verify FILE [--report FILE.docx] | zhibo restore FILE (docs/用户手册.md 安全运维,
  * docs/decisions/0015-backup-format.md). The database is the one `serve` uses (--data-dir /
  * ZHIBO_DATA_DIR or --database-url / ZHIBO_DATABASE_URL); a PGlite data directory can only be
  * backed up while no server holds it.
@@ -72,14 +74,21 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .argument('[action]', 'verify')
     .argument('[file]', 'the backup to verify')
     .option('--out <file>', 'where to write the backup (default ./zhibo-backup-<kind>-<time>.tar)')
-    .action((action: string | undefined, file: string | undefined, o: { out?: string }) =>
+    .option('--report <file>', 'verify: also write 《备份恢复测试报告》 (.docx) there')
+    .action((action: string | undefined, file: string | undefined, o: { out?: string; report?: string }) =>
       run(async () => {
         const config = settings(globals());
         const opts = { key: config.backupKey ?? null, pgBinDir: config.pgBinDir ?? null };
         if (action === 'verify') {
           if (!file) throw new ConfigError('FILE', 'usage: zhibo backup verify FILE');
+          const verifiedAt = new Date();
           const r = await verifyBackup(path.resolve(file), { ...opts, scratchServerUrl: config.databaseUrl });
           printReport(r);
+          if (o.report) {
+            const restoredInto = r.manifest.kind === 'pglite' ? '临时内置数据库（内存） / a scratch in-memory PGlite' : '临时 PostgreSQL 数据库（核对后删除） / a scratch PostgreSQL database, dropped after';
+            await writeFile(path.resolve(o.report), await verifyReportDocx(r, { file: path.resolve(file), verifiedAt, restoredInto }));
+            console.log(`报告 / report: ${path.resolve(o.report)}`);
+          }
           return r.ok ? 0 : 3;
         }
         if (action !== undefined) throw new ConfigError('backup', `unknown action "${action}": use \`zhibo backup [--out FILE]\` or \`zhibo backup verify FILE\``);
