@@ -109,6 +109,16 @@ describe('安全运维 in the browser', () => {
     expect(user.status).toBe('disabled');
     const audit = await env.ctx.db.selectFrom('audit_log').select('action').where('action', 'in', ['user.update', 'security.review.decide']).execute();
     expect(audit.map((a) => a.action).sort()).toEqual(['security.review.decide', 'user.update']);
+
+    // 用户管理: a role changes in place (PATCH), no recreating the account.
+    await adminPage.goto(`${base}/system/users`);
+    await adminPage.locator('[data-testid=user-edit-ops1]').click();
+    await adminPage.locator('[data-testid=user-edit-role]').click();
+    await adminPage.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: '市城管局' }).click();
+    await adminPage.locator('[data-testid=user-edit-save]').click();
+    await expectText(adminPage.locator('[data-testid=users-table] .el-table__body tr', { hasText: 'ops1' })).toContainText('市城管局');
+    const ops1 = await env.ctx.db.selectFrom('users').select('role').where('username', '=', 'ops1').executeTakeFirstOrThrow();
+    expect(ops1.role).toBe('bureau');
     expect(pageErrors).toEqual([]);
   });
 });

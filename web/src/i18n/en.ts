@@ -418,6 +418,9 @@ const en: Messages = {
   },
   users: {
     title: 'Users',
+    edit: 'Change role',
+    editTitle: 'Role and district of {username}',
+    editHint: 'District users need a district; the last active admin cannot be demoted. The change applies on the user\'s next request and is audited.',
     username: 'Username',
     displayName: 'Name',
     role: 'Role',

@@ -419,6 +419,9 @@ const zhCN = {
   },
   users: {
     title: '用户管理',
+    edit: '修改角色',
+    editTitle: '修改 {username} 的角色与县市区',
+    editHint: '县市区用户须指定县市区；最后一个启用的管理员不能降级。修改在该用户下一次操作时生效，并记入审计日志。',
     username: '用户名',
     displayName: '姓名',
     role: '角色',
