@@ -10,7 +10,7 @@ import { lockDataDir } from '../data-dir-lock.js';
 import { privateDir, restrictTree, restrictUmask } from '../database.js';
 import { listMigrations } from '../migrate.js';
 import { decryptTo, encryptFile, type EncryptionInfo } from './crypto.js';
-import { connectionArgs, findPgTool, runTool } from './pg-tools.js';
+import { connectionArgs, findPgTool, runTool, ToolError } from './pg-tools.js';
 import { compareStats, tableStats, type RunSql, type StatDiff, type TableStat } from './stats.js';
 import { BackupFileError, readTarEntry, readTarIndex, tarEntryStream, writeTar, type TarEntry } from './tar.js';
 
@@ -341,7 +341,7 @@ export async function verifyBackup(file: string, opts: VerifyOptions = {}): Prom
       }
     }
     if (!opts.scratchServerUrl) {
-      throw new BackupFileError('校验 PostgreSQL 备份需要一个可建临时库的服务器：--database-url 或 ZHIBO_DATABASE_URL / verifying a PostgreSQL backup needs a server for a scratch database: --database-url or ZHIBO_DATABASE_URL');
+      throw new ToolError('校验 PostgreSQL 备份需要一个可建临时库的服务器：--database-url 或 ZHIBO_DATABASE_URL / verifying a PostgreSQL backup needs a server for a scratch database: --database-url or ZHIBO_DATABASE_URL');
     }
     const pgRestore = findPgTool('pg_restore', await serverMajor(opts.scratchServerUrl), opts.pgBinDir);
     const name = `zhibo_verify_${randomBytes(6).toString('hex')}`;
