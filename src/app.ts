@@ -22,6 +22,7 @@ import { publicRoutes } from './modules/public/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { paymentsRoutes } from './modules/payments/index.js';
 import { registryRoutes } from './modules/registry/index.js';
+import { securityRoutes } from './modules/security/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
 import { slaRoutes } from './modules/sla/index.js';
 import { ticketsRoutes } from './modules/tickets/index.js';
@@ -59,6 +60,7 @@ const API_TAGS = [
   { name: 'overview', description: '全局概览 City overview' },
   { name: 'health', description: '平台自检、巡检与报告 Platform health: metrics, inspections, weekly/monthly work reports, report centre' },
   { name: 'payments', description: '支付通道 Payment channels: WeChat Pay and Alipay notifications, pay orders, reconciliation' },
+  { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
@@ -190,6 +192,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(publicRoutes(ctx));
   await app.register(healthRoutes(ctx, metrics));
   await app.register(paymentsRoutes(ctx));
+  await app.register(securityRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -65,6 +65,13 @@ export interface Config {
   smsUrl?: string | null;
   /** Bearer token sent to the SMS gateway. */
   smsToken?: string | null;
+  /**
+   * ZHIBO_BACKUP_KEY: encrypts backups (AES-256-GCM) when set — 64 hex digits / base64 of 32 bytes,
+   * or a passphrase of at least 16 characters. Keep it away from the backup files.
+   */
+  backupKey?: string | null;
+  /** ZHIBO_PG_BIN_DIR: the folder of pg_dump / pg_restore when not /usr/lib/postgresql/<major>/bin. */
+  pgBinDir?: string | null;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -145,6 +152,12 @@ function metricsToken(raw: string | undefined): string | null {
   return raw;
 }
 
+function backupKey(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (raw.trim().length < 16) throw new ConfigError('ZHIBO_BACKUP_KEY', 'expected 64 hex digits, base64 of 32 bytes, or a passphrase of at least 16 characters');
+  return raw.trim();
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -188,5 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
     smsUrl: smsUrl(env.ZHIBO_SMS_URL),
     smsToken: env.ZHIBO_SMS_TOKEN || null,
+    backupKey: backupKey(env.ZHIBO_BACKUP_KEY),
+    pgBinDir: env.ZHIBO_PG_BIN_DIR ? path.resolve(env.ZHIBO_PG_BIN_DIR) : null,
   };
 }

@@ -7,6 +7,7 @@ import { deliverPending, pruneNotifications } from './modules/notifications/inde
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
+import { openQuarterReviewIfDue, REVIEW_OPEN_JOB, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
@@ -34,6 +35,13 @@ export function startJobs(ctx: RootContext): Cron[] {
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
+    // Vulnerability fix plans: the 80 % warning and the breach notice, once each.
+    scheduleJob(ctx, SECURITY_CHECK_JOB, '* * * * *', 5 * 60_000, () => runSecurityCheckJob(ctx)),
+    // The quarter's permission review opens by itself in its first week (admins are told once).
+    scheduleJob(ctx, REVIEW_OPEN_JOB, '17 * * * *', 10 * 60_000, async () => {
+      const quarter = await openQuarterReviewIfDue(ctx);
+      if (quarter) ctx.log.info({ job: REVIEW_OPEN_JOB, quarter }, 'quarterly permission review opened');
+    }),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.
     scheduleJob(ctx, 'notifications.deliver', '*/15 * * * * *', 10 * 60_000, async () => {
       const r = await deliverPending(ctx);

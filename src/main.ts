@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAnalyticsCommands } from './cli/analytics.js';
 import { registerAuditCommands } from './cli/audit.js';
+import { registerBackupCommands } from './cli/backup.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { withRuntime, type GlobalOpts } from './cli/run.js';
 import { serve } from './cli/serve.js';
@@ -52,5 +53,6 @@ registerReportCommands(program, globals);
 registerOnboardingReportCommand(program, globals);
 registerWorkReportCommands(program, globals);
 registerAnalyticsCommands(program, globals);
+registerBackupCommands(program, globals);
 
 await program.parseAsync(process.argv);

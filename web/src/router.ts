@@ -54,6 +54,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'payments', name: 'payments', component: () => import('./pages/payments/PaymentsPage.vue'), meta: { permission: 'payments:read' } },
       { path: 'onboarding', name: 'onboarding', component: () => import('./pages/onboarding/OnboardingPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionsPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'security', name: 'security', component: () => import('./pages/security/SecurityPage.vue'), meta: { permission: 'ops' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import type { Role } from './tables.js';
-import { ChangePasswordBody, LoginBody, LoginReply, NewUserBody, PasswordBody, UsernameParams, UserSchema } from './schemas.js';
+import { ChangePasswordBody, LoginBody, LoginReply, NewUserBody, PasswordBody, UsernameParams, UserPatchBody, UserSchema } from './schemas.js';
 import * as accounts from './service.js';
 import type { AccountsContext } from './repo.js';
 
@@ -54,9 +54,19 @@ export function accountsRoutes(ctx: AccountsContext) {
       return reply.code(201).send(user);
     });
 
+    app.patch('/api/v1/users/:username', {
+      ...admin,
+      schema: {
+        operationId: 'usersUpdate', tags: ['users'], summary: '修改角色、县市区或停用 / change role, district or disabled',
+        description: '县市区用户须有 districtCode；最后一个启用的管理员不能降级或停用（409 LAST_ADMIN）；停用即注销其全部登录。逐项审计。/ '
+          + 'District users need a district; the last active admin cannot be demoted or disabled (409 LAST_ADMIN); disabling signs the user out. Audited.',
+        params: UsernameParams, body: UserPatchBody, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, (req) => accounts.updateUser(ctx, actorOf(req), req.params.username, req.body));
+
     app.post('/api/v1/users/:username/disable', {
       ...admin,
-      schema: { operationId: 'usersDisable', tags: ['users'], summary: '停用用户 / disable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404) } },
+      schema: { operationId: 'usersDisable', tags: ['users'], summary: '停用用户 / disable a user', params: UsernameParams, response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 404, 409) } },
     }, (req) => accounts.setUserStatus(ctx, actorOf(req), req.params.username, 'disabled'));
 
     app.post('/api/v1/users/:username/enable', {

@@ -42,3 +42,9 @@ export const ChangePasswordBody = Type.Object({
   newPassword: Type.String({ minLength: 1, maxLength: 256 }),
 });
 export const UsernameParams = Type.Object({ username: Type.String({ maxLength: 64 }) });
+
+export const UserPatchBody = Type.Object({
+  role: Type.Optional(Type.String({ maxLength: 20, description: 'admin | bureau | district | ops | viewer' })),
+  districtCode: Type.Optional(Type.Union([Type.String({ maxLength: 20 }), Type.Null()], { description: '县市区代码，district 角色必填；其他角色为空 / required for district users, none for other roles' })),
+  disabled: Type.Optional(Type.Boolean({ description: 'true 停用（并注销其全部登录），false 启用 / true disables (and signs out everywhere), false enables' })),
+}, { additionalProperties: false });

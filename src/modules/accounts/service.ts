@@ -129,6 +129,7 @@ export async function setUserStatus(ctx: AccountsContext, actor: Actor, username
   return ctx.db.transaction().execute(async (trx) => {
     await clearPairs(trx, username);
     const before = await findUser(trx, username);
+    if (status === 'disabled') await keepAnAdmin(trx, before, { role: before.role, status });
     const row = await trx
       .updateTable('users')
       .set({ status, updated_at: ctx.clock.now(), failed_logins: 0, locked_until: null })
@@ -142,6 +143,71 @@ export async function setUserStatus(ctx: AccountsContext, actor: Actor, username
       targetId: username,
       detail: { before: { status: before.status }, after: { status } },
     });
+    return userView(row);
+  });
+}
+
+/**
+ * The last active admin stays: a change that would leave no active admin is 409 LAST_ADMIN. The
+ * active admins' rows are locked first, so two admins demoting each other at once cannot both pass.
+ */
+async function keepAnAdmin(trx: AccountsDb, before: UserRow, after: { role: Role; status: 'active' | 'disabled' }): Promise<void> {
+  if (before.role !== 'admin' || before.status !== 'active') return;
+  if (after.role === 'admin' && after.status === 'active') return;
+  const admins = await trx.selectFrom('users').select('id').where('role', '=', 'admin').where('status', '=', 'active').orderBy('id').forUpdate().execute();
+  if (!admins.some((a) => a.id !== before.id)) {
+    throw conflict('LAST_ADMIN', '这是最后一个启用的管理员账号，不能降级或停用；请先指定另一名管理员 / the last active admin cannot be demoted or disabled: make another admin first');
+  }
+}
+
+export interface UserPatch {
+  role?: string;
+  districtCode?: string | null;
+  disabled?: boolean;
+}
+
+/**
+ * PATCH /api/v1/users/{username}: role, district and disabled in one audited change (the
+ * permission review applies its decisions through it). A district user needs a district, other
+ * roles have none (leaving the district role clears it); the last active admin is kept
+ * (409 LAST_ADMIN); disabling signs the user out everywhere (tokens revoked; a disabled user's
+ * token is refused anyway), enabling clears the locks. Roles take effect on the next request.
+ */
+export async function updateUser(anyCtx: AppContext, actor: Actor, username: string, patch: UserPatch): Promise<UserView> {
+  const ctx = accountsContext(anyCtx);
+  if (patch.role !== undefined && !ROLES.includes(patch.role as Role)) {
+    throw badRequest('INVALID_ROLE', `未知角色 / unknown role ${String(patch.role).slice(0, 32)}; one of ${ROLES.join(', ')}`);
+  }
+  if (patch.disabled === true && actor.username === username) throw badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号 / you cannot disable yourself');
+  return ctx.db.transaction().execute(async (trx) => {
+    await clearPairs(trx, username);
+    const before = await findUser(trx, username);
+    const role = (patch.role as Role | undefined) ?? before.role;
+    const status = patch.disabled === undefined ? before.status : patch.disabled ? 'disabled' : 'active';
+    let districtCode: string | null;
+    if (role === 'district') {
+      districtCode = patch.districtCode === undefined ? before.district_code : (patch.districtCode?.trim() || null);
+      if (!districtCode) throw badRequest('DISTRICT_REQUIRED', '县市区用户必须指定 districtCode / district users need districtCode');
+      if (districtCode !== before.district_code) await assertDistrictExists(trx, districtCode); // 400 UNKNOWN_DISTRICT
+    } else {
+      if (patch.districtCode) throw badRequest('DISTRICT_NOT_ALLOWED', '只有 district 角色可指定 districtCode / only district users have a district');
+      districtCode = null;
+    }
+    await keepAnAdmin(trx, before, { role, status });
+    const now = ctx.clock.now();
+    const row = await trx
+      .updateTable('users')
+      .set({
+        role, district_code: districtCode, status, updated_at: now,
+        ...(status === 'active' && before.status !== 'active' ? { failed_logins: 0, locked_until: null } : {}),
+      })
+      .where('id', '=', before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (status === 'disabled') await revokeAllTokens(trx, ctx, before.id);
+    const was = { role: before.role, districtCode: before.district_code, status: before.status };
+    const is = { role: row.role, districtCode: row.district_code, status: row.status };
+    await audit(ctx, trx, actor, { action: 'user.update', targetType: 'user', targetId: username, detail: { before: was, after: is } });
     return userView(row);
   });
 }

@@ -12,4 +12,5 @@ export { checkSlaDeadlines, runSlaCheckJob } from './check.js';
 export { incidentSlaTarget, loadPolicies, ticketSlaTarget } from './policy-settings.js';
 export { pickIncidentTarget, TICKET_PRIORITIES, type IncidentSeverity, type SlaTarget, type TicketPriority } from './policies.js';
 export { describeTarget } from './notices.js';
+export { DEFAULT_WARN, readSlaClock, slaDeadlines, type SlaClockInput, type SlaClockReading, type WarnRule } from './clock.js';
 export type { SlaTables } from './tables.js';

@@ -16,6 +16,7 @@ export const usersApi = {
   disable: (username: string) => apiPost('/api/v1/users/{username}/disable', { path: { username } }),
   enable: (username: string) => apiPost('/api/v1/users/{username}/enable', { path: { username } }),
   resetPassword: (username: string, password: string) => apiPost('/api/v1/users/{username}/reset-password', { path: { username }, body: { password } }),
+  update: (username: string, body: BodyOf<'usersUpdate'>) => apiPatch('/api/v1/users/{username}', { path: { username }, body }),
 };
 
 export const registryApi = {

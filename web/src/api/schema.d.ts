@@ -109,6 +109,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改角色、县市区或停用 / change role, district or disabled
+         * @description 县市区用户须有 districtCode；最后一个启用的管理员不能降级或停用（409 LAST_ADMIN）；停用即注销其全部登录。逐项审计。/ District users need a district; the last active admin cannot be demoted or disabled (409 LAST_ADMIN); disabling signs the user out. Audited.
+         */
+        patch: operations["usersUpdate"];
+        trace?: never;
+    };
     "/api/v1/users/{username}/disable": {
         parameters: {
             query?: never;
@@ -2897,6 +2917,217 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/vulnerabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 漏洞台账 / vulnerability register
+         * @description 超期（未提交修复计划且已过时限）在前，其次按时限先后，已结束的在后。/ Overdue first, then open ones by deadline, closed ones last.
+         */
+        get: operations["securityListVulnerabilities"];
+        put?: never;
+        /**
+         * 登记漏洞 / record a vulnerability
+         * @description 返回 fixPlanDueAt：严重、高危为发现当日之后第 5 个工作日（法定节假日不计，调休上班日计入）17:30（上海）；中危、低危按配置的工作日数。/ fixPlanDueAt: 17:30 Shanghai of the 5th working day after the day found for critical and high (official calendar, make-up days counted); configured days for medium and low.
+         */
+        post: operations["securityCreateVulnerability"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/vulnerabilities/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出《安全漏洞台账》.xlsx（筛选同列表） / export the register as .xlsx, same filters */
+        get: operations["securityExportVulnerabilities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/vulnerabilities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 漏洞详情与处置过程 / a vulnerability with its history */
+        get: operations["securityGetVulnerability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改漏洞记录、关联事件或变更 / correct a record, link an incident or a change */
+        patch: operations["securityUpdateVulnerability"];
+        trace?: never;
+    };
+    "/api/v1/security/vulnerabilities/{id}/transition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 处置状态变更（逐项审计） / a lifecycle step, audited
+         * @description found → plan_submitted（planText） → fixing → fixed → verified；任一未结束状态可 → accepted_risk（reason、approver、expiresAt）或 false_positive（reason）；fixed → fixing（验证未通过）。非法变更 409 INVALID_TRANSITION。/ An illegal step is 409 INVALID_TRANSITION.
+         */
+        post: operations["securityTransitionVulnerability"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/deadlines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 各等级修复计划时限（工作日） / working days to a fix plan by severity */
+        get: operations["securityListDeadlines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/deadlines/{severity}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置中危、低危的修复计划时限 / set the deadline of medium or low findings
+         * @description 只影响此后登记的漏洞；严重、高危固定 5 个工作日（409 DEADLINE_FIXED）。/ Applies to findings recorded from now on; critical and high are fixed (409).
+         */
+        put: operations["securitySetDeadline"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 季度权限审查列表 / permission reviews */
+        get: operations["securityListReviews"];
+        put?: never;
+        /**
+         * 开启季度权限审查 / open a quarter's review
+         * @description 列出全部账号及待关注项（从未登录、90 天未活动、管理员、可查看个人信息、县市区用户未指定县市区、已停用）。同一季度已有则 409 REVIEW_EXISTS。/ Lists every account with findings; 409 when the quarter has one.
+         */
+        post: operations["securityOpenReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 权限审查及全部账号 / a review with its accounts */
+        get: operations["securityGetReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews/{id}/items/{itemId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 对账号作出决定并立即执行（审计） / decide on an account, applied at once
+         * @description keep；change_role（role）；restrict_district（districtCode，改为县市区用户）；disable。按用户修改规则执行（最后一名管理员受保护，409 LAST_ADMIN）。已签署的审查 409 REVIEW_SIGNED_OFF。/ Applied by the user-update rules; a signed-off review is frozen.
+         */
+        post: operations["securityDecideReviewItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews/{id}/sign-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签署权限审查（冻结） / sign the review off, freezing it
+         * @description 系统管理员或市局用户；全部账号已决定后才能签署（409 REVIEW_INCOMPLETE）。/ An admin or a bureau user, once every account has a decision.
+         */
+        post: operations["securitySignOffReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出《用户权限审查报告》.xlsx / export the review as .xlsx */
+        get: operations["securityExportReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4198,6 +4429,97 @@ export interface components {
             resolvedBy: null | string;
             resolution: null | string;
         };
+        SecurityVulnerability: {
+            id: number;
+            title: string;
+            /** @description critical | high | medium | low */
+            severity: string;
+            /** @description found | plan_submitted | fixing | fixed | verified | accepted_risk | false_positive */
+            state: string;
+            source: null | string;
+            component: null | string;
+            description: null | string;
+            /** @description ISO 8601 (UTC) */
+            foundAt: string;
+            /** @description 修复计划截止时刻：发现当日（上海）之后第 n 个工作日 17:30（上海），critical/high n = 5，含调休上班日 / 17:30 Shanghai of the n-th working day after the day found (n = 5 for critical/high), make-up working days counted */
+            fixPlanDueAt: string;
+            /** @description 截止日（上海） YYYY-MM-DD / the deadline's Shanghai day */
+            fixPlanDueDate: string;
+            /** @description ISO 8601 (UTC) */
+            fixPlanWarnAt: string;
+            planWorkingDays: number;
+            /** @description 未提交计划且已过时限 / no plan yet and past the deadline */
+            overdue: boolean;
+            planLate: null | boolean;
+            planText: null | string;
+            plannedFixDate: null | string;
+            planSubmittedAt: null | string;
+            fixingAt: null | string;
+            fixedAt: null | string;
+            verifiedAt: null | string;
+            verification: null | string;
+            riskReason: null | string;
+            riskApprover: null | string;
+            riskExpiresAt: null | string;
+            falsePositiveReason: null | string;
+            closedAt: null | string;
+            warnedAt: null | string;
+            breachedAt: null | string;
+            incidentRef: null | string;
+            changeRef: null | string;
+            nextStates: string[];
+            createdBy: string;
+            /** @description ISO 8601 (UTC) */
+            createdAt: string;
+            /** @description ISO 8601 (UTC) */
+            updatedAt: string;
+            history?: {
+                /** @description ISO 8601 (UTC) */
+                at: string;
+                actor: string;
+                fromState: null | string;
+                toState: string;
+                note: null | string;
+            }[];
+        };
+        SecurityReviewItem: {
+            id: number;
+            username: string;
+            displayName: null | string;
+            role: string;
+            districtCode: null | string;
+            status: string;
+            /** @description ISO 8601 (UTC) */
+            createdAt: string;
+            lastLoginAt: null | string;
+            lastActivityAt: null | string;
+            /** @description never_logged_in | inactive_90d | admin | pii | district_without_district | disabled */
+            findings: string[];
+            decision: null | string;
+            decisionNote: null | string;
+            decisionAfter: null | {
+                [key: string]: unknown;
+            };
+            decidedBy: null | string;
+            decidedAt: null | string;
+        };
+        SecurityReview: {
+            id: number;
+            quarter: string;
+            /** @description ISO 8601 (UTC) */
+            openedAt: string;
+            openedBy: string;
+            signedOffAt: null | string;
+            signedOffBy: null | string;
+            signOffNote: null | string;
+            frozen: boolean;
+            counts: {
+                accounts: number;
+                withFindings: number;
+                decided: number;
+            };
+            items?: components["schemas"]["SecurityReviewItem"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -4510,6 +4832,84 @@ export interface operations {
             };
         };
     };
+    usersUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description admin | bureau | district | ops | viewer */
+                    role?: string;
+                    /** @description 县市区代码，district 角色必填；其他角色为空 / required for district users, none for other roles */
+                    districtCode?: string | null;
+                    /** @description true 停用（并注销其全部登录），false 启用 / true disables (and signs out everywhere), false enables */
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     usersDisable: {
         parameters: {
             query?: never;
@@ -4559,6 +4959,15 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18095,6 +18504,880 @@ export interface operations {
             };
             /** @description 错误 / error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityListVulnerabilities: {
+        parameters: {
+            query?: {
+                /** @description 等级，逗号分隔 / severities, comma-separated */
+                severity?: string;
+                /** @description 状态，逗号分隔 / states, comma-separated */
+                state?: string;
+                /** @description true：只看超期；false：不含超期 / only overdue, or none of them */
+                overdue?: string;
+                /** @description 名称、组件、来源包含 / title, component or source contains */
+                q?: string;
+                /** @description 发现日期起（上海） YYYY-MM-DD / found from */
+                foundFrom?: string;
+                /** @description 发现日期止（含） YYYY-MM-DD / found to, inclusive */
+                foundTo?: string;
+                /** @description 每页 1–500，默认 50 / page size */
+                limit?: string;
+                /** @description 偏移 / offset */
+                offset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityVulnerability"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityCreateVulnerability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description 其他字段忽略 / other keys are ignored */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 漏洞名称 / title */
+                    title: string;
+                    /** @description critical | high | medium | low */
+                    severity: string;
+                    /** @description 发现时间；修复计划时限由此起算 / found; the fix-plan deadline counts from here：ISO 8601、YYYY-MM-DD HH:mm:ss 或 YYYY-MM-DD（上海时间） / ISO 8601, Shanghai 'YYYY-MM-DD HH:mm:ss' or a Shanghai day */
+                    foundAt: string;
+                    source?: null | string;
+                    component?: null | string;
+                    description?: null | string;
+                    incidentRef?: null | string;
+                    changeRef?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityVulnerability"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityExportVulnerabilities: {
+        parameters: {
+            query?: {
+                /** @description 等级，逗号分隔 / severities, comma-separated */
+                severity?: string;
+                /** @description 状态，逗号分隔 / states, comma-separated */
+                state?: string;
+                /** @description true：只看超期；false：不含超期 / only overdue, or none of them */
+                overdue?: string;
+                /** @description 名称、组件、来源包含 / title, component or source contains */
+                q?: string;
+                /** @description 发现日期起（上海） YYYY-MM-DD / found from */
+                foundFrom?: string;
+                /** @description 发现日期止（含） YYYY-MM-DD / found to, inclusive */
+                foundTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityGetVulnerability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityVulnerability"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityUpdateVulnerability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title?: string;
+                    /** @description 仅在提交修复计划前可改，时限重算 / only before the plan; re-times the deadline */
+                    severity?: string;
+                    /** @description 发现时间（仅在提交修复计划前可改） / found (only before the plan)：ISO 8601、YYYY-MM-DD HH:mm:ss 或 YYYY-MM-DD（上海时间） / ISO 8601, Shanghai 'YYYY-MM-DD HH:mm:ss' or a Shanghai day */
+                    foundAt?: string;
+                    source?: null | string;
+                    component?: null | string;
+                    description?: null | string;
+                    incidentRef?: null | string;
+                    changeRef?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityVulnerability"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityTransitionVulnerability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description plan_submitted | fixing | fixed | verified | accepted_risk | false_positive */
+                    to: string;
+                    note?: null | string;
+                    planText?: null | string;
+                    plannedFixDate?: null | string;
+                    reason?: null | string;
+                    approver?: null | string;
+                    expiresAt?: null | string;
+                    verification?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityVulnerability"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityListDeadlines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            severity: string;
+                            workingDays: number;
+                            configurable: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securitySetDeadline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                severity: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 提交修复计划的工作日数 / working days to a fix plan */
+                    workingDays: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            severity: string;
+                            workingDays: number;
+                            configurable: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityListReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityReview"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityOpenReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description YYYYQn（上海季度），默认本季度 / Shanghai quarter, default the current one */
+                    quarter?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityReview"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityGetReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 编号或季度 2026Q4 / id or quarter */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityReview"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityDecideReviewItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description keep | change_role | restrict_district | disable */
+                    decision: string;
+                    /** @description change_role 的新角色 / the new role */
+                    role?: string;
+                    districtCode?: null | string;
+                    note?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityReviewItem"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securitySignOffReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 编号或季度 2026Q4 / id or quarter */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: null | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityReview"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityExportReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 编号或季度 2026Q4 / id or quarter */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@ import { publicServiceEn } from '../pages/public-service/i18n.en';
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
+import { securityEn } from '../pages/security/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
 import { inspectionsEn } from '../pages/inspections/i18n.en';
@@ -421,6 +422,9 @@ const en: Messages = {
   },
   users: {
     title: 'Users',
+    edit: 'Change role',
+    editTitle: 'Role and district of {username}',
+    editHint: 'District users need a district; the last active admin cannot be demoted. The change applies on the user\'s next request and is audited.',
     username: 'Username',
     displayName: 'Name',
     role: 'Role',
@@ -516,6 +520,7 @@ const en: Messages = {
   analysis: analysisEn,
   payments: paymentsEn,
   incidents: incidentsEn,
+  security: securityEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
   inspections: inspectionsEn,

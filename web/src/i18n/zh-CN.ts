@@ -4,6 +4,7 @@
 import { publicServiceZh } from '../pages/public-service/i18n.zh-CN';
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
+import { securityZh } from '../pages/security/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 import { inspectionsZh } from '../pages/inspections/i18n.zh-CN';
@@ -422,6 +423,9 @@ const zhCN = {
   },
   users: {
     title: '用户管理',
+    edit: '修改角色',
+    editTitle: '修改 {username} 的角色与县市区',
+    editHint: '县市区用户须指定县市区；最后一个启用的管理员不能降级。修改在该用户下一次操作时生效，并记入审计日志。',
     username: '用户名',
     displayName: '姓名',
     role: '角色',
@@ -517,6 +521,7 @@ const zhCN = {
   analysis: analysisZh,
   payments: paymentsZh,
   incidents: incidentsZh,
+  security: securityZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
   inspections: inspectionsZh,

@@ -21,7 +21,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },
   { key: 'tickets', path: '/tickets', permission: 'registry:read' },
   { key: 'incidents', path: '/incidents', permission: 'registry:read' },
-  { key: 'security', path: '/security', placeholder: true },
+  { key: 'security', path: '/security', permission: 'ops' },
   { key: 'inspections', path: '/inspections', permission: 'registry:read' },
 ];
 const menuItem = ({ placeholder: _placeholder, ...item }: MenuItem & { placeholder?: true }): MenuItem => item;

@@ -1,0 +1,11 @@
+/*
+ * Security operations (安全运维) — the module's public entry: the vulnerability register with its
+ * fix-plan deadlines on the working-day calendar, and the job that warns and raises breaches
+ * and the quarterly permission review (docs/security-operations.md).
+ */
+export { securityRoutes } from './routes.js';
+export { checkVulnerabilityDeadlines, runSecurityCheckJob, SECURITY_CHECK_JOB } from './check.js';
+export { createVulnerability, listVulnerabilities, type VulnView } from './vulnerabilities.js';
+export { fixPlanDeadline, planWorkingDays } from './deadlines.js';
+export { openQuarterReviewIfDue, openReview, quarterOf, REVIEW_OPEN_JOB } from './reviews.js';
+export type { SecurityTables } from './tables.js';

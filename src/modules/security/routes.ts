@@ -1,0 +1,166 @@
+import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { contentDisposition } from '../../platform/http/download.js';
+import { formatShanghai } from '../../platform/time.js';
+import { registerXlsx } from './register-xlsx.js';
+import type { SecurityContext } from './repo.js';
+import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
+import { reviewXlsx } from './review-xlsx.js';
+import {
+  DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
+  CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
+} from './schemas.js';
+import {
+  createVulnerability, filteredVulns, getVulnerability, listVulnerabilities, orderedRows, planDeadlines, setPlanDeadline, transitionVulnerability,
+  updateVulnerability, vulnView,
+} from './vulnerabilities.js';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const EXPORT_CAP = 10_000;
+const binary = { schema: { type: 'string', format: 'binary' } };
+
+/**
+ * Security operations (安全运维). The register is operations work: reading and changing need
+ * `ops` (admin and ops engineers); findings are city-wide.
+ */
+export function securityRoutes(ctx: SecurityContext) {
+  return async (app: App) => {
+    app.addSchema(VulnSchema);
+    app.addSchema(ReviewItemSchema);
+    app.addSchema(ReviewSchema);
+    const tags = ['security'];
+    const ops = { preHandler: requirePermission('ops') };
+    const one = (...statuses: number[]) => ({ 200: { $ref: 'SecurityVulnerability' }, ...errorResponses(...statuses) });
+
+    app.get('/api/v1/security/vulnerabilities', {
+      ...ops,
+      schema: {
+        operationId: 'securityListVulnerabilities', tags, summary: '漏洞台账 / vulnerability register',
+        description: '超期（未提交修复计划且已过时限）在前，其次按时限先后，已结束的在后。/ Overdue first, then open ones by deadline, closed ones last.',
+        querystring: ListQuery, response: { 200: VulnPage, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => listVulnerabilities(ctx, req.query));
+
+    app.get('/api/v1/security/vulnerabilities/export', {
+      ...ops,
+      schema: {
+        operationId: 'securityExportVulnerabilities', tags, summary: '导出《安全漏洞台账》.xlsx（筛选同列表） / export the register as .xlsx, same filters',
+        querystring: ExportQuery,
+        response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => {
+      const now = ctx.clock.now();
+      const rows = await orderedRows(filteredVulns(ctx.db, now, req.query), now).limit(EXPORT_CAP).execute();
+      const body = await registerXlsx(rows.map((r) => vulnView(r, now)), `导出时间 ${formatShanghai(now)}（上海），共 ${rows.length} 条`);
+      const day = formatShanghai(now).slice(0, 10);
+      return reply.header('content-type', XLSX_TYPE)
+        .header('content-disposition', contentDisposition(`安全漏洞台账-${day}.xlsx`, `vulnerabilities-${day}.xlsx`))
+        .header('cache-control', 'no-store')
+        .send(body);
+    });
+
+    app.post('/api/v1/security/vulnerabilities', {
+      ...ops,
+      schema: {
+        operationId: 'securityCreateVulnerability', tags, summary: '登记漏洞 / record a vulnerability',
+        description: '返回 fixPlanDueAt：严重、高危为发现当日之后第 5 个工作日（法定节假日不计，调休上班日计入）17:30（上海）；中危、低危按配置的工作日数。/ '
+          + 'fixPlanDueAt: 17:30 Shanghai of the 5th working day after the day found for critical and high (official calendar, make-up days counted); configured days for medium and low.',
+        body: CreateVulnBody, response: { 201: { $ref: 'SecurityVulnerability' }, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createVulnerability(ctx, actorOf(req), req.body)));
+
+    app.get('/api/v1/security/vulnerabilities/:id', {
+      ...ops,
+      schema: { operationId: 'securityGetVulnerability', tags, summary: '漏洞详情与处置过程 / a vulnerability with its history', params: VulnParams, response: one(401, 403, 404) },
+    }, (req) => getVulnerability(ctx, req.params.id));
+
+    app.patch('/api/v1/security/vulnerabilities/:id', {
+      ...ops,
+      schema: {
+        operationId: 'securityUpdateVulnerability', tags, summary: '修改漏洞记录、关联事件或变更 / correct a record, link an incident or a change',
+        params: VulnParams, body: UpdateVulnBody, response: one(400, 401, 403, 404, 409),
+      },
+    }, (req) => updateVulnerability(ctx, actorOf(req), req.params.id, req.body));
+
+    app.post('/api/v1/security/vulnerabilities/:id/transition', {
+      ...ops,
+      schema: {
+        operationId: 'securityTransitionVulnerability', tags, summary: '处置状态变更（逐项审计） / a lifecycle step, audited',
+        description: 'found → plan_submitted（planText） → fixing → fixed → verified；任一未结束状态可 → accepted_risk（reason、approver、expiresAt）或 false_positive（reason）；fixed → fixing（验证未通过）。非法变更 409 INVALID_TRANSITION。/ '
+          + 'An illegal step is 409 INVALID_TRANSITION.',
+        params: VulnParams, body: TransitionBody, response: one(400, 401, 403, 404, 409),
+      },
+    }, (req) => transitionVulnerability(ctx, actorOf(req), req.params.id, req.body));
+
+    app.get('/api/v1/security/deadlines', {
+      ...ops,
+      schema: { operationId: 'securityListDeadlines', tags, summary: '各等级修复计划时限（工作日） / working days to a fix plan by severity', response: { 200: DeadlinesSchema, ...errorResponses(401, 403) } },
+    }, async () => ({ items: await planDeadlines(ctx) }));
+
+    app.put('/api/v1/security/deadlines/:severity', {
+      ...ops,
+      schema: {
+        operationId: 'securitySetDeadline', tags, summary: '设置中危、低危的修复计划时限 / set the deadline of medium or low findings',
+        description: '只影响此后登记的漏洞；严重、高危固定 5 个工作日（409 DEADLINE_FIXED）。/ Applies to findings recorded from now on; critical and high are fixed (409).',
+        params: DeadlineParams, body: DeadlineBody, response: { 200: DeadlinesSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (req) => ({ items: await setPlanDeadline(ctx, actorOf(req), req.params.severity, req.body.workingDays) }));
+    // Quarterly permission review (权限审查): user managers open and decide; an admin or a bureau user signs off.
+    const users = { preHandler: requirePermission('users:manage') };
+    const review = (...statuses: number[]) => ({ 200: { $ref: 'SecurityReview' }, ...errorResponses(...statuses) });
+
+    app.get('/api/v1/security/reviews', {
+      ...users,
+      schema: { operationId: 'securityListReviews', tags, summary: '季度权限审查列表 / permission reviews', response: { 200: ReviewList, ...errorResponses(401, 403) } },
+    }, () => listReviews(ctx));
+
+    app.post('/api/v1/security/reviews', {
+      ...users,
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+      schema: {
+        operationId: 'securityOpenReview', tags, summary: '开启季度权限审查 / open a quarter\'s review',
+        description: '列出全部账号及待关注项（从未登录、90 天未活动、管理员、可查看个人信息、县市区用户未指定县市区、已停用）。同一季度已有则 409 REVIEW_EXISTS。/ Lists every account with findings; 409 when the quarter has one.',
+        body: OpenReviewBody, response: { 201: { $ref: 'SecurityReview' }, ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await openReview(ctx, actorOf(req), req.body.quarter)));
+
+    app.get('/api/v1/security/reviews/:id', {
+      ...users,
+      schema: { operationId: 'securityGetReview', tags, summary: '权限审查及全部账号 / a review with its accounts', params: ReviewParams, response: review(401, 403, 404) },
+    }, (req) => getReview(ctx, req.params.id));
+
+    app.post('/api/v1/security/reviews/:id/items/:itemId/decision', {
+      ...users,
+      schema: {
+        operationId: 'securityDecideReviewItem', tags, summary: '对账号作出决定并立即执行（审计） / decide on an account, applied at once',
+        description: 'keep；change_role（role）；restrict_district（districtCode，改为县市区用户）；disable。按用户修改规则执行（最后一名管理员受保护，409 LAST_ADMIN）。已签署的审查 409 REVIEW_SIGNED_OFF。/ '
+          + 'Applied by the user-update rules; a signed-off review is frozen.',
+        params: ReviewItemParams, body: DecisionBody, response: { 200: { $ref: 'SecurityReviewItem' }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, (req) => decide(ctx, actorOf(req), req.params.id, req.params.itemId, req.body));
+
+    app.post('/api/v1/security/reviews/:id/sign-off', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        operationId: 'securitySignOffReview', tags, summary: '签署权限审查（冻结） / sign the review off, freezing it',
+        description: '系统管理员或市局用户；全部账号已决定后才能签署（409 REVIEW_INCOMPLETE）。/ An admin or a bureau user, once every account has a decision.',
+        params: ReviewParams, body: SignOffBody, response: review(400, 401, 403, 404, 409),
+      },
+    }, (req) => signOff(ctx, actorOf(req), req.params.id, req.body.note));
+
+    app.get('/api/v1/security/reviews/:id/export', {
+      ...users,
+      schema: {
+        operationId: 'securityExportReview', tags, summary: '导出《用户权限审查报告》.xlsx / export the review as .xlsx',
+        params: ReviewParams, response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const r = await getReview(ctx, req.params.id);
+      return reply.header('content-type', XLSX_TYPE)
+        .header('content-disposition', contentDisposition(`用户权限审查报告-${r.quarter}.xlsx`, `permission-review-${r.quarter}.xlsx`))
+        .header('cache-control', 'no-store')
+        .send(await reviewXlsx(r));
+    });
+  };
+}

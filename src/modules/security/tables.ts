@@ -1,0 +1,99 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { Severity } from './deadlines.js';
+import type { VulnState } from './lifecycle.js';
+
+/** Kysely shapes of the security module's tables (migration 0021_security_ops.sql). */
+
+/** `date` columns come back as 'YYYY-MM-DD' on both backends. */
+type DateColumn = ColumnType<string, string, string>;
+
+export interface SecurityVulnerabilitiesTable {
+  id: Generated<number>;
+  title: string;
+  severity: Severity;
+  state: ColumnType<VulnState, VulnState | undefined, VulnState>;
+  source: string | null;
+  component: string | null;
+  description: string | null;
+  found_at: Date;
+  plan_working_days: number;
+  fix_plan_due_at: Date;
+  fix_plan_warn_at: Date;
+  plan_text: string | null;
+  planned_fix_date: DateColumn | null;
+  plan_submitted_at: Date | null;
+  fixing_at: Date | null;
+  fixed_at: Date | null;
+  verified_at: Date | null;
+  verification: string | null;
+  risk_reason: string | null;
+  risk_approver: string | null;
+  risk_expires_at: Date | null;
+  false_positive_reason: string | null;
+  closed_at: Date | null;
+  warned_at: Date | null;
+  breached_at: Date | null;
+  incident_ref: string | null;
+  change_ref: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SecurityVulnerabilityEventsTable {
+  id: Generated<number>;
+  vulnerability_id: number;
+  at: Date;
+  actor: string;
+  from_state: string | null;
+  to_state: string;
+  note: string | null;
+}
+
+export interface SecurityPlanDeadlinesTable {
+  severity: 'medium' | 'low';
+  working_days: number;
+  updated_by: string;
+  updated_at: Date;
+}
+
+type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+
+export interface SecurityReviewsTable {
+  id: Generated<number>;
+  quarter: string;
+  opened_at: Date;
+  opened_by: string;
+  signed_off_at: Date | null;
+  signed_off_by: string | null;
+  sign_off_note: string | null;
+}
+
+export type ReviewDecision = 'keep' | 'change_role' | 'restrict_district' | 'disable';
+
+export interface SecurityReviewItemsTable {
+  id: Generated<number>;
+  review_id: number;
+  username: string;
+  display_name: string | null;
+  role: string;
+  district_code: string | null;
+  status: string;
+  created_at: Date;
+  last_login_at: Date | null;
+  last_activity_at: Date | null;
+  findings: TextArray;
+  decision: ReviewDecision | null;
+  decision_note: string | null;
+  decision_after: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface SecurityTables {
+  security_reviews: SecurityReviewsTable;
+  security_review_items: SecurityReviewItemsTable;
+  security_vulnerabilities: SecurityVulnerabilitiesTable;
+  security_vulnerability_events: SecurityVulnerabilityEventsTable;
+  security_plan_deadlines: SecurityPlanDeadlinesTable;
+}
