@@ -21,6 +21,8 @@ import { publicRoutes } from './modules/public/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { registryRoutes } from './modules/registry/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
+import { sharingRoutes } from './modules/sharing/index.js';
+import { wireListeners } from './wiring.js';
 import { slaRoutes } from './modules/sla/index.js';
 import { ticketsRoutes } from './modules/tickets/index.js';
 import { auditRoutes } from './platform/audit/routes.js';
@@ -55,6 +57,7 @@ const API_TAGS = [
   { name: 'quality', description: '数据清洗 Data quality: rules, findings, fixes, scores' },
   { name: 'analytics', description: '数据分析 Analytics: KPIs' },
   { name: 'overview', description: '全局概览 City overview' },
+  { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
@@ -85,6 +88,7 @@ class RequestLog extends LogController {
 
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: RootContext): Promise<App> {
+  wireListeners(ctx);
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new RequestLog(),
@@ -173,6 +177,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(analyticsRoutes(ctx));
   await app.register(overviewRoutes(ctx));
   await app.register(publicRoutes(ctx));
+  await app.register(sharingRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

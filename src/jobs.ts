@@ -6,6 +6,7 @@ import { deliverPending, pruneNotifications } from './modules/notifications/inde
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
+import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
@@ -30,6 +31,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, 'analytics.refresh', '* * * * *', 5 * 60_000, async () => {
       const r = await refreshAnalytics(ctx);
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
+    }),
+    // Shared parking: bookings with no entry by start + grace become no-shows; repeat offenders are suspended.
+    scheduleJob(ctx, NO_SHOW_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await markNoShows(ctx);
+      if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.

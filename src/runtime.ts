@@ -13,6 +13,7 @@ import { tablesOf } from './platform/db.js';
 import type { DB, RootContext } from './schema.js';
 import { serializeRequest } from './platform/log-redaction.js';
 import { SecretBox } from './platform/secret-box.js';
+import { wireListeners } from './wiring.js';
 
 export interface Runtime {
   ctx: RootContext;
@@ -72,6 +73,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       log,
       notices: noticeOutbox,
     };
+    wireListeners(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).
     const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));
     return {

@@ -82,6 +82,7 @@ const en: Messages = {
     district: 'District staff',
     ops: 'Operations',
     viewer: 'Read-only',
+    share_owner: 'Sharing owner',
     system: 'System',
   },
   menu: {

@@ -83,6 +83,7 @@ const zhCN = {
     district: '县市区用户',
     ops: '运维人员',
     viewer: '只读用户',
+    share_owner: '共享单位',
     system: '系统',
   },
   menu: {

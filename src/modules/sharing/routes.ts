@@ -1,0 +1,151 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../platform/context.js';
+import { AppError } from '../../platform/errors.js';
+import { actorOf, errorResponses, type App } from '../../platform/http.js';
+import { citizenCancel, createBooking, getBooking, listBookings, publicBooking, staffCancel } from './bookings.js';
+import { nearbyOffers } from './nearby.js';
+import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionOffer, type OfferAction } from './offers.js';
+import { sharingContext } from './repo.js';
+import {
+  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
+  OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody, TransitionBody,
+} from './schemas.js';
+
+const tags = ['sharing'];
+export const SHARING_RATE_WINDOW_MS = 60_000;
+const LIMIT_NOTE = '免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.';
+
+/**
+ * 共享停车 (docs/共享停车规则.md, docs/共享停车接口.md): staff and owners under /api/v1/sharing,
+ * citizens without an account under /api/v1/public/sharing (rate-limited with the other public routes).
+ */
+export function sharingRoutes(appCtx: AppContext) {
+  const ctx = sharingContext(appCtx);
+  return async (app: App) => {
+    app.addSchema(Offer);
+    app.addSchema(Booking);
+    app.addSchema(Owner);
+
+    // The public service's per-address budget (same key: one budget over every public route).
+    const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: SHARING_RATE_WINDOW_MS, keyGenerator: (req) => `public:${req.ip}` });
+    const limited = async (req: FastifyRequest) => {
+      const result = await limit(req);
+      if (!result.isAllowed && result.isExceeded) {
+        const retry = Math.max(1, result.ttlInSeconds);
+        throw new AppError(429, 'RATE_LIMITED', `请求过于频繁，请 ${retry} 秒后再试 / too many requests, retry in ${retry} s`, undefined, { 'retry-after': String(retry) });
+      }
+    };
+    const pub = { config: { public: true }, onRequest: limited };
+
+    // ---- owners ----
+    app.post('/api/v1/sharing/owners', {
+      schema: {
+        operationId: 'sharingCreateOwner', tags, summary: '登记共享单位 / register an owner',
+        description: '需要 sharing:approve（管理员、市城管）。lotCodes：该单位共享的停车场；usernames：其 share_owner 账号。审计 sharing.owner.create。',
+        body: OwnerBody, response: { 201: Type.Ref('SharingOwner'), ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createOwner(ctx, actorOf(req), req.body)));
+
+    app.get('/api/v1/sharing/owners', {
+      schema: { operationId: 'sharingListOwners', tags, summary: '共享单位 / owners', description: '共享单位账号只见本单位；县市区用户只见本辖区停车场的单位。', response: { 200: OwnerList, ...errorResponses(401, 403) } },
+    }, (req) => listOwners(ctx, actorOf(req)));
+
+    // ---- offers ----
+    app.post('/api/v1/sharing/offers', {
+      schema: {
+        operationId: 'sharingCreateOffer', tags, summary: '新建共享方案 / create an offer',
+        description: '管理员、市城管（sharing:approve）新建即 approved；共享单位账号（仅本单位停车场）与其他有 registry:write 的用户新建为 submitted（submit:false 为 draft）。'
+          + '时段为上海时间的每周时段，结束不晚于开始即跨零点。 / Created approved by approvers; submitted (or draft) otherwise. Windows are weekly, Shanghai time; an end not after the start crosses midnight.',
+        body: OfferBody, response: { 201: Type.Ref('SharingOffer'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createOffer(ctx, actorOf(req), req.body)));
+
+    app.get('/api/v1/sharing/offers', {
+      schema: { operationId: 'sharingListOffers', tags, summary: '共享方案列表 / offers', querystring: OfferListQuery, response: { 200: OfferList, ...errorResponses(400, 401, 403) } },
+    }, (req) => listOffers(ctx, actorOf(req), req.query));
+
+    app.get('/api/v1/sharing/offers/:id', {
+      schema: { operationId: 'sharingGetOffer', tags, summary: '共享方案 / an offer', params: IdParams, response: { 200: Type.Ref('SharingOffer'), ...errorResponses(400, 401, 403, 404) } },
+    }, (req) => getOffer(ctx, actorOf(req), req.params.id));
+
+    const actions: { action: OfferAction; op: string; summary: string; description: string }[] = [
+      { action: 'submit', op: 'sharingSubmitOffer', summary: '提交审核 / submit for approval', description: 'draft → submitted。' },
+      { action: 'approve', op: 'sharingApproveOffer', summary: '审核通过，开放预约 / approve: open for booking', description: '需要 sharing:approve。draft/submitted/paused → approved；已通过的再次通过不变（200）。' },
+      { action: 'pause', op: 'sharingPauseOffer', summary: '暂停预约 / pause', description: 'approved → paused：不再接受新预约，已有预约保留。' },
+      { action: 'end', op: 'sharingEndOffer', summary: '结束方案 / end', description: '→ ended：尚未开始的预约改为 cancelled_by_owner 并通知。' },
+    ];
+    for (const a of actions) {
+      app.post(`/api/v1/sharing/offers/:id/${a.action}`, {
+        schema: {
+          operationId: a.op, tags, summary: a.summary, description: `${a.description} 409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.${a.action}。`,
+          params: IdParams, body: Type.Optional(TransitionBody), response: { 200: Type.Ref('SharingOffer'), ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      }, (req) => transitionOffer(ctx, actorOf(req), req.params.id, a.action, req.body?.reason));
+    }
+
+    // ---- bookings (staff, owners) ----
+    app.get('/api/v1/sharing/bookings', {
+      schema: {
+        operationId: 'sharingListBookings', tags, summary: '预约列表 / bookings',
+        description: '号牌无 pii 权限时脱敏，手机号总是脱敏。共享单位只见本单位方案的预约。', querystring: BookingListQuery,
+        response: { 200: BookingList, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => listBookings(ctx, actorOf(req), req.query));
+
+    app.get('/api/v1/sharing/bookings/:id', {
+      schema: {
+        operationId: 'sharingGetBooking', tags, summary: '一笔预约 / a booking',
+        description: 'status：booked、entered、completed、cancelled、cancelled_by_owner、no_show。有 pii 权限时号牌不脱敏并记审计。',
+        params: BookingIdParams, response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => getBooking(ctx, actorOf(req), req.params.id));
+
+    app.post('/api/v1/sharing/bookings/:id/cancel', {
+      schema: {
+        operationId: 'sharingCancelBooking', tags, summary: '取消预约（单位或工作人员） / cancel a booking (owner or staff)',
+        description: '共享单位取消为 cancelled_by_owner 并通知；工作人员取消为 cancelled。仅 booked 可取消（409 SHARE_BOOKING_STATE）。',
+        params: BookingIdParams, body: Type.Optional(TransitionBody), response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, (req) => staffCancel(ctx, actorOf(req), req.params.id, req.body?.reason));
+
+    // ---- public ----
+    app.get('/api/v1/public/sharing/offers/nearby', {
+      ...pub,
+      schema: {
+        operationId: 'sharingPublicNearby', tags, security: [], summary: '附近可预约的共享泊位（免登录） / shared spaces near a point for a slot (no account)',
+        description: `from–to 落在方案某一时段内的已通过方案，freeSpaces 为该时段内任一时刻都空着的泊位数；按 GCJ-02 距离升序。${LIMIT_NOTE}`,
+        querystring: NearbyOffersQuery, response: { 200: NearbyOffers, ...errorResponses(400, 429) },
+      },
+    }, (req) => nearbyOffers(ctx, req.query));
+
+    app.post('/api/v1/public/sharing/bookings', {
+      ...pub,
+      schema: {
+        operationId: 'sharingPublicBook', tags, security: [], summary: '预约共享泊位（免登录） / book a shared space (no account)',
+        description: 'start、end 须完整落在方案的一个时段内（400 SHARE_OUTSIDE_WINDOW）。约满 409 SHARE_FULL；同一号牌已有重叠预约 409 SHARE_PLATE_OVERLAP；'
+          + '号牌因爽约暂停预约 409 SHARE_PLATE_SUSPENDED；方案不可预约 409 SHARE_NOT_BOOKABLE。返回的 cancelCode 用于查询、取消。'
+          + ` ${LIMIT_NOTE} / Never overbooked: checked under a lock on the offer in the booking's transaction.`,
+        body: BookingBody, response: { 201: BookingCreated, ...errorResponses(400, 404, 409, 429) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createBooking(ctx, req.body)));
+
+    app.get('/api/v1/public/sharing/bookings/:id', {
+      ...pub,
+      schema: {
+        operationId: 'sharingPublicBooking', tags, security: [], summary: '查询本人预约（免登录，凭取消码） / see one\'s booking by its cancel code (no account)',
+        description: `号牌、手机号脱敏。${LIMIT_NOTE}`, params: BookingIdParams, querystring: PublicBookingQuery,
+        response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 404, 429) },
+      },
+    }, (req) => publicBooking(ctx, req.params.id, req.query.cancelCode));
+
+    app.post('/api/v1/public/sharing/bookings/:id/cancel', {
+      ...pub,
+      schema: {
+        operationId: 'sharingPublicCancel', tags, security: [], summary: '取消本人预约（免登录，凭取消码） / cancel one\'s booking (no account)',
+        description: `开始前方案规定的分钟数之前可免费取消（409 SHARE_CANCEL_TOO_LATE）。${LIMIT_NOTE}`, params: BookingIdParams, body: PublicCancelBody,
+        response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 404, 409, 429) },
+      },
+    }, (req) => citizenCancel(ctx, req.params.id, req.body.cancelCode));
+  };
+}
