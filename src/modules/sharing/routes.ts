@@ -9,10 +9,19 @@ import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionO
 import { sharingContext } from './repo.js';
 import {
   Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
-  OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody, TransitionBody,
+  OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody,
 } from './schemas.js';
 
 const tags = ['sharing'];
+
+/**
+ * The optional `{ "reason": "…" }` of an action. Actions take no body schema: a POST with no body
+ * at all (what most clients send for an action) must not be refused as "body must be object".
+ */
+function reasonOf(body: unknown): string | undefined {
+  const r = (body as { reason?: unknown } | null | undefined)?.reason;
+  return typeof r === 'string' && r.trim() ? r.trim().slice(0, 500) : undefined;
+}
 export const SHARING_RATE_WINDOW_MS = 60_000;
 const LIMIT_NOTE = '免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.';
 
@@ -78,10 +87,10 @@ export function sharingRoutes(appCtx: AppContext) {
     for (const a of actions) {
       app.post(`/api/v1/sharing/offers/:id/${a.action}`, {
         schema: {
-          operationId: a.op, tags, summary: a.summary, description: `${a.description} 409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.${a.action}。`,
-          params: IdParams, body: Type.Optional(TransitionBody), response: { 200: Type.Ref('SharingOffer'), ...errorResponses(400, 401, 403, 404, 409) },
+          operationId: a.op, tags, summary: a.summary, description: `${a.description} 可带 { "reason": "…" }。409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.${a.action}。`,
+          params: IdParams, response: { 200: Type.Ref('SharingOffer'), ...errorResponses(400, 401, 403, 404, 409) },
         },
-      }, (req) => transitionOffer(ctx, actorOf(req), req.params.id, a.action, req.body?.reason));
+      }, (req) => transitionOffer(ctx, actorOf(req), req.params.id, a.action, reasonOf(req.body)));
     }
 
     // ---- bookings (staff, owners) ----
@@ -104,10 +113,10 @@ export function sharingRoutes(appCtx: AppContext) {
     app.post('/api/v1/sharing/bookings/:id/cancel', {
       schema: {
         operationId: 'sharingCancelBooking', tags, summary: '取消预约（单位或工作人员） / cancel a booking (owner or staff)',
-        description: '共享单位取消为 cancelled_by_owner 并通知；工作人员取消为 cancelled。仅 booked 可取消（409 SHARE_BOOKING_STATE）。',
-        params: BookingIdParams, body: Type.Optional(TransitionBody), response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
+        description: '共享单位取消为 cancelled_by_owner 并通知；工作人员取消为 cancelled。仅 booked 可取消（409 SHARE_BOOKING_STATE）。可带 { "reason": "…" }。',
+        params: BookingIdParams, response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
       },
-    }, (req) => staffCancel(ctx, actorOf(req), req.params.id, req.body?.reason));
+    }, (req) => staffCancel(ctx, actorOf(req), req.params.id, reasonOf(req.body)));
 
     // ---- public ----
     app.get('/api/v1/public/sharing/offers/nearby', {

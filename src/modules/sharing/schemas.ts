@@ -75,7 +75,6 @@ export const OfferListQuery = Type.Object({
 });
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 export const BookingIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 9007199254740991 }) });
-export const TransitionBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) });
 
 export const BookingBody = Type.Object({
   offerId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
