@@ -55,6 +55,7 @@ CREATE TABLE sharing_offers (
   updated_at              timestamptz NOT NULL,
   approved_at             timestamptz,
   approved_by             text,
+  ended_at                timestamptz,
   CHECK (date_to IS NULL OR date_from IS NULL OR date_to >= date_from)
 );
 CREATE INDEX sharing_offers_lot ON sharing_offers (lot_id);

@@ -93,6 +93,7 @@ export async function createOffer(ctx: SharingContext, actor: Actor, body: Offer
       updated_at: now,
       approved_at: status === 'approved' ? now : null,
       approved_by: status === 'approved' ? actor.username : null,
+      ended_at: null,
     }).returning('id').executeTakeFirstOrThrow();
     await audit(ctx, trx, actor, { action: 'sharing.offer.create', targetType: 'sharing_offer', targetId: row.id, detail: { after: { lotCode: lot.code, spaces: body.spaces, status } } });
     return offerView(await offerIn(trx, { ownerId: null, districtCode: null }, row.id));
@@ -148,6 +149,7 @@ export async function transitionOffer(ctx: SharingContext, actor: Actor, id: num
     await trx.updateTable('sharing_offers').set({
       status: t.to, updated_at: now,
       ...(t.to === 'approved' ? { approved_at: now, approved_by: actor.username } : {}),
+      ...(t.to === 'ended' ? { ended_at: now } : {}),
     }).where('id', '=', id).execute();
     let cancelled = 0;
     if (action === 'end') cancelled = await cancelFutureBookings(ctx, trx, actor, id, now, reason ?? '共享方案已结束 / offer ended');

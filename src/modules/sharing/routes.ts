@@ -4,15 +4,19 @@ import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { citizenCancel, createBooking, getBooking, listBookings, publicBooking, staffCancel } from './bookings.js';
+import { contentDisposition } from '../../platform/http/download.js';
+import { sharingKpis } from './kpis.js';
 import { nearbyOffers } from './nearby.js';
+import { ownerStatement, XLSX_TYPE } from './statement.js';
 import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionOffer, type OfferAction } from './offers.js';
 import { sharingContext } from './repo.js';
 import {
-  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
+  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
   OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody,
 } from './schemas.js';
 
 const tags = ['sharing'];
+const binary = { schema: { type: 'string', format: 'binary' } };
 
 /**
  * The optional `{ "reason": "…" }` of an action. Actions take no body schema: a POST with no body
@@ -117,6 +121,27 @@ export function sharingRoutes(appCtx: AppContext) {
         params: BookingIdParams, response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
       },
     }, (req) => staffCancel(ctx, actorOf(req), req.params.id, reasonOf(req.body)));
+
+    // ---- figures ----
+    app.get('/api/v1/sharing/kpis', {
+      schema: {
+        operationId: 'sharingKpis', tags, summary: '共享停车指标 / shared-parking KPIs',
+        description: '口径见 docs/指标口径.md「共享停车」：利用率（预约小时 ÷ 共享泊位小时；使用小时 ÷ 共享泊位小时）、履约率（入场 ÷ 到期预约）、爽约率、超时率；按共享单位、县市区或方案分组，上海自然月。',
+        querystring: KpisQuery, response: { 200: Kpis, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => sharingKpis(ctx, actorOf(req), req.query.month, req.query.groupBy));
+
+    app.get('/api/v1/sharing/statements', {
+      schema: {
+        operationId: 'sharingStatement', tags, summary: '共享单位月度结算单（.xlsx） / an owner\'s monthly statement (.xlsx)',
+        description: '汇总表与明细表：预约笔数、使用小时、预约费、超时费、收入、平台分成（platformSharePercent，默认 10%）与单位应得；各合计等于明细逐行相加。',
+        querystring: StatementQuery,
+        response: { 200: { description: 'Excel (.xlsx)', content: { [XLSX_TYPE]: binary } }, ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const file = await ownerStatement(ctx, actorOf(req), req.query);
+      return reply.header('content-type', XLSX_TYPE).header('content-disposition', contentDisposition(file.fileName)).header('cache-control', 'no-store').send(file.body);
+    });
 
     // ---- public ----
     app.get('/api/v1/public/sharing/offers/nearby', {

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
@@ -221,5 +222,73 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     expect(notices[1]!.body).toContain('开学');
     const ownerBookings = await staff('GET', '/api/v1/sharing/bookings', undefined, ownerToken);
     expect(ownerBookings.json().items.map((x: { id: number }) => x.id).sort()).toEqual([b.id, c.id].sort());
+  });
+
+  it('KPIs of a month and the owner statement, whose figures equal raw sums over the bookings', async () => {
+    env.clock.set(sh('2027-01-04T07:00'));
+    const lot = await staff('POST', '/api/v1/lots', { code: 'OWN2', name: '停车场 OWN2', districtCode: '320612', kind: 'off_street', totalSpaces: 50, lng: 120.9, lat: 32.0, sourceCode: 'SHSRC' });
+    expect(lot.statusCode, lot.body).toBe(201);
+    expect((await staff('POST', '/api/v1/sharing/owners', { code: 'PARK2', name: '通州物业', lotCodes: ['OWN2'] })).statusCode).toBe(201);
+    const offer = await createOffer({ lotCode: 'OWN2', name: '小区白天共享', spaces: 2, windows: [{ days: ALL_WEEK, start: '08:00', end: '18:00' }], priceFenPerHour: 500 });
+    const p = [nextPlate(), nextPlate(), nextPlate(), nextPlate()];
+    const mk = async (plate: string, start: string, end: string) => {
+      const r = await book({ offerId: offer.id, plate, phone: '13400000000', start: sh(start), end: sh(end) });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json();
+    };
+    await mk(p[0]!, '2027-01-05T09:00', '2027-01-05T11:00');
+    await mk(p[1]!, '2027-01-05T09:00', '2027-01-05T10:00');
+    await mk(p[2]!, '2027-01-06T10:00', '2027-01-06T12:00');
+    const d = await mk(p[3]!, '2027-01-07T09:00', '2027-01-07T10:00');
+    await env.app.inject({ method: 'POST', url: `/api/v1/public/sharing/bookings/${d.id}/cancel`, payload: { cancelCode: d.cancelCode } });
+    const gate = async (type: 'entry' | 'exit', plate: string, at: string) => {
+      env.clock.set(sh(at));
+      const r = await postEvents(env, src, [{ type, eventId: `e${++ev}`, occurredAt: sh(at), lotCode: 'OWN2', plate }]);
+      expect(r.json().accepted, r.body).toBe(1);
+    };
+    await gate('entry', p[0]!, '2027-01-05T09:00');
+    await gate('exit', p[0]!, '2027-01-05T11:30');
+    await gate('entry', p[2]!, '2027-01-06T10:05');
+    await gate('exit', p[2]!, '2027-01-06T11:00');
+    env.clock.set(sh('2027-02-02T08:00'));
+    await markNoShows(env.ctx);
+
+    const kpis = await staff('GET', '/api/v1/sharing/kpis?month=2027-01&groupBy=owner');
+    expect(kpis.statusCode, kpis.body).toBe(200);
+    const g = kpis.json().groups.find((x: { key: string }) => x.key === 'PARK2');
+    expect(g).toMatchObject({
+      name: '通州物业', offeredHours: 560, bookedHours: 5, usedHours: 3.42, bookings: 3, entered: 2, noShows: 1, overstays: 1,
+      utilisationBooked: 0.0089, utilisationUsed: 0.0061, fulfilmentRate: 0.6667, noShowRate: 0.3333, overstayRate: 0.5, revenueFen: 2500,
+    });
+    const byDistrict = await staff('GET', '/api/v1/sharing/kpis?month=2027-01&groupBy=district');
+    expect(byDistrict.json().groups.find((x: { key: string }) => x.key === '320612')).toMatchObject({ name: '通州区', revenueFen: 2500 });
+    expect((await staff('GET', '/api/v1/sharing/kpis?month=2027-13')).statusCode).toBe(400);
+
+    const res = await staff('GET', '/api/v1/sharing/statements?month=2027-01&ownerCode=PARK2&platformSharePercent=10');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const summary = new Map<string, unknown>();
+    wb.getWorksheet('汇总')!.eachRow((row) => summary.set(String(row.getCell(1).value), row.getCell(2).value));
+    const detail: unknown[][] = [];
+    wb.getWorksheet('明细')!.eachRow((row, n) => { if (n > 1) detail.push((row.values as unknown[]).slice(1)); });
+    expect(detail).toHaveLength(4); // the cancelled one listed with zero amounts
+    const col = (i: number) => detail.reduce((s, r) => s + Math.round(Number(r[i]) * 100), 0);
+    // Raw sums straight from the table.
+    const raw = await env.ctx.db.selectFrom('sharing_bookings').select(['status', 'fee_fen', 'overstay_fee_fen']).where('offer_id', '=', offer.id).execute();
+    const rawBookingFees = raw.filter((r) => r.status === 'entered' || r.status === 'completed').reduce((s, r) => s + r.fee_fen, 0);
+    const rawOverstay = raw.reduce((s, r) => s + r.overstay_fee_fen, 0);
+    expect(col(8)).toBe(rawBookingFees);
+    expect(col(10)).toBe(rawOverstay);
+    expect(col(11)).toBe(rawBookingFees + rawOverstay);
+    expect(Math.round(Number(summary.get('预约费（元）')) * 100)).toBe(rawBookingFees);
+    expect(Math.round(Number(summary.get('超时费（元）')) * 100)).toBe(rawOverstay);
+    expect(Math.round(Number(summary.get('收入合计（元）')) * 100)).toBe(2500);
+    expect(Math.round(Number(summary.get('平台分成（元）')) * 100)).toBe(250);
+    expect(Math.round(Number(summary.get('单位应得（元）')) * 100)).toBe(2250);
+    expect(summary.get('预约笔数（不含取消）')).toBe(3);
+    expect(summary.get('爽约笔数')).toBe(1);
+    expect(Number(summary.get('使用小时'))).toBeCloseTo(col(7) / 100, 2);
   });
 });

@@ -58,6 +58,7 @@ export interface SharingOffersTable {
   updated_at: Date;
   approved_at: Date | null;
   approved_by: string | null;
+  ended_at: Date | null;
 }
 
 export interface SharingBookingsTable {
