@@ -45,6 +45,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'tickets/clients', name: 'ticket-clients', component: () => import('./pages/tickets/ChannelClientsPage.vue'), meta: { permission: 'sources:secrets' } },
       { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'monitoring', name: 'monitoring', component: () => import('./pages/monitoring/MonitoringPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'sharing', name: 'sharing', component: () => import('./pages/sharing/SharingPage.vue') },
       { path: 'incidents', name: 'incidents', component: () => import('./pages/incidents/IncidentsPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'incidents/:id', name: 'incident', component: () => import('./pages/incidents/IncidentDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },

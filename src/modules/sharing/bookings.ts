@@ -5,7 +5,7 @@ import { audit } from '../../platform/context.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { isValidPlate, maskPlate, normalizePlate } from '../../platform/plates.js';
 import { queryList } from '../../platform/query-list.js';
-import { parseBusinessTime } from '../../platform/time.js';
+import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import { notifyOwnerCancellation } from './offers.js';
 import { bookingsQuery, scopeOf, type BookingRow, type SharingContext, type SharingDb } from './repo.js';
 import { BOOKING_STATUSES, type Booking, type BookingBody } from './schemas.js';
@@ -187,8 +187,13 @@ export interface BookingFilter {
 
 export async function listBookings(ctx: SharingContext, actor: Actor, f: BookingFilter): Promise<{ items: Booking[]; total: number }> {
   const statuses = queryList('status', f.status, BOOKING_STATUSES);
-  const from = f.from ? parseBusinessTime(f.from) : null;
-  const to = f.to ? parseBusinessTime(f.to) : null;
+  // A bare Shanghai day 'YYYY-MM-DD' is allowed too (the console's date range, `to` included).
+  const day = (text: string, next: boolean) => {
+    const start = shanghaiDayStart(text);
+    return start ? new Date(start.getTime() + (next ? 86_400_000 : 0)) : parseBusinessTime(text);
+  };
+  const from = f.from ? day(f.from, false) : null;
+  const to = f.to ? day(f.to, true) : null;
   if ((f.from && !from) || (f.to && !to)) throw badRequest('INVALID_TIME', 'from、to 须为 ISO 8601 时间 / from and to must be ISO 8601 times');
   const plate = f.plate ? normalizePlate(f.plate) : null;
   const scope = await scopeOf(ctx.db, actor);

@@ -120,8 +120,8 @@ export const BookingListQuery = Type.Object({
   offerId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
   lotCode: Type.Optional(Type.String({ maxLength: 64 })),
   plate: Type.Optional(Type.String({ maxLength: 16 })),
-  from: Type.Optional(Type.String({ maxLength: 40, description: '开始时间不早于 / start at or after' })),
-  to: Type.Optional(Type.String({ maxLength: 40, description: '开始时间早于 / start before' })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: '开始时间不早于（ISO 8601，或上海日期 YYYY-MM-DD） / start at or after (ISO 8601, or a Shanghai day)' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: '开始时间早于（ISO 8601；上海日期 YYYY-MM-DD 含当天） / start before (ISO 8601; a Shanghai day is included)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });

@@ -13,7 +13,8 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'analysis', path: '/analysis', permission: 'registry:read' },
   { key: 'quality', path: '/quality', permission: 'registry:read' },
   { key: 'publicService', path: '/public-service', placeholder: true },
-  { key: 'sharing', path: '/sharing', placeholder: true },
+  // No permission: owners (share_owner) see it too; the API scopes what each user sees.
+  { key: 'sharing', path: '/sharing' },
   { key: 'themes', path: '/themes', placeholder: true },
   { key: 'sessions', path: '/sessions' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
