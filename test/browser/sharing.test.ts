@@ -1,12 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
-import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, expectText, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR, type ApiCall } from '../support/browser.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, expectText, field, launchBrowser, listen, MOBILE, openPage, screenshot, signIn, WEB_DIR, type ApiCall } from '../support/browser.js';
 
 /*
  * 共享停车 in the console (PGlite): an owner's submitted offer is approved from the offers list,
  * a citizen's booking (made through the public API) shows in the bookings list and is cancelled
- * there, and the month's KPIs show. Needs the built console and Debian's chromium.
+ * there, and the month's KPIs show; a citizen on a phone finds the space, books it, sees the
+ * booking by its link and cancels it (H5). Needs the built console and Debian's chromium.
  */
 
 describe('shared parking in the browser', () => {
@@ -73,6 +74,42 @@ describe('shared parking in the browser', () => {
     await expectText(table).toContainText('市政府机关事务局');
     await expectText(table).toContainText('合计');
     await screenshot(page, 'sharing-kpis.png');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('H5 at phone size: find a shared space for a slot, book it, see the booking by its link, cancel it', async () => {
+    const context = await browser.newContext({ ...MOBILE, geolocation: { longitude: 120.8605, latitude: 32.0102 }, permissions: ['geolocation'] });
+    const h5 = await openPage(context, pageErrors);
+    await h5.goto(`${base}/h5/sharing`);
+    await h5.locator('[data-testid=h5-sharing-page]').waitFor();
+    expect(h5.url()).toContain('/h5/sharing'); // no sign-in
+    await h5.locator('[data-testid=h5-sharing-date]').fill('2026-11-25');
+    await h5.locator('[data-testid=h5-sharing-start]').fill('20:00');
+    await h5.locator('[data-testid=h5-sharing-end]').fill('23:00');
+    await h5.locator('[data-testid=h5-sharing-search]').click();
+    const offers = await call('GET', '/api/v1/sharing/offers');
+    const offerId = (offers.items as { id: number }[])[0]!.id;
+    const item = h5.locator(`[data-testid=h5-sharing-offer-${offerId}]`);
+    await expectText(item).toContainText('夜间与周末共享');
+    await expectText(item).toContainText('5');
+    await item.click();
+    await field(h5, 'h5-sharing-plate').fill('苏F·B6666');
+    await field(h5, 'h5-sharing-phone').fill('13912345678');
+    await h5.locator('[data-testid=h5-sharing-book]').click();
+    await expectText(h5.locator('[data-testid=h5-booking-status]')).toContainText('已预约');
+    const link = (await h5.locator('[data-testid=h5-booking-link]').innerText()).trim();
+    expect(link).toMatch(new RegExp(`^${base}/h5/sharing/b/\\d+\\?code=[A-Za-z0-9_-]+$`));
+    await screenshot(h5, 'h5-sharing-booking.png');
+    await context.close();
+
+    // The personal link in a fresh browser: the booking, and cancelling it.
+    const again = await openPage(await browser.newContext(MOBILE), pageErrors);
+    await again.goto(link);
+    await expectText(again.locator('[data-testid=h5-booking-status]')).toContainText('已预约');
+    await again.locator('[data-testid=h5-booking-cancel]').click();
+    await expectText(again.locator('[data-testid=h5-booking-status]')).toContainText('已取消');
+    const id = Number(await again.locator('[data-testid=h5-booking-id]').innerText());
+    expect((await call('GET', `/api/v1/sharing/bookings/${id}`)).status).toBe('cancelled');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
-import { sharingEn } from '../pages/sharing/i18n.en';
+import { sharingEn, sharingH5En } from '../pages/sharing/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
 import { qualityEn } from '../pages/quality/i18n.en';
@@ -514,6 +514,7 @@ const en: Messages = {
   analysis: analysisEn,
   incidents: incidentsEn,
   sharing: sharingEn,
+  sharingH5: sharingH5En,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
   quality: qualityEn,

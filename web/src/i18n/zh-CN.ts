@@ -3,7 +3,7 @@
 
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
-import { sharingZh } from '../pages/sharing/i18n.zh-CN';
+import { sharingH5Zh, sharingZh } from '../pages/sharing/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 import { qualityZh } from '../pages/quality/i18n.zh-CN';
@@ -515,6 +515,7 @@ const zhCN = {
   analysis: analysisZh,
   incidents: incidentsZh,
   sharing: sharingZh,
+  sharingH5: sharingH5Zh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
   quality: qualityZh,

@@ -1,5 +1,5 @@
 // Shared-parking console texts (English). Same shape as i18n.zh-CN.ts.
-import type { sharingZh } from './i18n.zh-CN';
+import type { sharingH5Zh, sharingZh } from './i18n.zh-CN';
 
 export const sharingEn: typeof sharingZh = {
   title: 'Shared parking',
@@ -66,4 +66,47 @@ export const sharingEn: typeof sharingZh = {
     hint: 'Definitions: docs/指标口径.md §5; the statement\'s totals equal the sums of its rows.',
   },
   done: 'Done',
+};
+
+export const sharingH5En: typeof sharingH5Zh = {
+  brand: 'Nantong parking · Shared spaces',
+  title: 'Book a shared space',
+  intro: 'Spaces of offices, schools and residential compounds open at set hours. Pick a time and find shared spaces nearby.',
+  date: 'Date',
+  start: 'From',
+  end: 'To',
+  search: 'Find shared spaces nearby',
+  none: 'No shared space nearby for that time',
+  noLocation: 'Your location is unavailable; allow location access and try again',
+  left: 'free',
+  fee: '{yuan} yuan',
+  free: 'Free',
+  plate: 'Plate',
+  platePlaceholder: 'e.g. 苏F12345',
+  phone: 'Phone',
+  book: 'Book "{name}"',
+  bookingTitle: 'My shared-parking booking',
+  bookingNo: 'Booking',
+  place: 'Place',
+  slot: 'Time',
+  feeLabel: 'Fee (paid at exit)',
+  keepLink: 'Keep this page\'s link to see or cancel the booking:',
+  cancel: 'Cancel booking',
+  again: 'Book another',
+  tooMany: 'Too many requests, please try again later',
+  errors: {
+    SHARE_FULL: 'Fully booked for that time',
+    SHARE_OUTSIDE_WINDOW: 'That time is outside the sharing hours',
+    SHARE_PLATE_OVERLAP: 'This plate already has a booking at that time',
+    SHARE_PLATE_SUSPENDED: 'This plate is suspended from booking for 7 days after repeated no-shows',
+    SHARE_NOT_BOOKABLE: 'This offer is not open for booking',
+    SHARE_TOO_LONG: 'Longer than the longest booking allowed',
+    SHARE_NEW_ENERGY_ONLY: 'New-energy vehicles only',
+    SHARE_IN_PAST: 'That time is over',
+    SHARE_CANCEL_TOO_LATE: 'Too late to cancel',
+    SHARE_BOOKING_STATE: 'This booking cannot be cancelled now',
+    INVALID_PLATE: 'Invalid plate',
+    INVALID_TIME: 'Invalid time',
+    NOT_FOUND: 'No such booking, or the link is incomplete',
+  },
 };
