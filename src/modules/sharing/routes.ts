@@ -27,7 +27,7 @@ function reasonOf(body: unknown): string | undefined {
   return typeof r === 'string' && r.trim() ? r.trim().slice(0, 500) : undefined;
 }
 export const SHARING_RATE_WINDOW_MS = 60_000;
-const LIMIT_NOTE = '免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.';
+const LIMIT_NOTE = '免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.';
 
 /**
  * 共享停车 (docs/共享停车规则.md, docs/共享停车接口.md): staff and owners under /api/v1/sharing,
@@ -40,8 +40,22 @@ export function sharingRoutes(appCtx: AppContext) {
     app.addSchema(Booking);
     app.addSchema(Owner);
 
-    // The public service's per-address budget (same key: one budget over every public route).
-    const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: SHARING_RATE_WINDOW_MS, keyGenerator: (req) => `public:${req.ip}` });
+    // An action (approve, pause, cancel …) is a POST whose body is optional: clients that always send
+    // `content-type: application/json` send it with an empty body too, which is no body here rather
+    // than 400 INVALID_JSON. Only this module's routes parse JSON this way.
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text, (k, v: unknown) => (k === '__proto__' || k === 'constructor' ? undefined : v)));
+      } catch {
+        done(Object.assign(new Error('invalid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+      }
+    });
+
+    // The public routes' per-address budget, counted apart from the lot pages (a burst of
+    // bookings does not eat a citizen's map refreshes, nor the other way round).
+    const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: SHARING_RATE_WINDOW_MS, keyGenerator: (req) => `public-sharing:${req.ip}` });
     const limited = async (req: FastifyRequest) => {
       const result = await limit(req);
       if (!result.isAllowed && result.isExceeded) {

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
@@ -48,6 +48,11 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     expect(got.json()).toMatchObject({ id: offerId, status: 'approved', lotCode: 'SH1', spaces: 3, rules: { graceMinutes: 30, newEnergyOnly: false } });
     const again = await staff('POST', `/api/v1/sharing/offers/${offerId}/approve`);
     expect(again.statusCode, again.body).toBe(200);
+    // Clients that always send a JSON content type, with no body at all.
+    const bare = await env.app.inject({ method: 'POST', url: `/api/v1/sharing/offers/${offerId}/approve`, headers: { ...bearer(admin), 'content-type': 'application/json' }, payload: '' });
+    expect(bare.statusCode, bare.body).toBe(200);
+    const broken = await env.app.inject({ method: 'POST', url: `/api/v1/sharing/offers/${offerId}/approve`, headers: { ...bearer(admin), 'content-type': 'application/json' }, payload: '{oops' });
+    expect(broken.statusCode).toBe(400);
     expect(again.json().status).toBe('approved');
     const bad = await staff('POST', '/api/v1/sharing/offers', { lotCode: 'SH1', name: 'x', spaces: 1, windows: [{ days: [1], start: '25:00', end: '08:00' }] });
     expect(bad.statusCode).toBe(400);
@@ -290,5 +295,24 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     expect(summary.get('预约笔数（不含取消）')).toBe(3);
     expect(summary.get('爽约笔数')).toBe(1);
     expect(Number(summary.get('使用小时'))).toBeCloseTo(col(7) / 100, 2);
+  });
+});
+
+describe('shared parking: the citizen routes are rate-limited per address', () => {
+  it('answers 429 with Retry-After beyond the budget', async () => {
+    const env = await createTestEnv('pglite', { publicRatePerMinute: 3 });
+    try {
+      const codes: number[] = [];
+      let retry: string | undefined;
+      for (let i = 0; i < 5; i++) {
+        const r = await env.app.inject({ method: 'POST', url: '/api/v1/public/sharing/bookings', payload: { offerId: 1, plate: '苏F12345', phone: '13800000000', start: '2026-12-01T09:00:00+08:00', end: '2026-12-01T10:00:00+08:00' } });
+        codes.push(r.statusCode);
+        if (r.statusCode === 429) retry = r.headers['retry-after'] as string;
+      }
+      expect(codes).toEqual([404, 404, 404, 429, 429]);
+      expect(Number(retry)).toBeGreaterThan(0);
+    } finally {
+      await env.close();
+    }
   });
 });
