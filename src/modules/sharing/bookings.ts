@@ -6,6 +6,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../../platf
 import { isValidPlate, maskPlate, normalizePlate } from '../../platform/plates.js';
 import { queryList } from '../../platform/query-list.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
+import { calendarOf } from './offer-calendar.js';
 import { notifyOwnerCancellation } from './offers.js';
 import { bookingsQuery, scopeOf, type BookingRow, type SharingContext, type SharingDb } from './repo.js';
 import { BOOKING_STATUSES, type Booking, type BookingBody } from './schemas.js';
@@ -88,8 +89,7 @@ export async function createBooking(ctx: SharingContext, body: BookingBody): Pro
     const offer = await trx.selectFrom('sharing_offers').selectAll().where('id', '=', body.offerId).forUpdate().executeTakeFirst();
     if (!offer) throw new AppError(404, 'SHARE_OFFER_NOT_FOUND', `共享方案 ${body.offerId} 不存在 / no offer ${body.offerId}`);
     if (offer.status !== 'approved') throw conflict('SHARE_NOT_BOOKABLE', `共享方案当前不可预约（${offer.status}） / the offer is not open for booking (${offer.status})`);
-    const cal = { dateFrom: offer.date_from, dateTo: offer.date_to, exceptionDates: offer.exception_dates };
-    if (!occurrenceHolding(offer.windows, cal, start, end)) {
+    if (!occurrenceHolding(offer.windows, calendarOf(offer), start, end)) {
       throw badRequest('SHARE_OUTSIDE_WINDOW', '预约时段须完整落在方案的一个共享时段内 / the slot must lie inside one window of the offer');
     }
     if (offer.max_minutes !== null && end.getTime() - start.getTime() > offer.max_minutes * 60_000) {

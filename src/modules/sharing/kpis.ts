@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
 import { bookingsQuery, offersQuery, scopeOf, type SharingContext, type SharingDb, type SharingScope } from './repo.js';
 import { kpiFigures, type KpiBooking, type KpiFigures } from './kpi-rules.js';
+import { calendarOf } from './offer-calendar.js';
 import { occurrencesBetween } from './windows.js';
 
 /*
@@ -56,7 +57,7 @@ export async function offeredHours(db: SharingDb, scope: SharingScope, month: st
     const a = new Date(Math.max(from.getTime(), new Date(o.approved_at!).getTime()));
     const b = new Date(Math.min(to.getTime(), o.ended_at ? new Date(o.ended_at).getTime() : to.getTime()));
     const hours = b > a
-      ? occurrencesBetween(o.windows, { dateFrom: o.date_from, dateTo: o.date_to, exceptionDates: o.exception_dates }, a, b)
+      ? occurrencesBetween(o.windows, calendarOf(o), a, b)
         .reduce((s, occ) => s + (occ.to.getTime() - occ.from.getTime()) / 3_600_000, 0) * o.spaces
       : 0;
     return { offerId: o.id, offerName: o.name, ownerKey: o.owner_code ?? '-', ownerName: o.owner_name ?? '无共享单位 / no owner', districtCode: o.district_code, hours };

@@ -1,6 +1,7 @@
 import { badRequest } from '../../platform/errors.js';
 import { parseBusinessTime } from '../../platform/time.js';
 import { holders, pricingOf } from './bookings.js';
+import { calendarOf } from './offer-calendar.js';
 import { offersQuery, type SharingContext } from './repo.js';
 import type { Static } from 'typebox';
 import type { NearbyOffers, NearbyOffersQuery } from './schemas.js';
@@ -35,7 +36,7 @@ export async function nearbyOffers(ctx: SharingContext, q: Static<typeof NearbyO
     if (o.lng === null || o.lat === null) continue;
     const d = distanceM([q.lng, q.lat], [o.lng, o.lat]);
     if (d > radius) continue;
-    if (!occurrenceHolding(o.windows, { dateFrom: o.date_from, dateTo: o.date_to, exceptionDates: o.exception_dates }, from, to)) continue;
+    if (!occurrenceHolding(o.windows, calendarOf(o), from, to)) continue;
     const busy = maxOverlap((await holders(ctx.db, o.id, from, to)).map((h) => ({ from: new Date(h.start_at), to: new Date(h.end_at) })), from, to);
     items.push({
       offerId: o.id, name: o.name, lotCode: o.lot_code, lotName: o.lot_name, lng: o.lng, lat: o.lat, distanceM: Math.round(d),

@@ -76,7 +76,7 @@ export async function createOffer(ctx: SharingContext, actor: Actor, body: Offer
       owner_id: lot.owner_id,
       name: body.name.trim(),
       spaces: body.spaces,
-      windows: JSON.stringify(body.windows.map((w) => ({ days: [...new Set(w.days)].sort(), start: w.start, end: w.end }))),
+      windows: JSON.stringify(body.windows.map((w) => ({ days: [...new Set(w.days)].sort(), start: w.start, end: w.end, ...(w.on ? { on: w.on } : {}) }))),
       date_from: body.dateFrom ?? null,
       date_to: body.dateTo ?? null,
       exception_dates: JSON.stringify([...new Set(body.exceptionDates ?? [])].sort()),

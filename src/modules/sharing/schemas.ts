@@ -14,6 +14,9 @@ export const WindowSchema = Type.Object({
   days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, description: '星期（1=周一 … 7=周日），时段开始的那天 / ISO weekdays on which the window starts' }),
   start: Hhmm,
   end: { ...Hhmm, description: '结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours' },
+  on: Type.Optional(Type.Union([Type.Literal('workdays'), Type.Literal('rest_days')], {
+    description: '按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only',
+  })),
 });
 
 const Rules = Type.Object({

@@ -11,6 +11,7 @@ export interface StoredWindow {
   days: number[];
   start: string;
   end: string;
+  on?: 'workdays' | 'rest_days';
 }
 
 export interface SharingOwnersTable {

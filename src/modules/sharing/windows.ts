@@ -17,6 +17,11 @@ export interface Window {
   days: number[];
   start: string; // HH:mm
   end: string; // HH:mm, may be 24:00
+  /**
+   * By the official calendar (holidays and 调休 make-up working days): 'workdays' runs only on
+   * working days, 'rest_days' only on weekends and holidays; absent, on the weekdays alone.
+   */
+  on?: 'workdays' | 'rest_days';
 }
 
 export interface Calendar {
@@ -25,6 +30,8 @@ export interface Calendar {
   dateTo: string | null;
   /** Shanghai days on which no window occurrence starts (holidays the owner closes). */
   exceptionDates: readonly string[];
+  /** The official calendar, for windows with `on` (injected: the platform's working-day calendar). */
+  isWorkingDay?: (day: string) => boolean;
 }
 
 export interface Occurrence {
@@ -76,6 +83,7 @@ function addDays(day: string, n: number): string {
 /** The occurrence of window `w` that starts on Shanghai day `day`, or null when the window does not run that day. */
 function occurrenceOn(w: Window, index: number, day: string, cal: Calendar): Occurrence | null {
   if (!w.days.includes(isoWeekday(day))) return null;
+  if (w.on && cal.isWorkingDay && cal.isWorkingDay(day) !== (w.on === 'workdays')) return null;
   if (cal.dateFrom !== null && day < cal.dateFrom) return null;
   if (cal.dateTo !== null && day > cal.dateTo) return null;
   if (cal.exceptionDates.includes(day)) return null;

@@ -129,3 +129,20 @@ describe('fees, entry, no-show, suspension, cancel', () => {
     expect(citizenMayCancel(at('2026-12-12T10:00'), 30, at('2026-12-12T09:31'))).toBe(false);
   });
 });
+
+describe('windows by the official calendar', () => {
+  // 2026-10-01..07 National Day holidays; 2026-10-10 (Saturday) a make-up working day, say.
+  const working = (day: string) => (day === '2026-10-10' ? true : day >= '2026-10-01' && day <= '2026-10-07' ? false : ![6, 7].includes(new Date(`${day}T00:00:00Z`).getUTCDay() || 7));
+  const cal: Calendar = { ...open, isWorkingDay: working };
+  const office: Window[] = [
+    { days: [1, 2, 3, 4, 5, 6, 7], start: '18:00', end: '08:00', on: 'workdays' },
+    { days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '20:00', on: 'rest_days' },
+  ];
+  it('opens all day on holidays and closes the daytime on make-up working days', () => {
+    expect(occurrenceHolding(office, cal, at('2026-10-02T10:00'), at('2026-10-02T12:00'))).not.toBeNull(); // Friday, holiday
+    expect(occurrenceHolding(office, cal, at('2026-10-09T10:00'), at('2026-10-09T12:00'))).toBeNull(); // Friday, working
+    expect(occurrenceHolding(office, cal, at('2026-10-09T19:00'), at('2026-10-10T07:00'))).not.toBeNull();
+    expect(occurrenceHolding(office, cal, at('2026-10-10T10:00'), at('2026-10-10T12:00'))).toBeNull(); // make-up Saturday
+    expect(occurrenceHolding(office, cal, at('2026-10-11T10:00'), at('2026-10-11T12:00'))).not.toBeNull(); // Sunday
+  });
+});

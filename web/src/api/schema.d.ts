@@ -2534,7 +2534,7 @@ export interface paths {
         };
         /**
          * 附近可预约的共享泊位（免登录） / shared spaces near a point for a slot (no account)
-         * @description from–to 落在方案某一时段内的已通过方案，freeSpaces 为该时段内任一时刻都空着的泊位数；按 GCJ-02 距离升序。免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.
+         * @description from–to 落在方案某一时段内的已通过方案，freeSpaces 为该时段内任一时刻都空着的泊位数；按 GCJ-02 距离升序。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
          */
         get: operations["sharingPublicNearby"];
         put?: never;
@@ -2556,7 +2556,7 @@ export interface paths {
         put?: never;
         /**
          * 预约共享泊位（免登录） / book a shared space (no account)
-         * @description start、end 须完整落在方案的一个时段内（400 SHARE_OUTSIDE_WINDOW）。约满 409 SHARE_FULL；同一号牌已有重叠预约 409 SHARE_PLATE_OVERLAP；号牌因爽约暂停预约 409 SHARE_PLATE_SUSPENDED；方案不可预约 409 SHARE_NOT_BOOKABLE。返回的 cancelCode 用于查询、取消。 免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After. / Never overbooked: checked under a lock on the offer in the booking's transaction.
+         * @description start、end 须完整落在方案的一个时段内（400 SHARE_OUTSIDE_WINDOW）。约满 409 SHARE_FULL；同一号牌已有重叠预约 409 SHARE_PLATE_OVERLAP；号牌因爽约暂停预约 409 SHARE_PLATE_SUSPENDED；方案不可预约 409 SHARE_NOT_BOOKABLE。返回的 cancelCode 用于查询、取消。 免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After. / Never overbooked: checked under a lock on the offer in the booking's transaction.
          */
         post: operations["sharingPublicBook"];
         delete?: never;
@@ -2574,7 +2574,7 @@ export interface paths {
         };
         /**
          * 查询本人预约（免登录，凭取消码） / see one's booking by its cancel code (no account)
-         * @description 号牌、手机号脱敏。免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.
+         * @description 号牌、手机号脱敏。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
          */
         get: operations["sharingPublicBooking"];
         put?: never;
@@ -2596,7 +2596,7 @@ export interface paths {
         put?: never;
         /**
          * 取消本人预约（免登录，凭取消码） / cancel one's booking (no account)
-         * @description 开始前方案规定的分钟数之前可免费取消（409 SHARE_CANCEL_TOO_LATE）。免登录；与其他公众接口共用每个 IP 每分钟 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; the per-IP budget of the public routes, beyond it 429 with Retry-After.
+         * @description 开始前方案规定的分钟数之前可免费取消（409 SHARE_CANCEL_TOO_LATE）。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
          */
         post: operations["sharingPublicCancel"];
         delete?: never;
@@ -3680,6 +3680,8 @@ export interface components {
                 start: string;
                 /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
                 end: string;
+                /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                on?: "workdays" | "rest_days";
             }[];
             dateFrom: null | string;
             dateTo: null | string;
@@ -15137,6 +15139,8 @@ export interface operations {
                         start: string;
                         /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
                         end: string;
+                        /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                        on?: "workdays" | "rest_days";
                     }[];
                     priceFenPerHour?: null | number;
                     priceFenPerBooking?: null | number;
@@ -15542,9 +15546,9 @@ export interface operations {
                 offerId?: number;
                 lotCode?: string;
                 plate?: string;
-                /** @description 开始时间不早于 / start at or after */
+                /** @description 开始时间不早于（ISO 8601，或上海日期 YYYY-MM-DD） / start at or after (ISO 8601, or a Shanghai day) */
                 from?: string;
-                /** @description 开始时间早于 / start before */
+                /** @description 开始时间早于（ISO 8601；上海日期 YYYY-MM-DD 含当天） / start before (ISO 8601; a Shanghai day is included) */
                 to?: string;
                 limit?: number;
                 offset?: number;
@@ -15920,6 +15924,8 @@ export interface operations {
                                 start: string;
                                 /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
                                 end: string;
+                                /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                                on?: "workdays" | "rest_days";
                             }[];
                             newEnergyOnly: boolean;
                         }[];

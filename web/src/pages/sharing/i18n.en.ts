@@ -20,6 +20,7 @@ export const sharingEn: typeof sharingZh = {
     weekdays: 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
     week: '',
     nextDay: 'next day',
+    on: { workdays: 'working days only', rest_days: 'rest days only' },
     confirm: 'Apply "{action}" to offer "{name}"?',
   },
   offerStatuses: { draft: 'Draft', submitted: 'Submitted', approved: 'Approved', paused: 'Paused', ended: 'Ended' },

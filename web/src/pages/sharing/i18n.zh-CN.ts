@@ -20,6 +20,7 @@ export const sharingZh = {
     weekdays: '一,二,三,四,五,六,日',
     week: '周',
     nextDay: '次日',
+    on: { workdays: '仅工作日', rest_days: '仅休息日' },
     confirm: '确定对方案“{name}”执行“{action}”？',
   },
   offerStatuses: { draft: '草稿', submitted: '待审核', approved: '可预约', paused: '已暂停', ended: '已结束' },
