@@ -87,6 +87,9 @@ class RequestLog extends LogController {
 }
 
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
+/** What a share_owner account may call (besides the public routes). */
+const SHARE_OWNER_PATHS = ['/api/v1/sharing/', '/api/v1/sharing?', '/api/v1/auth/', '/api/v1/notifications'];
+
 export async function buildApp(ctx: RootContext): Promise<App> {
   wireListeners(ctx);
   const app = Fastify({
@@ -138,6 +141,12 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     }
     req.actor = session.actor;
     req.tokenId = session.tokenId;
+    // A shared-parking owner account (share_owner) holds no staff permission, and routes that only
+    // need a signed-in user (the parking records, say) would be city-wide for it: it may use its
+    // own account, its notices and shared parking only (docs/共享停车规则.md, "角色").
+    if (session.actor.role === 'share_owner' && !SHARE_OWNER_PATHS.some((p) => req.url.startsWith(p))) {
+      return reply.code(403).send({ error: { code: 'FORBIDDEN', message: '共享单位账号仅可使用共享停车 / share_owner accounts may use shared parking only' } });
+    }
   });
 
   app.get('/api/health', {

@@ -70,6 +70,8 @@ router.beforeEach(async (to) => {
   if (!(await auth.loadMe())) {
     return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/overview' ? { redirect: to.fullPath } : {} };
   }
+  // A shared-parking owner account uses the 共享停车 page only (the API refuses the rest).
+  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing') return { name: 'sharing' };
   if (!auth.can(to.meta.permission)) {
     ElMessage.warning(i18n.global.t('errors.forbidden'));
     return { name: 'overview' };

@@ -199,6 +199,11 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     const ownerToken = await userToken(env.app, admin, { username: 'school1', role: 'share_owner' });
     const unlinked = await staff('GET', '/api/v1/sharing/offers', undefined, ownerToken);
     expect(unlinked.statusCode).toBe(403);
+    // Nothing beyond shared parking, its own account and its notices.
+    expect((await staff('GET', '/api/v1/sessions', undefined, ownerToken)).statusCode).toBe(403);
+    expect((await staff('GET', '/api/v1/lots', undefined, ownerToken)).statusCode).toBe(403);
+    expect((await staff('GET', '/api/v1/auth/me', undefined, ownerToken)).statusCode).toBe(200);
+    expect((await staff('GET', '/api/v1/notifications', undefined, ownerToken)).statusCode).toBe(200);
     const owner = await staff('POST', '/api/v1/sharing/owners', { code: 'SCHOOL1', name: '南通一中', lotCodes: ['OWN1'], usernames: ['school1'], contactName: '王老师', contactPhone: '0513-1234567' });
     expect(owner.statusCode, owner.body).toBe(201);
     expect((await staff('POST', '/api/v1/sharing/owners', { code: 'X2', name: 'x', lotCodes: [] }, ownerToken)).statusCode).toBe(403);
