@@ -106,3 +106,19 @@ CREATE TABLE sharing_suspensions (
   created_at timestamptz NOT NULL
 );
 CREATE INDEX sharing_suspensions_plate ON sharing_suspensions (plate, until_at);
+
+-- A monthly statement the bureau confirmed: its figures as confirmed (later changes show as a difference).
+CREATE TABLE sharing_statements (
+  id                   serial PRIMARY KEY,
+  owner_id             integer NOT NULL REFERENCES sharing_owners (id),
+  month                text NOT NULL CHECK (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+  bookings             integer NOT NULL,
+  used_hours           numeric(12, 2) NOT NULL,
+  revenue_fen          integer NOT NULL,
+  platform_share_pct   numeric(5, 2) NOT NULL,
+  platform_share_fen   integer NOT NULL,
+  owner_share_fen      integer NOT NULL,
+  confirmed_at         timestamptz NOT NULL,
+  confirmed_by         text NOT NULL,
+  UNIQUE (owner_id, month)
+);

@@ -7,11 +7,11 @@ import { citizenCancel, createBooking, getBooking, listBookings, publicBooking, 
 import { contentDisposition } from '../../platform/http/download.js';
 import { sharingKpis } from './kpis.js';
 import { nearbyOffers } from './nearby.js';
-import { ownerStatement, XLSX_TYPE } from './statement.js';
+import { confirmStatement, ownerStatement, XLSX_TYPE } from './statement.js';
 import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionOffer, type OfferAction } from './offers.js';
 import { sharingContext } from './repo.js';
 import {
-  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
+  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, StatementConfirmBody, ConfirmedStatement, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
   OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody,
 } from './schemas.js';
 
@@ -156,6 +156,14 @@ export function sharingRoutes(appCtx: AppContext) {
       const file = await ownerStatement(ctx, actorOf(req), req.query);
       return reply.header('content-type', XLSX_TYPE).header('content-disposition', contentDisposition(file.fileName)).header('cache-control', 'no-store').send(file.body);
     });
+
+    app.post('/api/v1/sharing/statements/confirm', {
+      schema: {
+        operationId: 'sharingConfirmStatement', tags, summary: '确认共享单位月度结算单 / confirm an owner\'s monthly statement',
+        description: '需要 sharing:approve。保存确认时的数字（之后结算单显示变动）；重复确认 409 SHARE_STATEMENT_CONFIRMED。审计 sharing.statement.confirm。',
+        body: StatementConfirmBody, response: { 201: ConfirmedStatement, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await confirmStatement(ctx, actorOf(req), req.body)));
 
     // ---- public ----
     app.get('/api/v1/public/sharing/offers/nearby', {

@@ -189,3 +189,14 @@ export const StatementQuery = Type.Object({
   ownerCode: Type.String({ minLength: 1, maxLength: 64 }),
   platformSharePercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: '平台分成百分比（默认 10） / platform share in percent, default 10' })),
 });
+
+export const StatementConfirmBody = Type.Object({
+  month: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' }),
+  ownerCode: Type.String({ minLength: 1, maxLength: 64 }),
+  platformSharePercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+});
+export const ConfirmedStatement = Type.Object({
+  ownerCode: Type.String(), month: Type.String(), bookings: Type.Integer(), usedHours: Type.Number(), revenueFen: Type.Integer(),
+  platformSharePercent: Type.Number(), platformShareFen: Type.Integer(), ownerShareFen: Type.Integer(),
+  confirmedAt: Type.String({ format: 'date-time' }), confirmedBy: Type.String(),
+});

@@ -300,6 +300,13 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     expect(summary.get('预约笔数（不含取消）')).toBe(3);
     expect(summary.get('爽约笔数')).toBe(1);
     expect(Number(summary.get('使用小时'))).toBeCloseTo(col(7) / 100, 2);
+    expect(summary.get('市城管局确认')).toBe('未确认');
+
+    const confirm = await staff('POST', '/api/v1/sharing/statements/confirm', { month: '2027-01', ownerCode: 'PARK2' });
+    expect(confirm.statusCode, confirm.body).toBe(201);
+    expect(confirm.json()).toMatchObject({ revenueFen: 2500, platformShareFen: 250, ownerShareFen: 2250, bookings: 3, confirmedBy: 'admin' });
+    const twice = await staff('POST', '/api/v1/sharing/statements/confirm', { month: '2027-01', ownerCode: 'PARK2' });
+    expect(twice.json().error.code).toBe('SHARE_STATEMENT_CONFIRMED');
   });
 });
 

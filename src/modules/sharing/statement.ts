@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { notFound } from '../../platform/errors.js';
+import { audit } from '../../platform/context.js';
+import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { maskPlate } from '../../platform/plates.js';
 import { formatShanghai } from '../../platform/time.js';
 import { kpiFigures, revenueFen, usedHours } from './kpi-rules.js';
@@ -102,6 +103,11 @@ export async function ownerStatement(ctx: SharingContext, actor: Actor, q: { mon
     const row = summary.addRow([k, v]);
     if (fmt) row.getCell(2).numFmt = fmt;
   }
+  const confirmed = await ctx.db.selectFrom('sharing_statements').select(['confirmed_at', 'confirmed_by', 'revenue_fen']).where('owner_id', '=', owner.id).where('month', '=', q.month).executeTakeFirst();
+  if (confirmed) {
+    summary.addRow(['市城管局确认', `${formatShanghai(new Date(confirmed.confirmed_at))} ${confirmed.confirmed_by}`]);
+    if (confirmed.revenue_fen !== revenue) summary.addRow(['确认后收入变动（元）', yuan(revenue - confirmed.revenue_fen)]).getCell(2).numFmt = money;
+  } else summary.addRow(['市城管局确认', '未确认']);
   summary.addRow([`生成时间 ${formatShanghai(now)}（上海时间）；金额以分计算，显示为元。`]);
 
   const detail = wb.addWorksheet('明细');
@@ -118,4 +124,43 @@ export async function ownerStatement(ctx: SharingContext, actor: Actor, q: { mon
   detail.views = [{ state: 'frozen', ySplit: 1 }];
   const body = Buffer.from(await wb.xlsx.writeBuffer());
   return { fileName: `共享停车结算单-${owner.code}-${q.month}.xlsx`, body, statement };
+}
+
+export interface ConfirmedStatement {
+  ownerCode: string;
+  month: string;
+  bookings: number;
+  usedHours: number;
+  revenueFen: number;
+  platformSharePercent: number;
+  platformShareFen: number;
+  ownerShareFen: number;
+  confirmedAt: string;
+  confirmedBy: string;
+}
+
+/**
+ * The bureau confirms an owner's statement of a month (sharing:approve): its figures are kept as
+ * confirmed; confirming twice is 409 SHARE_STATEMENT_CONFIRMED. Audited.
+ */
+export async function confirmStatement(ctx: SharingContext, actor: Actor, q: { month: string; ownerCode: string; platformSharePercent?: number }): Promise<ConfirmedStatement> {
+  if (!actor.permissions.has('sharing:approve')) throw forbidden('需要权限 sharing:approve / requires permission sharing:approve');
+  const { statement } = await ownerStatement(ctx, actor, q);
+  return ctx.db.transaction().execute(async (trx) => {
+    const owner = await trx.selectFrom('sharing_owners').select('id').where('code', '=', q.ownerCode).executeTakeFirstOrThrow();
+    const exists = await trx.selectFrom('sharing_statements').select('id').where('owner_id', '=', owner.id).where('month', '=', q.month).executeTakeFirst();
+    if (exists) throw conflict('SHARE_STATEMENT_CONFIRMED', `${q.ownerCode} ${q.month} 的结算单已确认 / already confirmed`);
+    const now = ctx.clock.now();
+    await trx.insertInto('sharing_statements').values({
+      owner_id: owner.id, month: q.month, bookings: statement.bookings, used_hours: statement.usedHours, revenue_fen: statement.revenueFen,
+      platform_share_pct: statement.platformSharePercent, platform_share_fen: statement.platformShareFen, owner_share_fen: statement.ownerShareFen,
+      confirmed_at: now, confirmed_by: actor.username,
+    }).execute();
+    await audit(ctx, trx, actor, { action: 'sharing.statement.confirm', targetType: 'sharing_owner', targetId: q.ownerCode, detail: { month: q.month, revenueFen: statement.revenueFen, platformShareFen: statement.platformShareFen } });
+    return {
+      ownerCode: q.ownerCode, month: q.month, bookings: statement.bookings, usedHours: statement.usedHours, revenueFen: statement.revenueFen,
+      platformSharePercent: statement.platformSharePercent, platformShareFen: statement.platformShareFen, ownerShareFen: statement.ownerShareFen,
+      confirmedAt: now.toISOString(), confirmedBy: actor.username,
+    };
+  });
 }

@@ -98,6 +98,20 @@ export interface SharingSuspensionsTable {
   created_at: Date;
 }
 
+export interface SharingStatementsTable {
+  id: Generated<number>;
+  owner_id: number;
+  month: string;
+  bookings: number;
+  used_hours: ColumnType<string, number, number>; // numeric, read as text
+  revenue_fen: number;
+  platform_share_pct: ColumnType<string, number, number>;
+  platform_share_fen: number;
+  owner_share_fen: number;
+  confirmed_at: Date;
+  confirmed_by: string;
+}
+
 export interface SharingTables {
   sharing_owners: SharingOwnersTable;
   sharing_owner_lots: SharingOwnerLotsTable;
@@ -105,4 +119,5 @@ export interface SharingTables {
   sharing_offers: SharingOffersTable;
   sharing_bookings: SharingBookingsTable;
   sharing_suspensions: SharingSuspensionsTable;
+  sharing_statements: SharingStatementsTable;
 }

@@ -2525,6 +2525,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sharing/statements/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确认共享单位月度结算单 / confirm an owner's monthly statement
+         * @description 需要 sharing:approve。保存确认时的数字（之后结算单显示变动）；重复确认 409 SHARE_STATEMENT_CONFIRMED。审计 sharing.statement.confirm。
+         */
+        post: operations["sharingConfirmStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/sharing/offers/nearby": {
         parameters: {
             query?: never;
@@ -15872,6 +15892,91 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingConfirmStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    month: string;
+                    ownerCode: string;
+                    platformSharePercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ownerCode: string;
+                        month: string;
+                        bookings: number;
+                        usedHours: number;
+                        revenueFen: number;
+                        platformSharePercent: number;
+                        platformShareFen: number;
+                        ownerShareFen: number;
+                        /** Format: date-time */
+                        confirmedAt: string;
+                        confirmedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

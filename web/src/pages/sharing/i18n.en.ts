@@ -63,6 +63,8 @@ export const sharingEn: typeof sharingZh = {
     revenue: 'Revenue (yuan)',
     total: 'Total',
     statement: 'Download statement',
+    confirm: 'Confirm statement',
+    confirmAsk: 'Confirm the statement of {owner} for {month}? Its figures are kept as confirmed.',
     statementOwner: 'Owner',
     hint: 'Definitions: docs/指标口径.md §5; the statement\'s totals equal the sums of its rows.',
   },

@@ -63,6 +63,8 @@ export const sharingZh = {
     revenue: '收入（元）',
     total: '合计',
     statement: '下载结算单',
+    confirm: '确认结算单',
+    confirmAsk: '确认 {owner} {month} 的结算单？确认后保存当时的数字。',
     statementOwner: '共享单位',
     hint: '口径见《指标口径》第 5 章；结算单汇总等于明细逐行相加。',
   },

@@ -22,5 +22,6 @@ export const sharingApi = {
   cancelBooking: (id: number) => apiPost('/api/v1/sharing/bookings/{id}/cancel', { path: { id } }),
   kpis: (month: string, groupBy: 'owner' | 'district' | 'offer') => apiGet('/api/v1/sharing/kpis', { query: { month, groupBy } }),
   owners: () => apiGet('/api/v1/sharing/owners'),
+  confirmStatement: (month: string, ownerCode: string) => apiPost('/api/v1/sharing/statements/confirm', { body: { month, ownerCode } }),
   statement: (month: string, ownerCode: string) => api.download('/api/v1/sharing/statements', `sharing-statement-${ownerCode}-${month}.xlsx`, { month, ownerCode } as Query),
 };
