@@ -87,6 +87,7 @@ CREATE TABLE sharing_bookings (
   cancelled_at       timestamptz,
   cancelled_by       text,
   cancel_reason      text,
+  dispute_ticket_no  text,
   created_at         timestamptz NOT NULL,
   updated_at         timestamptz NOT NULL,
   CHECK (end_at > start_at)

@@ -49,6 +49,7 @@ export function bookingView(r: BookingRow, unmasked: boolean): Booking {
     overstayFeeFen: r.overstay_fee_fen,
     cancelledAt: iso(r.cancelled_at),
     cancelledBy: r.cancelled_by,
+    disputeTicketNo: r.dispute_ticket_no,
     createdAt: iso(r.created_at)!,
   };
 }
@@ -110,7 +111,7 @@ export async function createBooking(ctx: SharingContext, body: BookingBody): Pro
     const row = await trx.insertInto('sharing_bookings').values({
       offer_id: offer.id, lot_id: offer.lot_id, plate, plate_raw: body.plate, phone, start_at: start, end_at: end, status: 'booked',
       payment_state: fee === 0 ? 'free' : 'pay_at_exit', fee_fen: fee, cancel_code: randomBytes(9).toString('base64url'),
-      overstay_minutes: 0, overstay_fee_fen: 0, created_at: now, updated_at: now,
+      overstay_minutes: 0, overstay_fee_fen: 0, dispute_ticket_no: null, created_at: now, updated_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   });

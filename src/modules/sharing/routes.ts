@@ -5,13 +5,14 @@ import { AppError } from '../../platform/errors.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { citizenCancel, createBooking, getBooking, listBookings, publicBooking, staffCancel } from './bookings.js';
 import { contentDisposition } from '../../platform/http/download.js';
+import { openDispute } from './dispute.js';
 import { sharingKpis } from './kpis.js';
 import { nearbyOffers } from './nearby.js';
 import { confirmStatement, ownerStatement, XLSX_TYPE } from './statement.js';
 import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionOffer, type OfferAction } from './offers.js';
 import { sharingContext } from './repo.js';
 import {
-  Booking, BookingBody, BookingCreated, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, StatementConfirmBody, ConfirmedStatement, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
+  Booking, BookingBody, BookingCreated, DisputeBody, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, StatementConfirmBody, ConfirmedStatement, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
   OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody,
 } from './schemas.js';
 
@@ -135,6 +136,14 @@ export function sharingRoutes(appCtx: AppContext) {
         params: BookingIdParams, response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
       },
     }, (req) => staffCancel(ctx, actorOf(req), req.params.id, reasonOf(req.body)));
+
+    app.post('/api/v1/sharing/bookings/:id/dispute', {
+      schema: {
+        operationId: 'sharingOpenDispute', tags, summary: '预约争议转工单 / open a work order about a booking',
+        description: '市城管局、运维或共享单位可为一笔预约开争议工单（关联停车场、号牌、停车记录），走工单闭环与时限；每笔预约一张（409 SHARE_DISPUTE_OPEN）。',
+        params: BookingIdParams, body: DisputeBody, response: { 200: Type.Ref('SharingBooking'), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    }, (req) => openDispute(appCtx, actorOf(req), req.params.id, req.body));
 
     // ---- figures ----
     app.get('/api/v1/sharing/kpis', {

@@ -108,6 +108,7 @@ const bookingFields = {
   overstayFeeFen: Type.Integer(),
   cancelledAt: Nullable(Type.String({ format: 'date-time' })),
   cancelledBy: Nullable(Type.String()),
+  disputeTicketNo: Nullable(Type.String({ description: '争议工单号 / the work order of a dispute' })),
   createdAt: Type.String({ format: 'date-time' }),
 };
 export const Booking = Type.Object(bookingFields, { $id: 'SharingBooking' });
@@ -199,4 +200,10 @@ export const ConfirmedStatement = Type.Object({
   ownerCode: Type.String(), month: Type.String(), bookings: Type.Integer(), usedHours: Type.Number(), revenueFen: Type.Integer(),
   platformSharePercent: Type.Number(), platformShareFen: Type.Integer(), ownerShareFen: Type.Integer(),
   confirmedAt: Type.String({ format: 'date-time' }), confirmedBy: Type.String(),
+});
+
+export const DisputeBody = Type.Object({
+  category: Type.Optional(Type.Union(['fee_dispute', 'wrong_charge', 'plate_misread', 'availability_wrong', 'other'].map((c) => Type.Literal(c)), { description: '工单类别，默认 fee_dispute / work-order category' })),
+  description: Type.String({ minLength: 1, maxLength: 2000, description: '争议内容 / what the dispute is about' }),
+  citizenPhone: Type.Optional(Type.String({ maxLength: 20 })),
 });

@@ -192,6 +192,15 @@ describeDb('shared parking: offers, bookings, the gate, no-shows', (backend) => 
     const byStaff = await staff('POST', `/api/v1/sharing/bookings/${b.id}/cancel`, { reason: '现场施工' });
     expect(byStaff.statusCode, byStaff.body).toBe(200);
     expect(byStaff.json()).toMatchObject({ status: 'cancelled', cancelledBy: 'admin' });
+    // The citizen disputes it: a work order, linked to the lot and the plate, follows the closed loop.
+    const dispute = await staff('POST', `/api/v1/sharing/bookings/${b.id}/dispute`, { description: '到场后被告知车位已被占用' });
+    expect(dispute.statusCode, dispute.body).toBe(200);
+    const ticketNo = dispute.json().disputeTicketNo as string;
+    expect(ticketNo).toMatch(/^GD/);
+    const tickets = await staff('GET', `/api/v1/tickets?q=${encodeURIComponent(ticketNo)}`);
+    expect(JSON.stringify(tickets.json())).toContain('共享停车预约');
+    const again = await staff('POST', `/api/v1/sharing/bookings/${b.id}/dispute`, { description: 'x' });
+    expect(again.json().error.code).toBe('SHARE_DISPUTE_OPEN');
   });
 
   it('a share_owner sees and writes only its own lots; its offers need approval; its cancellations notify', async () => {

@@ -85,6 +85,7 @@ export interface SharingBookingsTable {
   cancelled_at: Date | null;
   cancelled_by: string | null;
   cancel_reason: string | null;
+  dispute_ticket_no: string | null;
   created_at: Date;
   updated_at: Date;
 }

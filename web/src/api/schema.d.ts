@@ -2485,6 +2485,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sharing/bookings/{id}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 预约争议转工单 / open a work order about a booking
+         * @description 市城管局、运维或共享单位可为一笔预约开争议工单（关联停车场、号牌、停车记录），走工单闭环与时限；每笔预约一张（409 SHARE_DISPUTE_OPEN）。
+         */
+        post: operations["sharingOpenDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sharing/kpis": {
         parameters: {
             query?: never;
@@ -3748,6 +3768,7 @@ export interface components {
             overstayFeeFen: number;
             cancelledAt: null | string;
             cancelledBy: null | string;
+            disputeTicketNo: null | string;
             /** Format: date-time */
             createdAt: string;
         };
@@ -15745,6 +15766,83 @@ export interface operations {
             };
         };
     };
+    sharingOpenDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 工单类别，默认 fee_dispute / work-order category */
+                    category?: "fee_dispute" | "wrong_charge" | "plate_misread" | "availability_wrong" | "other";
+                    /** @description 争议内容 / what the dispute is about */
+                    description: string;
+                    citizenPhone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     sharingKpis: {
         parameters: {
             query: {
@@ -16110,6 +16208,7 @@ export interface operations {
                         overstayFeeFen: number;
                         cancelledAt: null | string;
                         cancelledBy: null | string;
+                        disputeTicketNo: null | string;
                         /** Format: date-time */
                         createdAt: string;
                         /** @description 取消码：凭预约号与取消码在公众端查询、取消（只显示一次） / with the booking id, lets the citizen see and cancel the booking (shown once) */
