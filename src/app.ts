@@ -24,6 +24,8 @@ import { paymentsRoutes } from './modules/payments/index.js';
 import { registryRoutes } from './modules/registry/index.js';
 import { securityRoutes } from './modules/security/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
+import { sharingRoutes } from './modules/sharing/index.js';
+import { wireListeners } from './wiring.js';
 import { slaRoutes } from './modules/sla/index.js';
 import { ticketsRoutes } from './modules/tickets/index.js';
 import { auditRoutes } from './platform/audit/routes.js';
@@ -61,6 +63,7 @@ const API_TAGS = [
   { name: 'health', description: '平台自检、巡检与报告 Platform health: metrics, inspections, weekly/monthly work reports, report centre' },
   { name: 'payments', description: '支付通道 Payment channels: WeChat Pay and Alipay notifications, pay orders, reconciliation' },
   { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines' },
+  { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
 ];
 
@@ -90,7 +93,11 @@ class RequestLog extends LogController {
 }
 
 /** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
+/** What a share_owner account may call (besides the public routes). */
+const SHARE_OWNER_PATHS = ['/api/v1/sharing/', '/api/v1/sharing?', '/api/v1/auth/', '/api/v1/notifications'];
+
 export async function buildApp(ctx: RootContext): Promise<App> {
+  wireListeners(ctx);
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new RequestLog(),
@@ -151,6 +158,12 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     }
     req.actor = session.actor;
     req.tokenId = session.tokenId;
+    // A shared-parking owner account (share_owner) holds no staff permission, and routes that only
+    // need a signed-in user (the parking records, say) would be city-wide for it: it may use its
+    // own account, its notices and shared parking only (docs/共享停车规则.md, "角色").
+    if (session.actor.role === 'share_owner' && !SHARE_OWNER_PATHS.some((p) => req.url.startsWith(p))) {
+      return reply.code(403).send({ error: { code: 'FORBIDDEN', message: '共享单位账号仅可使用共享停车 / share_owner accounts may use shared parking only' } });
+    }
   });
 
   app.get('/api/health', {
@@ -193,6 +206,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(healthRoutes(ctx, metrics));
   await app.register(paymentsRoutes(ctx));
   await app.register(securityRoutes(ctx));
+  await app.register(sharingRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -9,6 +9,7 @@ import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { openQuarterReviewIfDue, REVIEW_OPEN_JOB, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
+import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
@@ -33,6 +34,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, 'analytics.refresh', '* * * * *', 5 * 60_000, async () => {
       const r = await refreshAnalytics(ctx);
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
+    }),
+    // Shared parking: bookings with no entry by start + grace become no-shows; repeat offenders are suspended.
+    scheduleJob(ctx, NO_SHOW_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await markNoShows(ctx);
+      if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Vulnerability fix plans: the 80 % warning and the breach notice, once each.

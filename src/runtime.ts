@@ -14,6 +14,7 @@ import { tablesOf } from './platform/db.js';
 import type { DB, RootContext } from './schema.js';
 import { serializeRequest } from './platform/log-redaction.js';
 import { SecretBox } from './platform/secret-box.js';
+import { wireListeners } from './wiring.js';
 
 export interface Runtime {
   ctx: RootContext;
@@ -75,6 +76,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       // Every job run lands in health_job_state (GET /metrics, the health.watch job).
       jobRuns: recordJobRun,
     };
+    wireListeners(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).
     const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));
     return {

@@ -58,7 +58,8 @@ describe('OpenAPI document', () => {
   it('lists the API of every module', () => {
     const paths = Object.keys(doc.paths);
     for (const p of ['/api/health', '/api/v1/auth/login', '/api/v1/tickets', '/api/v1/ingest/events', '/api/v1/overview',
-      '/api/v1/analytics/kpis', '/api/v1/reports/sync', '/api/v1/public/complaints/{token}']) {
+      '/api/v1/analytics/kpis', '/api/v1/reports/sync', '/api/v1/public/complaints/{token}', '/api/v1/sharing/offers', '/api/v1/sharing/offers/{id}/approve',
+      '/api/v1/public/sharing/bookings', '/api/v1/sharing/bookings/{id}']) {
       expect(paths, p).toContain(p);
     }
     expect(operations.length).toBeGreaterThan(100);
@@ -116,6 +117,17 @@ describe('OpenAPI document', () => {
       expect((op as { security?: unknown }).security, op.operationId).toEqual([]);
       expect(op.tags).toEqual(['public']);
       expect(Object.keys(op.responses ?? {})).toContain('429');
+    }
+    // Shared parking's citizen routes: no account, the same per-address budget (docs/共享停车接口.md).
+    const sharing = operations.filter(({ path }) => path.startsWith('/api/v1/public/sharing/'));
+    expect(sharing.map(({ op }) => op.operationId).sort()).toEqual(['sharingPublicBook', 'sharingPublicBooking', 'sharingPublicCancel', 'sharingPublicNearby']);
+    for (const { op } of sharing) {
+      expect((op as { security?: unknown }).security, op.operationId).toEqual([]);
+      expect(op.tags).toEqual(['sharing']);
+      expect(Object.keys(op.responses ?? {})).toContain('429');
+    }
+    for (const { op } of operations.filter(({ path }) => path.startsWith('/api/v1/sharing/'))) {
+      expect((op as { security?: unknown }).security, op.operationId).toBeUndefined();
     }
     for (const { op } of operations.filter(({ path }) => path.startsWith('/api/v1/public-admin/'))) {
       expect((op as { security?: unknown }).security, op.operationId).toBeUndefined();

@@ -25,6 +25,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/h5/', name: 'h5-public-home', component: () => import('./pages/public/PublicHomePage.vue'), meta: { public: true } },
   { path: '/h5/me', name: 'h5-me', component: () => import('./pages/public/MyParkingPage.vue'), meta: { public: true } },
   { path: '/h5/lots/:code', name: 'h5-public-lot', component: () => import('./pages/public/PublicLotPage.vue'), meta: { public: true } },
+  { path: '/h5/sharing', name: 'h5-sharing', component: () => import('./pages/sharing/H5SharingPage.vue'), meta: { public: true } },
+  { path: '/h5/sharing/b/:id', name: 'h5-sharing-booking', component: () => import('./pages/sharing/H5BookingPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
     path: '/',
@@ -46,6 +48,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'tickets/clients', name: 'ticket-clients', component: () => import('./pages/tickets/ChannelClientsPage.vue'), meta: { permission: 'sources:secrets' } },
       { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'monitoring', name: 'monitoring', component: () => import('./pages/monitoring/MonitoringPage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'sharing', name: 'sharing', component: () => import('./pages/sharing/SharingPage.vue') },
       { path: 'incidents', name: 'incidents', component: () => import('./pages/incidents/IncidentsPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'incidents/:id', name: 'incident', component: () => import('./pages/incidents/IncidentDetailPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
@@ -72,6 +75,8 @@ router.beforeEach(async (to) => {
   if (!(await auth.loadMe())) {
     return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/overview' ? { redirect: to.fullPath } : {} };
   }
+  // A shared-parking owner account uses the 共享停车 page only (the API refuses the rest).
+  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing') return { name: 'sharing' };
   if (!auth.can(to.meta.permission)) {
     ElMessage.warning(i18n.global.t('errors.forbidden'));
     return { name: 'overview' };

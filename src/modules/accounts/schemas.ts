@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 
 export const RoleSchema = Type.Union(
-  ['admin', 'bureau', 'district', 'ops', 'viewer'].map((r) => Type.Literal(r)),
+  ['admin', 'bureau', 'district', 'ops', 'viewer', 'share_owner'].map((r) => Type.Literal(r)),
   { description: '角色 / role' },
 );
 

@@ -1,10 +1,11 @@
 /*
  * Parking records (停车流水) — the module's public entry. Ingest pairs entries and exits through
- * pairBatch in its transaction; data cleaning sets sessions aside only through the corrections
+ * pairBatch in its transaction, and modules above (shared parking) listen to it with onGateFacts; data cleaning sets sessions aside only through the corrections
  * below; work orders check a linked record with fetchOne.
  */
 export { sessionsRoutes } from './routes.js';
 export { flagStaleSessions, pairBatch, type GateFact } from './pairing.js';
+export { onGateFacts, type GateListener } from './gate-listeners.js';
 export {
   correctSession, excludeSessions, includeSessions, readSessions,
   type Exclusion, type SessionFacts, type SessionPatch,

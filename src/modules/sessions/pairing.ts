@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../../platform/db.js';
+import { runGateListeners } from './gate-listeners.js';
 import { PairingBook, type EntryFact, type ExitFact, type SessionState } from './pairing-book.js';
 import type { SessionFlag } from './tables.js';
 import { type SessionsDb, sessionsDb } from './repo.js';
@@ -34,6 +35,8 @@ export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Pro
       .execute();
   }
   for (let i = 0; i < updates.length; i += WRITE_CHUNK) await updateSessions(db, updates.slice(i, i + WRITE_CHUNK), now);
+  // Modules listening to the gate (shared parking) see the paired batch; pairing does not wait on their outcome.
+  await runGateListeners(anyDb, facts, now);
 }
 
 /**

@@ -3,9 +3,10 @@
  * every module: the accounts module stores a user's role, every module checks permissions.
  */
 
-export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
+/** share_owner (共享单位): an owner of shared parking, limited to its own lots (the sharing module's data layer). */
+export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer' | 'share_owner';
 
-export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
+export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer', 'share_owner'];
 
 export type Permission =
   | 'users:manage' // create, disable, reset accounts
@@ -17,17 +18,21 @@ export type Permission =
   | 'ops' // operations work: monitoring, tickets, incidents
   | 'data:clean' // data cleaning: scan, fix, revert, rule settings (数据清洗)
   | 'payments:read' // payment transactions, pay orders, refused notifications, reconciliation
-  | 'payments:manage'; // payment channels and their keys, pay orders, resolving reconciliation differences
+  | 'payments:manage' // payment channels and their keys, pay orders, resolving reconciliation differences
 
-const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read', 'payments:manage'];
+  | 'sharing:approve' // shared parking: approve owners and offers, cancel any booking, confirm statements (共享停车)
+  | 'sharing:own'; // shared parking as an owner: offers and bookings of the owner's own lots only
+
+const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read', 'payments:manage', 'sharing:approve'];
 
 /** Permissions follow from the role; there are no per-user grants to review. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL,
-  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean', 'payments:read'],
+  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean', 'payments:read', 'sharing:approve'],
   district: ['registry:read', 'registry:write'],
   ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read'],
   viewer: ['registry:read'],
+  share_owner: ['sharing:own'],
 };
 
 /** Who is acting, as every service call sees it. `districtCode` set means scoped to that district. */

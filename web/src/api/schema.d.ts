@@ -3128,6 +3128,368 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sharing/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 共享单位 / owners
+         * @description 共享单位账号只见本单位；县市区用户只见本辖区停车场的单位。
+         */
+        get: operations["sharingListOwners"];
+        put?: never;
+        /**
+         * 登记共享单位 / register an owner
+         * @description 需要 sharing:approve（管理员、市城管）。lotCodes：该单位共享的停车场；usernames：其 share_owner 账号。审计 sharing.owner.create。
+         */
+        post: operations["sharingCreateOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 共享方案列表 / offers */
+        get: operations["sharingListOffers"];
+        put?: never;
+        /**
+         * 新建共享方案 / create an offer
+         * @description 管理员、市城管（sharing:approve）新建即 approved；共享单位账号（仅本单位停车场）与其他有 registry:write 的用户新建为 submitted（submit:false 为 draft）。时段为上海时间的每周时段，结束不晚于开始即跨零点。 / Created approved by approvers; submitted (or draft) otherwise. Windows are weekly, Shanghai time; an end not after the start crosses midnight.
+         */
+        post: operations["sharingCreateOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 共享方案 / an offer */
+        get: operations["sharingGetOffer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 提交审核 / submit for approval
+         * @description draft → submitted。 可带 { "reason": "…" }。409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.submit。
+         */
+        post: operations["sharingSubmitOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审核通过，开放预约 / approve: open for booking
+         * @description 需要 sharing:approve。draft/submitted/paused → approved；已通过的再次通过不变（200）。 可带 { "reason": "…" }。409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.approve。
+         */
+        post: operations["sharingApproveOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 暂停预约 / pause
+         * @description approved → paused：不再接受新预约，已有预约保留。 可带 { "reason": "…" }。409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.pause。
+         */
+        post: operations["sharingPauseOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/offers/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 结束方案 / end
+         * @description → ended：尚未开始的预约改为 cancelled_by_owner 并通知。 可带 { "reason": "…" }。409 SHARE_OFFER_STATE：当前状态不允许。审计 sharing.offer.end。
+         */
+        post: operations["sharingEndOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 预约列表 / bookings
+         * @description 号牌无 pii 权限时脱敏，手机号总是脱敏。共享单位只见本单位方案的预约。
+         */
+        get: operations["sharingListBookings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一笔预约 / a booking
+         * @description status：booked、entered、completed、cancelled、cancelled_by_owner、no_show。有 pii 权限时号牌不脱敏并记审计。
+         */
+        get: operations["sharingGetBooking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 取消预约（单位或工作人员） / cancel a booking (owner or staff)
+         * @description 共享单位取消为 cancelled_by_owner 并通知；工作人员取消为 cancelled。仅 booked 可取消（409 SHARE_BOOKING_STATE）。可带 { "reason": "…" }。
+         */
+        post: operations["sharingCancelBooking"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/bookings/{id}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 预约争议转工单 / open a work order about a booking
+         * @description 市城管局、运维或共享单位可为一笔预约开争议工单（关联停车场、号牌、停车记录），走工单闭环与时限；每笔预约一张（409 SHARE_DISPUTE_OPEN）。
+         */
+        post: operations["sharingOpenDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 共享停车指标 / shared-parking KPIs
+         * @description 口径见 docs/指标口径.md「共享停车」：利用率（预约小时 ÷ 共享泊位小时；使用小时 ÷ 共享泊位小时）、履约率（入场 ÷ 到期预约）、爽约率、超时率；按共享单位、县市区或方案分组，上海自然月。
+         */
+        get: operations["sharingKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 共享单位月度结算单（.xlsx） / an owner's monthly statement (.xlsx)
+         * @description 汇总表与明细表：预约笔数、使用小时、预约费、超时费、收入、平台分成（platformSharePercent，默认 10%）与单位应得；各合计等于明细逐行相加。
+         */
+        get: operations["sharingStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/statements/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确认共享单位月度结算单 / confirm an owner's monthly statement
+         * @description 需要 sharing:approve。保存确认时的数字（之后结算单显示变动）；重复确认 409 SHARE_STATEMENT_CONFIRMED。审计 sharing.statement.confirm。
+         */
+        post: operations["sharingConfirmStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/sharing/offers/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 附近可预约的共享泊位（免登录） / shared spaces near a point for a slot (no account)
+         * @description from–to 落在方案某一时段内的已通过方案，freeSpaces 为该时段内任一时刻都空着的泊位数；按 GCJ-02 距离升序。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
+         */
+        get: operations["sharingPublicNearby"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/sharing/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 预约共享泊位（免登录） / book a shared space (no account)
+         * @description start、end 须完整落在方案的一个时段内（400 SHARE_OUTSIDE_WINDOW）。约满 409 SHARE_FULL；同一号牌已有重叠预约 409 SHARE_PLATE_OVERLAP；号牌因爽约暂停预约 409 SHARE_PLATE_SUSPENDED；方案不可预约 409 SHARE_NOT_BOOKABLE。返回的 cancelCode 用于查询、取消。 免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After. / Never overbooked: checked under a lock on the offer in the booking's transaction.
+         */
+        post: operations["sharingPublicBook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/sharing/bookings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 查询本人预约（免登录，凭取消码） / see one's booking by its cancel code (no account)
+         * @description 号牌、手机号脱敏。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
+         */
+        get: operations["sharingPublicBooking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/sharing/bookings/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 取消本人预约（免登录，凭取消码） / cancel one's booking (no account)
+         * @description 开始前方案规定的分钟数之前可免费取消（409 SHARE_CANCEL_TOO_LATE）。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After.
+         */
+        post: operations["sharingPublicCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4520,6 +4882,86 @@ export interface components {
             };
             items?: components["schemas"]["SecurityReviewItem"][];
         };
+        SharingOffer: {
+            id: number;
+            /** @description draft 草稿 → submitted 待审 → approved 可预约 → paused 暂停 → ended 结束 */
+            status: "draft" | "submitted" | "approved" | "paused" | "ended";
+            lotCode: string;
+            lotName: string;
+            districtCode: string;
+            ownerCode: null | string;
+            ownerName: null | string;
+            name: string;
+            spaces: number;
+            windows: {
+                /** @description 星期（1=周一 … 7=周日），时段开始的那天 / ISO weekdays on which the window starts */
+                days: number[];
+                /** @description HH:mm（上海时间；24:00 仅作结束） / HH:mm Shanghai time (24:00 only as an end) */
+                start: string;
+                /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
+                end: string;
+                /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                on?: "workdays" | "rest_days";
+            }[];
+            dateFrom: null | string;
+            dateTo: null | string;
+            exceptionDates: string[];
+            priceFenPerHour: null | number;
+            priceFenPerBooking: null | number;
+            overstayFenPerHour: null | number;
+            rules: {
+                maxMinutes: null | number;
+                graceMinutes: number;
+                newEnergyOnly: boolean;
+                cancelCutoffMinutes: number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            approvedAt: null | string;
+            approvedBy: null | string;
+        };
+        SharingBooking: {
+            id: number;
+            /** @description booked 已预约、entered 已入场、completed 已完成、cancelled 已取消、cancelled_by_owner 单位取消、no_show 爽约 */
+            status: "booked" | "entered" | "completed" | "cancelled" | "cancelled_by_owner" | "no_show";
+            offerId: number;
+            offerName: string;
+            lotCode: string;
+            lotName: string;
+            /** @description 号牌（无 pii 权限时脱敏） / plate, masked without pii */
+            plate: string;
+            /** @description 手机号（脱敏） / phone, masked */
+            phone: string;
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** @description 预约费用（分） / booking fee in fen */
+            feeFen: number;
+            /** @description free 免费、pay_at_exit 出场缴费（支付对接前） */
+            paymentState: string;
+            enteredAt: null | string;
+            exitedAt: null | string;
+            sessionId: null | number;
+            overstayMinutes: number;
+            overstayFeeFen: number;
+            cancelledAt: null | string;
+            cancelledBy: null | string;
+            disputeTicketNo: null | string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SharingOwner: {
+            id: number;
+            code: string;
+            name: string;
+            contactName: null | string;
+            contactPhone: null | string;
+            status: string;
+            lotCodes: string[];
+            usernames: string[];
+        };
     };
     responses: never;
     parameters: never;
@@ -4778,7 +5220,7 @@ export interface operations {
                     username: string;
                     password: string;
                     /** @description 角色 / role */
-                    role: "admin" | "bureau" | "district" | "ops" | "viewer";
+                    role: "admin" | "bureau" | "district" | "ops" | "viewer" | "share_owner";
                     districtCode?: string | null;
                     displayName?: string | null;
                 };
@@ -19378,6 +19820,1379 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingListOwners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SharingOwner"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingCreateOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    name: string;
+                    contactName?: null | string;
+                    contactPhone?: null | string;
+                    lotCodes: string[];
+                    /** @description 关联的 share_owner 账号 / share_owner accounts of the owner */
+                    usernames?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOwner"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingListOffers: {
+        parameters: {
+            query?: {
+                /** @description 逗号分隔的状态 / comma-separated statuses */
+                status?: string;
+                lotCode?: string;
+                ownerCode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SharingOffer"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingCreateOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lotCode: string;
+                    name: string;
+                    /** @description 共享泊位数 / spaces shared */
+                    spaces: number;
+                    windows: {
+                        /** @description 星期（1=周一 … 7=周日），时段开始的那天 / ISO weekdays on which the window starts */
+                        days: number[];
+                        /** @description HH:mm（上海时间；24:00 仅作结束） / HH:mm Shanghai time (24:00 only as an end) */
+                        start: string;
+                        /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
+                        end: string;
+                        /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                        on?: "workdays" | "rest_days";
+                    }[];
+                    priceFenPerHour?: null | number;
+                    priceFenPerBooking?: null | number;
+                    overstayFenPerHour?: null | number;
+                    dateFrom?: null | string;
+                    dateTo?: null | string;
+                    /** @description 不开放的日期（如节假日） / days without windows (e.g. holidays) */
+                    exceptionDates?: string[];
+                    /** @description 规则 / rules */
+                    rules?: {
+                        maxMinutes?: null | number;
+                        /** @description 到场宽限（分钟，默认 30）：开始后此时仍未入场记为爽约 / arrival grace, default 30 */
+                        graceMinutes?: number;
+                        /** @description 仅限新能源车（8 位号牌） / new-energy plates only */
+                        newEnergyOnly?: boolean;
+                        /** @description 公众可在开始前多少分钟之前免费取消（默认 30） / citizens cancel until this many minutes before the start, default 30 */
+                        cancelCutoffMinutes?: number;
+                    };
+                    /** @description 共享单位提交审核（默认 true），false 存为草稿 / an owner submits for approval (default) or keeps a draft */
+                    submit?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingGetOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingSubmitOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingApproveOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPauseOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingEndOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingOffer"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingListBookings: {
+        parameters: {
+            query?: {
+                /** @description 逗号分隔的状态 / comma-separated statuses */
+                status?: string;
+                offerId?: number;
+                lotCode?: string;
+                plate?: string;
+                /** @description 开始时间不早于（ISO 8601，或上海日期 YYYY-MM-DD） / start at or after (ISO 8601, or a Shanghai day) */
+                from?: string;
+                /** @description 开始时间早于（ISO 8601；上海日期 YYYY-MM-DD 含当天） / start before (ISO 8601; a Shanghai day is included) */
+                to?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SharingBooking"][];
+                        total: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingGetBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingCancelBooking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingOpenDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 工单类别，默认 fee_dispute / work-order category */
+                    category?: "fee_dispute" | "wrong_charge" | "plate_misread" | "availability_wrong" | "other";
+                    /** @description 争议内容 / what the dispute is about */
+                    description: string;
+                    citizenPhone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingKpis: {
+        parameters: {
+            query: {
+                /** @description 上海自然月 YYYY-MM / Shanghai month */
+                month: string;
+                /** @description 分组，默认 owner / grouping, default owner */
+                groupBy?: "owner" | "district" | "offer";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: string;
+                        groupBy: string;
+                        total: {
+                            /** @description 共享泊位小时（泊位数 × 时段小时） / space-hours offered */
+                            offeredHours: number;
+                            /** @description 预约时长（未取消的预约） / hours booked (not cancelled) */
+                            bookedHours: number;
+                            /** @description 实际停放时长（入场至出场，截至预约结束或出场） / hours used */
+                            usedHours: number;
+                            bookings: number;
+                            entered: number;
+                            noShows: number;
+                            overstays: number;
+                            utilisationBooked: null | number;
+                            utilisationUsed: null | number;
+                            fulfilmentRate: null | number;
+                            noShowRate: null | number;
+                            overstayRate: null | number;
+                            /** @description 预约费 + 超时费（分） / booking and overstay fees in fen */
+                            revenueFen: number;
+                        };
+                        groups: {
+                            key: string;
+                            name: string;
+                            /** @description 共享泊位小时（泊位数 × 时段小时） / space-hours offered */
+                            offeredHours: number;
+                            /** @description 预约时长（未取消的预约） / hours booked (not cancelled) */
+                            bookedHours: number;
+                            /** @description 实际停放时长（入场至出场，截至预约结束或出场） / hours used */
+                            usedHours: number;
+                            bookings: number;
+                            entered: number;
+                            noShows: number;
+                            overstays: number;
+                            utilisationBooked: null | number;
+                            utilisationUsed: null | number;
+                            fulfilmentRate: null | number;
+                            noShowRate: null | number;
+                            overstayRate: null | number;
+                            /** @description 预约费 + 超时费（分） / booking and overstay fees in fen */
+                            revenueFen: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingStatement: {
+        parameters: {
+            query: {
+                month: string;
+                ownerCode: string;
+                /** @description 平台分成百分比（默认 10） / platform share in percent, default 10 */
+                platformSharePercent?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingConfirmStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    month: string;
+                    ownerCode: string;
+                    platformSharePercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ownerCode: string;
+                        month: string;
+                        bookings: number;
+                        usedHours: number;
+                        revenueFen: number;
+                        platformSharePercent: number;
+                        platformShareFen: number;
+                        ownerShareFen: number;
+                        /** Format: date-time */
+                        confirmedAt: string;
+                        confirmedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPublicNearby: {
+        parameters: {
+            query: {
+                lng: number;
+                lat: number;
+                /** @description 米，默认 1000 / metres, default 1000 */
+                radius?: number;
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            offerId: number;
+                            name: string;
+                            lotCode: string;
+                            lotName: string;
+                            lng: null | number;
+                            lat: null | number;
+                            distanceM: number;
+                            spaces: number;
+                            /** @description 该时段内任一时刻都空着的泊位数 / spaces free throughout the slot */
+                            freeSpaces: number;
+                            /** @description 该时段的预约费用（分） / fee of the slot in fen */
+                            feeFen: number;
+                            windows: {
+                                /** @description 星期（1=周一 … 7=周日），时段开始的那天 / ISO weekdays on which the window starts */
+                                days: number[];
+                                /** @description HH:mm（上海时间；24:00 仅作结束） / HH:mm Shanghai time (24:00 only as an end) */
+                                start: string;
+                                /** @description 结束不晚于开始即跨零点到次日；与开始相同为 24 小时 / an end not after the start crosses midnight; equal to the start: 24 hours */
+                                end: string;
+                                /** @description 按法定日历：workdays 仅工作日（含调休上班日），rest_days 仅休息日（周末与节假日）；不填按星期 / by the official calendar: working days only, or weekends and holidays only */
+                                on?: "workdays" | "rest_days";
+                            }[];
+                            newEnergyOnly: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPublicBook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    offerId: number;
+                    plate: string;
+                    phone: string;
+                    /** @description ISO 8601；无时区按上海时间 / ISO 8601, Shanghai time without an offset */
+                    start: string;
+                    end: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description booked 已预约、entered 已入场、completed 已完成、cancelled 已取消、cancelled_by_owner 单位取消、no_show 爽约 */
+                        status: "booked" | "entered" | "completed" | "cancelled" | "cancelled_by_owner" | "no_show";
+                        offerId: number;
+                        offerName: string;
+                        lotCode: string;
+                        lotName: string;
+                        /** @description 规范化号牌 / normalised plate */
+                        plate: string;
+                        /** @description 手机号（脱敏） / phone, masked */
+                        phone: string;
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                        /** @description 预约费用（分） / booking fee in fen */
+                        feeFen: number;
+                        /** @description free 免费、pay_at_exit 出场缴费（支付对接前） */
+                        paymentState: string;
+                        enteredAt: null | string;
+                        exitedAt: null | string;
+                        sessionId: null | number;
+                        overstayMinutes: number;
+                        overstayFeeFen: number;
+                        cancelledAt: null | string;
+                        cancelledBy: null | string;
+                        disputeTicketNo: null | string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description 取消码：凭预约号与取消码在公众端查询、取消（只显示一次） / with the booking id, lets the citizen see and cancel the booking (shown once) */
+                        cancelCode: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPublicBooking: {
+        parameters: {
+            query: {
+                cancelCode: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPublicCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cancelCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharingBooking"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,10 +4,10 @@
 // (roles and permissions are plain strings there) and the option lists the pages show.
 import type { Schemas } from './client';
 
-export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer'];
+export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer' | 'share_owner';
+export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer', 'share_owner'];
 
-export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean' | 'payments:read' | 'payments:manage';
+export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean' | 'payments:read' | 'payments:manage' | 'sharing:approve' | 'sharing:own';
 
 export const LOT_KINDS: readonly Schemas['Lot']['kind'][] = ['off_street', 'on_street'];
 export const LOT_CATEGORIES: readonly Schemas['Lot']['category'][] = ['commercial', 'hospital', 'school', 'residential', 'office', 'scenic', 'transport', 'government', 'other'];

@@ -4,6 +4,7 @@ import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
 import { securityEn } from '../pages/security/i18n.en';
+import { sharingEn, sharingH5En } from '../pages/sharing/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
 import { inspectionsEn } from '../pages/inspections/i18n.en';
@@ -86,6 +87,7 @@ const en: Messages = {
     district: 'District staff',
     ops: 'Operations',
     viewer: 'Read-only',
+    share_owner: 'Sharing owner',
     system: 'System',
   },
   menu: {
@@ -521,6 +523,8 @@ const en: Messages = {
   payments: paymentsEn,
   incidents: incidentsEn,
   security: securityEn,
+  sharing: sharingEn,
+  sharingH5: sharingH5En,
   monitoring: monitoringEn,
   onboarding: onboardingEn,
   inspections: inspectionsEn,

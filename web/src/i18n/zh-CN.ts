@@ -5,6 +5,7 @@ import { publicServiceZh } from '../pages/public-service/i18n.zh-CN';
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { securityZh } from '../pages/security/i18n.zh-CN';
+import { sharingH5Zh, sharingZh } from '../pages/sharing/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
 import { inspectionsZh } from '../pages/inspections/i18n.zh-CN';
@@ -87,6 +88,7 @@ const zhCN = {
     district: '县市区用户',
     ops: '运维人员',
     viewer: '只读用户',
+    share_owner: '共享单位',
     system: '系统',
   },
   menu: {
@@ -522,6 +524,8 @@ const zhCN = {
   payments: paymentsZh,
   incidents: incidentsZh,
   security: securityZh,
+  sharing: sharingZh,
+  sharingH5: sharingH5Zh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,
   inspections: inspectionsZh,

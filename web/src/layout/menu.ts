@@ -13,10 +13,11 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'analysis', path: '/analysis', permission: 'registry:read' },
   { key: 'quality', path: '/quality', permission: 'registry:read' },
   { key: 'publicService', path: '/public-service', permission: 'registry:read' },
-  { key: 'sharing', path: '/sharing', placeholder: true },
+  // No permission: owners (share_owner) see it too; the API scopes what each user sees.
+  { key: 'sharing', path: '/sharing' },
   { key: 'payments', path: '/payments', permission: 'payments:read' },
   { key: 'themes', path: '/themes', placeholder: true },
-  { key: 'sessions', path: '/sessions' },
+  { key: 'sessions', path: '/sessions', permission: 'registry:read' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
   { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },
   { key: 'tickets', path: '/tickets', permission: 'registry:read' },
@@ -30,7 +31,8 @@ const menuItem = ({ placeholder: _placeholder, ...item }: MenuItem & { placehold
 export const PLACEHOLDER_MODULES: MenuItem[] = MODULES.filter((m) => m.placeholder).map(menuItem);
 
 export const MENU: MenuItem[] = [
-  { key: 'overview', path: '/overview' },
+  // registry:read: every staff role; not a shared-parking owner account (share_owner).
+  { key: 'overview', path: '/overview', permission: 'registry:read' },
   {
     key: 'resources',
     path: '/registry',

@@ -1,0 +1,11 @@
+import { onGateFacts } from './modules/sessions/index.js';
+import { sharingGateListener } from './modules/sharing/index.js';
+import type { RootContext } from './schema.js';
+
+/**
+ * Listeners between modules, wired once at the root (the runtime for the CLI, the app for the
+ * server and tests): shared parking hears the gate through the sessions module's entry.
+ */
+export function wireListeners(ctx: RootContext): void {
+  onGateFacts('sharing', sharingGateListener, (name, err) => ctx.log.error({ err, listener: name }, 'gate listener failed; its changes were rolled back, the batch committed'));
+}
