@@ -18,6 +18,7 @@ import { notificationsRoutes } from './modules/notifications/index.js';
 import { onboardingRoutes } from './modules/onboarding/index.js';
 import { qualityRoutes } from './modules/quality/index.js';
 import { publicRoutes } from './modules/public/index.js';
+import { themesRoutes } from './modules/themes/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { registryRoutes } from './modules/registry/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
@@ -56,6 +57,7 @@ const API_TAGS = [
   { name: 'analytics', description: '数据分析 Analytics: KPIs' },
   { name: 'overview', description: '全局概览 City overview' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
+  { name: 'themes', description: '市域专题 City themes: hospital, school, scenic, hub and event areas with their measures' },
 ];
 
 /**
@@ -173,6 +175,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(analyticsRoutes(ctx));
   await app.register(overviewRoutes(ctx));
   await app.register(publicRoutes(ctx));
+  await app.register(themesRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -4,4 +4,6 @@
  */
 export { publicRoutes, PUBLIC_MAX_AGE_S } from './routes.js';
 export { nearbyLots, lotDetail, estimateFee, guidance } from './service.js';
+export { haversineMetres, boundingBox, type LngLat } from './geo.js';
+export { availabilityOf, type Availability, type AvailabilityView } from './availability.js';
 export type { PublicTables } from './tables.js';

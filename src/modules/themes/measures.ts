@@ -185,3 +185,54 @@ export function pressureLevel(index: number | null): PressureLevel {
   if (index >= 50) return 'busy';
   return 'smooth';
 }
+
+/** One step of the theme's occupancy over time: the lots known in [start, end) and their sums. */
+export interface ThemeStep {
+  start: number;
+  end: number;
+  occupied: number;
+  total: number;
+}
+
+/**
+ * The theme's occupancy as a step function: at each instant, Σ occupied ÷ Σ total over the
+ * lots known at that instant (docs/指标口径.md 3.4, used by the live view, alerts and the
+ * forecast). Steps where no lot is known are left out.
+ */
+export function themeSteps(intervals: readonly Interval[]): ThemeStep[] {
+  const edges = new Map<number, { occ: number; tot: number }>();
+  const bump = (t: number, occ: number, tot: number) => {
+    const e = edges.get(t) ?? { occ: 0, tot: 0 };
+    e.occ += occ;
+    e.tot += tot;
+    edges.set(t, e);
+  };
+  for (const iv of intervals) {
+    if (iv.end <= iv.start) continue;
+    bump(iv.start, iv.occupied, iv.total);
+    bump(iv.end, -iv.occupied, -iv.total);
+  }
+  const times = [...edges.keys()].sort((a, b) => a - b);
+  const out: ThemeStep[] = [];
+  let occ = 0;
+  let tot = 0;
+  for (let i = 0; i < times.length; i++) {
+    const e = edges.get(times[i]!)!;
+    occ += e.occ;
+    tot += e.tot;
+    const next = times[i + 1];
+    if (next !== undefined && tot > 0) {
+      const last = out[out.length - 1];
+      if (last && last.end === times[i] && last.occupied === occ && last.total === tot) last.end = next;
+      else out.push({ start: times[i]!, end: next, occupied: occ, total: tot });
+    }
+  }
+  return out;
+}
+
+/** Minutes of the steps at occupancy ≥ threshold. */
+export function minutesAtOrAbove(steps: readonly ThemeStep[], threshold: number): number {
+  let ms = 0;
+  for (const s of steps) if (s.occupied >= threshold * s.total) ms += s.end - s.start;
+  return ms / MINUTE_MS;
+}

@@ -1,0 +1,67 @@
+import type { Actor } from '../../platform/auth/permissions.js';
+import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
+import { availabilityOf } from '../public/index.js';
+import { isSaturated, lotIntervals, minutesAtOrAbove, themeSteps, type Interval } from './measures.js';
+import { measureLots } from './kpis.js';
+import type { ThemesContext } from './repo.js';
+import { existingTheme, membersOf } from './service.js';
+
+/*
+ * GET /api/v1/themes/{code}/live (docs/市域专题接口.md): each member's availability by the public
+ * service's rule (a number only when its newest status report is within its late threshold), the
+ * theme's occupancy now over its live members, and the minutes saturated so far today.
+ */
+
+export async function themeLive(ctx: ThemesContext, actor: Actor, code: string) {
+  const now = ctx.clock.now();
+  const theme = await existingTheme(ctx.db, actor, code);
+  const members = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
+  const dayStart = shanghaiDayStart(shanghaiDay(now))!;
+  const w = { from: dayStart.getTime(), to: dayStart.getTime() + 86_400_000, asOf: now.getTime() };
+  const all: Interval[] = [];
+  const saturated = new Map<number, number>();
+  await measureLots(ctx, members, w, (lot, s) => {
+    let ms = 0;
+    for (const iv of lotIntervals(s, w)) {
+      all.push(iv);
+      if (isSaturated(iv.occupied, iv.total)) ms += iv.end - iv.start;
+    }
+    saturated.set(lot.id, ms / 60_000);
+  });
+  let occ = 0;
+  let tot = 0;
+  let free = 0;
+  const counts = { live: 0, stale: 0, unknown: 0 };
+  const rows = members.map((l) => {
+    const a = availabilityOf(l.status, l.totalSpaces, l.thresholdMinutes, now);
+    counts[a.availability] += 1;
+    let occupancy: number | null = null;
+    if (a.availability === 'live' && a.freeSpaces !== null) {
+      const cap = l.status.total !== null && l.status.total > 0 ? l.status.total : l.totalSpaces;
+      if (cap > 0) {
+        const o = Math.min(Math.max(cap - a.freeSpaces, 0), cap);
+        occupancy = o / cap;
+        occ += o;
+        tot += cap;
+        free += cap - o;
+      }
+    }
+    return {
+      code: l.code, name: l.name, totalSpaces: l.totalSpaces, availability: a.availability, freeSpaces: a.freeSpaces, occupancy,
+      updatedAt: a.updatedAt, saturatedMinutesToday: saturated.get(l.id) ?? 0,
+    };
+  });
+  const state = await ctx.db.selectFrom('theme_alert_state as s').leftJoin('theme_alert_episodes as e', 'e.id', 's.episode_id')
+    .select(['s.episode_id', 'e.started_at']).where('s.theme_id', '=', theme.id).executeTakeFirst();
+  return {
+    code: theme.code, name: theme.name, at: now.toISOString(),
+    occupancy: tot > 0 ? occ / tot : null, freeSpaces: tot > 0 ? free : null,
+    liveLots: counts.live, staleLots: counts.stale, unknownLots: counts.unknown,
+    saturatedMinutesToday: minutesAtOrAbove(themeSteps(all), theme.alertThreshold),
+    alert: {
+      threshold: theme.alertThreshold, minutes: theme.alertMinutes, enabled: theme.alertEnabled,
+      active: !!state?.episode_id, since: state?.started_at ? new Date(state.started_at).toISOString() : null,
+    },
+    members: rows.sort((a, b) => (b.occupancy ?? -1) - (a.occupancy ?? -1) || a.code.localeCompare(b.code)),
+  };
+}

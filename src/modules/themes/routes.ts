@@ -1,0 +1,84 @@
+import { Type } from 'typebox';
+import type { AppContext } from '../../platform/context.js';
+import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
+import { themeKpis } from './kpis.js';
+import { themeLive } from './live.js';
+import { themesContext } from './repo.js';
+import { CodeParams, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { createTheme, deleteTheme, getTheme, listThemes, updateTheme } from './service.js';
+
+const tags = ['themes'];
+
+/**
+ * 市域专题 (docs/市域专题接口.md): themes are read with registry:read and written with
+ * registry:write; a district user sees and writes only the themes of their district.
+ */
+export function themesRoutes(appCtx: AppContext) {
+  const ctx = themesContext(appCtx);
+  return async (app: App) => {
+    app.addSchema(ThemeReply);
+    const read = { preHandler: requirePermission('registry:read') };
+    const write = { onRequest: requirePermission('registry:write') };
+
+    app.get('/api/v1/themes', {
+      ...read,
+      schema: { operationId: 'themesList', tags, summary: '专题列表 / themes', response: { 200: ThemeList, ...errorResponses(401, 403) } },
+    }, (req) => listThemes(ctx, actorOf(req)));
+
+    app.post('/api/v1/themes', {
+      ...write,
+      schema: {
+        operationId: 'themesCreate', tags,
+        summary: '新建专题 / create a theme',
+        description: '成员 = lotCodes ∪ points 半径内（GCJ-02 球面距离）∪ districtCodes 中 categories 类别的停车场；需要 registry:write；审计 themes.create。 / Members: the lots named, those within a radius of a point, and those of the categories in the districts. Audited.',
+        body: ThemeBody, response: { 201: Type.Ref('Theme'), ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (req, reply) => reply.code(201).send(await createTheme(ctx, actorOf(req), req.body)));
+
+    app.get('/api/v1/themes/:code', {
+      ...read,
+      schema: { operationId: 'themesGet', tags, summary: '专题及其成员 / a theme and its members', params: CodeParams, response: { 200: Type.Ref('Theme'), ...errorResponses(401, 403, 404) } },
+    }, (req) => getTheme(ctx, actorOf(req), req.params.code));
+
+    app.patch('/api/v1/themes/:code', {
+      ...write,
+      schema: {
+        operationId: 'themesUpdate', tags,
+        summary: '修改专题 / change a theme',
+        description: '只改给出的字段；frozen=true 冻结当前成员，false 恢复按规则重算。审计 themes.update。 / Changes the given fields; frozen keeps the members as they are. Audited.',
+        params: CodeParams, body: ThemePatch, response: { 200: Type.Ref('Theme'), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => updateTheme(ctx, actorOf(req), req.params.code, req.body));
+
+    app.delete('/api/v1/themes/:code', {
+      ...write,
+      schema: {
+        operationId: 'themesDelete', tags, summary: '删除专题 / remove a theme',
+        params: CodeParams, response: { 204: Type.Null({ description: '已删除 / removed' }), ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      await deleteTheme(ctx, actorOf(req), req.params.code);
+      return reply.code(204).send(null);
+    });
+
+    app.get('/api/v1/themes/:code/kpis', {
+      ...read,
+      schema: {
+        operationId: 'themesKpis', tags,
+        summary: '专题指标 / theme measures',
+        description: '上海日期 [from 00:00, to 次日 00:00)，按原始车位状态报告精确计算（docs/指标口径.md 第 3 节）。 / Shanghai days, to included; exact on the raw status reports.',
+        params: CodeParams, querystring: KpiQuery, response: { 200: KpiReply, ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => themeKpis(ctx, actorOf(req), req.params.code, req.query));
+
+    app.get('/api/v1/themes/:code/live', {
+      ...read,
+      schema: {
+        operationId: 'themesLive', tags,
+        summary: '专题实时 / theme now',
+        description: '各成员 live/stale/unknown（同公众服务），专题当前占用率，今天饱和分钟。 / Each member\'s availability, the theme\'s occupancy now, minutes saturated today.',
+        params: CodeParams, response: { 200: LiveReply, ...errorResponses(401, 403, 404) },
+      },
+    }, (req) => themeLive(ctx, actorOf(req), req.params.code));
+  };
+}
