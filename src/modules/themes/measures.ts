@@ -11,7 +11,8 @@
  *   the same instant: the last stored wins (the others hold for zero time).
  * - Only known time counts. occupancyAvg = Σ occupied-space-time ÷ Σ total-space-time;
  *   saturatedShare = Σ lot time at occupancy ≥ 0.9 ÷ Σ known lot time; peakOccupancy = the
- *   highest occupancyAvg of one Shanghai clock hour of the window, peakAt its start.
+ *   highest occupancyAvg of one Shanghai clock hour of the window among the hours whose known
+ *   lot-time is at least half of the best-covered hour's, peakAt its start (earliest when tied).
  *
  * Times are epoch milliseconds; sums are kept in milliseconds and reported in minutes.
  */
@@ -90,7 +91,7 @@ export interface OccupancyMeasures {
   occupancyAvg: number | null;
   /** Σ lot-minutes at occupancy ≥ 0.9 ÷ Σ known lot-minutes; null when nothing is known. */
   saturatedShare: number | null;
-  /** The highest hourly occupancyAvg; null when nothing is known. */
+  /** The highest hourly occupancyAvg among the well-covered hours; null when nothing is known. */
   peakOccupancy: number | null;
   /** Start of that Shanghai clock hour (the earliest when tied). */
   peakAt: number | null;
@@ -140,8 +141,14 @@ export class MeasureAccumulator {
     const hours = [...this.hourTot.keys()].sort((a, b) => a - b).map((at) => ({
       at, occupancy: this.hourOcc.get(at)! / this.hourTot.get(at)!, knownMinutes: this.hourKnown.get(at)! / MINUTE_MS,
     }));
+    // The peak hour: among the hours whose known lot-minutes reach half of the best-covered
+    // hour's, so that an hour in which one small lot alone is known does not make the peak.
+    const most = hours.reduce((m, h) => Math.max(m, this.hourKnown.get(h.at)!), 0);
     let peak: { at: number; occupancy: number } | null = null;
-    for (const h of hours) if (peak === null || h.occupancy > peak.occupancy) peak = h;
+    for (const h of hours) {
+      if (this.hourKnown.get(h.at)! * 2 < most) continue;
+      if (peak === null || h.occupancy > peak.occupancy) peak = h;
+    }
     const any = this.known > 0;
     return {
       occupancyAvg: any ? this.occ / this.tot : null,

@@ -73,6 +73,17 @@ describe('theme measures (docs/指标口径.md 3.x worked example)', () => {
     expect(m.peakAt).toBe(sh('23:00'));
   });
 
+  it('the peak hour is one whose known lot-minutes reach half of the best-covered hour', () => {
+    const big: LotSeries = { lotId: 1, registeredTotal: 100, thresholdMinutes: 60, points: [{ at: sh('08:00'), total: 100, free: 40 }, { at: sh('09:00'), total: 100, free: 30 }] };
+    // 10:00–10:10 the small lot alone is known at 1.0: 10 lot-minutes < half of 120.
+    const small: LotSeries = { lotId: 2, registeredTotal: 5, thresholdMinutes: 10, points: [{ at: sh('08:00'), total: 5, free: 0 }, { at: sh('10:00'), total: 5, free: 0 }] };
+    const m = occupancyMeasures([big, small], { ...DAY, asOf: sh('10:10') });
+    expect(m.hours.map((h) => h.knownMinutes)).toEqual([70, 60, 10]);
+    // 08h: (60·60 + 5·10) / (100·60 + 5·10) = 3650 / 6050; 09h: 70·60 / 100·60 = 0.7.
+    expect(m.peakOccupancy).toBe(0.7);
+    expect(m.peakAt).toBe(sh('09:00'));
+  });
+
   it('same instant: the last stored report wins; a total of 0 ends the one before without a value', () => {
     const lot: LotSeries = {
       lotId: 5, registeredTotal: 0, thresholdMinutes: 120,

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestEnv, type Backend, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken } from '../../../test/support/http.js';
@@ -29,6 +28,9 @@ const SOURCES = new Set(['esslingen-parken', 'swt-trier-parken', 'heilbronn-park
 const DEFAULT_THRESHOLD = 120;
 const SOURCE_THRESHOLD = { 'heilbronn-parken': 45 } as Record<string, number>;
 const LOT_THRESHOLD_MIN = 20; // the first esslingen lot: reports every 15 min, some gaps
+
+/** CSV text, every field quoted. */
+const stringify = (rows: string[][]) => rows.map((r) => r.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')).join('\n') + '\n';
 
 /** A feed directory holding only the chosen operators' columns. */
 function subsetFeed(dir: string): string {
@@ -61,6 +63,7 @@ function brute(lots: BruteLot[], from: number, to: number, asOf: number) {
   let totSum = 0;
   const hourOcc = new Map<number, number>();
   const hourTot = new Map<number, number>();
+  const hourKnown = new Map<number, number>();
   const end = Math.min(to, asOf);
   for (const l of lots) {
     const times = l.place.times;
@@ -78,10 +81,14 @@ function brute(lots: BruteLot[], from: number, to: number, asOf: number) {
       const h = Math.floor(s / 3_600_000) * 3_600_000;
       hourOcc.set(h, (hourOcc.get(h) ?? 0) + occ);
       hourTot.set(h, (hourTot.get(h) ?? 0) + l.total);
+      hourKnown.set(h, (hourKnown.get(h) ?? 0) + 1);
     }
   }
+  // The peak hour among the hours with at least half the known lot-seconds of the best-covered one.
+  const most = Math.max(0, ...hourKnown.values());
   let peak: { at: number; v: number } | null = null;
   for (const h of [...hourTot.keys()].sort((a, b) => a - b)) {
+    if (hourKnown.get(h)! * 2 < most) continue;
     const v = hourOcc.get(h)! / hourTot.get(h)!;
     if (!peak || v > peak.v) peak = { at: h, v };
   }
