@@ -83,7 +83,7 @@ async function view(ctx: ThemesContext, db: ThemesDb, theme: ThemeRow): Promise<
     lotCodes: explicit.map((l) => l.code), points: theme.points, categories: theme.categories, districtCodes: theme.districtCodes,
     eventFrom: theme.eventFrom, eventTo: theme.eventTo, frozen: theme.frozen,
     alert: { threshold: theme.alertThreshold, minutes: theme.alertMinutes, enabled: theme.alertEnabled },
-    members: members.map(({ member, lot }) => ({
+    members: [...members].sort((a, b) => a.lot.code.localeCompare(b.lot.code)).map(({ member, lot }) => ({
       code: lot.code, name: lot.name, districtCode: lot.districtCode, category: lot.category, totalSpaces: lot.totalSpaces, lng: lot.lng, lat: lot.lat, via: member.via,
     })),
     memberCount: members.length,
