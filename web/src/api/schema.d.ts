@@ -2283,6 +2283,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/themes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专题列表 / themes */
+        get: operations["themesList"];
+        put?: never;
+        /**
+         * 新建专题 / create a theme
+         * @description 成员 = lotCodes ∪ points 半径内（GCJ-02 球面距离）∪ districtCodes 中 categories 类别的停车场；需要 registry:write；审计 themes.create。 / Members: the lots named, those within a radius of a point, and those of the categories in the districts. Audited.
+         */
+        post: operations["themesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专题及其成员 / a theme and its members */
+        get: operations["themesGet"];
+        put?: never;
+        post?: never;
+        /** 删除专题 / remove a theme */
+        delete: operations["themesDelete"];
+        options?: never;
+        head?: never;
+        /**
+         * 修改专题 / change a theme
+         * @description 只改给出的字段；frozen=true 冻结当前成员，false 恢复按规则重算。审计 themes.update。 / Changes the given fields; frozen keeps the members as they are. Audited.
+         */
+        patch: operations["themesUpdate"];
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题指标 / theme measures
+         * @description 上海日期 [from 00:00, to 次日 00:00)，按原始车位状态报告精确计算（docs/指标口径.md 第 3 节）。 / Shanghai days, to included; exact on the raw status reports.
+         */
+        get: operations["themesKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题实时 / theme now
+         * @description 各成员 live/stale/unknown（同公众服务），专题当前占用率，今天饱和分钟。 / Each member's availability, the theme's occupancy now, minutes saturated today.
+         */
+        get: operations["themesLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3336,6 +3419,50 @@ export interface components {
             code: string;
             name: string;
             lotCodes: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        Theme: {
+            code: string;
+            name: string;
+            kind: string;
+            districtCode: null | string;
+            lotCodes: string[];
+            points: {
+                /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                lng: number;
+                /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                lat: number;
+                /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                radiusM: number;
+            }[];
+            categories: string[];
+            districtCodes: string[];
+            eventFrom: null | string;
+            eventTo: null | string;
+            frozen: boolean;
+            alert: {
+                threshold: number;
+                minutes: number;
+                enabled: boolean;
+            };
+            members: {
+                code: string;
+                name: string;
+                districtCode: string;
+                category: string;
+                totalSpaces: number;
+                lng: null | number;
+                lat: null | number;
+                /** @description lot（明确列入）、point（半径内）、category（类别） / how the lot came in */
+                via: string;
+            }[];
+            memberCount: number;
+            totalSpaces: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
             /** Format: date-time */
             updatedAt: string;
             updatedBy: string;
@@ -14524,6 +14651,507 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Theme"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 专题编码 / theme code */
+                    code: string;
+                    name: string;
+                    /** @description 专题类型 / kind: hospital, school, scenic, transport, commercial, residential, event, custom */
+                    kind: string;
+                    /** @description 明确列入的停车场 / lots named explicitly */
+                    lotCodes?: string[];
+                    /** @description 以这些点为圆心、半径内的停车场（GCJ-02 球面距离） / lots within the radius of these points */
+                    points?: {
+                        /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                        lng: number;
+                        /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                        lat: number;
+                        /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                        radiusM: number;
+                    }[];
+                    /** @description 这些类别的停车场 / lots of these categories: commercial, hospital, school, residential, office, scenic, transport, government, other */
+                    categories?: string[];
+                    /** @description categories 所限的县市区（空：全部） / districts the categories apply in (none: all) */
+                    districtCodes?: string[];
+                    eventFrom?: null | string;
+                    eventTo?: null | string;
+                    /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
+                    frozen?: boolean;
+                    alert?: {
+                        /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
+                        threshold?: number;
+                        /** @description 持续分钟，默认 30 / minutes, default 30 */
+                        minutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已删除 / removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description 专题类型 / kind: hospital, school, scenic, transport, commercial, residential, event, custom */
+                    kind?: string;
+                    /** @description 明确列入的停车场 / lots named explicitly */
+                    lotCodes?: string[];
+                    /** @description 以这些点为圆心、半径内的停车场（GCJ-02 球面距离） / lots within the radius of these points */
+                    points?: {
+                        /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                        lng: number;
+                        /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                        lat: number;
+                        /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                        radiusM: number;
+                    }[];
+                    /** @description 这些类别的停车场 / lots of these categories: commercial, hospital, school, residential, office, scenic, transport, government, other */
+                    categories?: string[];
+                    /** @description categories 所限的县市区（空：全部） / districts the categories apply in (none: all) */
+                    districtCodes?: string[];
+                    eventFrom?: null | string;
+                    eventTo?: null | string;
+                    /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
+                    frozen?: boolean;
+                    alert?: {
+                        /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
+                        threshold?: number;
+                        /** @description 持续分钟，默认 30 / minutes, default 30 */
+                        minutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesKpis: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海） YYYY-MM-DD，默认今天 / first Shanghai day, default today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） YYYY-MM-DD，默认同 from / last Shanghai day, included */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        from: string;
+                        to: string;
+                        /** @description 成员停车场数 / member lots */
+                        lots: number;
+                        /** @description 有已知占用时段的成员数 / members with known minutes */
+                        lotsKnown: number;
+                        totalSpaces: number;
+                        occupancyAvg: null | number;
+                        saturatedShare: null | number;
+                        peakOccupancy: null | number;
+                        peakAt: null | string;
+                        /** @description Σ 已知停车场分钟 / Σ known lot-minutes */
+                        knownMinutes: number;
+                        saturatedMinutes: number;
+                        /** @description 驶入车次（入场时间在范围内） / entries */
+                        entries: number;
+                        /** @description 有停放时长的驶出车次 / exits with a dwell */
+                        exits: number;
+                        turnover: null | number;
+                        avgDwellMinutes: null | number;
+                        pressureIndex: null | number;
+                        /** @description smooth 畅通 / busy 较忙 / tight 紧张 / saturated 饱和 / unknown */
+                        pressureLevel: string;
+                        hours: {
+                            /** Format: date-time */
+                            at: string;
+                            occupancy: number;
+                            knownMinutes: number;
+                        }[];
+                        /** Format: date-time */
+                        asOf: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        /** Format: date-time */
+                        at: string;
+                        occupancy: null | number;
+                        freeSpaces: null | number;
+                        liveLots: number;
+                        staleLots: number;
+                        unknownLots: number;
+                        /** @description 今天专题占用率 ≥ 告警阈值的分钟数 / minutes today at theme occupancy ≥ the alert threshold */
+                        saturatedMinutesToday: number;
+                        alert: {
+                            threshold: number;
+                            minutes: number;
+                            enabled: boolean;
+                            active: boolean;
+                            since: null | string;
+                        };
+                        members: {
+                            code: string;
+                            name: string;
+                            totalSpaces: number;
+                            /** @description live / stale / unknown（同公众服务） / as the public service */
+                            availability: string;
+                            freeSpaces: null | number;
+                            occupancy: null | number;
+                            updatedAt: null | string;
+                            /** @description 今天占用率 ≥ 0.9 的已知分钟 / known minutes today at occupancy ≥ 0.9 */
+                            saturatedMinutesToday: number;
+                        }[];
+                    };
+                };
             };
             /** @description 错误 / error */
             401: {
