@@ -7,6 +7,7 @@ import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
+import { evaluateThemeAlerts, THEMES_ALERT_JOB } from './modules/themes/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
@@ -30,6 +31,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, 'analytics.refresh', '* * * * *', 5 * 60_000, async () => {
       const r = await refreshAnalytics(ctx);
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
+    }),
+    // Theme saturation episodes (occupancy ≥ X for ≥ N minutes): one notice each way.
+    scheduleJob(ctx, THEMES_ALERT_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await evaluateThemeAlerts(ctx);
+      if (r.opened || r.closed) ctx.log.info({ job: THEMES_ALERT_JOB, ...r }, 'theme alerts evaluated');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.

@@ -3,5 +3,6 @@
  * The contract is docs/市域专题接口.md; the measures docs/指标口径.md section 3.
  */
 export { themesRoutes } from './routes.js';
+export { evaluateThemeAlerts, THEMES_ALERT_JOB, type AlertSummary } from './alerts.js';
 export { THEME_KINDS, THEME_KIND_LABELS } from './vocab.js';
 export type { ThemesTables, ThemeKind } from './tables.js';

@@ -120,6 +120,7 @@ export interface LotInfo {
   code: string;
   name: string;
   districtCode: string;
+  sourceCode: string | null;
   category: LotCategory;
   totalSpaces: number;
   lng: number | null;
@@ -135,7 +136,7 @@ export async function lotInfos(db: ThemesDb, defaultThreshold: number, ids?: num
     .leftJoin('data_sources as s', 's.code', 'l.source_code')
     .leftJoin('lot_live as ll', 'll.lot_id', 'l.id')
     .select([
-      'l.id', 'l.code', 'l.name', 'l.district_code', 'l.category', 'l.total_spaces', 'l.lng', 'l.lat',
+      'l.id', 'l.code', 'l.name', 'l.district_code', 'l.source_code', 'l.category', 'l.total_spaces', 'l.lng', 'l.lat',
       lateThresholdMinutesSql('l', 's', defaultThreshold).as('thr'),
       'll.status_at', 'll.free_spaces', 'll.total_spaces as status_total',
     ])
@@ -143,7 +144,7 @@ export async function lotInfos(db: ThemesDb, defaultThreshold: number, ids?: num
     .orderBy('l.code')
     .execute();
   return rows.map((r) => ({
-    id: r.id, code: r.code, name: r.name, districtCode: r.district_code, category: r.category, totalSpaces: r.total_spaces, lng: r.lng, lat: r.lat,
+    id: r.id, code: r.code, name: r.name, districtCode: r.district_code, sourceCode: r.source_code, category: r.category, totalSpaces: r.total_spaces, lng: r.lng, lat: r.lat,
     thresholdMinutes: Number(r.thr),
     status: { at: r.status_at ? new Date(r.status_at) : null, free: r.free_spaces, total: r.status_total },
   }));

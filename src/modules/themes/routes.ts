@@ -4,8 +4,9 @@ import { actorOf, errorResponses, requirePermission, type App } from '../../plat
 import { themeKpis } from './kpis.js';
 import { themeLive } from './live.js';
 import { themesContext } from './repo.js';
-import { CodeParams, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
-import { createTheme, deleteTheme, getTheme, listThemes, updateTheme } from './service.js';
+import { AlertList, CodeParams, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
+import { alertHistory } from './alerts.js';
 
 const tags = ['themes'];
 
@@ -70,6 +71,19 @@ export function themesRoutes(appCtx: AppContext) {
         params: CodeParams, querystring: KpiQuery, response: { 200: KpiReply, ...errorResponses(400, 401, 403, 404) },
       },
     }, (req) => themeKpis(ctx, actorOf(req), req.params.code, req.query));
+
+    app.get('/api/v1/themes/:code/alerts', {
+      ...read,
+      schema: {
+        operationId: 'themesAlerts', tags,
+        summary: '专题饱和告警记录 / the theme\'s saturation episodes',
+        description: '占用率 ≥ 阈值持续 ≥ N 分钟为一次；维护窗口内不通知（silenced）。 / Occupancy ≥ threshold for ≥ N minutes is one episode; silenced under a maintenance window.',
+        params: CodeParams, response: { 200: AlertList, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req) => {
+      const theme = await existingTheme(ctx.db, actorOf(req), req.params.code);
+      return { items: await alertHistory(ctx, theme.id) };
+    });
 
     app.get('/api/v1/themes/:code/live', {
       ...read,

@@ -128,3 +128,13 @@ export const LiveReply = Type.Object({
     saturatedMinutesToday: Type.Number({ description: '今天占用率 ≥ 0.9 的已知分钟 / known minutes today at occupancy ≥ 0.9' }),
   })),
 });
+
+export const AlertList = Type.Object({
+  items: Type.Array(Type.Object({
+    startedAt: Type.String({ format: 'date-time', description: '占用率达到阈值的时刻 / when the occupancy reached the threshold' }),
+    endedAt: Nullable(Type.String({ format: 'date-time' })),
+    notifiedAt: Nullable(Type.String({ format: 'date-time' })),
+    peak: Type.Number(),
+    silenced: Type.Boolean({ description: '维护窗口内，未通知 / under a maintenance window, not notified' }),
+  })),
+});

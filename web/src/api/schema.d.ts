@@ -2346,6 +2346,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/themes/{code}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题饱和告警记录 / the theme's saturation episodes
+         * @description 占用率 ≥ 阈值持续 ≥ N 分钟为一次；维护窗口内不通知（silenced）。 / Occupancy ≥ threshold for ≥ N minutes is one episode; silenced under a maintenance window.
+         */
+        get: operations["themesAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes/{code}/live": {
         parameters: {
             query?: never;
@@ -15070,6 +15090,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description 占用率达到阈值的时刻 / when the occupancy reached the threshold
+                             */
+                            startedAt: string;
+                            endedAt: null | string;
+                            notifiedAt: null | string;
+                            peak: number;
+                            /** @description 维护窗口内，未通知 / under a maintenance window, not notified */
+                            silenced: boolean;
+                        }[];
+                    };
                 };
             };
             /** @description 错误 / error */
