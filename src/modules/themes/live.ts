@@ -3,6 +3,7 @@ import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
 import { availabilityOf } from '../public/index.js';
 import { isSaturated, lotIntervals, minutesAtOrAbove, themeSteps, type Interval } from './measures.js';
 import { measureLots } from './kpis.js';
+import { comparableDays, dayClass, forecastSteps, shanghaiDate, SLOT_MS, SLOTS_PER_DAY, slotSeries, type Profiles } from './forecast.js';
 import type { ThemesContext } from './repo.js';
 import { existingTheme, membersOf } from './service.js';
 
@@ -63,5 +64,37 @@ export async function themeLive(ctx: ThemesContext, actor: Actor, code: string) 
       active: !!state?.episode_id, since: state?.started_at ? new Date(state.started_at).toISOString() : null,
     },
     members: rows.sort((a, b) => (b.occupancy ?? -1) - (a.occupancy ?? -1) || a.code.localeCompare(b.code)),
+  };
+}
+
+/**
+ * GET /api/v1/themes/{code}/forecast: the next 6 hours in 15-minute slots (forecast.ts), from the
+ * usual curve of the same day type over the last 8 comparable days blended with the last 15 minutes.
+ */
+export async function themeForecast(ctx: ThemesContext, actor: Actor, code: string) {
+  const now = ctx.clock.now().getTime();
+  const theme = await existingTheme(ctx.db, actor, code);
+  const lots = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
+  const edge = Math.floor(now / SLOT_MS) * SLOT_MS;
+  const slotsOf = async (from: number, n: number) => {
+    const w = { from, to: from + n * SLOT_MS, asOf: now };
+    const ivs: Interval[] = [];
+    await measureLots(ctx, lots, w, (_l, s) => ivs.push(...lotIntervals(s, w)));
+    return slotSeries(ivs, from, n);
+  };
+  const recent = (await slotsOf(edge - SLOT_MS, 1))[0] ?? null;
+  const today = shanghaiDate(edge - 1);
+  const targets = new Set<string>();
+  for (let k = 0; k < 24; k++) targets.add(shanghaiDate(edge + k * SLOT_MS));
+  const needed = new Set<string>();
+  for (const d of targets) for (const c of comparableDays(d, dayClass(d))) if (c < today) needed.add(c);
+  const days: Profiles = new Map();
+  for (const d of [...needed].sort()) days.set(d, await slotsOf(shanghaiDayStart(d)!.getTime(), SLOTS_PER_DAY));
+  const steps = forecastSteps({ now: edge, recent, days });
+  return {
+    code: theme.code, at: new Date(edge).toISOString(), recent,
+    dayClass: dayClass(shanghaiDate(edge)),
+    comparableDays: comparableDays(shanghaiDate(edge), dayClass(shanghaiDate(edge))).filter((d) => days.get(d)?.some((v) => v !== null)),
+    steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), occupancy: s.occupancy, usual: s.usual, low: s.low, high: s.high })),
   };
 }

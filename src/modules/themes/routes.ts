@@ -2,9 +2,9 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { themeKpis } from './kpis.js';
-import { themeLive } from './live.js';
+import { themeForecast, themeLive } from './live.js';
 import { themesContext } from './repo.js';
-import { AlertList, CodeParams, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { AlertList, CodeParams, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
 import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
 import { alertHistory } from './alerts.js';
 
@@ -84,6 +84,16 @@ export function themesRoutes(appCtx: AppContext) {
       const theme = await existingTheme(ctx.db, actorOf(req), req.params.code);
       return { items: await alertHistory(ctx, theme.id) };
     });
+
+    app.get('/api/v1/themes/:code/forecast', {
+      ...read,
+      schema: {
+        operationId: 'themesForecast', tags,
+        summary: '专题未来 6 小时占用预测 / the theme\'s occupancy forecast for the next 6 hours',
+        description: '15 分钟一步：同类日（工作日/周末/节假日，按官方日历）最近 8 天的常态曲线，叠加最近 15 分钟与常态之差（随时间衰减）。见 docs/指标口径.md 3.6。 / 15-minute steps: the usual curve of the last 8 days of the same type, blended with now.',
+        params: CodeParams, response: { 200: ForecastReply, ...errorResponses(401, 403, 404) },
+      },
+    }, (req) => themeForecast(ctx, actorOf(req), req.params.code));
 
     app.get('/api/v1/themes/:code/live', {
       ...read,

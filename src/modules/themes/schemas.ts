@@ -138,3 +138,18 @@ export const AlertList = Type.Object({
     silenced: Type.Boolean({ description: '维护窗口内，未通知 / under a maintenance window, not notified' }),
   })),
 });
+
+export const ForecastReply = Type.Object({
+  code: Type.String(),
+  at: Type.String({ format: 'date-time', description: '预测起点（15 分钟整点） / start, a 15-minute edge' }),
+  recent: Ratio('最近 15 分钟的专题占用率 / the theme occupancy over the last 15 minutes'),
+  dayClass: Type.String({ description: 'working / weekend / holiday' }),
+  comparableDays: Type.Array(Type.String(), { description: '用到的同类日 / the comparable days used' }),
+  steps: Type.Array(Type.Object({
+    at: Type.String({ format: 'date-time', description: '15 分钟时段的开始 / start of the 15-minute slot' }),
+    occupancy: Ratio('预测 / forecast'),
+    usual: Ratio('常态 / usual'),
+    low: Ratio('同类日最低 / lowest of the comparable days'),
+    high: Ratio('同类日最高 / highest of the comparable days'),
+  })),
+});

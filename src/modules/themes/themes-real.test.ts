@@ -8,6 +8,10 @@ import { bearer, loginToken } from '../../../test/support/http.js';
 import { readFeed, type FeedPlace } from '../../../test/support/snapshot-expect.js';
 import { systemActor } from '../../platform/auth/permissions.js';
 import { importSnapshots } from '../ingest/index.js';
+import { backtest, SLOT_MS, slotSeries } from './forecast.js';
+import { measureLots } from './kpis.js';
+import { lotIntervals, type Interval } from './measures.js';
+import { lotInfos, themesContext } from './repo.js';
 
 /*
  * Exactness of the theme measures on real occupancy data: four operators of the German week
@@ -192,4 +196,34 @@ describe(`themes: exact measures on the real German week [${realBackend}]`, () =
       env.clock.set('2021-03-08T12:00:00+08:00');
     }
   });
+
+  it('forecast: six hours in 15-minute steps, and the one-hour-ahead backtest of the week (docs/performance.md)', async () => {
+    env.clock.set('2021-03-05T10:07:00+08:00');
+    try {
+      const f = (await env.app.inject({ method: 'GET', url: '/api/v1/themes/DE-WEEK/forecast', headers: bearer(admin) })).json();
+      expect(f.at).toBe('2021-03-05T02:00:00.000Z');
+      expect(f.dayClass).toBe('working');
+      expect(f.comparableDays).toEqual(['2021-03-04', '2021-03-03', '2021-03-02', '2021-03-01']);
+      expect(f.steps).toHaveLength(24);
+      for (const st of f.steps) {
+        expect(st.occupancy).toBeGreaterThanOrEqual(0);
+        expect(st.occupancy).toBeLessThanOrEqual(1);
+        expect(st.low).toBeLessThanOrEqual(st.high);
+      }
+    } finally {
+      env.clock.set('2021-03-08T12:00:00+08:00');
+    }
+    const ctx = themesContext(env.ctx);
+    const all = await lotInfos(ctx.db, DEFAULT_THRESHOLD);
+    const members = all.filter((l) => byCode.has(l.code));
+    const from = shDay('2021-03-01');
+    const n = (8 * 86_400_000) / SLOT_MS;
+    const w = { from, to: from + n * SLOT_MS, asOf: Date.parse('2021-03-08T12:00:00+08:00') };
+    const ivs: Interval[] = [];
+    await measureLots(ctx, members, w, (_l, s) => ivs.push(...lotIntervals(s, w)));
+    const r = backtest(slotSeries(ivs, from, n), from);
+    console.log(`themes forecast backtest (German week, ${members.length} lots, 1 h ahead): MAE ${r.mae!.toFixed(4)}, persistence MAE ${r.persistenceMae!.toFixed(4)}, ${r.points} points`);
+    expect(r.points).toBeGreaterThan(400);
+    expect(r.mae!).toBeLessThan(0.05);
+  }, 60_000);
 });

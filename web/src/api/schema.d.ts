@@ -2366,6 +2366,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/themes/{code}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题未来 6 小时占用预测 / the theme's occupancy forecast for the next 6 hours
+         * @description 15 分钟一步：同类日（工作日/周末/节假日，按官方日历）最近 8 天的常态曲线，叠加最近 15 分钟与常态之差（随时间衰减）。见 docs/指标口径.md 3.6。 / 15-minute steps: the usual curve of the last 8 days of the same type, blended with now.
+         */
+        get: operations["themesForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes/{code}/live": {
         parameters: {
             query?: never;
@@ -15151,6 +15171,79 @@ export interface operations {
                             peak: number;
                             /** @description 维护窗口内，未通知 / under a maintenance window, not notified */
                             silenced: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        /**
+                         * Format: date-time
+                         * @description 预测起点（15 分钟整点） / start, a 15-minute edge
+                         */
+                        at: string;
+                        recent: null | number;
+                        /** @description working / weekend / holiday */
+                        dayClass: string;
+                        /** @description 用到的同类日 / the comparable days used */
+                        comparableDays: string[];
+                        steps: {
+                            /**
+                             * Format: date-time
+                             * @description 15 分钟时段的开始 / start of the 15-minute slot
+                             */
+                            at: string;
+                            occupancy: null | number;
+                            usual: null | number;
+                            low: null | number;
+                            high: null | number;
                         }[];
                     };
                 };
