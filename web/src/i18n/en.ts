@@ -1,6 +1,7 @@
 // English texts; the shape is checked against zh-CN.ts.
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
+import { themesEn } from '../pages/themes/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
 import { monitoringEn } from '../pages/monitoring/i18n.en';
 import { onboardingEn } from '../pages/onboarding/i18n.en';
@@ -510,6 +511,7 @@ const en: Messages = {
     statuses: { pending: 'Pending', sent: 'Sent', failed: 'Given up', cancelled: 'Cancelled' },
   },
   analysis: analysisEn,
+  themes: themesEn,
   incidents: incidentsEn,
   monitoring: monitoringEn,
   onboarding: onboardingEn,

@@ -2,6 +2,7 @@
 // vue-i18n message syntax: avoid raw { } @ $ | in texts; {name} is a parameter.
 
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
+import { themesZh } from '../pages/themes/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { monitoringZh } from '../pages/monitoring/i18n.zh-CN';
 import { onboardingZh } from '../pages/onboarding/i18n.zh-CN';
@@ -511,6 +512,7 @@ const zhCN = {
     statuses: { pending: '待发送', sent: '已发送', failed: '已放弃', cancelled: '已取消' },
   },
   analysis: analysisZh,
+  themes: themesZh,
   incidents: incidentsZh,
   monitoring: monitoringZh,
   onboarding: onboardingZh,

@@ -14,7 +14,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   { key: 'quality', path: '/quality', permission: 'registry:read' },
   { key: 'publicService', path: '/public-service', placeholder: true },
   { key: 'sharing', path: '/sharing', placeholder: true },
-  { key: 'themes', path: '/themes', placeholder: true },
+  { key: 'themes', path: '/themes', permission: 'registry:read' },
   { key: 'sessions', path: '/sessions' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
   { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },
