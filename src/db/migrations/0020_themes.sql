@@ -1,5 +1,5 @@
 -- 市域专题 (modules/themes): the city's own groupings of lots with their measures and alerts.
--- See docs/市域专题.md and docs/指标口径.md section 3.
+-- See docs/市域专题接口.md and docs/指标口径.md section 5.
 
 -- A theme and the rules that make up its membership (explicit lots, lots within a radius of
 -- GCJ-02 points, lots of some categories in some districts). district_code: the district of the

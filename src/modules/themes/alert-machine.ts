@@ -1,7 +1,7 @@
 import type { ThemeStep } from './measures.js';
 
 /*
- * The saturation alert of a theme (docs/市域专题.md, "告警"), decided without I/O: an episode is
+ * The saturation alert of a theme (docs/市域专题接口.md, "告警"), decided without I/O: an episode is
  * the theme's occupancy at or above the threshold for at least `minutes` without a break. One
  * notice when the episode is confirmed, one recovery notice when the occupancy falls below the
  * threshold — like monitoring's alerts, a maintenance window over any member lot silences both

@@ -2,7 +2,7 @@ import { dayInfo } from '../../platform/calendar/index.js';
 import type { Interval } from './measures.js';
 
 /*
- * The theme's occupancy forecast (docs/指标口径.md 3.6), without I/O. Time is cut into 15-minute
+ * The theme's occupancy forecast (docs/指标口径.md 5.9), without I/O. Time is cut into 15-minute
  * slots (Shanghai clock); a slot's occupancy is the theme's occupancyAvg inside it (Σ occupied-
  * space-time ÷ Σ total-space-time over known time), null when nothing is known.
  *

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backtest, comparableDays, dayClass, FADE_MINUTES, forecastSteps, SLOT_MS, SLOTS_PER_DAY, slotSeries, type Profiles } from './forecast.js';
 
-/* The forecast of docs/指标口径.md 3.6 on hand-made days. */
+/* The forecast of docs/指标口径.md 5.9 on hand-made days. */
 
 const sh = (t: string) => Date.parse(`${t}+08:00`);
 const flat = (v: number | null) => Array.from({ length: SLOTS_PER_DAY }, () => v);

@@ -9,7 +9,7 @@ import { existingTheme, membersOf } from './service.js';
 /*
  * GET /api/v1/themes/{code}/kpis (docs/市域专题接口.md): the theme's measures over Shanghai days
  * [from 00:00, to + 1 day 00:00), computed exactly on the raw status reports (measures.ts,
- * docs/指标口径.md section 3) and on the parking records for entries, turnover and dwell.
+ * docs/指标口径.md section 5) and on the parking records for entries, turnover and dwell.
  */
 
 export const MAX_KPI_DAYS = 366;

@@ -173,7 +173,7 @@ export function occupancyMeasures(lots: readonly LotSeries[], w: MeasureWindow):
 }
 
 /**
- * The parking pressure index 0–100 (docs/指标口径.md 3.5): 100 × (0.5·occupancyAvg +
+ * The parking pressure index 0–100 (docs/指标口径.md 5.5): 100 × (0.5·occupancyAvg +
  * 0.3·saturatedShare + 0.2·peakOccupancy), rounded to an integer; null when nothing is known.
  */
 export function pressureIndex(m: Pick<OccupancyMeasures, 'occupancyAvg' | 'saturatedShare' | 'peakOccupancy'>): number | null {
@@ -203,7 +203,7 @@ export interface ThemeStep {
 
 /**
  * The theme's occupancy as a step function: at each instant, Σ occupied ÷ Σ total over the
- * lots known at that instant (docs/指标口径.md 3.4, used by the live view, alerts and the
+ * lots known at that instant (docs/指标口径.md 5.8, used by the live view, alerts and the
  * forecast). Steps where no lot is known are left out.
  */
 export function themeSteps(intervals: readonly Interval[]): ThemeStep[] {

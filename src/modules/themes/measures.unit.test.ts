@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isSaturated, lotIntervals, occupancyMeasures, occupiedOf, pressureIndex, pressureLevel, type LotSeries, type MeasureWindow } from './measures.js';
 
 /*
- * The worked examples of docs/指标口径.md section 3 ("市域专题指标"), figure by figure.
+ * The worked examples of docs/指标口径.md section 5 ("市域专题指标"), figure by figure.
  * Times are Shanghai times of 2026-11-01 unless a date is given.
  */
 const sh = (hhmm: string, day = '2026-11-01') => Date.parse(`${day}T${hhmm}:00+08:00`);
@@ -18,7 +18,7 @@ const B: LotSeries = {
 };
 const C: LotSeries = { lotId: 3, registeredTotal: 50, thresholdMinutes: 120, points: [] };
 
-describe('theme measures (docs/指标口径.md 3.x worked example)', () => {
+describe('theme measures (docs/指标口径.md 5.7 worked example)', () => {
   it('clamps occupancy and tests saturation on integers', () => {
     expect(occupiedOf(10, -1)).toBe(10);
     expect(occupiedOf(10, 12)).toBe(0);

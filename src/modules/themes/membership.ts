@@ -3,7 +3,7 @@ import type { MemberVia, ThemePoint } from './tables.js';
 
 /*
  * Which lots make up a theme, decided without I/O from its rules and the registry's lots
- * (docs/市域专题.md, "成员"): the lots named explicitly, the lots within the radius of a point
+ * (docs/市域专题接口.md, "成员"): the lots named explicitly, the lots within the radius of a point
  * (great-circle distance between GCJ-02 points, the public service's own distance), and the lots
  * of the chosen categories in the chosen districts (every district when none is chosen). A theme
  * of a district user only ever holds lots of that district. A lot taken in by several rules is

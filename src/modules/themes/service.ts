@@ -10,7 +10,7 @@ import type { ThemeKind, ThemePoint } from './tables.js';
 import { THEME_KINDS } from './vocab.js';
 
 /*
- * Themes (市域专题, docs/市域专题.md): create, read, change and remove a theme, and resolve its
+ * Themes (市域专题, docs/市域专题接口.md): create, read, change and remove a theme, and resolve its
  * membership. A district user's theme belongs to that district: only its lots, seen only by that
  * district and city-wide users; other themes are not found for a district user.
  */

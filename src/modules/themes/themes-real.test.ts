@@ -19,7 +19,7 @@ import { lotInfos, themesContext } from './repo.js';
  * almost silent — imported through ingest, grouped into a theme through the API, and the
  * endpoint's figures compared with a brute-force count made here second by second straight from
  * the CSV files (no code of the module): at each second, the newest cell at or before it holds
- * when it is younger than the lot's late threshold (docs/指标口径.md section 3).
+ * when it is younger than the lot's late threshold (docs/指标口径.md section 5).
  */
 
 const CANDIDATES = [

@@ -1,6 +1,6 @@
 import type { ThemeKind } from './tables.js';
 
-/** Kinds of theme (docs/市域专题.md). */
+/** Kinds of theme (docs/市域专题接口.md). */
 export const THEME_KINDS: readonly ThemeKind[] = ['hospital', 'school', 'scenic', 'transport', 'commercial', 'residential', 'event', 'custom'];
 
 export const THEME_KIND_LABELS: Record<ThemeKind, string> = {
