@@ -175,15 +175,16 @@ export interface RawReport {
  */
 export async function statusReports(db: ThemesDb, lots: { id: number; thresholdMinutes: number }[], from: Date, to: Date): Promise<RawReport[]> {
   if (!lots.length) return [];
-  const { rows } = await sql<{ lot_id: number; occurred_at: Date; total_spaces: number; free_spaces: number }>`
-    select r.lot_id, r.occurred_at, r.total_spaces, r.free_spaces
+  // Epoch milliseconds as a number: no Date to parse per row.
+  const { rows } = await sql<{ lot_id: number; at_ms: number; total_spaces: number; free_spaces: number }>`
+    select r.lot_id, (extract(epoch from r.occurred_at) * 1000)::float8 as at_ms, r.total_spaces, r.free_spaces
     from unnest(${sql.val(lots.map((l) => l.id))}::int[], ${sql.val(lots.map((l) => l.thresholdMinutes))}::int[]) as m(lot_id, thr)
     join lot_status_reports r on r.lot_id = m.lot_id
     where r.excluded_by is null
       and r.occurred_at >= ${from.toISOString()}::timestamptz - make_interval(mins => m.thr)
       and r.occurred_at < ${to.toISOString()}::timestamptz
     order by r.lot_id, r.occurred_at, r.id`.execute(db);
-  return rows.map((r) => ({ lotId: r.lot_id, at: new Date(r.occurred_at).getTime(), total: r.total_spaces, free: r.free_spaces }));
+  return rows.map((r) => ({ lotId: r.lot_id, at: Math.round(Number(r.at_ms)), total: r.total_spaces, free: r.free_spaces }));
 }
 
 /** Entries (entry time in [from, to)) and the dwell of exits in [from, to) of the lots' parking records. */
