@@ -2375,7 +2375,7 @@ export interface paths {
         };
         /**
          * 专题未来 6 小时占用预测 / the theme's occupancy forecast for the next 6 hours
-         * @description 15 分钟一步：同类日（工作日/周末/节假日，按官方日历）最近 8 天的常态曲线，叠加最近 15 分钟与常态之差（随时间衰减）。见 docs/指标口径.md 3.6。 / 15-minute steps: the usual curve of the last 8 days of the same type, blended with now.
+         * @description 15 分钟一步：同类日（工作日/周末/节假日，按官方日历）最近 8 天的常态曲线，叠加最近 15 分钟与常态之差（随时间衰减）。见 docs/指标口径.md 5.9。 / 15-minute steps: the usual curve of the last 8 days of the same type, blended with now.
          */
         get: operations["themesForecast"];
         put?: never;
