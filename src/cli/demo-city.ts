@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { evaluateMonitoring } from '../modules/monitoring/index.js';
+import { seedDemoThemes } from '../modules/themes/index.js';
 import {
   buildLotSet,
   generateHistory,
@@ -84,6 +85,8 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
     await client.login('admin', o.password);
     const r = await client.ensureRegistry(set);
+    // The city themes (市域专题) of the demo: hospitals, schools, scenic spots, hubs, 濠河.
+    await seedDemoThemes(ctx);
     o.onPhase?.('registry', 1, 1);
     return r;
   });

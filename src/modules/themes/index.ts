@@ -4,5 +4,6 @@
  */
 export { themesRoutes } from './routes.js';
 export { evaluateThemeAlerts, THEMES_ALERT_JOB, type AlertSummary } from './alerts.js';
+export { seedDemoThemes } from './demo.js';
 export { THEME_KINDS, THEME_KIND_LABELS } from './vocab.js';
 export type { ThemesTables, ThemeKind } from './tables.js';

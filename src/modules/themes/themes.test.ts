@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { postEvents, type TestSource } from '../../../test/support/ingest.js';
+import { seedDemoThemes } from './demo.js';
 
 /*
  * Themes through the API (docs/市域专题接口.md): the contract's create, membership from lots,
@@ -140,5 +141,12 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
     } finally {
       env.clock.set(at('10:00'));
     }
+  });
+
+  it('seeds the demo city\'s themes once', async () => {
+    expect(await seedDemoThemes(env.ctx)).toBe(5);
+    expect(await seedDemoThemes(env.ctx)).toBe(0);
+    const hosp = (await call('GET', '/api/v1/themes/CC-HOSPITALS')).json();
+    expect(hosp.members.map((m: { code: string }) => m.code)).toEqual(['H1', 'H2', 'H3']);
   });
 });
