@@ -3,6 +3,8 @@ import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { themeKpis } from './kpis.js';
 import { themeForecast, themeLive } from './live.js';
+import { DOCX_TYPE, themeReport } from './report.js';
+import { contentDisposition } from '../../platform/http/download.js';
 import { themesContext } from './repo.js';
 import { AlertList, CodeParams, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
 import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
@@ -94,6 +96,24 @@ export function themesRoutes(appCtx: AppContext) {
         params: CodeParams, response: { 200: ForecastReply, ...errorResponses(401, 403, 404) },
       },
     }, (req) => themeForecast(ctx, actorOf(req), req.params.code));
+
+    app.get('/api/v1/themes/:code/report', {
+      ...read,
+      schema: {
+        operationId: 'themesReport', tags,
+        summary: '专题报告（.docx） / the theme report (.docx)',
+        description: '所选上海日期范围的主要指标、逐小时占用率图与成员表；审计 themes.report.download。 / Measures, hourly chart and members for the chosen days; audited.',
+        params: CodeParams, querystring: KpiQuery,
+        response: {
+          200: { description: '.docx 文件 / the .docx file', content: { [DOCX_TYPE]: { schema: { type: 'string', format: 'binary' } } } },
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    }, async (req, reply) => {
+      const file = await themeReport(ctx, actorOf(req), req.params.code, req.query);
+      reply.header('content-type', DOCX_TYPE).header('cache-control', 'no-store').header('content-disposition', contentDisposition(file.fileName, file.asciiName));
+      return reply.send(file.body as unknown as string);
+    });
 
     app.get('/api/v1/themes/:code/live', {
       ...read,

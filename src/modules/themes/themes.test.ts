@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { postEvents, type TestSource } from '../../../test/support/ingest.js';
+import { docxText, unzip } from '../../../test/support/unzip.js';
 import { seedDemoThemes } from './demo.js';
 
 /*
@@ -141,6 +142,21 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
     } finally {
       env.clock.set(at('10:00'));
     }
+  });
+
+  it('writes the theme report as .docx with the measures, a chart and the members', async () => {
+    const res = await call('GET', '/api/v1/themes/KPI/report?from=2026-11-25&to=2026-11-25');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toContain('wordprocessingml');
+    expect(String(res.headers['content-disposition'])).toContain('theme-report-KPI-2026-11-25-2026-11-25.docx');
+    const files = unzip(res.rawPayload);
+    const text = docxText(files.get('word/document.xml')!.toString('utf8'));
+    const k = (await call('GET', '/api/v1/themes/KPI/kpis?from=2026-11-25&to=2026-11-25')).json();
+    expect(text).toContain('市域专题报告：指标');
+    expect(text).toContain(`${(k.occupancyAvg * 100).toFixed(1)}%`);
+    expect(text).toContain('H1');
+    expect([...files.keys()].some((f) => f.startsWith('word/media/'))).toBe(true);
+    expect((await call('GET', '/api/v1/themes/NOPE/report')).statusCode).toBe(404);
   });
 
   it('seeds the demo city\'s themes once', async () => {

@@ -2386,6 +2386,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/themes/{code}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题报告（.docx） / the theme report (.docx)
+         * @description 所选上海日期范围的主要指标、逐小时占用率图与成员表；审计 themes.report.download。 / Measures, hourly chart and members for the chosen days; audited.
+         */
+        get: operations["themesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes/{code}/live": {
         parameters: {
             query?: never;
@@ -15246,6 +15266,70 @@ export interface operations {
                             high: null | number;
                         }[];
                     };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesReport: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海） YYYY-MM-DD，默认今天 / first Shanghai day, default today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） YYYY-MM-DD，默认同 from / last Shanghai day, included */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description .docx 文件 / the .docx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description 错误 / error */

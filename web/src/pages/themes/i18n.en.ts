@@ -58,6 +58,7 @@ export const themesEn: typeof themesZh = {
     deleteConfirm: 'Delete the theme "{name}"?',
     deleted: 'Deleted',
     freeze: 'Freeze members',
+    report: 'Theme report (Word)',
     unfreeze: 'Unfreeze',
   },
 };

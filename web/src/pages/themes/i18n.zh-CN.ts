@@ -58,6 +58,7 @@ export const themesZh = {
     deleteConfirm: '确定删除专题“{name}”？',
     deleted: '已删除',
     freeze: '冻结成员',
+    report: '下载专题报告（Word）',
     unfreeze: '解除冻结',
   },
 };
