@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { docxText, unzip } from '../support/unzip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
-import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR, type ApiCall } from '../support/browser.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR, type ApiCall } from '../support/browser.js';
 import { postEvents } from '../support/ingest.js';
 
 /*
@@ -42,11 +46,12 @@ describe('市域专题 in the browser', () => {
     expect(sent.statusCode).toBe(200);
     await call('POST', '/api/v1/themes', { code: 'BT-HOSP', name: '第一人民医院周边', kind: 'hospital', lotCodes: ['BT-H1', 'BT-H2'] });
     browser = await launchBrowser();
-    context = await browser.newContext(DESKTOP);
+    context = await browser.newContext({ ...DESKTOP, acceptDownloads: true });
     page = await openPage(context, pageErrors);
   });
 
-  afterAll(() => closeAll(browser, env, undefined));
+  const tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-themes-'));
+  afterAll(() => closeAll(browser, env, tmp));
 
   it('lists the themes as tiles with today\'s pressure index, and makes one by a point and radius', async () => {
     await signIn(page, base, 'admin', ADMIN_PASSWORD, '/overview');
@@ -78,6 +83,9 @@ describe('市域专题 in the browser', () => {
     expect(await rows.first().innerText()).toContain('BT-H1');
     await page.locator('[data-testid=theme-chart] canvas').first().waitFor();
     await screenshot(page, 'theme-detail.png');
+    const file = await download(page, '[data-testid=theme-report]', join(tmp, 'report.docx'));
+    expect(file.name).toBe('市域专题报告-第一人民医院周边-2026-11-19-2026-11-25.docx');
+    expect(docxText(unzip(readFileSync(file.path)).get('word/document.xml')!.toString('utf8'))).toContain('BT-H1');
     expect(pageErrors).toEqual([]);
   });
 });
