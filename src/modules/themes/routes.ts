@@ -3,10 +3,11 @@ import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { themeKpis } from './kpis.js';
 import { themeForecast, themeLive } from './live.js';
+import { themeCompare } from './compare.js';
 import { DOCX_TYPE, themeReport } from './report.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import { themesContext } from './repo.js';
-import { AlertList, CodeParams, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { AlertList, CodeParams, CompareQuery, CompareReply, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
 import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
 import { alertHistory } from './alerts.js';
 
@@ -96,6 +97,16 @@ export function themesRoutes(appCtx: AppContext) {
         params: CodeParams, response: { 200: ForecastReply, ...errorResponses(401, 403, 404) },
       },
     }, (req) => themeForecast(ctx, actorOf(req), req.params.code));
+
+    app.get('/api/v1/themes/:code/compare', {
+      ...read,
+      schema: {
+        operationId: 'themesCompare', tags,
+        summary: '活动前后对比 / a period against the same weekdays before it',
+        description: '所选期间（活动专题默认其活动日期）与之前 weeks 周同期（同星期几）的指标及其平均。 / The period (an event theme\'s dates by default) against the same weekdays of the weeks before.',
+        params: CodeParams, querystring: CompareQuery, response: { 200: CompareReply, ...errorResponses(400, 401, 403, 404) },
+      },
+    }, (req) => themeCompare(ctx, actorOf(req), req.params.code, req.query));
 
     app.get('/api/v1/themes/:code/report', {
       ...read,

@@ -153,3 +153,23 @@ export const ForecastReply = Type.Object({
     high: Ratio('同类日最高 / highest of the comparable days'),
   })),
 });
+
+export const CompareQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 10, description: '开始日期（上海），默认活动开始日或今天 / first day, default the event\'s or today' })),
+  to: Type.Optional(Type.String({ maxLength: 10, description: '结束日期（上海，含当天） / last day, included' })),
+  weeks: Type.Optional(Type.Integer({ description: '与之前几周的同期比较，1–8，默认 4 / how many earlier weeks, 1–8, default 4' })),
+});
+const Figures = {
+  occupancyAvg: Ratio('平均占用率 / occupancyAvg'),
+  saturatedShare: Ratio('饱和时长占比 / saturatedShare'),
+  peakOccupancy: Ratio('峰值占用率 / peakOccupancy'),
+  pressureIndex: Nullable(Type.Number()),
+  entries: Nullable(Type.Number()),
+  avgDwellMinutes: Nullable(Type.Number()),
+};
+export const CompareReply = Type.Object({
+  code: Type.String(),
+  period: Type.Object({ from: Type.String(), to: Type.String(), ...Figures }),
+  baseline: Type.Object(Figures, { description: '之前各周同期的平均 / mean over the earlier periods with a value' }),
+  earlier: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), ...Figures })),
+});

@@ -159,6 +159,18 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
     expect((await call('GET', '/api/v1/themes/NOPE/report')).statusCode).toBe(404);
   });
 
+  it('compares an event with the same weekdays of the weeks before', async () => {
+    const ev = await call('POST', '/api/v1/themes', { code: 'EV', name: '演唱会', kind: 'event', lotCodes: ['H1', 'H2'], eventFrom: '2026-11-25', eventTo: '2026-11-25' });
+    expect(ev.statusCode, ev.body).toBe(201);
+    const c = (await call('GET', '/api/v1/themes/EV/compare?weeks=2')).json();
+    const k = (await call('GET', '/api/v1/themes/EV/kpis?from=2026-11-25&to=2026-11-25')).json();
+    expect(c.period).toMatchObject({ from: '2026-11-25', to: '2026-11-25', occupancyAvg: k.occupancyAvg });
+    expect(c.earlier.map((e: { from: string }) => e.from)).toEqual(['2026-11-18', '2026-11-11']);
+    // No data in the weeks before: no baseline rather than zero.
+    expect(c.baseline.occupancyAvg).toBeNull();
+    expect((await call('GET', '/api/v1/themes/EV/compare?weeks=9')).json().error.code).toBe('INVALID_WEEKS');
+  });
+
   it('seeds the demo city\'s themes once', async () => {
     expect(await seedDemoThemes(env.ctx)).toBe(5);
     expect(await seedDemoThemes(env.ctx)).toBe(0);

@@ -2386,6 +2386,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/themes/{code}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动前后对比 / a period against the same weekdays before it
+         * @description 所选期间（活动专题默认其活动日期）与之前 weeks 周同期（同星期几）的指标及其平均。 / The period (an event theme's dates by default) against the same weekdays of the weeks before.
+         */
+        get: operations["themesCompare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes/{code}/report": {
         parameters: {
             query?: never;
@@ -15266,6 +15286,103 @@ export interface operations {
                             high: null | number;
                         }[];
                     };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesCompare: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海），默认活动开始日或今天 / first day, default the event's or today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） / last day, included */
+                to?: string;
+                /** @description 与之前几周的同期比较，1–8，默认 4 / how many earlier weeks, 1–8, default 4 */
+                weeks?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        period: {
+                            from: string;
+                            to: string;
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        };
+                        /** @description 之前各周同期的平均 / mean over the earlier periods with a value */
+                        baseline: {
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        };
+                        earlier: {
+                            from: string;
+                            to: string;
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description 错误 / error */
