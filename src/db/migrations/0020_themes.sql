@@ -19,6 +19,8 @@ CREATE TABLE themes (
   alert_threshold  double precision NOT NULL DEFAULT 0.9 CHECK (alert_threshold > 0 AND alert_threshold <= 1),
   alert_minutes    integer NOT NULL DEFAULT 30 CHECK (alert_minutes BETWEEN 1 AND 1440),
   alert_enabled    boolean NOT NULL DEFAULT true,
+  -- Shown to citizens (GET /api/v1/public/themes/{code}) with its members' live availability.
+  published        boolean NOT NULL DEFAULT false,
   created_at       timestamptz NOT NULL,
   created_by       text NOT NULL,
   updated_at       timestamptz NOT NULL,

@@ -1,11 +1,13 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
-import { availabilityOf } from '../public/index.js';
+import { availabilityOf, publicLotsByIds } from '../public/index.js';
 import { isSaturated, lotIntervals, minutesAtOrAbove, themeSteps, type Interval } from './measures.js';
 import { measureLots } from './kpis.js';
 import { comparableDays, dayClass, forecastSteps, shanghaiDate, SLOT_MS, SLOTS_PER_DAY, slotSeries, type Profiles } from './forecast.js';
 import type { ThemesContext } from './repo.js';
 import { existingTheme, membersOf } from './service.js';
+import * as repo from './repo.js';
+import { notFound } from '../../platform/errors.js';
 
 /*
  * GET /api/v1/themes/{code}/live (docs/市域专题接口.md): each member's availability by the public
@@ -96,5 +98,23 @@ export async function themeForecast(ctx: ThemesContext, actor: Actor, code: stri
     dayClass: dayClass(shanghaiDate(edge)),
     comparableDays: comparableDays(shanghaiDate(edge), dayClass(shanghaiDate(edge))).filter((d) => days.get(d)?.some((v) => v !== null)),
     steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), occupancy: s.occupancy, usual: s.usual, low: s.low, high: s.high })),
+  };
+}
+
+/**
+ * GET /api/v1/public/themes/{code} (no account): a published theme with its members' public view
+ * by the public service's own rules — hidden lots left out, free spaces only when live.
+ */
+export async function publicTheme(ctx: ThemesContext, code: string) {
+  const [theme] = await repo.themes(ctx.db, null, code);
+  if (!theme || !theme.published) throw notFound(`专题 ${code}`);
+  const ids = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot.id);
+  const lots = await publicLotsByIds(ctx, ids);
+  const live = lots.filter((l) => l.availability === 'live');
+  return {
+    code: theme.code, name: theme.name, kind: theme.kind,
+    freeSpaces: live.length ? live.reduce((s, l) => s + (l.freeSpaces ?? 0), 0) : null,
+    liveLots: live.length,
+    lots: lots.map((l) => ({ code: l.code, name: l.name, category: l.category, address: l.address, lng: l.lng, lat: l.lat, totalSpaces: l.totalSpaces, freeSpaces: l.freeSpaces, availability: l.availability, updatedAt: l.updatedAt })),
   };
 }

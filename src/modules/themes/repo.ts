@@ -39,6 +39,7 @@ export interface ThemeRow {
   alertThreshold: number;
   alertMinutes: number;
   alertEnabled: boolean;
+  published: boolean;
   createdAt: Date;
   createdBy: string;
   updatedAt: Date;
@@ -60,7 +61,7 @@ export async function themes(db: ThemesDb, scope: string | null, code?: string):
     lotIds: explicit.filter((e) => e.theme_id === r.id).map((e) => e.lot_id),
     points: asArray<ThemePoint>(r.points), categories: asArray<LotCategory>(r.categories), districtCodes: asArray<string>(r.district_codes),
     eventFrom: r.event_from, eventTo: r.event_to, frozen: r.frozen,
-    alertThreshold: Number(r.alert_threshold), alertMinutes: r.alert_minutes, alertEnabled: r.alert_enabled,
+    alertThreshold: Number(r.alert_threshold), alertMinutes: r.alert_minutes, alertEnabled: r.alert_enabled, published: r.published,
     createdAt: new Date(r.created_at), createdBy: r.created_by, updatedAt: new Date(r.updated_at), updatedBy: r.updated_by,
   }));
 }
@@ -77,12 +78,13 @@ export interface ThemeWrite {
   alertThreshold: number;
   alertMinutes: number;
   alertEnabled: boolean;
+  published: boolean;
 }
 
 const columns = (t: ThemeWrite) => ({
   name: t.name, kind: t.kind, points: JSON.stringify(t.points), categories: JSON.stringify(t.categories), district_codes: JSON.stringify(t.districtCodes),
   event_from: t.eventFrom, event_to: t.eventTo, frozen: t.frozen,
-  alert_threshold: t.alertThreshold, alert_minutes: t.alertMinutes, alert_enabled: t.alertEnabled,
+  alert_threshold: t.alertThreshold, alert_minutes: t.alertMinutes, alert_enabled: t.alertEnabled, published: t.published,
 });
 
 export async function insertTheme(db: ThemesDb, t: ThemeWrite & { code: string; districtCode: string | null; at: Date; by: string }): Promise<number> {

@@ -2,12 +2,13 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { themeKpis } from './kpis.js';
-import { themeForecast, themeLive } from './live.js';
+import { publicTheme, themeForecast, themeLive } from './live.js';
+import { AppError } from '../../platform/errors.js';
 import { themeCompare } from './compare.js';
 import { DOCX_TYPE, themeReport } from './report.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import { themesContext } from './repo.js';
-import { AlertList, CodeParams, CompareQuery, CompareReply, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { AlertList, CodeParams, PublicThemeReply, CompareQuery, CompareReply, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
 import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
 import { alertHistory } from './alerts.js';
 
@@ -23,6 +24,28 @@ export function themesRoutes(appCtx: AppContext) {
     app.addSchema(ThemeReply);
     const read = { preHandler: requirePermission('registry:read') };
     const write = { onRequest: requirePermission('registry:write') };
+
+    // Citizens (医院周边停车 …): a published theme, no account, on the public service's per-IP budget.
+    const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: 60_000, keyGenerator: (req) => `public:${req.ip}` });
+    app.get('/api/v1/public/themes/:code', {
+      config: { public: true },
+      onRequest: async (req) => {
+        const r = await limit(req);
+        if (!r.isAllowed && r.isExceeded) {
+          const retry = Math.max(1, r.ttlInSeconds);
+          throw new AppError(429, 'RATE_LIMITED', `请求过于频繁，请 ${retry} 秒后再试 / too many requests, retry in ${retry} s`, undefined, { 'retry-after': String(retry) });
+        }
+      },
+      schema: {
+        operationId: 'themesPublicGet', tags, security: [],
+        summary: '已发布专题的停车场实时空位（免登录） / a published theme\'s lots with live availability (no account)',
+        description: '按公众服务的规则：隐藏的停车场不出现，空位只在 live 时给出；未发布的专题 404。每个 IP 与公众服务共用每分钟限额，超出 429 并带 Retry-After。 / The public service\'s rules; unpublished themes 404; per-IP limit shared with the public service.',
+        params: CodeParams, response: { 200: PublicThemeReply, ...errorResponses(404, 429) },
+      },
+    }, async (req, reply) => {
+      reply.header('cache-control', 'public, max-age=30');
+      return publicTheme(ctx, req.params.code);
+    });
 
     app.get('/api/v1/themes', {
       ...read,

@@ -28,6 +28,7 @@ const ruleFields = {
   eventFrom: Type.Optional(DayOrNull),
   eventTo: Type.Optional(DayOrNull),
   frozen: Type.Optional(Type.Boolean({ description: '冻结成员（停车场变化时不再重算） / keep the membership as it is' })),
+  published: Type.Optional(Type.Boolean({ description: '向公众发布（GET /api/v1/public/themes/{code}） / shown to citizens' })),
   alert: Type.Optional(Alert),
 };
 
@@ -66,6 +67,7 @@ export const ThemeReply = Type.Object({
   eventFrom: DayOrNull,
   eventTo: DayOrNull,
   frozen: Type.Boolean(),
+  published: Type.Boolean(),
   alert: Type.Object({ threshold: Type.Number(), minutes: Type.Integer(), enabled: Type.Boolean() }),
   members: Type.Array(Member),
   memberCount: Type.Integer(),
@@ -172,4 +174,24 @@ export const CompareReply = Type.Object({
   period: Type.Object({ from: Type.String(), to: Type.String(), ...Figures }),
   baseline: Type.Object(Figures, { description: '之前各周同期的平均 / mean over the earlier periods with a value' }),
   earlier: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), ...Figures })),
+});
+
+export const PublicThemeReply = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  freeSpaces: Nullable(Type.Integer({ description: '在线（live）成员的空位之和 / free spaces summed over live members' })),
+  liveLots: Type.Integer(),
+  lots: Type.Array(Type.Object({
+    code: Type.String(),
+    name: Type.String(),
+    category: Type.String(),
+    address: Nullable(Type.String()),
+    lng: Nullable(Type.Number({ description: 'GCJ-02' })),
+    lat: Nullable(Type.Number({ description: 'GCJ-02' })),
+    totalSpaces: Type.Integer(),
+    freeSpaces: Nullable(Type.Integer({ description: '仅 live 时为数字 / a number only when live' })),
+    availability: Type.String({ description: 'live / stale / unknown（同附近停车场） / as the nearby list' }),
+    updatedAt: Nullable(Type.String({ format: 'date-time' })),
+  })),
 });

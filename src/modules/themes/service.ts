@@ -28,6 +28,7 @@ export interface ThemeInput {
   eventFrom?: string | null;
   eventTo?: string | null;
   frozen?: boolean;
+  published?: boolean;
   alert?: { threshold?: number; minutes?: number; enabled?: boolean };
 }
 
@@ -43,6 +44,7 @@ export interface ThemeView {
   eventFrom: string | null;
   eventTo: string | null;
   frozen: boolean;
+  published: boolean;
   alert: { threshold: number; minutes: number; enabled: boolean };
   members: { code: string; name: string; districtCode: string; category: string; totalSpaces: number; lng: number | null; lat: number | null; via: Member['via'] }[];
   memberCount: number;
@@ -81,7 +83,7 @@ async function view(ctx: ThemesContext, db: ThemesDb, theme: ThemeRow): Promise<
   return {
     code: theme.code, name: theme.name, kind: theme.kind, districtCode: theme.districtCode,
     lotCodes: explicit.map((l) => l.code), points: theme.points, categories: theme.categories, districtCodes: theme.districtCodes,
-    eventFrom: theme.eventFrom, eventTo: theme.eventTo, frozen: theme.frozen,
+    eventFrom: theme.eventFrom, eventTo: theme.eventTo, frozen: theme.frozen, published: theme.published,
     alert: { threshold: theme.alertThreshold, minutes: theme.alertMinutes, enabled: theme.alertEnabled },
     members: [...members].sort((a, b) => a.lot.code.localeCompare(b.lot.code)).map(({ member, lot }) => ({
       code: lot.code, name: lot.name, districtCode: lot.districtCode, category: lot.category, totalSpaces: lot.totalSpaces, lng: lot.lng, lat: lot.lat, via: member.via,
@@ -150,11 +152,12 @@ async function checked(db: ThemesDb, actor: Actor, input: ThemeInput, before?: T
     name, kind, points: points.map((p) => ({ lng: p.lng, lat: p.lat, radiusM: p.radiusM })), categories, districtCodes, eventFrom, eventTo,
     frozen: input.frozen ?? before?.frozen ?? false,
     alertThreshold: threshold, alertMinutes: minutes, alertEnabled: input.alert?.enabled ?? before?.alertEnabled ?? true,
+    published: input.published ?? before?.published ?? false,
     lotIds,
   };
 }
 
-const summary = (v: ThemeView) => ({ name: v.name, kind: v.kind, lotCodes: v.lotCodes, points: v.points, categories: v.categories, districtCodes: v.districtCodes, frozen: v.frozen, memberCount: v.memberCount, alert: v.alert });
+const summary = (v: ThemeView) => ({ name: v.name, kind: v.kind, lotCodes: v.lotCodes, points: v.points, categories: v.categories, districtCodes: v.districtCodes, frozen: v.frozen, published: v.published, memberCount: v.memberCount, alert: v.alert });
 
 export async function createTheme(ctx: ThemesContext, actor: Actor, input: ThemeInput & { code: string }): Promise<ThemeView> {
   return ctx.db.transaction().execute(async (trx) => {

@@ -26,6 +26,7 @@ export interface ThemesTable {
   alert_threshold: number;
   alert_minutes: number;
   alert_enabled: boolean;
+  published: Generated<boolean>;
   created_at: Date;
   created_by: string;
   updated_at: Date;

@@ -171,6 +171,18 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
     expect((await call('GET', '/api/v1/themes/EV/compare?weeks=9')).json().error.code).toBe('INVALID_WEEKS');
   });
 
+  it('shows a published theme to citizens without an account, by the public service\'s rules', async () => {
+    const anon = (url: string) => env.app.inject({ method: 'GET', url });
+    expect((await anon('/api/v1/public/themes/KPI')).statusCode).toBe(404); // not published
+    expect((await call('PATCH', '/api/v1/themes/KPI', { published: true })).json().published).toBe(true);
+    expect((await call('PUT', '/api/v1/public-admin/lots/H2/settings', { hidden: true, openingHours: null, chargingSpaces: null })).statusCode).toBe(200);
+    const res = await anon('/api/v1/public/themes/KPI');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ code: 'KPI', liveLots: 1, freeSpaces: 5, lots: [{ code: 'H1', availability: 'live', freeSpaces: 5 }] });
+    expect(res.json().lots).toHaveLength(1); // H2 hidden from the public
+    await call('PUT', '/api/v1/public-admin/lots/H2/settings', { hidden: false, openingHours: null, chargingSpaces: null });
+  });
+
   it('seeds the demo city\'s themes once', async () => {
     expect(await seedDemoThemes(env.ctx)).toBe(5);
     expect(await seedDemoThemes(env.ctx)).toBe(0);

@@ -2283,6 +2283,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/themes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 已发布专题的停车场实时空位（免登录） / a published theme's lots with live availability (no account)
+         * @description 按公众服务的规则：隐藏的停车场不出现，空位只在 live 时给出；未发布的专题 404。每个 IP 与公众服务共用每分钟限额，超出 429 并带 Retry-After。 / The public service's rules; unpublished themes 404; per-IP limit shared with the public service.
+         */
+        get: operations["themesPublicGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes": {
         parameters: {
             query?: never;
@@ -3522,6 +3542,7 @@ export interface components {
             eventFrom: null | string;
             eventTo: null | string;
             frozen: boolean;
+            published: boolean;
             alert: {
                 threshold: number;
                 minutes: number;
@@ -14761,6 +14782,66 @@ export interface operations {
             };
         };
     };
+    themesPublicGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        kind: string;
+                        freeSpaces: null | number;
+                        liveLots: number;
+                        lots: {
+                            code: string;
+                            name: string;
+                            category: string;
+                            address: null | string;
+                            lng: null | number;
+                            lat: null | number;
+                            totalSpaces: number;
+                            freeSpaces: null | number;
+                            /** @description live / stale / unknown（同附近停车场） / as the nearby list */
+                            availability: string;
+                            updatedAt: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     themesList: {
         parameters: {
             query?: never;
@@ -14835,6 +14916,8 @@ export interface operations {
                     eventTo?: null | string;
                     /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
                     frozen?: boolean;
+                    /** @description 向公众发布（GET /api/v1/public/themes/{code}） / shown to citizens */
+                    published?: boolean;
                     alert?: {
                         /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
                         threshold?: number;
@@ -15026,6 +15109,8 @@ export interface operations {
                     eventTo?: null | string;
                     /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
                     frozen?: boolean;
+                    /** @description 向公众发布（GET /api/v1/public/themes/{code}） / shown to citizens */
+                    published?: boolean;
                     alert?: {
                         /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
                         threshold?: number;
