@@ -26,7 +26,7 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
   let src: TestSource;
   let seq = 0;
 
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, as = admin) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, as = admin) =>
     env.app.inject({ method, url, headers: bearer(as), ...(payload ? { payload } : {}) });
   const at = (hhmm: string, day = '2026-11-25') => `${day}T${hhmm}:00+08:00`;
   const status = (lotCode: string, when: string, total: number, free: number) => ({ type: 'status', eventId: `st-${++seq}`, occurredAt: when, lotCode, totalSpaces: total, freeSpaces: free });
