@@ -19,6 +19,7 @@ import { notificationsRoutes } from './modules/notifications/index.js';
 import { onboardingRoutes } from './modules/onboarding/index.js';
 import { qualityRoutes } from './modules/quality/index.js';
 import { publicRoutes } from './modules/public/index.js';
+import { themesRoutes } from './modules/themes/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { paymentsRoutes } from './modules/payments/index.js';
 import { registryRoutes } from './modules/registry/index.js';
@@ -65,6 +66,7 @@ const API_TAGS = [
   { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines' },
   { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
+  { name: 'themes', description: '市域专题 City themes: hospital, school, scenic, hub and event areas with their measures' },
 ];
 
 /**
@@ -207,6 +209,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(paymentsRoutes(ctx));
   await app.register(securityRoutes(ctx));
   await app.register(sharingRoutes(ctx));
+  await app.register(themesRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

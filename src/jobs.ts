@@ -11,6 +11,7 @@ import { openQuarterReviewIfDue, REVIEW_OPEN_JOB, runSecurityCheckJob, SECURITY_
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
+import { evaluateThemeAlerts, THEMES_ALERT_JOB } from './modules/themes/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
@@ -39,6 +40,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, NO_SHOW_JOB, '* * * * *', 5 * 60_000, async () => {
       const r = await markNoShows(ctx);
       if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
+    }),
+    // Theme saturation episodes (occupancy ≥ X for ≥ N minutes): one notice each way.
+    scheduleJob(ctx, THEMES_ALERT_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await evaluateThemeAlerts(ctx);
+      if (r.opened || r.closed) ctx.log.info({ job: THEMES_ALERT_JOB, ...r }, 'theme alerts evaluated');
     }),
     scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Vulnerability fix plans: the 80 % warning and the breach notice, once each.

@@ -14,6 +14,7 @@ import type { SecurityTables } from './modules/security/index.js';
 import type { IngestEventsRead, SessionsTables } from './modules/sessions/index.js';
 import type { SharingTables } from './modules/sharing/index.js';
 import type { SlaTables } from './modules/sla/index.js';
+import type { ThemesTables } from './modules/themes/index.js';
 import type { TicketsTables } from './modules/tickets/index.js';
 import type { AppContext } from './platform/context.js';
 import type { PlatformTables, ReadContractHolds } from './platform/db.js';
@@ -24,7 +25,7 @@ import type { PlatformTables, ReadContractHolds } from './platform/db.js';
  * the runtime, the app, the jobs, the CLI and the tests; modules see their own tables and the
  * ones they declare they read (their repo.ts), the platform its own (src/platform/db.ts).
  */
-export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables {}
+export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables, ThemesTables {}
 
 /** The context the app root builds and hands to every module: it sees every table. */
 export type RootContext = AppContext<DB>;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { evaluateMonitoring } from '../modules/monitoring/index.js';
 import { ensureSandboxChannel } from '../modules/payments/index.js';
+import { seedDemoThemes } from '../modules/themes/index.js';
 import {
   buildLotSet,
   generateHistory,
@@ -87,6 +88,8 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     const r = await client.ensureRegistry(set);
     // A sandbox payment channel, so that order → pay → notify → settle runs in the demo (docs/支付通道接入.md).
     await ensureSandboxChannel(ctx, systemActor('demo'));
+    // The city themes (市域专题) of the demo: hospitals, schools, scenic spots, hubs, 濠河.
+    await seedDemoThemes(ctx);
     o.onPhase?.('registry', 1, 1);
     return r;
   });

@@ -8,6 +8,9 @@ export { evaluateMonitoring, type EvaluationSummary } from './evaluate.js';
 export { getAlert, type AlertDetail } from './alerts.js';
 export { dataStateOf, type DataState, type JudgedLot } from './freshness.js';
 export { judgedLots } from './health.js';
+export { lotsUnderMaintenance } from './windows.js';
+// A minimal PNG raster: the fallback picture Word needs beside an SVG chart (themes' report too).
+export { Raster } from './png.js';
 export type { LotCounts } from './source-state.js';
 // The monthly 《数据同步监控报告》 (GET /api/v1/reports/sync, `zhibo report sync`).
 export { parseMonth } from './month.js';

@@ -5,8 +5,9 @@ import { badRequest, notFound } from '../../platform/errors.js';
 import { assertDistrictInScope, districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
 import type { MonitoringWindowsTable, WindowKind, WindowScope } from './tables.js';
-import { isWindowActive, isWindowExpired, type WindowRule } from './window-rules.js';
-import type { MonitoringContext, MonitoringDb } from './repo.js';
+import type { AnyDb } from '../../platform/db.js';
+import { activeWindows, isWindowActive, isWindowExpired, windowOverLot, type WindowRule } from './window-rules.js';
+import { monitoringDb, type MonitoringContext, type MonitoringDb } from './repo.js';
 
 /*
  * Maintenance windows (维护窗口): while one is in force the lots it covers show as `paused`, no
@@ -268,3 +269,17 @@ export async function deleteWindow(ctx: MonitoringContext, actor: Actor, id: num
   });
 }
 
+
+/**
+ * For other modules (themes' alerts): the lots among `lots` that a maintenance window covers
+ * now (its own, its source's, its district's or a city-wide one), with the window's id.
+ */
+export async function lotsUnderMaintenance(db: AnyDb, now: Date, lots: readonly { lotId: number; sourceCode: string | null; districtCode: string }[]): Promise<Map<number, number>> {
+  const active = activeWindows(await loadWindowRules(monitoringDb(db), now), now);
+  const out = new Map<number, number>();
+  for (const l of lots) {
+    const id = windowOverLot(active, { lotId: l.lotId, sourceCode: l.sourceCode ?? '', districtCode: l.districtCode });
+    if (id !== null) out.set(l.lotId, id);
+  }
+  return out;
+}

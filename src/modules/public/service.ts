@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit } from '../../platform/context.js';
+import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { districtScope, assertDistrictInScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
@@ -12,7 +12,7 @@ import { boundingBox, haversineMetres, nearbyPoint, type LngLat } from './geo.js
 import { navigationLinks } from './navigation.js';
 import * as repo from './repo.js';
 import { forgetPublicLotSnapshot, publicLotSnapshot } from './snapshot.js';
-import type { PublicContext, PublicDb, PublicLotRow } from './repo.js';
+import { publicContext, type PublicContext, type PublicDb, type PublicLotRow } from './repo.js';
 import type { GuidanceReply, LotDetail, PublicLot } from './schemas.js';
 import { tariffSummary, tariffText, yuan } from './tariff-text.js';
 
@@ -57,6 +57,17 @@ export async function nearbyLots(ctx: PublicContext, q: NearbyInput): Promise<{ 
   const items = rows.map((r) => publicLot(ctx, r, point)).filter((l) => l.distanceM !== null && l.distanceM <= radiusM);
   items.sort((a, b) => a.distanceM! - b.distanceM! || a.code.localeCompare(b.code));
   return { items };
+}
+
+/**
+ * For other modules' public pages (themes' 医院周边停车): the public view of the given lots, as in
+ * the nearby list without a distance; hidden lots are left out, numbers only when live.
+ */
+export async function publicLotsByIds(appCtx: AppContext, lotIds: number[]): Promise<PublicLot[]> {
+  const ctx = publicContext(appCtx);
+  if (!lotIds.length) return [];
+  const rows = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { lotIds });
+  return rows.map((r) => publicLot(ctx, r, null));
 }
 
 async function findPublicLot(ctx: PublicContext, code: string): Promise<PublicLotRow> {

@@ -3490,6 +3490,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/themes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 已发布专题的停车场实时空位（免登录） / a published theme's lots with live availability (no account)
+         * @description 按公众服务的规则：隐藏的停车场不出现，空位只在 live 时给出；未发布的专题 404。每个 IP 与公众服务共用每分钟限额，超出 429 并带 Retry-After。 / The public service's rules; unpublished themes 404; per-IP limit shared with the public service.
+         */
+        get: operations["themesPublicGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专题列表 / themes */
+        get: operations["themesList"];
+        put?: never;
+        /**
+         * 新建专题 / create a theme
+         * @description 成员 = lotCodes ∪ points 半径内（GCJ-02 球面距离）∪ districtCodes 中 categories 类别的停车场；需要 registry:write；审计 themes.create。 / Members: the lots named, those within a radius of a point, and those of the categories in the districts. Audited.
+         */
+        post: operations["themesCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专题及其成员 / a theme and its members */
+        get: operations["themesGet"];
+        put?: never;
+        post?: never;
+        /** 删除专题 / remove a theme */
+        delete: operations["themesDelete"];
+        options?: never;
+        head?: never;
+        /**
+         * 修改专题 / change a theme
+         * @description 只改给出的字段；frozen=true 冻结当前成员，false 恢复按规则重算。审计 themes.update。 / Changes the given fields; frozen keeps the members as they are. Audited.
+         */
+        patch: operations["themesUpdate"];
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题指标 / theme measures
+         * @description 上海日期 [from 00:00, to 次日 00:00)，按原始车位状态报告精确计算（docs/指标口径.md 第 3 节）。 / Shanghai days, to included; exact on the raw status reports.
+         */
+        get: operations["themesKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题饱和告警记录 / the theme's saturation episodes
+         * @description 占用率 ≥ 阈值持续 ≥ N 分钟为一次；维护窗口内不通知（silenced）。 / Occupancy ≥ threshold for ≥ N minutes is one episode; silenced under a maintenance window.
+         */
+        get: operations["themesAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题未来 6 小时占用预测 / the theme's occupancy forecast for the next 6 hours
+         * @description 15 分钟一步：同类日（工作日/周末/节假日，按官方日历）最近 8 天的常态曲线，叠加最近 15 分钟与常态之差（随时间衰减）。见 docs/指标口径.md 5.9。 / 15-minute steps: the usual curve of the last 8 days of the same type, blended with now.
+         */
+        get: operations["themesForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 活动前后对比 / a period against the same weekdays before it
+         * @description 所选期间（活动专题默认其活动日期）与之前 weeks 周同期（同星期几）的指标及其平均。 / The period (an event theme's dates by default) against the same weekdays of the weeks before.
+         */
+        get: operations["themesCompare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题报告（.docx） / the theme report (.docx)
+         * @description 所选上海日期范围的主要指标、逐小时占用率图与成员表；审计 themes.report.download。 / Measures, hourly chart and members for the chosen days; audited.
+         */
+        get: operations["themesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/themes/{code}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 专题实时 / theme now
+         * @description 各成员 live/stale/unknown（同公众服务），专题当前占用率，今天饱和分钟。 / Each member's availability, the theme's occupancy now, minutes saturated today.
+         */
+        get: operations["themesLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4961,6 +5144,51 @@ export interface components {
             status: string;
             lotCodes: string[];
             usernames: string[];
+        };
+        Theme: {
+            code: string;
+            name: string;
+            kind: string;
+            districtCode: null | string;
+            lotCodes: string[];
+            points: {
+                /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                lng: number;
+                /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                lat: number;
+                /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                radiusM: number;
+            }[];
+            categories: string[];
+            districtCodes: string[];
+            eventFrom: null | string;
+            eventTo: null | string;
+            frozen: boolean;
+            published: boolean;
+            alert: {
+                threshold: number;
+                minutes: number;
+                enabled: boolean;
+            };
+            members: {
+                code: string;
+                name: string;
+                districtCode: string;
+                category: string;
+                totalSpaces: number;
+                lng: null | number;
+                lat: null | number;
+                /** @description lot（明确列入）、point（半径内）、category（类别） / how the lot came in */
+                via: string;
+            }[];
+            memberCount: number;
+            totalSpaces: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
         };
     };
     responses: never;
@@ -21193,6 +21421,868 @@ export interface operations {
             };
             /** @description 错误 / error */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesPublicGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        kind: string;
+                        freeSpaces: null | number;
+                        liveLots: number;
+                        lots: {
+                            code: string;
+                            name: string;
+                            category: string;
+                            address: null | string;
+                            lng: null | number;
+                            lat: null | number;
+                            totalSpaces: number;
+                            freeSpaces: null | number;
+                            /** @description live / stale / unknown（同附近停车场） / as the nearby list */
+                            availability: string;
+                            updatedAt: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Theme"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 专题编码 / theme code */
+                    code: string;
+                    name: string;
+                    /** @description 专题类型 / kind: hospital, school, scenic, transport, commercial, residential, event, custom */
+                    kind: string;
+                    /** @description 明确列入的停车场 / lots named explicitly */
+                    lotCodes?: string[];
+                    /** @description 以这些点为圆心、半径内的停车场（GCJ-02 球面距离） / lots within the radius of these points */
+                    points?: {
+                        /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                        lng: number;
+                        /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                        lat: number;
+                        /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                        radiusM: number;
+                    }[];
+                    /** @description 这些类别的停车场 / lots of these categories: commercial, hospital, school, residential, office, scenic, transport, government, other */
+                    categories?: string[];
+                    /** @description categories 所限的县市区（空：全部） / districts the categories apply in (none: all) */
+                    districtCodes?: string[];
+                    eventFrom?: null | string;
+                    eventTo?: null | string;
+                    /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
+                    frozen?: boolean;
+                    /** @description 向公众发布（GET /api/v1/public/themes/{code}） / shown to citizens */
+                    published?: boolean;
+                    alert?: {
+                        /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
+                        threshold?: number;
+                        /** @description 持续分钟，默认 30 / minutes, default 30 */
+                        minutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已删除 / removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description 专题类型 / kind: hospital, school, scenic, transport, commercial, residential, event, custom */
+                    kind?: string;
+                    /** @description 明确列入的停车场 / lots named explicitly */
+                    lotCodes?: string[];
+                    /** @description 以这些点为圆心、半径内的停车场（GCJ-02 球面距离） / lots within the radius of these points */
+                    points?: {
+                        /** @description GCJ-02 经度 / longitude (GCJ-02) */
+                        lng: number;
+                        /** @description GCJ-02 纬度 / latitude (GCJ-02) */
+                        lat: number;
+                        /** @description 半径（米，≤ 20000） / radius in metres (at most 20000) */
+                        radiusM: number;
+                    }[];
+                    /** @description 这些类别的停车场 / lots of these categories: commercial, hospital, school, residential, office, scenic, transport, government, other */
+                    categories?: string[];
+                    /** @description categories 所限的县市区（空：全部） / districts the categories apply in (none: all) */
+                    districtCodes?: string[];
+                    eventFrom?: null | string;
+                    eventTo?: null | string;
+                    /** @description 冻结成员（停车场变化时不再重算） / keep the membership as it is */
+                    frozen?: boolean;
+                    /** @description 向公众发布（GET /api/v1/public/themes/{code}） / shown to citizens */
+                    published?: boolean;
+                    alert?: {
+                        /** @description 占用率阈值，默认 0.9 / occupancy threshold, default 0.9 */
+                        threshold?: number;
+                        /** @description 持续分钟，默认 30 / minutes, default 30 */
+                        minutes?: number;
+                        enabled?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Theme"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesKpis: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海） YYYY-MM-DD，默认今天 / first Shanghai day, default today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） YYYY-MM-DD，默认同 from / last Shanghai day, included */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        from: string;
+                        to: string;
+                        /** @description 成员停车场数 / member lots */
+                        lots: number;
+                        /** @description 有已知占用时段的成员数 / members with known minutes */
+                        lotsKnown: number;
+                        totalSpaces: number;
+                        occupancyAvg: null | number;
+                        saturatedShare: null | number;
+                        peakOccupancy: null | number;
+                        peakAt: null | string;
+                        /** @description Σ 已知停车场分钟 / Σ known lot-minutes */
+                        knownMinutes: number;
+                        saturatedMinutes: number;
+                        /** @description 驶入车次（入场时间在范围内） / entries */
+                        entries: number;
+                        /** @description 有停放时长的驶出车次 / exits with a dwell */
+                        exits: number;
+                        turnover: null | number;
+                        avgDwellMinutes: null | number;
+                        pressureIndex: null | number;
+                        /** @description smooth 畅通 / busy 较忙 / tight 紧张 / saturated 饱和 / unknown */
+                        pressureLevel: string;
+                        hours: {
+                            /** Format: date-time */
+                            at: string;
+                            occupancy: number;
+                            knownMinutes: number;
+                        }[];
+                        /** Format: date-time */
+                        asOf: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * Format: date-time
+                             * @description 占用率达到阈值的时刻 / when the occupancy reached the threshold
+                             */
+                            startedAt: string;
+                            endedAt: null | string;
+                            notifiedAt: null | string;
+                            peak: number;
+                            /** @description 维护窗口内，未通知 / under a maintenance window, not notified */
+                            silenced: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        /**
+                         * Format: date-time
+                         * @description 预测起点（15 分钟整点） / start, a 15-minute edge
+                         */
+                        at: string;
+                        recent: null | number;
+                        /** @description working / weekend / holiday */
+                        dayClass: string;
+                        /** @description 用到的同类日 / the comparable days used */
+                        comparableDays: string[];
+                        steps: {
+                            /**
+                             * Format: date-time
+                             * @description 15 分钟时段的开始 / start of the 15-minute slot
+                             */
+                            at: string;
+                            occupancy: null | number;
+                            usual: null | number;
+                            low: null | number;
+                            high: null | number;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesCompare: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海），默认活动开始日或今天 / first day, default the event's or today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） / last day, included */
+                to?: string;
+                /** @description 与之前几周的同期比较，1–8，默认 4 / how many earlier weeks, 1–8, default 4 */
+                weeks?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        period: {
+                            from: string;
+                            to: string;
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        };
+                        /** @description 之前各周同期的平均 / mean over the earlier periods with a value */
+                        baseline: {
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        };
+                        earlier: {
+                            from: string;
+                            to: string;
+                            occupancyAvg: null | number;
+                            saturatedShare: null | number;
+                            peakOccupancy: null | number;
+                            pressureIndex: null | number;
+                            entries: null | number;
+                            avgDwellMinutes: null | number;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesReport: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（上海） YYYY-MM-DD，默认今天 / first Shanghai day, default today */
+                from?: string;
+                /** @description 结束日期（上海，含当天） YYYY-MM-DD，默认同 from / last Shanghai day, included */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description .docx 文件 / the .docx file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    themesLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 专题编码 / theme code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        /** Format: date-time */
+                        at: string;
+                        occupancy: null | number;
+                        freeSpaces: null | number;
+                        liveLots: number;
+                        staleLots: number;
+                        unknownLots: number;
+                        /** @description 今天专题占用率 ≥ 告警阈值的分钟数 / minutes today at theme occupancy ≥ the alert threshold */
+                        saturatedMinutesToday: number;
+                        alert: {
+                            threshold: number;
+                            minutes: number;
+                            enabled: boolean;
+                            active: boolean;
+                            since: null | string;
+                        };
+                        members: {
+                            code: string;
+                            name: string;
+                            totalSpaces: number;
+                            /** @description live / stale / unknown（同公众服务） / as the public service */
+                            availability: string;
+                            freeSpaces: null | number;
+                            occupancy: null | number;
+                            updatedAt: null | string;
+                            /** @description 今天占用率 ≥ 0.9 的已知分钟 / known minutes today at occupancy ≥ 0.9 */
+                            saturatedMinutesToday: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

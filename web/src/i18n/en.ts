@@ -2,6 +2,7 @@
 import { publicServiceEn } from '../pages/public-service/i18n.en';
 import type { Messages } from './zh-CN';
 import { analysisEn } from '../pages/analysis/i18n.en';
+import { themesEn } from '../pages/themes/i18n.en';
 import { incidentsEn } from '../pages/incidents/i18n.en';
 import { securityEn } from '../pages/security/i18n.en';
 import { sharingEn, sharingH5En } from '../pages/sharing/i18n.en';
@@ -521,6 +522,7 @@ const en: Messages = {
   },
   analysis: analysisEn,
   payments: paymentsEn,
+  themes: themesEn,
   incidents: incidentsEn,
   security: securityEn,
   sharing: sharingEn,

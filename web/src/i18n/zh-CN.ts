@@ -3,6 +3,7 @@
 
 import { publicServiceZh } from '../pages/public-service/i18n.zh-CN';
 import { analysisZh } from '../pages/analysis/i18n.zh-CN';
+import { themesZh } from '../pages/themes/i18n.zh-CN';
 import { incidentsZh } from '../pages/incidents/i18n.zh-CN';
 import { securityZh } from '../pages/security/i18n.zh-CN';
 import { sharingH5Zh, sharingZh } from '../pages/sharing/i18n.zh-CN';
@@ -522,6 +523,7 @@ const zhCN = {
   },
   analysis: analysisZh,
   payments: paymentsZh,
+  themes: themesZh,
   incidents: incidentsZh,
   security: securityZh,
   sharing: sharingZh,

@@ -16,7 +16,7 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   // No permission: owners (share_owner) see it too; the API scopes what each user sees.
   { key: 'sharing', path: '/sharing' },
   { key: 'payments', path: '/payments', permission: 'payments:read' },
-  { key: 'themes', path: '/themes', placeholder: true },
+  { key: 'themes', path: '/themes', permission: 'registry:read' },
   { key: 'sessions', path: '/sessions', permission: 'registry:read' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },
   { key: 'onboarding', path: '/onboarding', permission: 'registry:read' },

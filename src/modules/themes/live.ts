@@ -1,0 +1,120 @@
+import type { Actor } from '../../platform/auth/permissions.js';
+import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
+import { availabilityOf, publicLotsByIds } from '../public/index.js';
+import { isSaturated, lotIntervals, minutesAtOrAbove, themeSteps, type Interval } from './measures.js';
+import { measureLots } from './kpis.js';
+import { comparableDays, dayClass, forecastSteps, shanghaiDate, SLOT_MS, SLOTS_PER_DAY, slotSeries, type Profiles } from './forecast.js';
+import type { ThemesContext } from './repo.js';
+import { existingTheme, membersOf } from './service.js';
+import * as repo from './repo.js';
+import { notFound } from '../../platform/errors.js';
+
+/*
+ * GET /api/v1/themes/{code}/live (docs/市域专题接口.md): each member's availability by the public
+ * service's rule (a number only when its newest status report is within its late threshold), the
+ * theme's occupancy now over its live members, and the minutes saturated so far today.
+ */
+
+export async function themeLive(ctx: ThemesContext, actor: Actor, code: string) {
+  const now = ctx.clock.now();
+  const theme = await existingTheme(ctx.db, actor, code);
+  const members = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
+  const dayStart = shanghaiDayStart(shanghaiDay(now))!;
+  const w = { from: dayStart.getTime(), to: dayStart.getTime() + 86_400_000, asOf: now.getTime() };
+  const all: Interval[] = [];
+  const saturated = new Map<number, number>();
+  await measureLots(ctx, members, w, (lot, s) => {
+    let ms = 0;
+    for (const iv of lotIntervals(s, w)) {
+      all.push(iv);
+      if (isSaturated(iv.occupied, iv.total)) ms += iv.end - iv.start;
+    }
+    saturated.set(lot.id, ms / 60_000);
+  });
+  let occ = 0;
+  let tot = 0;
+  let free = 0;
+  const counts = { live: 0, stale: 0, unknown: 0 };
+  const rows = members.map((l) => {
+    const a = availabilityOf(l.status, l.totalSpaces, l.thresholdMinutes, now);
+    counts[a.availability] += 1;
+    let occupancy: number | null = null;
+    if (a.availability === 'live' && a.freeSpaces !== null) {
+      const cap = l.status.total !== null && l.status.total > 0 ? l.status.total : l.totalSpaces;
+      if (cap > 0) {
+        const o = Math.min(Math.max(cap - a.freeSpaces, 0), cap);
+        occupancy = o / cap;
+        occ += o;
+        tot += cap;
+        free += cap - o;
+      }
+    }
+    return {
+      code: l.code, name: l.name, totalSpaces: l.totalSpaces, availability: a.availability, freeSpaces: a.freeSpaces, occupancy,
+      updatedAt: a.updatedAt, saturatedMinutesToday: saturated.get(l.id) ?? 0,
+    };
+  });
+  const state = await ctx.db.selectFrom('theme_alert_state as s').leftJoin('theme_alert_episodes as e', 'e.id', 's.episode_id')
+    .select(['s.episode_id', 'e.started_at']).where('s.theme_id', '=', theme.id).executeTakeFirst();
+  return {
+    code: theme.code, name: theme.name, at: now.toISOString(),
+    occupancy: tot > 0 ? occ / tot : null, freeSpaces: tot > 0 ? free : null,
+    liveLots: counts.live, staleLots: counts.stale, unknownLots: counts.unknown,
+    saturatedMinutesToday: minutesAtOrAbove(themeSteps(all), theme.alertThreshold),
+    alert: {
+      threshold: theme.alertThreshold, minutes: theme.alertMinutes, enabled: theme.alertEnabled,
+      active: !!state?.episode_id, since: state?.started_at ? new Date(state.started_at).toISOString() : null,
+    },
+    members: rows.sort((a, b) => (b.occupancy ?? -1) - (a.occupancy ?? -1) || a.code.localeCompare(b.code)),
+  };
+}
+
+/**
+ * GET /api/v1/themes/{code}/forecast: the next 6 hours in 15-minute slots (forecast.ts), from the
+ * usual curve of the same day type over the last 8 comparable days blended with the last 15 minutes.
+ */
+export async function themeForecast(ctx: ThemesContext, actor: Actor, code: string) {
+  const now = ctx.clock.now().getTime();
+  const theme = await existingTheme(ctx.db, actor, code);
+  const lots = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
+  const edge = Math.floor(now / SLOT_MS) * SLOT_MS;
+  const slotsOf = async (from: number, n: number) => {
+    const w = { from, to: from + n * SLOT_MS, asOf: now };
+    const ivs: Interval[] = [];
+    await measureLots(ctx, lots, w, (_l, s) => ivs.push(...lotIntervals(s, w)));
+    return slotSeries(ivs, from, n);
+  };
+  const recent = (await slotsOf(edge - SLOT_MS, 1))[0] ?? null;
+  const today = shanghaiDate(edge - 1);
+  const targets = new Set<string>();
+  for (let k = 0; k < 24; k++) targets.add(shanghaiDate(edge + k * SLOT_MS));
+  const needed = new Set<string>();
+  for (const d of targets) for (const c of comparableDays(d, dayClass(d))) if (c < today) needed.add(c);
+  const days: Profiles = new Map();
+  for (const d of [...needed].sort()) days.set(d, await slotsOf(shanghaiDayStart(d)!.getTime(), SLOTS_PER_DAY));
+  const steps = forecastSteps({ now: edge, recent, days });
+  return {
+    code: theme.code, at: new Date(edge).toISOString(), recent,
+    dayClass: dayClass(shanghaiDate(edge)),
+    comparableDays: comparableDays(shanghaiDate(edge), dayClass(shanghaiDate(edge))).filter((d) => days.get(d)?.some((v) => v !== null)),
+    steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), occupancy: s.occupancy, usual: s.usual, low: s.low, high: s.high })),
+  };
+}
+
+/**
+ * GET /api/v1/public/themes/{code} (no account): a published theme with its members' public view
+ * by the public service's own rules — hidden lots left out, free spaces only when live.
+ */
+export async function publicTheme(ctx: ThemesContext, code: string) {
+  const [theme] = await repo.themes(ctx.db, null, code);
+  if (!theme || !theme.published) throw notFound(`专题 ${code}`);
+  const ids = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot.id);
+  const lots = await publicLotsByIds(ctx, ids);
+  const live = lots.filter((l) => l.availability === 'live');
+  return {
+    code: theme.code, name: theme.name, kind: theme.kind,
+    freeSpaces: live.length ? live.reduce((s, l) => s + (l.freeSpaces ?? 0), 0) : null,
+    liveLots: live.length,
+    lots: lots.map((l) => ({ code: l.code, name: l.name, category: l.category, address: l.address, lng: l.lng, lat: l.lat, totalSpaces: l.totalSpaces, freeSpaces: l.freeSpaces, availability: l.availability, updatedAt: l.updatedAt })),
+  };
+}
