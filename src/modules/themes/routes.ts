@@ -5,10 +5,11 @@ import { themeKpis } from './kpis.js';
 import { publicTheme, themeForecast, themeLive } from './live.js';
 import { AppError } from '../../platform/errors.js';
 import { themeCompare } from './compare.js';
+import { holidaysOfYear } from './holidays.js';
 import { DOCX_TYPE, themeReport } from './report.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import { themesContext } from './repo.js';
-import { AlertList, CodeParams, PublicThemeReply, CompareQuery, CompareReply, ForecastReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
+import { AlertList, CodeParams, PublicThemeReply, CompareQuery, CompareReply, ForecastReply, HolidaysQuery, HolidaysReply, KpiQuery, KpiReply, LiveReply, ThemeBody, ThemeList, ThemePatch, ThemeReply } from './schemas.js';
 import { createTheme, deleteTheme, existingTheme, getTheme, listThemes, updateTheme } from './service.js';
 import { alertHistory } from './alerts.js';
 
@@ -87,6 +88,16 @@ export function themesRoutes(appCtx: AppContext) {
       await deleteTheme(ctx, actorOf(req), req.params.code);
       return reply.code(204).send(null);
     });
+
+    app.get('/api/v1/themes/holidays', {
+      ...read,
+      schema: {
+        operationId: 'themesHolidays', tags,
+        summary: '某年法定节假日（节假日对比用） / the public holidays of a year',
+        description: '平台日历（国务院安排，含调休）中该年的法定节假日，连续日为一段。 / The platform calendar\'s public holidays of the year, consecutive days as one run, with make-up working days.',
+        querystring: HolidaysQuery, response: { 200: HolidaysReply, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => holidaysOfYear(req.query.year));
 
     app.get('/api/v1/themes/:code/kpis', {
       ...read,

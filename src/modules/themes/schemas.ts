@@ -160,6 +160,22 @@ export const CompareQuery = Type.Object({
   from: Type.Optional(Type.String({ maxLength: 10, description: '开始日期（上海），默认活动开始日或今天 / first day, default the event\'s or today' })),
   to: Type.Optional(Type.String({ maxLength: 10, description: '结束日期（上海，含当天） / last day, included' })),
   weeks: Type.Optional(Type.Integer({ description: '与之前几周的同期比较，1–8，默认 4 / how many earlier weeks, 1–8, default 4' })),
+  ordinaryOnly: Type.Optional(Type.Boolean({ description: '仅与普通日比较：跳过含法定节假日或调休上班日的同期，向前继续找 / only ordinary days: skip earlier periods with a public holiday or make-up working day' })),
+});
+export const HolidaysQuery = Type.Object({
+  year: Type.Integer({ minimum: 2000, maximum: 2100, description: '年份 / year' }),
+});
+const Festival = Type.Object({ zh: Type.String(), en: Type.String() });
+export const HolidaysReply = Type.Object({
+  year: Type.Integer(),
+  covered: Type.Boolean({ description: '节假日表是否含该年 / whether the holiday table holds the year' }),
+  items: Type.Array(Type.Object({
+    key: Type.String({ description: '主节日（英文名），用于对应去年 / the main festival (English), matches last year' }),
+    festival: Festival,
+    from: Type.String(), to: Type.String(),
+    days: Type.Array(Type.String()),
+    makeupDays: Type.Array(Type.String({ description: '调休上班日 / make-up working days' })),
+  })),
 });
 const Figures = {
   occupancyAvg: Ratio('平均占用率 / occupancyAvg'),

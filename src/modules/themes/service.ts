@@ -160,6 +160,8 @@ async function checked(db: ThemesDb, actor: Actor, input: ThemeInput, before?: T
 const summary = (v: ThemeView) => ({ name: v.name, kind: v.kind, lotCodes: v.lotCodes, points: v.points, categories: v.categories, districtCodes: v.districtCodes, frozen: v.frozen, published: v.published, memberCount: v.memberCount, alert: v.alert });
 
 export async function createTheme(ctx: ThemesContext, actor: Actor, input: ThemeInput & { code: string }): Promise<ThemeView> {
+  // GET /api/v1/themes/holidays is a route of its own (docs/市域专题接口.md 2.3).
+  if (input.code.toLowerCase() === 'holidays') throw new AppError(400, 'INVALID_CODE', '专题编码 holidays 为保留字 / the theme code holidays is reserved');
   return ctx.db.transaction().execute(async (trx) => {
     if ((await repo.themes(trx, null, input.code)).length) throw new AppError(409, 'THEME_EXISTS', `专题 ${input.code} 已存在 / theme ${input.code} exists`);
     const w = await checked(trx, actor, input);

@@ -171,6 +171,20 @@ describeDb('themes: CRUD, membership, scoping, kpis and live', (backend) => {
     expect((await call('GET', '/api/v1/themes/EV/compare?weeks=9')).json().error.code).toBe('INVALID_WEEKS');
   });
 
+  it('lists a year\'s public holidays and compares a holiday with ordinary days only', async () => {
+    const h = (await call('GET', '/api/v1/themes/holidays?year=2026')).json();
+    expect(h.covered).toBe(true);
+    const nd = h.items.find((i: { key: string }) => i.key === 'National Day');
+    expect(nd).toMatchObject({ festival: { zh: '国庆节' }, from: '2026-10-01', to: '2026-10-07', makeupDays: ['2026-09-20', '2026-10-10'] });
+    expect((await call('GET', '/api/v1/themes/holidays?year=1')).statusCode).toBe(400);
+    expect((await call('POST', '/api/v1/themes', { code: 'holidays', name: 'x', kind: 'custom', lotCodes: ['H1'] })).json().error.code).toBe('INVALID_CODE');
+    // 2026-10-08 (Thursday, in lieu of nothing: a plain workday after 国庆): the Thursday before is 10-01 (holiday), skipped.
+    const plain = (await call('GET', '/api/v1/themes/KPI/compare?from=2026-10-08&weeks=2')).json();
+    expect(plain.earlier.map((e: { from: string }) => e.from)).toEqual(['2026-10-01', '2026-09-24']);
+    const ord = (await call('GET', '/api/v1/themes/KPI/compare?from=2026-10-08&weeks=2&ordinaryOnly=true')).json();
+    expect(ord.earlier.map((e: { from: string }) => e.from)).toEqual(['2026-09-24', '2026-09-17']);
+  });
+
   it('shows a published theme to citizens without an account, by the public service\'s rules', async () => {
     const anon = (url: string) => env.app.inject({ method: 'GET', url });
     expect((await anon('/api/v1/public/themes/KPI')).statusCode).toBe(404); // not published

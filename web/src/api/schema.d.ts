@@ -3553,6 +3553,26 @@ export interface paths {
         patch: operations["themesUpdate"];
         trace?: never;
     };
+    "/api/v1/themes/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 某年法定节假日（节假日对比用） / the public holidays of a year
+         * @description 平台日历（国务院安排，含调休）中该年的法定节假日，连续日为一段。 / The platform calendar's public holidays of the year, consecutive days as one run, with make-up working days.
+         */
+        get: operations["themesHolidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/themes/{code}/kpis": {
         parameters: {
             query?: never;
@@ -21817,6 +21837,72 @@ export interface operations {
             };
         };
     };
+    themesHolidays: {
+        parameters: {
+            query: {
+                /** @description 年份 / year */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        year: number;
+                        /** @description 节假日表是否含该年 / whether the holiday table holds the year */
+                        covered: boolean;
+                        items: {
+                            /** @description 主节日（英文名），用于对应去年 / the main festival (English), matches last year */
+                            key: string;
+                            festival: {
+                                zh: string;
+                                en: string;
+                            };
+                            from: string;
+                            to: string;
+                            days: string[];
+                            makeupDays: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     themesKpis: {
         parameters: {
             query?: {
@@ -22059,6 +22145,8 @@ export interface operations {
                 to?: string;
                 /** @description 与之前几周的同期比较，1–8，默认 4 / how many earlier weeks, 1–8, default 4 */
                 weeks?: number;
+                /** @description 仅与普通日比较：跳过含法定节假日或调休上班日的同期，向前继续找 / only ordinary days: skip earlier periods with a public holiday or make-up working day */
+                ordinaryOnly?: boolean;
             };
             header?: never;
             path: {
