@@ -88,4 +88,28 @@ describe('市域专题 in the browser', () => {
     expect(docxText(unzip(readFileSync(file.path)).get('word/document.xml')!.toString('utf8'))).toContain('BT-H1');
     expect(pageErrors).toEqual([]);
   });
+
+  it('puts the members on a scatter and compares the latest holiday with last year\'s and with ordinary days', async () => {
+    await expect.poll(() => page.locator('[data-testid=theme-scatter]').getAttribute('data-points'), POLL).toBe('2');
+    await page.locator('[data-testid=theme-scatter] canvas').first().waitFor();
+    // The clock's day is 2026-11-25: the latest holiday so far is 国庆节, 10-01 … 10-07, one row a day.
+    const rows = page.locator('[data-testid=theme-holiday-table] .el-table__body tr');
+    await expect.poll(() => rows.count(), POLL).toBe(7);
+    expect(await rows.first().innerText()).toContain('2026-10-01');
+    expect(await rows.first().innerText()).toContain('2025-10-01'); // the same day of 国庆节 2025
+    await page.locator('[data-testid=theme-holiday-chart] canvas').first().waitFor();
+    await screenshot(page, 'theme-holiday-compare.png');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows an event theme before and after', async () => {
+    await call('POST', '/api/v1/themes', { code: 'BT-EV', name: '演唱会', kind: 'event', lotCodes: ['BT-H1', 'BT-H2'], eventFrom: '2026-11-25', eventTo: '2026-11-25' });
+    await page.goto(`${base}/themes/BT-EV`);
+    const ev = page.locator('[data-testid=theme-event-compare]');
+    await ev.locator('canvas').first().waitFor();
+    // The event day, the 4 same weekdays before it and their mean.
+    await expect.poll(() => ev.locator('.el-table__body tr').count(), POLL).toBe(6);
+    expect(await ev.locator('.el-table__body tr').first().innerText()).toContain('2026-11-25');
+    expect(pageErrors).toEqual([]);
+  });
 });
