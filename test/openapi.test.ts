@@ -120,7 +120,7 @@ describe('OpenAPI document', () => {
     }
     // Shared parking's citizen routes: no account, the same per-address budget (docs/共享停车接口.md).
     const sharing = operations.filter(({ path }) => path.startsWith('/api/v1/public/sharing/'));
-    expect(sharing.map(({ op }) => op.operationId).sort()).toEqual(['sharingPublicBook', 'sharingPublicBooking', 'sharingPublicCancel', 'sharingPublicNearby']);
+    expect(sharing.map(({ op }) => op.operationId).sort()).toEqual(['sharingPublicBook', 'sharingPublicBooking', 'sharingPublicCancel', 'sharingPublicMyBookings', 'sharingPublicNearby']);
     for (const { op } of sharing) {
       expect((op as { security?: unknown }).security, op.operationId).toEqual([]);
       expect(op.tags).toEqual(['sharing']);

@@ -112,4 +112,37 @@ describe('shared parking in the browser', () => {
     expect((await call('GET', `/api/v1/sharing/bookings/${id}`)).status).toBe('cancelled');
     expect(pageErrors).toEqual([]);
   });
+  it('registers an owner and creates an offer through the forms; the week view draws its windows', async () => {
+    await call('POST', '/api/v1/lots', { code: 'SCH1', name: '通州实验小学', districtCode: '320612', kind: 'off_street', totalSpaces: 60, lng: 121.07, lat: 32.08, sourceCode: 'SRC' });
+    await page.getByRole('tab', { name: '共享方案' }).click();
+    await page.locator('[data-testid=sharing-new-owner]').click();
+    await field(page, 'sharing-owner-code').fill('SCH');
+    await field(page, 'sharing-owner-name').fill('通州实验小学');
+    await field(page, 'sharing-owner-lots').fill('SCH1');
+    await page.locator('[data-testid=sharing-owner-save]').click();
+    await page.locator('[data-testid=sharing-owner-dialog]').waitFor({ state: 'hidden' });
+    const owners = (await call('GET', '/api/v1/sharing/owners')).items as { code: string; lotCodes: string[] }[];
+    expect(owners.find((o) => o.code === 'SCH')?.lotCodes).toEqual(['SCH1']);
+
+    await page.locator('[data-testid=sharing-new-offer]').click();
+    await field(page, 'sharing-offer-lot').fill('SCH1');
+    await field(page, 'sharing-offer-name').fill('放学后共享');
+    await page.locator('[data-testid=sharing-offer-window-0-day-5]').click(); // Mon–Thu
+    await field(page, 'sharing-offer-price').fill('3.5');
+    await expect.poll(() => page.locator('[data-testid=sharing-offer-dialog] [data-testid=sharing-week-block]').count()).toBe(8);
+    await page.locator('[data-testid=sharing-offer-save]').click();
+    await page.locator('[data-testid=sharing-offer-dialog]').waitFor({ state: 'hidden' });
+    const row = page.locator('[data-testid=sharing-offers-table] .el-table__body tr', { hasText: '放学后共享' });
+    await expectText(row).toContainText('周一、二、三、四 18:00–次日 08:00');
+    await expectText(row).toContainText('3.50 元/小时');
+    await expectText(row).toContainText('通州实验小学');
+    const offer = ((await call('GET', '/api/v1/sharing/offers?lotCode=SCH1')).items as { priceFenPerHour: number; status: string }[])[0]!;
+    expect(offer).toMatchObject({ priceFenPerHour: 350, status: 'approved' });
+    await row.locator('.el-table__expand-icon').click();
+    const week = page.locator('[data-testid=sharing-offers-table] [data-testid=sharing-week]');
+    await expect.poll(() => week.locator('[data-testid=sharing-week-block]').count()).toBe(8); // 4 evenings, 4 mornings after
+    await expectText(week.locator('[data-testid=sharing-week-day-5]')).toContainText('00:00–08:00');
+    await screenshot(page, 'sharing-offer-week.png');
+    expect(pageErrors).toEqual([]);
+  });
 });

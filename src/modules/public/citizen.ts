@@ -1,14 +1,14 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
-import { audit } from '../../platform/context.js';
+import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { isValidPlate, maskPlate, normalizePlate } from '../../platform/plates.js';
 import { shanghaiDay } from '../../platform/time.js';
 import {
   addMinutes, attemptsLeft, CODE_TTL_MINUTES, confirmVerdict, maskPhone, maySend, normalizePhone, RECORD_DAYS, TOKEN_TTL_MINUTES,
 } from './citizen-rules.js';
-import type { PublicContext, PublicDb } from './repo.js';
+import { publicContext, type PublicContext, type PublicDb } from './repo.js';
 import { verificationText, type SmsSender } from './sms.js';
 
 /*
@@ -143,6 +143,14 @@ export async function citizenPlate(ctx: PublicContext, authorization: string | u
     throw new AppError(401, 'CITIZEN_TOKEN_INVALID', '验证已失效，请重新验证 / the verification has expired, verify again');
   }
   return { plate: row.plate, verificationId: row.verification_id };
+}
+
+/**
+ * For other modules (through index.ts): the plate a citizen's `Authorization: Bearer <token>`
+ * proves, or 401 CITIZEN_TOKEN_REQUIRED / CITIZEN_TOKEN_INVALID — the codes of 我的停车.
+ */
+export function citizenPlateOf(ctx: AppContext, authorization: string | undefined): Promise<{ plate: string; verificationId: string }> {
+  return citizenPlate(publicContext(ctx), authorization);
 }
 
 export interface CitizenRecord {

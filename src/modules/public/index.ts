@@ -6,4 +6,5 @@ export { publicRoutes, PUBLIC_MAX_AGE_S } from './routes.js';
 export { nearbyLots, lotDetail, estimateFee, guidance, publicLotsByIds } from './service.js';
 export { haversineMetres, boundingBox, type LngLat } from './geo.js';
 export { availabilityOf, type Availability, type AvailabilityView } from './availability.js';
+export { citizenPlateOf } from './citizen.js';
 export type { PublicTables } from './tables.js';

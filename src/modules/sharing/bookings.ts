@@ -212,3 +212,27 @@ export async function listBookings(ctx: SharingContext, actor: Actor, f: Booking
 }
 
 export { holders };
+
+/** The days back 我的共享停车预约 reaches (like 我的停车记录, docs/共享停车接口.md). */
+export const MINE_DAYS = 90;
+const MINE_MAX = 200;
+export const READ_MINE = 'public.sharing.bookings.read';
+
+/**
+ * 我的共享停车预约: the bookings of a plate the citizen proved with a phone code (the public
+ * module's citizen token, checked by the caller) that start in the last 90 days or later, newest
+ * first. The plate is the citizen's own, so it is shown; phones stay masked. Every read is audited
+ * like 我的停车记录 (action public.sharing.bookings.read).
+ */
+export async function citizenBookings(ctx: SharingContext, plate: string, verificationId: string, ip: string | null) {
+  const since = new Date(ctx.clock.now().getTime() - MINE_DAYS * 86_400_000);
+  const rows = await bookingsQuery(ctx.db, { ownerId: null, districtCode: null })
+    .where('b.plate', '=', plate).where('b.start_at', '>=', since)
+    .orderBy('b.start_at', 'desc').orderBy('b.id', 'desc').limit(MINE_MAX).execute();
+  const actor: Actor = { userId: null, username: 'citizen:h5', role: 'system', districtCode: null, permissions: new Set(), ip };
+  await audit(ctx, ctx.db, actor, {
+    action: READ_MINE, targetType: 'plate', targetId: maskPlate(plate),
+    detail: { plate, verification: verificationId, bookings: rows.length },
+  });
+  return { plate, plateMasked: maskPlate(plate), since: since.toISOString(), items: rows.map((r) => bookingView(r, true)) };
+}

@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { citizenPlateOf } from '../public/index.js';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
-import { citizenCancel, createBooking, getBooking, listBookings, publicBooking, staffCancel } from './bookings.js';
+import { citizenBookings, citizenCancel, createBooking, getBooking, listBookings, publicBooking, staffCancel } from './bookings.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import { openDispute } from './dispute.js';
 import { sharingKpis } from './kpis.js';
@@ -12,7 +13,7 @@ import { confirmStatement, ownerStatement, XLSX_TYPE } from './statement.js';
 import { createOffer, createOwner, getOffer, listOffers, listOwners, transitionOffer, type OfferAction } from './offers.js';
 import { sharingContext } from './repo.js';
 import {
-  Booking, BookingBody, BookingCreated, DisputeBody, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, StatementConfirmBody, ConfirmedStatement, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
+  Booking, BookingBody, BookingCreated, CitizenBookings, DisputeBody, BookingIdParams, BookingList, BookingListQuery, IdParams, Kpis, KpisQuery, StatementQuery, StatementConfirmBody, ConfirmedStatement, NearbyOffers, NearbyOffersQuery, Offer, OfferBody,
   OfferList, OfferListQuery, Owner, OwnerBody, OwnerList, PublicBookingQuery, PublicCancelBody,
 } from './schemas.js';
 
@@ -194,6 +195,21 @@ export function sharingRoutes(appCtx: AppContext) {
         body: BookingBody, response: { 201: BookingCreated, ...errorResponses(400, 404, 409, 429) },
       },
     }, async (req, reply) => reply.code(201).send(await createBooking(ctx, req.body)));
+
+    app.get('/api/v1/public/sharing/bookings/mine', {
+      ...pub,
+      schema: {
+        operationId: 'sharingPublicMyBookings', tags, security: [], summary: '我的共享停车预约（市民令牌） / my shared-parking bookings (citizen token)',
+        description: '须带 Authorization: Bearer <市民令牌>（公众服务的手机验证码验证车牌后取得：POST /api/v1/public/verifications 与 /confirm）；无令牌 401 CITIZEN_TOKEN_REQUIRED，失效 401 CITIZEN_TOKEN_INVALID。'
+          + `返回该车牌开始时间在近 90 天内及以后的预约（开始时间倒序），号牌不脱敏、手机号脱敏。每次读取记审计 public.sharing.bookings.read。不缓存。${LIMIT_NOTE}`
+          + ' / Needs the citizen token of the public service; the verified plate\'s bookings starting in the last 90 days or later; every read audited; not cached.',
+        response: { 200: CitizenBookings, ...errorResponses(401, 429) },
+      },
+    }, async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const { plate, verificationId } = await citizenPlateOf(appCtx, req.headers.authorization);
+      return citizenBookings(ctx, plate, verificationId, req.ip);
+    });
 
     app.get('/api/v1/public/sharing/bookings/:id', {
       ...pub,

@@ -118,6 +118,12 @@ export const BookingCreated = Type.Object({
   plate: Type.String({ description: '规范化号牌 / normalised plate' }),
   cancelCode: Type.String({ description: '取消码：凭预约号与取消码在公众端查询、取消（只显示一次） / with the booking id, lets the citizen see and cancel the booking (shown once)' }),
 });
+export const CitizenBookings = Type.Object({
+  plate: Type.String({ description: '验证过的号牌 / the verified plate' }),
+  plateMasked: Type.String(),
+  since: Type.String({ format: 'date-time', description: '最早的开始时间（90 天前） / earliest start included (90 days back)' }),
+  items: Type.Array(Type.Ref('SharingBooking'), { description: '开始时间倒序，最多 200 笔 / newest start first, at most 200' }),
+});
 export const BookingList = Type.Object({ items: Type.Array(Type.Ref('SharingBooking')), total: Type.Integer() });
 export const BookingListQuery = Type.Object({
   status: Type.Optional(Type.String({ maxLength: 200, description: '逗号分隔的状态 / comma-separated statuses' })),

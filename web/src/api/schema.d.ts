@@ -3450,6 +3450,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/sharing/bookings/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的共享停车预约（市民令牌） / my shared-parking bookings (citizen token)
+         * @description 须带 Authorization: Bearer <市民令牌>（公众服务的手机验证码验证车牌后取得：POST /api/v1/public/verifications 与 /confirm）；无令牌 401 CITIZEN_TOKEN_REQUIRED，失效 401 CITIZEN_TOKEN_INVALID。返回该车牌开始时间在近 90 天内及以后的预约（开始时间倒序），号牌不脱敏、手机号脱敏。每次读取记审计 public.sharing.bookings.read。不缓存。免登录；共享停车公众接口每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120，与停车场查询分别计数），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120, counted apart from the lot pages), beyond 429 with Retry-After. / Needs the citizen token of the public service; the verified plate's bookings starting in the last 90 days or later; every read audited; not cached.
+         */
+        get: operations["sharingPublicMyBookings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/sharing/bookings/{id}": {
         parameters: {
             query?: never;
@@ -21317,6 +21337,55 @@ export interface operations {
             };
             /** @description 错误 / error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharingPublicMyBookings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 验证过的号牌 / the verified plate */
+                        plate: string;
+                        plateMasked: string;
+                        /**
+                         * Format: date-time
+                         * @description 最早的开始时间（90 天前） / earliest start included (90 days back)
+                         */
+                        since: string;
+                        /** @description 开始时间倒序，最多 200 笔 / newest start first, at most 200 */
+                        items: components["schemas"]["SharingBooking"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

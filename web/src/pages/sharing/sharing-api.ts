@@ -1,6 +1,6 @@
 // 共享停车 API (/api/v1/sharing…) as the console uses it; answers typed by the OpenAPI document.
 import { api, type Query } from '../../api/api';
-import { apiGet, apiPost, type QueryOf } from '../../api/client';
+import { apiGet, apiPost, type BodyOf, type QueryOf } from '../../api/client';
 
 export const OFFER_STATUSES = ['draft', 'submitted', 'approved', 'paused', 'ended'] as const;
 export const BOOKING_STATUSES = ['booked', 'entered', 'completed', 'cancelled', 'cancelled_by_owner', 'no_show'] as const;
@@ -22,6 +22,8 @@ export const sharingApi = {
   cancelBooking: (id: number) => apiPost('/api/v1/sharing/bookings/{id}/cancel', { path: { id } }),
   kpis: (month: string, groupBy: 'owner' | 'district' | 'offer') => apiGet('/api/v1/sharing/kpis', { query: { month, groupBy } }),
   owners: () => apiGet('/api/v1/sharing/owners'),
+  createOwner: (body: BodyOf<'sharingCreateOwner'>) => apiPost('/api/v1/sharing/owners', { body }),
+  createOffer: (body: BodyOf<'sharingCreateOffer'>) => apiPost('/api/v1/sharing/offers', { body }),
   confirmStatement: (month: string, ownerCode: string) => apiPost('/api/v1/sharing/statements/confirm', { body: { month, ownerCode } }),
   statement: (month: string, ownerCode: string) => api.download('/api/v1/sharing/statements', `sharing-statement-${ownerCode}-${month}.xlsx`, { month, ownerCode } as Query),
 };
