@@ -130,4 +130,43 @@ describeDb('security: scanner import and the handling report', (backend) => {
     expect(plain.statusCode).toBe(400);
     expect(plain.json().error.code).toBe('INVALID_FILE');
   });
+
+  it('writes 《安全漏洞处置报告》 .docx for a period: counts by severity and state, the overdue list, plan and fix dates', async () => {
+    env.clock.set('2026-12-15T02:00:00Z');
+    admin = await loginToken(env.app);
+    const weak = (await env.app.inject({ url: '/api/v1/security/vulnerabilities?q=%E5%BC%B1%E5%8F%A3%E4%BB%A4', headers: bearer(admin) })).json().items[0];
+    const plan = await env.app.inject({ method: 'POST', url: `/api/v1/security/vulnerabilities/${weak.id}/transition`, headers: bearer(admin), payload: { to: 'plan_submitted', planText: '停用弱口令账号并启用双因素', plannedFixDate: '2026-12-20' } });
+    expect(plan.statusCode).toBe(200);
+    const res = await env.app.inject({ url: '/api/v1/security/vulnerabilities/report?from=2026-12-01&to=2026-12-08&format=docx', headers: bearer(admin) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('wordprocessingml');
+    expect(res.headers['content-disposition']).toContain(encodeURIComponent('安全漏洞处置报告-2026-12-01-2026-12-08.docx'));
+    const lines = docxText(unzip(res.rawPayload).get('word/document.xml')!.toString('utf8')).split('\n');
+    expect(lines[0]).toBe('安全漏洞处置报告');
+    expect(lines[1]).toContain('统计期间 2026-12-01 至 2026-12-08');
+    expect(lines.find((l) => l.startsWith('期内涉及'))).toBe('期内涉及漏洞 11 个（期内新发现 11 个，期内处置结束 0 个）；超期或修复计划逾期 6 个。状态为报告生成时的状态。');
+    // The counts table: header, then 严重 … 合计 rows (state columns in lifecycle order, total last).
+    const head = lines.indexOf('等级');
+    expect(lines.slice(head, head + 9)).toEqual(['等级', '已发现', '已提交修复计划', '修复中', '已修复', '已验证', '接受风险', '误报', '合计']);
+    const totalRow = lines.indexOf('合计', head + 9);
+    expect(lines.slice(totalRow, totalRow + 9)).toEqual(['合计', '10', '1', '0', '0', '0', '0', '0', '11']);
+    const sevRow = (name: string) => lines.slice(lines.indexOf(name, head + 9), lines.indexOf(name, head + 9) + 9);
+    expect(sevRow('严重')).toEqual(['严重', '2', '0', '0', '0', '0', '0', '0', '2']);
+    expect(sevRow('高危')).toEqual(['高危', '4', '1', '0', '0', '0', '0', '0', '5']);
+    const overdue = lines.slice(lines.indexOf('三、超期情况'), lines.indexOf('四、漏洞处置明细'));
+    expect(overdue).toContain('门户登录接口存在弱口令账号');
+    expect(overdue.find((l) => l.startsWith('修复计划逾期提交'))).toBe('修复计划逾期提交（2026-12-15 10:00:00，时限 2026-12-08 17:30:00）');
+    expect(overdue.filter((l) => l.startsWith('超期未提交修复计划'))).toHaveLength(5);
+    const detail = lines.slice(lines.indexOf('四、漏洞处置明细'));
+    const at = detail.indexOf('门户登录接口存在弱口令账号');
+    expect(detail.slice(at, at + 10)).toEqual(['门户登录接口存在弱口令账号', '高危', '运营门户 /login', '已提交修复计划', '2026-12-01 10:20:00', '2026-12-08 17:30:00', '2026-12-15 10:00:00', '2026-12-20', ' ', ' ']);
+    // A period before anything was found is an empty report; a bad period is 400.
+    const empty = await env.app.inject({ url: '/api/v1/security/vulnerabilities/report?from=2026-01-01&to=2026-01-31&format=docx', headers: bearer(admin) });
+    expect(docxText(unzip(empty.rawPayload).get('word/document.xml')!.toString('utf8'))).toContain('期内涉及漏洞 0 个');
+    for (const q of ['from=2026-12-08&to=2026-12-01', 'from=2026-12&to=2026-12-08', 'from=2024-01-01&to=2026-12-08']) {
+      const bad = await env.app.inject({ url: `/api/v1/security/vulnerabilities/report?${q}&format=docx`, headers: bearer(admin) });
+      expect(bad.statusCode, q).toBe(400);
+      expect(bad.json().error.code, q).toBe('INVALID_PERIOD');
+    }
+  });
 });

@@ -4,13 +4,14 @@ import { formatShanghai } from '../../platform/time.js';
 import { badRequest } from '../../platform/errors.js';
 import { fileUploadBody, UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { registerXlsx } from './register-xlsx.js';
+import { DOCX_TYPE, handlingReport, handlingReportDocx, reportPeriod } from './report-docx.js';
 import { importScanReport } from './scan-import.js';
 import type { SecurityContext } from './repo.js';
 import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
 import {
   DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
-  ImportQuery, ImportResultSchema,
+  ImportQuery, ImportResultSchema, ReportQuery,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
 } from './schemas.js';
 import {
@@ -92,6 +93,24 @@ export function securityRoutes(ctx: SecurityContext) {
       if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
       const bytes = await uploadedBytes(file, UPLOAD_LIMIT_BYTES);
       return importScanReport(ctx, actorOf(req), { fileName: file.filename, bytes, dryRun: req.query.dryRun === true });
+    });
+
+    app.get('/api/v1/security/vulnerabilities/report', {
+      ...ops,
+      schema: {
+        operationId: 'securityVulnerabilityReport', tags, summary: '《安全漏洞处置报告》.docx / the vulnerability handling report for a period',
+        description: '期内发现或期初仍未结束的漏洞：按等级与状态统计、超期清单（超期未提交计划、计划逾期提交）、逐项的计划与修复日期。期间最长 366 天，否则 400 INVALID_PERIOD。/ '
+          + 'Findings found in the period or still open at its start: counts by severity and state, the overdue list, each finding\'s plan and fix dates.',
+        querystring: ReportQuery,
+        response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => {
+      const period = reportPeriod(req.query.from, req.query.to);
+      const body = await handlingReportDocx(await handlingReport(ctx, period));
+      return reply.header('content-type', DOCX_TYPE)
+        .header('content-disposition', contentDisposition(`安全漏洞处置报告-${period.from}-${period.to}.docx`, `vulnerability-report-${period.from}-${period.to}.docx`))
+        .header('cache-control', 'no-store')
+        .send(body);
     });
 
     app.get('/api/v1/security/vulnerabilities/:id', {

@@ -2978,6 +2978,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/vulnerabilities/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 《安全漏洞处置报告》.docx / the vulnerability handling report for a period
+         * @description 期内发现或期初仍未结束的漏洞：按等级与状态统计、超期清单（超期未提交计划、计划逾期提交）、逐项的计划与修复日期。期间最长 366 天，否则 400 INVALID_PERIOD。/ Findings found in the period or still open at its start: counts by severity and state, the overdue list, each finding's plan and fix dates.
+         */
+        get: operations["securityVulnerabilityReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security/vulnerabilities/{id}": {
         parameters: {
             query?: never;
@@ -19476,6 +19496,60 @@ export interface operations {
             };
             /** @description 错误 / error */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityVulnerabilityReport: {
+        parameters: {
+            query: {
+                /** @description 起始日 YYYY-MM-DD（上海） / first day */
+                from: string;
+                /** @description 截止日 YYYY-MM-DD（含） / last day, inclusive */
+                to: string;
+                /** @description 目前只有 docx / docx only */
+                format?: "docx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
