@@ -1,12 +1,17 @@
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { contentDisposition } from '../../platform/http/download.js';
 import { formatShanghai } from '../../platform/time.js';
+import { badRequest } from '../../platform/errors.js';
+import { fileUploadBody, UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { registerXlsx } from './register-xlsx.js';
+import { DOCX_TYPE, handlingReport, handlingReportDocx, reportPeriod } from './report-docx.js';
+import { importScanReport } from './scan-import.js';
 import type { SecurityContext } from './repo.js';
 import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
 import {
   DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
+  ImportQuery, ImportResultSchema, ReportQuery,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
 } from './schemas.js';
 import {
@@ -27,6 +32,7 @@ export function securityRoutes(ctx: SecurityContext) {
     app.addSchema(VulnSchema);
     app.addSchema(ReviewItemSchema);
     app.addSchema(ReviewSchema);
+    app.addSchema(ImportResultSchema);
     const tags = ['security'];
     const ops = { preHandler: requirePermission('ops') };
     const one = (...statuses: number[]) => ({ 200: { $ref: 'SecurityVulnerability' }, ...errorResponses(...statuses) });
@@ -67,6 +73,45 @@ export function securityRoutes(ctx: SecurityContext) {
         body: CreateVulnBody, response: { 201: { $ref: 'SecurityVulnerability' }, ...errorResponses(400, 401, 403) },
       },
     }, async (req, reply) => reply.code(201).send(await createVulnerability(ctx, actorOf(req), req.body)));
+
+    app.post('/api/v1/security/vulnerabilities/import', {
+      ...ops,
+      schema: {
+        operationId: 'securityImportVulnerabilities', tags, summary: '导入扫描结果 / import scanner findings',
+        description: '由内容识别格式：npm audit --json（npm 7+）、OWASP ZAP JSON 报告、Trivy JSON、CSV（title, severity, component, found at, source）。'
+          + '指纹（格式 + 规则 + 组件的 sha256）相同的再次导入只更新 lastSeenAt、名称、等级，不重复登记；新登记的修复计划时限同手工登记。每行返回 created / updated / rejected 及原因；dryRun=true 只给结论不写入。'
+          + '无法识别的文件 400 UNKNOWN_SCAN_FORMAT，损坏的 JSON/CSV 400 INVALID_SCAN_FILE，空文件 400 EMPTY_FILE。/ '
+          + 'Format told from the content; same fingerprint → updated, not duplicated; per-row verdicts; dryRun writes nothing.',
+        consumes: ['multipart/form-data'],
+        querystring: ImportQuery,
+        body: fileUploadBody('扫描报告 / the scanner report'),
+        response: { 200: { $ref: 'SecurityVulnImportResult' }, ...errorResponses(400, 401, 403, 413) },
+      },
+    }, async (req) => {
+      if (!req.isMultipart()) throw badRequest('INVALID_FILE', '请以 multipart/form-data 上传文件字段 file / upload the file as multipart/form-data field "file"');
+      const file = await req.file({ limits: { fileSize: UPLOAD_LIMIT_BYTES } });
+      if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
+      const bytes = await uploadedBytes(file, UPLOAD_LIMIT_BYTES);
+      return importScanReport(ctx, actorOf(req), { fileName: file.filename, bytes, dryRun: req.query.dryRun === true });
+    });
+
+    app.get('/api/v1/security/vulnerabilities/report', {
+      ...ops,
+      schema: {
+        operationId: 'securityVulnerabilityReport', tags, summary: '《安全漏洞处置报告》.docx / the vulnerability handling report for a period',
+        description: '期内发现或期初仍未结束的漏洞：按等级与状态统计、超期清单（超期未提交计划、计划逾期提交）、逐项的计划与修复日期。期间最长 366 天，否则 400 INVALID_PERIOD。/ '
+          + 'Findings found in the period or still open at its start: counts by severity and state, the overdue list, each finding\'s plan and fix dates.',
+        querystring: ReportQuery,
+        response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => {
+      const period = reportPeriod(req.query.from, req.query.to);
+      const body = await handlingReportDocx(await handlingReport(ctx, period));
+      return reply.header('content-type', DOCX_TYPE)
+        .header('content-disposition', contentDisposition(`安全漏洞处置报告-${period.from}-${period.to}.docx`, `vulnerability-report-${period.from}-${period.to}.docx`))
+        .header('cache-control', 'no-store')
+        .send(body);
+    });
 
     app.get('/api/v1/security/vulnerabilities/:id', {
       ...ops,

@@ -78,6 +78,7 @@ export const VulnSchema = Type.Object({
   breachedAt: Nullable(Iso),
   incidentRef: Nullable(Type.String()),
   changeRef: Nullable(Type.String()),
+  lastSeenAt: Nullable(Type.String({ description: '扫描导入的漏洞：最近一次导入仍报告它的时间 / scanner findings: the last import that reported it' })),
   nextStates: Type.Array(Type.String()),
   createdBy: Type.String(),
   createdAt: Iso,
@@ -128,3 +129,29 @@ export const DecisionBody = Type.Object({
   note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
 });
 export const SignOffBody = Type.Object({ note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))) });
+
+const Verdict = Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('rejected')]);
+export const ImportQuery = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ description: 'true：只给出每行结论，不写入 / verdicts only, nothing written' })),
+});
+export const ImportResultSchema = Type.Object({
+  format: Type.Union([Type.Literal('npm-audit'), Type.Literal('zap'), Type.Literal('trivy'), Type.Literal('csv')], { description: '由内容识别的格式 / format told from the content' }),
+  dryRun: Type.Boolean(),
+  counts: Type.Object({ created: Type.Integer(), updated: Type.Integer(), rejected: Type.Integer() }),
+  rows: Type.Array(Type.Object({
+    row: Type.Integer({ description: '报告中的第几条（CSV 为数据行号） / the place of the finding in the report (CSV: data row)' }),
+    verdict: Verdict,
+    title: Nullable(Type.String()),
+    severity: Nullable(Type.String()),
+    component: Nullable(Type.String()),
+    fingerprint: Nullable(Type.String({ description: 'sha256(格式 + 规则 + 组件) / sha256 of kind + rule + component' })),
+    id: Nullable(Type.Integer({ description: '漏洞编号（dryRun 新建时为 null） / the finding (null for a dry-run creation)' })),
+    reason: Nullable(Type.String({ description: '拒绝原因，或更新时的说明 / why rejected, or a note on the update' })),
+  })),
+}, { $id: 'SecurityVulnImportResult' });
+
+export const ReportQuery = Type.Object({
+  from: Type.String({ maxLength: 10, description: '起始日 YYYY-MM-DD（上海） / first day' }),
+  to: Type.String({ maxLength: 10, description: '截止日 YYYY-MM-DD（含） / last day, inclusive' }),
+  format: Type.Optional(Type.Literal('docx', { description: '目前只有 docx / docx only' })),
+});

@@ -2,7 +2,7 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { Severity } from './deadlines.js';
 import type { VulnState } from './lifecycle.js';
 
-/** Kysely shapes of the security module's tables (migration 0021_security_ops.sql). */
+/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0026_security_vuln_import.sql). */
 
 /** `date` columns come back as 'YYYY-MM-DD' on both backends. */
 type DateColumn = ColumnType<string, string, string>;
@@ -35,6 +35,9 @@ export interface SecurityVulnerabilitiesTable {
   breached_at: Date | null;
   incident_ref: string | null;
   change_ref: string | null;
+  /** Scanner findings only (migration 0026): sha256 of kind + rule + component; unique. */
+  fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+  last_seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_by: string;
   created_at: Date;
   updated_at: Date;

@@ -57,6 +57,7 @@ export interface VulnView {
   breachedAt: string | null;
   incidentRef: string | null;
   changeRef: string | null;
+  lastSeenAt: string | null;
   nextStates: VulnState[];
   createdBy: string;
   createdAt: string;
@@ -102,6 +103,7 @@ export function vulnView(row: VulnRow, now: Date): VulnView {
     breachedAt: iso(row.breached_at),
     incidentRef: row.incident_ref,
     changeRef: row.change_ref,
+    lastSeenAt: iso(row.last_seen_at),
     nextStates: [...allowedNext(row.state)],
     createdBy: row.created_by,
     createdAt: row.created_at.toISOString(),

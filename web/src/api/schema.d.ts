@@ -2958,6 +2958,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/vulnerabilities/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 导入扫描结果 / import scanner findings
+         * @description 由内容识别格式：npm audit --json（npm 7+）、OWASP ZAP JSON 报告、Trivy JSON、CSV（title, severity, component, found at, source）。指纹（格式 + 规则 + 组件的 sha256）相同的再次导入只更新 lastSeenAt、名称、等级，不重复登记；新登记的修复计划时限同手工登记。每行返回 created / updated / rejected 及原因；dryRun=true 只给结论不写入。无法识别的文件 400 UNKNOWN_SCAN_FORMAT，损坏的 JSON/CSV 400 INVALID_SCAN_FILE，空文件 400 EMPTY_FILE。/ Format told from the content; same fingerprint → updated, not duplicated; per-row verdicts; dryRun writes nothing.
+         */
+        post: operations["securityImportVulnerabilities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/vulnerabilities/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 《安全漏洞处置报告》.docx / the vulnerability handling report for a period
+         * @description 期内发现或期初仍未结束的漏洞：按等级与状态统计、超期清单（超期未提交计划、计划逾期提交）、逐项的计划与修复日期。期间最长 366 天，否则 400 INVALID_PERIOD。/ Findings found in the period or still open at its start: counts by severity and state, the overdue list, each finding's plan and fix dates.
+         */
+        get: operations["securityVulnerabilityReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security/vulnerabilities/{id}": {
         parameters: {
             query?: never;
@@ -5052,6 +5092,7 @@ export interface components {
             breachedAt: null | string;
             incidentRef: null | string;
             changeRef: null | string;
+            lastSeenAt: null | string;
             nextStates: string[];
             createdBy: string;
             /** @description ISO 8601 (UTC) */
@@ -5104,6 +5145,27 @@ export interface components {
                 decided: number;
             };
             items?: components["schemas"]["SecurityReviewItem"][];
+        };
+        SecurityVulnImportResult: {
+            /** @description 由内容识别的格式 / format told from the content */
+            format: "npm-audit" | "zap" | "trivy" | "csv";
+            dryRun: boolean;
+            counts: {
+                created: number;
+                updated: number;
+                rejected: number;
+            };
+            rows: {
+                /** @description 报告中的第几条（CSV 为数据行号） / the place of the finding in the report (CSV: data row) */
+                row: number;
+                verdict: "created" | "updated" | "rejected";
+                title: null | string;
+                severity: null | string;
+                component: null | string;
+                fingerprint: null | string;
+                id: null | number;
+                reason: null | string;
+            }[];
         };
         SharingOffer: {
             id: number;
@@ -19383,6 +19445,129 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityImportVulnerabilities: {
+        parameters: {
+            query?: {
+                /** @description true：只给出每行结论，不写入 / verdicts only, nothing written */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description 扫描报告 / the scanner report
+                     */
+                    file: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityVulnImportResult"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityVulnerabilityReport: {
+        parameters: {
+            query: {
+                /** @description 起始日 YYYY-MM-DD（上海） / first day */
+                from: string;
+                /** @description 截止日 YYYY-MM-DD（含） / last day, inclusive */
+                to: string;
+                /** @description 目前只有 docx / docx only */
+                format?: "docx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description 错误 / error */

@@ -32,6 +32,6 @@ export interface SummaryItem {
 }
 
 /** The i18n namespaces whose keys (chooseFile, dryRun, run, noFile, dryRunNote, doneNote, summary.*, …) the flow reads. */
-export type TextsKey = 'import' | 'onboarding.importDialog' | 'eventImport';
+export type TextsKey = 'import' | 'onboarding.importDialog' | 'eventImport' | 'security.importDialog';
 
 export type UploadProgress = (loaded: number, total: number) => void;

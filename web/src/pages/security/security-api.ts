@@ -1,7 +1,8 @@
 // The security operations API (安全运维, /api/v1/security…) as the console uses it; answers typed by
 // the OpenAPI document (web/src/api/client.ts): Schemas['SecurityVulnerability'] …
 import { api, type Query } from '../../api/api';
-import { apiGet, apiPatch, apiPost, apiPut, type BodyOf, type QueryOf } from '../../api/client';
+import { apiGet, apiPatch, apiPost, apiPut, type BodyOf, type QueryOf, type ResponseOf } from '../../api/client';
+import type { SheetImportResult, SheetImportRow, UploadProgress } from '../../components/sheet-import';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -25,7 +26,23 @@ export const securityApi = {
   openReview: (quarter?: string) => apiPost('/api/v1/security/reviews', { body: quarter ? { quarter } : {} }),
   decide: (id: number, itemId: number, body: BodyOf<'securityDecideReviewItem'>) => apiPost('/api/v1/security/reviews/{id}/items/{itemId}/decision', { path: { id, itemId }, body }),
   signOff: (id: number, note?: string) => apiPost('/api/v1/security/reviews/{id}/sign-off', { path: { id }, body: note ? { note } : {} }),
+  importScan: async (file: File, dryRun: boolean, onProgress: UploadProgress) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return importView(await api.uploadWithProgress<ResponseOf<'securityImportVulnerabilities'>>(`${base}/import`, form, { dryRun }, onProgress));
+  },
+  report: (from: string, to: string) => api.download(`${base}/report`, `vulnerability-report-${from}-${to}.docx`, { from, to, format: 'docx' }),
   exportReview: (id: number, quarter: string) => api.download(`/api/v1/security/reviews/${id}/export`, `permission-review-${quarter}.xlsx`),
 };
 
 export const ROLES = ['admin', 'bureau', 'district', 'ops', 'viewer'] as const;
+
+/** The import answer in the shape of the shared SheetImport flow: a rejection's reason as its error, an update's note as a warning. */
+export function importView(r: ResponseOf<'securityImportVulnerabilities'>): SheetImportResult & Record<string, unknown> {
+  const rows: SheetImportRow[] = r.rows.map((x) => ({
+    row: x.row, status: x.verdict, name: x.title,
+    errors: x.verdict === 'rejected' && x.reason ? [{ message: x.reason }] : [],
+    warnings: x.verdict !== 'rejected' && x.reason ? [{ message: x.reason }] : [],
+  }));
+  return { dryRun: r.dryRun, format: r.format, total: r.rows.length, ...r.counts, rows };
+}
