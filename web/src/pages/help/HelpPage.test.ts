@@ -81,7 +81,8 @@ describe('the manual', () => {
     expect(filterManual(chapters, '无此内容')).toEqual([]);
   });
 
-  it('renders markdown with raw HTML escaped', () => {
+  it('renders markdown with raw HTML escaped and no javascript: links', () => {
+    expect(renderMarkdown('[点我](javascript:alert(1))')).not.toContain('href');
     expect(renderMarkdown('**粗体** <script>alert(1)</script>')).toBe('<p><strong>粗体</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n');
   });
 
