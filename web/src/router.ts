@@ -61,6 +61,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionsPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'security', name: 'security', component: () => import('./pages/security/SecurityPage.vue'), meta: { permission: 'ops' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
+      { path: 'help', name: 'help', component: () => import('./pages/help/HelpPage.vue') },
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },
       { path: 'system/channels', name: 'channels', component: () => import('./pages/notifications/ChannelsPage.vue'), meta: { permission: 'ops' } },
@@ -77,8 +78,8 @@ router.beforeEach(async (to) => {
   if (!(await auth.loadMe())) {
     return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/overview' ? { redirect: to.fullPath } : {} };
   }
-  // A shared-parking owner account uses the 共享停车 page only (the API refuses the rest).
-  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing') return { name: 'sharing' };
+  // A shared-parking owner account uses the 共享停车 page (and 帮助) only (the API refuses the rest).
+  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing' && to.name !== 'help') return { name: 'sharing' };
   if (!auth.can(to.meta.permission)) {
     ElMessage.warning(i18n.global.t('errors.forbidden'));
     return { name: 'overview' };

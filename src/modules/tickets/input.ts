@@ -1,6 +1,6 @@
 import { AppError, badRequest } from '../../platform/errors.js';
 import { normalizePhone, ticketPlate } from './personal-data.js';
-import { TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, type TicketCategory, type TicketChannel, type TicketPriority } from './vocab.js';
+import { ALL_TICKET_CATEGORIES, ALL_TICKET_CHANNELS, INTERNAL_CHANNEL, INTERNAL_CATEGORIES, isInternalCategory, TICKET_CATEGORIES, TICKET_PRIORITIES, type TicketCategory, type TicketChannel, type TicketPriority } from './vocab.js';
 
 /*
  * Checks of a new ticket or a change, shared by the console API and the signed inbound API
@@ -58,6 +58,14 @@ function sessionId(raw: Raw): number | null {
   return n;
 }
 
+/** An internal service request (channel internal) takes an internal category, and only it does. */
+export function assertCategoryFits(channel: TicketChannel, category: TicketCategory): void {
+  if ((channel === INTERNAL_CHANNEL) !== isInternalCategory(category)) {
+    const allowed = channel === INTERNAL_CHANNEL ? INTERNAL_CATEGORIES : TICKET_CATEGORIES;
+    throw invalid('INVALID_CATEGORY', `${channel} 渠道的分类应为 ${allowed.join('、')} 之一`, `a ${channel} ticket's category must be one of ${allowed.join(', ')}`);
+  }
+}
+
 export function parseNewTicket(body: unknown, defaults: { channel?: TicketChannel } = {}): NewTicketInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('INVALID_BODY', '请求体应为 JSON 对象 / body must be a JSON object');
   const raw = body as Raw;
@@ -65,9 +73,12 @@ export function parseNewTicket(body: unknown, defaults: { channel?: TicketChanne
   const plate = text(raw, 'plate', 32, false);
   const district = text(raw, 'districtCode', 16, false);
   if (district !== null && !/^[0-9]{6}$/.test(district)) throw invalid('INVALID_DISTRICT', 'districtCode 应为 6 位数字', 'districtCode must be 6 digits');
+  const channel = oneOf(raw, 'channel', ALL_TICKET_CHANNELS, 'INVALID_CHANNEL', defaults.channel);
+  const category = oneOf(raw, 'category', ALL_TICKET_CATEGORIES, 'INVALID_CATEGORY');
+  assertCategoryFits(channel, category);
   return {
-    channel: oneOf(raw, 'channel', TICKET_CHANNELS, 'INVALID_CHANNEL', defaults.channel),
-    category: oneOf(raw, 'category', TICKET_CATEGORIES, 'INVALID_CATEGORY'),
+    channel,
+    category,
     title: text(raw, 'title', LIMITS.title, true)!,
     description: text(raw, 'description', LIMITS.description, true)!,
     priority: oneOf(raw, 'priority', TICKET_PRIORITIES, 'INVALID_PRIORITY', 'normal'),
@@ -101,7 +112,7 @@ export function parsePatch(body: unknown): TicketPatch {
   const raw = body as Raw;
   const has = (k: string) => Object.prototype.hasOwnProperty.call(raw, k);
   const p: TicketPatch = {};
-  if (has('category')) p.category = oneOf(raw, 'category', TICKET_CATEGORIES, 'INVALID_CATEGORY');
+  if (has('category')) p.category = oneOf(raw, 'category', ALL_TICKET_CATEGORIES, 'INVALID_CATEGORY');
   if (has('priority')) p.priority = oneOf(raw, 'priority', TICKET_PRIORITIES, 'INVALID_PRIORITY');
   if (has('title')) p.title = text(raw, 'title', LIMITS.title, true)!;
   if (has('description')) p.description = text(raw, 'description', LIMITS.description, true)!;

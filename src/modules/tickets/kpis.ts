@@ -4,7 +4,7 @@ import { shanghaiDay } from '../../platform/time.js';
 import { listDistricts } from '../registry/index.js';
 import { parseBound } from './list.js';
 import { ticketsInScope, type TicketsContext } from './repo.js';
-import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, OPEN_STATES, RESOLVED_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, type TicketState } from './vocab.js';
+import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, INTERNAL_CATEGORIES, INTERNAL_CHANNEL, OPEN_STATES, RESOLVED_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, type TicketState } from './vocab.js';
 
 /*
  * Work-order KPIs (issue 5, GUIDE §5) over the tickets CREATED in the period [from, to] — Shanghai
@@ -24,6 +24,10 @@ import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, OPEN_STATES, RESOLVED_
  *   reopenRate       reopened ÷ resolved                                (null when resolved = 0)
  *   open             of them, still in new/assigned/in_progress/waiting_citizen/reopened
  * Rates are fractions (0.95), not percentages.
+ *
+ * Internal service requests (channel `internal`: 电话咨询、远程协助、现场指导) are not citizens'
+ * requests: they are left out of all the figures above and of the groups, and reported apart as
+ * `internal` (the same figures, and by category).
  */
 
 export const GROUP_BY = ['channel', 'category', 'district'] as const;
@@ -54,6 +58,7 @@ export interface KpiReport extends KpiFigures {
   merged: number;
   groupBy: GroupBy | null;
   groups: KpiGroup[];
+  internal: KpiFigures & { byCategory: KpiGroup[] };
 }
 
 interface Row {
@@ -115,9 +120,15 @@ export async function ticketKpis(ctx: TicketsContext, actor: Actor, q: { from?: 
     .select(['channel', 'category', 'district_code', 'state', 'created_at', 'resolved_at', 'first_resolved_at', 'reopen_count', 'resolution_late', 'merged_into'])
     .where('created_at', '>=', from).where('created_at', '<', to)
     .execute());
-  const merged = all.filter((r) => r.merged_into !== null).length;
-  const cancelled = all.filter((r) => r.merged_into === null && r.state === 'cancelled').length;
-  const rows: Row[] = all.filter((r) => r.merged_into === null && r.state !== 'cancelled');
+  const citizens = all.filter((r) => r.channel !== INTERNAL_CHANNEL);
+  const merged = citizens.filter((r) => r.merged_into !== null).length;
+  const cancelled = citizens.filter((r) => r.merged_into === null && r.state === 'cancelled').length;
+  const rows: Row[] = citizens.filter((r) => r.merged_into === null && r.state !== 'cancelled');
+  const internalRows: Row[] = all.filter((r) => r.channel === INTERNAL_CHANNEL && r.merged_into === null && r.state !== 'cancelled');
+  const internal = {
+    ...figures(internalRows),
+    byCategory: INTERNAL_CATEGORIES.map((c) => ({ key: c, label: CATEGORY_LABELS[c], ...figures(internalRows.filter((r) => r.category === c)) })),
+  };
 
   let groups: KpiGroup[] = [];
   if (groupBy === 'channel') {
@@ -131,5 +142,5 @@ export async function ticketKpis(ctx: TicketsContext, actor: Actor, q: { from?: 
     const none = rows.filter((r) => r.district_code === null);
     if (none.length) groups.push({ key: null, label: '未指定县市区', ...figures(none) });
   }
-  return { from: fromDay, to: toDay, ...figures(rows), cancelled, merged, groupBy: groupBy as GroupBy | null, groups };
+  return { from: fromDay, to: toDay, ...figures(rows), cancelled, merged, groupBy: groupBy as GroupBy | null, groups, internal };
 }

@@ -9,7 +9,7 @@ import { findSlaItems } from '../sla/index.js';
 import { overdue, ticketsInScope, warning, type TicketRow, type TicketView, type TicketsContext, ticketsContext } from './repo.js';
 import { seesPersonalData } from './personal-data.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
-import { OPEN_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
+import { ALL_TICKET_CATEGORIES, ALL_TICKET_CHANNELS, OPEN_STATES, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
 
 /*
  * The queue (工单列表) and the ledger the export writes: filters, newest first, offset pages.
@@ -91,8 +91,8 @@ export async function auditPlateSearch(ctx: TicketsContext, actor: Actor, q: Tic
 export async function filteredQuery(anyCtx: AppContext, actor: Actor, q: TicketQuery) {
   const ctx = ticketsContext(anyCtx);
   const states = list(q.state, TICKET_STATES, 'state');
-  const channels = list(q.channel, TICKET_CHANNELS, 'channel');
-  const categories = list(q.category, TICKET_CATEGORIES, 'category');
+  const channels = list(q.channel, ALL_TICKET_CHANNELS, 'channel');
+  const categories = list(q.category, ALL_TICKET_CATEGORIES, 'category');
   const priorities = list(q.priority, TICKET_PRIORITIES, 'priority');
   const from = q.from ? parseBound(q.from, 'from') : null;
   const to = q.to ? parseBound(q.to, 'to') : null;

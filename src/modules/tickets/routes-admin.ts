@@ -3,7 +3,7 @@ import { actorOf, errorResponses, requirePermission, type App } from '../../plat
 import { listCallbacks } from './callbacks.js';
 import { createClient, listClients, rotateClientSecret, updateClient } from './clients.js';
 import { listRejects } from './inbound.js';
-import { CallbackSchema, ChannelSchema, ClientSchema, RejectSchema, TeamSchema } from './schemas.js';
+import { CallbackSchema, ClientChannelSchema, ClientSchema, RejectSchema, TeamSchema } from './schemas.js';
 import { createTeam, listTeams, updateTeam } from './teams.js';
 import type { TicketsContext } from './repo.js';
 
@@ -58,7 +58,7 @@ export function ticketAdminRoutes(ctx: TicketsContext) {
         body: Type.Object({
           code: Type.String({ maxLength: 64 }),
           name: Type.String({ maxLength: 200 }),
-          channel: ChannelSchema,
+          channel: ClientChannelSchema,
           callbackUrl: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
           enabled: Type.Optional(Type.Boolean()),
         }),

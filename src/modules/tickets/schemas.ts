@@ -3,13 +3,17 @@ import { Nullable } from '../../platform/http.js';
 import { fileUploadBody } from '../../platform/uploads.js';
 import { GROUP_BY } from './kpis.js';
 import { SLA_FILTERS } from './list.js';
-import { TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
+import { ALL_TICKET_CATEGORIES, ALL_TICKET_CHANNELS, TICKET_CATEGORIES, TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_STATES } from './vocab.js';
 
 const Time = Nullable(Type.String({ format: 'date-time' }));
 const Enum = <const T extends readonly string[]>(values: T, description?: string) => Type.Enum([...values] as T[number][], description ? { description } : {});
 
-export const ChannelSchema = Enum(TICKET_CHANNELS, '来源渠道 / channel');
-export const CategorySchema = Enum(TICKET_CATEGORIES, '诉求分类 / category');
+export const ChannelSchema = Enum(ALL_TICKET_CHANNELS, '来源渠道；internal 为内部服务（电话咨询、远程协助、现场指导） / channel; internal: internal service requests');
+/** A channel client's channel: citizens' channels only (internal requests are registered in the console). */
+export const ClientChannelSchema = Enum(TICKET_CHANNELS, '来源渠道 / channel');
+/** What a channel client may send: citizens' categories only. */
+export const ClientCategorySchema = Enum(TICKET_CATEGORIES, '诉求分类 / category');
+export const CategorySchema = Enum(ALL_TICKET_CATEGORIES, '诉求分类；phone_consult、remote_assist、onsite_guidance 只用于 internal 渠道 / category; the last three for the internal channel only');
 export const PrioritySchema = Enum(TICKET_PRIORITIES, '优先级 / priority');
 export const StateSchema = Enum(TICKET_STATES, '状态 / state');
 
@@ -168,12 +172,16 @@ export const KpiReportSchema = Type.Object({
   from: Type.String(), to: Type.String(), ...Figures, cancelled: Type.Integer(), merged: Type.Integer(),
   groupBy: Nullable(Type.String()),
   groups: Type.Array(Type.Object({ key: Nullable(Type.String()), label: Type.String(), ...Figures })),
+  internal: Type.Object({
+    ...Figures,
+    byCategory: Type.Array(Type.Object({ key: Nullable(Type.String()), label: Type.String(), ...Figures })),
+  }, { description: '内部服务（internal 渠道：电话咨询、远程协助、现场指导）另行统计，不计入上面的数字 / internal service requests, counted apart from the figures above' }),
 });
 
 export const TeamSchema = Type.Object({ code: Type.String(), name: Type.String(), enabled: Type.Boolean() });
 
 export const ClientSchema = Type.Object({
-  code: Type.String(), name: Type.String(), channel: ChannelSchema, callbackUrl: Nullable(Type.String()), enabled: Type.Boolean(),
+  code: Type.String(), name: Type.String(), channel: ClientChannelSchema, callbackUrl: Nullable(Type.String()), enabled: Type.Boolean(),
   secretRotatedAt: Type.String(), createdBy: Type.String(), createdAt: Type.String(), updatedAt: Type.String(),
 }, { $id: 'TicketClient' });
 
@@ -187,11 +195,11 @@ export const RejectSchema = Type.Object({ id: Type.Integer(), clientCode: Type.S
 
 export const InboundBody = Type.Object({
   externalNo: Type.String({ maxLength: 64, description: '对方系统的工单号（幂等键） / the client\'s ticket number (idempotency key)' }),
-  category: CategorySchema,
+  category: ClientCategorySchema,
   title: Type.String({ maxLength: 200 }),
   description: Type.String({ maxLength: 5000 }),
   priority: Type.Optional(PrioritySchema),
-  channel: Type.Optional(ChannelSchema),
+  channel: Type.Optional(ClientChannelSchema),
   citizenName: Type.Optional(Type.String({ maxLength: 50 })),
   citizenPhone: Type.Optional(Type.String({ maxLength: 32 })),
   lotCode: Type.Optional(Type.String({ maxLength: 64 })),

@@ -6,7 +6,7 @@ import { maskPlate } from '../../platform/plates.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { listSlaForSubjects, listSla, type SlaItem } from '../sla/index.js';
 import { historyOf, recordEvent, type HistoryEntry } from './history.js';
-import { parseNewTicket, parsePatch, type NewTicketInput, type TicketPatch } from './input.js';
+import { assertCategoryFits, parseNewTicket, parsePatch, type NewTicketInput, type TicketPatch } from './input.js';
 import { hasPersonal, maskName, maskPersonal, maskPhone, seesPersonalData } from './personal-data.js';
 import { checkTeam, resolveLinks } from './references.js';
 import { findTicket, lockTicket, summariseSla, toView, type TicketRow, type TicketView, type TicketsContext, type TicketsDb, ticketsContext } from './repo.js';
@@ -261,6 +261,7 @@ export async function updateTicket(ctx: TicketsContext, actor: Actor, id: number
   const patch: TicketPatch = parsePatch(body);
   const current = await findTicket(ctx.db, actor, id);
   assertOpenForChange(current);
+  if (patch.category !== undefined) assertCategoryFits(current.channel as TicketChannel, patch.category);
   const linksTouched = patch.lotCode !== undefined || patch.sessionId !== undefined || patch.districtCode !== undefined;
   // A new lot or record brings its own district unless one is given with it.
   const links = linksTouched

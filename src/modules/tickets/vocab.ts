@@ -2,14 +2,28 @@ import { TICKET_PRIORITIES, type TicketPriority } from '../sla/index.js';
 
 /* The codes integrators send (GUIDE §5) and the Chinese labels people read. */
 
+/** The channels of citizens' requests (what channel clients push and citizens use). */
 export const TICKET_CHANNELS = ['hotline_12345', 'wechat', 'alipay', 'phone', 'web', 'onsite'] as const;
-export type TicketChannel = (typeof TICKET_CHANNELS)[number];
+/**
+ * Internal service requests (内部服务: users of the platform asking the operations team for help,
+ * issue 20 §5) — a channel of their own, with their own categories, registered in the console
+ * only and counted apart from the citizens' requests in the KPIs (docs/用户手册.md §9.14).
+ */
+export const INTERNAL_CHANNEL = 'internal';
+export const ALL_TICKET_CHANNELS = [...TICKET_CHANNELS, INTERNAL_CHANNEL] as const;
+export type TicketChannel = (typeof ALL_TICKET_CHANNELS)[number];
 
+/** The categories of citizens' requests. */
 export const TICKET_CATEGORIES = [
   'fee_dispute', 'wrong_charge', 'plate_misread', 'payment_failure', 'refund',
   'lot_info_wrong', 'availability_wrong', 'facility_fault', 'service_attitude', 'suggestion', 'other',
 ] as const;
-export type TicketCategory = (typeof TICKET_CATEGORIES)[number];
+/** The categories of internal service requests (电话咨询、远程协助、现场指导). */
+export const INTERNAL_CATEGORIES = ['phone_consult', 'remote_assist', 'onsite_guidance'] as const;
+export const ALL_TICKET_CATEGORIES = [...TICKET_CATEGORIES, ...INTERNAL_CATEGORIES] as const;
+export type TicketCategory = (typeof ALL_TICKET_CATEGORIES)[number];
+
+export const isInternalCategory = (c: string): boolean => (INTERNAL_CATEGORIES as readonly string[]).includes(c);
 
 export { TICKET_PRIORITIES, type TicketPriority };
 
@@ -34,6 +48,7 @@ export const CHANNEL_LABELS: Record<TicketChannel, string> = {
   phone: '电话',
   web: '网站/H5',
   onsite: '现场',
+  internal: '内部服务',
 };
 
 export const CATEGORY_LABELS: Record<TicketCategory, string> = {
@@ -48,6 +63,9 @@ export const CATEGORY_LABELS: Record<TicketCategory, string> = {
   service_attitude: '服务态度',
   suggestion: '建议',
   other: '其他',
+  phone_consult: '电话咨询',
+  remote_assist: '远程协助',
+  onsite_guidance: '现场指导',
 };
 
 export const PRIORITY_LABELS: Record<TicketPriority, string> = { urgent: '紧急', high: '高', normal: '普通', low: '低' };

@@ -3952,17 +3952,17 @@ export interface components {
             /** @description 工单编号 GDyyyymmdd-nnnnn */
             no: string;
             /**
-             * @description 来源渠道 / channel
+             * @description 来源渠道；internal 为内部服务（电话咨询、远程协助、现场指导） / channel; internal: internal service requests
              * @enum {unknown}
              */
-            channel: "hotline_12345" | "wechat" | "alipay" | "phone" | "web" | "onsite";
+            channel: "hotline_12345" | "wechat" | "alipay" | "phone" | "web" | "onsite" | "internal";
             externalNo: null | string;
             clientCode: null | string;
             /**
-             * @description 诉求分类 / category
+             * @description 诉求分类；phone_consult、remote_assist、onsite_guidance 只用于 internal 渠道 / category; the last three for the internal channel only
              * @enum {unknown}
              */
-            category: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other";
+            category: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other" | "phone_consult" | "remote_assist" | "onsite_guidance";
             /**
              * @description 优先级 / priority
              * @enum {unknown}
@@ -8275,15 +8275,15 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 来源渠道 / channel
+                     * @description 来源渠道；internal 为内部服务（电话咨询、远程协助、现场指导） / channel; internal: internal service requests
                      * @enum {unknown}
                      */
-                    channel: "hotline_12345" | "wechat" | "alipay" | "phone" | "web" | "onsite";
+                    channel: "hotline_12345" | "wechat" | "alipay" | "phone" | "web" | "onsite" | "internal";
                     /**
-                     * @description 诉求分类 / category
+                     * @description 诉求分类；phone_consult、remote_assist、onsite_guidance 只用于 internal 渠道 / category; the last three for the internal channel only
                      * @enum {unknown}
                      */
-                    category: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other";
+                    category: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other" | "phone_consult" | "remote_assist" | "onsite_guidance";
                     title: string;
                     description: string;
                     /**
@@ -8410,6 +8410,33 @@ export interface operations {
                             reopenRate: null | number;
                             open: number;
                         }[];
+                        /** @description 内部服务（internal 渠道：电话咨询、远程协助、现场指导）另行统计，不计入上面的数字 / internal service requests, counted apart from the figures above */
+                        internal: {
+                            total: number;
+                            closed: number;
+                            closureRate: null | number;
+                            resolved: number;
+                            onTime: number;
+                            onTimeRate: null | number;
+                            avgHandlingMinutes: null | number;
+                            reopened: number;
+                            reopenRate: null | number;
+                            open: number;
+                            byCategory: {
+                                key: null | string;
+                                label: string;
+                                total: number;
+                                closed: number;
+                                closureRate: null | number;
+                                resolved: number;
+                                onTime: number;
+                                onTimeRate: null | number;
+                                avgHandlingMinutes: null | number;
+                                reopened: number;
+                                reopenRate: null | number;
+                                open: number;
+                            }[];
+                        };
                     };
                 };
             };
@@ -8676,10 +8703,10 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description 诉求分类 / category
+                     * @description 诉求分类；phone_consult、remote_assist、onsite_guidance 只用于 internal 渠道 / category; the last three for the internal channel only
                      * @enum {unknown}
                      */
-                    category?: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other";
+                    category?: "fee_dispute" | "wrong_charge" | "plate_misread" | "payment_failure" | "refund" | "lot_info_wrong" | "availability_wrong" | "facility_fault" | "service_attitude" | "suggestion" | "other" | "phone_consult" | "remote_assist" | "onsite_guidance";
                     /**
                      * @description 优先级 / priority
                      * @enum {unknown}

@@ -33,6 +33,7 @@ const en: Messages = {
     actions: 'Actions',
     export: 'Export',
     refresh: 'Refresh',
+    help: 'Help',
     back: 'Back',
     all: 'All',
     copy: 'Copy',
@@ -91,7 +92,13 @@ const en: Messages = {
     share_owner: 'Sharing owner',
     system: 'System',
   },
+  help: {
+    title: 'Help · user manual',
+    search: 'Search the manual',
+    noMatch: 'No matching chapter',
+  },
   menu: {
+    help: 'Help',
     overview: 'Overview',
     resources: 'Data resources',
     lots: 'Parking lots',

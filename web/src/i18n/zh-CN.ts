@@ -34,6 +34,7 @@ const zhCN = {
     actions: '操作',
     export: '导出',
     refresh: '刷新',
+    help: '帮助',
     back: '返回',
     all: '全部',
     copy: '复制',
@@ -92,7 +93,13 @@ const zhCN = {
     share_owner: '共享单位',
     system: '系统',
   },
+  help: {
+    title: '帮助 · 用户手册',
+    search: '搜索手册（如：工单、对账、导出）',
+    noMatch: '没有找到匹配的章节',
+  },
   menu: {
+    help: '帮助',
     overview: '全局概览',
     resources: '数据资源',
     lots: '停车场库',

@@ -57,6 +57,8 @@ export const MENU: MenuItem[] = [
       { key: 'apiDocs', path: '/api/docs' },
     ],
   },
+  // The user manual: every signed-in user.
+  { key: 'help', path: '/help' },
 ];
 
 /** The menu as the user may see it: items without permission dropped, then empty groups. */

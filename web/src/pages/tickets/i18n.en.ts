@@ -28,6 +28,8 @@ export const ticketsEn: typeof ticketsZh = {
     groupCategory: 'By category',
     groupDistrict: 'By district',
     group: 'Group',
+    internal: 'Internal service',
+    internalHint: 'Internal service requests (phone, remote, on-site help) are counted apart, not in the KPIs above',
   },
   fields: {
     no: 'Number',
@@ -68,6 +70,7 @@ export const ticketsEn: typeof ticketsZh = {
     phone: 'Phone',
     web: 'Web/H5',
     onsite: 'On site',
+    internal: 'Internal service',
   },
   categories: {
     fee_dispute: 'Fee dispute',
@@ -81,6 +84,9 @@ export const ticketsEn: typeof ticketsZh = {
     service_attitude: 'Service attitude',
     suggestion: 'Suggestion',
     other: 'Other',
+    phone_consult: 'Phone consultation',
+    remote_assist: 'Remote assistance',
+    onsite_guidance: 'On-site guidance',
   },
   priorities: { urgent: 'Urgent', high: 'High', normal: 'Normal', low: 'Low' },
   states: {

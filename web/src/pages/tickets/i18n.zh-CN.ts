@@ -27,6 +27,8 @@ export const ticketsZh = {
     groupCategory: '按分类',
     groupDistrict: '按县市区',
     group: '分组',
+    internal: '内部服务',
+    internalHint: '内部服务（电话咨询、远程协助、现场指导）另行统计，不计入上面的考核指标',
   },
   fields: {
     no: '工单编号',
@@ -67,6 +69,7 @@ export const ticketsZh = {
     phone: '电话',
     web: '网站/H5',
     onsite: '现场',
+    internal: '内部服务',
   },
   categories: {
     fee_dispute: '收费争议',
@@ -80,6 +83,9 @@ export const ticketsZh = {
     service_attitude: '服务态度',
     suggestion: '建议',
     other: '其他',
+    phone_consult: '电话咨询',
+    remote_assist: '远程协助',
+    onsite_guidance: '现场指导',
   },
   priorities: { urgent: '紧急', high: '高', normal: '普通', low: '低' },
   states: {

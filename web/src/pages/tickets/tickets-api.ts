@@ -8,6 +8,13 @@ export const CATEGORIES = [
   'fee_dispute', 'wrong_charge', 'plate_misread', 'payment_failure', 'refund',
   'lot_info_wrong', 'availability_wrong', 'facility_fault', 'service_attitude', 'suggestion', 'other',
 ] as const satisfies readonly Schemas['Ticket']['category'][];
+/** Internal service requests (内部服务): their own channel and categories (docs/用户手册.md §9.14). */
+export const INTERNAL_CHANNEL = 'internal' as const satisfies Schemas['Ticket']['channel'];
+export const INTERNAL_CATEGORIES = ['phone_consult', 'remote_assist', 'onsite_guidance'] as const satisfies readonly Schemas['Ticket']['category'][];
+export const ALL_CHANNELS = [...CHANNELS, INTERNAL_CHANNEL] as const;
+export const ALL_CATEGORIES = [...CATEGORIES, ...INTERNAL_CATEGORIES] as const;
+/** The categories a ticket of `channel` may take. */
+export const categoriesFor = (channel: string): readonly Schemas['Ticket']['category'][] => (channel === INTERNAL_CHANNEL ? INTERNAL_CATEGORIES : CATEGORIES);
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const satisfies readonly Schemas['Ticket']['priority'][];
 export const STATES = ['new', 'assigned', 'in_progress', 'waiting_citizen', 'resolved', 'feedback_given', 'confirmed', 'closed', 'reopened', 'cancelled'] as const satisfies readonly Schemas['Ticket']['state'][];
 export const SLA_FILTERS = ['overdue', 'warning', 'paused'] as const;
