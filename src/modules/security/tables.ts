@@ -2,7 +2,7 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { Severity } from './deadlines.js';
 import type { VulnState } from './lifecycle.js';
 
-/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0026_security_vuln_import.sql). */
+/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0025_security_vuln_import.sql). */
 
 /** `date` columns come back as 'YYYY-MM-DD' on both backends. */
 type DateColumn = ColumnType<string, string, string>;

@@ -1,6 +1,6 @@
 // The user manual (docs/用户手册.md) inside the console: the file is bundled as text at build time
 // (Vite `?raw`) and cut into chapters (## headings) and sections (### headings), each with an
-// anchor, for the 帮助 page and the 帮助 link of every page's header (docs/decisions/0021).
+// anchor, for the 帮助 page and the 帮助 link of every page's header (docs/decisions/0018).
 import MarkdownIt from 'markdown-it';
 import source from '../../../../docs/用户手册.md?raw';
 
