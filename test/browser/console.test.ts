@@ -66,7 +66,7 @@ describe('console in the browser', () => {
   it('shows the menu in order, and the (empty) lots list', async () => {
     const menu = page.locator('[data-testid=side-menu]');
     const labels = (await menu.locator(':scope > li > .el-sub-menu__title, :scope > li.el-menu-item').allInnerTexts()).map((s) => s.trim());
-    expect(labels).toEqual(['全局概览', '数据资源', '数据分析', '数据清洗', '公众服务', '共享停车', '支付通道', '市域专题', '停车流水', '同步监控', '县市区接入', '工单', '事件台账', '安全运维', '巡检与报告', '系统管理']);
+    expect(labels).toEqual(['全局概览', '数据资源', '数据分析', '数据清洗', '公众服务', '共享停车', '支付通道', '市域专题', '停车流水', '同步监控', '县市区接入', '工单', '事件台账', '安全运维', '巡检与报告', '系统管理', '帮助']);
     await page.locator('[data-testid=lots-table]').waitFor();
     await expectText(page.locator('[data-testid=lots-pager]')).toContainText('共 0 条');
   });

@@ -104,7 +104,11 @@ describe('stored names are shown as text, never run (XSS); the console runs unde
     // bottom; the names take the left, the grid ends 56 px from the right.
     const box = (await chart.boundingBox())!;
     const band = (box.height - 8) / codes.length;
-    const tip = await hoverUntil(page, chart, [[box.width - 64, 4 + (i + 0.5) * band]], DISTRICT_NAME);
+    // Along that district's band from the middle to the right edge: how wide the names column is
+    // depends on the longest name, and the bar starts where it ends.
+    const y = 4 + (i + 0.5) * band;
+    const along = Array.from({ length: 30 }, (_, k): [number, number] => [box.width * (0.4 + (0.58 * k) / 29), y]);
+    const tip = await hoverUntil(page, chart, [[box.width - 64, y], ...along], DISTRICT_NAME);
     expect(tip).toContain(DISTRICT_NAME);
     expect(await chart.locator('img').count()).toBe(0);
 
@@ -185,6 +189,8 @@ describe('stored names are shown as text, never run (XSS); the console runs unde
  * ECharts tooltip is a div inside the chart) contains `want`, or a payload ran; returns that text.
  */
 async function hoverUntil(page: Page, chart: Locator, points: [number, number][], want: string): Promise<string> {
+  // The mouse only reaches what is inside the viewport: a chart below the fold is scrolled to first.
+  await chart.scrollIntoViewIfNeeded();
   const box = (await chart.boundingBox())!;
   let text = '';
   for (const [x, y] of points) {
