@@ -94,10 +94,10 @@ class RequestLog extends LogController {
   }
 }
 
-/** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 /** What a share_owner account may call (besides the public routes). */
 const SHARE_OWNER_PATHS = ['/api/v1/sharing/', '/api/v1/sharing?', '/api/v1/auth/', '/api/v1/notifications'];
 
+/** Builds the HTTP app from the modules. Listening is the caller's business (serve, tests). */
 export async function buildApp(ctx: RootContext): Promise<App> {
   wireListeners(ctx);
   const app = Fastify({
