@@ -1,12 +1,11 @@
 import { audit } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { contentDisposition as attachment } from '../../platform/http/download.js';
+import { XLSX_TYPE, contentDisposition as attachment } from '../../platform/http/download.js';
 import { kpiQueryFromParams, parseKpiFormat } from './kpi-query.js';
 import { KpiQuerySchema, KpiResultSchema, KpiValuesSchema } from './schemas.js';
 import { queryKpis } from './service.js';
 import type { AnalyticsContext } from './repo.js';
 
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** 数据分析 KPIs. Anyone who may read the registry, within their district. */
 export function analyticsRoutes(ctx: AnalyticsContext) {

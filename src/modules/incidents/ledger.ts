@@ -11,6 +11,7 @@ import { actionOverdue } from './view.js';
 import {
   ACTION_TYPE_NAMES, CHANNEL_NAMES, type ActionState, MODULE_NAMES, ROOT_CAUSE_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATE_NAMES,
 } from './vocab.js';
+import { DOCX_TYPE, XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * 《系统事件台账》: one row per incident in the columns the city's ledger uses. The issue names
@@ -140,8 +141,7 @@ export async function buildLedger(ctx: IncidentsContext, actor: Actor, f: Incide
   return { title: `${LEDGER_TITLE}${scope}`, subtitle: `${range}，共 ${out.length} 起；导出时间 ${formatShanghai(now)}`, headers: LEDGER_HEADERS, rows: out };
 }
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export { XLSX_TYPE, DOCX_TYPE };
 
 export interface LedgerFile {
   body: Buffer;

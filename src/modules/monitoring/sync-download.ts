@@ -4,14 +4,14 @@ import { badRequest } from '../../platform/errors.js';
 import { ASCII_BASE, FILE_BASE } from './sync-labels.js';
 import { buildSyncReport, type SyncReport } from './sync-report.js';
 import type { MonitoringContext } from './repo.js';
+import { DOCX_TYPE, XLSX_TYPE } from '../../platform/http/download.js';
 
 /** The sync report in one of its formats, with the audit row every download leaves. */
 
 export const REPORT_FORMATS = ['json', 'xlsx', 'docx'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export { XLSX_TYPE, DOCX_TYPE };
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function parseReportFormat(text: string | undefined): ReportFormat {

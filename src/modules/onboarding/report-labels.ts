@@ -2,6 +2,7 @@ import { CATEGORY_LABELS, KIND_LABELS } from '../registry/index.js';
 import type { Coverage } from './coverage.js';
 import type { ConnectedItem, InProgressItem, OnboardingReport } from './report.js';
 import { STAGE_LABELS } from './vocab.js';
+import { DOCX_TYPE, XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * The columns and wording of the quarterly list, shared by the .xlsx and the .docx so that both
@@ -9,8 +10,7 @@ import { STAGE_LABELS } from './vocab.js';
  */
 
 export const REPORT_TITLE = '县市区停车场接入进展清单';
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export { XLSX_TYPE, DOCX_TYPE };
 
 export const fileNames = (r: OnboardingReport, ext: 'xlsx' | 'docx' | 'json') => ({
   fileName: `${REPORT_TITLE}-${r.quarter}.${ext}`,

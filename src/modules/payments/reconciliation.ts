@@ -8,6 +8,7 @@ import { alipayStatementText, parseAlipayStatement, parseWechatBill, type Parsed
 import { fenToYuan } from './money.js';
 import { reconcile, RECON_RESULTS, type ReconCounts, type ReconResult } from './recon.js';
 import type { PaymentsContext } from './repo.js';
+import { XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * Reconciliation (对账, docs/支付通道接入.md): import a channel's bill of a day, match it with
@@ -15,7 +16,7 @@ import type { PaymentsContext } from './repo.js';
  * reason (audited). The day's report is an .xlsx.
  */
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 
 export const RESULT_LABELS: Record<ReconResult, string> = { matched: '一致', long: '长款（通道有、平台无）', short: '短款（平台有、通道无）', amount_mismatch: '金额不符', duplicate: '重复' };
 

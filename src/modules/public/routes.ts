@@ -6,7 +6,7 @@ import { publicContext } from './repo.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
 import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
-import { contentDisposition } from '../../platform/http/download.js';
+import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { smsSenderFor, type SmsSender } from './sms.js';
 import { UsageBuffer, usageReport, usageXlsx } from './usage.js';
 import {
@@ -25,7 +25,6 @@ export const PUBLIC_MAX_AGE_S = 30;
 export const PUBLIC_RATE_WINDOW_MS = 60_000;
 /** Verification codes one client address may ask for per hour (each one is an SMS we pay for). */
 export const VERIFICATIONS_PER_IP_HOUR = 10;
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const tags = ['public'];
 const LIMIT_NOTE = '免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After.';

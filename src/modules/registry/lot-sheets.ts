@@ -3,13 +3,14 @@ import { COLUMN_HEADERS, REQUIRED_COLUMNS } from './lot-file.js';
 import type { LotField } from './lot-input.js';
 import type { LotView } from './lots.js';
 import { CATEGORY_LABELS, KIND_LABELS, LOT_CATEGORIES, STATUS_LABELS } from './vocab.js';
+import { XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * The export and the import template share the import's headers and Chinese labels, so that an
  * exported sheet can be corrected and imported back as it is.
  */
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 
 const IMPORT_COLUMNS: readonly LotField[] = ['code', 'name', 'districtCode', 'kind', 'category', 'totalSpaces', 'address', 'lng', 'lat', 'coordSystem', 'sourceCode', 'status', 'operatorId', 'remark'];
 const label = (f: LotField) => COLUMN_HEADERS[f][0]!;

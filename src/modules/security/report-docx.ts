@@ -7,6 +7,7 @@ import { SEVERITIES } from './deadlines.js';
 import { SEVERITY_NAMES, STATE_NAMES, VULN_STATES } from './lifecycle.js';
 import type { SecurityContext } from './repo.js';
 import { vulnView, type VulnView } from './vulnerabilities.js';
+import { DOCX_TYPE } from '../../platform/http/download.js';
 
 /*
  * 《安全漏洞处置报告》 for a period (docs/security-operations.md, "Handling report"). In scope:
@@ -16,7 +17,7 @@ import { vulnView, type VulnView } from './vulnerabilities.js';
  * and every finding with its plan and fix dates. Fonts as the other .docx reports (宋体/黑体).
  */
 
-export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export { DOCX_TYPE };
 const MAX_DAYS = 366;
 
 export interface ReportPeriod { from: string; to: string; start: Date; end: Date }

@@ -1,5 +1,5 @@
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { contentDisposition } from '../../platform/http/download.js';
+import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { formatShanghai } from '../../platform/time.js';
 import { badRequest } from '../../platform/errors.js';
 import { fileUploadBody, UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
@@ -19,7 +19,6 @@ import {
   updateVulnerability, vulnView,
 } from './vulnerabilities.js';
 
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const EXPORT_CAP = 10_000;
 const binary = { schema: { type: 'string', format: 'binary' } };
 

@@ -10,6 +10,7 @@ import {
 } from './records-query.js';
 import type { SessionFlag } from './tables.js';
 import type { SessionsContext } from './repo.js';
+import { XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * Export of parking records as .xlsx or .csv, with the list's filters. Both stream: rows are
@@ -22,7 +23,7 @@ import type { SessionsContext } from './repo.js';
 
 export const EXPORT_FORMATS = ['xlsx', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 export const CSV_TYPE = 'text/csv; charset=utf-8';
 
 const PAGE_ROWS = 5000;

@@ -7,6 +7,7 @@ import { formatShanghai } from '../../platform/time.js';
 import { kpiFigures, revenueFen, usedHours } from './kpi-rules.js';
 import { monthBookings, offeredHours } from './kpis.js';
 import { scopeOf, type SharingContext } from './repo.js';
+import { XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * The monthly statement of an owner (共享停车月度结算单, docs/共享停车规则.md, "结算"): one row
@@ -15,7 +16,7 @@ import { scopeOf, type SharingContext } from './repo.js';
  * Every summary figure is the plain sum of the rows' column; the test reads the file back.
  */
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 export const DEFAULT_PLATFORM_SHARE_PERCENT = 10;
 
 const STATUS_ZH: Record<string, string> = {

@@ -9,6 +9,7 @@ import { occupancyMeasures, type OccupancyMeasures } from './measures.js';
 import type { ThemesContext } from './repo.js';
 import { existingTheme, membersOf } from './service.js';
 import { PRESSURE_LABELS, THEME_KIND_LABELS } from './vocab.js';
+import { DOCX_TYPE } from '../../platform/http/download.js';
 
 /*
  * The theme report (.docx) for a period: the measures of docs/指标口径.md section 5, the hourly
@@ -16,7 +17,7 @@ import { PRESSURE_LABELS, THEME_KIND_LABELS } from './vocab.js';
  * member's own occupancy. Every download is audited (themes.report.download).
  */
 
-export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+export { DOCX_TYPE };
 const WIDTH = 640;
 const HEIGHT = 280;
 const FONT = 'SimSun';

@@ -7,13 +7,14 @@ import { auditPlateSearch, filteredQuery, type TicketQuery } from './list.js';
 import { type TicketRow, type TicketView, type TicketsContext } from './repo.js';
 import { auditPersonalRead, viewsOf } from './tickets.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS } from './vocab.js';
+import { XLSX_TYPE } from '../../platform/http/download.js';
 
 /*
  * The work-order ledger (工单台账) as .xlsx, with the list's filters. Personal data is masked as in
  * the list; an unmasked export leaves one audit row with the filter and the row count.
  */
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export { XLSX_TYPE };
 export const MAX_EXPORT_ROWS = 50_000;
 
 export const LEDGER_COLUMNS: readonly { header: string; width: number; value: (t: TicketView, district: (code: string | null) => string) => string | number }[] = [

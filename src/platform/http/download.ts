@@ -11,6 +11,10 @@
 
 const FALLBACK = 'download';
 
+/** The media types of the office files every export sends (.xlsx lists, .docx reports). */
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
 /** RFC 5987 `ext-value` characters: percent-encodes everything but attr-char (so also ' ( ) *). */
 function encodeExtValue(text: string): string {
   return encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
