@@ -16,7 +16,12 @@ import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
 
-/** The periodic jobs of an app node; each takes its lease, so any number of nodes may run this. */
+/**
+ * The periodic jobs of an app node; each takes its lease, so any number of nodes may run this.
+ * The every-minute jobs each have their own second (6-field patterns): started together they
+ * queued on the embedded database's one connection and a console page waited behind all seven
+ * (docs/performance.md, "Demo").
+ */
 export function startJobs(ctx: RootContext): Cron[] {
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
@@ -25,30 +30,30 @@ export function startJobs(ctx: RootContext): Cron[] {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
     }),
-    scheduleJob(ctx, 'monitoring.evaluate', '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, 'monitoring.evaluate', '5 * * * * *', 5 * 60_000, async () => {
       const r = await evaluateMonitoring(ctx);
       if (r.transitions || r.opened.lot || r.opened.source || r.reminded || r.resolved || r.markedSources.length) {
         ctx.log.info({ job: 'monitoring.evaluate', ...r }, 'monitoring evaluated');
       }
     }),
     // Rollups follow the data within a minute; late and corrected data arrive through the change queue.
-    scheduleJob(ctx, 'analytics.refresh', '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, 'analytics.refresh', '10 * * * * *', 5 * 60_000, async () => {
       const r = await refreshAnalytics(ctx);
       if (r.marks) ctx.log.info({ job: 'analytics.refresh', marks: r.marks, lots: r.lots, lotHours: r.lotHours, lotHourRows: r.lotHourRows }, 'analytics refreshed');
     }),
     // Shared parking: bookings with no entry by start + grace become no-shows; repeat offenders are suspended.
-    scheduleJob(ctx, NO_SHOW_JOB, '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, NO_SHOW_JOB, '20 * * * * *', 5 * 60_000, async () => {
       const r = await markNoShows(ctx);
       if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
     }),
     // Theme saturation episodes (occupancy ≥ X for ≥ N minutes): one notice each way.
-    scheduleJob(ctx, THEMES_ALERT_JOB, '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, THEMES_ALERT_JOB, '25 * * * * *', 5 * 60_000, async () => {
       const r = await evaluateThemeAlerts(ctx);
       if (r.opened || r.closed) ctx.log.info({ job: THEMES_ALERT_JOB, ...r }, 'theme alerts evaluated');
     }),
-    scheduleJob(ctx, 'sla.check', '* * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
+    scheduleJob(ctx, 'sla.check', '35 * * * * *', 5 * 60_000, () => runSlaCheckJob(ctx)),
     // Vulnerability fix plans: the 80 % warning and the breach notice, once each.
-    scheduleJob(ctx, SECURITY_CHECK_JOB, '* * * * *', 5 * 60_000, () => runSecurityCheckJob(ctx)),
+    scheduleJob(ctx, SECURITY_CHECK_JOB, '40 * * * * *', 5 * 60_000, () => runSecurityCheckJob(ctx)),
     // The quarter's permission review opens by itself in its first week (admins are told once).
     scheduleJob(ctx, REVIEW_OPEN_JOB, '17 * * * *', 10 * 60_000, async () => {
       const quarter = await openQuarterReviewIfDue(ctx);
@@ -79,7 +84,7 @@ export function startJobs(ctx: RootContext): Cron[] {
       if (r.connected.length) ctx.log.info({ job: SYNC_JOB, connected: r.connected }, 'onboarding entries connected');
     }),
     // The platform watching itself: jobs failing in a row or stalled open a platform alert, sustained ones an incident.
-    scheduleJob(ctx, WATCH_JOB, '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, WATCH_JOB, '50 * * * * *', 5 * 60_000, async () => {
       const r = await runHealthWatch(ctx);
       if (r.opened || r.resolved || r.escalated.length) ctx.log.info({ job: WATCH_JOB, ...r }, 'platform alerts evaluated');
     }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeDemoCity, type DemoCity } from '../src/cli/demo-city.js';
 import { queryKpis } from '../src/modules/analytics/index.js';
 import { buildOverview } from '../src/modules/overview/index.js';
+import { receivableFen, tariffFor } from '../src/modules/simulator/index.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { ADMIN_PASSWORD, createTestEnv, describeDb, type TestEnv } from './support/backends.js';
 
@@ -56,6 +57,54 @@ describeDb('demo city: a set-based history the pages read', (backend) => {
         on a.plate = b.plate and a.id < b.id and a.entered_at is not null and b.entered_at is not null
        and a.entered_at < coalesce(b.exited_at, 'infinity') and b.entered_at < coalesce(a.exited_at, 'infinity')`);
     expect(overlap!.n).toBe(0);
+  });
+
+  it('pairs every stay: one car\'s entry and exit, in order, charged by its lot\'s tariff (or nothing: pass holders)', async () => {
+    const stays = await rows(sql<{ code: string; entry: string | null; exit: string | null; entered: Date | null; exited: Date | null; state: string; flags: string[]; receivable: number | null; paid: number | null }>`
+      select l.code, s.entry_event_id as entry, s.exit_event_id as exit, s.entered_at as entered, s.exited_at as exited, s.state, s.flags,
+             s.receivable_fen as receivable, s.paid_fen as paid
+      from parking_sessions s join lots l on l.id = s.lot_id`);
+    const lots = new Map(city.set.lots.map((l) => [l.code, l]));
+    const problems: string[] = [];
+    let charged = 0;
+    for (const s of stays) {
+      const name = s.entry ?? s.exit ?? '?';
+      const exitOnly = s.flags.includes('entry_from_exit') || s.flags.includes('no_entry');
+      if (s.state === 'open') {
+        // A car still inside: its entry, no exit, nothing charged yet.
+        if (!s.entry || !s.entered || s.exit || s.exited || s.receivable !== null || exitOnly) problems.push(`${name}: open but ${JSON.stringify(s)}`);
+        continue;
+      }
+      if (!s.exit || !s.exited || s.receivable === null || s.paid === null) {
+        problems.push(`${name}: closed without its exit or charge`);
+        continue;
+      }
+      if (s.entry && s.exit !== s.entry.replace(/-E(\d+)$/, '-X$1')) problems.push(`${s.entry} leaves by ${s.exit}`);
+      if (!s.entered) {
+        // An exit whose entry never came and that did not say when the car came in.
+        if (!s.flags.includes('no_entry')) problems.push(`${name}: no entry time but flags ${s.flags.join(',')}`);
+        continue;
+      }
+      const minutes = Math.round((new Date(s.exited).getTime() - new Date(s.entered).getTime()) / 60_000);
+      if (minutes < 2) problems.push(`${name}: leaves ${minutes} min after it came`);
+      const fee = receivableFen(tariffFor(lots.get(s.code)!), minutes);
+      if (s.receivable !== 0 && s.receivable !== fee) problems.push(`${name}: ${s.receivable} fen for ${minutes} min, the tariff says ${fee}`);
+      if (s.paid < 0 || s.paid > s.receivable) problems.push(`${name}: paid ${s.paid} of ${s.receivable}`);
+      if (fee > 0 && s.receivable === fee) charged++;
+    }
+    expect(problems).toEqual([]);
+    expect(charged).toBeGreaterThan(stays.length / 4);
+    const ids = stays.flatMap((s) => (s.entry ? [s.entry] : []));
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every payment belongs to a stay of that plate in that lot: during it (prepaid) or after (arrears).
+    const [lonely] = await rows(sql<{ n: number; total: number }>`
+      select count(*) filter (where not exists (
+               select 1 from parking_sessions s where s.lot_id = p.lot_id and s.plate = p.plate
+                 and p.paid_at >= coalesce(s.entered_at, s.exited_at) and (p.paid_at <= s.exited_at or p.order_no like 'BJ%')))::int as n,
+             count(*)::int as total
+      from payments p`);
+    expect(lonely).toMatchObject({ n: 0 });
+    expect(lonely!.total).toBeGreaterThan(0);
   });
 
   it('gives the overview today\'s entries, live occupancy and lots normal in sync', async () => {
