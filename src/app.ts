@@ -160,6 +160,14 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     }
     req.actor = session.actor;
     req.tokenId = session.tokenId;
+    // An expired password or a second factor the role requires but has not enrolled: the user's
+    // own account routes only, until it is done (docs/等保自查.md, "身份鉴别").
+    if (session.restriction && !req.url.startsWith('/api/v1/auth/')) {
+      const message = session.restriction === 'PASSWORD_EXPIRED'
+        ? '密码已过期，请先修改密码 / your password has expired: change it first'
+        : '您的角色须先绑定动态口令 / your role must enrol a TOTP second factor first';
+      return reply.code(403).send({ error: { code: session.restriction, message } });
+    }
     // A shared-parking owner account (share_owner) holds no staff permission, and routes that only
     // need a signed-in user (the parking records, say) would be city-wide for it: it may use its
     // own account, its notices and shared parking only (docs/共享停车规则.md, "角色").
