@@ -112,6 +112,7 @@ export async function createUser(ctx: AccountsContext, actor: Actor, input: NewU
         username: input.username,
         display_name: input.displayName ?? null,
         password_hash: passwordHash,
+        password_changed_at: ctx.clock.now(),
         role: input.role,
         district_code: input.role === 'district' ? (input.districtCode ?? null) : null,
         locked_until: null,
