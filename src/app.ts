@@ -36,7 +36,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
 import { rateLimitBackend } from './platform/rate-limit-store.js';
-import { securityHeaders } from './platform/security-headers.js';
+import { cookieFlagsHook, securityHeaders } from './platform/security-headers.js';
 import { UPLOAD_LIMIT_BYTES } from './platform/uploads.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
@@ -131,6 +131,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   // Security headers (CSP, nosniff, no framing, no referrer, HSTS over https) on every response,
   // the console's files, the API and the 404s alike (decision 0006).
   await app.register(fastifyHelmet, securityHeaders(ctx.config));
+  app.addHook('onSend', cookieFlagsHook(ctx.config));
   await app.register(fastifyMultipart, { limits: { fileSize: UPLOAD_LIMIT_BYTES, files: 1 } });
   // The OpenAPI document is the contract (docs/architecture.md, "Schemas are the contract"): 3.1,
   // because TypeBox emits JSON Schema 2020-12, which is what OpenAPI 3.1 schemas are.

@@ -58,6 +58,7 @@ describeDb('sign-in security', (backend) => {
       const solved = await solvedCaptcha(ip);
       const ok = await login({ username: 'cap1', password: 'User-Pass-1', ...solved, captchaAnswer: solved.captchaAnswer.toUpperCase() }, ip);
       expect(ok.statusCode).toBe(200);
+      expect(ok.headers['set-cookie']).toBeUndefined(); // the token is a bearer header, never a cookie
       // Spent: the same challenge is refused; and after a success the pair needs none.
       expect((await login({ username: 'cap1', password: 'wrong-3' }, ip)).statusCode).toBe(401);
       const again = await login({ username: 'cap1', password: 'wrong-3', ...solved }, ip);
