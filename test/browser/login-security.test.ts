@@ -5,8 +5,7 @@ import ExcelJS from 'exceljs';
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newCaptcha } from '../../src/modules/accounts/captcha.js';
-import { accountsDb } from '../../src/modules/accounts/repo.js';
+import { newCaptcha } from '../../src/modules/accounts/index.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
 import { checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, MOBILE, openPage, WEB_DIR } from '../support/browser.js';
 
@@ -39,7 +38,7 @@ describe('sign-in security in the browser, under the CSP', () => {
     // The test knows each captcha's answer: it hands the page a challenge made as the route makes it.
     await page.route('**/api/v1/auth/captcha', async (route) => {
       let answer = '';
-      const c = await newCaptcha(accountsDb(env.ctx.db), '127.0.0.1', env.clock.now(), (text) => { answer = text; });
+      const c = await newCaptcha(env.ctx.db, '127.0.0.1', env.clock.now(), (text) => { answer = text; });
       captchaAnswer = answer;
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(c) });
     });

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import svgCaptcha from 'svg-captcha';
 import type { Config } from '../../config.js';
-import type { AccountsDb } from './repo.js';
+import type { AnyDb } from '../../platform/db.js';
+import { accountsDb, type AccountsDb } from './repo.js';
 
 /*
  * The login captcha (docs/等保自查.md, "身份鉴别"; decision 0023): drawn here by svg-captcha as an
@@ -24,8 +25,12 @@ export interface Captcha {
   expiresAt: string;
 }
 
-/** A new challenge for a client address; its answer is returned only to tests through `answerOf`. */
-export async function newCaptcha(db: AccountsDb, ip: string | null, now: Date, answerOf?: (text: string) => void): Promise<Captcha> {
+/**
+ * A new challenge for a client address. Its answer goes nowhere but to `answerOf`: the tests'
+ * way to solve one (the route passes none).
+ */
+export async function newCaptcha(anyDb: AnyDb, ip: string | null, now: Date, answerOf?: (text: string) => void): Promise<Captcha> {
+  const db = accountsDb(anyDb);
   const drawn = svgCaptcha.create({ size: 4, noise: 3, ignoreChars: IGNORE, width: 120, height: 40, background: '#f4f6fa' });
   answerOf?.(drawn.text);
   const id = randomUUID();

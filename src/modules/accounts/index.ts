@@ -7,4 +7,5 @@ export {
   activeUserIds, authenticate, createUser, ensureAdmin, listUsers, ownView, pruneLoginFailures, resetPassword, setUserStatus, updateUser,
   type NewUser, type UserPatch, type UserView,
 } from './service.js';
+export { newCaptcha } from './captcha.js';
 export type { AccountsTables, Role } from './tables.js';
