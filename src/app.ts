@@ -36,7 +36,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './platform/errors.js';
 import { ErrorBody, type App } from './platform/http.js';
 import { registerPlateSearchLimit } from './platform/plate-search.js';
 import { rateLimitBackend } from './platform/rate-limit-store.js';
-import { securityHeaders } from './platform/security-headers.js';
+import { cookieFlagsHook, securityHeaders } from './platform/security-headers.js';
 import { UPLOAD_LIMIT_BYTES } from './platform/uploads.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
@@ -131,6 +131,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   // Security headers (CSP, nosniff, no framing, no referrer, HSTS over https) on every response,
   // the console's files, the API and the 404s alike (decision 0006).
   await app.register(fastifyHelmet, securityHeaders(ctx.config));
+  app.addHook('onSend', cookieFlagsHook(ctx.config));
   await app.register(fastifyMultipart, { limits: { fileSize: UPLOAD_LIMIT_BYTES, files: 1 } });
   // The OpenAPI document is the contract (docs/architecture.md, "Schemas are the contract"): 3.1,
   // because TypeBox emits JSON Schema 2020-12, which is what OpenAPI 3.1 schemas are.
@@ -160,6 +161,14 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     }
     req.actor = session.actor;
     req.tokenId = session.tokenId;
+    // An expired password or a second factor the role requires but has not enrolled: the user's
+    // own account routes only, until it is done (docs/等保自查.md, "身份鉴别").
+    if (session.restriction && !req.url.startsWith('/api/v1/auth/')) {
+      const message = session.restriction === 'PASSWORD_EXPIRED'
+        ? '密码已过期，请先修改密码 / your password has expired: change it first'
+        : '您的角色须先绑定动态口令 / your role must enrol a TOTP second factor first';
+      return reply.code(403).send({ error: { code: session.restriction, message } });
+    }
     // A shared-parking owner account (share_owner) holds no staff permission, and routes that only
     // need a signed-in user (the parking records, say) would be city-wide for it: it may use its
     // own account, its notices and shared parking only (docs/共享停车规则.md, "角色").

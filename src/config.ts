@@ -15,6 +15,22 @@ export interface Config {
   /** Wrong passwords in a row, from any addresses, that lock the account itself. */
   loginAccountMaxFailures: number;
   loginLockMinutes: number;
+  /**
+   * Sign-in security for 等保 (docs/等保自查.md, decision 0023). loginCaptchaAfter: wrong
+   * sign-ins of a (username, address) pair — or of an address, three times as many — after
+   * which the login page asks for a captcha (0: never). loginRatePerMinute: sign-in and captcha
+   * requests per client address a minute (the app's shared rate limiter, Redis when configured).
+   */
+  loginCaptchaAfter: number;
+  loginRatePerMinute: number;
+  /** TOTP second factor required for admin and pii-holding users (they must enrol); others may enrol. */
+  totpRequired: boolean;
+  /** Days a password is good for before it must be changed (0: never expires). */
+  passwordMaxAgeDays: number;
+  /** Earlier passwords a new one may not repeat, the current one included (0: no rule). */
+  passwordHistory: number;
+  /** Minutes without a request after which a token is refused, and the console signs out (0: never). */
+  sessionIdleMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   webDir: string | null;
   /**
@@ -102,6 +118,14 @@ function int(setting: string, raw: string | number | undefined, fallback: number
   return n;
 }
 
+/** An on/off switch: on, true, yes, 1 or off, false, no, 0 (empty: off). */
+function onOff(setting: string, raw: string | undefined): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  throw new ConfigError(setting, `expected on or off, got "${raw}"`);
+}
+
 /**
  * ZHIBO_TRUST_PROXY: a comma list of proxy addresses or CIDR ranges. `false` or empty trusts none;
  * `true` (trust any peer's X-Forwarded-For, so anyone could pick their own address) is refused.
@@ -184,6 +208,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     loginMaxFailures: int('ZHIBO_LOGIN_MAX_FAILURES', env.ZHIBO_LOGIN_MAX_FAILURES, 5, 1, 100),
     loginAccountMaxFailures: int('ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES', env.ZHIBO_LOGIN_ACCOUNT_MAX_FAILURES, 20, 1, 1000),
     loginLockMinutes: int('ZHIBO_LOGIN_LOCK_MINUTES', env.ZHIBO_LOGIN_LOCK_MINUTES, 15, 1, 24 * 60),
+    loginCaptchaAfter: int('ZHIBO_LOGIN_CAPTCHA_AFTER', env.ZHIBO_LOGIN_CAPTCHA_AFTER, 3, 0, 100),
+    loginRatePerMinute: int('ZHIBO_LOGIN_RATE_PER_MINUTE', env.ZHIBO_LOGIN_RATE_PER_MINUTE, 30, 1, 100_000),
+    totpRequired: onOff('ZHIBO_TOTP_REQUIRED', env.ZHIBO_TOTP_REQUIRED),
+    passwordMaxAgeDays: int('ZHIBO_PASSWORD_MAX_AGE_DAYS', env.ZHIBO_PASSWORD_MAX_AGE_DAYS, 0, 0, 3650),
+    passwordHistory: int('ZHIBO_PASSWORD_HISTORY', env.ZHIBO_PASSWORD_HISTORY, 5, 0, 24),
+    sessionIdleMinutes: int('ZHIBO_SESSION_IDLE_MINUTES', env.ZHIBO_SESSION_IDLE_MINUTES, 30, 0, 24 * 60),
     logLevel,
     webDir: env.ZHIBO_WEB_DIR ?? null,
     trustProxy: trustedProxies(env.ZHIBO_TRUST_PROXY),

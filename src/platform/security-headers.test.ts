@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
+import { hardenCookie } from './security-headers.js';
 import { createTestEnv, type TestEnv } from '../../test/support/backends.js';
 import { bearer, loginToken } from '../../test/support/http.js';
 
@@ -82,5 +83,13 @@ describe('security headers', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('cookie flags', () => {
+  it('hardens any cookie: HttpOnly, SameSite=Strict, Path, and Secure over https; keeps what is set', () => {
+    expect(hardenCookie('a=1', false)).toBe('a=1; HttpOnly; SameSite=Strict; Path=/');
+    expect(hardenCookie('a=1', true)).toBe('a=1; HttpOnly; SameSite=Strict; Path=/; Secure');
+    expect(hardenCookie('a=1; Path=/h5; SameSite=Lax; Secure; HttpOnly', true)).toBe('a=1; Path=/h5; SameSite=Lax; Secure; HttpOnly');
   });
 });

@@ -36,3 +36,32 @@ export function securityHeaders(config: Pick<Config, 'publicUrl'>): FastifyHelme
     strictTransportSecurity: https ? { maxAge: 365 * 24 * 3600, includeSubDomains: false } : false,
   };
 }
+
+/**
+ * Cookie flags (decision 0023). The platform sets no cookie of its own — the console's token
+ * lives in sessionStorage and travels as a bearer header, so no cookie can carry a session and
+ * cross-site requests carry nothing — but any cookie a plugin or a later route sets leaves with
+ * HttpOnly, SameSite=Strict, Path=/ unless it names one, and Secure when ZHIBO_PUBLIC_URL is https.
+ */
+export function hardenCookie(cookie: string, https: boolean): string {
+  const parts = cookie.split(';').map((p) => p.trim()).filter(Boolean);
+  const has = (name: string) => parts.some((p) => p.toLowerCase().split('=')[0] === name);
+  if (!has('httponly')) parts.push('HttpOnly');
+  if (!has('samesite')) parts.push('SameSite=Strict');
+  if (!has('path')) parts.push('Path=/');
+  if (https && !has('secure')) parts.push('Secure');
+  return parts.join('; ');
+}
+
+/** An onSend hook that hardens every Set-Cookie of a response (see hardenCookie). */
+export function cookieFlagsHook(config: Pick<Config, 'publicUrl'>) {
+  const https = config.publicUrl?.startsWith('https://') ?? false;
+  return async (_req: unknown, reply: { getHeader(name: string): unknown; header(name: string, value: unknown): unknown }, payload: unknown) => {
+    const set = reply.getHeader('set-cookie');
+    if (set !== undefined) {
+      const cookies = (Array.isArray(set) ? set : [set]).map((c) => hardenCookie(String(c), https));
+      reply.header('set-cookie', cookies);
+    }
+    return payload;
+  };
+}

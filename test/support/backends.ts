@@ -35,6 +35,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginMaxFailures: 5,
     loginAccountMaxFailures: 20,
     loginLockMinutes: 15,
+    // Sign-in security (decision 0023): no captcha and no rate limit on sign-ins unless a test
+    // turns them on (the lockout tests sign in wrongly many times), idle expiry off (tests move
+    // the clock by hours); TOTP off, passwords do not expire, history as in production.
+    loginCaptchaAfter: 0,
+    loginRatePerMinute: 100_000,
+    totpRequired: false,
+    passwordMaxAgeDays: 0,
+    passwordHistory: 5,
+    sessionIdleMinutes: 0,
     logLevel: 'silent',
     webDir: '/nonexistent',
     trustProxy: [],

@@ -53,7 +53,8 @@ export function launchBrowser(): Promise<Browser> {
 
 /**
  * A new page with the tests' 15 s timeout; its uncaught errors, and anything the Content Security
- * Policy refused (decision 0006), go to `errors` when given.
+ * Policy refused (decision 0006: chromium's console line and the page's securitypolicyviolation
+ * event), go to `errors` when given.
  */
 export async function openPage(context: BrowserContext, errors?: string[]): Promise<Page> {
   const page = await context.newPage();
@@ -62,6 +63,12 @@ export async function openPage(context: BrowserContext, errors?: string[]): Prom
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
+    // The page's own report of each refusal (securitypolicyviolation), besides chromium's console line.
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+      });
     });
   }
   return page;

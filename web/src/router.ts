@@ -5,7 +5,7 @@ import type { Permission } from './api/types';
 import { i18n } from './i18n';
 import AppLayout from './layout/AppLayout.vue';
 import { PLACEHOLDER_MODULES } from './layout/menu';
-import { useAuth } from './stores/auth';
+import { onIdle, useAuth } from './stores/auth';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -61,6 +61,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionsPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'security', name: 'security', component: () => import('./pages/security/SecurityPage.vue'), meta: { permission: 'ops' } },
       ...PLACEHOLDER_MODULES.map((m) => ({ path: m.path.slice(1), name: m.key, component: Placeholder, meta: { module: m.key } })),
+      { path: 'account/security', name: 'account-security', component: () => import('./pages/account/AccountSecurityPage.vue') },
       { path: 'help', name: 'help', component: () => import('./pages/help/HelpPage.vue') },
       { path: 'system/users', name: 'users', component: () => import('./pages/system/UsersPage.vue'), meta: { permission: 'users:manage' } },
       { path: 'system/audit', name: 'audit', component: () => import('./pages/system/AuditPage.vue'), meta: { permission: 'audit:read' } },
@@ -78,13 +79,23 @@ router.beforeEach(async (to) => {
   if (!(await auth.loadMe())) {
     return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/overview' ? { redirect: to.fullPath } : {} };
   }
+  // An expired password or a second factor the role must enrol: 账号安全 (and 帮助) only, as the API allows.
+  if (auth.user.value?.restriction && to.name !== 'account-security' && to.name !== 'help') return { name: 'account-security' };
   // A shared-parking owner account uses the 共享停车 page (and 帮助) only (the API refuses the rest).
-  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing' && to.name !== 'help') return { name: 'sharing' };
+  if (auth.user.value?.role === 'share_owner' && to.name !== 'sharing' && to.name !== 'help' && to.name !== 'account-security') return { name: 'sharing' };
   if (!auth.can(to.meta.permission)) {
     ElMessage.warning(i18n.global.t('errors.forbidden'));
     return { name: 'overview' };
   }
   return true;
+});
+
+// Idle past the server's minutes: signed out by the store; back to the login page, then back here.
+onIdle(() => {
+  const current = router.currentRoute.value;
+  if (current.meta.public) return;
+  ElMessage.warning(i18n.global.t('login.idle'));
+  void router.push({ name: 'login', query: { redirect: current.fullPath } });
 });
 
 // A 401 on any call (token expired or revoked): back to the login page, then back here.

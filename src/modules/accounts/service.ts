@@ -10,6 +10,9 @@ import type { AnyDb } from '../../platform/db.js';
 import { assertDistrictExists } from '../registry/index.js';
 import type { Role, UsersTable } from './tables.js';
 import { type AccountsContext, type AccountsDb, accountsContext, accountsDb } from './repo.js';
+import { captchaRequired, spendCaptcha } from './captcha.js';
+import { assertNotReused, passwordExpiresAt, rememberPassword } from './password-rules.js';
+import { secondFactorOk, totpEnabledIds, totpRequiredFor } from './second-factor.js';
 
 type UserRow = Selectable<UsersTable>;
 
@@ -24,6 +27,37 @@ export interface UserView {
   lastLoginAt: string | null;
   createdAt: string;
   permissions: string[];
+  /** Sign-in security (decision 0023), on the signed-in user's own view and the user list. */
+  totpEnabled?: boolean;
+  totpRequired?: boolean;
+  passwordExpiresAt?: string | null;
+  /**
+   * What the user must do before anything else (own account routes only until then):
+   * PASSWORD_EXPIRED — change the password; TOTP_ENROLMENT_REQUIRED — enrol a second factor.
+   */
+  restriction?: Restriction | null;
+}
+
+export type Restriction = 'PASSWORD_EXPIRED' | 'TOTP_ENROLMENT_REQUIRED';
+
+/** Why a signed-in user is held to their own account routes, if they are. */
+function restrictionOf(ctx: AccountsContext, u: { role: Role; password_changed_at: Date }, totpEnabled: boolean): Restriction | null {
+  const expires = passwordExpiresAt(ctx.config, u.password_changed_at);
+  if (expires && expires <= ctx.clock.now()) return 'PASSWORD_EXPIRED';
+  if (!totpEnabled && totpRequiredFor(ctx.config, u.role)) return 'TOTP_ENROLMENT_REQUIRED';
+  return null;
+}
+
+/** `userView` with the sign-in security fields, for `rows` at once. */
+async function securityViews(ctx: AccountsContext, rows: UserRow[]): Promise<UserView[]> {
+  const enabled = await totpEnabledIds(ctx.db, rows.map((r) => r.id));
+  return rows.map((u) => ({
+    ...userView(u),
+    totpEnabled: enabled.has(u.id),
+    totpRequired: totpRequiredFor(ctx.config, u.role),
+    passwordExpiresAt: passwordExpiresAt(ctx.config, u.password_changed_at)?.toISOString() ?? null,
+    restriction: restrictionOf(ctx, u, enabled.has(u.id)),
+  }));
 }
 
 export function userView(u: UserRow): UserView {
@@ -78,6 +112,7 @@ export async function createUser(ctx: AccountsContext, actor: Actor, input: NewU
         username: input.username,
         display_name: input.displayName ?? null,
         password_hash: passwordHash,
+        password_changed_at: ctx.clock.now(),
         role: input.role,
         district_code: input.role === 'district' ? (input.districtCode ?? null) : null,
         locked_until: null,
@@ -95,7 +130,14 @@ export async function createUser(ctx: AccountsContext, actor: Actor, input: NewU
 export async function listUsers(anyCtx: AppContext): Promise<UserView[]> {
   const ctx = accountsContext(anyCtx);
   const rows = await ctx.db.selectFrom('users').selectAll().orderBy('id').execute();
-  return rows.map(userView);
+  return securityViews(ctx, rows);
+}
+
+/** The signed-in user's own view, with the sign-in security fields. */
+export async function ownView(anyCtx: AppContext, userId: number): Promise<UserView> {
+  const ctx = accountsContext(anyCtx);
+  const row = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  return (await securityViews(ctx, [row]))[0]!;
 }
 
 async function findUser(db: AccountsDb, username: string): Promise<UserRow> {
@@ -216,11 +258,14 @@ export async function updateUser(anyCtx: AppContext, actor: Actor, username: str
 export async function resetPassword(ctx: AccountsContext, actor: Actor, username: string, password: string): Promise<UserView> {
   const problem = passwordProblem(password);
   if (problem) throw badRequest('WEAK_PASSWORD', problem);
+  const current = await findUser(ctx.db, username);
+  await assertNotReused(ctx.db, ctx.config, current.id, current.password_hash, password);
   const passwordHash = await hashPassword(password);
   return ctx.db.transaction().execute(async (trx) => {
     await clearPairs(trx, username);
     const before = await findUser(trx, username);
     const now = ctx.clock.now();
+    await rememberPassword(trx, ctx.config, before.id, before.password_hash, now);
     const row = await trx
       .updateTable('users')
       .set({ password_hash: passwordHash, password_changed_at: now, updated_at: now, failed_logins: 0, locked_until: null })
@@ -248,12 +293,30 @@ async function revokeAllTokens(db: AccountsDb, ctx: AccountsContext, userId: num
 export interface LoginResult {
   token: string;
   expiresAt: string;
+  /** Minutes without activity after which the token is refused and the console signs out (0: never). */
+  idleMinutes: number;
   user: UserView;
 }
 
+export interface Credentials {
+  username: string;
+  password: string;
+  /** A solved captcha, once the login page asks for one (GET /api/v1/auth/captcha). */
+  captchaId?: string;
+  captchaAnswer?: string;
+  /** The authenticator's current code, or a recovery code, for a user with TOTP on. */
+  otp?: string;
+}
+
 const BAD_CREDENTIALS = '用户名或密码错误 / wrong username or password';
-/** The one answer of every refused sign-in: unknown user, wrong password, locked pair or account. */
-const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS);
+/**
+ * The one answer of every refused sign-in: unknown user, wrong password, locked pair or account.
+ * `captchaRequired` (details) tells the login page to show a captcha for the next attempt; it
+ * follows from the failures of the (username, address) pair alike for known and unknown users.
+ */
+const invalidCredentials = (captchaRequired = false) =>
+  new AppError(401, 'INVALID_CREDENTIALS', BAD_CREDENTIALS, captchaRequired ? { captchaRequired: true } : undefined);
+const captchaError = (code: string, message: string) => new AppError(401, code, message, { captchaRequired: true });
 /** Hash of no password, verified for unknown usernames so that they cost the same work. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -375,34 +438,46 @@ class Refused extends Error {
  * a lock — the answer is the same 401 after the same password check, so neither usernames nor
  * locks can be probed. Every attempt is audited, success or not.
  */
-export async function login(ctx: AccountsContext, username: string, password: string, client: Client): Promise<LoginResult> {
+export async function login(ctx: AccountsContext, credentials: Credentials, client: Client): Promise<LoginResult> {
+  const { username, password } = credentials;
   const now = ctx.clock.now();
   const who: Actor = { ...systemActor(username), role: 'system', ip: client.ip, permissions: new Set() };
+  const refusedAudit = (db: AccountsDb, reason: string, extra: Record<string, unknown> = {}) =>
+    audit(ctx, db, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail: { reason, ...extra } });
+  // After failed sign-ins a solved captcha comes first (before any password is checked).
+  if (await captchaRequired(ctx.db, ctx.config, username, client.ip)) {
+    if (!credentials.captchaId || !credentials.captchaAnswer) throw captchaError('CAPTCHA_REQUIRED', '请输入验证码 / enter the captcha');
+    if (!(await spendCaptcha(ctx.db, credentials.captchaId, credentials.captchaAnswer, now))) {
+      await refusedAudit(ctx.db, 'wrong captcha');
+      throw captchaError('CAPTCHA_INVALID', '验证码不正确或已过期 / wrong or expired captcha');
+    }
+  }
   const user = await ctx.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   const passwordOk = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
   if (!user || !passwordOk) {
     await ctx.db.transaction().execute(async (trx) => {
       const lockedNow = await countFailure(ctx, trx, username, client.ip, user?.id ?? null, now);
-      const detail = { reason: user ? 'wrong password' : 'unknown user', ...(lockedNow.length ? { lockedNow } : {}) };
-      await audit(ctx, trx, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail });
+      await refusedAudit(trx, user ? 'wrong password' : 'unknown user', lockedNow.length ? { lockedNow } : {});
     });
-    throw invalidCredentials();
+    throw invalidCredentials(await captchaRequired(ctx.db, ctx.config, username, client.ip));
   }
+  if ((await totpEnabledIds(ctx.db, [user.id])).has(user.id)) await checkSecondFactor(ctx, user, credentials.otp, client.ip, now, refusedAudit);
 
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + ctx.config.tokenTtlMinutes * 60_000);
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    const signedIn = await ctx.db.transaction().execute(async (trx) => {
       const row = await passLocks(trx, username, client.ip, user.id, now, { last_login_at: now });
       if (!row) throw new Refused('locked');
       if (row.status !== 'active') throw new Refused('disabled');
       await trx
         .insertInto('auth_tokens')
-        .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null, ip: client.ip, user_agent: client.userAgent })
+        .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: expiresAt, revoked_at: null, ip: client.ip, user_agent: client.userAgent, last_used_at: now })
         .execute();
       await audit(ctx, trx, actorFor(row, client.ip), { action: 'auth.login', targetType: 'user', targetId: username });
-      return { token, expiresAt: expiresAt.toISOString(), user: userView(row) };
+      return row;
     });
+    return { token, expiresAt: expiresAt.toISOString(), idleMinutes: ctx.config.sessionIdleMinutes, user: (await securityViews(ctx, [signedIn]))[0]! };
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
     await audit(ctx, ctx.db, who, { action: 'auth.login', targetType: 'user', targetId: username, outcome: 'failed', detail: { reason: err.reason } });
@@ -410,16 +485,62 @@ export async function login(ctx: AccountsContext, username: string, password: st
   }
 }
 
-/** Resolves a bearer token to its actor; null when unknown, expired, revoked or the user is disabled. */
-export async function authenticate(ctx: AccountsContext, token: string, ip: string | null): Promise<{ actor: Actor; tokenId: number } | null> {
+/**
+ * The second factor of a sign-in whose password was right, for a user with TOTP on. A locked
+ * pair or account answers like a wrong password first (a code cannot probe a lock); no code is
+ * 401 OTP_REQUIRED (the login page asks for one), a wrong or replayed one counts as a failure
+ * towards the locks and is 401 OTP_INVALID.
+ */
+async function checkSecondFactor(
+  ctx: AccountsContext, user: UserRow, otp: string | undefined, ip: string | null, now: Date,
+  refusedAudit: (db: AccountsDb, reason: string, extra?: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
+  const pair = await ctx.db.selectFrom('login_failures').select('locked_until').where('username', '=', user.username).where('ip', '=', pairIp(ip)).executeTakeFirst();
+  if ((pair?.locked_until && pair.locked_until > now) || (user.locked_until && user.locked_until > now)) {
+    await refusedAudit(ctx.db, 'locked');
+    throw invalidCredentials();
+  }
+  if (!otp?.trim()) throw new AppError(401, 'OTP_REQUIRED', '请输入动态口令 / enter the code from your authenticator app', { otpRequired: true });
+  const ok = await ctx.db.transaction().execute(async (trx) => {
+    if (await secondFactorOk(ctx, trx, user.id, user.username, otp)) return true;
+    const lockedNow = await countFailure(ctx, trx, user.username, ip, user.id, now);
+    await refusedAudit(trx, 'wrong otp', lockedNow.length ? { lockedNow } : {});
+    return false;
+  });
+  if (!ok) throw new AppError(401, 'OTP_INVALID', '动态口令不正确 / wrong code', { otpRequired: true });
+}
+
+/** How often a token's last use is written (one UPDATE a minute per token, not one per request). */
+const LAST_USED_EVERY_MS = 60_000;
+
+export interface Authenticated {
+  actor: Actor;
+  tokenId: number;
+  /** Set: the user may use their own account routes only until they resolve it. */
+  restriction: Restriction | null;
+}
+
+/**
+ * Resolves a bearer token to its actor; null when unknown, expired, revoked, idle longer than
+ * ZHIBO_SESSION_IDLE_MINUTES, or the user is disabled.
+ */
+export async function authenticate(ctx: AccountsContext, token: string, ip: string | null): Promise<Authenticated | null> {
   const row = await ctx.db
     .selectFrom('auth_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status'])
+    .leftJoin('user_totp as o', (j) => j.onRef('o.user_id', '=', 'u.id').on('o.enabled_at', 'is not', null))
+    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 't.last_used_at', 't.created_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status', 'u.password_changed_at', 'o.user_id as totp_user'])
     .where('t.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
-  if (!row || row.revoked_at || row.expires_at <= ctx.clock.now() || row.status !== 'active') return null;
-  return { actor: actorFor(row, ip), tokenId: row.token_id };
+  const now = ctx.clock.now();
+  if (!row || row.revoked_at || row.expires_at <= now || row.status !== 'active') return null;
+  const lastUsed = row.last_used_at ?? row.created_at;
+  const idleMs = ctx.config.sessionIdleMinutes * 60_000;
+  if (idleMs > 0 && now.getTime() - lastUsed.getTime() > idleMs) return null;
+  if (now.getTime() - lastUsed.getTime() >= LAST_USED_EVERY_MS) {
+    await ctx.db.updateTable('auth_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
+  }
+  return { actor: actorFor(row, ip), tokenId: row.token_id, restriction: restrictionOf(ctx, row, row.totp_user !== null) };
 }
 
 export async function logout(ctx: AccountsContext, actor: Actor, tokenId: number): Promise<void> {
@@ -454,9 +575,11 @@ export async function changeOwnPassword(ctx: AccountsContext, actor: Actor, oldP
     });
     throw wrongPassword();
   }
+  await assertNotReused(ctx.db, ctx.config, user.id, user.password_hash, newPassword);
   const passwordHash = await hashPassword(newPassword);
   try {
     await ctx.db.transaction().execute(async (trx) => {
+      await rememberPassword(trx, ctx.config, user.id, user.password_hash, now);
       const row = await passLocks(trx, actor.username, actor.ip, user.id, now, { password_hash: passwordHash, password_changed_at: now, updated_at: now });
       if (!row) throw new Refused('locked');
       await revokeAllTokens(trx, ctx, user.id);

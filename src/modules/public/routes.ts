@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { addressLimit } from '../../platform/address-limit.js';
 import { publicContext } from './repo.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
@@ -54,14 +55,7 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
     const count = (metric: string, key = '') => usage.add(ctx.clock.now(), metric, key);
 
     // One budget per client address over every public route (onRequest: before validation, so bad requests count too).
-    const limit = app.createRateLimit({ max: ctx.config.publicRatePerMinute, timeWindow: PUBLIC_RATE_WINDOW_MS, keyGenerator: (req) => `public:${req.ip}` });
-    const limited = async (req: FastifyRequest) => {
-      const result = await limit(req);
-      if (!result.isAllowed && result.isExceeded) {
-        const retry = Math.max(1, result.ttlInSeconds);
-        throw new AppError(429, 'RATE_LIMITED', `请求过于频繁，请 ${retry} 秒后再试 / too many requests, retry in ${retry} s`, undefined, { 'retry-after': String(retry) });
-      }
-    };
+    const limited = addressLimit(app, { name: 'public', max: ctx.config.publicRatePerMinute, windowMs: PUBLIC_RATE_WINDOW_MS });
     const pub = { config: { public: true }, onRequest: limited };
     const cacheable = (reply: FastifyReply) => reply.header('cache-control', `public, max-age=${PUBLIC_MAX_AGE_S}`);
 

@@ -1,8 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { regenerateCitizenLink } from './citizen-links.js';
 import { answerComplaint, complaintStatus, submitComplaint } from './public-complaints.js';
-import { RateLimiter } from './rate-limit.js';
+import { addressLimit } from '../../platform/address-limit.js';
 import { TICKET_CATEGORIES, TICKET_STATES } from './vocab.js';
 import type { TicketsContext } from './repo.js';
 
@@ -53,16 +54,16 @@ const AnswerBody = Type.Object({
 
 /**
  * The citizen's complaint pages (市民投诉 H5): no account, the link's token is the key. Limited
- * per IP in memory (see RateLimiter); bodies at most PUBLIC_BODY_LIMIT.
+ * per IP on the app's shared rate limiter (src/platform/address-limit.ts: Redis when configured); bodies at most PUBLIC_BODY_LIMIT.
  */
 export function ticketPublicRoutes(ctx: TicketsContext) {
   return async (app: App) => {
-    const submits = new RateLimiter(ctx.clock, PUBLIC_LIMITS.submitPerHour, 60 * 60_000);
-    const calls = new RateLimiter(ctx.clock, PUBLIC_LIMITS.callsPerMinute, 60_000);
+    const submits = addressLimit(app, { name: 'complaint-submit', max: PUBLIC_LIMITS.submitPerHour, windowMs: 60 * 60_000 });
+    const calls = addressLimit(app, { name: 'complaint-call', max: PUBLIC_LIMITS.callsPerMinute, windowMs: 60_000 });
     const pub = { config: { public: true }, bodyLimit: PUBLIC_BODY_LIMIT };
-    const limited = (kind: 'submit' | 'call') => async (req: { ip: string }) => {
-      calls.hit(req.ip);
-      if (kind === 'submit') submits.hit(req.ip);
+    const limited = (kind: 'submit' | 'call') => async (req: FastifyRequest) => {
+      await calls(req);
+      if (kind === 'submit') await submits(req);
     };
 
     app.post('/api/v1/public/complaints', {

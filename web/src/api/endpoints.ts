@@ -4,7 +4,12 @@ import { api, type Query } from './api';
 import { apiGet, apiPatch, apiPost, type BodyOf, type QueryOf } from './client';
 
 export const authApi = {
-  login: (username: string, password: string) => apiPost('/api/v1/auth/login', { body: { username, password } }),
+  login: (body: BodyOf<'authLogin'>) => apiPost('/api/v1/auth/login', { body }),
+  captcha: () => apiGet('/api/v1/auth/captcha'),
+  totpStatus: () => apiGet('/api/v1/auth/totp'),
+  totpSetup: () => apiPost('/api/v1/auth/totp/setup'),
+  totpEnable: (code: string) => apiPost('/api/v1/auth/totp/enable', { body: { code } }),
+  totpDisable: (password: string, code: string) => apiPost('/api/v1/auth/totp/disable', { body: { password, code } }),
   logout: () => apiPost('/api/v1/auth/logout'),
   me: () => apiGet('/api/v1/auth/me'),
   changePassword: (oldPassword: string, newPassword: string) => apiPost('/api/v1/auth/password', { body: { oldPassword, newPassword } }),
@@ -17,6 +22,7 @@ export const usersApi = {
   enable: (username: string) => apiPost('/api/v1/users/{username}/enable', { path: { username } }),
   resetPassword: (username: string, password: string) => apiPost('/api/v1/users/{username}/reset-password', { path: { username }, body: { password } }),
   update: (username: string, body: BodyOf<'usersUpdate'>) => apiPatch('/api/v1/users/{username}', { path: { username }, body }),
+  totpReset: (username: string) => apiPost('/api/v1/users/{username}/totp-reset', { path: { username } }),
 };
 
 export const registryApi = {
@@ -46,4 +52,5 @@ export const registryApi = {
 export const auditApi = {
   list: (query: QueryOf<'auditList'>) => apiGet('/api/v1/audit', { query }),
   verify: () => apiPost('/api/v1/audit/verify'),
+  exportXlsx: (query: QueryOf<'auditExport'>) => api.download('/api/v1/audit/export', 'audit-log.xlsx', query as Query),
 };

@@ -32,8 +32,99 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 登录 / sign in */
+        /**
+         * 登录 / sign in
+         * @description 连续失败后须带验证码（401 CAPTCHA_REQUIRED，details.captchaRequired）；已启用动态口令的用户须带 otp（401 OTP_REQUIRED）。每个 IP 每分钟限 ZHIBO_LOGIN_RATE_PER_MINUTE 次（默认 30，与验证码共用），超出 429 RATE_LIMITED。/ Per IP ZHIBO_LOGIN_RATE_PER_MINUTE a minute (default 30, shared with the captcha), beyond 429. / After failed sign-ins a captcha is required; users with TOTP on need otp.
+         */
         post: operations["authLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 登录验证码（本地生成的图片）/ a login captcha, drawn on the server
+         * @description 有效 5 分钟，仅可尝试一次。每个 IP 每分钟限 ZHIBO_LOGIN_RATE_PER_MINUTE 次（默认 30，与验证码共用），超出 429 RATE_LIMITED。/ Per IP ZHIBO_LOGIN_RATE_PER_MINUTE a minute (default 30, shared with the captcha), beyond 429.
+         */
+        get: operations["authCaptcha"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人动态口令状态 / own TOTP status */
+        get: operations["authTotpStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开始绑定动态口令：密钥与二维码 / start TOTP enrolment: secret and QR code */
+        post: operations["authTotpSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 以第一个动态口令确认绑定，返回恢复码（仅此一次）/ confirm with a first code; returns recovery codes once */
+        post: operations["authTotpEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停用本人动态口令（角色要求时不可）/ turn own TOTP off (not when the role requires it) */
+        post: operations["authTotpDisable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -180,6 +271,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{username}/totp-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 清除用户的动态口令（手机丢失）/ clear a user's TOTP (lost phone)
+         * @description 用户下次登录后重新绑定（角色要求时必须）。审计。/ The user enrols again after the next sign-in. Audited.
+         */
+        post: operations["usersTotpReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -189,6 +300,26 @@ export interface paths {
         };
         /** 审计日志 / audit log (newest first) */
         get: operations["auditList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出审计日志（.xlsx，含哈希与链校验）/ export the audit log (.xlsx, with hashes and the chain check)
+         * @description 筛选同列表；最多 100000 行（超出 400 EXPORT_TOO_LARGE）。导出本身记入审计。/ Filters as the list; at most 100,000 rows. The export is audited.
+         */
+        get: operations["auditExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3776,6 +3907,14 @@ export interface components {
             lastLoginAt: string | null;
             createdAt: string;
             permissions: string[];
+            /** @description 已启用动态口令 / TOTP second factor on */
+            totpEnabled?: boolean;
+            /** @description 角色要求动态口令（ZHIBO_TOTP_REQUIRED）/ the role must use TOTP */
+            totpRequired?: boolean;
+            /** @description 密码到期时间；null 不过期 / when the password expires */
+            passwordExpiresAt?: string | null;
+            /** @description 须先处理：PASSWORD_EXPIRED 修改密码，TOTP_ENROLMENT_REQUIRED 绑定动态口令；此前只能访问 /api/v1/auth/ / what the user must do first; until then only /api/v1/auth/ routes answer */
+            restriction?: "PASSWORD_EXPIRED" | "TOTP_ENROLMENT_REQUIRED" | null;
         };
         District: {
             /** @description 6 位行政区划代码 / 6-digit division code */
@@ -5352,6 +5491,12 @@ export interface operations {
                 "application/json": {
                     username: string;
                     password: string;
+                    /** @description 验证码编号（GET /api/v1/auth/captcha）/ captcha id */
+                    captchaId?: string;
+                    /** @description 验证码答案，不区分大小写 / captcha answer, any case */
+                    captchaAnswer?: string;
+                    /** @description 动态口令（6 位）或恢复码（xxxxx-xxxxx）/ TOTP code or recovery code */
+                    otp?: string;
                 };
             };
         };
@@ -5365,6 +5510,8 @@ export interface operations {
                     "application/json": {
                         token: string;
                         expiresAt: string;
+                        /** @description 无操作多少分钟后登录失效（0 不限）/ idle minutes before the token is refused (0: never) */
+                        idleMinutes: number;
                         user: components["schemas"]["User"];
                     };
                 };
@@ -5389,6 +5536,233 @@ export interface operations {
             };
             /** @description 错误 / error */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authCaptcha: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description data:image/svg+xml;base64,… */
+                        image: string;
+                        expiresAt: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authTotpStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        required: boolean;
+                        recoveryCodesLeft: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authTotpSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Base32 密钥，供无法扫码时手工输入 / base32 secret for manual entry */
+                        secret: string;
+                        otpauthUrl: string;
+                        /** @description data:image/svg+xml;base64,…（服务器本地生成）/ drawn on the server */
+                        qrCode: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authTotpEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    authTotpDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5862,6 +6236,53 @@ export interface operations {
             };
         };
     };
+    usersTotpReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     auditList: {
         parameters: {
             query?: {
@@ -5902,6 +6323,61 @@ export interface operations {
                         }[];
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    auditExport: {
+        parameters: {
+            query?: {
+                actor?: string;
+                /** @description prefix, e.g. lot. */
+                action?: string;
+                targetType?: string;
+                targetId?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description 错误 / error */

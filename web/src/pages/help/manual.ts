@@ -133,6 +133,7 @@ export const HELP_CHAPTERS: Record<string, string> = {
   users: '系统管理',
   audit: '系统管理',
   channels: '通知',
+  'account-security': '登录安全与等保',
 };
 
 /** The anchor of the chapter that documents a route, if any. */
