@@ -213,3 +213,31 @@ export async function sessionFigures(db: ThemesDb, lotIds: number[], from: Date,
     .executeTakeFirstOrThrow();
   return { entries: Number(e.n), entriesAtSpaces: Number(e.n_spaces), exits: Number(x.n), dwellMinutesSum: Number(x.minutes) };
 }
+
+/** A lot and a span [from, to) of its time, epoch ms, with its late threshold. */
+export interface LotSpan {
+  lotId: number;
+  thresholdMinutes: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * The status reports that can hold inside each span (as statusReports, per span), in one query:
+ * `span` is the index of the span in `spans`; rows in (span, occurredAt, stored) order.
+ */
+export async function statusReportsInSpans(db: ThemesDb, spans: readonly LotSpan[]): Promise<(RawReport & { span: number })[]> {
+  if (!spans.length) return [];
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const { rows } = await sql<{ k: number; lot_id: number; at_ms: number; total_spaces: number; free_spaces: number }>`
+    select m.k::int as k, r.lot_id, (extract(epoch from r.occurred_at) * 1000)::float8 as at_ms, r.total_spaces, r.free_spaces
+    from unnest(${sql.val(spans.map((s) => s.lotId))}::int[], ${sql.val(spans.map((s) => s.thresholdMinutes))}::int[],
+                ${sql.val(spans.map((s) => iso(s.from)))}::timestamptz[], ${sql.val(spans.map((s) => iso(s.to)))}::timestamptz[])
+         with ordinality as m(lot_id, thr, a, b, k)
+    join lot_status_reports r on r.lot_id = m.lot_id
+    where r.excluded_by is null
+      and r.occurred_at >= m.a - make_interval(mins => m.thr)
+      and r.occurred_at < m.b
+    order by m.k, r.occurred_at, r.id`.execute(db);
+  return rows.map((r) => ({ span: r.k - 1, lotId: r.lot_id, at: Math.round(Number(r.at_ms)), total: r.total_spaces, free: r.free_spaces }));
+}
