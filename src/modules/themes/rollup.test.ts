@@ -121,7 +121,9 @@ describeDb('themes: the lot-hour rollup equals the raw reports', (backend) => {
   it('late, removed and set-aside reports: the same while pending and after the job took them', async () => {
     const a = lots[0]!;
     const b = lots[2]!;
-    await insertReports(a.id, [{ at: NOW - 40 * H + 17_000, total: a.totalSpaces, free: 0 }, { at: NOW - 40 * H + 600_000, total: a.totalSpaces, free: 3 }]);
+    // Late reports near the end of an hour: they hold into the next one.
+    const hourEnd = Math.ceil((NOW - 40 * H) / H) * H;
+    await insertReports(a.id, [{ at: hourEnd - 120_000, total: a.totalSpaces, free: 0 }, { at: hourEnd - 30_000, total: a.totalSpaces, free: 3 }]);
     const victim = await env.ctx.db.selectFrom('lot_status_reports').select('id').where('lot_id', '=', b.id).where('occurred_at', '<', new Date(NOW - 20 * H)).orderBy('occurred_at', 'desc').limit(2).execute();
     await env.ctx.db.deleteFrom('lot_status_reports').where('id', '=', victim[0]!.id).execute();
     await env.ctx.db.updateTable('lot_status_reports').set({ excluded_by: 1 }).where('id', '=', victim[1]!.id).execute();
