@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
 import { availabilityOf, publicLotsByIds } from '../public/index.js';
 import { isSaturated, lotIntervals, msAtOrAbove, themeSteps, type Interval } from './measures.js';
-import { readWindow, subtract, type Span } from './rollup-read.js';
+import { covers, readWindow, subtract, type Span, type WindowRead } from './rollup-read.js';
 import { floorHour, HOUR_MS, memberSig, mergeSpans, rawIntervals } from './rollup.js';
 import { measureLots } from './kpis.js';
 import { comparableDays, dayClass, forecastSteps, shanghaiDate, SLOT_MS, SLOTS_PER_DAY, slotSeries, type Profiles } from './forecast.js';
@@ -32,7 +32,7 @@ export async function themeLive(ctx: ThemesContext, actor: Actor, code: string) 
   for (const { lot, iv } of read.raw) {
     if (isSaturated(iv.occupied, iv.total)) saturatedMs.set(lot.id, (saturatedMs.get(lot.id) ?? 0) + iv.end - iv.start);
   }
-  const themeSaturatedMs = await themeMsAtOrAbove(ctx, theme, members, read.pending, dayStart, now.getTime());
+  const themeSaturatedMs = await themeMsAtOrAbove(ctx, theme, members, read, dayStart, now.getTime());
   let occ = 0;
   let tot = 0;
   let free = 0;
@@ -77,9 +77,9 @@ export async function themeLive(ctx: ThemesContext, actor: Actor, code: string) 
  * their row is valid (same threshold and members, no pending mark of a member on them), the
  * rest from the raw reports — the same step function either way (rollup.ts, refreshThemeHours).
  */
-async function themeMsAtOrAbove(ctx: ThemesContext, theme: ThemeRow, members: LotInfo[], pending: Map<number, Span[]>, dayStart: number, now: number): Promise<number> {
+async function themeMsAtOrAbove(ctx: ThemesContext, theme: ThemeRow, members: LotInfo[], read: WindowRead, dayStart: number, now: number): Promise<number> {
   const sig = memberSig(members);
-  const dirty = mergeSpans([...pending.values()].flat());
+  const dirty = mergeSpans([...read.pending.values()].flat());
   const cached = await ctx.db.selectFrom('theme_hours').select(['at', 'threshold', 'member_sig', 'above_ms']).where('theme_id', '=', theme.id)
     .where('at', '>=', new Date(dayStart)).where('at', '<', new Date(floorHour(now))).execute();
   let ms = 0;
@@ -92,8 +92,22 @@ async function themeMsAtOrAbove(ctx: ThemesContext, theme: ThemeRow, members: Lo
     used.push({ from: at, to: at + HOUR_MS });
   }
   const rest = subtract({ from: dayStart, to: now }, mergeSpans(used));
-  if (rest.length) ms += msAtOrAbove(themeSteps((await rawIntervals(ctx.db, members, rest, now)).map((x) => x.iv)), theme.alertThreshold);
-  return ms;
+  if (!rest.length) return ms;
+  // Usually the hour in progress, which readWindow has read raw for every member already.
+  const readRaw = members.every((l) => rest.every((r) => covers(read.rawSpans.get(l.id) ?? [], r)));
+  const ivs: Interval[] = [];
+  if (readRaw) {
+    for (const { iv } of read.raw) {
+      for (const r of rest) {
+        const start = Math.max(iv.start, r.from);
+        const end = Math.min(iv.end, r.to);
+        if (end > start) ivs.push({ ...iv, start, end });
+      }
+    }
+  } else {
+    for (const x of await rawIntervals(ctx.db, members, rest, now)) ivs.push(x.iv);
+  }
+  return ms + msAtOrAbove(themeSteps(ivs), theme.alertThreshold);
 }
 
 /**

@@ -18,6 +18,11 @@ export interface Span {
   to: number;
 }
 
+/** Whether the sorted spans cover s. */
+export function covers(spans: readonly Span[], s: Span): boolean {
+  return spans.some((x) => x.from <= s.from && x.to >= s.to);
+}
+
 /** base minus cuts (cuts sorted and merged). */
 export function subtract(base: Span, cuts: readonly Span[]): Span[] {
   const out: Span[] = [];
@@ -40,20 +45,32 @@ export interface WindowRead {
   raw: { lot: LotInfo; iv: Interval }[];
   /** Per lot, the hours under pending marks (merged). */
   pending: Map<number, Span[]>;
+  /** Per lot, the spans read raw (sorted). */
+  rawSpans: Map<number, Span[]>;
 }
 
 /** The window's sums of the lots, rollup where it is certain, raw elsewhere. */
 export async function readWindow(db: ThemesDb, lots: readonly LotInfo[], w: MeasureWindow): Promise<WindowRead> {
-  const out: WindowRead = { hours: new Map(), lots: new Map(), raw: [], pending: new Map() };
+  const out: WindowRead = { hours: new Map(), lots: new Map(), raw: [], pending: new Map(), rawSpans: new Map() };
   const end = Math.min(w.to, w.asOf);
   if (end <= w.from || !lots.length) return out;
   const ids = lots.map((l) => l.id);
   const idList = sql<number>`any(${sql.val(ids)}::int[])`;
-  const basis = new Map((await db.selectFrom('theme_rollup_lots').selectAll().where('lot_id', '=', idList).execute()).map((b) => [b.lot_id, b]));
-  const marks = (await sql<{ lot_id: number; a: number; b: number }>`
-    select lot_id, (extract(epoch from min(from_at)) * 1000)::float8 as a, (extract(epoch from max(to_at)) * 1000)::float8 as b
+  // One round trip: each lot's basis row, and its pending marks grouped by hour.
+  const { rows: state } = await sql<{ lot_id: number; thr: number | null; total: number | null; until_ms: number | null; a: number | null; b: number | null }>`
+    select lot_id, threshold_minutes as thr, registered_total as total, (extract(epoch from complete_until) * 1000)::float8 as until_ms,
+           null::float8 as a, null::float8 as b
+    from theme_rollup_lots where lot_id = ${idList}
+    union all
+    select lot_id, null, null, null, (extract(epoch from min(from_at)) * 1000)::float8, (extract(epoch from max(to_at)) * 1000)::float8
     from theme_rollup_dirty where lot_id = ${idList}
-    group by lot_id, date_bin('1 hour', from_at, timestamptz '2000-01-01 00:00:00+00')`.execute(db)).rows;
+    group by lot_id, date_bin('1 hour', from_at, timestamptz '2000-01-01 00:00:00+00')`.execute(db);
+  const basis = new Map<number, { thr: number; total: number; until: number }>();
+  const marks: { lot_id: number; a: number; b: number }[] = [];
+  for (const r of state) {
+    if (r.a === null) basis.set(r.lot_id, { thr: Number(r.thr), total: Number(r.total), until: Math.round(Number(r.until_ms)) });
+    else marks.push({ lot_id: r.lot_id, a: Number(r.a), b: Number(r.b) });
+  }
   const byId = new Map(lots.map((l) => [l.id, l]));
   for (const m of marks) {
     const lot = byId.get(m.lot_id)!;
@@ -69,13 +86,15 @@ export async function readWindow(db: ThemesDb, lots: readonly LotInfo[], w: Meas
   for (const lot of lots) {
     const b = basis.get(lot.id);
     let certain: Span[] = [];
-    if (b && b.threshold_minutes === lot.thresholdMinutes && b.registered_total === lot.totalSpaces) {
-      const upTo = Math.min(floorHour(end), new Date(b.complete_until).getTime());
+    if (b && b.thr === lot.thresholdMinutes && b.total === lot.totalSpaces) {
+      const upTo = Math.min(floorHour(end), b.until);
       const from = ceilHour(w.from);
       if (upTo > from) certain = subtract({ from, to: upTo }, out.pending.get(lot.id) ?? []);
     }
     for (const s of certain) rollup.push({ lotId: lot.id, thresholdMinutes: lot.thresholdMinutes, ...s });
-    for (const s of subtract({ from: w.from, to: end }, certain)) {
+    const rest = subtract({ from: w.from, to: end }, certain);
+    out.rawSpans.set(lot.id, rest);
+    for (const s of rest) {
       raw.push({ lotId: lot.id, thresholdMinutes: lot.thresholdMinutes, ...s });
       owner.push(lot);
     }
@@ -87,7 +106,10 @@ export async function readWindow(db: ThemesDb, lots: readonly LotInfo[], w: Meas
              sum(h.known_ms)::int8 as known, sum(h.saturated_ms)::int8 as sat, sum(h.occupied_space_ms)::int8 as occ, sum(h.total_space_ms)::int8 as tot
       from unnest(${sql.val(rollup.map((s) => s.lotId))}::int[], ${sql.val(rollup.map((s) => iso(s.from)))}::timestamptz[],
                   ${sql.val(rollup.map((s) => iso(s.to)))}::timestamptz[]) as r(lot_id, a, b)
-      join theme_lot_hours h on h.lot_id = r.lot_id and h.at >= r.a and h.at < r.b
+      cross join lateral (
+        select t.lot_id, t.at, t.known_ms, t.saturated_ms, t.occupied_space_ms, t.total_space_ms from theme_lot_hours t
+        where t.lot_id = r.lot_id and t.at >= r.a and t.at < r.b
+      ) h
       group by grouping sets ((h.at), (h.lot_id))`.execute(db);
     for (const r of rows) {
       const s: HourSums = { known: Number(r.known), saturated: Number(r.sat), occupied: Number(r.occ), total: Number(r.tot) };

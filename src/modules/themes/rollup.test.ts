@@ -69,7 +69,7 @@ describeDb('themes: the lot-hour rollup equals the raw reports', (backend) => {
     await same({ from: START - 86_400_000, to: NOW + 86_400_000, asOf });
   };
   const insertReports = async (lotId: number, rows: { at: number; total: number; free: number }[]) => {
-    await env.ctx.db.insertInto('lot_status_reports').values(rows.map((r) => ({ lot_id: lotId, occurred_at: new Date(r.at), total_spaces: r.total, free_spaces: r.free }))).execute();
+    await env.ctx.db.insertInto('lot_status_reports').values(rows.map((r) => ({ lot_id: lotId, occurred_at: new Date(r.at), total_spaces: r.total, free_spaces: r.free, flagged: false }))).execute();
   };
 
   beforeAll(async () => {
