@@ -228,11 +228,13 @@ export async function statusReportsInSpans(db: ThemesDb, spans: readonly LotSpan
     from unnest(${sql.val(spans.map((s) => s.lotId))}::int[], ${sql.val(spans.map((s) => s.thresholdMinutes))}::int[],
                 ${sql.val(spans.map((s) => iso(s.from)))}::timestamptz[], ${sql.val(spans.map((s) => iso(s.to)))}::timestamptz[])
          with ordinality as m(lot_id, thr, a, b, k)
-    -- lateral: one index range per span (a hash join would read every report of the lots)
+    -- one index range per span: offset 0 keeps the planner from flattening the lateral into a
+    -- hash join over every report of the table (bench:themes: 600 ms instead of 30 ms)
     cross join lateral (
       select r.id, r.occurred_at, r.total_spaces, r.free_spaces from lot_status_reports r
       where r.lot_id = m.lot_id and r.excluded_by is null
         and r.occurred_at >= m.a - make_interval(mins => m.thr) and r.occurred_at < m.b
+      offset 0
     ) r
     order by m.k, r.occurred_at, r.id`.execute(db);
   return rows.map((r) => ({ span: r.k - 1, lotId: r.lot_id, at: Math.round(Number(r.at_ms)), total: r.total_spaces, free: r.free_spaces }));

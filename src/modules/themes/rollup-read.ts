@@ -109,6 +109,7 @@ export async function readWindow(db: ThemesDb, lots: readonly LotInfo[], w: Meas
       cross join lateral (
         select t.lot_id, t.at, t.known_ms, t.saturated_ms, t.occupied_space_ms, t.total_space_ms from theme_lot_hours t
         where t.lot_id = r.lot_id and t.at >= r.a and t.at < r.b
+        offset 0 -- an index range per lot, never a hash join over the table (repo.statusReportsInSpans)
       ) h
       group by grouping sets ((h.at), (h.lot_id))`.execute(db);
     for (const r of rows) {
