@@ -227,10 +227,15 @@ export async function rawIntervals(db: ThemesDb, lots: readonly repo.LotInfo[], 
 /** Raw intervals of spans (owner[k]: the lot of spans[k]). */
 export async function intervalsOfSpans(db: ThemesDb, spans: readonly LotSpan[], owner: readonly repo.LotInfo[], asOf: number): Promise<{ lot: repo.LotInfo; iv: Interval }[]> {
   const out: { lot: repo.LotInfo; iv: Interval }[] = [];
-  for (let i = 0, j = 0; i < spans.length; i = j) {
+  let i = 0;
+  while (i < spans.length) {
     // Bounded reads: about 25 lot-months of reports at most per statement.
     let hours = 0;
-    for (j = i; j < spans.length && j - i < 1000 && hours < 25 * 24 * 31; j++) hours += (spans[j]!.to - spans[j]!.from) / HOUR_MS;
+    let j = i;
+    while (j < spans.length && j - i < 1000 && hours < 25 * 24 * 31) {
+      hours += (spans[j]!.to - spans[j]!.from) / HOUR_MS;
+      j += 1;
+    }
     const part = spans.slice(i, j);
     const reports = await repo.statusReportsInSpans(db, part);
     const points: StatusPoint[][] = part.map(() => []);
@@ -241,6 +246,7 @@ export async function intervalsOfSpans(db: ThemesDb, spans: readonly LotSpan[], 
       const series: LotSeries = { lotId: lot.id, registeredTotal: lot.totalSpaces, thresholdMinutes: lot.thresholdMinutes, points: points[k]! };
       for (const iv of lotIntervals(series, { from: s.from, to: s.to, asOf })) out.push({ lot, iv });
     });
+    i = j;
   }
   return out;
 }
