@@ -7,10 +7,13 @@
  * bulk-writes a status report every BENCH_STATUS_MINUTES (default 5) for BENCH_DAYS (default 30)
  * days for the first BENCH_KPI_LOTS (default 100) lots with generate_series (a daily occupancy
  * wave, so some lot-minutes are saturated), gives every lot a lot_live row (90 % live, 10 % hours
- * old), then times, in process and on a warm database (after 2 warm-up calls, BENCH_RUNS calls each, default 20):
- *   - themeKpis over the whole month for a theme of the 100 lots (exact on the raw reports,
- *     docs/指标口径.md 第 3 节), and for one day;
- *   - themeLive for a theme of all the lots.
+ * old), runs the job themes.rollup (decision 0019), then times, in process and on a warm database
+ * (after 2 warm-up calls, BENCH_RUNS calls each, default 20):
+ *   - on the empty database first (lots and themes, no report): the month's KPIs and the live view;
+ *   - themeKpis over the whole month for a theme of the 100 lots (from the lot-hour rollup, equal
+ *     to the raw path: checked here), and for one day;
+ *   - themeLive for a theme of all the lots;
+ *   - the raw path of decision 0014 on the same month (BENCH_RAW_RUNS calls, default 3): the baseline.
  * Prints one line each and writes them into docs/performance.md between the bench:themes markers.
  * Target (issue 18): p95 ≤ 100 ms for both. Never run by the tests.
  */
@@ -26,9 +29,10 @@ import { openDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { buildLotSet } from '../src/modules/simulator/lot-set.js';
 import { noticeOutbox } from '../src/modules/notifications/index.js';
-import { themeKpis } from '../src/modules/themes/kpis.js';
+import { measureLots, themeKpis } from '../src/modules/themes/kpis.js';
 import { themeLive } from '../src/modules/themes/live.js';
-import { themesContext } from '../src/modules/themes/repo.js';
+import { lotInfos, themesContext } from '../src/modules/themes/repo.js';
+import { refreshThemeRollup } from '../src/modules/themes/rollup.js';
 import { createTheme } from '../src/modules/themes/service.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
@@ -42,6 +46,7 @@ const KPI_LOTS = Number(process.env.BENCH_KPI_LOTS ?? 100);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const STATUS_MINUTES = Number(process.env.BENCH_STATUS_MINUTES ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 3);
 const BACKEND = process.env.BENCH_BACKEND === 'pglite' ? 'pglite' : 'postgres';
 // The month: 2026-11-01 … 2026-11-30 Shanghai; the clock at the end of its last day.
 const FIRST_DAY = '2026-11-01';
@@ -69,10 +74,10 @@ async function scratch(): Promise<{ database: Database; drop: () => Promise<void
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+async function time(fn: () => Promise<unknown>, runs = RUNS): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 2; i++) await fn();
   const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await fn();
     ms.push(performance.now() - t);
@@ -94,6 +99,16 @@ async function main(): Promise<void> {
     await seedLots(exec, set.lots, set.sources);
     const lots = await ctx.db.selectFrom('lots').select(['id', 'code', 'total_spaces']).orderBy('id').execute();
     const kpiLots = lots.slice(0, KPI_LOTS);
+    const actor = systemActor('bench');
+    const tctx = themesContext(ctx);
+    await createTheme(tctx, actor, { code: 'BENCH-100', name: '百场专题', kind: 'custom', lotCodes: kpiLots.map((l) => l.code) });
+    await createTheme(tctx, actor, { code: 'BENCH-ALL', name: '全市专题', kind: 'custom', lotCodes: lots.map((l) => l.code) });
+    // The empty database: lots and themes, no report yet (the job has run once).
+    await refreshThemeRollup(ctx);
+    const empty: Line[] = [
+      { what: `empty database: theme KPIs, ${DAYS} days × ${KPI_LOTS} lots`, ...(await time(() => themeKpis(tctx, actor, 'BENCH-100', { from: FIRST_DAY, to: LAST_DAY }))) },
+      { what: `empty database: theme live view, ${LIVE_LOTS} lots`, ...(await time(() => themeLive(tctx, actor, 'BENCH-ALL'))) },
+    ];
     // Reports: occupancy follows a daily wave (peak mid-afternoon) plus a per-lot phase, up to full.
     const g = performance.now();
     await sql`insert into lot_status_reports (lot_id, occurred_at, total_spaces, free_spaces, flagged)
@@ -112,20 +127,38 @@ async function main(): Promise<void> {
     }
     await sql`analyze`.execute(ctx.db);
     const seedSeconds = (performance.now() - g) / 1000;
-    const actor = systemActor('bench');
-    const tctx = themesContext(ctx);
-    await createTheme(tctx, actor, { code: 'BENCH-100', name: '百场专题', kind: 'custom', lotCodes: kpiLots.map((l) => l.code) });
-    await createTheme(tctx, actor, { code: 'BENCH-ALL', name: '全市专题', kind: 'custom', lotCodes: lots.map((l) => l.code) });
+    // The job's run after a month arrived at once (every lot-hour of the month), then the run of
+    // a minute later with nothing new (the steady state: only the hour just ended, if any).
+    let r = performance.now();
+    const built = await refreshThemeRollup(ctx);
+    const rollupSeconds = (performance.now() - r) / 1000;
+    r = performance.now();
+    await refreshThemeRollup(ctx);
+    const idleRunMs = performance.now() - r;
+    // As autovacuum would soon after a table grows from nothing (the planner's statistics).
+    await sql`analyze theme_lot_hours`.execute(ctx.db);
     const month = await themeKpis(tctx, actor, 'BENCH-100', { from: FIRST_DAY, to: LAST_DAY });
     if (month.lotsKnown !== KPI_LOTS || month.occupancyAvg === null) throw new Error(`kpis saw ${month.lotsKnown} lots`);
+    // The raw path (decision 0014) on the same month: the baseline, and the check that both agree.
+    const w = { from: START.getTime(), to: START.getTime() + DAYS * 86_400_000, asOf: NOW.getTime() };
+    const members = await lotInfos(tctx.db, ctx.config.lateThresholdMinutes, kpiLots.map((l) => l.id));
+    const rawMonth = await measureLots(tctx, members, w);
+    if (rawMonth.occupancyAvg !== month.occupancyAvg || rawMonth.saturatedShare !== month.saturatedShare || rawMonth.peakOccupancy !== month.peakOccupancy) {
+      throw new Error(`rollup ${month.occupancyAvg} / ${month.saturatedShare} ≠ raw ${rawMonth.occupancyAvg} / ${rawMonth.saturatedShare}`);
+    }
     const live = await themeLive(tctx, actor, 'BENCH-ALL');
     if (live.members.length !== LIVE_LOTS) throw new Error(`live saw ${live.members.length} members`);
+    const rawLine: Line = { what: `raw baseline (decision 0014 path): theme KPIs, ${DAYS} days × ${KPI_LOTS} lots`, ...(await time(() => measureLots(tctx, members, w), RAW_RUNS)) };
     const lines: Line[] = [
+      ...empty,
       { what: `theme KPIs, ${DAYS} days × ${KPI_LOTS} lots`, ...(await time(() => themeKpis(tctx, actor, 'BENCH-100', { from: FIRST_DAY, to: LAST_DAY }))) },
       { what: `theme KPIs, 1 day × ${KPI_LOTS} lots`, ...(await time(() => themeKpis(tctx, actor, 'BENCH-100', { from: LAST_DAY, to: LAST_DAY }))) },
       { what: `theme live view, ${LIVE_LOTS} lots`, ...(await time(() => themeLive(tctx, actor, 'BENCH-ALL'))) },
     ];
     const text = lines.map((l) => `${l.what}: p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms — ${l.p95 <= 100 ? 'meets' : 'MISSES'} p95 ≤ 100 ms`);
+    const monthLine = lines.find((l) => l.what.startsWith('theme KPIs, '))!;
+    text.push(`${rawLine.what}: p50 ${rawLine.p50.toFixed(1)} ms, p95 ${rawLine.p95.toFixed(1)} ms (${RAW_RUNS} calls) — the rollup's month is ${(monthLine.p50 / rawLine.p50).toFixed(4)} of it at p50; both give the same occupancyAvg, saturatedShare and peakOccupancy`);
+    text.push(`rollup job: the month's ${built.rows.toLocaleString('en')} lot-hour rows built in ${rollupSeconds.toFixed(1)} s (one run after a bulk load); a run with nothing new ${idleRunMs.toFixed(0)} ms`);
     for (const l of text) console.log(l);
     const total = (performance.now() - t0) / 1000;
     console.log(`(${BACKEND}; ${reports.toLocaleString('en')} status reports every ${STATUS_MINUTES} min, seeded in ${seedSeconds.toFixed(1)} s; ${total.toFixed(0)} s in all)`);

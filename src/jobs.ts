@@ -11,7 +11,7 @@ import { openQuarterReviewIfDue, REVIEW_OPEN_JOB, runSecurityCheckJob, SECURITY_
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
-import { evaluateThemeAlerts, THEMES_ALERT_JOB } from './modules/themes/index.js';
+import { evaluateThemeAlerts, refreshThemeRollup, THEMES_ALERT_JOB, THEMES_ROLLUP_JOB } from './modules/themes/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
 import { scheduleJob } from './platform/jobs.js';
@@ -45,6 +45,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, NO_SHOW_JOB, '20 * * * * *', 5 * 60_000, async () => {
       const r = await markNoShows(ctx);
       if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
+    }),
+    // The themes' lot-hour rollup (decision 0019): hours just ended, late and corrected reports, changed lots.
+    scheduleJob(ctx, THEMES_ROLLUP_JOB, '* * * * *', 5 * 60_000, async () => {
+      const r = await refreshThemeRollup(ctx);
+      if (r.marks || r.rebuiltLots) ctx.log.info({ job: THEMES_ROLLUP_JOB, ...r }, 'theme rollup refreshed');
     }),
     // Theme saturation episodes (occupancy ≥ X for ≥ N minutes): one notice each way.
     scheduleJob(ctx, THEMES_ALERT_JOB, '25 * * * * *', 5 * 60_000, async () => {

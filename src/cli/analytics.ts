@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
+import { refreshThemeRollup, type RollupResult } from '../modules/themes/index.js';
 import { systemActor } from '../platform/auth/permissions.js';
 import { audit } from '../platform/context.js';
 import type { RootContext } from '../schema.js';
@@ -52,8 +53,11 @@ export async function runAnalyticsRebuild(ctx: RootContext, opts: AnalyticsRebui
   const { from, to } = rebuildRange(opts);
   const bar = process.stdout.isTTY ? progressBar() : null;
   let result: RebuildResult;
+  let themes: RollupResult;
   try {
     result = await rebuildAnalytics(ctx, from, to, bar?.update);
+    // The themes' lot-hour rollup (decision 0019) is rebuilt whole: every lot, all its reports.
+    themes = await refreshThemeRollup(ctx, { all: true });
   } finally {
     bar?.stop();
   }
@@ -62,12 +66,13 @@ export async function runAnalyticsRebuild(ctx: RootContext, opts: AnalyticsRebui
     action: 'analytics.rebuild',
     targetType: 'analytics',
     targetId: `${opts.from}..${opts.to}`,
-    detail: { from: result.from.toISOString(), to: result.to.toISOString(), asOf: result.asOf.toISOString(), lots: result.lots, lotHourRows: result.lotHourRows, groupHourRows: result.groupHourRows },
+    detail: { from: result.from.toISOString(), to: result.to.toISOString(), asOf: result.asOf.toISOString(), lots: result.lots, lotHourRows: result.lotHourRows, groupHourRows: result.groupHourRows, themeLotHourRows: themes.rows },
   });
   print(
     `重算完成 / rebuilt ${opts.from} … ${opts.to}（截至 / as of ${formatShanghai(result.asOf)}）: ${result.lots} 个停车场 / lots — ` +
       `小时 hour rows ${result.lotHourRows}, 日 day ${result.lotDayRows}, 月 month ${result.lotMonthRows}; ` +
-      `分组 group rows ${result.groupHourRows} / ${result.groupDayRows} / ${result.groupMonthRows}`,
+      `分组 group rows ${result.groupHourRows} / ${result.groupDayRows} / ${result.groupMonthRows}; ` +
+      `专题 theme lot-hour rows ${themes.rows}`,
   );
   return 0;
 }

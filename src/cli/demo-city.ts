@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { evaluateMonitoring } from '../modules/monitoring/index.js';
 import { ensureSandboxChannel } from '../modules/payments/index.js';
-import { seedDemoThemes } from '../modules/themes/index.js';
+import { refreshThemeRollup, seedDemoThemes } from '../modules/themes/index.js';
 import {
   buildLotSet,
   generateHistory,
@@ -102,7 +102,12 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     statusEveryMinutes: o.statusEveryMinutes ?? 60,
     progress: (done, total) => o.onPhase?.('history', done, total),
   })));
-  const rebuild = await step('rollups', () => rebuildAnalytics(ctx, from, to, (done, total) => o.onPhase?.('rollups', done, total)));
+  const rebuild = await step('rollups', async () => {
+    const r = await rebuildAnalytics(ctx, from, to, (done, total) => o.onPhase?.('rollups', done, total));
+    // The themes' lot-hour rollup (decision 0019): the load wrote no change marks, so every lot whole.
+    await refreshThemeRollup(ctx, { all: true });
+    return r;
+  });
   await step('monitoring', async () => {
     o.onPhase?.('monitoring', 0, 2);
     // Twice: an evaluation sums the receipts the one before it saw, so the history's are summed

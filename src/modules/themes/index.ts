@@ -5,5 +5,6 @@
 export { themesRoutes } from './routes.js';
 export { evaluateThemeAlerts, THEMES_ALERT_JOB, type AlertSummary } from './alerts.js';
 export { seedDemoThemes } from './demo.js';
+export { refreshThemeRollup, THEMES_ROLLUP_JOB, type RollupResult } from './rollup.js';
 export { THEME_KINDS, THEME_KIND_LABELS } from './vocab.js';
 export type { ThemesTables, ThemeKind } from './tables.js';

@@ -3,13 +3,15 @@ import { AppError } from '../../platform/errors.js';
 import { shanghaiDay, shanghaiDayStart } from '../../platform/time.js';
 import { MeasureAccumulator, lotIntervals, pressureIndex, pressureLevel, type LotSeries, type MeasureWindow, type OccupancyMeasures, type PressureLevel, type StatusPoint } from './measures.js';
 import * as repo from './repo.js';
+import { measureWindow } from './rollup-read.js';
 import type { ThemesContext } from './repo.js';
 import { existingTheme, membersOf } from './service.js';
 
 /*
  * GET /api/v1/themes/{code}/kpis (docs/市域专题接口.md): the theme's measures over Shanghai days
- * [from 00:00, to + 1 day 00:00), computed exactly on the raw status reports (measures.ts,
- * docs/指标口径.md section 5) and on the parking records for entries, turnover and dwell.
+ * [from 00:00, to + 1 day 00:00), exact as on the raw status reports (measures.ts, docs/指标口径.md
+ * section 5), read from the per-lot-hour rollup where it is certain and from the raw reports
+ * elsewhere (rollup-read.ts, decision 0019), and on the parking records for entries, turnover and dwell.
  */
 
 export const MAX_KPI_DAYS = 366;
@@ -99,7 +101,7 @@ export async function themeKpis(ctx: ThemesContext, actor: Actor, code: string, 
   const theme = await existingTheme(ctx.db, actor, code);
   const members = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
   const w: MeasureWindow = { from: range.start.getTime(), to: range.end.getTime(), asOf: now.getTime() };
-  const m = await measureLots(ctx, members, w);
+  const { measures: m } = await measureWindow(ctx.db, members, w);
   const ids = members.map((l) => l.id);
   const s = await repo.sessionFigures(ctx.db, ids, range.start, range.end);
   const spaces = members.reduce((sum, l) => sum + Math.max(0, l.totalSpaces), 0);

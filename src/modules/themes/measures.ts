@@ -86,6 +86,32 @@ export function lotIntervals(lot: LotSeries, w: MeasureWindow): Interval[] {
   return out;
 }
 
+/** Sums of known time, in milliseconds: lot-ms, lot-ms at occupancy ≥ 0.9, occupied-space-ms, total-space-ms. */
+export interface HourSums {
+  known: number;
+  saturated: number;
+  occupied: number;
+  total: number;
+}
+
+export const noSums = (): HourSums => ({ known: 0, saturated: 0, occupied: 0, total: 0 });
+
+/** Adds an interval's time to sums. */
+export function addInterval(into: HourSums, iv: Interval, part = iv.end - iv.start): void {
+  into.known += part;
+  if (isSaturated(iv.occupied, iv.total)) into.saturated += part;
+  into.occupied += iv.occupied * part;
+  into.total += iv.total * part;
+}
+
+/** Calls fn(hourStart, ms) for each Shanghai clock hour that [start, end) touches (UTC hours are Shanghai hours: UTC+8, no daylight saving). */
+export function forEachHourPart(start: number, end: number, fn: (hour: number, part: number) => void): void {
+  for (let h = Math.floor(start / HOUR_MS) * HOUR_MS; h < end; h += HOUR_MS) {
+    const part = Math.min(end, h + HOUR_MS) - Math.max(start, h);
+    if (part > 0) fn(h, part);
+  }
+}
+
 export interface OccupancyMeasures {
   /** Σ occupied-space-minutes ÷ Σ total-space-minutes over known minutes; null when nothing is known. */
   occupancyAvg: number | null;
@@ -127,14 +153,31 @@ export class MeasureAccumulator {
     if (isSaturated(iv.occupied, iv.total)) this.saturated += d;
     this.occ += iv.occupied * d;
     this.tot += iv.total * d;
-    // UTC hours are Shanghai hours (UTC+8, no daylight saving).
-    for (let h = Math.floor(iv.start / HOUR_MS) * HOUR_MS; h < iv.end; h += HOUR_MS) {
-      const part = Math.min(iv.end, h + HOUR_MS) - Math.max(iv.start, h);
-      if (part <= 0) continue;
+    forEachHourPart(iv.start, iv.end, (h, part) => {
       this.hourOcc.set(h, (this.hourOcc.get(h) ?? 0) + iv.occupied * part);
       this.hourTot.set(h, (this.hourTot.get(h) ?? 0) + iv.total * part);
       this.hourKnown.set(h, (this.hourKnown.get(h) ?? 0) + part);
-    }
+    });
+  }
+
+  /**
+   * Adds one lot-hour's (or several lots' same hour's) sums as the rollup keeps them
+   * (rollup.ts): the same integer milliseconds that add() would have summed from the intervals.
+   */
+  addHour(at: number, s: HourSums): void {
+    if (s.known <= 0) return;
+    this.known += s.known;
+    this.saturated += s.saturated;
+    this.occ += s.occupied;
+    this.tot += s.total;
+    this.hourOcc.set(at, (this.hourOcc.get(at) ?? 0) + s.occupied);
+    this.hourTot.set(at, (this.hourTot.get(at) ?? 0) + s.total);
+    this.hourKnown.set(at, (this.hourKnown.get(at) ?? 0) + s.known);
+  }
+
+  /** Counts a lot as known (one whose known time came through addHour). */
+  addLot(lotId: number): void {
+    this.lots.add(lotId);
   }
 
   result(): OccupancyMeasures {
@@ -237,9 +280,14 @@ export function themeSteps(intervals: readonly Interval[]): ThemeStep[] {
   return out;
 }
 
-/** Minutes of the steps at occupancy ≥ threshold. */
-export function minutesAtOrAbove(steps: readonly ThemeStep[], threshold: number): number {
+/** Milliseconds of the steps at occupancy ≥ threshold. */
+export function msAtOrAbove(steps: readonly ThemeStep[], threshold: number): number {
   let ms = 0;
   for (const s of steps) if (s.occupied >= threshold * s.total) ms += s.end - s.start;
-  return ms / MINUTE_MS;
+  return ms;
+}
+
+/** Minutes of the steps at occupancy ≥ threshold. */
+export function minutesAtOrAbove(steps: readonly ThemeStep[], threshold: number): number {
+  return msAtOrAbove(steps, threshold) / MINUTE_MS;
 }

@@ -193,23 +193,49 @@ export async function statusReports(db: ThemesDb, lots: { id: number; thresholdM
 export async function sessionFigures(db: ThemesDb, lotIds: number[], from: Date, to: Date): Promise<{ entries: number; entriesAtSpaces: number; exits: number; dwellMinutesSum: number }> {
   if (!lotIds.length) return { entries: 0, entriesAtSpaces: 0, exits: 0, dwellMinutesSum: 0 };
   const ids = sql<number>`any(${sql.val(lotIds)}::int[])`;
-  const e = await db.selectFrom('parking_sessions as p').innerJoin('lots as l', 'l.id', 'p.lot_id')
-    .select([
-      sql<number>`count(*)`.as('n'),
-      sql<number>`count(*) filter (where l.total_spaces > 0)`.as('n_spaces'),
-    ])
-    .where('p.lot_id', '=', ids).where('p.excluded_by', 'is', null)
-    .where('p.entered_at', '>=', from).where('p.entered_at', '<', to)
-    .executeTakeFirstOrThrow();
-  const x = await db.selectFrom('parking_sessions as p')
-    .select([
-      sql<number>`count(*)`.as('n'),
-      sql<number>`coalesce(sum(extract(epoch from (p.exited_at - p.entered_at)) / 60.0), 0)::float8`.as('minutes'),
-    ])
-    .where('p.lot_id', '=', ids).where('p.excluded_by', 'is', null)
-    .where('p.exited_at', '>=', from).where('p.exited_at', '<', to)
-    .where('p.entered_at', 'is not', null)
-    .where(sql<boolean>`p.exited_at >= p.entered_at`)
-    .executeTakeFirstOrThrow();
+  // One round trip: entries by entry time, exits with their dwell by exit time.
+  const { rows: [r] } = await sql<{ n: number; n_spaces: number; x: number; minutes: number }>`
+    select e.n, e.n_spaces, x.x, x.minutes
+    from (select count(*)::int8 as n, (count(*) filter (where l.total_spaces > 0))::int8 as n_spaces
+          from parking_sessions p join lots l on l.id = p.lot_id
+          where p.lot_id = ${ids} and p.excluded_by is null and p.entered_at >= ${from} and p.entered_at < ${to}) e,
+         (select count(*)::int8 as x, coalesce(sum(extract(epoch from (p.exited_at - p.entered_at)) / 60.0), 0)::float8 as minutes
+          from parking_sessions p
+          where p.lot_id = ${ids} and p.excluded_by is null and p.exited_at >= ${from} and p.exited_at < ${to}
+            and p.entered_at is not null and p.exited_at >= p.entered_at) x`.execute(db);
+  const e = { n: r!.n, n_spaces: r!.n_spaces };
+  const x = { n: r!.x, minutes: r!.minutes };
   return { entries: Number(e.n), entriesAtSpaces: Number(e.n_spaces), exits: Number(x.n), dwellMinutesSum: Number(x.minutes) };
+}
+
+/** A lot and a span [from, to) of its time, epoch ms, with its late threshold. */
+export interface LotSpan {
+  lotId: number;
+  thresholdMinutes: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * The status reports that can hold inside each span (as statusReports, per span), in one query:
+ * `span` is the index of the span in `spans`; rows in (span, occurredAt, stored) order.
+ */
+export async function statusReportsInSpans(db: ThemesDb, spans: readonly LotSpan[]): Promise<(RawReport & { span: number })[]> {
+  if (!spans.length) return [];
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const { rows } = await sql<{ k: number; lot_id: number; at_ms: number; total_spaces: number; free_spaces: number }>`
+    select m.k::int as k, m.lot_id, (extract(epoch from r.occurred_at) * 1000)::float8 as at_ms, r.total_spaces, r.free_spaces
+    from unnest(${sql.val(spans.map((s) => s.lotId))}::int[], ${sql.val(spans.map((s) => s.thresholdMinutes))}::int[],
+                ${sql.val(spans.map((s) => iso(s.from)))}::timestamptz[], ${sql.val(spans.map((s) => iso(s.to)))}::timestamptz[])
+         with ordinality as m(lot_id, thr, a, b, k)
+    -- one index range per span: offset 0 keeps the planner from flattening the lateral into a
+    -- hash join over every report of the table (bench:themes: 600 ms instead of 30 ms)
+    cross join lateral (
+      select r.id, r.occurred_at, r.total_spaces, r.free_spaces from lot_status_reports r
+      where r.lot_id = m.lot_id and r.excluded_by is null
+        and r.occurred_at >= m.a - make_interval(mins => m.thr) and r.occurred_at < m.b
+      offset 0
+    ) r
+    order by m.k, r.occurred_at, r.id`.execute(db);
+  return rows.map((r) => ({ span: r.k - 1, lotId: r.lot_id, at: Math.round(Number(r.at_ms)), total: r.total_spaces, free: r.free_spaces }));
 }

@@ -4,8 +4,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { formatShanghai } from '../../platform/time.js';
 import { Raster } from '../monitoring/index.js';
-import { dayRange, measureLots, themeKpis, type ThemeKpis } from './kpis.js';
-import { occupancyMeasures, type OccupancyMeasures } from './measures.js';
+import { dayRange, themeKpis, type ThemeKpis } from './kpis.js';
+import { measureWindow } from './rollup-read.js';
 import type { ThemesContext } from './repo.js';
 import { existingTheme, membersOf } from './service.js';
 import { PRESSURE_LABELS, THEME_KIND_LABELS } from './vocab.js';
@@ -70,8 +70,10 @@ export async function themeReport(ctx: ThemesContext, actor: Actor, code: string
   const range = dayRange(q, now);
   const lots = (await membersOf(ctx, ctx.db, theme)).map((m) => m.lot);
   const w = { from: range.start.getTime(), to: range.end.getTime(), asOf: now.getTime() };
-  const perLot = new Map<number, OccupancyMeasures>();
-  await measureLots(ctx, lots, w, (lot, s) => perLot.set(lot.id, occupancyMeasures([s], w)));
+  const perLot = new Map<number, { occupancyAvg: number | null; saturatedShare: number | null }>();
+  for (const [id, s] of (await measureWindow(ctx.db, lots, w)).perLot) {
+    perLot.set(id, { occupancyAvg: s.known > 0 ? s.occupied / s.total : null, saturatedShare: s.known > 0 ? s.saturated / s.known : null });
+  }
   const img = chart(k);
   const doc = new Document({
     sections: [{

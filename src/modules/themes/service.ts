@@ -65,7 +65,9 @@ export async function membersOf(ctx: ThemesContext, db: ThemesDb, theme: ThemeRo
     const lots = new Map((await repo.lotInfos(db, ctx.config.lateThresholdMinutes, stored.map((m) => m.lotId))).map((l) => [l.id, l]));
     return stored.filter((m) => lots.has(m.lotId)).map((m) => ({ member: m, lot: lots.get(m.lotId)! }));
   }
-  const lots = await repo.lotInfos(db, ctx.config.lateThresholdMinutes);
+  // Only explicit lots: no other lot can match, so only those are read (not the whole registry).
+  const explicitOnly = theme.points.length === 0 && theme.categories.length === 0;
+  const lots = await repo.lotInfos(db, ctx.config.lateThresholdMinutes, explicitOnly ? theme.lotIds : undefined);
   const byId = new Map(lots.map((l) => [l.id, l]));
   return resolveMembers(theme, lots).map((m) => ({ member: m, lot: byId.get(m.lotId)! }));
 }

@@ -61,8 +61,44 @@ export interface ThemeAlertEpisodesTable {
   silenced: Generated<boolean>;
 }
 
+/** Migration 0027 (docs/decisions/0019-theme-lot-hour-rollup.md): sums per lot and Shanghai hour, in ms. */
+export interface ThemeLotHoursTable {
+  lot_id: number;
+  at: Date;
+  known_ms: number;
+  saturated_ms: number;
+  occupied_space_ms: number;
+  total_space_ms: number;
+}
+
+export interface ThemeRollupLotsTable {
+  lot_id: number;
+  threshold_minutes: number;
+  registered_total: number;
+  complete_until: Date;
+}
+
+export interface ThemeRollupDirtyTable {
+  id: Generated<number>;
+  lot_id: number;
+  from_at: Date;
+  to_at: Date;
+}
+
+export interface ThemeHoursTable {
+  theme_id: number;
+  at: Date;
+  threshold: number;
+  member_sig: string;
+  above_ms: number;
+}
+
 export interface ThemesTables {
   themes: ThemesTable;
+  theme_lot_hours: ThemeLotHoursTable;
+  theme_rollup_lots: ThemeRollupLotsTable;
+  theme_rollup_dirty: ThemeRollupDirtyTable;
+  theme_hours: ThemeHoursTable;
   theme_lots: ThemeLotsTable;
   theme_members: ThemeMembersTable;
   theme_alert_state: ThemeAlertStateTable;

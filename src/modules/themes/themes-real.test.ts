@@ -12,6 +12,8 @@ import { backtest, SLOT_MS, slotSeries } from './forecast.js';
 import { measureLots } from './kpis.js';
 import { lotIntervals, type Interval } from './measures.js';
 import { lotInfos, themesContext } from './repo.js';
+import { measureWindow } from './rollup-read.js';
+import { refreshThemeRollup } from './rollup.js';
 
 /*
  * Exactness of the theme measures on real occupancy data: four operators of the German week
@@ -196,6 +198,23 @@ describe(`themes: exact measures on the real German week [${realBackend}]`, () =
       env.clock.set('2021-03-08T12:00:00+08:00');
     }
   });
+
+  it('from the lot-hour rollup (decision 0019): the same figures, equal to the raw path to the last bit', async () => {
+    const ctx = themesContext(env.ctx);
+    const r = await refreshThemeRollup(env.ctx);
+    expect(r.rows).toBeGreaterThan(1000);
+    const asOf = Date.parse('2021-03-08T12:00:00+08:00');
+    expectSame(await kpis('DE-WEEK', '2021-03-01', '2021-03-08'), brute(lots, shDay('2021-03-01'), shDay('2021-03-09'), asOf));
+    expectSame(await kpis('DE-WEEK', '2021-03-03', '2021-03-03'), brute(lots, shDay('2021-03-03'), shDay('2021-03-04'), asOf));
+    const trier = lots.filter((l) => l.place.sourceId === 'swt-trier-parken');
+    expectSame(await kpis('TRIER', '2021-03-06', '2021-03-07'), brute(trier, shDay('2021-03-06'), shDay('2021-03-08'), asOf));
+    const members = (await lotInfos(ctx.db, DEFAULT_THRESHOLD)).filter((l) => byCode.has(l.code));
+    // Windows not on the hour: rollup inside, raw at the edges; the whole week as of now.
+    for (const [from, to] of [['2021-03-02T07:23:11+08:00', '2021-03-05T19:41:02+08:00'], ['2021-03-01T00:00:00+08:00', '2021-03-09T00:00:00+08:00'], ['2021-03-06T13:59:59+08:00', '2021-03-06T15:00:01+08:00']] as const) {
+      const w = { from: Date.parse(from), to: Date.parse(to), asOf };
+      expect((await measureWindow(ctx.db, members, w)).measures).toEqual(await measureLots(ctx, members, w));
+    }
+  }, 120_000);
 
   it('forecast: six hours in 15-minute steps, and the one-hour-ahead backtest of the week (docs/performance.md)', async () => {
     env.clock.set('2021-03-05T10:07:00+08:00');
