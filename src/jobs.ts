@@ -19,7 +19,7 @@ import { scheduleJob } from './platform/jobs.js';
 /**
  * The periodic jobs of an app node; each takes its lease, so any number of nodes may run this.
  * The every-minute jobs each have their own second (6-field patterns): started together they
- * queued on the embedded database's one connection and a console page waited behind all seven
+ * queued on the embedded database's one connection and a console page waited behind all of them
  * (docs/performance.md, "Demo").
  */
 export function startJobs(ctx: RootContext): Cron[] {
@@ -47,7 +47,7 @@ export function startJobs(ctx: RootContext): Cron[] {
       if (r.noShows) ctx.log.info({ job: NO_SHOW_JOB, ...r }, 'shared-parking no-shows marked');
     }),
     // The themes' lot-hour rollup (decision 0019): hours just ended, late and corrected reports, changed lots.
-    scheduleJob(ctx, THEMES_ROLLUP_JOB, '* * * * *', 5 * 60_000, async () => {
+    scheduleJob(ctx, THEMES_ROLLUP_JOB, '15 * * * * *', 5 * 60_000, async () => {
       const r = await refreshThemeRollup(ctx);
       if (r.marks || r.rebuiltLots) ctx.log.info({ job: THEMES_ROLLUP_JOB, ...r }, 'theme rollup refreshed');
     }),
