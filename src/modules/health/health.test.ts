@@ -188,9 +188,15 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect(docx.statusCode).toBe(200);
     expect(docx.headers['content-type']).toContain('wordprocessingml');
     expect(String(docx.headers['content-disposition'])).toContain(encodeURIComponent('系统巡检报告'));
-    const xml = await (await JSZip.loadAsync(docx.rawPayload)).file('word/document.xml')!.async('string');
+    const zip = await JSZip.loadAsync(docx.rawPayload);
+    const xml = await zip.file('word/document.xml')!.async('string');
     const text = xml.replace(/<[^>]+>/g, '');
     expect(text).toContain('系统巡检报告');
+    // The chart: this run against the previous one, as SVG with its PNG fallback (chart.ts).
+    const chartSvg = Object.keys(zip.files).find((f) => f.startsWith('word/media/') && f.endsWith('.svg'));
+    expect(Object.keys(zip.files).some((f) => f.startsWith('word/media/') && f.endsWith('.png'))).toBe(true);
+    expect(await zip.file(chartSvg!)!.async('string')).toContain(`本次（#${b.id}）`);
+    expect(xml).toContain('<pic:pic');
     expect(text).toContain('网络链路与政务外网专线');
     expect(text).toContain(`与巡检 ${a.id} 相比`);
 
@@ -250,8 +256,13 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
 
     const docx = await env.app.inject({ url: `/api/v1/work-reports/${report.id}/download?format=docx`, headers: bearer(viewer) });
     expect(docx.statusCode).toBe(200);
-    const text = (await (await JSZip.loadAsync(docx.rawPayload)).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+    const reportZip = await JSZip.loadAsync(docx.rawPayload);
+    const text = (await reportZip.file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
     expect(text).toContain('运维周报');
+    // Charts: tickets by channel and incidents by severity.
+    const svgs = await Promise.all(Object.keys(reportZip.files).filter((f) => f.startsWith('word/media/') && f.endsWith('.svg')).map((f) => reportZip.file(f)!.async('string')));
+    expect(svgs.some((s) => s.includes('工单按受理渠道'))).toBe(true);
+    expect(svgs.some((s) => s.includes('系统事件按等级'))).toBe(true);
     expect(text).toContain('本期受理工单 3 件');
     expect(text).toContain('已审核认可');
 
