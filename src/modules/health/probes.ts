@@ -1,9 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import { sql } from 'kysely';
-import { contextOf, type AppContext } from '../../platform/context.js';
-import { readTarEntry, readTarIndex } from '../../db/backup/tar.js';
+import { contextOf } from '../../platform/context.js';
 import { tlsEndpoints } from '../notifications/index.js';
 import { listVulnerabilities, quarterOf, REVIEW_OPEN_JOB } from '../security/index.js';
 import type { HealthContext } from './repo.js';
@@ -13,6 +12,26 @@ import type { HealthContext } from './repo.js';
  * certificates of the public URL and of the notification endpoints, table bloat, slow queries,
  * security findings. Each answers what it saw, or why it could not look; checks.ts judges.
  */
+
+/**
+ * The manifest of a backup file: its first ustar entry, `manifest.json` (docs/decisions/0015-backup-format.md).
+ * Only the header and that entry are read; null when the file does not start so.
+ */
+async function readManifest(file: string): Promise<{ format?: string; createdAt?: string } | null> {
+  const fh = await open(file, 'r');
+  try {
+    const header = Buffer.alloc(512);
+    if ((await fh.read(header, 0, 512, 0)).bytesRead < 512) return null;
+    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
+    const size = parseInt(header.subarray(124, 136).toString('ascii').replace(/\0.*$/s, '').trim(), 8);
+    if (name !== 'manifest.json' || !Number.isFinite(size) || size <= 0 || size > 16 * 1024 * 1024) return null;
+    const body = Buffer.alloc(size);
+    if ((await fh.read(body, 0, size, 512)).bytesRead < size) return null;
+    return JSON.parse(body.toString('utf8')) as { format?: string; createdAt?: string };
+  } finally {
+    await fh.close();
+  }
+}
 
 export type Backup = { file: string; createdAt: Date } | { error: string } | 'off';
 
@@ -34,11 +53,9 @@ export async function latestBackup(dir: string | null | undefined): Promise<Back
   files.sort((a, b) => b.mtime - a.mtime);
   for (const f of files.slice(0, 5)) {
     try {
-      const entries = await readTarIndex(f.file);
-      if (entries[0]?.name !== 'manifest.json') continue;
-      const manifest = JSON.parse((await readTarEntry(f.file, entries[0])).toString('utf8')) as { format?: string; createdAt?: string };
-      const at = manifest.createdAt ? new Date(manifest.createdAt) : null;
-      if (manifest.format === 'zhibo-backup' && at && !Number.isNaN(at.getTime())) return { file: path.basename(f.file), createdAt: at };
+      const manifest = await readManifest(f.file);
+      const at = manifest?.createdAt ? new Date(manifest.createdAt) : null;
+      if (manifest?.format === 'zhibo-backup' && at && !Number.isNaN(at.getTime())) return { file: path.basename(f.file), createdAt: at };
     } catch {
       // Not a backup, or damaged: the next one.
     }

@@ -55,7 +55,7 @@ export const ItemPatchBody = Type.Object({
 
 export const AlertSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ description: 'job_failing | job_stalled' }),
+  kind: Type.String({ description: 'job_failing | job_stalled | error_rate' }),
   subject: Type.String(),
   state: Type.String({ description: 'open | resolved' }),
   openedAt: Iso,

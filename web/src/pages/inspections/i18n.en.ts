@@ -54,7 +54,7 @@ export const inspectionsEn: typeof inspectionsZh = {
   lastSuccess: 'Last success',
   failures: 'Failures in a row',
   alerts: 'Platform alerts',
-  alertKinds: { job_failing: 'Job failing', job_stalled: 'Job stalled' },
+  alertKinds: { job_failing: 'Job failing', job_stalled: 'Job stalled', error_rate: 'HTTP 5xx rate high' },
   incident: 'Incident',
   openIncident: 'Open incident',
   incidentOpened: 'Incident {code} opened',
