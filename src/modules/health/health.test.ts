@@ -6,7 +6,7 @@ import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { newTicket, walk } from '../../../test/support/tickets.js';
 import { startJobs } from '../../jobs.js';
 import { runScheduledJob, scheduledJobs } from '../../platform/jobs.js';
-import { recordJobRun, runHealthWatch, runScheduledInspection } from './index.js';
+import { createHealthMetrics, DEFAULT_WATCH_RULES, recordJobRun, runHealthWatch, runScheduledInspection } from './index.js';
 
 const MIN = 60_000;
 const SCRAPE_TOKEN = 'scrape-token-0123456789abcdef';
@@ -130,6 +130,43 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect((await runHealthWatch(env.ctx, { jobs: schedule, since })).resolved).toBe(1);
     const after = (await env.app.inject({ url: '/api/v1/health/details', headers: bearer(ops) })).json();
     expect(after.alerts.find((a: { subject: string }) => a.subject === job)).toMatchObject({ state: 'resolved', incidentCode: r.escalated[0] });
+  });
+
+  it('a 5xx rate above the threshold over the window opens a platform alert, sustained it becomes an incident, and it resolves when the rate falls', async () => {
+    // A real metrics registry fed through its onResponse hook (the app's own counts stay out of it).
+    const metrics = createHealthMetrics();
+    const answer = async (status: number, n: number) => {
+      for (let i = 0; i < n; i++) await metrics.onResponse({ method: 'GET', routeOptions: { url: '/api/v1/x' } } as never, { statusCode: status, elapsedTime: 3 } as never);
+    };
+    const watch = () => runHealthWatch(env.ctx, { jobs: new Map(), metrics, since: env.clock.now(), rules: { ...DEFAULT_WATCH_RULES, errorRateWindowMs: 10 * MIN, errorRateMinRequests: 50, errorRatePercent: 5 } });
+    const rateAlert = async () => (await env.app.inject({ url: '/api/v1/health/details', headers: bearer(ops) })).json().alerts.find((a: { kind: string }) => a.kind === 'error_rate');
+    env.clock.set('2026-12-07T05:00:00Z');
+    await answer(200, 100);
+    expect((await watch()).opened).toBe(0); // the first reading: no window yet
+    env.clock.advance(MIN);
+    await answer(200, 95);
+    await answer(500, 5); // exactly 5 %: not above
+    expect((await watch()).opened).toBe(0);
+    env.clock.advance(MIN);
+    await answer(500, 20);
+    expect((await watch()).opened).toBe(1);
+    expect(await rateAlert()).toMatchObject({ subject: 'http', state: 'open', detail: expect.stringContaining('5xx 25 次') });
+
+    env.clock.advance(30 * MIN);
+    await answer(500, 60);
+    const r = await watch();
+    expect(r.escalated).toHaveLength(1);
+    const incident = (await env.app.inject({ url: `/api/v1/incidents/${r.escalated[0]}`, headers: bearer(admin) })).json();
+    expect(incident).toMatchObject({ detectionSource: 'platform', severity: 2 });
+    expect(incident.title).toContain('5xx');
+
+    // Ten quiet minutes later the window holds only good answers.
+    for (let i = 0; i < 11; i++) {
+      env.clock.advance(MIN);
+      await answer(200, 10);
+      await watch();
+    }
+    expect(await rateAlert()).toMatchObject({ state: 'resolved', incidentCode: r.escalated[0] });
   });
 
   it('runs an inspection: items with statuses, manual items filled in, compared with the previous run, .docx and .xlsx that open', async () => {

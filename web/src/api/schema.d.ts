@@ -17272,7 +17272,7 @@ export interface operations {
                         }[];
                         alerts: {
                             id: number;
-                            /** @description job_failing | job_stalled */
+                            /** @description job_failing | job_stalled | error_rate */
                             kind: string;
                             subject: string;
                             /** @description open | resolved */
