@@ -39,14 +39,14 @@ export interface HttpSample { at: number; requests: number; serverErrors: number
 
 /**
  * The 5xx rate over the window, from the samples the watch job took (oldest first, the newest
- * now): the difference between the newest sample and the oldest one inside the window (or, before
- * the window has filled, the oldest there is). Null detail when the rule does not hold; a counter
+ * now): the difference between the newest sample and the newest one at least a window older (or,
+ * before the window has filled, the oldest there is). Null detail when the rule does not hold; a counter
  * that went down (the process restarted) counts from zero.
  */
 export function errorRateCondition(samples: readonly HttpSample[], rules: WatchRules = DEFAULT_WATCH_RULES): { detail: string | null; requests: number; serverErrors: number } {
   const last = samples.at(-1);
   if (!last || samples.length < 2) return { detail: null, requests: 0, serverErrors: 0 };
-  const first = samples.find((x) => x.at >= last.at - rules.errorRateWindowMs) ?? samples[0]!;
+  const first = samples.findLast((x) => x.at <= last.at - rules.errorRateWindowMs) ?? samples[0]!;
   const restarted = last.requests < first.requests;
   const requests = restarted ? last.requests : last.requests - first.requests;
   const serverErrors = restarted ? last.serverErrors : last.serverErrors - first.serverErrors;
