@@ -88,6 +88,19 @@ export interface Config {
   backupKey?: string | null;
   /** ZHIBO_PG_BIN_DIR: the folder of pg_dump / pg_restore when not /usr/lib/postgresql/<major>/bin. */
   pgBinDir?: string | null;
+  /**
+   * ZHIBO_BACKUP_DIR: the folder the backups are written to (`zhibo backup --out`); the monthly
+   * inspection reads the newest backup's manifest there for the backup-age check.
+   */
+  backupDir?: string | null;
+  /**
+   * The 5xx-rate platform alert (docs/巡检与报告.md §3): over the last ZHIBO_ERROR_RATE_WINDOW_MINUTES
+   * (default 10), at least ZHIBO_ERROR_RATE_MIN_REQUESTS answers (default 50) of which more than
+   * ZHIBO_ERROR_RATE_PERCENT percent (default 5) were 5xx.
+   */
+  errorRateWindowMinutes?: number;
+  errorRateMinRequests?: number;
+  errorRatePercent?: number;
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -233,5 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     smsToken: env.ZHIBO_SMS_TOKEN || null,
     backupKey: backupKey(env.ZHIBO_BACKUP_KEY),
     pgBinDir: env.ZHIBO_PG_BIN_DIR ? path.resolve(env.ZHIBO_PG_BIN_DIR) : null,
+    backupDir: env.ZHIBO_BACKUP_DIR ? path.resolve(env.ZHIBO_BACKUP_DIR) : null,
+    errorRateWindowMinutes: int('ZHIBO_ERROR_RATE_WINDOW_MINUTES', env.ZHIBO_ERROR_RATE_WINDOW_MINUTES, 10, 1, 24 * 60),
+    errorRateMinRequests: int('ZHIBO_ERROR_RATE_MIN_REQUESTS', env.ZHIBO_ERROR_RATE_MIN_REQUESTS, 50, 1, 1_000_000),
+    errorRatePercent: int('ZHIBO_ERROR_RATE_PERCENT', env.ZHIBO_ERROR_RATE_PERCENT, 5, 1, 100),
   };
 }

@@ -1,11 +1,13 @@
-import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
+import { AlignmentType, Document, HeadingLevel, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import ExcelJS from 'exceljs';
 import { DOCX_TYPE, XLSX_TYPE } from '../../platform/http/download.js';
+import { CHART_HEIGHT, CHART_WIDTH, renderChart, type ChartSpec } from './chart.js';
 
 /*
  * The health module's documents (《系统巡检报告》, 周报, 月报) as one plain structure — title,
- * subtitle, sections of paragraphs and tables — rendered to .docx (docx, East Asian fonts as in the
- * incident ledger) and .xlsx (exceljs, one sheet per table).
+ * subtitle, sections of paragraphs, charts and tables — rendered to .docx (docx, East Asian fonts as
+ * in the incident ledger; a chart as an SVG image with its PNG fallback, chart.ts) and .xlsx
+ * (exceljs, one sheet per table; the charts' figures are in the tables).
  */
 
 export interface DocTable {
@@ -17,6 +19,8 @@ export interface DocTable {
 export interface DocSection {
   heading: string;
   paragraphs?: string[];
+  /** Drawn after the paragraphs, before the table. */
+  chart?: ChartSpec;
   table?: DocTable;
 }
 
@@ -53,6 +57,16 @@ export async function renderDocx(doc: ReportDocument): Promise<Buffer> {
   for (const s of doc.sections) {
     children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun(s.heading)] }));
     for (const p of s.paragraphs ?? []) children.push(new Paragraph({ children: [new TextRun(p)] }));
+    if (s.chart) {
+      const img = renderChart(s.chart);
+      children.push(new Paragraph({
+        alignment: AlignmentType.CENTER,
+        children: [new ImageRun({
+          type: 'svg', data: Buffer.from(img.svg, 'utf8'), fallback: { type: 'png', data: img.png },
+          transformation: { width: CHART_WIDTH, height: CHART_HEIGHT }, altText: { name: 'chart', title: s.chart.title, description: s.chart.title },
+        })],
+      }));
+    }
     if (s.table) {
       children.push(docxTable(s.table));
       if (!s.table.rows.length) children.push(new Paragraph({ children: [new TextRun({ text: '（无）', color: '606060' })] }));

@@ -6,7 +6,7 @@ import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { newTicket, walk } from '../../../test/support/tickets.js';
 import { startJobs } from '../../jobs.js';
 import { runScheduledJob, scheduledJobs } from '../../platform/jobs.js';
-import { recordJobRun, runHealthWatch, runScheduledInspection } from './index.js';
+import { createHealthMetrics, DEFAULT_WATCH_RULES, recordJobRun, runHealthWatch, runScheduledInspection } from './index.js';
 
 const MIN = 60_000;
 const SCRAPE_TOKEN = 'scrape-token-0123456789abcdef';
@@ -132,6 +132,43 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect(after.alerts.find((a: { subject: string }) => a.subject === job)).toMatchObject({ state: 'resolved', incidentCode: r.escalated[0] });
   });
 
+  it('a 5xx rate above the threshold over the window opens a platform alert, sustained it becomes an incident, and it resolves when the rate falls', async () => {
+    // A real metrics registry fed through its onResponse hook (the app's own counts stay out of it).
+    const metrics = createHealthMetrics();
+    const answer = async (status: number, n: number) => {
+      for (let i = 0; i < n; i++) await metrics.onResponse({ method: 'GET', routeOptions: { url: '/api/v1/x' } } as never, { statusCode: status, elapsedTime: 3 } as never);
+    };
+    const watch = () => runHealthWatch(env.ctx, { jobs: new Map(), metrics, since: env.clock.now(), rules: { ...DEFAULT_WATCH_RULES, errorRateWindowMs: 10 * MIN, errorRateMinRequests: 50, errorRatePercent: 5 } });
+    const rateAlert = async () => (await env.app.inject({ url: '/api/v1/health/details', headers: bearer(ops) })).json().alerts.find((a: { kind: string }) => a.kind === 'error_rate');
+    env.clock.set('2026-12-07T05:00:00Z');
+    await answer(200, 100);
+    expect((await watch()).opened).toBe(0); // the first reading: no window yet
+    env.clock.advance(MIN);
+    await answer(200, 95);
+    await answer(500, 5); // exactly 5 %: not above
+    expect((await watch()).opened).toBe(0);
+    env.clock.advance(MIN);
+    await answer(500, 20);
+    expect((await watch()).opened).toBe(1);
+    expect(await rateAlert()).toMatchObject({ subject: 'http', state: 'open', detail: expect.stringContaining('5xx 25 次') });
+
+    env.clock.advance(30 * MIN);
+    await answer(500, 60);
+    const r = await watch();
+    expect(r.escalated).toHaveLength(1);
+    const incident = (await env.app.inject({ url: `/api/v1/incidents/${r.escalated[0]}`, headers: bearer(admin) })).json();
+    expect(incident).toMatchObject({ detectionSource: 'platform', severity: 2 });
+    expect(incident.title).toContain('5xx');
+
+    // Ten quiet minutes later the window holds only good answers.
+    for (let i = 0; i < 11; i++) {
+      env.clock.advance(MIN);
+      await answer(200, 10);
+      await watch();
+    }
+    expect(await rateAlert()).toMatchObject({ state: 'resolved', incidentCode: r.escalated[0] });
+  });
+
   it('runs an inspection: items with statuses, manual items filled in, compared with the previous run, .docx and .xlsx that open', async () => {
     env.clock.set('2026-12-01T01:00:00Z');
     await runScheduledJob(env.ctx, 'test.other', MIN, async () => { throw new Error('once'); });
@@ -188,9 +225,15 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
     expect(docx.statusCode).toBe(200);
     expect(docx.headers['content-type']).toContain('wordprocessingml');
     expect(String(docx.headers['content-disposition'])).toContain(encodeURIComponent('系统巡检报告'));
-    const xml = await (await JSZip.loadAsync(docx.rawPayload)).file('word/document.xml')!.async('string');
+    const zip = await JSZip.loadAsync(docx.rawPayload);
+    const xml = await zip.file('word/document.xml')!.async('string');
     const text = xml.replace(/<[^>]+>/g, '');
     expect(text).toContain('系统巡检报告');
+    // The chart: this run against the previous one, as SVG with its PNG fallback (chart.ts).
+    const chartSvg = Object.keys(zip.files).find((f) => f.startsWith('word/media/') && f.endsWith('.svg'));
+    expect(Object.keys(zip.files).some((f) => f.startsWith('word/media/') && f.endsWith('.png'))).toBe(true);
+    expect(await zip.file(chartSvg!)!.async('string')).toContain(`本次（#${b.id}）`);
+    expect(xml).toContain('<pic:pic');
     expect(text).toContain('网络链路与政务外网专线');
     expect(text).toContain(`与巡检 ${a.id} 相比`);
 
@@ -250,8 +293,13 @@ describeDb('health: metrics, platform alerts, inspections, work reports', (backe
 
     const docx = await env.app.inject({ url: `/api/v1/work-reports/${report.id}/download?format=docx`, headers: bearer(viewer) });
     expect(docx.statusCode).toBe(200);
-    const text = (await (await JSZip.loadAsync(docx.rawPayload)).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+    const reportZip = await JSZip.loadAsync(docx.rawPayload);
+    const text = (await reportZip.file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
     expect(text).toContain('运维周报');
+    // Charts: tickets by channel and incidents by severity.
+    const svgs = await Promise.all(Object.keys(reportZip.files).filter((f) => f.startsWith('word/media/') && f.endsWith('.svg')).map((f) => reportZip.file(f)!.async('string')));
+    expect(svgs.some((s) => s.includes('工单按受理渠道'))).toBe(true);
+    expect(svgs.some((s) => s.includes('系统事件按等级'))).toBe(true);
     expect(text).toContain('本期受理工单 3 件');
     expect(text).toContain('已审核认可');
 

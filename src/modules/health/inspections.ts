@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import tls from 'node:tls';
 import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, contextOf, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { createIncident } from '../incidents/index.js';
 import { evaluateChecks, type CheckItem, type Measurements } from './checks.js';
+import { certificates, latestBackup, securityState, slowQueries, tableBloat } from './probes.js';
 import { healthContext, type HealthContext } from './repo.js';
 import type { ItemStatus } from './tables.js';
 
@@ -52,22 +52,6 @@ export interface Inspection {
 /** What this node's HTTP counters say (the error-rate check); given by the routes. */
 export type RequestCounts = () => Promise<{ requests: number; serverErrors: number }>;
 
-async function certificateDays(ctx: AppContext): Promise<Measurements['certificateDays']> {
-  const url = ctx.config.publicUrl;
-  if (!url || !url.startsWith('https://')) return 'off';
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tls.connect({ host: hostname, port: Number(port || 443), servername: hostname, rejectUnauthorized: false, timeout: 5_000 }, () => {
-      const cert = socket.getPeerCertificate();
-      socket.end();
-      if (!cert?.valid_to) return resolve({ error: '对方未提供证书' });
-      resolve((new Date(cert.valid_to).getTime() - ctx.clock.now().getTime()) / 86_400_000);
-    });
-    socket.on('timeout', () => { socket.destroy(); resolve({ error: '连接超时' }); });
-    socket.on('error', (err) => resolve({ error: err.message }));
-  });
-}
-
 async function diskOf(dir: string): Promise<Measurements['disk']> {
   let at = path.resolve(dir);
   while (!existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
@@ -93,6 +77,9 @@ export async function measure(ctx: HealthContext, counts: RequestCounts, previou
   const jobs = await db.selectFrom('health_job_state').select(['job', 'consecutive_failures']).where('consecutive_failures', '>', 0).orderBy('job').execute();
   const http = await counts();
   const dataDir = ctx.config.databaseUrl ? ctx.config.dataDir : path.join(ctx.config.dataDir, 'pglite');
+  const backup = await latestBackup(ctx.config.backupDir);
+  const backupAge = backup === 'off' || 'error' in backup ? backup : (now.getTime() - backup.createdAt.getTime()) / 3_600_000;
+  const bloat = await tableBloat(ctx);
   return {
     databaseBytes: Number(size.rows[0]?.bytes ?? 0),
     previousDatabaseBytes: previousBytes,
@@ -101,7 +88,7 @@ export async function measure(ctx: HealthContext, counts: RequestCounts, previou
     quarantinePrior: await quarantine(60, 30),
     failingJobs: jobs.map((j) => ({ job: j.job, failures: j.consecutive_failures })),
     openPlatformAlerts: await countOf(db.selectFrom('health_alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'open')),
-    backupAgeHours: undefined,
+    backupAgeHours: backupAge,
     disk: ctx.config.dataDir === 'memory://' ? await diskOf(process.cwd()) : await diskOf(dataDir),
     requests: http.requests,
     serverErrors: http.serverErrors,
@@ -110,9 +97,12 @@ export async function measure(ctx: HealthContext, counts: RequestCounts, previou
     notificationFailures30d: await countOf(db.selectFrom('notification_deliveries').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', '=', 'failed').where('created_at', '>=', new Date(now.getTime() - 30 * day))),
     notificationPending: await countOf(db.selectFrom('notification_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending')),
-    certificateDays: await certificateDays(ctx),
+    certificates: await certificates(ctx),
     overdueIncidents: await countOf(db.selectFrom('sla_items').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'breached').where('subject_type', 'in', ['incident', 'incident_action'])),
     overdueTickets: await countOf(db.selectFrom('sla_items').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'breached').where('subject_type', '=', 'ticket')),
+    ...bloat,
+    slowQueries: await slowQueries(ctx),
+    security: await securityState(ctx),
   };
 }
 

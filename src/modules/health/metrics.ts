@@ -27,6 +27,11 @@ export interface HealthMetrics {
   render(ctx: AppContext): Promise<string>;
   /** Requests answered and 5xx among them since this app started (the inspection's error rate). */
   counts(): Promise<{ requests: number; serverErrors: number }>;
+  /**
+   * Records a reading of counts() taken at `at` (ms) and returns the readings of the last `keepMs`
+   * plus the one just before them, oldest first — the health.watch job's 5xx-rate window.
+   */
+  sampleHttp(at: number, keepMs: number): Promise<{ at: number; requests: number; serverErrors: number }[]>;
 }
 
 let latest: HealthMetrics | null = null;
@@ -65,8 +70,15 @@ export function createHealthMetrics(): HealthMetrics {
   const pool = g('zhibo_database_pool_connections', 'PostgreSQL pool connections by state (absent for PGlite)', ['state']);
   const open = g('zhibo_open_items', 'Open items: monitoring alerts, platform alerts, incidents, tickets, quarantined batches', ['kind']);
 
+  let samples: { at: number; requests: number; serverErrors: number }[] = [];
   const metrics: HealthMetrics = {
     registry,
+    async sampleHttp(at, keepMs) {
+      samples.push({ at, ...(await metrics.counts()) });
+      const inside = samples.findIndex((x) => x.at >= at - keepMs);
+      samples = samples.slice(Math.max(0, inside - 1));
+      return [...samples];
+    },
     async counts() {
       let requests = 0;
       let serverErrors = 0;

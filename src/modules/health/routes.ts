@@ -10,7 +10,7 @@ import { inspectionDocument } from './inspection-report.js';
 import { getInspection, incidentFromItem, listInspections, runInspection, updateInspectionItem } from './inspections.js';
 import { scrapeTokenMatches, type HealthMetrics } from './metrics.js';
 import {
-  DocumentPage, EditBody, FormatQuery, GenerateBody, HealthDetailSchema, IdParams, InspectionPage, InspectionSchema, ItemIncidentBody, ItemIncidentSchema, ItemParams, ItemPatchBody, PageQuery, ReviewBody,
+  DocumentPage, DocumentQuery, EditBody, FormatQuery, GenerateBody, HealthDetailSchema, IdParams, InspectionPage, InspectionSchema, ItemIncidentBody, ItemIncidentSchema, ItemParams, ItemPatchBody, PageQuery, ReviewBody,
   WorkReportListQuery, WorkReportPage, WorkReportSchema,
 } from './schemas.js';
 import { healthDetails, listDocuments } from './service.js';
@@ -192,7 +192,8 @@ export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
 
     app.get('/api/v1/report-centre', {
       ...read,
-      schema: { operationId: 'healthReportCentre', tags: ['health'], summary: '报告中心：已生成的文档 / report centre: generated documents', querystring: PageQuery, response: { 200: DocumentPage, ...errorResponses(400, 401, 403) } },
-    }, (req) => listDocuments(ctx, req.query));
+      schema: { operationId: 'healthReportCentre', tags: ['health'], summary: '报告中心：已生成的文档 / report centre: generated documents', description: '全平台生成的各类报告：本模块归档的巡检报告、周报/月报，及各模块提供的同步月报、接入进展季度清单、事件台账、专题报告、结算单、对账日报、漏洞处置报告；县市区用户只见本县市区的。/ Every report kind the platform produces, within the reader\'s district.',
+      querystring: DocumentQuery, response: { 200: DocumentPage, ...errorResponses(400, 401, 403) } },
+    }, (req) => listDocuments(ctx, actorOf(req), req.query));
   };
 }

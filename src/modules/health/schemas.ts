@@ -55,7 +55,7 @@ export const ItemPatchBody = Type.Object({
 
 export const AlertSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ description: 'job_failing | job_stalled' }),
+  kind: Type.String({ description: 'job_failing | job_stalled | error_rate' }),
   subject: Type.String(),
   state: Type.String({ description: 'open | resolved' }),
   openedAt: Iso,
@@ -146,15 +146,23 @@ export const ReviewBody = Type.Object({
 }, { additionalProperties: false });
 
 export const DocumentSchema = Type.Object({
-  kind: Type.String({ description: 'inspection | weekly | monthly' }),
-  id: Type.Integer(),
+  kind: Type.String({ description: 'inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report' }),
+  kindName: Type.String({ description: '种类名称 / the kind on screen' }),
   title: Type.String(),
   period: Type.String(),
   version: Nullable(Type.Integer()),
-  state: Type.String(),
-  generatedBy: Type.String(),
-  generatedAt: Iso,
+  state: Type.String({ description: 'generated 已归档 | on_demand 下载时生成 | draft | submitted | approved | returned' }),
+  generatedBy: Nullable(Type.String()),
+  generatedAt: Nullable(Iso),
   approvedBy: Nullable(Type.String()),
-  downloadPath: Type.String({ description: '下载地址（加 ?format=docx|xlsx） / download path' }),
+  downloadPath: Type.String({ description: '下载地址（GET，再加 format=所列格式之一） / download path; add format= one of formats' }),
+  formats: Type.Array(Type.String()),
+  districtCode: Nullable(Type.String({ description: '限于该县市区；null 为全市 / limited to this district; null: city-wide' })),
 });
-export const DocumentPage = Type.Object({ items: Type.Array(DocumentSchema), total: Type.Integer() });
+export const DocumentKinds = Type.Object({ kind: Type.String(), kindName: Type.String(), count: Type.Integer() });
+export const DocumentPage = Type.Object({ items: Type.Array(DocumentSchema), total: Type.Integer(), kinds: Type.Array(DocumentKinds, { description: '各种类的文档数（筛选前） / documents per kind, before the kind filter' }) });
+export const DocumentQuery = Type.Object({
+  ...PageQuery.properties,
+  kind: Type.Optional(Type.String({ maxLength: 40, description: '只列此种类 / only this kind' })),
+  months: Type.Optional(Type.Integer({ minimum: 1, maximum: 24, description: '按需生成的文档列出最近几个月，默认 6 / months of on-demand documents offered, default 6' })),
+});

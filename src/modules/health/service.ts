@@ -1,4 +1,12 @@
 import { sql } from 'kysely';
+import { can, type Actor } from '../../platform/auth/permissions.js';
+import { monthDays, recentMonths, type CatalogueEntry, type CatalogueWindow } from '../../platform/report-catalogue.js';
+import { reportCatalogue as incidentsCatalogue } from '../incidents/index.js';
+import { reportCatalogue as monitoringCatalogue } from '../monitoring/index.js';
+import { reportCatalogue as onboardingCatalogue } from '../onboarding/index.js';
+import { reportCatalogue as paymentsCatalogue } from '../payments/index.js';
+import { reportCatalogue as sharingCatalogue } from '../sharing/index.js';
+import { reportCatalogue as themesCatalogue } from '../themes/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { scheduledJobs } from '../../platform/jobs.js';
 import { formatShanghai } from '../../platform/time.js';
@@ -38,24 +46,72 @@ export async function healthDetails(root: AppContext) {
   };
 }
 
-/**
- * The report centre (报告中心): the documents this module archives — inspection reports and
- * weekly / monthly work reports, every version — newest first.
- */
-export async function listDocuments(root: AppContext, q: { limit?: number; offset?: number }) {
-  const ctx = healthContext(root);
-  const inspections = await ctx.db.selectFrom('health_inspections').select(['id', 'created_by', 'created_at']).execute();
-  const reports = await ctx.db.selectFrom('health_work_reports').select(['id', 'kind', 'period', 'version', 'state', 'generated_by', 'generated_at', 'reviewed_by']).execute();
-  const all = [
+/** Health's own documents: inspection reports and every version of the work reports (city-wide, not for district users). */
+async function ownDocuments(ctx: ReturnType<typeof healthContext>, actor: Actor): Promise<CatalogueEntry[]> {
+  if (actor.districtCode !== null) return [];
+  const inspections = await ctx.db.selectFrom('health_inspections').select(['id', 'created_by', 'created_at']).orderBy('id', 'desc').limit(500).execute();
+  const reports = await ctx.db.selectFrom('health_work_reports').select(['id', 'kind', 'period', 'version', 'state', 'generated_by', 'generated_at', 'reviewed_by'])
+    .orderBy('id', 'desc').limit(1000).execute();
+  return [
     ...inspections.map((i) => ({
-      kind: 'inspection', id: i.id, title: `系统巡检报告 #${i.id}`, period: formatShanghai(i.created_at).slice(0, 7), version: null, state: 'generated',
-      generatedBy: i.created_by, generatedAt: i.created_at, approvedBy: null, downloadPath: `/api/v1/inspections/${i.id}/report`,
+      kind: 'inspection', kindName: '系统巡检报告', title: `系统巡检报告 #${i.id}`, period: formatShanghai(i.created_at).slice(0, 7), version: null, state: 'generated',
+      generatedBy: i.created_by, generatedAt: i.created_at, approvedBy: null, downloadPath: `/api/v1/inspections/${i.id}/report`, formats: ['docx', 'xlsx'], districtCode: null,
     })),
     ...reports.map((r) => ({
-      kind: r.kind, id: r.id, title: `${r.kind === 'weekly' ? '运维周报' : '运维月报'} ${r.period}`, period: r.period, version: r.version, state: r.state,
-      generatedBy: r.generated_by, generatedAt: r.generated_at, approvedBy: r.state === 'approved' ? r.reviewed_by : null, downloadPath: `/api/v1/work-reports/${r.id}/download`,
+      kind: r.kind, kindName: r.kind === 'weekly' ? '运维周报' : '运维月报', title: `${r.kind === 'weekly' ? '运维周报' : '运维月报'} ${r.period}`, period: r.period, version: r.version, state: r.state,
+      generatedBy: r.generated_by, generatedAt: r.generated_at, approvedBy: r.state === 'approved' ? r.reviewed_by : null,
+      downloadPath: `/api/v1/work-reports/${r.id}/download`, formats: ['docx', 'xlsx'], districtCode: null,
     })),
-  ].sort((a, b) => b.generatedAt.getTime() - a.generatedAt.getTime());
+  ];
+}
+
+/**
+ * 《安全漏洞处置报告》 per recent month, rendered on download by the security module's route (ops).
+ * Only the link is built here: security's index.ts exports no catalogue yet, and the permission
+ * reviews (用户权限审查报告) need their ids from it (docs/巡检与报告.md §5, "报告中心").
+ */
+function securityDocuments(actor: Actor, w: CatalogueWindow): CatalogueEntry[] {
+  if (!can(actor, 'ops') || actor.districtCode !== null) return [];
+  return recentMonths(w.now, w.months).map((month) => {
+    const { from, to } = monthDays(month);
+    return {
+      kind: 'vulnerability_report', kindName: '安全漏洞处置报告', title: `安全漏洞处置报告 ${month}`, period: month, version: null, state: 'on_demand',
+      generatedBy: null, generatedAt: null, approvedBy: null, downloadPath: `/api/v1/security/vulnerabilities/report?from=${from}&to=${to}`, formats: ['docx'], districtCode: null,
+    };
+  });
+}
+
+/**
+ * The report centre (报告中心): every document the platform produces that the reader may
+ * download, within their district — health's own archive (inspections, work reports) and what
+ * each module's index.ts `reportCatalogue` lists — archived ones newest first, then the on-demand
+ * ones by period, newest first.
+ */
+export async function listDocuments(root: AppContext, actor: Actor, q: { limit?: number; offset?: number; kind?: string; months?: number }) {
+  const ctx = healthContext(root);
+  const w: CatalogueWindow = { now: ctx.clock.now(), months: q.months ?? 6 };
+  const all: CatalogueEntry[] = [
+    ...(await ownDocuments(ctx, actor)),
+    ...monitoringCatalogue(actor, w),
+    ...onboardingCatalogue(actor, w),
+    ...incidentsCatalogue(actor, w),
+    ...(await themesCatalogue(root, actor, w)),
+    ...(await sharingCatalogue(root, actor, w)),
+    ...(await paymentsCatalogue(root, actor, w)),
+    ...securityDocuments(actor, w),
+  ];
+  const kinds = new Map<string, { kind: string; kindName: string; count: number }>();
+  for (const d of all) {
+    const k = kinds.get(d.kind) ?? { kind: d.kind, kindName: d.kindName, count: 0 };
+    k.count += 1;
+    kinds.set(d.kind, k);
+  }
+  const chosen = (q.kind ? all.filter((d) => d.kind === q.kind) : all).sort((a, b) =>
+    (b.generatedAt?.getTime() ?? 0) - (a.generatedAt?.getTime() ?? 0) || b.period.localeCompare(a.period) || a.kind.localeCompare(b.kind) || a.title.localeCompare(b.title));
   const offset = q.offset ?? 0;
-  return { total: all.length, items: all.slice(offset, offset + (q.limit ?? 50)).map((d) => ({ ...d, generatedAt: d.generatedAt.toISOString() })) };
+  return {
+    total: chosen.length,
+    kinds: [...kinds.values()],
+    items: chosen.slice(offset, offset + (q.limit ?? 50)).map((d) => ({ ...d, generatedAt: d.generatedAt?.toISOString() ?? null })),
+  };
 }

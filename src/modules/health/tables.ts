@@ -19,7 +19,7 @@ export interface HealthJobStateTable {
 
 export interface HealthAlertsTable {
   id: Generated<number>;
-  kind: 'job_failing' | 'job_stalled';
+  kind: 'job_failing' | 'job_stalled' | 'error_rate';
   subject: string;
   state: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
   opened_at: Date;

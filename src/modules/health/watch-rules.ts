@@ -11,19 +11,54 @@ import { Cron } from 'croner';
  *                 first seen (its first run, or when this node started watching)
  *   sustained     an alert open for `sustainMs` (default 30 min) whose condition still holds is
  *                 recorded once in the incident ledger (source platform)
+ *   error_rate    this node answered at least `errorRateMinRequests` requests over the last
+ *                 `errorRateWindowMs` and more than `errorRatePercent` % of them were 5xx
+ *                 (subject `http`; from samples of the node's counters, errorRateCondition)
  *   resolved      an open alert whose condition no longer holds
  */
 
-export type AlertKind = 'job_failing' | 'job_stalled';
+export type AlertKind = 'job_failing' | 'job_stalled' | 'error_rate';
 
 export interface WatchRules {
   failuresInARow: number;
   stallFactor: number;
   stallGraceMs: number;
   sustainMs: number;
+  errorRateWindowMs: number;
+  errorRateMinRequests: number;
+  errorRatePercent: number;
 }
 
-export const DEFAULT_WATCH_RULES: WatchRules = { failuresInARow: 3, stallFactor: 2, stallGraceMs: 5 * 60_000, sustainMs: 30 * 60_000 };
+export const DEFAULT_WATCH_RULES: WatchRules = {
+  failuresInARow: 3, stallFactor: 2, stallGraceMs: 5 * 60_000, sustainMs: 30 * 60_000,
+  errorRateWindowMs: 10 * 60_000, errorRateMinRequests: 50, errorRatePercent: 5,
+};
+
+/** A reading of this node's cumulative HTTP counters. */
+export interface HttpSample { at: number; requests: number; serverErrors: number }
+
+/**
+ * The 5xx rate over the window, from the samples the watch job took (oldest first, the newest
+ * now): the difference between the newest sample and the newest one at least a window older (or,
+ * before the window has filled, the oldest there is). Null detail when the rule does not hold; a counter
+ * that went down (the process restarted) counts from zero.
+ */
+export function errorRateCondition(samples: readonly HttpSample[], rules: WatchRules = DEFAULT_WATCH_RULES): { detail: string | null; requests: number; serverErrors: number } {
+  const last = samples.at(-1);
+  if (!last || samples.length < 2) return { detail: null, requests: 0, serverErrors: 0 };
+  const first = samples.findLast((x) => x.at <= last.at - rules.errorRateWindowMs) ?? samples[0]!;
+  const restarted = last.requests < first.requests;
+  const requests = restarted ? last.requests : last.requests - first.requests;
+  const serverErrors = restarted ? last.serverErrors : last.serverErrors - first.serverErrors;
+  const holds = requests >= rules.errorRateMinRequests && serverErrors * 100 > rules.errorRatePercent * requests;
+  const mins = minutes(last.at - first.at);
+  return {
+    requests, serverErrors,
+    detail: holds
+      ? `近 ${mins} 分钟本节点应答 ${requests} 次，其中 5xx ${serverErrors} 次（${((serverErrors / requests) * 100).toFixed(1)}%，阈值 ${rules.errorRatePercent}%） / ${serverErrors} of ${requests} answers were 5xx in the last ${mins} min`
+      : null,
+  };
+}
 
 export interface WatchedJob {
   job: string;
@@ -81,9 +116,13 @@ export function jobConditions(job: WatchedJob, now: Date, watchingSince: Date, r
   return found;
 }
 
-export function decideAlerts(jobs: readonly WatchedJob[], open: readonly OpenAlert[], now: Date, watchingSince: Date, rules: WatchRules = DEFAULT_WATCH_RULES): AlertDecision {
+export function decideAlerts(
+  jobs: readonly WatchedJob[], open: readonly OpenAlert[], now: Date, watchingSince: Date, rules: WatchRules = DEFAULT_WATCH_RULES,
+  other: readonly { kind: AlertKind; subject: string; detail: string }[] = [],
+): AlertDecision {
   const decision: AlertDecision = { open: [], keep: [], resolve: [], escalate: [] };
   const holding = new Map<string, string>();
+  for (const o of other) holding.set(`${o.kind}\u0000${o.subject}`, o.detail);
   for (const job of jobs) {
     for (const [kind, detail] of jobConditions(job, now, watchingSince, rules)) holding.set(`${kind}\u0000${job.job}`, detail);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideAlerts, DEFAULT_WATCH_RULES, patternIntervalMs, type OpenAlert, type WatchedJob } from './watch-rules.js';
+import { decideAlerts, DEFAULT_WATCH_RULES, errorRateCondition, patternIntervalMs, type OpenAlert, type WatchedJob } from './watch-rules.js';
 
 const MIN = 60_000;
 const at = (iso: string) => new Date(iso);
@@ -48,5 +48,30 @@ describe('platform alerts: the decision rule on a manual clock', () => {
     expect(patternIntervalMs('* * * * *', since)).toBe(MIN);
     expect(patternIntervalMs('*/15 * * * * *', since)).toBe(15_000);
     expect(patternIntervalMs('41 3 * * *', since)).toBe(24 * 60 * MIN);
+  });
+});
+
+describe('the 5xx-rate rule', () => {
+  const R = { ...DEFAULT_WATCH_RULES, errorRateWindowMs: 10 * MIN, errorRateMinRequests: 50, errorRatePercent: 5 };
+  const s = (m: number, requests: number, serverErrors: number) => ({ at: m * MIN, requests, serverErrors });
+  it('holds above the percentage with enough requests in the window, counted from the oldest reading inside it', () => {
+    expect(errorRateCondition([s(0, 0, 0)], R).detail).toBeNull();
+    expect(errorRateCondition([s(0, 0, 0), s(1, 100, 5)], R).detail).toBeNull(); // 5 %: not above
+    expect(errorRateCondition([s(0, 0, 0), s(1, 100, 6)], R).detail).toContain('5xx 6 次');
+    expect(errorRateCondition([s(0, 0, 0), s(1, 40, 40)], R).detail).toBeNull(); // too few requests
+    // The errors at minute 1 fall out of the window at minute 12.
+    const old = [s(0, 0, 0), s(1, 100, 50), s(2, 110, 50), s(12, 200, 50)];
+    expect(errorRateCondition(old, R)).toMatchObject({ detail: null, requests: 90, serverErrors: 0 });
+    // A restart (counters back down) counts from zero.
+    expect(errorRateCondition([s(0, 1000, 0), s(1, 60, 10)], R)).toMatchObject({ requests: 60, serverErrors: 10 });
+  });
+
+  it('feeds decideAlerts as another condition: opened, kept, resolved', () => {
+    const now = at('2026-12-01T00:10:00Z');
+    const other = [{ kind: 'error_rate' as const, subject: 'http', detail: 'x' }];
+    expect(decideAlerts([], [], now, since, R, other).open).toEqual([{ kind: 'error_rate', subject: 'http', detail: 'x' }]);
+    const open: OpenAlert[] = [{ id: 9, kind: 'error_rate', subject: 'http', openedAt: now, incidentId: null }];
+    expect(decideAlerts([], open, now, since, R, other).keep).toEqual([9]);
+    expect(decideAlerts([], open, now, since, R, []).resolve).toEqual([9]);
   });
 });

@@ -4,11 +4,22 @@ import { scheduledJobs } from '../../platform/jobs.js';
 import { notify } from '../../platform/notices.js';
 import { createIncident } from '../incidents/index.js';
 import { healthContext } from './repo.js';
-import { decideAlerts, DEFAULT_WATCH_RULES, patternIntervalMs, type WatchedJob, type WatchRules } from './watch-rules.js';
+import { latestMetrics, type HealthMetrics } from './metrics.js';
+import { decideAlerts, DEFAULT_WATCH_RULES, errorRateCondition, patternIntervalMs, type AlertKind, type WatchedJob, type WatchRules } from './watch-rules.js';
 
 export const WATCH_JOB = 'health.watch';
 
-const KIND_NAMES = { job_failing: '任务连续失败', job_stalled: '任务停滞' } as const;
+const KIND_NAMES: Record<AlertKind, string> = { job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高' };
+
+/** The rules with the 5xx-rate settings from the configuration (ZHIBO_ERROR_RATE_*). */
+export function rulesOf(config: { errorRateWindowMinutes?: number; errorRateMinRequests?: number; errorRatePercent?: number }): WatchRules {
+  return {
+    ...DEFAULT_WATCH_RULES,
+    errorRateWindowMs: (config.errorRateWindowMinutes ?? DEFAULT_WATCH_RULES.errorRateWindowMs / 60_000) * 60_000,
+    errorRateMinRequests: config.errorRateMinRequests ?? DEFAULT_WATCH_RULES.errorRateMinRequests,
+    errorRatePercent: config.errorRatePercent ?? DEFAULT_WATCH_RULES.errorRatePercent,
+  };
+}
 
 /** When this process began watching: a job never seen is counted from here (watch-rules.ts). */
 let watchingSince: Date | null = null;
@@ -24,12 +35,19 @@ export interface WatchResult {
  * this node, applies the decision rule (watch-rules.ts), opens / resolves platform alerts with a
  * notice, and records a sustained alert in the incident ledger (source platform) once.
  */
-export async function runHealthWatch(root: AppContext, opts: { rules?: WatchRules; jobs?: ReadonlyMap<string, string>; since?: Date } = {}): Promise<WatchResult> {
+export async function runHealthWatch(
+  root: AppContext,
+  opts: { rules?: WatchRules; jobs?: ReadonlyMap<string, string>; since?: Date; metrics?: HealthMetrics | null } = {},
+): Promise<WatchResult> {
   const ctx = healthContext(root);
   const now = ctx.clock.now();
   watchingSince ??= now;
   const since = opts.since ?? watchingSince;
-  const rules = opts.rules ?? DEFAULT_WATCH_RULES;
+  const rules = opts.rules ?? rulesOf(ctx.config);
+  // The 5xx rate of this node (its counters sampled at each run), when the app's metrics exist.
+  const metrics = opts.metrics === undefined ? latestMetrics() : opts.metrics;
+  const rate = metrics ? errorRateCondition(await metrics.sampleHttp(now.getTime(), rules.errorRateWindowMs), rules) : null;
+  const other = rate?.detail ? [{ kind: 'error_rate' as const, subject: 'http', detail: rate.detail }] : [];
   const schedule = opts.jobs ?? scheduledJobs();
   const states = await ctx.db.selectFrom('health_job_state').selectAll().execute();
   const byJob = new Map(states.map((s) => [s.job, s]));
@@ -47,7 +65,12 @@ export async function runHealthWatch(root: AppContext, opts: { rules?: WatchRule
     };
   });
   const open = await ctx.db.selectFrom('health_alerts').select(['id', 'kind', 'subject', 'opened_at', 'incident_id']).where('state', '=', 'open').execute();
-  const decision = decideAlerts(jobs, open.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules);
+  const decision = decideAlerts(jobs, open.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules, other);
+  // Without this node's counters (the CLI, a test without an app) an open 5xx alert is left as it is.
+  if (!metrics) {
+    const keep = open.filter((a) => a.kind === 'error_rate').map((a) => a.id);
+    decision.resolve = decision.resolve.filter((id) => !keep.includes(id));
+  }
 
   await ctx.db.transaction().execute(async (trx) => {
     for (const a of decision.open) {

@@ -107,11 +107,21 @@ export function workReportDocument(c: WorkReportContent, text: { problems: strin
           `本期受理工单 ${t.total} 件，已办结（市民确认）${t.closed} 件，办结率 ${pct(t.closureRate)}；已处理 ${t.resolved} 件，按时处理率 ${pct(t.onTimeRate)}；平均处理时长 ${num(t.avgHandlingMinutes)} 分钟；重新打开 ${t.reopened} 件；在办 ${t.open} 件（不含撤销 ${t.cancelled} 件、合并 ${t.merged} 件）。`,
           c.topCategories.length ? `主要问题类别：${c.topCategories.map((g) => `${g.label} ${g.total} 件`).join('，')}。` : '本期无工单。',
         ],
+        ...(c.ticketsByChannel.length ? {
+          chart: {
+            title: '工单按受理渠道（件）', categories: c.ticketsByChannel.map((g) => g.label),
+            series: [{ name: '受理', data: c.ticketsByChannel.map((g) => g.total), color: '#409eff' }, { name: '办结', data: c.ticketsByChannel.map((g) => g.closed), color: '#67c23a' }],
+          },
+        } : {}),
         table: { name: '工单按渠道', headers: ['受理渠道', '受理', '办结'], rows: c.ticketsByChannel.map((g) => [g.label, String(g.total), String(g.closed)]) },
       },
       {
         heading: '二、系统事件',
         paragraphs: [`本期系统事件 ${c.incidents.total} 起（一级 ${c.incidents.bySeverity['1']}，二级 ${c.incidents.bySeverity['2']}，三级 ${c.incidents.bySeverity['3']}），未关闭 ${c.incidents.open} 起；平均响应 ${num(c.incidents.meanTimeToAcknowledgeMinutes)} 分钟，平均恢复 ${num(c.incidents.meanTimeToRestoreMinutes)} 分钟；响应按时率 ${pct(c.incidents.responseOnTimeRate)}，恢复按时率 ${pct(c.incidents.restoreOnTimeRate)}，反馈按时率 ${pct(c.incidents.feedbackOnTimeRate)}。`],
+        chart: {
+          title: '系统事件按等级（起）', categories: ['一级', '二级', '三级'],
+          series: [{ name: '事件', data: [c.incidents.bySeverity['1'], c.incidents.bySeverity['2'], c.incidents.bySeverity['3']], color: '#f56c6c' }],
+        },
       },
       {
         heading: '三、数据同步',
@@ -126,7 +136,7 @@ export function workReportDocument(c: WorkReportContent, text: { problems: strin
         heading: '五、巡检与平台告警',
         paragraphs: [
           c.inspections.length ? `本期巡检 ${c.inspections.length} 次：${c.inspections.map((i) => `#${i.id} 正常 ${i.ok}、${STATUS_ZH.warn} ${i.warn}、${STATUS_ZH.fail} ${i.fail}`).join('；')}。` : '本期未巡检。',
-          c.platformAlerts.length ? `平台告警 ${c.platformAlerts.length} 个：${c.platformAlerts.map((a) => `${a.subject}（${a.kind === 'job_failing' ? '连续失败' : '停滞'}）`).join('、')}。` : '本期无平台告警。',
+          c.platformAlerts.length ? `平台告警 ${c.platformAlerts.length} 个：${c.platformAlerts.map((a) => `${a.subject}（${a.kind === 'job_failing' ? '连续失败' : a.kind === 'error_rate' ? '5xx 比例过高' : '停滞'}）`).join('、')}。` : '本期无平台告警。',
         ],
       },
       { heading: '六、遗留问题', paragraphs: (text.problems || '无。').split('\n') },

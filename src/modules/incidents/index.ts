@@ -14,3 +14,5 @@ export { buildLedger, exportLedger, LEDGER_HEADERS } from './ledger.js';
 export { incidentStandards } from './standards.js';
 export type { IncidentDetail, IncidentSummary } from './view.js';
 export type { IncidentsTables } from './tables.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

@@ -18,3 +18,5 @@ export { buildSyncReport, type SyncReport } from './sync-report.js';
 export { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from './sync-download.js';
 export { summaryLine } from './sync-labels.js';
 export type { MonitoringTables } from './tables.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

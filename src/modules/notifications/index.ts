@@ -6,4 +6,6 @@
 export { notificationsRoutes } from './routes.js';
 export { noticeOutbox, notify, recordNotice } from './service.js';
 export { deliverPending, pruneNotifications } from './delivery.js';
+// The https endpoints of enabled channels (host and port only), for the inspection's certificate check.
+export { tlsEndpoints } from './endpoints.js';
 export type { NotificationsTables } from './tables.js';

@@ -14,3 +14,5 @@ export { parseQuarter, type ReportQuarter } from './quarter.js';
 export { importEntries, type ImportResult } from './entry-import.js';
 export { readEntrySheet } from './entry-sheet.js';
 export type { OnboardingTables } from './tables.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

@@ -14,3 +14,5 @@ export type { PaymentsTables } from './tables.js';
 /** Channel-side signing (the sandbox, the demo and tests play the channel with their own keys). */
 export { signAlipay } from './alipay.js';
 export { encryptResource as encryptWechatResource, signNotification as signWechatNotification } from './wechat.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

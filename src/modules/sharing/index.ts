@@ -7,3 +7,5 @@ export { sharingRoutes } from './routes.js';
 export { onGate as sharingGateListener } from './gate.js';
 export { markNoShows, NO_SHOW_JOB } from './no-show.js';
 export type { SharingTables } from './tables.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

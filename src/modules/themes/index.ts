@@ -8,3 +8,5 @@ export { seedDemoThemes } from './demo.js';
 export { refreshThemeRollup, THEMES_ROLLUP_JOB, type RollupResult } from './rollup.js';
 export { THEME_KINDS, THEME_KIND_LABELS } from './vocab.js';
 export type { ThemesTables, ThemeKind } from './tables.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §5).
+export { reportCatalogue } from './report-catalogue.js';

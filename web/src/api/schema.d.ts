@@ -2779,7 +2779,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 报告中心：已生成的文档 / report centre: generated documents */
+        /**
+         * 报告中心：已生成的文档 / report centre: generated documents
+         * @description 全平台生成的各类报告：本模块归档的巡检报告、周报/月报，及各模块提供的同步月报、接入进展季度清单、事件台账、专题报告、结算单、对账日报、漏洞处置报告；县市区用户只见本县市区的。/ Every report kind the platform produces, within the reader's district.
+         */
         get: operations["healthReportCentre"];
         put?: never;
         post?: never;
@@ -17745,7 +17748,7 @@ export interface operations {
                         }[];
                         alerts: {
                             id: number;
-                            /** @description job_failing | job_stalled */
+                            /** @description job_failing | job_stalled | error_rate */
                             kind: string;
                             subject: string;
                             /** @description open | resolved */
@@ -18559,6 +18562,10 @@ export interface operations {
                 limit?: number;
                 /** @description 偏移 / offset */
                 offset?: number;
+                /** @description 只列此种类 / only this kind */
+                kind?: string;
+                /** @description 按需生成的文档列出最近几个月，默认 6 / months of on-demand documents offered, default 6 */
+                months?: number;
             };
             header?: never;
             path?: never;
@@ -18574,21 +18581,30 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @description inspection | weekly | monthly */
+                            /** @description inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report */
                             kind: string;
-                            id: number;
+                            /** @description 种类名称 / the kind on screen */
+                            kindName: string;
                             title: string;
                             period: string;
                             version: null | number;
+                            /** @description generated 已归档 | on_demand 下载时生成 | draft | submitted | approved | returned */
                             state: string;
-                            generatedBy: string;
-                            /** Format: date-time */
-                            generatedAt: string;
+                            generatedBy: null | string;
+                            generatedAt: null | string;
                             approvedBy: null | string;
-                            /** @description 下载地址（加 ?format=docx|xlsx） / download path */
+                            /** @description 下载地址（GET，再加 format=所列格式之一） / download path; add format= one of formats */
                             downloadPath: string;
+                            formats: string[];
+                            districtCode: null | string;
                         }[];
                         total: number;
+                        /** @description 各种类的文档数（筛选前） / documents per kind, before the kind filter */
+                        kinds: {
+                            kind: string;
+                            kindName: string;
+                            count: number;
+                        }[];
                     };
                 };
             };

@@ -19,6 +19,6 @@ export const healthApi = {
   edit: (id: number, body: BodyOf<'healthEditWorkReport'>) => apiPatch('/api/v1/work-reports/{id}', { path: { id }, body }),
   review: (id: number, action: 'submit' | 'approve' | 'return', comment?: string) => apiPost('/api/v1/work-reports/{id}/review', { path: { id }, body: { action, ...(comment ? { comment } : {}) } }),
   downloadReport: (id: number, format: 'docx' | 'xlsx') => api.download(`/api/v1/work-reports/${id}/download`, `work-report-${id}.${format}`, { format }),
-  documents: (limit: number, offset: number) => apiGet('/api/v1/report-centre', { query: { limit, offset } }),
+  documents: (limit: number, offset: number, kind?: string) => apiGet('/api/v1/report-centre', { query: { limit, offset, ...(kind ? { kind } : {}) } }),
   details: () => apiGet('/api/v1/health/details'),
 };
