@@ -16,7 +16,7 @@ import {
   NearbyQuery, NearbyReply, PublicLot, SignGroupBody, SignGroupList, SignGroupReply, SignGroupUpdateBody,
 } from './schemas.js';
 import {
-  createSignGroup, deleteSignGroup, estimateFee, etagOf, getLotSettings, guidance, listSignGroups, lotDetail, matchesEtag, nearbyLots,
+  createSignGroup, deleteSignGroup, estimateFee, etagOf, getLotSettings, guidance, listSignGroups, lotDetail, matchesEtag, nearbyAnswer,
   publicDistricts, putLotSettings, updateSignGroup,
 } from './service.js';
 
@@ -70,16 +70,19 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
       schema: {
         operationId: 'publicLotsNearby', tags, security: [],
         summary: '附近停车场（免登录） / lots near a point (no account)',
-        description: '半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30。'
+        description: '半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30；带 ETag，If-None-Match 相同时 304。'
           + ` ${LIMIT_NOTE} / Public lots within the radius, nearest first (great-circle distance between GCJ-02 points).`,
         querystring: NearbyQuery,
-        response: { 200: NearbyReply, ...errorResponses(400, 429) },
+        response: { 200: NearbyReply, 304: Type.Null({ description: '未变化 / not modified' }), ...errorResponses(400, 429) },
       },
     }, async (req, reply) => {
-      const body = await nearbyLots(ctx, req.query);
-      count('nearby', body.items[0]?.districtCode ?? '');
-      cacheable(reply);
-      return body;
+      // Serialised once per query and snapshot (service.ts, nearbyAnswer): the text goes out as it is.
+      const answer = await nearbyAnswer(ctx, req.query);
+      count('nearby', answer.districtCode);
+      cacheable(reply).header('etag', answer.etag);
+      if (matchesEtag(req.headers['if-none-match'], answer.etag)) return reply.code(304).send(null);
+      // A string with a JSON content type passes the serializer untouched.
+      return reply.header('content-type', 'application/json; charset=utf-8').send(answer.body as unknown as { items: [] });
     });
 
     app.get('/api/v1/public/districts', {
