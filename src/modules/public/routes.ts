@@ -7,6 +7,7 @@ import { actorOf, errorResponses, requirePermission, type App } from '../../plat
 import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
 import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
+import { fixedSecurityHeaders } from '../../platform/security-headers.js';
 import { smsSenderFor, type SmsSender } from './sms.js';
 import { UsageBuffer, usageReport, usageXlsx } from './usage.js';
 import {
@@ -38,6 +39,8 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
   const ctx = publicContext(appCtx);
   const sms = opts.sms ?? smsSenderFor(ctx.config, ctx.log);
   return async (app: App) => {
+    // The security headers from a fixed set instead of @fastify/helmet's per-request build (security-headers.ts).
+    const securityHeaders = await fixedSecurityHeaders(ctx.config);
     app.addSchema(PublicLot);
     app.addSchema(SignGroupReply);
     app.addSchema(StaffAnnouncement);
@@ -62,7 +65,7 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
         throw new AppError(429, 'RATE_LIMITED', `请求过于频繁，请 ${retry} 秒后再试 / too many requests, retry in ${retry} s`, undefined, { 'retry-after': String(retry) });
       }
     };
-    const pub = { config: { public: true }, onRequest: limited };
+    const pub = { config: { public: true }, helmet: false as const, onRequest: [securityHeaders, limited] };
     const cacheable = (reply: FastifyReply) => reply.header('cache-control', `public, max-age=${PUBLIC_MAX_AGE_S}`);
 
     app.get('/api/v1/public/lots/nearby', {
@@ -177,7 +180,7 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
     const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
     app.post('/api/v1/public/verifications', {
-      config: { public: true }, onRequest: verifyLimited,
+      config: { public: true }, helmet: false as const, onRequest: [securityHeaders, verifyLimited],
       schema: {
         operationId: 'publicVerificationStart', tags, security: [],
         summary: '发送车牌验证码（免登录） / send a code to prove a plate (no account)',
