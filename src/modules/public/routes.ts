@@ -8,7 +8,7 @@ import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnoun
 import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { fixedSecurityHeaders } from '../../platform/security-headers.js';
-import { smsSenderFor, type SmsSender } from './sms.js';
+import { smsSenderFor, type SmsSender } from '../../platform/sms.js';
 import { UsageBuffer, usageReport, usageXlsx } from './usage.js';
 import {
   AnnouncementBody, AnnouncementsQuery, CitizenRecordsReply, CitizenTokenReply, ConfirmBody, IdParams, PublicAnnouncements, StaffAnnouncement, StaffAnnouncementList,
