@@ -8,11 +8,20 @@ import { LOOKUPS_PER_HOUR } from './lookup.js';
 /*
  * 凭工单号查询进度 (lookup.ts): the code goes through the real HTTP SMS sender to a gateway on
  * 127.0.0.1; the answer is the same whether or not the number and phone belong to a ticket.
+ * Photos (citizen-photos.ts) go in as real multipart bodies.
  */
+
+/** A multipart/form-data body with one file field. */
+function multipart(field: string, name: string, data: Buffer): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '----zhibo-test-boundary';
+  const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+  return { payload: Buffer.concat([head, data, Buffer.from(`\r\n--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
 
 interface Sms { phone: string; params: { code: string }; text: string }
 
-describeDb('public complaints: finding a ticket again by number and phone code', (backend) => {
+describeDb('public complaints: finding a ticket again by number and phone code, adding photos', (backend) => {
   let env: TestEnv;
   let admin: string;
   let gateway: http.Server;
@@ -102,5 +111,30 @@ describeDb('public complaints: finding a ticket again by number and phone code',
     }
     const refused = await post('/api/v1/public/complaints/lookup', { ticketNo: 'GD20261125-00200', phone: '13611112222' });
     expect([refused.statusCode, refused.json().error.code, refused.headers['retry-after']]).toEqual([429, 'RATE_LIMITED', '3600']);
+  });
+
+  it('takes up to 3 photos by content type and size on a complaint, kept as its attachments', async () => {
+    const c = await complain('13512345678');
+    const upload = (data: Buffer, name = 'IMG_2026-11-25_南通.png', token = c.token) => {
+      const { payload, headers } = multipart('file', name, data);
+      return env.app.inject({ method: 'POST', url: `/api/v1/public/complaints/${token}/photos`, payload, headers, remoteAddress: nextIp() });
+    };
+    const first = await upload(PNG);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({ fileName: '市民照片-1.png', contentType: 'image/png', photos: 1 });
+    // Judged by content: an HTML page named .jpg is refused; so is a file past 5 MB and an unknown link.
+    expect((await upload(Buffer.from('<html><script>alert(1)</script></html>'), 'x.jpg')).json().error.code).toBe('UNSUPPORTED_PHOTO');
+    const big = await upload(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(5 * 1024 * 1024)]), 'big.jpg');
+    expect([big.statusCode, big.json().error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect((await upload(PNG, 'a.png', 'A'.repeat(32))).statusCode).toBe(404);
+    expect((await upload(Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBPVP8 '), Buffer.alloc(32)]), 'b.webp')).json().photos).toBe(2);
+    expect((await upload(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), 'c.jpg')).json().photos).toBe(3);
+    expect((await upload(PNG)).json().error.code).toBe('TOO_MANY_PHOTOS');
+
+    const list = await env.app.inject({ url: `/api/v1/tickets?q=${c.ticketNo}`, headers: bearer(admin) });
+    const id = (list.json().items as { id: number }[])[0]!.id;
+    const detail = await env.app.inject({ url: `/api/v1/tickets/${id}`, headers: bearer(admin) });
+    const photos = (detail.json().attachments as { fileName: string; uploadedBy: string }[]).map((a) => `${a.fileName}:${a.uploadedBy}`);
+    expect(photos).toEqual(['市民照片-1.png:citizen:h5', '市民照片-2.webp:citizen:h5', '市民照片-3.jpg:citizen:h5']);
   });
 });

@@ -3,6 +3,9 @@ import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { regenerateCitizenLink } from './citizen-links.js';
 import { answerComplaint, complaintStatus, submitComplaint } from './public-complaints.js';
 import { smsSenderFor, type SmsSender } from '../../platform/sms.js';
+import { badRequest } from '../../platform/errors.js';
+import { fileUploadBody, uploadedBytes } from '../../platform/uploads.js';
+import { addCitizenPhoto, CITIZEN_PHOTO_BYTES, CITIZEN_PHOTOS_PER_TICKET } from './citizen-photos.js';
 import { confirmLookup, LOOKUPS_PER_HOUR, startLookup } from './lookup.js';
 import { RateLimiter } from './rate-limit.js';
 import { TICKET_CATEGORIES, TICKET_STATES } from './vocab.js';
@@ -122,6 +125,33 @@ export function ticketPublicRoutes(ctx: TicketsContext, opts: { sms?: SmsSender 
         response: { 200: Status, ...errorResponses(400, 404, 409, 413, 429) },
       },
     }, (req) => answerComplaint(ctx, req.params.token, req.body));
+
+    app.post('/api/v1/public/complaints/:token/photos', {
+      ...pub,
+      bodyLimit: CITIZEN_PHOTO_BYTES + 64 * 1024,
+      preHandler: limited('call'),
+      schema: {
+        operationId: 'ticketsPublicComplaintPhoto',
+        tags, security: [],
+        summary: '市民为投诉添加照片（凭链接，multipart 字段 file） / the citizen adds a photo to the complaint by link (multipart field file)',
+        description: `JPG、PNG 或 WebP（按文件内容判断），每张不超过 ${CITIZEN_PHOTO_BYTES / 1024 / 1024} MB，每件投诉最多 ${CITIZEN_PHOTOS_PER_TICKET} 张；`
+          + '与工作人员上传的附件同样保存（工作人员下载留痕）。其他格式 415 UNSUPPORTED_PHOTO，过大 413 FILE_TOO_LARGE，超过张数 409 TOO_MANY_PHOTOS，已办结 409 TICKET_CLOSED。'
+          + ' / JPEG, PNG or WebP by content, at most 5 MB each and 3 per complaint; kept like staff attachments.',
+        consumes: ['multipart/form-data'],
+        params: TokenParams,
+        body: fileUploadBody('照片 / the photo'),
+        response: {
+          201: Type.Object({ fileName: Type.String(), contentType: Type.String(), sizeBytes: Type.Integer(), photos: Type.Integer({ description: '该投诉已有的市民照片数 / citizen photos on the complaint' }) }),
+          ...errorResponses(400, 404, 409, 413, 415, 429),
+        },
+      },
+    }, async (req, reply) => {
+      if (!req.isMultipart()) throw badRequest('INVALID_FILE', '请以 multipart/form-data 上传文件字段 file / upload the file as multipart/form-data field "file"');
+      const file = await req.file({ limits: { fileSize: CITIZEN_PHOTO_BYTES, files: 1 } });
+      if (!file || file.fieldname !== 'file') throw badRequest('INVALID_FILE', '缺少文件字段 file / missing form field "file"');
+      const data = await uploadedBytes(file, CITIZEN_PHOTO_BYTES);
+      return reply.code(201).send(await addCitizenPhoto(ctx, req.params.token, data, req.ip));
+    });
 
     app.post('/api/v1/public/complaints/lookup', {
       ...pub,
