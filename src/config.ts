@@ -75,7 +75,7 @@ export interface Config {
    */
   outboundAllow: string[];
   /**
-   * The city SMS gateway for citizen verification codes (src/modules/public/sms.ts): an http(s)
+   * The city SMS gateway for citizen verification codes (src/platform/sms.ts): an http(s)
    * address that takes a JSON POST. Null: the development sender, which writes codes to the log.
    */
   smsUrl?: string | null;

@@ -59,10 +59,16 @@ describe('security headers', () => {
       unauthenticated: await env.app.inject({ url: '/api/v1/lots' }),
       unknownApi: await env.app.inject({ url: '/api/nothing-here' }),
       docs: await env.app.inject({ url: '/api/docs/' }),
+      // The public routes send the same headers from a fixed set (fixedSecurityHeaders), answers and errors alike.
+      publicApi: await env.app.inject({ url: '/api/v1/public/lots/nearby?lng=120.86&lat=32.01' }),
+      publicRefused: await env.app.inject({ url: '/api/v1/public/lots/nearby?lng=120.86' }),
     };
     expect(Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.statusCode]))).toEqual({
-      console: 200, clientRoute: 200, health: 200, api: 200, unauthenticated: 401, unknownApi: 404, docs: 200,
+      console: 200, clientRoute: 200, health: 200, api: 200, unauthenticated: 401, unknownApi: 404, docs: 200, publicApi: 200, publicRefused: 400,
     });
+    const security = (res: LightMyRequestResponse) => Object.entries(res.headers).filter(([k]) => !['content-type', 'content-length', 'date', 'connection', 'etag', 'cache-control', 'vary'].includes(k));
+    expect(security(responses.publicApi)).toEqual(security(responses.health));
+    expect(security(responses.publicRefused)).toEqual(security(responses.health));
     expect(responses.console.body).toContain('<title>console</title>');
     for (const res of Object.values(responses)) expectSecurityHeaders(res);
   });

@@ -1,4 +1,5 @@
-import type { FastifyHelmetOptions } from '@fastify/helmet';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 
 /*
@@ -63,5 +64,28 @@ export function cookieFlagsHook(config: Pick<Config, 'publicUrl'>) {
       reply.header('set-cookie', cookies);
     }
     return payload;
+  };
+}
+
+/** What a response carries whatever the route: not part of the security headers. */
+const NOT_SECURITY = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+
+/**
+ * The same headers from a set worked out once, for the hottest public routes (docs/performance.md,
+ * bench:public): @fastify/helmet builds helmet's middleware anew for every request, a tenth of
+ * what a cached nearby answer costs. The set is what @fastify/helmet itself sends under
+ * `securityHeaders(config)` — asked once of a throwaway instance — so the two cannot drift; a
+ * route that uses this sets `helmet: false` and the returned onRequest hook.
+ */
+export async function fixedSecurityHeaders(config: Pick<Config, 'publicUrl'>): Promise<(req: FastifyRequest, reply: FastifyReply, done: () => void) => void> {
+  const probe = Fastify({ logger: false });
+  await probe.register(fastifyHelmet, securityHeaders(config));
+  probe.get('/', () => '');
+  const res = await probe.inject({ url: '/' });
+  await probe.close();
+  const headers = Object.fromEntries(Object.entries(res.headers).filter(([k]) => !NOT_SECURITY.has(k)).map(([k, v]) => [k, String(v)]));
+  return (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   };
 }

@@ -102,6 +102,7 @@ describe('public service in the browser: my parking, complaint about a record, c
     await expectText(page.locator('[data-testid=h5-about-session]')).toContainText('文峰停车场');
     await field(page, 'h5-description').fill('已用微信支付 15 元，仍显示欠费 10 元');
     await field(page, 'h5-phone').fill('13800001111');
+    await page.locator('[data-testid=h5-consent]').click();
     await page.locator('[data-testid=h5-submit]').click();
     const ticketNo = (await page.locator('[data-testid=h5-ticket-no]').innerText()).trim();
     await screenshot(page, 'public-h5-me-complaint.png');
@@ -122,7 +123,7 @@ describe('public service in the browser: my parking, complaint about a record, c
     expect(pageErrors).toEqual([]);
   });
 
-  it('on a phone: the complaint page picks the lot by name among the nearby ones, and sends its code', async () => {
+  it('on a phone: the complaint page picks the lot by name among the nearby ones, takes a photo and consent; the lost link is found again by number and code', async () => {
     const context = await browser.newContext({ ...MOBILE, geolocation: { longitude: 120.8600, latitude: 32.0150 }, permissions: ['geolocation'] });
     const page = await openPage(context, pageErrors);
     await page.goto(`${base}/h5/complaint`);
@@ -133,11 +134,50 @@ describe('public service in the browser: my parking, complaint about a record, c
     await page.locator('[data-testid=h5-category-facility_fault]').click();
     await field(page, 'h5-description').fill('出口道闸抬杆很慢');
     await field(page, 'h5-phone').fill('13900002222');
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+    await page.locator('[data-testid=h5-photo-input]').setInputFiles({ name: '道闸.png', mimeType: 'image/png', buffer: png });
+    await expectText(page.locator('[data-testid=h5-photo]')).toContainText('道闸.png');
+    await expectText(page.locator('[data-testid=h5-consent-text]')).toContainText('仅承办部门的工作人员可见');
+    // Without the consent ticked nothing is sent.
+    await page.locator('[data-testid=h5-submit]').click();
+    await expectText(page.locator('.el-message')).toContainText('请先阅读并同意');
+    await page.locator('[data-testid=h5-consent]').click();
     await page.locator('[data-testid=h5-submit]').click();
     const ticketNo = (await page.locator('[data-testid=h5-ticket-no]').innerText()).trim();
     const list = await call('GET', `/api/v1/tickets?q=${ticketNo}`);
     const id = (list.items as { id: number; no: string }[]).find((t) => t.no === ticketNo)!.id;
-    expect(await call('GET', `/api/v1/tickets/${id}`)).toMatchObject({ lotCode: 'WF', sessionId: null, category: 'facility_fault' });
+    const ticket = await call('GET', `/api/v1/tickets/${id}`);
+    expect(ticket).toMatchObject({ lotCode: 'WF', sessionId: null, category: 'facility_fault' });
+    expect((ticket.attachments as { fileName: string }[]).map((a) => a.fileName)).toEqual(['市民照片-1.png']);
+
+    // The link is lost: a fresh phone finds the ticket by its number and a code to the complaint's phone.
+    const lookup = await openPage(await browser.newContext(MOBILE), pageErrors);
+    await lookup.goto(`${base}/h5/lookup`);
+    await field(lookup, 'h5-lookup-no').fill(ticketNo);
+    await field(lookup, 'h5-lookup-phone').fill('13900002222');
+    const before = sent.length;
+    await lookup.locator('[data-testid=h5-lookup-send]').click();
+    await expectText(lookup.locator('[data-testid=h5-lookup-sent]')).toContainText('139****2222');
+    await expect.poll(() => sent.length).toBe(before + 1); // the code goes out in the background
+    await field(lookup, 'h5-lookup-code').fill(sent.at(-1)!.params.code);
+    await lookup.locator('[data-testid=h5-lookup-confirm]').click();
+    await lookup.waitForURL(/\/h5\/t\/[A-Za-z0-9_-]{32}$/);
+    await expectText(lookup.locator('[data-testid=h5-status-no]')).toContainText(ticketNo);
+    await screenshot(lookup, 'h5-lookup-status.png');
+
+    // The new link opened directly, in a browser that never saw another page, has the full H5 layout.
+    const direct = await openPage(await browser.newContext(MOBILE), pageErrors);
+    await direct.goto(lookup.url());
+    await expectText(direct.locator('[data-testid=h5-status-no]')).toContainText(ticketNo);
+    const layout = await direct.evaluate(() => {
+      const brand = getComputedStyle(document.querySelector('.h5-brand')!);
+      const main = getComputedStyle(document.querySelector('.h5-main')!);
+      return { brand: brand.backgroundColor, padding: main.paddingLeft, width: document.documentElement.scrollWidth };
+    });
+    expect(layout).toEqual({ brand: 'rgb(31, 95, 191)', padding: '16px', width: 390 });
+    // Read-only facts are a list of label and value, not form fields.
+    expect(await direct.locator('[data-testid=h5-status-page] input, [data-testid=h5-status-page] label').count()).toBe(0);
+    await screenshot(direct, 'h5-status-direct.png');
     expect(pageErrors).toEqual([]);
   });
 

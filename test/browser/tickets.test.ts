@@ -55,6 +55,7 @@ describe('work orders and incidents in the browser', () => {
     await h5.locator('[data-testid=h5-category-fee_dispute]').click();
     await field(h5, 'h5-description').fill(complaint.description);
     await field(h5, 'h5-phone').fill('138123');
+    await h5.locator('[data-testid=h5-consent]').click();
     await h5.locator('[data-testid=h5-submit]').click();
     await expectText(h5.locator('.el-form-item__error')).toContainText('11 位手机号'); // checked before sending
     await field(h5, 'h5-phone').fill(complaint.phone);

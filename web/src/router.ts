@@ -27,6 +27,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/h5/lots/:code', name: 'h5-public-lot', component: () => import('./pages/public/PublicLotPage.vue'), meta: { public: true } },
   { path: '/h5/sharing', name: 'h5-sharing', component: () => import('./pages/sharing/H5SharingPage.vue'), meta: { public: true } },
   { path: '/h5/sharing/b/:id', name: 'h5-sharing-booking', component: () => import('./pages/sharing/H5BookingPage.vue'), meta: { public: true } },
+  { path: '/h5/lookup', name: 'h5-lookup', component: () => import('./pages/tickets/CitizenLookupPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
   {
     path: '/',

@@ -4,10 +4,8 @@
  * receives a short-lived token; nothing about a plate is answered without one.
  */
 
-/** Minutes a phone code is valid. */
-export const CODE_TTL_MINUTES = 5;
-/** Wrong codes a verification accepts before it is dead. */
-export const MAX_CODE_ATTEMPTS = 5;
+// How long a code lives, how many tries it allows and how it is judged: one rule for every phone code (src/platform/phone-codes.ts).
+export { CODE_TTL_MINUTES, MAX_CODE_ATTEMPTS, maskPhone, confirmVerdict, attemptsLeft, type VerificationState, type ConfirmVerdict } from '../../platform/phone-codes.js';
 /** Minutes a citizen token is valid after the code is confirmed. */
 export const TOKEN_TTL_MINUTES = 30;
 /** Codes sent for one plate, and to one phone, within an hour (429 beyond). */
@@ -24,11 +22,6 @@ const PHONE = /^1[3-9]\d{9}$/;
 export function normalizePhone(raw: string): string | null {
   const digits = raw.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
   return PHONE.test(digits) ? digits : null;
-}
-
-/** 138****5678: what the citizen and staff see of a phone. */
-export function maskPhone(phone: string): string {
-  return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
 }
 
 export interface RecentSends {
@@ -49,30 +42,6 @@ export function maySend(recent: RecentSends): SendVerdict {
   }
   if (recent.otherPlatesConfirmed30Days >= PLATES_PER_PHONE_30_DAYS) return { ok: false, code: 'TOO_MANY_PLATES', retryAfterS: 30 * 86_400 };
   return { ok: true };
-}
-
-export interface VerificationState {
-  expiresAt: Date;
-  attempts: number;
-  confirmedAt: Date | null;
-}
-
-export type ConfirmVerdict = 'ok' | 'wrong' | 'expired' | 'exhausted' | 'used';
-
-/**
- * The outcome of a code typed for a verification. `matches` says whether the code's hash equals
- * the stored one; an expired, used or exhausted verification refuses even the right code.
- */
-export function confirmVerdict(v: VerificationState, matches: boolean, now: Date): ConfirmVerdict {
-  if (v.confirmedAt !== null) return 'used';
-  if (now.getTime() >= v.expiresAt.getTime()) return 'expired';
-  if (v.attempts >= MAX_CODE_ATTEMPTS) return 'exhausted';
-  return matches ? 'ok' : 'wrong';
-}
-
-/** The attempts left after this verdict (shown to the citizen after a wrong code). */
-export function attemptsLeft(v: VerificationState, verdict: ConfirmVerdict): number {
-  return verdict === 'wrong' ? Math.max(0, MAX_CODE_ATTEMPTS - v.attempts - 1) : Math.max(0, MAX_CODE_ATTEMPTS - v.attempts);
 }
 
 export const addMinutes = (at: Date, minutes: number): Date => new Date(at.getTime() + minutes * 60_000);

@@ -9,7 +9,7 @@ import {
   addMinutes, attemptsLeft, CODE_TTL_MINUTES, confirmVerdict, maskPhone, maySend, normalizePhone, RECORD_DAYS, TOKEN_TTL_MINUTES,
 } from './citizen-rules.js';
 import { publicContext, type PublicContext, type PublicDb } from './repo.js';
-import { verificationText, type SmsSender } from './sms.js';
+import type { SmsSender } from '../../platform/sms.js';
 
 /*
  * 我的停车与欠费 (docs/公众服务接口.md): a citizen proves a plate with a phone code and then reads
@@ -43,6 +43,10 @@ function plateOf(raw: string): string {
 
 function rateLimited(code: string, message: string, retryAfterS: number): AppError {
   return new AppError(429, code, message, undefined, { 'retry-after': String(retryAfterS) });
+}
+
+export function verificationText(code: string, minutes: number): string {
+  return `【智泊南通】您的验证码为 ${code}，${minutes} 分钟内有效。用于查询本人车辆停车记录，请勿告诉他人。`;
 }
 
 export interface VerificationStarted {

@@ -8,7 +8,8 @@ import { actorOf, errorResponses, requirePermission, type App } from '../../plat
 import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
 import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
-import { smsSenderFor, type SmsSender } from './sms.js';
+import { fixedSecurityHeaders } from '../../platform/security-headers.js';
+import { smsSenderFor, type SmsSender } from '../../platform/sms.js';
 import { UsageBuffer, usageReport, usageXlsx } from './usage.js';
 import {
   AnnouncementBody, AnnouncementsQuery, CitizenRecordsReply, CitizenTokenReply, ConfirmBody, IdParams, PublicAnnouncements, StaffAnnouncement, StaffAnnouncementList,
@@ -17,7 +18,7 @@ import {
   NearbyQuery, NearbyReply, PublicLot, SignGroupBody, SignGroupList, SignGroupReply, SignGroupUpdateBody,
 } from './schemas.js';
 import {
-  createSignGroup, deleteSignGroup, estimateFee, etagOf, getLotSettings, guidance, listSignGroups, lotDetail, matchesEtag, nearbyLots,
+  createSignGroup, deleteSignGroup, estimateFee, etagOf, getLotSettings, guidance, listSignGroups, lotDetail, matchesEtag, nearbyAnswer,
   publicDistricts, putLotSettings, updateSignGroup,
 } from './service.js';
 
@@ -39,6 +40,8 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
   const ctx = publicContext(appCtx);
   const sms = opts.sms ?? smsSenderFor(ctx.config, ctx.log);
   return async (app: App) => {
+    // The security headers from a fixed set instead of @fastify/helmet's per-request build (security-headers.ts).
+    const securityHeaders = await fixedSecurityHeaders(ctx.config);
     app.addSchema(PublicLot);
     app.addSchema(SignGroupReply);
     app.addSchema(StaffAnnouncement);
@@ -56,7 +59,7 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
 
     // One budget per client address over every public route (onRequest: before validation, so bad requests count too).
     const limited = addressLimit(app, { name: 'public', max: ctx.config.publicRatePerMinute, windowMs: PUBLIC_RATE_WINDOW_MS });
-    const pub = { config: { public: true }, onRequest: limited };
+    const pub = { config: { public: true }, helmet: false as const, onRequest: [securityHeaders, limited] };
     const cacheable = (reply: FastifyReply) => reply.header('cache-control', `public, max-age=${PUBLIC_MAX_AGE_S}`);
 
     app.get('/api/v1/public/lots/nearby', {
@@ -64,16 +67,19 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
       schema: {
         operationId: 'publicLotsNearby', tags, security: [],
         summary: '附近停车场（免登录） / lots near a point (no account)',
-        description: '半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30。'
+        description: '半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30；带 ETag，If-None-Match 相同时 304。'
           + ` ${LIMIT_NOTE} / Public lots within the radius, nearest first (great-circle distance between GCJ-02 points).`,
         querystring: NearbyQuery,
-        response: { 200: NearbyReply, ...errorResponses(400, 429) },
+        response: { 200: NearbyReply, 304: Type.Null({ description: '未变化 / not modified' }), ...errorResponses(400, 429) },
       },
     }, async (req, reply) => {
-      const body = await nearbyLots(ctx, req.query);
-      count('nearby', body.items[0]?.districtCode ?? '');
-      cacheable(reply);
-      return body;
+      // Serialised once per query and snapshot (service.ts, nearbyAnswer): the text goes out as it is.
+      const answer = await nearbyAnswer(ctx, req.query);
+      count('nearby', answer.districtCode);
+      cacheable(reply).header('etag', answer.etag);
+      if (matchesEtag(req.headers['if-none-match'], answer.etag)) return reply.code(304).send(null);
+      // A string with a JSON content type passes the serializer untouched.
+      return reply.header('content-type', 'application/json; charset=utf-8').send(answer.body as unknown as { items: [] });
     });
 
     app.get('/api/v1/public/districts', {
@@ -168,7 +174,7 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
     const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
     app.post('/api/v1/public/verifications', {
-      config: { public: true }, onRequest: verifyLimited,
+      config: { public: true }, helmet: false as const, onRequest: [securityHeaders, verifyLimited],
       schema: {
         operationId: 'publicVerificationStart', tags, security: [],
         summary: '发送车牌验证码（免登录） / send a code to prove a plate (no account)',

@@ -11,7 +11,7 @@ import { HISTORY_DAYS, hoursText, shanghaiHour, usuallyFullHours } from './busy-
 import { boundingBox, haversineMetres, nearbyPoint, type LngLat } from './geo.js';
 import { navigationLinks } from './navigation.js';
 import * as repo from './repo.js';
-import { forgetPublicLotSnapshot, publicLotSnapshot } from './snapshot.js';
+import { forgetPublicLotSnapshot, keepAnswer, publicLotSnapshot, type PublicLotSnapshot } from './snapshot.js';
 import { publicContext, type PublicContext, type PublicDb, type PublicLotRow } from './repo.js';
 import type { GuidanceReply, LotDetail, PublicLot } from './schemas.js';
 import { tariffSummary, tariffText, yuan } from './tariff-text.js';
@@ -41,22 +41,84 @@ export interface NearbyInput {
   coordSystem?: string;
 }
 
-/** Public lots within the radius of the point, nearest first. */
-export async function nearbyLots(ctx: PublicContext, q: NearbyInput): Promise<{ items: PublicLot[] }> {
+function nearbyQuery(q: NearbyInput): { point: LngLat; radiusM: number; category: string | null } {
   const { point, radiusM } = nearbyPoint(q);
   if (q.category !== undefined && q.category !== '' && !(LOT_CATEGORIES as readonly string[]).includes(q.category)) {
     throw new AppError(400, 'INVALID_CATEGORY', `类别须为 ${LOT_CATEGORIES.join('、')} 之一 / category must be one of ${LOT_CATEGORIES.join(', ')}`);
   }
-  const box = boundingBox(point, radiusM);
-  const ttl = ctx.config.publicCacheSeconds ?? 0;
-  const rows = ttl > 0
-    ? (await publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl))
-      .filter((r) => r.lng !== null && r.lat !== null && r.lng >= box.minLng && r.lng <= box.maxLng && r.lat >= box.minLat && r.lat <= box.maxLat
-        && (!q.category || r.category === q.category))
-    : await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { box, ...(q.category ? { category: q.category } : {}) });
+  return { point, radiusM, category: q.category || null };
+}
+
+function nearbyItems(ctx: PublicContext, rows: PublicLotRow[], point: LngLat, radiusM: number): PublicLot[] {
   const items = rows.map((r) => publicLot(ctx, r, point)).filter((l) => l.distanceM !== null && l.distanceM <= radiusM);
   items.sort((a, b) => a.distanceM! - b.distanceM! || a.code.localeCompare(b.code));
-  return { items };
+  return items;
+}
+
+/** Public lots within the radius of the point, nearest first. */
+export async function nearbyLots(ctx: PublicContext, q: NearbyInput): Promise<{ items: PublicLot[] }> {
+  const { point, radiusM, category } = nearbyQuery(q);
+  const ttl = ctx.config.publicCacheSeconds ?? 0;
+  const snapshot = ttl > 0 ? publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl) : null;
+  return { items: nearbyItems(ctx, await rowsNear(ctx, snapshot, point, radiusM, category), point, radiusM) };
+}
+
+/** The public lots in the query's bounding box: from the snapshot, or from the database without one. */
+async function rowsNear(ctx: PublicContext, snapshot: PublicLotSnapshot | null, point: LngLat, radiusM: number, category: string | null): Promise<PublicLotRow[]> {
+  const box = boundingBox(point, radiusM);
+  if (!snapshot) return repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { box, ...(category ? { category } : {}) });
+  return (await snapshot.rows).filter((r) => r.lng !== null && r.lat !== null && r.lng >= box.minLng && r.lng <= box.maxLng && r.lat >= box.minLat && r.lat <= box.maxLat
+    && (!category || r.category === category));
+}
+
+/** A nearby answer serialised once and sent as it is to every request that asks the same. */
+export interface NearbyAnswer {
+  /** The JSON text of `{ items }`. */
+  body: string;
+  etag: string;
+  /** District of the nearest lot ('' when none): the key of the usage count. */
+  districtCode: string;
+  /** Clock times (ms): when it was built, and the last instant at which every lot it calls live is still live. */
+  builtAt: number;
+  liveUntil: number;
+}
+
+function answerOf(ctx: PublicContext, rows: PublicLotRow[], point: LngLat, radiusM: number): NearbyAnswer {
+  const now = ctx.clock.now().getTime();
+  const items = nearbyItems(ctx, rows, point, radiusM);
+  // A lot turns stale once its report is older than its threshold (availability.ts): the
+  // answer is true until the first of its live lots does. Stale and unknown stay so until a new
+  // report, which only a new snapshot brings.
+  let liveUntil = Number.POSITIVE_INFINITY;
+  for (const r of rows) {
+    const at = r.status.at?.getTime();
+    if (at === undefined || r.status.free === null) continue;
+    const until = at + r.thresholdMinutes * 60_000;
+    if (until >= now) liveUntil = Math.min(liveUntil, until);
+  }
+  const body = JSON.stringify({ items });
+  return { body, etag: etagOfText(body), districtCode: items[0]?.districtCode ?? '', builtAt: now, liveUntil };
+}
+
+/**
+ * The nearby answer as JSON text (docs/公众服务接口.md, “缓存”). With the snapshot on
+ * (ZHIBO_PUBLIC_CACHE_SECONDS > 0) an answer is kept inside the snapshot, keyed by the exact
+ * query (point in GCJ-02, radius, category), and given again while the snapshot lasts and no
+ * lot it calls live has turned stale on the clock — the same answer a fresh computation over
+ * that snapshot would give. With 0 every call reads the database.
+ */
+export async function nearbyAnswer(ctx: PublicContext, q: NearbyInput): Promise<NearbyAnswer> {
+  const { point, radiusM, category } = nearbyQuery(q);
+  const ttl = ctx.config.publicCacheSeconds ?? 0;
+  if (ttl <= 0) return answerOf(ctx, await rowsNear(ctx, null, point, radiusM, category), point, radiusM);
+  const snapshot = publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl);
+  const key = `${point[0]},${point[1]},${radiusM},${category ?? ''}`;
+  const kept = snapshot.answers.get(key) as NearbyAnswer | undefined;
+  const now = ctx.clock.now().getTime();
+  if (kept && now >= kept.builtAt && now <= kept.liveUntil) return kept;
+  const answer = answerOf(ctx, await rowsNear(ctx, snapshot, point, radiusM, category), point, radiusM);
+  keepAnswer(snapshot, key, answer);
+  return answer;
 }
 
 /**
@@ -178,7 +240,11 @@ export async function guidance(ctx: PublicContext, area: string): Promise<Guidan
 
 /** A weak validator of a JSON answer: the same content gives the same tag. */
 export function etagOf(body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+  return etagOfText(JSON.stringify(body));
+}
+
+function etagOfText(text: string): string {
+  return `W/"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 }
 
 /** Whether an If-None-Match header names the tag (weak comparison, lists and `*`). */

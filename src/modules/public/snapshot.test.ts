@@ -32,6 +32,19 @@ describeDb('public service: the nearby snapshot', (backend) => {
 
   it('judges availability against the clock on every answer, and sees a lot hidden by staff at once', async () => {
     expect((await nearby()).map((l) => `${l.code}:${l.availability}:${l.freeSpaces}`)).toEqual(['SN-1:live:40', 'SN-2:live:10']);
+    // The answer is kept serialised: the same text and ETag again, and 304 for a client that has it.
+    const url = '/api/v1/public/lots/nearby?lng=120.86&lat=32.01&radius=2000';
+    const [a, b] = [await env.app.inject({ method: 'GET', url }), await env.app.inject({ method: 'GET', url })];
+    expect(a.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(b.body).toBe(a.body);
+    expect(b.headers.etag).toBe(a.headers.etag);
+    const again = await env.app.inject({ method: 'GET', url, headers: { 'if-none-match': String(a.headers.etag) } });
+    expect([again.statusCode, again.body]).toEqual([304, '']);
+    // The reports are 60 s old and the threshold is 120 minutes: live up to the last millisecond, stale after it.
+    env.clock.advance(119 * 60_000);
+    expect((await nearby()).map((l) => l.availability)).toEqual(['live', 'live']);
+    env.clock.advance(1);
+    expect((await nearby()).map((l) => `${l.code}:${l.availability}:${l.freeSpaces}`)).toEqual(['SN-1:stale:null', 'SN-2:stale:null']);
     // Three hours later the same snapshot may still be held, but its reports are past the 120-minute threshold.
     env.clock.advance(3 * 3_600_000);
     expect((await nearby()).map((l) => `${l.code}:${l.availability}:${l.freeSpaces}`)).toEqual(['SN-1:stale:null', 'SN-2:stale:null']);

@@ -3,7 +3,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import { recordEvent } from './history.js';
-import { findTicket, lockTicket, type TicketsContext } from './repo.js';
+import { findTicket, lockTicket, type TicketsContext, type TicketsDb } from './repo.js';
 import { requireHandler, type AttachmentView } from './tickets.js';
 
 /*
@@ -26,21 +26,24 @@ function cleanName(name: string): string {
 export async function addAttachment(ctx: TicketsContext, actor: Actor, id: number, file: { fileName: string; contentType: string; data: Buffer }): Promise<AttachmentView> {
   requireHandler(actor);
   if (file.data.length > MAX_ATTACHMENT_BYTES) throw new AppError(413, 'ATTACHMENT_TOO_LARGE', '附件不能超过 10 MB / an attachment may be at most 10 MB');
+  return ctx.db.transaction().execute(async (trx) => storeAttachment(ctx, trx, actor, await lockTicket(trx, actor, id), file));
+}
+
+/** Stores a file on a ticket locked by the caller, with its history line and audit. */
+export async function storeAttachment(ctx: TicketsContext, trx: TicketsDb, actor: Actor, ticket: { id: number; no: string }, file: { fileName: string; contentType: string; data: Buffer }): Promise<AttachmentView> {
   if (file.data.length === 0) throw badRequest('EMPTY_FILE', '附件为空 / the file is empty');
   const fileName = cleanName(file.fileName);
   const contentType = SAFE_TYPE.test(file.contentType) ? file.contentType.toLowerCase() : 'application/octet-stream';
   const sha256 = createHash('sha256').update(file.data).digest('hex');
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const ticket = await lockTicket(trx, actor, id);
-    const row = await trx.insertInto('ticket_attachments').values({
-      ticket_id: id, file_name: fileName, content_type: contentType, size_bytes: file.data.length, sha256, content: file.data, uploaded_by: actor.username, created_at: now,
-    }).returning(['id', 'created_at']).executeTakeFirstOrThrow();
-    await recordEvent(trx, id, actor, now, { kind: 'attachment', newValue: fileName, note: `${file.data.length} bytes` });
-    await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', id).execute();
-    await audit(ctx, trx, actor, { action: 'ticket.attachment.add', targetType: 'ticket', targetId: id, detail: { no: ticket.no, attachmentId: Number(row.id), fileName, contentType, size: file.data.length, sha256 } });
-    return { id: Number(row.id), ticketId: id, fileName, contentType, sizeBytes: file.data.length, sha256, uploadedBy: actor.username, createdAt: row.created_at.toISOString() };
-  });
+  const id = ticket.id;
+  const row = await trx.insertInto('ticket_attachments').values({
+    ticket_id: id, file_name: fileName, content_type: contentType, size_bytes: file.data.length, sha256, content: file.data, uploaded_by: actor.username, created_at: now,
+  }).returning(['id', 'created_at']).executeTakeFirstOrThrow();
+  await recordEvent(trx, id, actor, now, { kind: 'attachment', newValue: fileName, note: `${file.data.length} bytes` });
+  await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', id).execute();
+  await audit(ctx, trx, actor, { action: 'ticket.attachment.add', targetType: 'ticket', targetId: id, detail: { no: ticket.no, attachmentId: Number(row.id), fileName, contentType, size: file.data.length, sha256 } });
+  return { id: Number(row.id), ticketId: id, fileName, contentType, sizeBytes: file.data.length, sha256, uploadedBy: actor.username, createdAt: row.created_at.toISOString() };
 }
 
 /**

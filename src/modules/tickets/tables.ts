@@ -135,6 +135,21 @@ export interface TicketCitizenLinksTable {
   created_at: Date;
 }
 
+/** A citizen's request for a phone code to find a ticket again (lookup.ts); hashes only. */
+export interface TicketLookupsTable {
+  id: string;
+  /** Null when the number and phone matched no ticket: then no code was sent. */
+  ticket_id: number | null;
+  ticket_no: string;
+  phone_hash: string;
+  code_hash: string;
+  ip: string | null;
+  created_at: Date;
+  expires_at: Date;
+  attempts: ColumnType<number, number | undefined, number>;
+  confirmed_at: Date | null;
+}
+
 export interface TicketsTables {
   tickets: TicketsTable;
   ticket_events: TicketEventsTable;
@@ -145,4 +160,5 @@ export interface TicketsTables {
   ticket_inbound_rejects: TicketInboundRejectsTable;
   ticket_callbacks: TicketCallbacksTable;
   ticket_citizen_links: TicketCitizenLinksTable;
+  ticket_lookups: TicketLookupsTable;
 }

@@ -1188,6 +1188,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/complaints/{token}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 市民为投诉添加照片（凭链接，multipart 字段 file） / the citizen adds a photo to the complaint by link (multipart field file)
+         * @description JPG、PNG 或 WebP（按文件内容判断），每张不超过 5 MB，每件投诉最多 3 张；与工作人员上传的附件同样保存（工作人员下载留痕）。其他格式 415 UNSUPPORTED_PHOTO，过大 413 FILE_TOO_LARGE，超过张数 409 TOO_MANY_PHOTOS，已办结 409 TICKET_CLOSED。 / JPEG, PNG or WebP by content, at most 5 MB each and 3 per complaint; kept like staff attachments.
+         */
+        post: operations["ticketsPublicComplaintPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/complaints/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 凭工单号与手机号获取验证码（免登录） / ask for a code to find a ticket by number and phone (no account)
+         * @description 工单号与投诉时的手机号相符时向该手机发送 6 位验证码（5 分钟有效，最多试 5 次）；不相符时不发送，但回答与耗时相同（202）。每个手机号、每个工单号每小时 5 次，每个 IP 每小时 10 次，超出 429。 / Sends a code when the number and phone belong to a ticket; the same 202 answer, as quick, when they do not.
+         */
+        post: operations["ticketsPublicLookupStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/complaints/lookup/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确认验证码，取得新的进度链接（免登录） / confirm the code for a new status link (no account)
+         * @description 验证码正确时签发新的市民专属链接（旧链接失效，工单历史留痕），回答同提交投诉。错误 400 CODE_WRONG（附剩余次数）、CODE_EXPIRED、CODE_USED；超次 429 CODE_ATTEMPTS_EXHAUSTED；不存在 404 LOOKUP_NOT_FOUND。 / The right code yields a new personal link (the old one stops working).
+         */
+        post: operations["ticketsPublicLookupConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/citizen-link": {
         parameters: {
             query?: never;
@@ -2283,7 +2343,7 @@ export interface paths {
         };
         /**
          * 附近停车场（免登录） / lots near a point (no account)
-         * @description 半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30。 免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After. / Public lots within the radius, nearest first (great-circle distance between GCJ-02 points).
+         * @description 半径内未被隐藏的停车场，按 GCJ-02 球面距离升序。availability：live（最新状态上报在延迟阈值内，freeSpaces 为数字）、stale、unknown。Cache-Control: max-age=30；带 ETag，If-None-Match 相同时 304。 免登录；每个 IP 每分钟限 ZHIBO_PUBLIC_RATE_PER_MINUTE 次（默认 120），超出 429 RATE_LIMITED 并带 Retry-After。 / No account; per IP ZHIBO_PUBLIC_RATE_PER_MINUTE calls a minute (default 120), beyond 429 with Retry-After. / Public lots within the radius, nearest first (great-circle distance between GCJ-02 points).
          */
         get: operations["publicLotsNearby"];
         put?: never;
@@ -10833,6 +10893,231 @@ export interface operations {
             };
         };
     };
+    ticketsPublicComplaintPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 链接中的令牌 / the token of the link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description 照片 / the photo
+                     */
+                    file: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        fileName: string;
+                        contentType: string;
+                        sizeBytes: number;
+                        /** @description 该投诉已有的市民照片数 / citizen photos on the complaint */
+                        photos: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticketsPublicLookupStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 工单号，如 GD20261125-00012 / the ticket number */
+                    ticketNo: string;
+                    /** @description 投诉时填写的手机号 / the phone given on the complaint */
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lookupId: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** @description 138****5678 */
+                        phoneMasked: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticketsPublicLookupConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 6 位验证码 / the 6-digit code */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketNo: string;
+                        /** @description 市民的专属链接（仅此一次显示） / the citizen's personal link, shown once */
+                        statusUrl: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ticketsCitizenLink: {
         parameters: {
             query?: never;
@@ -16435,6 +16720,13 @@ export interface operations {
                         items: components["schemas"]["PublicLot"][];
                     };
                 };
+            };
+            /** @description 未变化 / not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 错误 / error */
             400: {

@@ -20,6 +20,13 @@ export const submitComplaint = (input: ComplaintForm) => apiPost('/api/v1/public
 export const complaintStatus = (token: string) => apiGet('/api/v1/public/complaints/{token}', { path: { token } });
 export const answerComplaint = (token: string, accepted: boolean, note: string) =>
   apiPost('/api/v1/public/complaints/{token}/answer', { path: { token }, body: note.trim() ? { accepted, note: note.trim() } : { accepted } });
+export const startLookup = (ticketNo: string, phone: string) => apiPost('/api/v1/public/complaints/lookup', { body: { ticketNo: ticketNo.trim(), phone: phone.trim() } });
+export const confirmLookup = (id: string, code: string) => apiPost('/api/v1/public/complaints/lookup/{id}/confirm', { path: { id }, body: { code: code.trim() } });
+export function uploadComplaintPhoto(token: string, file: File) {
+  const form = new FormData();
+  form.append('file', file);
+  return apiPost('/api/v1/public/complaints/{token}/photos', { path: { token }, body: form });
+}
 export const regenerateCitizenLink = (id: number) => apiPost('/api/v1/tickets/{id}/citizen-link', { path: { id } });
 
 /** The link as a citizen opens it (the server gives a path unless its public address is configured). */

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import { outboundAllow, postOutbound, statusLine } from '../../platform/outbound.js';
-import { maskPhone } from './citizen-rules.js';
+import type { Config } from '../config.js';
+import { outboundAllow, postOutbound, statusLine } from './outbound.js';
+import { maskPhone } from './phone-codes.js';
 
 /*
- * Where citizen verification codes go (docs/公众服务接口.md, “短信网关”). One interface, two
+ * Where citizen phone codes go (docs/公众服务接口.md, “短信网关”): the plate verification of 公众服务
+ * and the work-order lookup of the complaint pages. One interface, two
  * senders: the city's SMS gateway over HTTP (ZHIBO_SMS_URL, through the outbound guard of
  * src/platform/outbound.ts), and a development sender that writes the text to the server log.
  */
@@ -23,10 +24,6 @@ export interface SmsSender {
   readonly kind: 'http' | 'development';
   /** Resolves when the gateway accepted the message; throws with a one-line reason otherwise. */
   send(message: SmsMessage): Promise<void>;
-}
-
-export function verificationText(code: string, minutes: number): string {
-  return `【智泊南通】您的验证码为 ${code}，${minutes} 分钟内有效。用于查询本人车辆停车记录，请勿告诉他人。`;
 }
 
 /**
