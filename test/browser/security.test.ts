@@ -73,20 +73,9 @@ describe('stored names are shown as text, never run (XSS); the console runs unde
     await expect.poll(() => map.getAttribute('data-points')).toBe('2');
     const chart = map.locator('.chart');
     await chart.locator('canvas').first().waitFor();
-    // The axes span the points' extent padded by 6 % (LotMap.vue); the grid leaves 8 px around and 40 px below.
-    const box = (await chart.boundingBox())!;
-    const lngs = [LOT.lng, OTHER.lng];
-    const lats = [LOT.lat, OTHER.lat];
-    const span = (v: number[]) => {
-      const lo = Math.min(...v);
-      const hi = Math.max(...v);
-      const pad = Math.max((hi - lo) * 0.06, 0.01);
-      return [lo - pad, hi + pad] as const;
-    };
-    const [x0, x1] = span(lngs);
-    const [y0, y1] = span(lats);
-    const x = 8 + ((LOT.lng - x0) / (x1 - x0)) * (box.width - 16);
-    const y = 8 + ((y1 - LOT.lat) / (y1 - y0)) * (box.height - 48);
+    // Where the map drew the lot (LotMap.vue writes the first lots' pixels after each render).
+    await expect.poll(async () => JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[LOT.code]).toBeTruthy();
+    const [x, y] = JSON.parse((await map.getAttribute('data-pixels'))!)[LOT.code] as [number, number];
     const tip = await hoverUntil(page, chart, [[x, y]], LOT.code);
     expect(tip).toContain(LOT_NAME);
     expect(await chart.locator('img').count()).toBe(0);
