@@ -136,7 +136,7 @@ describe('全局概览 and 数据分析 in the browser', () => {
     await card.locator('[data-testid=overview-lot-card-link]').click();
     await page.waitForURL((url) => url.pathname === `/registry/lots/${lot.code}`);
     const today = page.locator('[data-testid=lot-today]');
-    await expectText(today.locator('[data-testid=lot-today-entries]')).toHaveText(String(TODAY_PER_LOT));
+    await expect.poll(() => today.locator('[data-testid=lot-today-entries]').innerText(), POLL).toBe(String(TODAY_PER_LOT));
     await today.locator('[data-testid=lot-today-curve] canvas').first().waitFor();
     // The newest records with masked plates (苏A1**… never whole), the tariff line.
     await expect.poll(() => today.locator('[data-testid=lot-today-records] tbody tr').count(), POLL).toBe(10);
