@@ -165,7 +165,7 @@ describe('全局概览 and 数据分析 in the browser', () => {
     const map = wall.locator('[data-testid=overview-map]');
     await expect.poll(() => map.getAttribute('data-rendered'), POLL).toBe('true');
     expect(await page.locator('[data-testid=menu-analysis]').count()).toBe(0);
-    expect(await wall.evaluate((el) => [el.offsetWidth, el.offsetHeight])).toEqual([1920, 1080]);
+    expect(await wall.evaluate((el) => [(el as HTMLElement).offsetWidth, (el as HTMLElement).offsetHeight])).toEqual([1920, 1080]);
     await screenshot(page, 'overview-wall.png');
     expect(pageErrors).toEqual([]);
   });
