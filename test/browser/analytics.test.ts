@@ -15,8 +15,9 @@ import { createSourceWithLots, postEvents, type TestSource } from '../support/in
  * 2026-11-25 10:00 Shanghai). One source with three lots in two districts (崇川区, 通州区) sent
  * three whole days of sessions and hourly status reports, and this morning's sessions, through
  * the signed ingest API; the rollups are refreshed once. The overview shows today's figures and
- * the lots on its scatter map; 数据分析 opened from the menu, then through a shared link, shows
- * one day's entries as seeded, regroups by district when the dimension changes, and exports the
+ * the lots on its district map (a click opens a lot's card, the card the lot page with today's
+ * figures and the map picker), and the wall screen; 数据分析 opened from the menu, then through a
+ * shared link, shows one day's entries as seeded, regroups by district when the dimension changes, and exports the
  * same view as .xlsx, whose figures match the table. Needs the built console (`npm run
  * build:web`) and Debian's chromium.
  */
@@ -98,7 +99,7 @@ describe('全局概览 and 数据分析 in the browser', () => {
 
   afterAll(() => closeAll(browser, env, tmp));
 
-  it("opens 全局概览: today's figures in the tiles, the lots on the scatter map", async () => {
+  it("opens 全局概览: today's figures in the tiles, the lots on the map", async () => {
     await signIn(page, base, 'admin', ADMIN_PASSWORD, '/overview');
     const screen = page.locator('[data-testid=overview-screen]');
     await expectText(screen.locator('[data-testid=overview-tile-lots] [data-testid=overview-tile-value]')).toContainText(String(LOTS.length));
