@@ -73,10 +73,17 @@ describe('stored names are shown as text, never run (XSS); the console runs unde
     await expect.poll(() => map.getAttribute('data-points')).toBe('2');
     const chart = map.locator('.chart');
     await chart.locator('canvas').first().waitFor();
-    // Where the map drew the lot (LotMap.vue writes the first lots' pixels after each render).
-    await expect.poll(async () => JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[LOT.code]).toBeTruthy();
-    const [x, y] = JSON.parse((await map.getAttribute('data-pixels'))!)[LOT.code] as [number, number];
-    const tip = await hoverUntil(page, chart, [[x, y]], LOT.code);
+    // Where the map drew the lot: LotMap.vue writes the first lots' pixels after each render, and
+    // the layout may still settle (a resize redraws), so each try reads them afresh.
+    await chart.scrollIntoViewIfNeeded();
+    let tip = '';
+    await expect.poll(async () => {
+      const at = JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[LOT.code] as [number, number] | undefined;
+      if (!at) return '';
+      const box = (await chart.boundingBox())!;
+      await page.mouse.move(box.x + at[0], box.y + at[1]);
+      return (tip = await chart.innerText());
+    }, { timeout: 15_000 }).toContain(LOT.code);
     expect(tip).toContain(LOT_NAME);
     expect(await chart.locator('img').count()).toBe(0);
     await expectNothingRan();
