@@ -15,8 +15,9 @@ import { createSourceWithLots, postEvents, type TestSource } from '../support/in
  * 2026-11-25 10:00 Shanghai). One source with three lots in two districts (崇川区, 通州区) sent
  * three whole days of sessions and hourly status reports, and this morning's sessions, through
  * the signed ingest API; the rollups are refreshed once. The overview shows today's figures and
- * the lots on its scatter map; 数据分析 opened from the menu, then through a shared link, shows
- * one day's entries as seeded, regroups by district when the dimension changes, and exports the
+ * the lots on its district map (a click opens a lot's card, the card the lot page with today's
+ * figures and the map picker), and the wall screen; 数据分析 opened from the menu, then through a
+ * shared link, shows one day's entries as seeded, regroups by district when the dimension changes, and exports the
  * same view as .xlsx, whose figures match the table. Needs the built console (`npm run
  * build:web`) and Debian's chromium.
  */
@@ -98,7 +99,7 @@ describe('全局概览 and 数据分析 in the browser', () => {
 
   afterAll(() => closeAll(browser, env, tmp));
 
-  it("opens 全局概览: today's figures in the tiles, the lots on the scatter map", async () => {
+  it("opens 全局概览: today's figures in the tiles, the lots on the map", async () => {
     await signIn(page, base, 'admin', ADMIN_PASSWORD, '/overview');
     const screen = page.locator('[data-testid=overview-screen]');
     await expectText(screen.locator('[data-testid=overview-tile-lots] [data-testid=overview-tile-value]')).toContainText(String(LOTS.length));
@@ -112,7 +113,66 @@ describe('全局概览 and 数据分析 in the browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('draws the map of Nantong: seven districts, a click on a lot opens its card, the card opens the lot page with today', async () => {
+    const screen = page.locator('[data-testid=overview-screen]');
+    const map = screen.locator('[data-testid=overview-map]');
+    await expect.poll(() => map.getAttribute('data-rendered'), POLL).toBe('true');
+    expect(await map.getAttribute('data-regions')).toBe('7');
+    // The panels next to the map: the 24-hour curve, 场库/路内, pay channels (all exits paid or unpaid by wechat), the ticker.
+    await screen.locator('[data-testid=overview-hourly] canvas').first().waitFor();
+    await screen.locator('[data-testid=overview-pay-mix] canvas').first().waitFor();
+    await expectText(screen.locator('[data-testid=overview-kinds] [data-kind=off_street]')).toContainText('场库');
+    await expectText(screen.locator('[data-testid=overview-ticker]')).toContainText('动态');
+
+    const lot = LOTS[0]!;
+    await expect.poll(async () => JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[lot.code], POLL).toBeTruthy();
+    const [x, y] = JSON.parse((await map.getAttribute('data-pixels'))!)[lot.code] as [number, number];
+    await map.locator('.chart').click({ position: { x, y } });
+    const card = screen.locator('[data-testid=overview-lot-card]');
+    await expect.poll(() => card.getAttribute('data-lot'), POLL).toBe(lot.code);
+    await expectText(card).toContainText('今日入场');
+    await expectText(card).toContainText(String(TODAY_PER_LOT));
+    await screenshot(page, 'overview-map-card.png');
+
+    await card.locator('[data-testid=overview-lot-card-link]').click();
+    await page.waitForURL((url) => url.pathname === `/registry/lots/${lot.code}`);
+    const today = page.locator('[data-testid=lot-today]');
+    await expect.poll(() => today.locator('[data-testid=lot-today-entries]').innerText(), POLL).toBe(String(TODAY_PER_LOT));
+    await today.locator('[data-testid=lot-today-curve] canvas').first().waitFor();
+    // The newest records with masked plates (苏A1**… never whole), the tariff line.
+    await expect.poll(() => today.locator('[data-testid=lot-today-records] tbody tr').count(), POLL).toBe(10);
+    const plates = await today.locator('[data-testid=lot-today-records] tbody tr td:first-child').allInnerTexts();
+    expect(plates.every((p) => p.includes('*'))).toBe(true);
+    await expectText(today.locator('[data-testid=lot-today-tariff]')).toContainText('未登记收费标准');
+    await screenshot(page, 'lot-today.png');
+
+    // The map picker: a click on the map sets GCJ-02 coordinates into the form.
+    await page.locator('[data-testid=lot-pick-on-map]').click();
+    const picker = page.locator('[data-testid=coord-picker]');
+    await picker.locator('canvas').first().waitFor();
+    const box = (await picker.boundingBox())!;
+    await picker.click({ position: { x: box.width / 2, y: box.height / 2 } });
+    await expectText(page.locator('[data-testid=coord-picker-value]')).toContainText('GCJ-02');
+    await page.locator('[data-testid=coord-picker-ok]').click();
+    const lng = Number(await page.locator('[data-testid=lot-lng] input').inputValue());
+    expect(lng).toBeGreaterThan(120.3);
+    expect(lng).toBeLessThan(122);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the wall screen at 1920×1080 without the console frame', async () => {
+    await page.goto(`${base}/screen`);
+    const wall = page.locator('[data-testid=wall-screen] [data-testid=overview-screen]');
+    const map = wall.locator('[data-testid=overview-map]');
+    await expect.poll(() => map.getAttribute('data-rendered'), POLL).toBe('true');
+    expect(await page.locator('[data-testid=menu-analysis]').count()).toBe(0);
+    expect(await wall.evaluate((el) => [(el as HTMLElement).offsetWidth, (el as HTMLElement).offsetHeight])).toEqual([1920, 1080]);
+    await screenshot(page, 'overview-wall.png');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('opens 数据分析 from the menu, then a shared link: the entries of a seeded day per day', async () => {
+    await page.goto(`${base}/overview`);
     await page.locator('[data-testid=menu-analysis]').click();
     await page.waitForURL((url) => url.pathname === '/analysis' && url.searchParams.get('grain') === 'day'); // the default view, written into the URL
     await expectText(page.locator('[data-testid=analysis-page] h2')).toContainText('数据分析');

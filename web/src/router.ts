@@ -29,6 +29,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/h5/sharing/b/:id', name: 'h5-sharing-booking', component: () => import('./pages/sharing/H5BookingPage.vue'), meta: { public: true } },
   { path: '/h5/lookup', name: 'h5-lookup', component: () => import('./pages/tickets/CitizenLookupPage.vue'), meta: { public: true } },
   { path: '/h5/t/:token', name: 'h5-status', component: () => import('./pages/tickets/CitizenStatusPage.vue'), meta: { public: true } },
+  // The wall screen (大屏模式): the overview alone on a 1920×1080 stage, signed in like the console.
+  { path: '/screen', name: 'screen', component: () => import('./pages/overview/ScreenPage.vue'), meta: { module: 'overview' } },
   {
     path: '/',
     component: AppLayout,

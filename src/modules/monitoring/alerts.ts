@@ -136,6 +136,11 @@ export async function listAlerts(ctx: MonitoringContext, actor: Actor, q: AlertQ
   return { items: rows.map((r) => view(r, now)), total: Number(total.n) };
 }
 
+/** The newest unresolved alerts within the actor's scope (the overview's ticker). */
+export async function unresolvedAlerts(anyCtx: AppContext, actor: Actor, limit: number): Promise<AlertView[]> {
+  return (await listAlerts(monitoringContext(anyCtx), actor, { state: 'unresolved', limit })).items;
+}
+
 async function findAlert(db: MonitoringDb, actor: Actor, id: number, now: Date): Promise<AlertView> {
   const row = await selectView(alertQuery(db, actor)).where('a.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`告警 ${id}`);

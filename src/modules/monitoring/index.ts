@@ -5,7 +5,7 @@
  */
 export { monitoringRoutes } from './routes.js';
 export { evaluateMonitoring, type EvaluationSummary } from './evaluate.js';
-export { getAlert, type AlertDetail } from './alerts.js';
+export { getAlert, unresolvedAlerts, type AlertDetail, type AlertView } from './alerts.js';
 export { dataStateOf, type DataState, type JudgedLot } from './freshness.js';
 export { judgedLots } from './health.js';
 export { lotsUnderMaintenance } from './windows.js';

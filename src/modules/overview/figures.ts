@@ -22,7 +22,7 @@ export interface DayFigures {
 }
 
 /** What the overview reads of a KPI row: its key (hour, district or lot) and four figures. */
-type Row = Pick<KpiRow, 'hour' | 'districtCode' | 'lotCode' | 'entries' | 'exits' | 'receivableFen' | 'paidFen'>;
+type Row = Pick<KpiRow, 'hour' | 'districtCode' | 'lotCode' | 'payChannel' | 'entries' | 'exits' | 'receivableFen' | 'paidFen'>;
 
 export interface Figures {
   today: DayFigures;
@@ -32,6 +32,12 @@ export interface Figures {
   todayByDistrict: Map<string, DayFigures>;
   /** Up to 10 lots with the most entries today (none with 0), most first. */
   busiest: { lotCode: string; entries: number }[];
+  /** Today's figures per lot code (every lot in scope, zeros included). */
+  todayByLot: Map<string, DayFigures>;
+  /** Entries per Shanghai hour of day (0–23): today (null for hours not yet begun), yesterday, the same weekday a week ago. */
+  hourly: { today: (number | null)[]; yesterday: number[]; lastWeek: number[] };
+  /** Today's exits and revenue by pay channel ('' = none reported), most paid first. */
+  payChannels: { channel: string; exits: number; receivableFen: number; paidFen: number }[];
   /** When the rollups were last brought up to date (the analytics as-of). */
   asOf: string | null;
 }
@@ -78,18 +84,41 @@ export function figuresUntil(hourRows: readonly Row[], cut: Date): DayFigures {
   return rounded(out);
 }
 
+/**
+ * Entries of hour rows by Shanghai hour of day (Shanghai has no daylight saving: hour index =
+ * whole hours since the day's midnight). Hours without a row are 0; with `until`, hours starting
+ * after it are null (not yet begun).
+ */
+export function entriesByHour(hourRows: readonly Row[], day: string, until?: Date): (number | null)[] {
+  const midnight = Date.parse(`${day}T00:00:00+08:00`);
+  const out: (number | null)[] = Array.from({ length: 24 }, (_, h) => (until && midnight + h * HOUR_MS > until.getTime() ? null : 0));
+  for (const r of hourRows) {
+    const start = r.hour ? Date.parse(r.hour) : NaN;
+    const h = Math.floor((start - midnight) / HOUR_MS);
+    if (h >= 0 && h < 24 && out[h] !== null) out[h] = (out[h] ?? 0) + Number(r.entries ?? 0);
+  }
+  return out;
+}
+
 export async function dayFigures(ctx: OverviewContext, actor: Actor, now: Date): Promise<Figures> {
   const today = shanghaiDay(now);
   const yesterday = shanghaiDay(new Date(now.getTime() - DAY_MS));
-  const [todayRes, yesterdayRes, lotsRes] = await Promise.all([
+  const lastWeek = shanghaiDay(new Date(now.getTime() - 7 * DAY_MS));
+  const [todayRes, yesterdayRes, lotsRes, todayHours, lastWeekHours, channels] = await Promise.all([
     // By district: the sum is the total, and the ranking needs the parts anyway.
     queryKpis(ctx, actor, { from: today, to: today, groupBy: ['district'] }),
     queryKpis(ctx, actor, { from: yesterday, to: yesterday, groupBy: ['hour'] }),
-    queryKpis(ctx, actor, { from: today, to: today, groupBy: ['lot'], top: 10, sort: 'entries' }),
+    // Every lot (on-street vs off-street needs them all; the busiest are the first ten of them).
+    queryKpis(ctx, actor, { from: today, to: today, groupBy: ['lot'] }),
+    queryKpis(ctx, actor, { from: today, to: today, groupBy: ['hour'] }),
+    queryKpis(ctx, actor, { from: lastWeek, to: lastWeek, groupBy: ['hour'] }),
+    queryKpis(ctx, actor, { from: today, to: today, groupBy: ['channel'] }),
   ]);
   const todayRows: Row[] = todayRes.rows;
   const todayByDistrict = new Map<string, DayFigures>();
   for (const r of todayRows) if (r.districtCode) todayByDistrict.set(r.districtCode, figuresOf(r));
+  const todayByLot = new Map<string, DayFigures>();
+  for (const r of lotsRes.rows) if (r.lotCode) todayByLot.set(r.lotCode, figuresOf(r));
   const busiest = lotsRes.rows
     .filter((r) => r.lotCode && Number(r.entries ?? 0) > 0)
     .map((r) => ({ lotCode: r.lotCode!, entries: Number(r.entries) }))
@@ -98,12 +127,24 @@ export async function dayFigures(ctx: OverviewContext, actor: Actor, now: Date):
   const asOf = todayRes.asOf ? new Date(todayRes.asOf) : null;
   const todayUntil = asOf && asOf < now ? asOf : now;
   const hours: Row[] = yesterdayRes.rows;
+  const payChannels = channels.rows
+    .map((r) => ({ channel: r.payChannel ?? '', ...figuresOf(r) }))
+    .filter((c) => c.exits > 0 || c.paidFen > 0 || c.receivableFen > 0)
+    .map(({ channel, exits, receivableFen, paidFen }) => ({ channel, exits, receivableFen, paidFen }))
+    .sort((a, b) => b.paidFen - a.paidFen || b.exits - a.exits || a.channel.localeCompare(b.channel));
   return {
     today: sumFigures(todayRows),
     yesterday: figuresUntil(hours, new Date(todayUntil.getTime() - DAY_MS)),
     yesterdayFull: sumFigures(hours),
     todayByDistrict,
     busiest,
+    todayByLot,
+    hourly: {
+      today: entriesByHour(todayHours.rows, today, todayUntil),
+      yesterday: entriesByHour(hours, yesterday) as number[],
+      lastWeek: entriesByHour(lastWeekHours.rows, lastWeek) as number[],
+    },
+    payChannels,
     asOf: asOf ? asOf.toISOString() : null,
   };
 }

@@ -1,6 +1,6 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { districtScope } from '../../platform/scope.js';
-import type { LotCategory } from '../registry/index.js';
+import type { LotCategory, LotKind } from '../registry/index.js';
 import type { OverviewDb } from './repo.js';
 
 /*
@@ -17,6 +17,8 @@ export interface OverviewLot {
   name: string;
   districtCode: string;
   category: LotCategory;
+  /** 场库 off_street / 路内 on_street. */
+  kind: LotKind;
   totalSpaces: number;
   /** GCJ-02 as stored; null for lots registered without coordinates. */
   lng: number | null;
@@ -27,16 +29,18 @@ export interface OverviewLot {
   status: { at: Date; total: number; free: number } | null;
 }
 
-export async function overviewLots(db: OverviewDb, actor: Actor): Promise<OverviewLot[]> {
+/** The lots in the actor's scope (one lot with `code`). */
+export async function overviewLots(db: OverviewDb, actor: Actor, code?: string): Promise<OverviewLot[]> {
   const scope = districtScope(actor);
   const rows = await db
     .selectFrom('lots as l')
     .leftJoin('lot_live as ll', 'll.lot_id', 'l.id')
     .select([
-      'l.id', 'l.code', 'l.name', 'l.district_code', 'l.category', 'l.total_spaces', 'l.lng', 'l.lat', 'l.late_threshold_minutes',
+      'l.id', 'l.code', 'l.name', 'l.district_code', 'l.category', 'l.kind', 'l.total_spaces', 'l.lng', 'l.lat', 'l.late_threshold_minutes',
       'll.status_at', 'll.total_spaces as status_total', 'll.free_spaces as status_free',
     ])
     .$if(scope !== null, (qb) => qb.where('l.district_code', '=', scope!))
+    .$if(code !== undefined, (qb) => qb.where('l.code', '=', code!))
     .orderBy('l.code')
     .execute();
   return rows.map((r) => ({
@@ -45,6 +49,7 @@ export async function overviewLots(db: OverviewDb, actor: Actor): Promise<Overvi
     name: r.name,
     districtCode: r.district_code,
     category: r.category,
+    kind: r.kind,
     totalSpaces: r.total_spaces,
     lng: r.lng,
     lat: r.lat,

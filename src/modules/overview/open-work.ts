@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { filteredIncidents } from '../incidents/index.js';
 import { filteredQuery } from '../tickets/index.js';
+import { unresolvedAlerts } from '../monitoring/index.js';
 import type { OverviewContext } from './repo.js';
 
 /*
@@ -43,4 +44,49 @@ export async function openTickets(ctx: OverviewContext, actor: Actor): Promise<O
   };
   const [open, overdue] = await Promise.all([count({ open: true }), count({ open: true, sla: 'overdue' })]);
   return { open, overdue };
+}
+
+/** One line of the big screen's ticker: an open incident or an unresolved sync alert. */
+export interface TickerItem {
+  kind: 'incident' | 'alert';
+  id: number;
+  /** Incident code (SJ-…) or null for alerts. */
+  code: string | null;
+  at: string;
+  /** Incident severity 1–3; null for alerts. */
+  severity: number | null;
+  /** Incident title; for alerts the lot's name, else the source's. */
+  title: string;
+  /** Alerts: lot or source alert and minutes behind now; null for incidents. */
+  scope: 'lot' | 'source' | null;
+  lateMinutes: number | null;
+}
+
+const TICKER_SIZE = 12;
+
+/**
+ * The ticker: open incidents (the ledger's filtered query, as the counts) and unresolved sync
+ * alerts (monitoring's list), newest first, at most TICKER_SIZE. Titles only, no personal data.
+ */
+export async function tickerItems(ctx: OverviewContext, actor: Actor): Promise<TickerItem[]> {
+  const [incidents, alerts] = await Promise.all([
+    filteredIncidents(ctx, actor, { open: 'true' })
+      .select(['incidents.id', 'incidents.code', 'incidents.title', 'incidents.severity', 'incidents.detected_at'])
+      .orderBy('incidents.detected_at', 'desc')
+      .orderBy('incidents.id', 'desc')
+      .limit(TICKER_SIZE)
+      .execute(),
+    unresolvedAlerts(ctx, actor, TICKER_SIZE),
+  ]);
+  const items: TickerItem[] = [
+    ...incidents.map((i) => ({
+      kind: 'incident' as const, id: Number(i.id), code: i.code, at: new Date(i.detected_at).toISOString(), severity: Number(i.severity),
+      title: i.title, scope: null, lateMinutes: null,
+    })),
+    ...alerts.map((a) => ({
+      kind: 'alert' as const, id: a.id, code: null, at: a.openedAt, severity: null,
+      title: (a.scope === 'lot' ? a.lotName ?? a.lotCode : a.sourceName ?? a.sourceCode) ?? a.sourceCode, scope: a.scope, lateMinutes: a.lateMinutes,
+    })),
+  ];
+  return items.sort((x, y) => y.at.localeCompare(x.at) || y.id - x.id).slice(0, TICKER_SIZE);
 }

@@ -3,6 +3,7 @@ import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/b
 import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { refreshAnalytics } from '../analytics/index.js';
+import { evaluateMonitoring } from '../monitoring/index.js';
 import { figuresUntil } from './figures.js';
 import type { Overview } from './schemas.js';
 
@@ -19,6 +20,7 @@ interface LotSeed {
   lng: number | null;
   lat: number | null;
   category?: string;
+  kind?: string;
 }
 
 const LOTS_A: LotSeed[] = [
@@ -28,7 +30,7 @@ const LOTS_A: LotSeed[] = [
 ];
 const LOTS_B: LotSeed[] = [
   { code: 'B1', districtCode: '320612', totalSpaces: 80, lng: 121.07, lat: 32.08 },
-  { code: 'B2', districtCode: '320612', totalSpaces: 40, lng: null, lat: null },
+  { code: 'B2', districtCode: '320612', totalSpaces: 40, lng: null, lat: null, kind: 'on_street' },
 ];
 
 describeDb('overview: the big-screen figures', (backend) => {
@@ -107,6 +109,9 @@ describeDb('overview: the big-screen figures', (backend) => {
       ...visit('A3', '2026-11-25 09:10:00'),
     ]);
     await send(b, [...visit('B1', '2026-11-24 23:00:00'), ...visit('B1', '2026-11-25 09:30:00')]);
+    // A week ago (11-18, the same weekday): two entries at A1 in the 8 o'clock hour, one at B1 at 17:00.
+    await send(a, [...visit('A1', '2026-11-18 08:05:00', '2026-11-18 09:00:00'), ...visit('A1', '2026-11-18 08:45:00')]);
+    await send(b, [...visit('B1', '2026-11-18 17:00:00')]);
     await refreshAnalytics(env.ctx);
   });
   afterAll(() => env.close());
@@ -115,7 +120,7 @@ describeDb('overview: the big-screen figures', (backend) => {
     const o = await overview();
     expect(o).toMatchObject({ lots: 5, spaces: 470, districts: 7, lotsWithoutCoordinates: 2 });
     expect(o.points.map((p) => p.lotCode)).toEqual(['A1', 'A2', 'B1']);
-    expect(o.points[0]).toEqual({ lotCode: 'A1', lotName: '停车场 A1', lng: 120.86, lat: 32.01, totalSpaces: 100, occupancy: 0.6, category: 'commercial', districtCode: '320602' });
+    expect(o.points[0]).toEqual({ lotCode: 'A1', lotName: '停车场 A1', lng: 120.86, lat: 32.01, totalSpaces: 100, occupancy: 0.6, category: 'commercial', kind: 'off_street', districtCode: '320602' });
     expect(o.asOf).toBe(env.clock.now().toISOString());
   });
 
@@ -206,6 +211,62 @@ describeDb('overview: the big-screen figures', (backend) => {
     expect(o.yesterdayFull.entries).toBe(5);
     expect(o.today.entries).toBe(6);
     env.clock.advance(-30 * 60_000);
+  });
+
+  it('draws today\'s 24 hours of entries against yesterday and a week ago', async () => {
+    const { hourly } = await overview();
+    const hours = (set: Record<number, number>, begun = 24) => Array.from({ length: 24 }, (_, h) => (h < begun ? set[h] ?? 0 : null));
+    // 10:00: hours 0–10 have begun (10 o'clock with nothing yet), 11–23 are still to come.
+    expect(hourly.today).toEqual(hours({ 7: 1, 8: 2, 9: 3 }, 11));
+    expect(hourly.yesterday).toEqual(hours({ 8: 1, 10: 2, 15: 1, 23: 1 }));
+    expect(hourly.lastWeek).toEqual(hours({ 8: 2, 17: 1 }));
+    const tz = await overview(tongzhou);
+    expect(tz.hourly.lastWeek).toEqual(hours({ 17: 1 }));
+    expect(tz.hourly.today).toEqual(hours({ 9: 1 }, 11));
+  });
+
+  it('compares off-street with on-street lots and splits today\'s money by pay channel', async () => {
+    const o = await overview();
+    expect(o.byKind).toEqual([
+      { kind: 'off_street', lots: 4, spaces: 430, occupancy: 0.4474, entriesToday: 6, receivableFenToday: 800 },
+      { kind: 'on_street', lots: 1, spaces: 40, occupancy: null, entriesToday: 0, receivableFenToday: 0 },
+    ]);
+    expect(o.payChannels).toEqual([{ channel: 'wechat', exits: 2, receivableFen: 800, paidFen: 700 }]);
+    const tz = await overview(tongzhou);
+    expect(tz.byKind.map((k) => [k.kind, k.lots, k.entriesToday])).toEqual([['off_street', 1, 1], ['on_street', 1, 0]]);
+    expect(tz.payChannels).toEqual([]);
+  });
+
+  it('runs a ticker of open incidents and unresolved sync alerts, newest first, within the district', async () => {
+    await evaluateMonitoring(env.ctx);
+    const o = await overview();
+    const incidents = o.ticker.filter((i) => i.kind === 'incident');
+    expect(incidents.map((i) => [i.title, i.severity])).toEqual([['事件 3', 3], ['事件 1', 1]]);
+    const alerts = o.ticker.filter((i) => i.kind === 'alert');
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a) => a.severity === null && a.code === null && a.lateMinutes !== null)).toBe(true);
+    expect(o.ticker.map((i) => i.at)).toEqual([...o.ticker.map((i) => i.at)].sort().reverse());
+    const tz = await overview(tongzhou);
+    expect(tz.ticker.filter((i) => i.kind === 'incident').map((i) => i.title)).toEqual(['事件 1']);
+    expect(tz.ticker.some((i) => i.title.includes('A2'))).toBe(false);
+  });
+
+  it('gives one lot\'s card: live occupancy, sync state, today\'s figures and hours; a lot outside the district is 404', async () => {
+    const res = await call('GET', '/api/v1/overview/lots/A1');
+    expect(res.statusCode, res.body).toBe(200);
+    const card = res.json();
+    expect(card).toMatchObject({
+      lotCode: 'A1', lotName: '停车场 A1', districtCode: '320602', districtName: '崇川区', kind: 'off_street', category: 'commercial',
+      totalSpaces: 100, lng: 120.86, lat: 32.01, live: { occupied: 60, total: 100, ratio: 0.6 },
+      sync: { state: 'ok', thresholdMinutes: 120 }, today: { entries: 3, exits: 2, receivableFen: 800, paidFen: 700 },
+    });
+    expect(card.hours).toHaveLength(24);
+    expect(card.hours.map((h: { entries: number | null }) => h.entries)).toEqual(Array.from({ length: 24 }, (_, h) => (h > 10 ? null : ({ 8: 2, 9: 1 } as Record<number, number>)[h] ?? 0)));
+    expect(card.hours[10].yesterdayEntries).toBe(2);
+    expect((await call('GET', '/api/v1/overview/lots/A2')).json().live).toBeNull();
+    expect((await call('GET', '/api/v1/overview/lots/A1', undefined, tongzhou)).statusCode).toBe(404);
+    expect((await call('GET', '/api/v1/overview/lots/B1', undefined, tongzhou)).json().sync.state).toBe('ok');
+    expect((await call('GET', '/api/v1/overview/lots/NOPE')).json().error.code).toBe('NOT_FOUND');
   });
 
   it('needs a signed-in user and is in the API document', async () => {

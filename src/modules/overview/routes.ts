@@ -1,5 +1,6 @@
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
-import { OverviewReply } from './schemas.js';
+import { lotCard } from './lot-card.js';
+import { LotCardReply, LotCodeParams, OverviewReply } from './schemas.js';
 import { buildOverview } from './service.js';
 import type { OverviewContext } from './repo.js';
 
@@ -18,5 +19,19 @@ export function overviewRoutes(ctx: OverviewContext) {
         response: { 200: OverviewReply, ...errorResponses(401, 403) },
       },
     }, (req) => buildOverview(ctx, actorOf(req)));
+
+    app.get('/api/v1/overview/lots/:code', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        operationId: 'overviewLotCard',
+        tags: ['overview'],
+        summary: '停车场卡片（大屏点选、停车场详情页） / one lot\'s card for the big screen and the lot page',
+        description:
+          '实时占用、同步状态、今日车流与收费、今日 24 小时的入场与平均占用率（对比昨日同小时）；县市区用户只能看本辖区的停车场，其他为 404。'
+          + ' / Live occupancy, sync state, today\'s flow and revenue, today\'s 24 hours of entries and mean occupancy against yesterday; a lot outside a district user\'s district is 404.',
+        params: LotCodeParams,
+        response: { 200: LotCardReply, ...errorResponses(401, 403, 404) },
+      },
+    }, (req) => lotCard(ctx, actorOf(req), req.params.code));
   };
 }

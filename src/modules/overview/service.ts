@@ -3,10 +3,12 @@ import { dayFigures } from './figures.js';
 import { liveCount, ratioOf, sumLive, type LiveCount } from './live.js';
 import { districtsInScope } from '../registry/index.js';
 import { overviewLots } from './lots.js';
-import { openIncidents, openTickets } from './open-work.js';
+import { openIncidents, openTickets, tickerItems } from './open-work.js';
 import type { Overview } from './schemas.js';
 import { judgedLots } from '../monitoring/index.js';
 import type { OverviewContext } from './repo.js';
+
+const LOT_KINDS = ['off_street', 'on_street'] as const;
 
 /*
  * The city overview (全局概览): one document for the big screen, within the actor's district
@@ -17,13 +19,14 @@ import type { OverviewContext } from './repo.js';
 
 export async function buildOverview(ctx: OverviewContext, actor: Actor): Promise<Overview> {
   const now = ctx.clock.now();
-  const [lots, districts, sync, figures, incidents, tickets] = await Promise.all([
+  const [lots, districts, sync, figures, incidents, tickets, ticker] = await Promise.all([
     overviewLots(ctx.db, actor),
     districtsInScope(ctx.db, actor),
     judgedLots(ctx, actor, now),
     dayFigures(ctx, actor, now),
     openIncidents(ctx, actor),
     openTickets(ctx, actor),
+    tickerItems(ctx, actor),
   ]);
 
   // Monitoring's effective threshold (lot → source → default) for lots bound to a source; a lot
@@ -60,8 +63,21 @@ export async function buildOverview(ctx: OverviewContext, actor: Actor): Promise
   const points = lots.flatMap((l) =>
     l.lng === null || l.lat === null
       ? []
-      : [{ lotCode: l.code, lotName: l.name, lng: l.lng, lat: l.lat, totalSpaces: l.totalSpaces, occupancy: ratioOf(live.get(l.id) ?? null), category: l.category, districtCode: l.districtCode }],
+      : [{ lotCode: l.code, lotName: l.name, lng: l.lng, lat: l.lat, totalSpaces: l.totalSpaces, occupancy: ratioOf(live.get(l.id) ?? null), category: l.category, kind: l.kind, districtCode: l.districtCode }],
   );
+
+  // 路内 vs 场库: both kinds always listed (a city without on-street berths shows zeros).
+  const byKind = LOT_KINDS.map((kind) => {
+    const own = lots.filter((l) => l.kind === kind);
+    return {
+      kind,
+      lots: own.length,
+      spaces: own.reduce((n, l) => n + l.totalSpaces, 0),
+      occupancy: sumLive(own.map((l) => live.get(l.id) ?? null)).ratio,
+      entriesToday: own.reduce((n, l) => n + (figures.todayByLot.get(l.code)?.entries ?? 0), 0),
+      receivableFenToday: own.reduce((n, l) => n + (figures.todayByLot.get(l.code)?.receivableFen ?? 0), 0),
+    };
+  });
 
   const { ok, late, never, paused, total } = sync.counts;
   return {
@@ -78,6 +94,10 @@ export async function buildOverview(ctx: OverviewContext, actor: Actor): Promise
     districtRanking,
     busiestLots,
     points,
+    hourly: figures.hourly,
+    byKind,
+    payChannels: figures.payChannels,
+    ticker,
     sync: { total, ok, late, never, paused },
     incidents,
     tickets,

@@ -2334,6 +2334,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview/lots/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 停车场卡片（大屏点选、停车场详情页） / one lot's card for the big screen and the lot page
+         * @description 实时占用、同步状态、今日车流与收费、今日 24 小时的入场与平均占用率（对比昨日同小时）；县市区用户只能看本辖区的停车场，其他为 404。 / Live occupancy, sync state, today's flow and revenue, today's 24 hours of entries and mean occupancy against yesterday; a lot outside a district user's district is 404.
+         */
+        get: operations["overviewLotCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/lots/nearby": {
         parameters: {
             query?: never;
@@ -16634,7 +16654,57 @@ export interface operations {
                             totalSpaces: number;
                             occupancy: null | number;
                             category: string;
+                            /** @description 场库 off_street / 路内 on_street */
+                            kind: "off_street" | "on_street";
                             districtCode: string;
+                        }[];
+                        /** @description 24 小时入场曲线（上海时间，来自统计汇总） / 24-hour entries curves (Shanghai hours, from the rollups) */
+                        hourly: {
+                            /** @description 今日各小时入场（0–23 时，未到的小时为 null） / entries per hour today, null for hours not begun */
+                            today: (null | number)[];
+                            /** @description 昨日各小时入场 / yesterday */
+                            yesterday: number[];
+                            /** @description 上周同日各小时入场 / the same weekday a week ago */
+                            lastWeek: number[];
+                        };
+                        /** @description 场库与路内对比（两类都列出） / off-street vs on-street (both listed) */
+                        byKind: {
+                            /** @description 场库 off_street / 路内 on_street */
+                            kind: "off_street" | "on_street";
+                            /** @description 停车场数 / lots */
+                            lots: number;
+                            /** @description 总泊位 / spaces */
+                            spaces: number;
+                            occupancy: null | number;
+                            /** @description 今日入场 / entries today */
+                            entriesToday: number;
+                            /** @description 今日应收（分） / receivable today (fen) */
+                            receivableFenToday: number;
+                        }[];
+                        /** @description 今日支付渠道构成，按实收降序 / today by pay channel, most paid first */
+                        payChannels: {
+                            /** @description 支付渠道（空串 = 未上报） / pay channel, "" = none reported */
+                            channel: string;
+                            /** @description 出场车次 / exits */
+                            exits: number;
+                            /** @description 应收（分） / receivable (fen) */
+                            receivableFen: number;
+                            /** @description 实收（分） / paid (fen) */
+                            paidFen: number;
+                        }[];
+                        /** @description 滚动提示：未关闭事件与未恢复的同步告警，最新在前，至多 12 条 / ticker: open incidents and unresolved sync alerts, newest first, at most 12 */
+                        ticker: {
+                            /** @description 事件 incident / 同步告警 alert */
+                            kind: "incident" | "alert";
+                            id: number;
+                            code: null | string;
+                            /** @description 登记或告警时刻（ISO 8601） / detected or opened at */
+                            at: string;
+                            severity: null | number;
+                            /** @description 事件标题；告警为停车场或数据源名称 / incident title; for alerts the lot or source name */
+                            title: string;
+                            scope: null | ("lot" | "source");
+                            lateMinutes: null | number;
                         }[];
                         /** @description 数据同步状态（同数据同步监控） / sync health as monitoring judges it */
                         sync: {
@@ -16681,6 +16751,108 @@ export interface operations {
             };
             /** @description 错误 / error */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overviewLotCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 停车场编码 / lot code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lotCode: string;
+                        lotName: string;
+                        districtCode: string;
+                        districtName: string;
+                        /** @description 场库 off_street / 路内 on_street */
+                        kind: "off_street" | "on_street";
+                        category: string;
+                        /** @description 总泊位（登记值） / spaces (registry) */
+                        totalSpaces: number;
+                        lng: null | number;
+                        lat: null | number;
+                        live: null | {
+                            /** @description 已占用 / occupied */
+                            occupied: number;
+                            /** @description 总泊位 / total */
+                            total: number;
+                            ratio: null | number;
+                        };
+                        statusAt: null | string;
+                        sync: null | {
+                            state: "ok" | "late" | "never" | "paused";
+                            lateMinutes: null | number;
+                            /** @description 延迟阈值（分钟） / late threshold (minutes) */
+                            thresholdMinutes: number;
+                        };
+                        /** @description 今日（截至当前） / today so far */
+                        today: {
+                            /** @description 入场车次 / entries */
+                            entries: number;
+                            /** @description 出场车次 / exits */
+                            exits: number;
+                            /** @description 应收（分），按出场 / receivable in fen, by exit */
+                            receivableFen: number;
+                            /** @description 实收（分） / paid in fen */
+                            paidFen: number;
+                        };
+                        /** @description 今日 24 小时（来自统计汇总） / today by hour (from the rollups) */
+                        hours: {
+                            /** @description 上海时间小时 / Shanghai hour of day */
+                            hour: number;
+                            entries: null | number;
+                            exits: null | number;
+                            occupancyAvg: null | number;
+                            occupancyPeak: null | number;
+                            yesterdayOccupancyAvg: null | number;
+                            /** @description 昨日同小时入场 / entries yesterday, same hour */
+                            yesterdayEntries: number;
+                        }[];
+                        figuresAsOf: null | string;
+                        /** @description 计算时刻 / computed at */
+                        asOf: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
