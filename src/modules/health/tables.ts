@@ -17,9 +17,13 @@ export interface HealthJobStateTable {
   last_error: string | null;
 }
 
+/** Job alerts come from the health.watch job; reported ones from their module (backups, migration 0028). */
+export type PlatformAlertKind = 'job_failing' | 'job_stalled' | ReportedAlertKind;
+export type ReportedAlertKind = 'backup_failed' | 'backup_verify_failed';
+
 export interface HealthAlertsTable {
   id: Generated<number>;
-  kind: 'job_failing' | 'job_stalled';
+  kind: PlatformAlertKind;
   subject: string;
   state: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
   opened_at: Date;

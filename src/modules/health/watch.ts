@@ -4,11 +4,16 @@ import { scheduledJobs } from '../../platform/jobs.js';
 import { notify } from '../../platform/notices.js';
 import { createIncident } from '../incidents/index.js';
 import { healthContext } from './repo.js';
-import { decideAlerts, DEFAULT_WATCH_RULES, patternIntervalMs, type WatchedJob, type WatchRules } from './watch-rules.js';
+import type { PlatformAlertKind, ReportedAlertKind } from './tables.js';
+import { decideAlerts, DEFAULT_WATCH_RULES, patternIntervalMs, type AlertKind, type WatchedJob, type WatchRules } from './watch-rules.js';
 
 export const WATCH_JOB = 'health.watch';
 
-const KIND_NAMES = { job_failing: '任务连续失败', job_stalled: '任务停滞' } as const;
+export const ALERT_KIND_NAMES: Record<PlatformAlertKind, string> = {
+  job_failing: '任务连续失败', job_stalled: '任务停滞', backup_failed: '备份失败', backup_verify_failed: '备份恢复测试未通过',
+};
+const KIND_NAMES = ALERT_KIND_NAMES;
+const JOB_KINDS: readonly PlatformAlertKind[] = ['job_failing', 'job_stalled'];
 
 /** When this process began watching: a job never seen is counted from here (watch-rules.ts). */
 let watchingSince: Date | null = null;
@@ -46,8 +51,15 @@ export async function runHealthWatch(root: AppContext, opts: { rules?: WatchRule
       lastError: s?.last_error ?? null,
     };
   });
-  const open = await ctx.db.selectFrom('health_alerts').select(['id', 'kind', 'subject', 'opened_at', 'incident_id']).where('state', '=', 'open').execute();
-  const decision = decideAlerts(jobs, open.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules);
+  const open = await ctx.db.selectFrom('health_alerts').select(['id', 'kind', 'subject', 'opened_at', 'incident_id', 'detail']).where('state', '=', 'open').execute();
+  const jobAlerts = open.filter((a) => JOB_KINDS.includes(a.kind));
+  const decision = decideAlerts(jobs, jobAlerts.map((a) => ({ id: a.id, kind: a.kind as AlertKind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules);
+  // Reported alerts (a failed backup …) hold until their module resolves them; sustained ones go to the ledger too.
+  const reported = open.filter((a) => !JOB_KINDS.includes(a.kind) && a.incident_id === null && now.getTime() - a.opened_at.getTime() >= rules.sustainMs);
+  const escalations: { id: number; kind: PlatformAlertKind; subject: string; openedAt: Date; detail: string }[] = [
+    ...decision.escalate,
+    ...reported.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, detail: a.detail })),
+  ];
 
   await ctx.db.transaction().execute(async (trx) => {
     for (const a of decision.open) {
@@ -65,7 +77,7 @@ export async function runHealthWatch(root: AppContext, opts: { rules?: WatchRule
   });
 
   const escalated: string[] = [];
-  for (const e of decision.escalate) {
+  for (const e of escalations) {
     const incident = await createIncident(contextOf(ctx), systemActor('platform'), {
       title: `平台故障：${KIND_NAMES[e.kind]} ${e.subject}`.slice(0, 200),
       description: `${e.detail}\n平台告警自 ${e.openedAt.toISOString()} 起持续 / platform alert open since ${e.openedAt.toISOString()}`,
@@ -79,4 +91,37 @@ export async function runHealthWatch(root: AppContext, opts: { rules?: WatchRule
     escalated.push(incident.code);
   }
   return { opened: decision.open.length, resolved: decision.resolve.length, escalated };
+}
+
+/**
+ * A module reports a failure of its own as a platform alert (docs/巡检与报告.md §3): opened once
+ * per (kind, subject) with a notice to admins and ops; while it is open a repeat only refreshes
+ * it. It stays open until `resolvePlatformAlert`, and health.watch records it in the incident
+ * ledger once it has been open for the sustain time. Returns whether it was newly opened.
+ */
+export async function raisePlatformAlert(root: AppContext, alert: { kind: ReportedAlertKind; subject: string; detail: string; link?: string }): Promise<boolean> {
+  const ctx = healthContext(root);
+  const now = ctx.clock.now();
+  const detail = alert.detail.slice(0, 2000);
+  return ctx.db.transaction().execute(async (trx) => {
+    const refreshed = await trx.updateTable('health_alerts').set({ last_seen_at: now, detail })
+      .where('state', '=', 'open').where('kind', '=', alert.kind).where('subject', '=', alert.subject).executeTakeFirst();
+    if (Number(refreshed.numUpdatedRows) > 0) return false;
+    await trx.insertInto('health_alerts').values({ kind: alert.kind, subject: alert.subject, opened_at: now, last_seen_at: now, detail }).execute();
+    await notify(ctx, trx, {
+      kind: 'health.alert.opened', severity: 'critical',
+      title: `平台告警：${KIND_NAMES[alert.kind]} ${alert.subject} / platform alert: ${alert.kind} ${alert.subject}`,
+      body: detail, link: alert.link ?? '/inspections',
+    });
+    return true;
+  });
+}
+
+/** Resolves an open reported alert (the failure it reported is over); false when none was open. */
+export async function resolvePlatformAlert(root: AppContext, kind: ReportedAlertKind, subject: string): Promise<boolean> {
+  const ctx = healthContext(root);
+  const now = ctx.clock.now();
+  const r = await ctx.db.updateTable('health_alerts').set({ state: 'resolved', resolved_at: now, last_seen_at: now })
+    .where('state', '=', 'open').where('kind', '=', kind).where('subject', '=', subject).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
