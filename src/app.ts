@@ -63,7 +63,7 @@ const API_TAGS = [
   { name: 'overview', description: '全局概览 City overview' },
   { name: 'health', description: '平台自检、巡检与报告 Platform health: metrics, inspections, weekly/monthly work reports, report centre' },
   { name: 'payments', description: '支付通道 Payment channels: WeChat Pay and Alipay notifications, pay orders, reconciliation' },
-  { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines' },
+  { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines, permission reviews, the server\'s backups and restore tests' },
   { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
   { name: 'themes', description: '市域专题 City themes: hospital, school, scenic, hub and event areas with their measures' },

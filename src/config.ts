@@ -89,11 +89,6 @@ export interface Config {
   /** ZHIBO_PG_BIN_DIR: the folder of pg_dump / pg_restore when not /usr/lib/postgresql/<major>/bin. */
   pgBinDir?: string | null;
   /**
-   * ZHIBO_BACKUP_DIR: the folder the backups are written to (`zhibo backup --out`); the monthly
-   * inspection reads the newest backup's manifest there for the backup-age check.
-   */
-  backupDir?: string | null;
-  /**
    * The 5xx-rate platform alert (docs/巡检与报告.md §3): over the last ZHIBO_ERROR_RATE_WINDOW_MINUTES
    * (default 10), at least ZHIBO_ERROR_RATE_MIN_REQUESTS answers (default 50) of which more than
    * ZHIBO_ERROR_RATE_PERCENT percent (default 5) were 5xx.
@@ -101,6 +96,36 @@ export interface Config {
   errorRateWindowMinutes?: number;
   errorRateMinRequests?: number;
   errorRatePercent?: number;
+  /** ZHIBO_BACKUP_DIR: where the server writes its own backups (default `<data dir>/backups`); the monthly inspection reads the newest backup's manifest there for the backup-age check. */
+  backupDir?: string | null;
+  /** ZHIBO_BACKUP_TIME: the daily backup's Shanghai time `HH:MM` (default 02:30); null (`off`): no scheduled backups. */
+  backupTime?: string | null;
+  /** ZHIBO_BACKUP_RETENTION: `daily,weekly,monthly` backups kept (default 7,4,12). */
+  backupRetention?: RetentionPolicy;
+}
+
+/* The server's own backups (docs/security-operations.md, "Scheduled backups"). */
+export interface RetentionPolicy {
+  daily: number;
+  weekly: number;
+  monthly: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { daily: 7, weekly: 4, monthly: 12 };
+export const DEFAULT_BACKUP_TIME = '02:30';
+/** `HH:MM` (00:00–23:59) → minutes after midnight, or null. */
+export function parseBackupTime(text: string): number | null {
+  const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(text.trim());
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+/** `daily,weekly,monthly` counts (`7,4,12`), each 0–1000, daily at least 1; null when malformed. */
+export function parseRetention(text: string): RetentionPolicy | null {
+  const parts = text.split(',').map((x) => x.trim());
+  if (parts.length !== 3 || !parts.every((x) => /^\d{1,4}$/.test(x))) return null;
+  const [daily, weekly, monthly] = parts.map(Number) as [number, number, number];
+  if (daily < 1 || daily > 1000 || weekly > 1000 || monthly > 1000) return null;
+  return { daily, weekly, monthly };
 }
 
 /** A setting with a bad value: the CLI prints the message and exits 2, never a stack trace. */
@@ -195,6 +220,20 @@ function backupKey(raw: string | undefined): string | null {
   return raw.trim();
 }
 
+function backupTime(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return DEFAULT_BACKUP_TIME;
+  if (raw.trim().toLowerCase() === 'off') return null;
+  if (parseBackupTime(raw) === null) throw new ConfigError('ZHIBO_BACKUP_TIME', 'expected HH:MM (Shanghai time) or off');
+  return raw.trim();
+}
+
+function backupRetention(raw: string | undefined): RetentionPolicy {
+  if (!raw) return DEFAULT_RETENTION;
+  const r = parseRetention(raw);
+  if (!r) throw new ConfigError('ZHIBO_BACKUP_RETENTION', 'expected daily,weekly,monthly counts such as 7,4,12 (daily at least 1)');
+  return r;
+}
+
 function publicUrl(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new ConfigError('ZHIBO_PUBLIC_URL', 'expected an http:// or https:// address');
@@ -250,5 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     errorRateWindowMinutes: int('ZHIBO_ERROR_RATE_WINDOW_MINUTES', env.ZHIBO_ERROR_RATE_WINDOW_MINUTES, 10, 1, 24 * 60),
     errorRateMinRequests: int('ZHIBO_ERROR_RATE_MIN_REQUESTS', env.ZHIBO_ERROR_RATE_MIN_REQUESTS, 50, 1, 1_000_000),
     errorRatePercent: int('ZHIBO_ERROR_RATE_PERCENT', env.ZHIBO_ERROR_RATE_PERCENT, 5, 1, 100),
+    backupTime: backupTime(env.ZHIBO_BACKUP_TIME),
+    backupRetention: backupRetention(env.ZHIBO_BACKUP_RETENTION),
   };
 }

@@ -7,7 +7,7 @@ import { deliverPending, pruneNotifications } from './modules/notifications/inde
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
-import { openQuarterReviewIfDue, REVIEW_OPEN_JOB, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
+import { BACKUP_JOB, openQuarterReviewIfDue, REVIEW_OPEN_JOB, runBackupJob, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
@@ -63,6 +63,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, REVIEW_OPEN_JOB, '17 * * * *', 10 * 60_000, async () => {
       const quarter = await openQuarterReviewIfDue(ctx);
       if (quarter) ctx.log.info({ job: REVIEW_OPEN_JOB, quarter }, 'quarterly permission review opened');
+    }),
+    // The server's own backup at ZHIBO_BACKUP_TIME (Shanghai), retention, and the weekly restore test (a missed time is caught up).
+    scheduleJob(ctx, BACKUP_JOB, '*/5 * * * *', 3 * 3600_000, async () => {
+      const r = await runBackupJob(ctx);
+      if (r.backedUp !== null || r.verified !== null) ctx.log.info({ job: BACKUP_JOB, ...r }, 'scheduled backup made');
     }),
     // Seconds field: the outbox is drained every 15 s; a run's sends are bounded by their timeouts.
     scheduleJob(ctx, 'notifications.deliver', '*/15 * * * * *', 10 * 60_000, async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 import { lockDataDir } from './db/data-dir-lock.js';
+import { backupEngine } from './db/backup/engine.js';
 import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { onUncoveredYear, uncoveredYearNotice } from './platform/calendar/days.js';
@@ -75,6 +76,8 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       notices: noticeOutbox,
       // Every job run lands in health_job_state (GET /metrics, the health.watch job).
       jobRuns: recordJobRun,
+      // The security module's scheduled backups and restore tests (docs/security-operations.md).
+      backups: backupEngine,
     };
     wireListeners(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
 import { startJobs } from '../jobs.js';
+import { settledBackupWork } from '../modules/security/index.js';
 import { loadConfig } from '../config.js';
 import { ensureAdmin } from '../modules/accounts/index.js';
 import { createLogger, openRuntime, type Runtime } from '../runtime.js';
@@ -37,6 +38,8 @@ export async function serve(opts: GlobalOpts, serveOpts: ServeOptions = {}): Pro
     const stop = async () => {
       for (const job of jobs) job.stop();
       await app.close();
+      // A "backup now" or "verify now" under way finishes (and records its outcome) before the database closes.
+      await settledBackupWork();
       await running.close();
       process.exit(0);
     };

@@ -16,6 +16,13 @@ export interface Database {
   close(): Promise<void>;
   /** PostgreSQL's connection pool use (GET /metrics); absent for PGlite, which has no pool. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /** PostgreSQL: the address it was opened with (the server's own backups hand it to pg_dump). */
+  url?: string;
+  /**
+   * PGlite: the embedded database itself, for the server's own backups (src/db/backup/backup.ts
+   * `createBackupOf`, which holds the one connection while it dumps). Nothing else uses it.
+   */
+  pglite?: PGlite;
 }
 
 const DATE_OID = 1082;
@@ -55,7 +62,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     const client = await pool.connect();
     client.release();
     const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: discardingPool(pool) }) });
-    return { kind: 'postgres', kysely, close: () => kysely.destroy(), poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
+    return { kind: 'postgres', url: opts.databaseUrl, kysely, close: () => kysely.destroy(), poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
   }
   const memory = opts.dataDir === 'memory://';
   if (!memory) {
@@ -69,7 +76,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
   });
   if (!memory) restrictTree(opts.dataDir);
   const kysely = new Kysely<PlatformTables>({ dialect: new PGliteDialect(pglite) });
-  return { kind: 'pglite', kysely, close: () => kysely.destroy() };
+  return { kind: 'pglite', pglite, kysely, close: () => kysely.destroy() };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { BackupEngine } from './backup-engine.js';
 import { recordAudit, type AuditEntry } from './audit/record.js';
 import type { Actor } from './auth/permissions.js';
 import type { Clock } from './clock.js';
@@ -26,6 +27,8 @@ export interface AppContext<T = object> {
   notices: NoticeOutbox;
   /** Where scheduled job runs are reported (the health module's recorder; none in most tests). */
   jobRuns?: JobRunSink;
+  /** The server's own backups (src/db/backup through src/platform/backup-engine.ts); absent in most tests. */
+  backups?: BackupEngine;
 }
 
 /** The same context with its handle narrowed to the tables `T` (a module's repo.ts states which). */

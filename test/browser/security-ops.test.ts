@@ -31,7 +31,7 @@ describe('安全运维 in the browser', () => {
   beforeAll(async () => {
     checkBrowserPrerequisites();
     tmp = mkdtempSync(join(tmpdir(), 'zhibo-browser-security-'));
-    env = await createTestEnv('pglite', { webDir: WEB_DIR, tokenTtlMinutes: 7 * 24 * 60 });
+    env = await createTestEnv('pglite', { webDir: WEB_DIR, tokenTtlMinutes: 7 * 24 * 60, backupDir: join(tmp, 'backups') });
     const admin = await loginToken(env.app);
     const post = (url: string, payload: object) => env.app.inject({ method: 'POST', url, headers: bearer(admin), payload });
     expect((await post('/api/v1/users', { username: 'ops1', password: OPS_PASSWORD, role: 'ops' })).statusCode).toBe(201);
@@ -119,6 +119,27 @@ describe('安全运维 in the browser', () => {
     await expectText(adminPage.locator('[data-testid=users-table] .el-table__body tr', { hasText: 'ops1' })).toContainText('市城管局');
     const ops1 = await env.ctx.db.selectFrom('users').select('role').where('username', '=', 'ops1').executeTakeFirstOrThrow();
     expect(ops1.role).toBe('bureau');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('an admin backs up now and restore-tests it from the 数据备份 tab; the row shows size, checksum and the result', async () => {
+    const adminPage = await openPage(await browser.newContext({ ...DESKTOP, acceptDownloads: true }), pageErrors);
+    await signIn(adminPage, base, 'admin', ADMIN_PASSWORD, '/security');
+    await adminPage.locator('.el-tabs__item', { hasText: '数据备份' }).click();
+    await expectText(adminPage.locator('[data-testid=backup-settings]')).toContainText('每日 02:30');
+    await expectText(adminPage.locator('[data-testid=backup-last-verified]')).toContainText('尚无通过的恢复测试');
+    await adminPage.locator('[data-testid=backup-run]').click();
+    const row = adminPage.locator('[data-testid=backup-table] .el-table__body tr').first();
+    await expectText(row.locator('[data-testid=backup-state]')).toContainText('成功');
+    await expectText(row.locator('[data-testid=backup-sha]')).toContainText('…');
+    await expectText(row.locator('[data-testid=verify-state]')).toContainText('未测试');
+    await row.locator('[data-testid=backup-verify]').click();
+    await expectText(row.locator('[data-testid=verify-state]')).toContainText('通过');
+    await expectText(adminPage.locator('[data-testid=backup-last-verified]')).toContainText('最近一次恢复测试通过');
+    const saved = await download(adminPage, '[data-testid=backup-table] .el-table__body tr:first-child [data-testid=backup-report]', join(tmp, 'report.docx'));
+    expect(saved.name).toMatch(/^backup-test-report-\d+\.docx$|备份恢复测试报告/);
+    const backups = await env.ctx.db.selectFrom('security_backups').select(['state', 'trigger']).execute();
+    expect(backups).toEqual([{ state: 'ok', trigger: 'manual' }]);
     expect(pageErrors).toEqual([]);
   });
 });

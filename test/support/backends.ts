@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { describe } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { backupEngine } from '../../src/db/backup/engine.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { ensureAdmin } from '../../src/modules/accounts/index.js';
@@ -119,6 +120,7 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
     secrets: new SecretBox('test-key'),
     log: opts.log ?? pino({ level: 'silent' }),
     notices: noticeOutbox,
+    backups: backupEngine,
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);

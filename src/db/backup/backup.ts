@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../database.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { privateDir, restrictTree, restrictUmask } from '../database.js';
 import { listMigrations } from '../migrate.js';
@@ -56,7 +58,11 @@ export interface BackupOptions {
   /** ZHIBO_PG_BIN_DIR: where pg_dump / pg_restore of the server's major version are. */
   pgBinDir?: string | null;
   now?: () => Date;
+  /** Hears the step under way (dump, encrypt, write; verify: check, restore, compare), for progress shown in the console. */
+  onPhase?: (phase: BackupPhase) => void;
 }
+
+export type BackupPhase = 'dump' | 'encrypt' | 'write' | 'check' | 'restore' | 'compare';
 
 export type BackupSource = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
 
@@ -123,97 +129,154 @@ async function openPglite(dataDir: string, load?: Blob): Promise<{ db: PGlite; c
   }
 }
 
+/** What a dump took from the database: the payload file and the same snapshot's counts and checksums. */
+interface Captured {
+  stats: TableStat[];
+  migrations: { version: string; checksum: string }[];
+  serverVersion: string;
+  tool: string;
+  raw: string;
+  payloadFormat: Manifest['payload']['format'];
+}
+
 /** Writes a backup of `source` to `out` (atomically: a partial file never has the final name). */
 export async function createBackup(source: BackupSource, out: string, opts: BackupOptions = {}): Promise<Manifest> {
-  const now = opts.now ?? (() => new Date());
-  const started = now();
+  const started = (opts.now ?? (() => new Date()))();
   const t0 = performance.now();
   return withTempDir(async (tmp) => {
+    opts.onPhase?.('dump');
+    const captured = source.kind === 'postgres' ? await capturePostgres(source.url, tmp, opts) : await capturePgliteDir(source.dataDir, tmp);
+    return packageBackup(captured, out, opts, started, t0);
+  });
+}
+
+/**
+ * The running server backs itself up (the scheduled job, "backup now"): PostgreSQL through
+ * pg_dump as the CLI does; the embedded PGlite, which no other process may open while the
+ * server holds it, in-process — its one connection is held for the counts and the dump
+ * (docs/security-operations.md, "Scheduled backups"), so no request writes in between.
+ */
+export async function createBackupOf(database: Database, out: string, opts: BackupOptions = {}): Promise<Manifest> {
+  const started = (opts.now ?? (() => new Date()))();
+  const t0 = performance.now();
+  return withTempDir(async (tmp) => {
+    opts.onPhase?.('dump');
+    let captured: Captured;
+    if (database.kind === 'postgres') {
+      if (!database.url) throw new ToolError('数据库地址未知，无法调用 pg_dump / the database address is unknown: pg_dump cannot be run');
+      captured = await capturePostgres(database.url, tmp, opts);
+    } else {
+      const pglite = database.pglite;
+      if (!pglite) throw new ToolError('内置数据库不可用 / the embedded database is not available');
+      captured = await database.kysely.connection().execute(async (conn) => {
+        const run: RunSql = async (text) => (await sql.raw<Record<string, unknown>>(text).execute(conn)).rows;
+        await run('begin isolation level repeatable read');
+        let stats: TableStat[];
+        let migrations: { version: string; checksum: string }[];
+        let serverVersion: string;
+        try {
+          serverVersion = String((await run(`select current_setting('server_version') as v`))[0]!.v);
+          stats = await tableStats(run, { local: true });
+          migrations = await migrationsOf(run);
+        } finally {
+          await run('commit');
+        }
+        // Still holding the connection: nothing has written since the counts were taken.
+        const blob = await pglite.dumpDataDir('gzip');
+        const raw = path.join(tmp, 'pgdata.tar.gz');
+        await writeFile(raw, Buffer.from(await blob.arrayBuffer()), { mode: 0o600 });
+        return { stats, migrations, serverVersion, tool: 'PGlite dumpDataDir (in-process)', raw, payloadFormat: 'pglite-datadir' as const };
+      });
+    }
+    return packageBackup(captured, out, opts, started, t0);
+  });
+}
+
+async function capturePostgres(url: string, tmp: string, opts: BackupOptions): Promise<Captured> {
+  const client = await connect(url);
+  try {
+    const [v] = (await client.query(`select current_setting('server_version') as v, current_setting('server_version_num')::int as n`)).rows;
+    const serverVersion = String(v.v);
+    const major = Math.floor(Number(v.n) / 10000);
+    const pgDump = findPgTool('pg_dump', major, opts.pgBinDir);
+    await client.query('begin isolation level repeatable read, read only');
+    const [{ snapshot }] = (await client.query('select pg_export_snapshot() as snapshot')).rows;
+    const raw = path.join(tmp, 'database.dump');
+    const { dbname, env } = connectionArgs(url);
+    const dump = runTool(pgDump, ['--format=custom', `--snapshot=${snapshot}`, `--file=${raw}`, `--dbname=${dbname}`], env);
+    dump.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
     let stats: TableStat[];
     let migrations: { version: string; checksum: string }[];
-    let serverVersion: string;
-    let tool: string;
-    let raw: string;
-    let payloadFormat: Manifest['payload']['format'];
-    if (source.kind === 'postgres') {
-      const client = await connect(source.url);
-      try {
-        const [v] = (await client.query(`select current_setting('server_version') as v, current_setting('server_version_num')::int as n`)).rows;
-        serverVersion = String(v.v);
-        const major = Math.floor(Number(v.n) / 10000);
-        const pgDump = findPgTool('pg_dump', major, opts.pgBinDir);
-        await client.query('begin isolation level repeatable read, read only');
-        const [{ snapshot }] = (await client.query('select pg_export_snapshot() as snapshot')).rows;
-        raw = path.join(tmp, 'database.dump');
-        const { dbname, env } = connectionArgs(source.url);
-        const dump = runTool(pgDump, ['--format=custom', `--snapshot=${snapshot}`, `--file=${raw}`, `--dbname=${dbname}`], env);
-        dump.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
-        try {
-          stats = await tableStats(pgRun(client));
-          migrations = await migrationsOf(pgRun(client));
-        } finally {
-          await dump; // the snapshot must outlive pg_dump's start; wait before ending the transaction
-        }
-        await client.query('commit');
-        tool = `pg_dump ${major} (${pgDump})`;
-        payloadFormat = 'pg_dump-custom';
-      } finally {
-        await client.end();
-      }
-    } else {
-      if (!existsSync(path.join(pgliteDir(source.dataDir), 'PG_VERSION'))) {
-        throw new BackupFileError(`数据目录 ${source.dataDir} 中没有数据库 / no database in data directory ${source.dataDir}`);
-      }
-      const { db, close } = await openPglite(source.dataDir);
-      try {
-        serverVersion = String((await db.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v);
-        stats = await tableStats(pgliteRun(db));
-        migrations = await migrationsOf(pgliteRun(db));
-        const blob = await db.dumpDataDir('gzip');
-        raw = path.join(tmp, 'pgdata.tar.gz');
-        await writeFile(raw, Buffer.from(await blob.arrayBuffer()), { mode: 0o600 });
-      } finally {
-        await close();
-      }
-      tool = 'PGlite dumpDataDir';
-      payloadFormat = 'pglite-datadir';
-    }
-    let payloadFile = raw;
-    let encryption: EncryptionInfo | null = null;
-    if (opts.key) {
-      payloadFile = `${raw}.enc`;
-      encryption = await encryptFile(raw, payloadFile, opts.key);
-      await rm(raw);
-    }
-    const bytes = (await stat(payloadFile)).size;
-    const manifest: Manifest = {
-      format: FORMAT,
-      formatVersion: FORMAT_VERSION,
-      createdAt: started.toISOString(),
-      durationMs: Math.round(performance.now() - t0),
-      kind: source.kind,
-      serverVersion,
-      tool,
-      schemaVersion: migrations.at(-1)?.version ?? null,
-      migrations,
-      tables: stats,
-      totalRows: stats.reduce((n, s) => n + s.rows, 0),
-      payload: { name: path.basename(payloadFile), format: payloadFormat, bytes, sha256: await sha256File(payloadFile) },
-      encryption,
-    };
-    const partial = `${out}.partial-${randomBytes(4).toString('hex')}`;
     try {
-      await writeTar(partial, [
-        { name: MANIFEST_NAME, data: Buffer.from(JSON.stringify(manifest, null, 2)) },
-        { name: manifest.payload.name, data: { path: payloadFile, size: bytes } },
-      ], started);
-      await rename(partial, out);
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
+      stats = await tableStats(pgRun(client));
+      migrations = await migrationsOf(pgRun(client));
+    } finally {
+      await dump; // the snapshot must outlive pg_dump's start; wait before ending the transaction
     }
-    return manifest;
-  });
+    await client.query('commit');
+    return { stats, migrations, serverVersion, tool: `pg_dump ${major} (${pgDump})`, raw, payloadFormat: 'pg_dump-custom' };
+  } finally {
+    await client.end();
+  }
+}
+
+async function capturePgliteDir(dataDir: string, tmp: string): Promise<Captured> {
+  if (!existsSync(path.join(pgliteDir(dataDir), 'PG_VERSION'))) {
+    throw new BackupFileError(`数据目录 ${dataDir} 中没有数据库 / no database in data directory ${dataDir}`);
+  }
+  const { db, close } = await openPglite(dataDir);
+  try {
+    const serverVersion = String((await db.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]!.v);
+    const stats = await tableStats(pgliteRun(db));
+    const migrations = await migrationsOf(pgliteRun(db));
+    const blob = await db.dumpDataDir('gzip');
+    const raw = path.join(tmp, 'pgdata.tar.gz');
+    await writeFile(raw, Buffer.from(await blob.arrayBuffer()), { mode: 0o600 });
+    return { stats, migrations, serverVersion, tool: 'PGlite dumpDataDir', raw, payloadFormat: 'pglite-datadir' };
+  } finally {
+    await close();
+  }
+}
+
+/** Encrypts the payload when a key is set and writes manifest + payload as the archive `out`. */
+async function packageBackup(c: Captured, out: string, opts: BackupOptions, started: Date, t0: number): Promise<Manifest> {
+  let payloadFile = c.raw;
+  let encryption: EncryptionInfo | null = null;
+  if (opts.key) {
+    opts.onPhase?.('encrypt');
+    payloadFile = `${c.raw}.enc`;
+    encryption = await encryptFile(c.raw, payloadFile, opts.key);
+    await rm(c.raw);
+  }
+  opts.onPhase?.('write');
+  const bytes = (await stat(payloadFile)).size;
+  const manifest: Manifest = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    createdAt: started.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    kind: c.payloadFormat === 'pg_dump-custom' ? 'postgres' : 'pglite',
+    serverVersion: c.serverVersion,
+    tool: c.tool,
+    schemaVersion: c.migrations.at(-1)?.version ?? null,
+    migrations: c.migrations,
+    tables: c.stats,
+    totalRows: c.stats.reduce((n, s) => n + s.rows, 0),
+    payload: { name: path.basename(payloadFile), format: c.payloadFormat, bytes, sha256: await sha256File(payloadFile) },
+    encryption,
+  };
+  const partial = `${out}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeTar(partial, [
+      { name: MANIFEST_NAME, data: Buffer.from(JSON.stringify(manifest, null, 2)) },
+      { name: manifest.payload.name, data: { path: payloadFile, size: bytes } },
+    ], started);
+    await rename(partial, out);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return manifest;
 }
 
 function parseManifest(buf: Buffer): Manifest {
@@ -328,11 +391,14 @@ export interface VerifyOptions extends BackupOptions {
 /** Restores into a scratch database and compares with the manifest. Damaged files throw BackupFileError. */
 export async function verifyBackup(file: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   return withTempDir(async (tmp) => {
+    opts.onPhase?.('check');
     const { manifest, payload } = await openBackup(file, tmp, opts.key);
     const t0 = performance.now();
+    opts.onPhase?.('restore');
     if (manifest.kind === 'pglite') {
       const db = await PGlite.create({ loadDataDir: new Blob([await readFile(payload)]) });
       try {
+        opts.onPhase?.('compare');
         const stats = await tableStats(pgliteRun(db));
         const migrations = await migrationsOf(pgliteRun(db));
         return report(manifest, stats, migrations, Math.round(performance.now() - t0));
@@ -352,6 +418,7 @@ export async function verifyBackup(file: string, opts: VerifyOptions = {}): Prom
       url.pathname = `/${name}`;
       try {
         await restorePg(pgRestore, payload, url.toString());
+        opts.onPhase?.('compare');
         const { stats, migrations } = await statsOfUrl(url.toString());
         return report(manifest, stats, migrations, Math.round(performance.now() - t0));
       } finally {

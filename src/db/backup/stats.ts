@@ -25,8 +25,9 @@ export const PIN_SETTINGS = [
 
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export async function tableStats(run: RunSql): Promise<TableStat[]> {
-  for (const s of PIN_SETTINGS) await run(s);
+/** `local`: inside a transaction on a shared connection (the server's own PGlite), the pins end with it. */
+export async function tableStats(run: RunSql, opts: { local?: boolean } = {}): Promise<TableStat[]> {
+  for (const s of PIN_SETTINGS) await run(opts.local ? s.replace(/^set /, 'set local ') : s);
   const tables = await run(`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'public' and c.relkind = 'r' order by c.relname collate "C"`);
   const out: TableStat[] = [];

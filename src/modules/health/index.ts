@@ -6,11 +6,11 @@
 export { healthRoutes } from './routes.js';
 export { createHealthMetrics, type HealthMetrics } from './metrics.js';
 export { recordJobRun } from './job-runs.js';
-export { runHealthWatch, WATCH_JOB, type WatchResult } from './watch.js';
+export { ALERT_KIND_NAMES, raisePlatformAlert, resolvePlatformAlert, runHealthWatch, WATCH_JOB, type WatchResult } from './watch.js';
 export { decideAlerts, DEFAULT_WATCH_RULES, type WatchRules } from './watch-rules.js';
 export { runInspection, getInspection, listInspections, updateInspectionItem, type Inspection } from './inspections.js';
 export { buildWorkReport, generateWorkReport, workReportDocument, type WorkReportContent } from './work-report.js';
 export { parsePeriod, parseWeek, parseMonthPeriod, type ReportPeriod } from './period.js';
 export { renderDocx, renderXlsx } from './document.js';
 export { INSPECTION_JOB, runScheduledInspection, isFirstWorkingDayOfMonth } from './schedule.js';
-export type { HealthTables } from './tables.js';
+export type { HealthTables, PlatformAlertKind, ReportedAlertKind } from './tables.js';

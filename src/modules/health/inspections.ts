@@ -8,6 +8,7 @@ import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { createIncident } from '../incidents/index.js';
 import { evaluateChecks, type CheckItem, type Measurements } from './checks.js';
 import { certificates, latestBackup, securityState, slowQueries, tableBloat } from './probes.js';
+import { backupSettings } from '../security/index.js';
 import { healthContext, type HealthContext } from './repo.js';
 import type { ItemStatus } from './tables.js';
 
@@ -77,7 +78,7 @@ export async function measure(ctx: HealthContext, counts: RequestCounts, previou
   const jobs = await db.selectFrom('health_job_state').select(['job', 'consecutive_failures']).where('consecutive_failures', '>', 0).orderBy('job').execute();
   const http = await counts();
   const dataDir = ctx.config.databaseUrl ? ctx.config.dataDir : path.join(ctx.config.dataDir, 'pglite');
-  const backup = await latestBackup(ctx.config.backupDir);
+  const backup = await latestBackup(backupSettings(ctx).dir);
   const backupAge = backup === 'off' || 'error' in backup ? backup : (now.getTime() - backup.createdAt.getTime()) / 3_600_000;
   const bloat = await tableBloat(ctx);
   return {

@@ -17,9 +17,13 @@ export interface HealthJobStateTable {
   last_error: string | null;
 }
 
+/** Job and 5xx-rate alerts come from the health.watch job (migration 0029); reported ones from their module (backups, migration 0028). */
+export type PlatformAlertKind = 'job_failing' | 'job_stalled' | 'error_rate' | ReportedAlertKind;
+export type ReportedAlertKind = 'backup_failed' | 'backup_verify_failed';
+
 export interface HealthAlertsTable {
   id: Generated<number>;
-  kind: 'job_failing' | 'job_stalled' | 'error_rate';
+  kind: PlatformAlertKind;
   subject: string;
   state: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
   opened_at: Date;

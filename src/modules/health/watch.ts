@@ -5,11 +5,18 @@ import { notify } from '../../platform/notices.js';
 import { createIncident } from '../incidents/index.js';
 import { healthContext } from './repo.js';
 import { latestMetrics, type HealthMetrics } from './metrics.js';
+import type { PlatformAlertKind, ReportedAlertKind } from './tables.js';
 import { decideAlerts, DEFAULT_WATCH_RULES, errorRateCondition, patternIntervalMs, type AlertKind, type WatchedJob, type WatchRules } from './watch-rules.js';
 
 export const WATCH_JOB = 'health.watch';
 
-const KIND_NAMES: Record<AlertKind, string> = { job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高' };
+export const ALERT_KIND_NAMES: Record<PlatformAlertKind, string> = {
+  job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高',
+  backup_failed: '备份失败', backup_verify_failed: '备份恢复测试未通过',
+};
+const KIND_NAMES = ALERT_KIND_NAMES;
+/** The kinds health.watch decides itself; the others are reported by their module. */
+const WATCHED_KINDS: readonly PlatformAlertKind[] = ['job_failing', 'job_stalled', 'error_rate'];
 
 /** The rules with the 5xx-rate settings from the configuration (ZHIBO_ERROR_RATE_*). */
 export function rulesOf(config: { errorRateWindowMinutes?: number; errorRateMinRequests?: number; errorRatePercent?: number }): WatchRules {
@@ -64,13 +71,20 @@ export async function runHealthWatch(
       lastError: s?.last_error ?? null,
     };
   });
-  const open = await ctx.db.selectFrom('health_alerts').select(['id', 'kind', 'subject', 'opened_at', 'incident_id']).where('state', '=', 'open').execute();
-  const decision = decideAlerts(jobs, open.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules, other);
+  const open = await ctx.db.selectFrom('health_alerts').select(['id', 'kind', 'subject', 'opened_at', 'incident_id', 'detail']).where('state', '=', 'open').execute();
+  const watched = open.filter((a) => WATCHED_KINDS.includes(a.kind));
+  const decision = decideAlerts(jobs, watched.map((a) => ({ id: a.id, kind: a.kind as AlertKind, subject: a.subject, openedAt: a.opened_at, incidentId: a.incident_id })), now, since, rules, other);
   // Without this node's counters (the CLI, a test without an app) an open 5xx alert is left as it is.
   if (!metrics) {
     const keep = open.filter((a) => a.kind === 'error_rate').map((a) => a.id);
     decision.resolve = decision.resolve.filter((id) => !keep.includes(id));
   }
+  // Reported alerts (a failed backup …) hold until their module resolves them; sustained ones go to the ledger too.
+  const reported = open.filter((a) => !WATCHED_KINDS.includes(a.kind) && a.incident_id === null && now.getTime() - a.opened_at.getTime() >= rules.sustainMs);
+  const escalations: { id: number; kind: PlatformAlertKind; subject: string; openedAt: Date; detail: string }[] = [
+    ...decision.escalate,
+    ...reported.map((a) => ({ id: a.id, kind: a.kind, subject: a.subject, openedAt: a.opened_at, detail: a.detail })),
+  ];
 
   await ctx.db.transaction().execute(async (trx) => {
     for (const a of decision.open) {
@@ -88,7 +102,7 @@ export async function runHealthWatch(
   });
 
   const escalated: string[] = [];
-  for (const e of decision.escalate) {
+  for (const e of escalations) {
     const incident = await createIncident(contextOf(ctx), systemActor('platform'), {
       title: `平台故障：${KIND_NAMES[e.kind]} ${e.subject}`.slice(0, 200),
       description: `${e.detail}\n平台告警自 ${e.openedAt.toISOString()} 起持续 / platform alert open since ${e.openedAt.toISOString()}`,
@@ -102,4 +116,37 @@ export async function runHealthWatch(
     escalated.push(incident.code);
   }
   return { opened: decision.open.length, resolved: decision.resolve.length, escalated };
+}
+
+/**
+ * A module reports a failure of its own as a platform alert (docs/巡检与报告.md §3): opened once
+ * per (kind, subject) with a notice to admins and ops; while it is open a repeat only refreshes
+ * it. It stays open until `resolvePlatformAlert`, and health.watch records it in the incident
+ * ledger once it has been open for the sustain time. Returns whether it was newly opened.
+ */
+export async function raisePlatformAlert(root: AppContext, alert: { kind: ReportedAlertKind; subject: string; detail: string; link?: string }): Promise<boolean> {
+  const ctx = healthContext(root);
+  const now = ctx.clock.now();
+  const detail = alert.detail.slice(0, 2000);
+  return ctx.db.transaction().execute(async (trx) => {
+    const refreshed = await trx.updateTable('health_alerts').set({ last_seen_at: now, detail })
+      .where('state', '=', 'open').where('kind', '=', alert.kind).where('subject', '=', alert.subject).executeTakeFirst();
+    if (Number(refreshed.numUpdatedRows) > 0) return false;
+    await trx.insertInto('health_alerts').values({ kind: alert.kind, subject: alert.subject, opened_at: now, last_seen_at: now, detail }).execute();
+    await notify(ctx, trx, {
+      kind: 'health.alert.opened', severity: 'critical',
+      title: `平台告警：${KIND_NAMES[alert.kind]} ${alert.subject} / platform alert: ${alert.kind} ${alert.subject}`,
+      body: detail, link: alert.link ?? '/inspections',
+    });
+    return true;
+  });
+}
+
+/** Resolves an open reported alert (the failure it reported is over); false when none was open. */
+export async function resolvePlatformAlert(root: AppContext, kind: ReportedAlertKind, subject: string): Promise<boolean> {
+  const ctx = healthContext(root);
+  const now = ctx.clock.now();
+  const r = await ctx.db.updateTable('health_alerts').set({ state: 'resolved', resolved_at: now, last_seen_at: now })
+    .where('state', '=', 'open').where('kind', '=', kind).where('subject', '=', subject).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }

@@ -8,6 +8,8 @@ import type { ReportDocument } from './document.js';
 import { STATUS_ZH } from './inspection-report.js';
 import { parsePeriod, type ReportKind, type ReportPeriod } from './period.js';
 import { healthContext } from './repo.js';
+import type { PlatformAlertKind } from './tables.js';
+import { ALERT_KIND_NAMES } from './watch.js';
 
 /*
  * Weekly and monthly work reports (周报/月报, docs/巡检与报告.md §5), built from the ledgers for
@@ -136,7 +138,7 @@ export function workReportDocument(c: WorkReportContent, text: { problems: strin
         heading: '五、巡检与平台告警',
         paragraphs: [
           c.inspections.length ? `本期巡检 ${c.inspections.length} 次：${c.inspections.map((i) => `#${i.id} 正常 ${i.ok}、${STATUS_ZH.warn} ${i.warn}、${STATUS_ZH.fail} ${i.fail}`).join('；')}。` : '本期未巡检。',
-          c.platformAlerts.length ? `平台告警 ${c.platformAlerts.length} 个：${c.platformAlerts.map((a) => `${a.subject}（${a.kind === 'job_failing' ? '连续失败' : a.kind === 'error_rate' ? '5xx 比例过高' : '停滞'}）`).join('、')}。` : '本期无平台告警。',
+          c.platformAlerts.length ? `平台告警 ${c.platformAlerts.length} 个：${c.platformAlerts.map((a) => `${a.subject}（${ALERT_KIND_NAMES[a.kind as PlatformAlertKind] ?? a.kind}）`).join('、')}。` : '本期无平台告警。',
         ],
       },
       { heading: '六、遗留问题', paragraphs: (text.problems || '无。').split('\n') },

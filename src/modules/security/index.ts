@@ -1,11 +1,13 @@
 /*
  * Security operations (安全运维) — the module's public entry: the vulnerability register with its
  * fix-plan deadlines on the working-day calendar, and the job that warns and raises breaches
- * and the quarterly permission review (docs/security-operations.md).
+ * the quarterly permission review, and the server's own scheduled, restore-tested backups
+ * (docs/security-operations.md).
  */
 export { securityRoutes } from './routes.js';
 export { checkVulnerabilityDeadlines, runSecurityCheckJob, SECURITY_CHECK_JOB } from './check.js';
 export { createVulnerability, listVulnerabilities, type VulnView } from './vulnerabilities.js';
 export { fixPlanDeadline, planWorkingDays } from './deadlines.js';
 export { openQuarterReviewIfDue, openReview, quarterOf, REVIEW_OPEN_JOB } from './reviews.js';
+export { BACKUP_JOB, backupSettings, listBackups, pruneBackups, runBackupJob, settledBackupWork, type BackupJobResult } from './backups.js';
 export type { SecurityTables } from './tables.js';

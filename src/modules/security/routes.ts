@@ -1,7 +1,8 @@
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { formatShanghai } from '../../platform/time.js';
-import { badRequest } from '../../platform/errors.js';
+import { badRequest, notFound } from '../../platform/errors.js';
+import { backupTestReport, getBackup, listBackups, startBackupNow, startVerifyNow } from './backups.js';
 import { fileUploadBody, UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { registerXlsx } from './register-xlsx.js';
 import { DOCX_TYPE, handlingReport, handlingReportDocx, reportPeriod } from './report-docx.js';
@@ -10,6 +11,7 @@ import type { SecurityContext } from './repo.js';
 import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
 import {
+  BackupListQuery, BackupPage, BackupParams, BackupSchema, BackupVerificationSchema,
   DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
   ImportQuery, ImportResultSchema, ReportQuery,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
@@ -192,6 +194,69 @@ export function securityRoutes(ctx: SecurityContext) {
         params: ReviewParams, body: SignOffBody, response: review(400, 401, 403, 404, 409),
       },
     }, (req) => signOff(ctx, actorOf(req), req.params.id, req.body.note));
+
+    // The server's own backups: ops holders see them; "backup now" and "verify now" are admin work (users:manage).
+    app.addSchema(BackupVerificationSchema);
+    app.addSchema(BackupSchema);
+    const backupId = (raw: string) => {
+      if (!/^\d{1,12}$/.test(raw)) throw notFound(`备份 / backup ${raw.slice(0, 32)}`);
+      return Number(raw);
+    };
+    const pageArg = (field: string, raw: string | undefined, fallback: number, max: number) => {
+      if (raw === undefined || raw === '') return fallback;
+      if (!/^\d+$/.test(raw) || Number(raw) > max) throw badRequest('INVALID_FILTER', `${field} 须为 0–${max} 的整数 / ${field}: a whole number 0–${max}`);
+      return Number(raw);
+    };
+
+    app.get('/api/v1/security/backups', {
+      ...ops,
+      schema: {
+        operationId: 'securityListBackups', tags, summary: '服务器备份及恢复测试 / the server\'s backups and their restore tests',
+        description: '新的在前；每条含大小、SHA-256、结果、保留原因（daily/weekly/monthly）与最近一次恢复测试；settings 为定时、目录与保留策略。/ Newest first, with size, checksum, outcome, retention tiers and the newest restore test.',
+        querystring: BackupListQuery, response: { 200: BackupPage, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => listBackups(ctx, { limit: Math.max(1, pageArg('limit', req.query.limit, 50, 200)), offset: pageArg('offset', req.query.offset, 0, 1_000_000) }));
+
+    app.post('/api/v1/security/backups', {
+      ...users,
+      schema: {
+        operationId: 'securityRunBackup', tags, summary: '立即备份（后台进行） / back up now, in the background',
+        description: '立即返回 202 与进行中的备份（state running，phase 为当前步骤），完成后列表中可见结果；已有备份或恢复测试进行中 409 BACKUP_RUNNING。审计。/ '
+          + 'Answers 202 at once with the running backup; 409 BACKUP_RUNNING while a backup or a restore test is under way. Audited.',
+        response: { 202: { $ref: 'SecurityBackup' }, ...errorResponses(401, 403, 409) },
+      },
+    }, async (req, reply) => reply.code(202).send(await startBackupNow(ctx, actorOf(req))));
+
+    app.get('/api/v1/security/backups/:id', {
+      ...ops,
+      schema: { operationId: 'securityGetBackup', tags, summary: '一次备份及其最近的恢复测试 / one backup with its newest restore test', params: BackupParams, response: { 200: { $ref: 'SecurityBackup' }, ...errorResponses(401, 403, 404) } },
+    }, (req) => getBackup(ctx, backupId(req.params.id)));
+
+    app.post('/api/v1/security/backups/:id/verify', {
+      ...users,
+      schema: {
+        operationId: 'securityVerifyBackup', tags, summary: '立即做恢复测试（后台进行） / restore-test this backup now, in the background',
+        description: '恢复到临时数据库（PGlite 内存库或 PostgreSQL 临时库），逐表比对行数与校验和；失败产生平台告警。202；进行中 409 BACKUP_RUNNING；失败或已删除的备份 409。/ '
+          + 'Restores into a scratch database and compares with the manifest; a failure raises a platform alert.',
+        params: BackupParams, response: { 202: { $ref: 'SecurityBackup' }, ...errorResponses(401, 403, 404, 409) },
+      },
+    }, async (req, reply) => reply.code(202).send(await startVerifyNow(ctx, actorOf(req), backupId(req.params.id))));
+
+    app.get('/api/v1/security/backups/:id/report', {
+      ...ops,
+      schema: {
+        operationId: 'securityBackupReport', tags, summary: '《备份恢复测试报告》.docx（最近一次恢复测试） / the restore test report of the newest test',
+        description: '尚未测试 409 NOT_VERIFIED。/ 409 NOT_VERIFIED before the first test.',
+        params: BackupParams, response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(401, 403, 404, 409) },
+      },
+    }, async (req, reply) => {
+      const id = backupId(req.params.id);
+      const { body, day } = await backupTestReport(ctx, id);
+      return reply.header('content-type', DOCX_TYPE)
+        .header('content-disposition', contentDisposition(`备份恢复测试报告-${id}-${day}.docx`, `backup-test-report-${id}-${day}.docx`))
+        .header('cache-control', 'no-store')
+        .send(body);
+    });
 
     app.get('/api/v1/security/reviews/:id/export', {
       ...users,

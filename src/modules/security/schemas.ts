@@ -155,3 +155,31 @@ export const ReportQuery = Type.Object({
   to: Type.String({ maxLength: 10, description: '截止日 YYYY-MM-DD（含） / last day, inclusive' }),
   format: Type.Optional(Type.Literal('docx', { description: '目前只有 docx / docx only' })),
 });
+
+// The server's own backups (docs/security-operations.md, "Scheduled backups").
+const Str = Type.String();
+export const BackupVerificationSchema = Type.Object({
+  id: Type.Integer(), trigger: Type.String({ description: 'scheduled | manual' }), requestedBy: Str, startedAt: Iso, finishedAt: Nullable(Iso),
+  state: Type.String({ description: 'running | ok | failed' }), phase: Nullable(Type.String({ description: '进行中的步骤 / step under way: check | restore | compare' })),
+  restoredInto: Nullable(Str), restoreMs: Nullable(Type.Integer()), tablesChecked: Nullable(Type.Integer()), tablesDifferent: Nullable(Type.Integer()),
+  problems: Type.Array(Str), error: Nullable(Str),
+}, { $id: 'SecurityBackupVerification' });
+export const BackupSchema = Type.Object({
+  id: Type.Integer(), trigger: Type.String({ description: 'scheduled | manual' }), requestedBy: Str, startedAt: Iso, finishedAt: Nullable(Iso),
+  state: Type.String({ description: 'running | ok | failed' }), phase: Nullable(Type.String({ description: '进行中的步骤 / step under way: dump | encrypt | write' })),
+  fileName: Nullable(Str), bytes: Nullable(Type.Integer()), sha256: Nullable(Type.String({ description: '数据部分的 SHA-256 / SHA-256 of the payload' })),
+  kind: Nullable(Type.String({ description: 'pglite | postgres' })), schemaVersion: Nullable(Str), tableCount: Nullable(Type.Integer()), totalRows: Nullable(Type.Integer()),
+  encrypted: Type.Boolean(), durationMs: Nullable(Type.Integer()), error: Nullable(Str), prunedAt: Nullable(Iso),
+  keptAs: Type.Array(Type.String({ description: 'daily | weekly | monthly' })),
+  verification: Nullable(Type.Ref('SecurityBackupVerification')),
+}, { $id: 'SecurityBackup' });
+export const BackupPage = Type.Object({
+  items: Type.Array(Type.Ref('SecurityBackup')), total: Type.Integer(),
+  settings: Type.Object({
+    dir: Nullable(Str), time: Nullable(Type.String({ description: '每日备份时间 HH:MM（上海），null 为不定时备份 / daily time, null when off' })),
+    retention: Type.Object({ daily: Type.Integer(), weekly: Type.Integer(), monthly: Type.Integer() }), encrypted: Type.Boolean(), nextAt: Nullable(Iso),
+  }),
+  running: Type.Boolean(), lastVerifiedAt: Nullable(Iso), lastBackupAt: Nullable(Iso),
+});
+export const BackupListQuery = Type.Object({ limit: Param('每页 1–200，默认 50 / page size', 4), offset: Param('偏移 / offset', 8) });
+export const BackupParams = Type.Object({ id: Type.String({ maxLength: 20 }) });

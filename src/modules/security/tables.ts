@@ -1,8 +1,9 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { Manifest, VerifyReport } from '../../platform/backup-engine.js';
 import type { Severity } from './deadlines.js';
 import type { VulnState } from './lifecycle.js';
 
-/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0025_security_vuln_import.sql). */
+/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0025_security_vuln_import.sql, 0028_security_backups.sql). */
 
 /** `date` columns come back as 'YYYY-MM-DD' on both backends. */
 type DateColumn = ColumnType<string, string, string>;
@@ -93,7 +94,55 @@ export interface SecurityReviewItemsTable {
   decided_at: Date | null;
 }
 
+export type RunState = 'running' | 'ok' | 'failed';
+export type RunTrigger = 'scheduled' | 'manual';
+type Json<T extends object> = JSONColumnType<T | null, string | null, string | null>;
+
+/** Migration 0028_security_backups.sql: the server's own backups. */
+export interface SecurityBackupsTable {
+  id: Generated<number>;
+  trigger: RunTrigger;
+  requested_by: string;
+  node: string;
+  started_at: Date;
+  finished_at: Date | null;
+  state: ColumnType<RunState, RunState | undefined, RunState>;
+  phase: string | null;
+  file_path: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  kind: string | null;
+  schema_version: string | null;
+  table_count: number | null;
+  total_rows: number | null;
+  encrypted: ColumnType<boolean, boolean | undefined, boolean>;
+  duration_ms: number | null;
+  manifest: Json<Manifest>;
+  error: string | null;
+  pruned_at: Date | null;
+}
+
+/** What a verification found, as stored (the verify report without its manifest, which the backup row holds). */
+export type StoredVerifyReport = Omit<VerifyReport, 'manifest'>;
+
+export interface SecurityBackupVerificationsTable {
+  id: Generated<number>;
+  backup_id: number;
+  trigger: RunTrigger;
+  requested_by: string;
+  started_at: Date;
+  finished_at: Date | null;
+  state: ColumnType<RunState, RunState | undefined, RunState>;
+  phase: string | null;
+  restored_into: string | null;
+  restore_ms: number | null;
+  report: Json<StoredVerifyReport>;
+  error: string | null;
+}
+
 export interface SecurityTables {
+  security_backups: SecurityBackupsTable;
+  security_backup_verifications: SecurityBackupVerificationsTable;
   security_reviews: SecurityReviewsTable;
   security_review_items: SecurityReviewItemsTable;
   security_vulnerabilities: SecurityVulnerabilitiesTable;

@@ -3365,6 +3365,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 服务器备份及恢复测试 / the server's backups and their restore tests
+         * @description 新的在前；每条含大小、SHA-256、结果、保留原因（daily/weekly/monthly）与最近一次恢复测试；settings 为定时、目录与保留策略。/ Newest first, with size, checksum, outcome, retention tiers and the newest restore test.
+         */
+        get: operations["securityListBackups"];
+        put?: never;
+        /**
+         * 立即备份（后台进行） / back up now, in the background
+         * @description 立即返回 202 与进行中的备份（state running，phase 为当前步骤），完成后列表中可见结果；已有备份或恢复测试进行中 409 BACKUP_RUNNING。审计。/ Answers 202 at once with the running backup; 409 BACKUP_RUNNING while a backup or a restore test is under way. Audited.
+         */
+        post: operations["securityRunBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/backups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一次备份及其最近的恢复测试 / one backup with its newest restore test */
+        get: operations["securityGetBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/backups/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 立即做恢复测试（后台进行） / restore-test this backup now, in the background
+         * @description 恢复到临时数据库（PGlite 内存库或 PostgreSQL 临时库），逐表比对行数与校验和；失败产生平台告警。202；进行中 409 BACKUP_RUNNING；失败或已删除的备份 409。/ Restores into a scratch database and compares with the manifest; a failure raises a platform alert.
+         */
+        post: operations["securityVerifyBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/backups/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 《备份恢复测试报告》.docx（最近一次恢复测试） / the restore test report of the newest test
+         * @description 尚未测试 409 NOT_VERIFIED。/ 409 NOT_VERIFIED before the first test.
+         */
+        get: operations["securityBackupReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security/reviews/{id}/export": {
         parameters: {
             query?: never;
@@ -5388,6 +5469,49 @@ export interface components {
                 id: null | number;
                 reason: null | string;
             }[];
+        };
+        SecurityBackupVerification: {
+            id: number;
+            /** @description scheduled | manual */
+            trigger: string;
+            requestedBy: string;
+            /** @description ISO 8601 (UTC) */
+            startedAt: string;
+            finishedAt: null | string;
+            /** @description running | ok | failed */
+            state: string;
+            phase: null | string;
+            restoredInto: null | string;
+            restoreMs: null | number;
+            tablesChecked: null | number;
+            tablesDifferent: null | number;
+            problems: string[];
+            error: null | string;
+        };
+        SecurityBackup: {
+            id: number;
+            /** @description scheduled | manual */
+            trigger: string;
+            requestedBy: string;
+            /** @description ISO 8601 (UTC) */
+            startedAt: string;
+            finishedAt: null | string;
+            /** @description running | ok | failed */
+            state: string;
+            phase: null | string;
+            fileName: null | string;
+            bytes: null | number;
+            sha256: null | string;
+            kind: null | string;
+            schemaVersion: null | string;
+            tableCount: null | number;
+            totalRows: null | number;
+            encrypted: boolean;
+            durationMs: null | number;
+            error: null | string;
+            prunedAt: null | string;
+            keptAs: string[];
+            verification: null | components["schemas"]["SecurityBackupVerification"];
         };
         SharingOffer: {
             id: number;
@@ -21175,6 +21299,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityListBackups: {
+        parameters: {
+            query?: {
+                /** @description 每页 1–200，默认 50 / page size */
+                limit?: string;
+                /** @description 偏移 / offset */
+                offset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecurityBackup"][];
+                        total: number;
+                        settings: {
+                            dir: null | string;
+                            time: null | string;
+                            retention: {
+                                daily: number;
+                                weekly: number;
+                                monthly: number;
+                            };
+                            encrypted: boolean;
+                            nextAt: null | string;
+                        };
+                        running: boolean;
+                        lastVerifiedAt: null | string;
+                        lastBackupAt: null | string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityRunBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityBackup"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityGetBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityBackup"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityVerifyBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityBackup"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityBackupReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description 错误 / error */

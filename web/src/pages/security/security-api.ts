@@ -32,6 +32,10 @@ export const securityApi = {
     return importView(await api.uploadWithProgress<ResponseOf<'securityImportVulnerabilities'>>(`${base}/import`, form, { dryRun }, onProgress));
   },
   report: (from: string, to: string) => api.download(`${base}/report`, `vulnerability-report-${from}-${to}.docx`, { from, to, format: 'docx' }),
+  backups: () => apiGet('/api/v1/security/backups', { query: { limit: '50' } }),
+  runBackup: () => apiPost('/api/v1/security/backups', {}),
+  verifyBackup: (id: number) => apiPost('/api/v1/security/backups/{id}/verify', { path: { id: String(id) } }),
+  backupReport: (id: number) => api.download(`/api/v1/security/backups/${id}/report`, `backup-test-report-${id}.docx`),
   exportReview: (id: number, quarter: string) => api.download(`/api/v1/security/reviews/${id}/export`, `permission-review-${quarter}.xlsx`),
 };
 
