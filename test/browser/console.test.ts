@@ -88,7 +88,7 @@ describe('console in the browser', () => {
     await expectText(page.locator('[data-testid=import-summary-created]')).toContainText('2');
     await expectText(page.locator('[data-testid=import-summary-rejected]')).toContainText('1');
     const badRow = page.locator('[data-testid=import-rows] .el-table__body tr', { hasText: BAD.code });
-    await expectText(badRow).toContainText('totalSpaces');
+    await expectText(badRow).toContainText('总泊位');
     await screenshot(page, 'console-import.png');
   });
 

@@ -335,8 +335,9 @@ function lockNotice(username: string, ip: string | null, scope: LockScope, failu
   return {
     kind: 'auth.locked',
     severity: 'warning',
-    title: scope === 'address' ? `登录锁定（地址）：${username} / sign-in locked for an address: ${username}` : `账号锁定：${username} / account locked: ${username}`,
-    body: body.join('\n'),
+    title: scope === 'address' ? `登录锁定（地址）：${username}` : `账号锁定：${username}`,
+    body: body[0]!,
+    en: { title: scope === 'address' ? `Sign-in locked for an address: ${username}` : `Account locked: ${username}`, body: body[1]! },
     link: '/system/users',
     audience: { permission: 'users:manage' },
   };

@@ -32,7 +32,7 @@ describe('notification rendering', () => {
     expect(absoluteLink('/monitoring?alert=1', 'https://zhibo.example.cn')).toBe('https://zhibo.example.cn/monitoring?alert=1');
     expect(absoluteLink('/monitoring?alert=1', null)).toBeNull();
     const m = renderNotice(notice, null);
-    expect(m.text).toContain('控制台路径 / console path: /monitoring?alert=1');
+    expect(m.text).toContain('控制台路径：/monitoring?alert=1');
     expect(m.subject).toBe('[智泊][严重] 数据中断');
   });
 
