@@ -4,7 +4,7 @@
  */
 export { accountsRoutes } from './routes.js';
 export {
-  activeUserIds, authenticate, createUser, ensureAdmin, listUsers, pruneLoginFailures, resetPassword, setUserStatus, updateUser,
+  activeUserIds, authenticate, createUser, ensureAdmin, issueSystemToken, listUsers, pruneLoginFailures, resetPassword, setUserStatus, updateUser,
   type NewUser, type UserPatch, type UserView,
 } from './service.js';
 export type { AccountsTables, Role } from './tables.js';

@@ -416,11 +416,38 @@ export async function authenticate(ctx: AccountsContext, token: string, ip: stri
   const row = await ctx.db
     .selectFrom('auth_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status'])
+    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status', 'u.system'])
     .where('t.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
   if (!row || row.revoked_at || row.expires_at <= ctx.clock.now() || row.status !== 'active') return null;
-  return { actor: actorFor(row, ip), tokenId: row.token_id };
+  const actor = actorFor(row, ip);
+  // A system account keeps its role's permissions but acts, and is audited, as the system.
+  return { actor: row.system ? { ...actor, role: 'system' } : actor, tokenId: row.token_id };
+}
+
+/**
+ * A token for one of the platform's own programs acting through the API (the demo's simulator
+ * registering its city and sending traffic), so that the audit log records what it does under
+ * a system actor and not under a person such as admin. The account (`username`, role admin,
+ * marked `system`) is made on first use with a password nobody knows: it never signs in. A
+ * username already held by a person is refused.
+ */
+export async function issueSystemToken(anyCtx: AppContext, username: string, displayName: string): Promise<string> {
+  const ctx = accountsContext(anyCtx);
+  let user = await ctx.db.selectFrom('users').select(['id', 'system']).where('username', '=', username).executeTakeFirst();
+  if (user && !user.system) throw conflict('USERNAME_TAKEN', `用户名 ${username} 已被人员账号使用 / username ${username} belongs to a person`);
+  if (!user) {
+    await createUser(ctx, systemActor('bootstrap'), { username, password: randomPassword(), role: 'admin', displayName }, { checkPolicy: false });
+    await ctx.db.updateTable('users').set({ system: true }).where('username', '=', username).execute();
+    user = await ctx.db.selectFrom('users').select(['id', 'system']).where('username', '=', username).executeTakeFirstOrThrow();
+  }
+  const token = randomBytes(32).toString('base64url');
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('auth_tokens')
+    .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: new Date(now.getTime() + 365 * 86_400_000), revoked_at: null, ip: null, user_agent: 'zhibo system' })
+    .execute();
+  return token;
 }
 
 export async function logout(ctx: AccountsContext, actor: Actor, tokenId: number): Promise<void> {

@@ -4,3 +4,8 @@
 -- console shows the language of the signed-in user's interface.
 ALTER TABLE notifications ADD COLUMN title_en text, ADD COLUMN body_en text;
 ALTER TABLE notification_channels ADD COLUMN language text NOT NULL DEFAULT 'zh-CN' CHECK (language IN ('zh-CN', 'en'));
+
+-- The platform's own programs (the demo's simulator) act through the API under a system account:
+-- `system` accounts get tokens from the platform itself, never by signing in, and what they do is
+-- audited with the role `system` (the audit log tells them apart from people).
+ALTER TABLE users ADD COLUMN system boolean NOT NULL DEFAULT false;
