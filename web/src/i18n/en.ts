@@ -98,6 +98,7 @@ const en: Messages = {
     noMatch: 'No matching chapter',
   },
   menu: {
+    underConstruction: 'Under construction',
     help: 'Help',
     overview: 'Overview',
     resources: 'Data resources',

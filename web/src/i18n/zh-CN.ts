@@ -99,6 +99,7 @@ const zhCN = {
     noMatch: '没有找到匹配的章节',
   },
   menu: {
+    underConstruction: '建设中',
     help: '帮助',
     overview: '全局概览',
     resources: '数据资源',
