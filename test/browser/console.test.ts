@@ -190,7 +190,7 @@ describe('console in the browser', () => {
     await expectText(created.locator('[data-testid=audit-target]')).toContainText(`停车场 ${GOOD[0]!.name}（${GOOD[0]!.code}）`);
     await expectText(page.locator('[data-testid=audit-action][data-action="incident.create"]')).toContainText('登记事件');
     expect(pageErrors).toEqual([]);
-  });
+  }, 300_000); // some 26 pages, each until its data is in
 });
 
 /** Opens `path` and waits until its data is in: no request in flight, no loading mask. */

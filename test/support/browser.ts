@@ -146,7 +146,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export const LATIN_ALLOWED = new Set([
   'xlsx', 'docx', 'csv', 'jsonl', 'json', 'pdf', 'png', 'jpg', 'km', 'm', 'kg', 'px', 'ms',
   'Zhibo', 'https', 'http', 'Webhook', 'webhook', 'Token', 'token', 'Excel', 'WPS', 'iOS', 'Android',
-  'ECharts', 'OpenAPI', 'Swagger', 'Ctrl', 'Enter', 'Esc', 'Tab', 'nginx', 'npm', 'Node', 'PostgreSQL', 'PGlite',
+  'Word', 'ndjson', 'ECharts', 'OpenAPI', 'Swagger', 'Ctrl', 'Enter', 'Esc', 'Tab', 'nginx', 'npm', 'Node', 'PostgreSQL', 'PGlite',
 ]);
 
 /**
