@@ -2,7 +2,7 @@
 // FormData bodies as multipart, errors as ApiError carrying the API's { error: { code, message } },
 // a 401 on a signed-in call clears the token and calls onUnauthorized's handler. Pages call the API
 // through client.ts (typed by the generated schema.d.ts) or api.download / api.uploadWithProgress.
-import { localText } from '../i18n';
+import { localText } from '../i18n/local-text';
 import { saveResponse } from './download';
 
 const TOKEN_KEY = 'zhibo.token';

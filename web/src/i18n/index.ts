@@ -35,19 +35,5 @@ export function setLocale(locale: Locale): void {
   document.documentElement.lang = locale;
 }
 
-const CJK = /[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]/;
 
-/**
- * A text of the server in the console's language. The API's messages are "中文 / English" (error
- * messages, import verdicts, reasons): on a Chinese screen the Chinese half, on an English one
- * the English half. The cut is the first " / " with Chinese before it and none after it, so a
- * text that is all Chinese, or that lists "a / b" inside its Chinese, stays whole.
- */
-export function localText(text: string, locale: string = i18n.global.locale.value): string {
-  for (let i = text.indexOf(' / '); i >= 0; i = text.indexOf(' / ', i + 1)) {
-    const before = text.slice(0, i);
-    const after = text.slice(i + 3);
-    if (CJK.test(before) && !CJK.test(after)) return locale === 'en' ? after.trim() : before.trim();
-  }
-  return text;
-}
+export { localText } from './local-text';
