@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { issueSystemToken } from '../modules/accounts/index.js';
 import { rebuildAnalytics, type RebuildResult } from '../modules/analytics/index.js';
 import { evaluateMonitoring } from '../modules/monitoring/index.js';
 import { ensureSandboxChannel } from '../modules/payments/index.js';
@@ -62,6 +63,9 @@ export interface DemoCity {
   seconds: Partial<Record<DemoPhase, number>>;
 }
 
+/** The system account the demo's simulator acts under (registry set-up and live traffic). */
+export const SIMULATOR_ACCOUNT = 'simulator';
+
 export const demoLotSet = (seed: number, lots: number, scale: number): LotSet => scaleLotSet(buildLotSet(seed, lots), scale);
 
 /** Runs `fn` with an Exec on one connection: the history's temporary tables live on it. */
@@ -84,7 +88,8 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
   const { secrets, summary } = await step('registry', async () => {
     o.onPhase?.('registry', 0, 1);
     const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
-    await client.login('admin', o.password);
+    // The simulator's account, not admin: what it registers is audited under the system (issue 15 §4).
+    client.setToken(await issueSystemToken(ctx, SIMULATOR_ACCOUNT, '城市模拟器（系统）'));
     const r = await client.ensureRegistry(set);
     // A sandbox payment channel, so that order → pay → notify → settle runs in the demo (docs/支付通道接入.md).
     await ensureSandboxChannel(ctx, systemActor('demo'));

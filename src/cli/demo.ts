@@ -7,10 +7,10 @@ import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { startJobs } from '../jobs.js';
-import { ensureAdmin } from '../modules/accounts/index.js';
+import { ensureAdmin, issueSystemToken } from '../modules/accounts/index.js';
 import { isoShanghai, runSimulation, type SendStats } from '../modules/simulator/index.js';
 import { createLogger, openRuntime, type Runtime } from '../runtime.js';
-import { demoLotSet, parkedNow, writeDemoCity, type DemoPhase } from './demo-city.js';
+import { demoLotSet, parkedNow, SIMULATOR_ACCOUNT, writeDemoCity, type DemoPhase } from './demo-city.js';
 import { reportCliError, type GlobalOpts } from './run.js';
 import { Terminal } from './terminal.js';
 
@@ -221,8 +221,9 @@ async function runDemo(g: GlobalOpts, o: DemoFlags): Promise<void> {
       return;
     }
     // Live traffic through the signed API, from now, at the city's own pace.
+    const token = await issueSystemToken(ctx, SIMULATOR_ACCOUNT, '城市模拟器（系统）');
     void runSimulation({
-      url, password, lots, seed, scale, speed: 1, liveStartAt: Date.now(), parked: parked ?? [],
+      url, password, token, lots, seed, scale, speed: 1, liveStartAt: Date.now(), parked: parked ?? [],
       ...(secrets ? { secrets: Object.fromEntries(secrets) } : {}),
       progress: false, signal: controller.signal,
       log: (line) => log.debug(line),

@@ -17,10 +17,15 @@ export interface Notice {
   /** What happened, dotted: 'monitoring.alert.opened', 'tickets.assigned', 'sla.breached' … */
   kind: string;
   severity: NoticeSeverity;
-  /** One line, Chinese first. */
+  /** One line, in Chinese only (what a Chinese console and channel show). */
   title: string;
-  /** Plain text (Markdown allowed for robots), no secrets, plates masked. */
+  /** Plain text in Chinese (Markdown allowed for robots), no secrets, plates masked. */
   body: string;
+  /**
+   * The same in English, for a console in English and channels whose recipients read English
+   * (a channel's `language`); without it they get the Chinese text.
+   */
+  en?: { title: string; body: string };
   /** Console path to open, e.g. '/monitoring?alert=12'. */
   link?: string;
   /** District the subject belongs to; district users only see their own. Null: city-wide. */

@@ -6,14 +6,24 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders } from '../../src/platform/signing.js';
 import { ADMIN_PASSWORD, createTestEnv, type TestEnv } from '../support/backends.js';
-import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, download, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
+import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, download, englishFragments, expectText, field, launchBrowser, listen, openPage, screenshot, signIn, WEB_DIR } from '../support/browser.js';
 
 /*
  * The console in a real browser against the real server (PGlite): sign in, the lots list, a
  * bulk import with a dry run and a bad row, the imported lot in the list, then signed events
- * for that lot and the parking records (停车流水) they make: search, detail, export. Needs the built
- * console (`npm run build:web` → dist/web) and Debian's chromium; builds nothing itself.
+ * for that lot and the parking records (停车流水) they make: search, detail, export. Then every page
+ * of the menu, an incident and the audit log, each scanned for English fragments (a zh-CN screen
+ * shows Chinese only, issue 15 §4: `englishFragments`). Needs the built console
+ * (`npm run build:web` → dist/web) and Debian's chromium; builds nothing itself.
  */
+
+/** Every page of the menu (in its order), as an admin sees it; /api/docs is Swagger's own. */
+const MENU_PAGES = [
+  '/overview', '/registry/lots', '/registry/sources', '/registry/operators', '/registry/districts', '/registry/import',
+  '/ingest/import', '/ingest/quarantine', '/analysis', '/quality', '/public-service', '/sharing', '/payments', '/themes',
+  '/sessions', '/monitoring', '/onboarding', '/tickets', '/incidents', '/security', '/inspections',
+  '/system/users', '/system/audit', '/system/channels', '/help',
+];
 
 const GOOD = [
   { code: 'BT-CC-001', name: '浏览器测试·南大街停车场', district: '崇川区', kind: '场库', category: '商业', spaces: 320, address: '崇川区南大街 1 号', lng: 120.8642, lat: 32.0108 },
@@ -88,7 +98,7 @@ describe('console in the browser', () => {
     await expectText(page.locator('[data-testid=import-summary-created]')).toContainText('2');
     await expectText(page.locator('[data-testid=import-summary-rejected]')).toContainText('1');
     const badRow = page.locator('[data-testid=import-rows] .el-table__body tr', { hasText: BAD.code });
-    await expectText(badRow).toContainText('totalSpaces');
+    await expectText(badRow).toContainText('总泊位');
     await screenshot(page, 'console-import.png');
   });
 
@@ -161,7 +171,34 @@ describe('console in the browser', () => {
     expect(sheet.getRow(2).getCell(8).value).toBe(15);
     expect(pageErrors).toEqual([]);
   });
+
+  it('shows Chinese only on every page of the menu, an incident and the audit log (no English fragments)', async () => {
+    const call = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
+    const incident = await call('POST', '/api/v1/incidents', { title: '浏览器测试·支付接口中断', severity: 2, detectionSource: 'person' });
+    const found: string[] = [];
+    for (const path of [...MENU_PAGES, `/incidents/${String(incident.id)}`]) {
+      await openSettled(page, `${base}${path}`);
+      for (const f of await englishFragments(page)) found.push(`${path}: ${f}`);
+    }
+    expect(found).toEqual([]);
+
+    // 审计日志: actions by name, the lot's target with its name and code, details as fields.
+    await openSettled(page, `${base}/system/audit`);
+    const rows = page.locator('[data-testid=audit-table] .el-table__body tr');
+    const created = rows.filter({ has: page.locator('[data-testid=audit-action][data-action="lot.import.create"]') }).first();
+    await expectText(created.locator('[data-testid=audit-action]')).toContainText('导入新建停车场');
+    await expectText(created.locator('[data-testid=audit-target]')).toContainText(`停车场 ${GOOD[0]!.name}（${GOOD[0]!.code}）`);
+    await expectText(page.locator('[data-testid=audit-action][data-action="incident.create"]')).toContainText('登记事件');
+    expect(pageErrors).toEqual([]);
+  }, 300_000); // some 26 pages, each until its data is in
 });
+
+/** Opens `path` and waits until its data is in: no request in flight, no loading mask. */
+async function openSettled(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForLoadState('networkidle');
+  await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached' }).catch(() => undefined);
+}
 
 async function statusCounts(page: Page): Promise<Record<string, number>> {
   const statuses = await page.locator('[data-testid=import-row-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''));

@@ -142,3 +142,51 @@ export async function download(page: Page, button: string, path: string): Promis
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS_DIR, name), fullPage: true });
 }
+
+/**
+ * Latin words a zh-CN screen may show (issue 15 §4): codes, units, formats and names that are
+ * Latin in Chinese use too. Anything else Latin on a zh-CN page is an English fragment. Tokens
+ * with a digit (IDs, plates, 2026-W49), single letters (plate letters, 一级 A), all-capital
+ * abbreviations (API, KPI, SLA, IP, GCJ), and whatever sits in an element marked
+ * `data-latin-ok` (usernames, codes, data the user typed, raw keys shown as code) pass as well.
+ */
+export const LATIN_ALLOWED = new Set([
+  'xlsx', 'docx', 'csv', 'jsonl', 'json', 'pdf', 'png', 'jpg', 'km', 'm', 'kg', 'px', 'ms',
+  'Zhibo', 'https', 'http', 'Webhook', 'webhook', 'Token', 'token', 'Excel', 'WPS', 'iOS', 'Android',
+  'Word', 'ndjson', 'ECharts', 'OpenAPI', 'Swagger', 'Ctrl', 'Enter', 'Esc', 'Tab', 'nginx', 'npm', 'Node', 'PostgreSQL', 'PGlite',
+]);
+
+/**
+ * The English fragments of what the page shows: visible text (and input placeholders) outside
+ * `[data-latin-ok]`, cut into Latin words; those not allowed (LATIN_ALLOWED and the rules above)
+ * are returned with a little of the text around them, so that a failure names the place.
+ */
+export async function englishFragments(page: Page): Promise<string[]> {
+  const texts = await page.evaluate(() => {
+    const out: string[] = [];
+    const visible = (el: Element) => (el as HTMLElement).checkVisibility?.({ checkOpacity: true, checkVisibilityCSS: true }) ?? true;
+    const skip = (el: Element | null) => !el || !!el.closest('[data-latin-ok], script, style, noscript, svg, code, pre, kbd, .el-select-dropdown, .el-picker-panel') || !visible(el);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent?.trim();
+      if (text && !skip(node.parentElement)) out.push(text);
+    }
+    for (const input of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+      if (!skip(input)) out.push((input as HTMLInputElement).placeholder);
+    }
+    return out;
+  });
+  const found: string[] = [];
+  for (const text of texts) {
+    // Addresses, e-mails, file names and dotted or snake_case codes are codes, not words.
+    const cleaned = text.replace(/\bhttps?:\/\/\S+|\S+@\S+|[\w-]+(\.[\w-]+)+|\w+_\w+|\/[\w/.-]+/g, ' ');
+    for (const m of cleaned.matchAll(/[A-Za-z][A-Za-z'’]*/g)) {
+      const word = m[0];
+      if (word.length === 1 || LATIN_ALLOWED.has(word) || /^[A-Z]{2,6}s?$/.test(word)) continue;
+      const at = m.index;
+      if (/\d/.test(cleaned.slice(Math.max(0, at - 1), at)) || /\d/.test(cleaned.charAt(at + word.length))) continue; // part of a code such as 3F, B2, 10a
+      found.push(`${word} ← "${text.slice(0, 80)}"`);
+    }
+  }
+  return [...new Set(found)];
+}

@@ -4,7 +4,7 @@
  */
 export { accountsRoutes } from './routes.js';
 export {
-  activeUserIds, authenticate, createUser, ensureAdmin, listUsers, ownView, pruneLoginFailures, resetPassword, setUserStatus, updateUser,
+  activeUserIds, authenticate, createUser, ensureAdmin, issueSystemToken, listUsers, ownView, pruneLoginFailures, resetPassword, setUserStatus, updateUser,
   type NewUser, type UserPatch, type UserView,
 } from './service.js';
 export { newCaptcha } from './captcha.js';

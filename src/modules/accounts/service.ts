@@ -398,8 +398,9 @@ function lockNotice(username: string, ip: string | null, scope: LockScope, failu
   return {
     kind: 'auth.locked',
     severity: 'warning',
-    title: scope === 'address' ? `登录锁定（地址）：${username} / sign-in locked for an address: ${username}` : `账号锁定：${username} / account locked: ${username}`,
-    body: body.join('\n'),
+    title: scope === 'address' ? `登录锁定（地址）：${username}` : `账号锁定：${username}`,
+    body: body[0]!,
+    en: { title: scope === 'address' ? `Sign-in locked for an address: ${username}` : `Account locked: ${username}`, body: body[1]! },
     link: '/system/users',
     audience: { permission: 'users:manage' },
   };
@@ -529,18 +530,49 @@ export async function authenticate(ctx: AccountsContext, token: string, ip: stri
     .selectFrom('auth_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .leftJoin('user_totp as o', (j) => j.onRef('o.user_id', '=', 'u.id').on('o.enabled_at', 'is not', null))
-    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 't.last_used_at', 't.created_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status', 'u.password_changed_at', 'o.user_id as totp_user'])
+    .select(['t.id as token_id', 't.expires_at', 't.revoked_at', 't.last_used_at', 't.created_at', 'u.id', 'u.username', 'u.role', 'u.district_code', 'u.status', 'u.password_changed_at', 'u.system', 'o.user_id as totp_user'])
     .where('t.token_hash', '=', tokenHash(token))
     .executeTakeFirst();
   const now = ctx.clock.now();
   if (!row || row.revoked_at || row.expires_at <= now || row.status !== 'active') return null;
   const lastUsed = row.last_used_at ?? row.created_at;
   const idleMs = ctx.config.sessionIdleMinutes * 60_000;
-  if (idleMs > 0 && now.getTime() - lastUsed.getTime() > idleMs) return null;
+  // A person's session ends after ZHIBO_SESSION_IDLE_MINUTES unused; a system account's (the demo's
+  // simulator) is a program's and lives until it expires.
+  if (idleMs > 0 && !row.system && now.getTime() - lastUsed.getTime() > idleMs) return null;
   if (now.getTime() - lastUsed.getTime() >= LAST_USED_EVERY_MS) {
     await ctx.db.updateTable('auth_tokens').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
   }
-  return { actor: actorFor(row, ip), tokenId: row.token_id, restriction: restrictionOf(ctx, row, row.totp_user !== null) };
+  const actor = actorFor(row, ip);
+  // A system account keeps its role's permissions but acts, and is audited, as the system; it never
+  // signs in, so no second factor or password expiry restricts it.
+  if (row.system) return { actor: { ...actor, role: 'system' }, tokenId: row.token_id, restriction: null };
+  return { actor, tokenId: row.token_id, restriction: restrictionOf(ctx, row, row.totp_user !== null) };
+}
+
+/**
+ * A token for one of the platform's own programs acting through the API (the demo's simulator
+ * registering its city and sending traffic), so that the audit log records what it does under
+ * a system actor and not under a person such as admin. The account (`username`, role admin,
+ * marked `system`) is made on first use with a password nobody knows: it never signs in. A
+ * username already held by a person is refused.
+ */
+export async function issueSystemToken(anyCtx: AppContext, username: string, displayName: string): Promise<string> {
+  const ctx = accountsContext(anyCtx);
+  let user = await ctx.db.selectFrom('users').select(['id', 'system']).where('username', '=', username).executeTakeFirst();
+  if (user && !user.system) throw conflict('USERNAME_TAKEN', `用户名 ${username} 已被人员账号使用 / username ${username} belongs to a person`);
+  if (!user) {
+    await createUser(ctx, systemActor('bootstrap'), { username, password: randomPassword(), role: 'admin', displayName }, { checkPolicy: false });
+    await ctx.db.updateTable('users').set({ system: true }).where('username', '=', username).execute();
+    user = await ctx.db.selectFrom('users').select(['id', 'system']).where('username', '=', username).executeTakeFirstOrThrow();
+  }
+  const token = randomBytes(32).toString('base64url');
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('auth_tokens')
+    .values({ token_hash: tokenHash(token), user_id: user.id, created_at: now, expires_at: new Date(now.getTime() + 365 * 86_400_000), revoked_at: null, ip: null, user_agent: 'zhibo system' })
+    .execute();
+  return token;
 }
 
 export async function logout(ctx: AccountsContext, actor: Actor, tokenId: number): Promise<void> {

@@ -12,6 +12,8 @@ export interface UsersTable {
   role: Role;
   district_code: string | null;
   status: ColumnType<'active' | 'disabled', 'active' | 'disabled' | undefined>;
+  /** A program of the platform's own (migration 0033): tokens from `issueSystemToken`, audited as role `system`. */
+  system: ColumnType<boolean, boolean | undefined, boolean>;
   failed_logins: Generated<number>;
   locked_until: Date | null;
   last_login_at: Date | null;

@@ -91,8 +91,9 @@ export async function runHealthWatch(
       await trx.insertInto('health_alerts').values({ kind: a.kind, subject: a.subject, opened_at: now, last_seen_at: now, detail: a.detail }).execute();
       await notify(ctx, trx, {
         kind: 'health.alert.opened', severity: 'warning',
-        title: `平台告警：${KIND_NAMES[a.kind]} ${a.subject} / platform alert: ${a.kind} ${a.subject}`,
+        title: `平台告警：${KIND_NAMES[a.kind]} ${a.subject}`,
         body: a.detail, link: '/inspections',
+        en: { title: `Platform alert: ${a.kind} ${a.subject}`, body: a.detail },
       });
     }
     if (decision.keep.length) await trx.updateTable('health_alerts').set({ last_seen_at: now }).where('id', 'in', decision.keep).execute();

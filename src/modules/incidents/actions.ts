@@ -13,7 +13,7 @@ import { findIncident, touchIncident, type IncidentRow, type IncidentsContext, t
 import type { IncidentActionsTable } from './tables.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
-import { ACTION_TYPE_NAMES, ACTION_TYPES, type ActionType } from './vocab.js';
+import { ACTION_TYPE_NAMES, fieldName, ACTION_TYPES, type ActionType } from './vocab.js';
 
 /*
  * Follow-up actions (后续措施): a BUG fix, a change, or anything else the review decided, each
@@ -68,7 +68,7 @@ export async function addAction(ctx: IncidentsContext, actor: Actor, key: string
     await startActionClock(ctx, trx, incident, action, now);
     await appendTimeline(ctx, trx, actor, incident.id, {
       kind: 'action',
-      text: `新增后续措施（${ACTION_TYPE_NAMES[type].zh}）：${description}；负责人 ${owner}，计划 ${date} 完成 / follow-up action added`,
+      text: `新增后续措施（${ACTION_TYPE_NAMES[type].zh}）：${description}；负责人 ${owner}，计划 ${date} 完成`,
       detail: { actionId: action.id, type, owner, plannedDate: date },
     });
     const fresh = await touchIncident(trx, incident.id, now);
@@ -111,7 +111,7 @@ export async function updateAction(ctx: IncidentsContext, actor: Actor, key: str
     }
     await appendTimeline(ctx, trx, actor, incident.id, {
       kind: 'action',
-      text: `修改后续措施 #${action.id}：${changes.map((c) => `${c.field} ${String(c.before)} → ${String(c.after)}`).join('；')}${reason ? `（${reason}）` : ''} / follow-up action updated`,
+      text: `修改后续措施 #${action.id}：${changes.map((c) => `${fieldName(c.field)} ${String(c.before)} → ${String(c.after)}`).join('；')}${reason ? `（${reason}）` : ''}`,
       detail: { actionId: action.id, changes, reason },
     });
     const fresh = await touchIncident(trx, incident.id, now);
@@ -138,7 +138,7 @@ export async function completeAction(ctx: IncidentsContext, actor: Actor, key: s
     await startFollowupFeedbackClock(ctx, trx, incident, at);
     await appendTimeline(ctx, trx, actor, incident.id, {
       kind: 'action', at,
-      text: `后续措施 #${action.id} 已完成：${action.description}${note ? `（${note}）` : ''} / follow-up action done`,
+      text: `后续措施 #${action.id} 已完成：${action.description}${note ? `（${note}）` : ''}`,
       detail: { actionId: action.id, state: 'done', late: shanghaiDay(at) > action.planned_date },
     });
     const fresh = await touchIncident(trx, incident.id, now);
@@ -161,7 +161,7 @@ export async function waiveAction(ctx: IncidentsContext, actor: Actor, key: stri
     await endActionClock(ctx, trx, action.id, 'waived', now, reason);
     await appendTimeline(ctx, trx, actor, incident.id, {
       kind: 'action',
-      text: `后续措施 #${action.id} 豁免：${action.description}；理由：${reason} / follow-up action waived`,
+      text: `后续措施 #${action.id} 豁免：${action.description}；理由：${reason}`,
       detail: { actionId: action.id, state: 'waived', reason },
     });
     const fresh = await touchIncident(trx, incident.id, now);

@@ -54,7 +54,7 @@ export async function recordFeedback(ctx: IncidentsContext, actor: Actor, key: s
     await appendTimeline(ctx, trx, actor, row.id, {
       kind: 'feedback',
       at: givenAt,
-      text: `反馈用户（${CHANNEL_NAMES[channel].zh}${recipient ? `，${recipient}` : ''}，${formatShanghai(givenAt)}）：${note} / feedback given`,
+      text: `反馈用户（${CHANNEL_NAMES[channel].zh}${recipient ? `，${recipient}` : ''}，${formatShanghai(givenAt)}）：${note}`,
       detail: { channel, recipient, slaKinds: kinds, late },
     });
     const fresh = await touchIncident(trx, row.id, now);

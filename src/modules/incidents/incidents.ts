@@ -10,7 +10,7 @@ import { assignedNotice, openedNotice } from './notices.js';
 import { findIncident, nextIncidentCode, touchIncident, type IncidentRow, type IncidentsContext } from './repo.js';
 import { appendTimeline } from './timeline.js';
 import { incidentDetail, type IncidentDetail } from './view.js';
-import { SEVERITIES, SEVERITY_NAMES, SOURCE_NAMES, type DetectionSource, type Severity } from './vocab.js';
+import { fieldName, SEVERITIES, SEVERITY_NAMES, SOURCE_NAMES, type DetectionSource, type Severity } from './vocab.js';
 
 export interface CreateIncidentInput {
   title: string;
@@ -84,7 +84,7 @@ export async function createIncident(ctx: IncidentsContext, actor: Actor, input:
       kind: 'created',
       at: detectedAt,
       toState: 'open',
-      text: `登记事件（${SEVERITY_NAMES[severity].zh}，${SOURCE_NAMES[source].zh}） / incident recorded`,
+      text: `登记事件（${SEVERITY_NAMES[severity].zh}，${SOURCE_NAMES[source].zh}）`,
       detail: { severity, detectionSource: source, occurredAt: occurredAt.toISOString(), links: links.map((l) => `${l.kind}:${l.refId}`) },
     });
     for (const l of links) {
@@ -197,7 +197,7 @@ export async function updateIncident(ctx: IncidentsContext, actor: Actor, key: s
     const note = input.note?.trim();
     await appendTimeline(ctx, trx, actor, row.id, {
       kind: 'update',
-      text: `修改 ${changes.map((c) => c.field).join('、')}${note ? `：${note}` : ''} / updated`,
+      text: `修改${changes.map((c) => fieldName(c.field)).join('、')}${note ? `：${note}` : ''}`,
       detail: { changes },
     });
     await audit(ctx, trx, actor, { action: 'incident.update', targetType: 'incident', targetId: row.code, detail: { changes } });

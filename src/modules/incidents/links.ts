@@ -50,7 +50,7 @@ export async function linkItem(ctx: IncidentsContext, actor: Actor, key: string 
       .onConflict((oc) => oc.columns(['incident_id', 'kind', 'ref_id']).doNothing())
       .returning('id').executeTakeFirst();
     if (!inserted) return incidentDetail(ctx, trx, row);
-    await appendTimeline(ctx, trx, actor, row.id, { kind: 'link', text: `关联${kind === 'alert' ? '监控告警' : '工单'} ${seed.refId}：${seed.label ?? ''} / linked ${kind}`, detail: { kind, refId: seed.refId } });
+    await appendTimeline(ctx, trx, actor, row.id, { kind: 'link', text: `关联${kind === 'alert' ? '监控告警' : '工单'} ${seed.refId}：${seed.label ?? ''}`, detail: { kind, refId: seed.refId } });
     const fresh = await touchIncident(trx, row.id, now);
     await audit(ctx, trx, actor, { action: 'incident.link', targetType: 'incident', targetId: row.code, detail: { kind, refId: seed.refId } });
     return incidentDetail(ctx, trx, fresh);
@@ -64,7 +64,7 @@ export async function unlinkItem(ctx: IncidentsContext, actor: Actor, key: strin
     assertNotClosed(row);
     const link = await trx.deleteFrom('incident_links').where('id', '=', linkId).where('incident_id', '=', row.id).returningAll().executeTakeFirst();
     if (!link) throw notFound(`关联 / link ${linkId}`);
-    await appendTimeline(ctx, trx, actor, row.id, { kind: 'link', text: `取消关联${link.kind === 'alert' ? '监控告警' : '工单'} ${link.ref_id} / unlinked ${link.kind}`, detail: { kind: link.kind, refId: link.ref_id, removed: true } });
+    await appendTimeline(ctx, trx, actor, row.id, { kind: 'link', text: `取消关联${link.kind === 'alert' ? '监控告警' : '工单'} ${link.ref_id}`, detail: { kind: link.kind, refId: link.ref_id, removed: true } });
     const fresh = await touchIncident(trx, row.id, now);
     await audit(ctx, trx, actor, { action: 'incident.unlink', targetType: 'incident', targetId: row.code, detail: { kind: link.kind, refId: link.ref_id } });
     return incidentDetail(ctx, trx, fresh);

@@ -10,6 +10,7 @@ const NOTICE_SEVERITY: Record<1 | 2 | 3, NoticeSeverity> = { 1: 'critical', 2: '
 
 const link = (row: IncidentRow) => `/incidents/${row.id}`;
 const head = (row: IncidentRow) => `【${SEVERITY_NAMES[row.severity].zh}事件】${row.code} ${row.title}`;
+const headEn = (row: IncidentRow) => `[${SEVERITY_NAMES[row.severity].en}] ${row.code} ${row.title}`;
 
 export function scopeLine(row: IncidentRow): string {
   const parts = [
@@ -28,14 +29,24 @@ export function openedNotice(row: IncidentRow, respondDueAt: Date | null): Notic
   return {
     kind: 'incidents.opened',
     severity: NOTICE_SEVERITY[row.severity],
-    title: `${head(row)} / ${SEVERITY_NAMES[row.severity].en} incident opened`,
+    title: head(row),
     body: [
-      `发生时间 / occurred: ${formatShanghai(row.occurred_at)}`,
-      `发现方式 / detected by: ${SOURCE_NAMES[row.detection_source].zh}`,
-      `影响范围 / scope: ${scopeLine(row)}`,
-      respondDueAt ? `响应时限 / respond by: ${formatShanghai(respondDueAt)}` : null,
-      row.commander ? `负责人 / commander: ${row.commander}` : null,
+      `发生时间：${formatShanghai(row.occurred_at)}`,
+      `发现方式：${SOURCE_NAMES[row.detection_source].zh}`,
+      `影响范围：${scopeLine(row)}`,
+      respondDueAt ? `响应时限：${formatShanghai(respondDueAt)}` : null,
+      row.commander ? `负责人：${row.commander}` : null,
     ].filter(Boolean).join('\n'),
+    en: {
+      title: `${headEn(row)}: incident opened`,
+      body: [
+        `Occurred: ${formatShanghai(row.occurred_at)}`,
+        `Detected by: ${SOURCE_NAMES[row.detection_source].en}`,
+        `Scope: ${scopeLine(row)}`,
+        respondDueAt ? `Respond by: ${formatShanghai(respondDueAt)}` : null,
+        row.commander ? `Commander: ${row.commander}` : null,
+      ].filter(Boolean).join('\n'),
+    },
     link: link(row),
     districtCode: noticeDistrict(row),
     audience: withCommander(row),
@@ -46,8 +57,9 @@ export function assignedNotice(row: IncidentRow): Notice {
   return {
     kind: 'incidents.assigned',
     severity: row.severity === 1 ? 'critical' : 'warning',
-    title: `${head(row)}：由您负责处置 / you are the incident commander`,
-    body: `状态 / state: ${STATE_NAMES[row.state].zh}\n影响范围 / scope: ${scopeLine(row)}`,
+    title: `${head(row)}：由您负责处置`,
+    body: `状态：${STATE_NAMES[row.state].zh}\n影响范围：${scopeLine(row)}`,
+    en: { title: `${headEn(row)}: you are the incident commander`, body: `State: ${STATE_NAMES[row.state].en}\nScope: ${scopeLine(row)}` },
     link: link(row),
     districtCode: noticeDistrict(row),
     audience: { usernames: [row.commander!] },
@@ -58,8 +70,12 @@ export function stateNotice(row: IncidentRow, from: IncidentState, note: string 
   return {
     kind: 'incidents.state_changed',
     severity: 'info',
-    title: `${head(row)}：${STATE_NAMES[from].zh} → ${STATE_NAMES[row.state].zh} / ${from} → ${row.state}`,
-    body: [note, row.recovered_at && row.state === 'mitigated' ? `恢复时间 / recovered: ${formatShanghai(row.recovered_at)}` : null].filter(Boolean).join('\n'),
+    title: `${head(row)}：${STATE_NAMES[from].zh} → ${STATE_NAMES[row.state].zh}`,
+    body: [note, row.recovered_at && row.state === 'mitigated' ? `恢复时间：${formatShanghai(row.recovered_at)}` : null].filter(Boolean).join('\n'),
+    en: {
+      title: `${headEn(row)}: ${STATE_NAMES[from].en} → ${STATE_NAMES[row.state].en}`,
+      body: [note, row.recovered_at && row.state === 'mitigated' ? `Recovered: ${formatShanghai(row.recovered_at)}` : null].filter(Boolean).join('\n'),
+    },
     link: link(row),
     districtCode: noticeDistrict(row),
     audience: withCommander(row),
@@ -70,8 +86,9 @@ export function actionAssignedNotice(row: IncidentRow, action: { owner: string; 
   return {
     kind: 'incidents.action_assigned',
     severity: 'info',
-    title: `${row.code} 后续措施由您负责，计划 ${action.planned_date} 完成 / follow-up action assigned to you`,
+    title: `${row.code} 后续措施由您负责，计划 ${action.planned_date} 完成`,
     body: action.description,
+    en: { title: `${row.code}: follow-up action assigned to you, due ${action.planned_date}`, body: action.description },
     link: link(row),
     districtCode: noticeDistrict(row),
     audience: { usernames: [action.owner] },

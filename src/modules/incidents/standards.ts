@@ -2,7 +2,7 @@ import { describeTarget, loadPolicies, pickIncidentTarget, type SlaTarget } from
 import { SEVERITIES, SEVERITY_NAMES, type Severity } from './vocab.js';
 import type { IncidentsContext } from './repo.js';
 
-/** One standard as shown to people: the target, its calendar, and a text like '2 小时 / 2 h'. */
+/** One standard as shown to people: the target, its calendar, and a text like '2 小时'. */
 export interface StandardView {
   targetMinutes: number;
   calendarId: string;

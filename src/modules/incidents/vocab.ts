@@ -112,3 +112,14 @@ const MODULE_BY_NAME = new Map<string, string>(Object.entries(MODULE_NAMES).flat
 export function moduleKey(value: string): string | null {
   return MODULE_BY_NAME.get(value.trim()) ?? MODULE_BY_NAME.get(value.trim().toLowerCase()) ?? null;
 }
+
+/** Names of the fields an edit changes, as the handling process (timeline) shows them. */
+export const FIELD_NAMES: Record<string, string> = {
+  title: '标题', description: '描述', severity: '级别', occurred_at: '发生时间', detected_at: '发现时间',
+  detection_source: '发现方式', reporter: '报告人', commander: '负责人', resolution: '处置结果',
+  root_cause: '原因分析', root_cause_category: '原因分类', scope_description: '影响范围说明',
+  scope_modules: '影响模块', scope_districts: '影响县市区', scope_lots: '影响停车场',
+  affected_users: '受影响用户数', affected_users_note: '受影响用户说明',
+  type: '措施类型', owner: '负责人', planned_date: '计划完成日期',
+};
+export const fieldName = (field: string): string => FIELD_NAMES[field] ?? field;

@@ -1,6 +1,6 @@
 import { AppError } from '../../platform/errors.js';
 import { SEVERITIES } from './routing.js';
-import type { ChannelSecrets, ChannelSettings, ChannelType, Severity } from './tables.js';
+import type { ChannelSecrets, ChannelSettings, ChannelType, NoticeLanguage, Severity } from './tables.js';
 
 /*
  * Checks of a channel's fields that need no database, each naming the exact problem
@@ -30,6 +30,7 @@ export interface NewChannel {
   minSeverity?: Severity;
   kinds?: string[];
   districtCode?: string | null;
+  language?: NoticeLanguage;
   settings: ChannelSettingsInput;
 }
 
@@ -43,6 +44,7 @@ export interface ChannelPatch {
   minSeverity?: Severity;
   kinds?: string[];
   districtCode?: string | null;
+  language?: NoticeLanguage;
   settings?: ChannelSettingsInput;
 }
 
@@ -89,6 +91,9 @@ export function checkChannelFields(input: Partial<Record<keyof NewChannel, unkno
   }
   if (input.kinds !== undefined && (!Array.isArray(input.kinds) || input.kinds.length > 20 || !input.kinds.every((k) => typeof k === 'string' && KIND_PREFIX.test(k)))) {
     issues.push({ field: 'kinds', code: 'INVALID_KINDS', message: '通知类型前缀至多 20 个，每个为字母、数字或 _.-，如 monitoring. / kinds: up to 20 prefixes of letters, digits, _.- such as monitoring.' });
+  }
+  if (input.language !== undefined && input.language !== 'zh-CN' && input.language !== 'en') {
+    issues.push({ field: 'language', code: 'INVALID_LANGUAGE', message: '语言须为 zh-CN 或 en / language: zh-CN or en' });
   }
   if (mode === 'create' && (typeof input.settings !== 'object' || input.settings === null)) {
     issues.push({ field: 'settings', code: 'INVALID_SETTINGS', message: '缺少渠道设置 / settings are required' });

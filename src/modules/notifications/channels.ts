@@ -11,7 +11,7 @@ import {
 } from './channel-input.js';
 import { renderNotice } from './render.js';
 import { sendToChannel, type OpenChannel, type SendResult } from './senders.js';
-import type { ChannelSecrets, ChannelType, NotificationChannelsTable, Severity } from './tables.js';
+import type { ChannelSecrets, ChannelType, NoticeLanguage, NotificationChannelsTable, Severity } from './tables.js';
 import type { NotificationsContext, NotificationsDb } from './repo.js';
 
 /*
@@ -28,6 +28,7 @@ export interface ChannelView {
   minSeverity: Severity;
   kinds: string[];
   districtCode: string | null;
+  language: NoticeLanguage;
   settings: {
     host?: string;
     port?: number;
@@ -108,6 +109,7 @@ function channelView(ctx: NotificationsContext, row: ChannelRow, stats: ChannelV
     minSeverity: row.min_severity,
     kinds: row.kinds,
     districtCode: row.district_code,
+    language: row.language,
     settings,
     stats: stats ?? { pending: 0, sent7d: 0, failed7d: 0, lastSentAt: null, lastError: null },
     createdBy: row.created_by,
@@ -127,6 +129,7 @@ function auditView(ctx: NotificationsContext, row: ChannelRow): Record<string, u
     minSeverity: row.min_severity,
     kinds: row.kinds,
     districtCode: row.district_code,
+    language: row.language,
     settings: { ...shown, ...(row.type === 'email' ? { passwordSet } : { webhookTarget: webhookTarget(secrets.webhookUrl) }), ...(row.type === 'dingtalk' ? { secretSet } : {}) },
   };
 }
@@ -203,6 +206,7 @@ export async function createChannel(ctx: NotificationsContext, actor: Actor, inp
         min_severity: input.minSeverity ?? 'warning',
         kinds: input.kinds ?? [],
         district_code: districtCode,
+        language: input.language ?? 'zh-CN',
         settings: JSON.stringify(settings),
         secrets_sealed: ctx.secrets.seal(JSON.stringify(secrets)),
         created_by: actor.username,
@@ -241,6 +245,7 @@ export async function updateChannel(ctx: NotificationsContext, actor: Actor, id:
         min_severity: patch.minSeverity,
         kinds: patch.kinds,
         district_code: patch.districtCode,
+        language: patch.language,
         settings: JSON.stringify(settings),
         ...(changedSecrets.length ? { secrets_sealed: ctx.secrets.seal(JSON.stringify(secrets)) } : {}),
         updated_at: ctx.clock.now(),

@@ -76,6 +76,33 @@ describeDb('notification delivery', (backend) => {
     await drain();
   });
 
+  it('sends each channel its recipients’ language: English where the channel reads English and the notice has it', async () => {
+    const patch = (language: string) => env.app.inject({ method: 'PATCH', url: `/api/v1/notification-channels/${channel.ding}`, headers: bearer(admin), payload: { language } });
+    expect((await patch('fr')).statusCode).toBe(400);
+    const res = await patch('en');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().language).toBe('en');
+    try {
+      await raise({ title: '停车场 P002 数据延迟', body: '延迟：30 分钟', en: { title: 'Lot P002 late', body: 'Late by: 30 min' }, districtCode: '320602' });
+      expect(await deliverPending(env.ctx)).toMatchObject({ sent: 2 });
+      const wecomText = (wecom.requests[0]!.body as { markdown: { content: string } }).markdown.content;
+      expect(wecomText).toContain('停车场 P002 数据延迟');
+      expect(wecomText).not.toContain('Lot P002');
+      const dingText = (ding.requests[0]!.body as { markdown: { title: string; text: string } }).markdown;
+      expect(dingText.title).toBe('[智泊][Warning] Lot P002 late');
+      expect(dingText.text).toContain('Late by: 30 min');
+      expect(dingText.text).not.toContain('数据延迟');
+      await drain();
+      // A notice without an English version goes out in Chinese to an English channel too.
+      await raise({ title: '停车场 P003 数据延迟', districtCode: '320602' });
+      await deliverPending(env.ctx);
+      expect((ding.requests[0]!.body as { markdown: { title: string } }).markdown.title).toBe('[智泊][Warning] 停车场 P003 数据延迟');
+    } finally {
+      await drain();
+      expect((await patch('zh-CN')).statusCode).toBe(200);
+    }
+  });
+
   it('sends the WeCom markdown and the signed DingTalk markdown after commit', async () => {
     const id = await raise({ title: '停车场 P001 数据超过 2 小时未更新', body: '最后数据：10:00\n运营单位：通州停车', link: '/monitoring?alert=7', districtCode: '320602' });
     expect(wecom.requests).toEqual([]); // nothing leaves before the worker runs

@@ -67,8 +67,8 @@ export async function deliverPending(ctx: NotificationsContext, opts: DeliverOpt
     .where('d.claimed_by', '=', holder)
     .select([
       'd.id', 'd.attempts', 'd.channel_id',
-      'n.kind', 'n.severity', 'n.title', 'n.body', 'n.link', 'n.district_code', 'n.created_at',
-      'c.type', 'c.enabled', 'c.settings', 'c.secrets_sealed',
+      'n.kind', 'n.severity', 'n.title', 'n.body', 'n.title_en', 'n.body_en', 'n.link', 'n.district_code', 'n.created_at',
+      'c.type', 'c.enabled', 'c.language', 'c.settings', 'c.secrets_sealed',
     ])
     .orderBy('d.id')
     .execute();
@@ -78,7 +78,7 @@ export async function deliverPending(ctx: NotificationsContext, opts: DeliverOpt
     const base = ctx.db.updateTable('notification_deliveries').where('id', '=', id).where('claimed_by', '=', holder);
     if (result === 'cancelled') {
       report.cancelled++;
-      await base.set({ status: 'cancelled', last_error: '渠道已停用 / channel disabled', claimed_until: null, claimed_by: null }).execute();
+      await base.set({ status: 'cancelled', last_error: '渠道已停用', claimed_until: null, claimed_by: null }).execute();
       return;
     }
     const tries = attempts + 1;
@@ -115,14 +115,20 @@ export async function deliverPending(ctx: NotificationsContext, opts: DeliverOpt
       }
       let result: SendResult;
       try {
+        // In the channel's language: English when it reads English and the notice has it.
+        const en = job.language === 'en' && job.title_en !== null;
         const message = renderNotice(
-          { kind: job.kind, severity: job.severity, title: job.title, body: job.body, link: job.link, districtCode: job.district_code, createdAt: job.created_at },
+          {
+            kind: job.kind, severity: job.severity, title: en ? job.title_en! : job.title, body: en ? (job.body_en ?? '') : job.body,
+            link: job.link, districtCode: job.district_code, createdAt: job.created_at,
+          },
           ctx.config.publicUrl,
+          job.language,
         );
         result = await sendToChannel(openChannel(ctx, job), message, { timeoutMs, now: ctx.clock.now(), allow });
       } catch {
         // A channel whose secrets cannot be opened (platform key changed): retried, then failed.
-        result = { ok: false, answer: '', error: '无法读取渠道密钥（平台密钥是否更换？）/ cannot open the channel secrets' };
+        result = { ok: false, answer: '', error: '无法读取渠道密钥（平台密钥是否更换？）' };
       }
       await finish(job.id, job.attempts, result);
     }

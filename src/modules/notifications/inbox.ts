@@ -15,8 +15,11 @@ export interface NotificationView {
   id: number;
   kind: string;
   severity: Severity;
+  /** Chinese. */
   title: string;
   body: string;
+  /** English, when the module gave it (a console in English shows it). */
+  en: { title: string; body: string } | null;
   link: string | null;
   districtCode: string | null;
   createdAt: string;
@@ -59,7 +62,7 @@ export async function listMyNotifications(ctx: NotificationsContext, actor: Acto
     if (!Number.isSafeInteger(before) || before < 1) throw badRequest('INVALID_CURSOR', '翻页游标无效 / invalid cursor');
   }
   const rows = await mine(ctx.db, actor)
-    .select(['n.id', 'n.kind', 'n.severity', 'n.title', 'n.body', 'n.link', 'n.district_code', 'n.created_at', 'r.read_at'])
+    .select(['n.id', 'n.kind', 'n.severity', 'n.title', 'n.body', 'n.title_en', 'n.body_en', 'n.link', 'n.district_code', 'n.created_at', 'r.read_at'])
     .$if(query.unread === true, (q) => q.where('r.read_at', 'is', null))
     .$if(before !== null, (q) => q.where('n.id', '<', before!))
     .orderBy('n.id', 'desc')
@@ -73,6 +76,7 @@ export async function listMyNotifications(ctx: NotificationsContext, actor: Acto
       severity: r.severity,
       title: r.title,
       body: r.body,
+      en: r.title_en !== null ? { title: r.title_en, body: r.body_en ?? '' } : null,
       link: r.link,
       districtCode: r.district_code,
       createdAt: r.created_at.toISOString(),

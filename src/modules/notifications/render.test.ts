@@ -32,8 +32,23 @@ describe('notification rendering', () => {
     expect(absoluteLink('/monitoring?alert=1', 'https://zhibo.example.cn')).toBe('https://zhibo.example.cn/monitoring?alert=1');
     expect(absoluteLink('/monitoring?alert=1', null)).toBeNull();
     const m = renderNotice(notice, null);
-    expect(m.text).toContain('控制台路径 / console path: /monitoring?alert=1');
+    expect(m.text).toContain('控制台路径：/monitoring?alert=1');
     expect(m.subject).toBe('[智泊][严重] 数据中断');
+  });
+
+  it('speaks the channel language in its own words, and labels a recovery 已恢复 whatever its severity', () => {
+    const zh = renderNotice(notice, null);
+    expect(zh.text).not.toMatch(/ \/ [A-Za-z]/); // no "中文 / English" halves
+    expect(zh.text).toContain('—— 智泊 · 南通市智慧停车平台（系统自动发送，请勿回复）');
+    const en = renderNotice({ ...notice, title: 'Data outage', body: 'Lot P001: no data for 3 h' }, 'https://zhibo.example.cn', 'en');
+    expect(en.subject).toBe('[智泊][Critical] Data outage');
+    expect(en.text).toContain('Open: https://zhibo.example.cn/monitoring?alert=1');
+    expect(en.text).toContain('2026-11-25 10:00:00 (Beijing time) · district 320602');
+    expect(en.text).not.toMatch(/北京时间|查看详情|控制台路径|请勿回复/);
+    const recovered = renderNotice({ ...notice, kind: 'monitoring.alert.resolved', title: '【已恢复】P001 数据已恢复' }, null);
+    expect(recovered.subject).toBe('[智泊][已恢复] 【已恢复】P001 数据已恢复');
+    expect(recovered.wecom).toContain('<font color="info">【已恢复】</font>');
+    expect(recovered.text).not.toContain('严重');
   });
 
   it('signs DingTalk requests as DingTalk checks them, and only with a secret', () => {

@@ -1,5 +1,5 @@
 import { formatShanghai } from '../../platform/time.js';
-import type { Severity } from './tables.js';
+import type { NoticeLanguage, Severity } from './tables.js';
 
 /** A notice as the channels show it. */
 export interface RenderableNotice {
@@ -24,6 +24,36 @@ export interface RenderedMessage {
 }
 
 export const SEVERITY_LABEL: Record<Severity, string> = { info: '通知', warning: '警告', critical: '严重' };
+
+/** The fixed words of a message, per channel language (the notice's own text is chosen by the caller). */
+const WORDS: Record<NoticeLanguage, { severity: Record<Severity, string>; resolved: string; open: string; path: string; at: (t: string) => string; where: (d: string | null) => string; footer: string; colon: string }> = {
+  'zh-CN': {
+    severity: SEVERITY_LABEL,
+    resolved: '已恢复',
+    open: '查看详情',
+    path: '控制台路径',
+    at: (t) => `${t}（北京时间）`,
+    where: (d) => (d ? `县市区 ${d}` : '全市'),
+    footer: '—— 智泊 · 南通市智慧停车平台（系统自动发送，请勿回复）',
+    colon: '：',
+  },
+  en: {
+    severity: { info: 'Notice', warning: 'Warning', critical: 'Critical' },
+    resolved: 'Resolved',
+    open: 'Open',
+    path: 'Console path',
+    at: (t) => `${t} (Beijing time)`,
+    where: (d) => (d ? `district ${d}` : 'city-wide'),
+    footer: '—— 智泊 Zhibo · Nantong smart parking platform (sent automatically, do not reply)',
+    colon: ': ',
+  },
+};
+
+/**
+ * A recovery (kind ending in `.resolved` or `.recovered`) keeps its alert's severity so that the
+ * channels that carried the alert carry it too, but is labelled as a recovery, never 严重.
+ */
+export const isRecoveryKind = (kind: string): boolean => /\.(resolved|recovered)$/.test(kind);
 const WECOM_COLOR: Record<Severity, string> = { info: 'info', warning: 'warning', critical: 'warning' };
 
 /** WeCom refuses markdown content above 4096 bytes; DingTalk has a similar, less documented limit. */
@@ -51,13 +81,14 @@ export function absoluteLink(link: string | null, publicUrl: string | null | und
   return publicUrl ? `${publicUrl}${link.startsWith('/') ? '' : '/'}${link}` : null;
 }
 
-export function renderNotice(notice: RenderableNotice, publicUrl: string | null | undefined): RenderedMessage {
-  const label = SEVERITY_LABEL[notice.severity];
-  const at = formatShanghai(notice.createdAt);
+/** The message for a channel reading `language`; `notice` already carries that language's title and body. */
+export function renderNotice(notice: RenderableNotice, publicUrl: string | null | undefined, language: NoticeLanguage = 'zh-CN'): RenderedMessage {
+  const words = WORDS[language];
+  const label = isRecoveryKind(notice.kind) ? words.resolved : words.severity[notice.severity];
+  const color = isRecoveryKind(notice.kind) ? 'info' : WECOM_COLOR[notice.severity];
   const href = absoluteLink(notice.link, publicUrl);
-  const where = notice.districtCode ? `县市区 ${notice.districtCode}` : '全市';
   // "智泊" in every message: DingTalk robots secured by keyword only pass messages containing it.
-  const meta = `智泊 · ${at}（北京时间） · ${where} · ${notice.kind}`;
+  const meta = `智泊 · ${words.at(formatShanghai(notice.createdAt))} · ${words.where(notice.districtCode)} · ${notice.kind}`;
   const body = notice.body.trim();
 
   const text = [
@@ -65,14 +96,14 @@ export function renderNotice(notice: RenderableNotice, publicUrl: string | null 
     '',
     body,
     '',
-    href ? `查看详情 / open: ${href}` : notice.link ? `控制台路径 / console path: ${notice.link}` : null,
+    href ? `${words.open}${words.colon}${href}` : notice.link ? `${words.path}${words.colon}${notice.link}` : null,
     meta,
     '',
-    '—— 智泊 · 南通市智慧停车平台（系统自动发送，请勿回复）',
+    words.footer,
   ].filter((line) => line !== null).join('\n');
 
-  const linkLine = href ? `[查看详情](${href})` : notice.link ? `控制台路径：${notice.link}` : '';
-  const wecomHead = `**<font color="${WECOM_COLOR[notice.severity]}">【${label}】</font>${notice.title}**\n`;
+  const linkLine = href ? `[${words.open}](${href})` : notice.link ? `${words.path}${words.colon}${notice.link}` : '';
+  const wecomHead = `**<font color="${color}">【${label}】</font>${notice.title}**\n`;
   const wecomTail = `\n${linkLine ? `${linkLine}\n` : ''}> <font color="comment">${meta}</font>`;
   const wecom = wecomHead + truncateBytes(body, WECOM_MAX_BYTES - Buffer.byteLength(wecomHead + wecomTail)) + wecomTail;
 

@@ -6,6 +6,8 @@ import { Nullable } from '../../platform/http.js';
 const Enum = <const V extends string[]>(values: [...V], description: string) => Type.Enum(values, { description });
 const SEVERITY = Enum(['info', 'warning', 'critical'], '级别：info 通知 / warning 警告 / critical 严重');
 
+const LANGUAGE = Enum(['zh-CN', 'en'], '接收人阅读的语言（默认中文）：zh-CN 中文 / en 英文（通知有英文版时）/ the language the recipients read');
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 
 export const NotificationSchema = Type.Object(
@@ -13,8 +15,9 @@ export const NotificationSchema = Type.Object(
     id: Type.Integer(),
     kind: Type.String({ description: "类型，如 monitoring.alert.opened / kind, e.g. 'monitoring.alert.opened'" }),
     severity: SEVERITY,
-    title: Type.String(),
-    body: Type.String(),
+    title: Type.String({ description: '标题（中文） / title, in Chinese' }),
+    body: Type.String({ description: '正文（中文） / body, in Chinese' }),
+    en: Nullable(Type.Object({ title: Type.String(), body: Type.String() }, { description: '英文版（模块提供时） / the English version, when the module gave one' })),
     link: Nullable(Type.String({ description: '控制台路径 / console path' })),
     districtCode: Nullable(Type.String()),
     createdAt: Type.String(),
@@ -55,6 +58,7 @@ const channelFields = {
   minSeverity: Type.Optional(SEVERITY),
   kinds: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20, description: '只转发这些类型前缀（如 monitoring.），空为全部 / relay only these kind prefixes; empty: all' })),
   districtCode: Type.Optional(Nullable(Type.String({ maxLength: 6, description: '只转发本县市区及全市的通知 / relay only this district’s and city-wide notices' }))),
+  language: Type.Optional(LANGUAGE),
   settings: Type.Optional(Type.Object(settingsIn, { additionalProperties: false })),
 };
 
@@ -76,6 +80,7 @@ export const ChannelSchema = Type.Object(
     minSeverity: SEVERITY,
     kinds: Type.Array(Type.String()),
     districtCode: Nullable(Type.String()),
+    language: LANGUAGE,
     settings: Type.Object(
       {
         host: Type.Optional(Type.String()),

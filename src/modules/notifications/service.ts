@@ -44,6 +44,8 @@ export async function recordNotice(anyCtx: AppContext, anyExecutor: AnyDb, notic
       severity: notice.severity,
       title: cut(notice.title.trim() || notice.kind, NOTICE_LIMITS.title),
       body: cut(notice.body ?? '', NOTICE_LIMITS.body),
+      title_en: notice.en ? cut(notice.en.title.trim() || notice.kind, NOTICE_LIMITS.title) : null,
+      body_en: notice.en ? cut(notice.en.body ?? '', NOTICE_LIMITS.body) : null,
       link: notice.link ? cut(notice.link, NOTICE_LIMITS.link) : null,
       district_code: districtCode,
       created_at: now,

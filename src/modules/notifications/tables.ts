@@ -2,14 +2,20 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type ChannelType = 'email' | 'wecom' | 'dingtalk';
+/** The language a channel's recipients read (migration 0033). */
+export type NoticeLanguage = 'zh-CN' | 'en';
 export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
 
 export interface NotificationsTable {
   id: Generated<number>;
   kind: string;
   severity: Severity;
+  /** Chinese. */
   title: string;
   body: string;
+  /** English, when the module gave it (migration 0033). */
+  title_en: ColumnType<string | null, string | null | undefined, string | null>;
+  body_en: ColumnType<string | null, string | null | undefined, string | null>;
   link: string | null;
   district_code: string | null;
   created_at: Date;
@@ -46,6 +52,7 @@ export interface NotificationChannelsTable {
   min_severity: Severity;
   kinds: ColumnType<string[], string[] | undefined, string[]>;
   district_code: string | null;
+  language: ColumnType<NoticeLanguage, NoticeLanguage | undefined, NoticeLanguage>;
   settings: JSONColumnType<ChannelSettings, string, string>;
   secrets_sealed: string;
   created_by: string;

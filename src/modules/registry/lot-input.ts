@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors.js';
+import { COLUMN_HEADERS } from './lot-file.js';
 import { coordinateProblem, distanceKm, FAR_FROM_NANTONG_KM, NANTONG_CENTER, toGcj02, toNumber } from './coords.js';
 import type { CoordSystem, LotCategory, LotKind } from './tables.js';
 import { CODE_PATTERN, parseCategory, parseCoordSystem, parseKind, parseLotStatus, type LotStatus } from './vocab.js';
@@ -87,7 +88,7 @@ export function checkLot(input: LotInput, mode: 'create' | 'patch', lookups: Lot
   const fail = (field: string, code: string, message: string) => issues.push({ field, code, message });
   const required = (field: LotField) => {
     if (given(input[field])) return true;
-    if (mode === 'create' || input[field] === null) fail(field, 'REQUIRED', `缺少必填项 ${field} / ${field} is required`);
+    if (mode === 'create' || input[field] === null) fail(field, 'REQUIRED', `缺少必填项「${COLUMN_HEADERS[field][0]}」 / ${field} is required`);
     return false;
   };
 

@@ -16,13 +16,12 @@ function planNotice(row: VulnRow, kind: 'warning' | 'breached'): Notice {
   return {
     kind: warning ? 'security.plan.warning' : 'security.plan.breached',
     severity: warning ? 'warning' : 'critical',
-    title: warning
-      ? `漏洞修复计划即将到期：${row.title} / fix plan due soon`
-      : `漏洞修复计划已超期：${row.title} / fix plan overdue`,
-    body: [
-      `${sev}漏洞（#${row.id}，${row.component ?? '未注明组件'}）须在 ${due} 前提交修复计划（${row.plan_working_days} 个工作日）；${warning ? '已用去 80% 时限。' : '已超期，请立即提交修复计划。'}`,
-      `${row.severity} vulnerability #${row.id}: the fix plan is due by ${due} (Shanghai, ${row.plan_working_days} working days); ${warning ? '80 % of the time is used.' : 'it is overdue.'}`,
-    ].join('\n'),
+    title: warning ? `漏洞修复计划即将到期：${row.title}` : `漏洞修复计划已超期：${row.title}`,
+    body: `${sev}漏洞（#${row.id}，${row.component ?? '未注明组件'}）须在 ${due} 前提交修复计划（${row.plan_working_days} 个工作日）；${warning ? '已用去 80% 时限。' : '已超期，请立即提交修复计划。'}`,
+    en: {
+      title: warning ? `Fix plan due soon: ${row.title}` : `Fix plan overdue: ${row.title}`,
+      body: `${row.severity} vulnerability #${row.id}: the fix plan is due by ${due} (Shanghai, ${row.plan_working_days} working days); ${warning ? '80 % of the time is used.' : 'it is overdue.'}`,
+    },
     link: `/security?vuln=${row.id}`,
     audience: { permission: 'ops' },
   };

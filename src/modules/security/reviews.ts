@@ -242,8 +242,12 @@ export async function openQuarterReviewIfDue(anyCtx: AppContext): Promise<string
     const view = await openReview(ctx, actor, quarter);
     await notify(ctx, ctx.db, {
       kind: 'security.review.opened', severity: 'info',
-      title: `${quarter} 季度权限审查已开启 / the ${quarter} permission review is open`,
-      body: `共 ${view.counts.accounts} 个账号，其中 ${view.counts.withFindings} 个有待关注项，请逐一决定并由市局签署。\n${view.counts.accounts} accounts, ${view.counts.withFindings} with findings: decide each, then a bureau user signs it off.`,
+      title: `${quarter} 季度权限审查已开启`,
+      body: `共 ${view.counts.accounts} 个账号，其中 ${view.counts.withFindings} 个有待关注项，请逐一决定并由市局签署。`,
+      en: {
+        title: `The ${quarter} permission review is open`,
+        body: `${view.counts.accounts} accounts, ${view.counts.withFindings} with findings: decide each, then a bureau user signs it off.`,
+      },
       link: '/security?tab=reviews', audience: { permission: 'users:manage' },
     });
     return quarter;

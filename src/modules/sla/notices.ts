@@ -9,36 +9,38 @@ const SUBJECT_NAMES: Record<string, { zh: string; en: string }> = {
   incident: { zh: '事件', en: 'incident' },
 };
 
-/** '3 个工作日 / 3 working days', '2 小时 / 2 h' … */
-export function describeTarget(exactMinutes: number, calendarId: string): string {
+/** '3 个工作日', '2 小时' … (`lang` 'en': '3 working days', '2 h' …). */
+export function describeTarget(exactMinutes: number, calendarId: string, lang: 'zh' | 'en' = 'zh'): string {
   const minutes = Math.round(exactMinutes * 10) / 10;
   const perDay = hasCalendar(calendarId) ? getCalendar(calendarId).minutesPerDay : 0;
+  const say = (n: number, zh: string, en: string) => (lang === 'zh' ? `${n} ${zh}` : `${n} ${en}`);
   if (calendarId === '24x7') {
-    if (minutes % 1440 === 0) return `${minutes / 1440} 天 / ${minutes / 1440} d`;
-    if (minutes % 60 === 0) return `${minutes / 60} 小时 / ${minutes / 60} h`;
-    return `${minutes} 分钟 / ${minutes} min`;
+    if (minutes % 1440 === 0) return say(minutes / 1440, '天', 'd');
+    if (minutes % 60 === 0) return say(minutes / 60, '小时', 'h');
+    return say(minutes, '分钟', 'min');
   }
-  if (perDay && minutes % perDay === 0) return `${minutes / perDay} 个工作日 / ${minutes / perDay} working days`;
-  if (minutes % 60 === 0) return `${minutes / 60} 个工作小时 / ${minutes / 60} working hours`;
-  return `${minutes} 个工作分钟 / ${minutes} working minutes`;
+  if (perDay && minutes % perDay === 0) return say(minutes / perDay, '个工作日', 'working days');
+  if (minutes % 60 === 0) return say(minutes / 60, '个工作小时', 'working hours');
+  return say(minutes, '个工作分钟', 'working minutes');
 }
 
-function subjectLabel(row: SlaRow): string {
+function subjectLabel(row: SlaRow, lang: 'zh' | 'en'): string {
   if (row.label) return row.label;
   const name = SUBJECT_NAMES[row.subject_type];
-  return name ? `${name.zh} ${row.subject_id}` : `${row.subject_type} ${row.subject_id}`;
+  return name ? `${name[lang]} ${row.subject_id}` : `${row.subject_type} ${row.subject_id}`;
 }
 
 function kindName(kind: string): { zh: string; en: string } {
   return SLA_KIND_NAMES[kind] ?? { zh: kind, en: kind };
 }
 
-function details(row: SlaRow): string {
+function details(row: SlaRow, lang: 'zh' | 'en'): string {
+  const zh = lang === 'zh';
   return [
-    `时限 / target: ${describeTarget(row.target_minutes, row.calendar_id)}`,
-    `开始 / started: ${formatShanghai(row.started_at)}`,
-    row.due_at ? `到期 / due: ${formatShanghai(row.due_at)}` : null,
-    row.paused_minutes > 0 ? `已暂停 / paused: ${Math.round(row.paused_minutes)} 分钟 / min` : null,
+    `${zh ? '时限：' : 'Target: '}${describeTarget(row.target_minutes, row.calendar_id, lang)}`,
+    `${zh ? '开始：' : 'Started: '}${formatShanghai(row.started_at)}`,
+    row.due_at ? `${zh ? '到期：' : 'Due: '}${formatShanghai(row.due_at)}` : null,
+    row.paused_minutes > 0 ? (zh ? `已暂停：${Math.round(row.paused_minutes)} 分钟` : `Paused: ${Math.round(row.paused_minutes)} min`) : null,
   ].filter(Boolean).join('\n');
 }
 
@@ -52,8 +54,9 @@ export function warningNotice(row: SlaRow): Notice {
   return {
     kind: 'sla.warning',
     severity: 'warning',
-    title: `即将超时：${subjectLabel(row)} ${kind.zh}时限 ${due} 到期 / SLA ${kind.en} due soon`,
-    body: details(row),
+    title: `即将超时：${subjectLabel(row, 'zh')} ${kind.zh}时限 ${due} 到期`,
+    body: details(row, 'zh'),
+    en: { title: `Due soon: ${subjectLabel(row, 'en')} ${kind.en} deadline ${due}`, body: details(row, 'en') },
     link: row.link ?? undefined,
     districtCode: row.district_code,
     audience: audience(row),
@@ -66,8 +69,9 @@ export function breachNotice(row: SlaRow): Notice {
   return {
     kind: 'sla.breached',
     severity: 'critical',
-    title: `已超时：${subjectLabel(row)} ${kind.zh}时限 ${due} 已过 / SLA ${kind.en} breached`,
-    body: details(row),
+    title: `已超时：${subjectLabel(row, 'zh')} ${kind.zh}时限 ${due} 已过`,
+    body: details(row, 'zh'),
+    en: { title: `Breached: ${subjectLabel(row, 'en')} ${kind.en} deadline ${due} passed`, body: details(row, 'en') },
     link: row.link ?? undefined,
     districtCode: row.district_code,
     audience: audience(row),

@@ -70,8 +70,12 @@ async function evaluateTheme(ctx: ThemesContext, theme: ThemeRow, now: Date, sum
           summary.notices += 1;
           await notify(ctx, trx, {
             kind: 'themes.alert.opened', severity: 'warning',
-            title: `市域专题「${theme.name}」停车饱和 / theme ${theme.code} saturated`,
+            title: `市域专题「${theme.name}」停车饱和`,
             body: `占用率 ${pct(a.occupancy)}，自 ${formatShanghai(new Date(a.startedAt))} 起已持续 ≥ ${theme.alertMinutes} 分钟（阈值 ${pct(theme.alertThreshold)}）。`,
+            en: {
+              title: `Theme ${theme.name} (${theme.code}) saturated`,
+              body: `Occupancy ${pct(a.occupancy)} since ${formatShanghai(new Date(a.startedAt))}, for ≥ ${theme.alertMinutes} min (threshold ${pct(theme.alertThreshold)}).`,
+            },
             link: `/themes/${encodeURIComponent(theme.code)}`, districtCode: theme.districtCode, audience: { permission: 'registry:read' },
           });
         }
@@ -84,7 +88,11 @@ async function evaluateTheme(ctx: ThemesContext, theme: ThemeRow, now: Date, sum
           summary.notices += 1;
           await notify(ctx, trx, {
             kind: 'themes.alert.recovered', severity: 'info',
-            title: `市域专题「${theme.name}」已恢复 / theme ${theme.code} recovered`,
+            title: `市域专题「${theme.name}」已恢复`,
+            en: {
+              title: `Theme ${theme.name} (${theme.code}) recovered`,
+              body: `Occupancy back to ${o.occupancy === null ? 'unknown' : pct(o.occupancy)} (threshold ${pct(theme.alertThreshold)}); saturated from ${formatShanghai(new Date(open!.startedAt))} to ${formatShanghai(now)}.`,
+            },
             body: `占用率回落到 ${o.occupancy === null ? '未知' : pct(o.occupancy)}（阈值 ${pct(theme.alertThreshold)}），饱和自 ${formatShanghai(new Date(open!.startedAt))} 至 ${formatShanghai(now)}。`,
             link: `/themes/${encodeURIComponent(theme.code)}`, districtCode: theme.districtCode, audience: { permission: 'registry:read' },
           });

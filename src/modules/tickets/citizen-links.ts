@@ -52,7 +52,7 @@ export async function regenerateCitizenLink(ctx: TicketsContext, actor: Actor, i
   const token = await ctx.db.transaction().execute(async (trx) => {
     const replaced = await trx.selectFrom('ticket_citizen_links').select('ticket_id').where('ticket_id', '=', id).executeTakeFirst();
     const t = await issueCitizenToken(ctx, trx, id, actor.username);
-    await recordEvent(trx, id, actor, now, { kind: 'citizen', note: replaced ? '重新生成市民链接（旧链接失效） / citizen link regenerated, the old one no longer works' : '生成市民链接 / citizen link created' });
+    await recordEvent(trx, id, actor, now, { kind: 'citizen', note: replaced ? '重新生成市民链接（旧链接失效）' : '生成市民链接' });
     await audit(ctx, trx, actor, { action: 'ticket.citizen_link', targetType: 'ticket', targetId: id, detail: { no: ticket.no, replaced: !!replaced } });
     return t;
   });

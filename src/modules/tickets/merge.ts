@@ -40,7 +40,7 @@ export async function mergeTicket(ctx: TicketsContext, actor: Actor, duplicateId
     await cancelTicketClocks(ctx, trx, duplicateId, now, `merged into ${primary.no}`);
     await recordEvent(trx, duplicateId, actor, now, { kind: 'merged_into', fromState: duplicate.state, toState: 'closed', newValue: primary.no, note });
     await recordEvent(trx, primaryId, actor, now, { kind: 'merge', newValue: duplicate.no, note });
-    for (const m of moved) await recordEvent(trx, primaryId, actor, now, { kind: 'merge', newValue: m.no, note: `经 ${duplicate.no} 合并 / via ${duplicate.no}` });
+    for (const m of moved) await recordEvent(trx, primaryId, actor, now, { kind: 'merge', newValue: m.no, note: `经 ${duplicate.no} 合并` });
     await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', primaryId).execute();
     await queueCallbacks(trx, merged, 'ticket.state_changed', { state: 'closed', previousState: duplicate.state, mergedInto: primary.no }, now);
     await audit(ctx, trx, actor, {

@@ -101,7 +101,7 @@ export async function createTicket(ctx: TicketsContext, actor: Actor, body: unkn
       updated_at: now,
     }).onConflict((oc) => oc.columns(['channel', 'external_no']).doNothing()).returningAll().executeTakeFirst();
     if (!row) return null; // the same external number committed meanwhile
-    await recordEvent(trx, Number(row.id), actor, now, { kind: 'created', toState: 'new', note: opts.clientCode ? `接入方 / via client ${opts.clientCode}` : null });
+    await recordEvent(trx, Number(row.id), actor, now, { kind: 'created', toState: 'new', note: opts.clientCode ? `接入方 ${opts.clientCode}` : null });
     await startTicketClocks(ctx, trx, row, now);
     await audit(ctx, trx, actor, {
       action: 'ticket.create', targetType: 'ticket', targetId: Number(row.id),

@@ -12,7 +12,7 @@ import type { TicketsTable } from './tables.js';
 import { checkTransition } from './state-machine.js';
 import { applyTransitionSla, refreshSlaSubject } from './ticket-sla.js';
 import { detailOf, type TicketDetail } from './tickets.js';
-import { STATE_LABELS, TICKET_STATES, type TicketState } from './vocab.js';
+import { CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATE_LABELS, TICKET_STATES, type TicketState } from './vocab.js';
 
 export interface TransitionInput {
   to: string;
@@ -117,8 +117,9 @@ async function notifyAssignee(ctx: TicketsContext, trx: Parameters<typeof notify
   await notify(ctx, trx, {
     kind: 'tickets.assigned',
     severity: 'info',
-    title: `工单已派给您：${t.no} ${t.title} / ticket ${t.no} assigned to you`,
-    body: [`状态 / state: ${STATE_LABELS[t.state]} (${t.state})`, `优先级 / priority: ${t.priority}`, `渠道 / channel: ${t.channel}`, `分类 / category: ${t.category}`].join('\n'),
+    title: `工单已派给您：${t.no} ${t.title}`,
+    body: [`状态：${STATE_LABELS[t.state]}`, `优先级：${PRIORITY_LABELS[t.priority]}`, `渠道：${CHANNEL_LABELS[t.channel]}`, `分类：${CATEGORY_LABELS[t.category]}`].join('\n'),
+    en: { title: `Ticket ${t.no} assigned to you: ${t.title}`, body: [`State: ${t.state}`, `Priority: ${t.priority}`, `Channel: ${t.channel}`, `Category: ${t.category}`].join('\n') },
     link: `/tickets/${t.id}`,
     districtCode: t.district_code,
     audience: { usernames: [t.assignee!] },

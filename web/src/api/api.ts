@@ -2,6 +2,7 @@
 // FormData bodies as multipart, errors as ApiError carrying the API's { error: { code, message } },
 // a 401 on a signed-in call clears the token and calls onUnauthorized's handler. Pages call the API
 // through client.ts (typed by the generated schema.d.ts) or api.download / api.uploadWithProgress.
+import { localText } from '../i18n/local-text';
 import { saveResponse } from './download';
 
 const TOKEN_KEY = 'zhibo.token';
@@ -13,7 +14,8 @@ export class ApiError extends Error {
     message: string,
     readonly details?: unknown,
   ) {
-    super(message);
+    // The API's "中文 / English" message, in the console's language.
+    super(localText(message));
     this.name = 'ApiError';
   }
 }

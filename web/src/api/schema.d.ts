@@ -4638,8 +4638,14 @@ export interface components {
              * @enum {unknown}
              */
             severity: "info" | "warning" | "critical";
+            /** @description 标题（中文） / title, in Chinese */
             title: string;
+            /** @description 正文（中文） / body, in Chinese */
             body: string;
+            en: null | {
+                title: string;
+                body: string;
+            };
             link: null | string;
             districtCode: null | string;
             createdAt: string;
@@ -4661,6 +4667,11 @@ export interface components {
             minSeverity: "info" | "warning" | "critical";
             kinds: string[];
             districtCode: null | string;
+            /**
+             * @description 接收人阅读的语言（默认中文）：zh-CN 中文 / en 英文（通知有英文版时）/ the language the recipients read
+             * @enum {unknown}
+             */
+            language: "zh-CN" | "en";
             /** @description 按类型；密钥不返回 / per type; secrets are never returned */
             settings: {
                 host?: string;
@@ -13079,6 +13090,11 @@ export interface operations {
                     /** @description 只转发这些类型前缀（如 monitoring.），空为全部 / relay only these kind prefixes; empty: all */
                     kinds?: string[];
                     districtCode?: null | string;
+                    /**
+                     * @description 接收人阅读的语言（默认中文）：zh-CN 中文 / en 英文（通知有英文版时）/ the language the recipients read
+                     * @enum {unknown}
+                     */
+                    language?: "zh-CN" | "en";
                     settings?: {
                         /** @description 邮件：SMTP 服务器 / e-mail: SMTP host */
                         host?: string;
@@ -13283,6 +13299,11 @@ export interface operations {
                     /** @description 只转发这些类型前缀（如 monitoring.），空为全部 / relay only these kind prefixes; empty: all */
                     kinds?: string[];
                     districtCode?: null | string;
+                    /**
+                     * @description 接收人阅读的语言（默认中文）：zh-CN 中文 / en 英文（通知有英文版时）/ the language the recipients read
+                     * @enum {unknown}
+                     */
+                    language?: "zh-CN" | "en";
                     settings?: {
                         /** @description 邮件：SMTP 服务器 / e-mail: SMTP host */
                         host?: string;

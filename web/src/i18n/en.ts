@@ -107,6 +107,7 @@ const en: Messages = {
     noMatch: 'No matching chapter',
   },
   menu: {
+    underConstruction: 'Under construction',
     help: 'Help',
     overview: 'Overview',
     resources: 'Data resources',
@@ -521,7 +522,7 @@ const en: Messages = {
     title: 'Audit log',
     actor: 'Actor',
     action: 'Action',
-    actionPrefix: 'Action (prefix, e.g. lot.)',
+    actionPrefix: 'Pick an action, or type a code prefix',
     at: 'Time',
     target: 'Target',
     ip: 'IP',
@@ -540,6 +541,7 @@ const en: Messages = {
     readAll: 'Mark all read',
     markRead: 'Mark read',
     empty: 'No notifications',
+    recovered: 'Resolved',
     severity: { info: 'Info', warning: 'Warning', critical: 'Critical' },
   },
   channels: {
@@ -552,6 +554,8 @@ const en: Messages = {
     types: { email: 'E-mail', wecom: 'WeCom robot', dingtalk: 'DingTalk robot' },
     enabled: 'Enabled',
     minSeverity: 'Minimum severity',
+    language: 'Recipients read',
+    languages: { 'zh-CN': 'Chinese', en: 'English (when the notice has it)' },
     kinds: 'Kinds',
     kindsHint: 'Blank for all; prefixes such as monitoring.',
     district: 'District',

@@ -34,3 +34,6 @@ export function setLocale(locale: Locale): void {
   localStorage.setItem(STORAGE_KEY, locale);
   document.documentElement.lang = locale;
 }
+
+
+export { localText } from './local-text';

@@ -95,3 +95,35 @@ export function columnsOf(rows: Schemas['AnalyticsKpiValues'][], kpis: readonly 
   const extras = (['completeness', 'flaggedShare'] as const).filter((k) => rows.some((r) => r[k] !== undefined));
   return [...kpis, ...extras];
 }
+
+const SHANGHAI_MS = 8 * 3_600_000;
+
+/**
+ * Whether the period a row's time key names (hour '2026-11-24T08:00:00+08:00', day
+ * '2026-11-24', ISO week '2026-W48', month '2026-11'; Shanghai) is still running at `now`: its
+ * figures are partial, and a chart marks it instead of drawing a drop (issue 15 §4).
+ */
+export function isRunningPeriod(key: string, grain: 'hour' | 'day' | 'week' | 'month', now: number = Date.now()): boolean {
+  let start: number;
+  let end: number;
+  if (grain === 'hour') {
+    start = Date.parse(key);
+    end = start + 3_600_000;
+  } else if (grain === 'day') {
+    start = Date.parse(`${key}T00:00:00Z`) - SHANGHAI_MS;
+    end = start + 86_400_000;
+  } else if (grain === 'week') {
+    const m = /^(\d{4})-W(\d{2})$/.exec(key);
+    if (!m) return false;
+    // Monday of ISO week 1 is the Monday on or before 4 January.
+    const jan4 = Date.UTC(Number(m[1]), 0, 4);
+    const monday1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
+    start = monday1 + (Number(m[2]) - 1) * 7 * 86_400_000 - SHANGHAI_MS;
+    end = start + 7 * 86_400_000;
+  } else {
+    const [y, mo] = key.split('-').map(Number) as [number, number];
+    start = Date.UTC(y, mo - 1, 1) - SHANGHAI_MS;
+    end = Date.UTC(y, mo, 1) - SHANGHAI_MS;
+  }
+  return Number.isFinite(start) && start <= now && now < end;
+}

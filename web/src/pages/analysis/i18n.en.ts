@@ -29,6 +29,7 @@ export const analysisEn: typeof analysisZh = {
   whole: 'Total',
   noChannel: 'Not recorded',
   chartLimited: 'The chart shows the {n} items with the highest {kpi}; the table has them all.',
+  running: 'so far',
   channelOnly: 'Grouped by pay channel, only exits, dwell time and fee KPIs exist.',
   hourRangeTooLong: 'Hourly figures cover at most {days} days: shorten the period or use days.',
   empty: 'No data in this period',

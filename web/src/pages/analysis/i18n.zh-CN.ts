@@ -29,6 +29,7 @@ export const analysisZh = {
   whole: '合计',
   noChannel: '未记录',
   chartLimited: '图中仅显示{kpi}最高的 {n} 项，全部见下方明细表。',
+  running: '进行中',
   channelOnly: '按支付方式分组时只有驶出车次、平均停放时长与收费类指标。',
   hourRangeTooLong: '按小时统计时周期不能超过 {days} 天，请缩短周期或改用按日统计。',
   empty: '该周期内没有数据',

@@ -51,4 +51,6 @@ export const qualityEn: typeof qualityZh = {
   safe: 'Safe rule',
   saved: 'Saved',
   params: 'Parameters',
+  yes: 'yes',
+  no: 'no',
 };

@@ -49,4 +49,6 @@ export const qualityZh = {
   safe: '安全规则',
   saved: '已保存',
   params: '参数',
+  yes: '是',
+  no: '否',
 };
