@@ -85,7 +85,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
           const r = await verifyBackup(path.resolve(file), { ...opts, scratchServerUrl: config.databaseUrl });
           printReport(r);
           if (o.report) {
-            const restoredInto = r.manifest.kind === 'pglite' ? '临时内置数据库（内存） / a scratch in-memory PGlite' : '临时 PostgreSQL 数据库（核对后删除） / a scratch PostgreSQL database, dropped after';
+            const restoredInto = r.manifest.kind === 'pglite' ? '临时内置数据库（内存）' : '临时 PostgreSQL 数据库（核对后删除）';
             await writeFile(path.resolve(o.report), await verifyReportDocx(r, { file: path.resolve(file), verifiedAt, restoredInto }));
             console.log(`报告 / report: ${path.resolve(o.report)}`);
           }

@@ -124,7 +124,7 @@ export async function runInspection(root: AppContext, actor: Actor, counts: Requ
     const rows = [
       ...checks.map((c, i) => ({ ...c, kind: 'auto' as const, checked: true, position: i })),
       ...MANUAL_ITEMS.map((m, i) => ({
-        code: m.code, name: m.name, status: 'warn' as const, detail: '待人工检查 / to be checked by hand', measured: null, threshold: null, kind: 'manual' as const, checked: false, position: checks.length + i,
+        code: m.code, name: m.name, status: 'warn' as const, detail: '待人工检查', measured: null, threshold: null, kind: 'manual' as const, checked: false, position: checks.length + i,
       })),
     ];
     await trx.insertInto('health_inspection_items').values(rows.map((r) => ({

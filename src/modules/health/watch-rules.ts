@@ -55,7 +55,7 @@ export function errorRateCondition(samples: readonly HttpSample[], rules: WatchR
   return {
     requests, serverErrors,
     detail: holds
-      ? `近 ${mins} 分钟本节点应答 ${requests} 次，其中 5xx ${serverErrors} 次（${((serverErrors / requests) * 100).toFixed(1)}%，阈值 ${rules.errorRatePercent}%） / ${serverErrors} of ${requests} answers were 5xx in the last ${mins} min`
+      ? `近 ${mins} 分钟本节点应答 ${requests} 次，其中 5xx ${serverErrors} 次（${((serverErrors / requests) * 100).toFixed(1)}%，阈值 ${rules.errorRatePercent}%）`
       : null,
   };
 }
@@ -102,7 +102,7 @@ const minutes = (ms: number) => Math.round(ms / 60_000);
 export function jobConditions(job: WatchedJob, now: Date, watchingSince: Date, rules: WatchRules = DEFAULT_WATCH_RULES): Map<AlertKind, string> {
   const found = new Map<AlertKind, string>();
   if (job.consecutiveFailures >= rules.failuresInARow) {
-    found.set('job_failing', `任务 ${job.job} 连续失败 ${job.consecutiveFailures} 次：${job.lastError ?? ''} / job ${job.job} failed ${job.consecutiveFailures} times in a row`);
+    found.set('job_failing', `任务 ${job.job} 连续失败 ${job.consecutiveFailures} 次：${job.lastError ?? ''}`);
   }
   // A failing job is not also reported as stalled: the failures say more.
   if (job.intervalMs !== null && !found.has('job_failing')) {
@@ -110,7 +110,7 @@ export function jobConditions(job: WatchedJob, now: Date, watchingSince: Date, r
     const limit = Math.max(rules.stallFactor * job.intervalMs, job.intervalMs + rules.stallGraceMs);
     const quiet = now.getTime() - since.getTime();
     if (quiet > limit) {
-      found.set('job_stalled', `任务 ${job.job} 已 ${minutes(quiet)} 分钟无成功运行（上限 ${minutes(limit)} 分钟） / job ${job.job} has not succeeded for ${minutes(quiet)} min (limit ${minutes(limit)})`);
+      found.set('job_stalled', `任务 ${job.job} 已 ${minutes(quiet)} 分钟无成功运行（上限 ${minutes(limit)} 分钟）`);
     }
   }
   return found;

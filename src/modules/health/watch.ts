@@ -106,7 +106,7 @@ export async function runHealthWatch(
   for (const e of escalations) {
     const incident = await createIncident(contextOf(ctx), systemActor('platform'), {
       title: `平台故障：${KIND_NAMES[e.kind]} ${e.subject}`.slice(0, 200),
-      description: `${e.detail}\n平台告警自 ${e.openedAt.toISOString()} 起持续 / platform alert open since ${e.openedAt.toISOString()}`,
+      description: `${e.detail}\n平台告警自 ${e.openedAt.toISOString()} 起持续`,
       severity: 2,
       occurredAt: e.openedAt.toISOString(),
       detectionSource: 'platform',
@@ -136,8 +136,9 @@ export async function raisePlatformAlert(root: AppContext, alert: { kind: Report
     await trx.insertInto('health_alerts').values({ kind: alert.kind, subject: alert.subject, opened_at: now, last_seen_at: now, detail }).execute();
     await notify(ctx, trx, {
       kind: 'health.alert.opened', severity: 'critical',
-      title: `平台告警：${KIND_NAMES[alert.kind]} ${alert.subject} / platform alert: ${alert.kind} ${alert.subject}`,
+      title: `平台告警：${KIND_NAMES[alert.kind]} ${alert.subject}`,
       body: detail, link: alert.link ?? '/inspections',
+      en: { title: `Platform alert: ${alert.kind} ${alert.subject}`, body: detail },
     });
     return true;
   });

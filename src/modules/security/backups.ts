@@ -200,14 +200,14 @@ async function performBackup(ctx: SecurityContext, id: number): Promise<BackupRo
     await phases.settled();
     const error = errorText(err);
     await ctx.db.updateTable('security_backups').set({ state: 'failed', phase: null, finished_at: ctx.clock.now(), error }).where('id', '=', id).execute();
-    await raisePlatformAlert(ctx, { kind: 'backup_failed', subject: ALERT_SUBJECT, detail: `备份 #${id} 失败：${error} / backup #${id} failed`, link: '/security' });
+    await raisePlatformAlert(ctx, { kind: 'backup_failed', subject: ALERT_SUBJECT, detail: `备份 #${id} 失败：${error}`, link: '/security' });
     throw err;
   }
 }
 
 const RESTORED_INTO = {
-  pglite: '临时内置数据库（内存，核对后关闭） / a scratch in-memory PGlite, closed after',
-  postgres: '临时 PostgreSQL 数据库（核对后删除） / a scratch PostgreSQL database, dropped after',
+  pglite: '临时内置数据库（内存，核对后关闭）',
+  postgres: '临时 PostgreSQL 数据库（核对后删除）',
 } as const;
 
 /** Restores backup `backupId` into a scratch database and compares; records the result in verification `id`. */
@@ -237,7 +237,7 @@ async function performVerification(ctx: SecurityContext, id: number, backup: Bac
     const why = error ?? report!.problems.join('；');
     await raisePlatformAlert(ctx, {
       kind: 'backup_verify_failed', subject: ALERT_SUBJECT,
-      detail: `备份 #${backup.id}（${backup.file_path ? path.basename(backup.file_path) : '—'}）恢复测试未通过：${why} / the restore test of backup #${backup.id} failed`,
+      detail: `备份 #${backup.id}（${backup.file_path ? path.basename(backup.file_path) : '—'}）恢复测试未通过：${why}`,
       link: '/security',
     });
   }
@@ -301,7 +301,7 @@ export async function runBackupJob(root: AppContext): Promise<BackupJobResult> {
       const v = await insertVerification(ctx, newest.id, 'scheduled', systemActor(BACKUP_JOB));
       const report = await performVerification(ctx, v.id, newest);
       result.verified = newest.id;
-      if (!report?.ok) throw new Error(`备份 #${newest.id} 恢复测试未通过 / the restore test of backup #${newest.id} failed`);
+      if (!report?.ok) throw new Error(`备份 #${newest.id} 恢复测试未通过`);
     }
   }
   return result;
@@ -381,7 +381,7 @@ export async function backupTestReport(root: AppContext, id: number): Promise<{ 
   const v = await ctx.db.selectFrom('security_backup_verifications').selectAll().where('backup_id', '=', id).where('state', '!=', 'running')
     .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!v || !row.manifest) throw conflict('NOT_VERIFIED', '该备份尚未做过恢复测试 / this backup has not been restore-tested yet');
-  const stored = v.report ?? { ok: false, tables: [], migrationsOk: false, pendingMigrations: [], unknownMigrations: [], restoreMs: 0, problems: [v.error ?? '恢复失败 / restore failed'] };
+  const stored = v.report ?? { ok: false, tables: [], migrationsOk: false, pendingMigrations: [], unknownMigrations: [], restoreMs: 0, problems: [v.error ?? '恢复失败'] };
   const report: VerifyReport = { ...stored, ok: v.state === 'ok' && stored.ok, problems: v.error && v.report ? [...stored.problems, v.error] : stored.problems, manifest: row.manifest };
   const body = await engine(ctx).testReportDocx(report, { file: row.file_path ?? '—', verifiedAt: v.finished_at ?? v.started_at, restoredInto: v.restored_into ?? '—' });
   return { body, day: new Date((v.finished_at ?? v.started_at).getTime() + 8 * 3600_000).toISOString().slice(0, 10) };
