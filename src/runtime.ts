@@ -1,4 +1,4 @@
-import { recordJobRun } from './modules/health/index.js';
+import { platformAlertSink, recordJobRun } from './modules/health/index.js';
 import { noticeOutbox } from './modules/notifications/index.js';
 import { chmodSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -78,6 +78,8 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       jobRuns: recordJobRun,
       // The security module's scheduled backups and restore tests (docs/security-operations.md).
       backups: backupEngine,
+      // Modules report their own failures (a backup, a restore test) as platform alerts.
+      platformAlerts: platformAlertSink,
     };
     wireListeners(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).

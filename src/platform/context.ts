@@ -6,6 +6,7 @@ import { recordAudit, type AuditEntry } from './audit/record.js';
 import type { Actor } from './auth/permissions.js';
 import type { Clock } from './clock.js';
 import type { JobRunSink } from './jobs.js';
+import type { PlatformAlertSink } from './platform-alerts.js';
 import type { NoticeOutbox } from './notices.js';
 import type { AnyDb, Db } from './db.js';
 import type { SecretBox } from './secret-box.js';
@@ -29,6 +30,8 @@ export interface AppContext<T = object> {
   jobRuns?: JobRunSink;
   /** The server's own backups (src/db/backup through src/platform/backup-engine.ts); absent in most tests. */
   backups?: BackupEngine;
+  /** Where modules report platform alerts about themselves (the health module's; src/platform/platform-alerts.ts). */
+  platformAlerts?: PlatformAlertSink;
 }
 
 /** The same context with its handle narrowed to the tables `T` (a module's repo.ts states which). */

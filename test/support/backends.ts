@@ -11,6 +11,7 @@ import { backupEngine } from '../../src/db/backup/engine.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { ensureAdmin } from '../../src/modules/accounts/index.js';
+import { platformAlertSink } from '../../src/modules/health/index.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import type { App } from '../../src/platform/http.js';
 import { SecretBox } from '../../src/platform/secret-box.js';
@@ -121,6 +122,7 @@ export async function createTestEnv(backend: Backend, overrides: Partial<Config>
     log: opts.log ?? pino({ level: 'silent' }),
     notices: noticeOutbox,
     backups: backupEngine,
+    platformAlerts: platformAlertSink,
   };
   await ensureAdmin(ctx);
   const app = await buildApp(ctx);

@@ -6,7 +6,7 @@
 export { healthRoutes } from './routes.js';
 export { createHealthMetrics, type HealthMetrics } from './metrics.js';
 export { recordJobRun } from './job-runs.js';
-export { ALERT_KIND_NAMES, raisePlatformAlert, resolvePlatformAlert, runHealthWatch, WATCH_JOB, type WatchResult } from './watch.js';
+export { ALERT_KIND_NAMES, platformAlertSink, raisePlatformAlert, resolvePlatformAlert, runHealthWatch, WATCH_JOB, type WatchResult } from './watch.js';
 export { decideAlerts, DEFAULT_WATCH_RULES, type WatchRules } from './watch-rules.js';
 export { runInspection, getInspection, listInspections, updateInspectionItem, type Inspection } from './inspections.js';
 export { buildWorkReport, generateWorkReport, workReportDocument, type WorkReportContent } from './work-report.js';

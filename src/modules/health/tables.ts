@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ReportedAlertKind } from '../../platform/platform-alerts.js';
 
 /** Kysely shapes of the health module's tables (migration 0023_health_inspections.sql). */
 
@@ -19,7 +20,7 @@ export interface HealthJobStateTable {
 
 /** Job and 5xx-rate alerts come from the health.watch job (migration 0029); reported ones from their module (backups, migration 0028). */
 export type PlatformAlertKind = 'job_failing' | 'job_stalled' | 'error_rate' | ReportedAlertKind;
-export type ReportedAlertKind = 'backup_failed' | 'backup_verify_failed';
+export type { ReportedAlertKind };
 
 export interface HealthAlertsTable {
   id: Generated<number>;

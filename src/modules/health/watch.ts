@@ -2,6 +2,7 @@ import { systemActor } from '../../platform/auth/permissions.js';
 import { contextOf, type AppContext } from '../../platform/context.js';
 import { scheduledJobs } from '../../platform/jobs.js';
 import { notify } from '../../platform/notices.js';
+import type { PlatformAlertSink } from '../../platform/platform-alerts.js';
 import { createIncident } from '../incidents/index.js';
 import { healthContext } from './repo.js';
 import { latestMetrics, type HealthMetrics } from './metrics.js';
@@ -152,3 +153,6 @@ export async function resolvePlatformAlert(root: AppContext, kind: ReportedAlert
     .where('state', '=', 'open').where('kind', '=', kind).where('subject', '=', subject).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** The context's platform-alert sink (src/platform/platform-alerts.ts), set by the app root. */
+export const platformAlertSink: PlatformAlertSink = { raise: raisePlatformAlert, resolve: resolvePlatformAlert };

@@ -7,7 +7,7 @@ import { systemActor, type Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { NODE_ID, releaseLease, takeLease } from '../../platform/jobs.js';
-import { raisePlatformAlert, resolvePlatformAlert } from '../health/index.js';
+import { clearPlatformAlert, reportPlatformAlert } from '../../platform/platform-alerts.js';
 import { backupDue, DEFAULT_BACKUP_TIME, DEFAULT_RETENTION, nextBackupAt, parseBackupTime, retention, verificationDue, type RetentionTier } from './backup-rules.js';
 import { securityContext, type SecurityContext } from './repo.js';
 import type { RunTrigger, SecurityBackupsTable, SecurityBackupVerificationsTable } from './tables.js';
@@ -194,13 +194,13 @@ async function performBackup(ctx: SecurityContext, id: number): Promise<BackupRo
       state: 'ok', phase: null, finished_at: ctx.clock.now(), file_path: file, bytes, sha256: m.payload.sha256, kind: m.kind, schema_version: m.schemaVersion,
       table_count: m.tables.length, total_rows: m.totalRows, encrypted: !!m.encryption, duration_ms: m.durationMs, manifest: JSON.stringify(m),
     }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await resolvePlatformAlert(ctx, 'backup_failed', ALERT_SUBJECT);
+    await clearPlatformAlert(ctx, 'backup_failed', ALERT_SUBJECT);
     return row;
   } catch (err) {
     await phases.settled();
     const error = errorText(err);
     await ctx.db.updateTable('security_backups').set({ state: 'failed', phase: null, finished_at: ctx.clock.now(), error }).where('id', '=', id).execute();
-    await raisePlatformAlert(ctx, { kind: 'backup_failed', subject: ALERT_SUBJECT, detail: `备份 #${id} 失败：${error}`, link: '/security' });
+    await reportPlatformAlert(ctx, { kind: 'backup_failed', subject: ALERT_SUBJECT, detail: `备份 #${id} 失败：${error}`, link: '/security' });
     throw err;
   }
 }
@@ -232,10 +232,10 @@ async function performVerification(ctx: SecurityContext, id: number, backup: Bac
     report: report ? JSON.stringify(stored) : null, error,
   }).where('id', '=', id).execute();
   if (ok) {
-    await resolvePlatformAlert(ctx, 'backup_verify_failed', ALERT_SUBJECT);
+    await clearPlatformAlert(ctx, 'backup_verify_failed', ALERT_SUBJECT);
   } else {
     const why = error ?? report!.problems.join('；');
-    await raisePlatformAlert(ctx, {
+    await reportPlatformAlert(ctx, {
       kind: 'backup_verify_failed', subject: ALERT_SUBJECT,
       detail: `备份 #${backup.id}（${backup.file_path ? path.basename(backup.file_path) : '—'}）恢复测试未通过：${why}`,
       link: '/security',
