@@ -185,7 +185,8 @@ describe('console in the browser', () => {
     // 审计日志: actions by name, the lot's target with its name and code, details as fields.
     await openSettled(page, `${base}/system/audit`);
     const rows = page.locator('[data-testid=audit-table] .el-table__body tr');
-    const created = rows.filter({ has: page.locator('[data-testid=audit-action][data-action="lot.import.create"]') }).first();
+    // One row per imported lot, newest first: take the first lot's own row.
+    const created = rows.filter({ has: page.locator('[data-testid=audit-action][data-action="lot.import.create"]') }).filter({ hasText: GOOD[0]!.code }).first();
     await expectText(created.locator('[data-testid=audit-action]')).toContainText('导入新建停车场');
     await expectText(created.locator('[data-testid=audit-target]')).toContainText(`停车场 ${GOOD[0]!.name}（${GOOD[0]!.code}）`);
     await expectText(page.locator('[data-testid=audit-action][data-action="incident.create"]')).toContainText('登记事件');
