@@ -3,7 +3,7 @@ import type { Actor } from '../auth/permissions.js';
 import type { AppContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { formatShanghai } from '../time.js';
-import type { AuditQuery } from './query.js';
+import { filteredAudit, type AuditQuery } from './query.js';
 import { recordAudit, verifyAuditChain } from './record.js';
 
 /*
@@ -19,15 +19,7 @@ const HEADERS = ['编号 ID', '时间 Time', '操作人 Actor', '角色 Role', '
 const WIDTHS = [10, 20, 16, 10, 24, 14, 20, 16, 10, 60, 20, 20];
 
 export async function auditXlsx(ctx: AppContext, actor: Actor, q: Omit<AuditQuery, 'beforeId' | 'limit'>): Promise<Buffer> {
-  const rows = await ctx.db
-    .selectFrom('audit_log')
-    .selectAll()
-    .$if(!!q.actor, (qb) => qb.where('actor', '=', q.actor!))
-    .$if(!!q.action, (qb) => qb.where('action', 'like', `${q.action!}%`))
-    .$if(!!q.targetType, (qb) => qb.where('target_type', '=', q.targetType!))
-    .$if(!!q.targetId, (qb) => qb.where('target_id', '=', q.targetId!))
-    .$if(!!q.from, (qb) => qb.where('at', '>=', new Date(q.from!)))
-    .$if(!!q.to, (qb) => qb.where('at', '<', new Date(q.to!)))
+  const rows = await filteredAudit(ctx, q)
     .orderBy('id', 'asc')
     .limit(AUDIT_EXPORT_MAX + 1)
     .execute();

@@ -11,10 +11,9 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** Newest first, keyset-paged by id. */
-export async function listAudit(ctx: AppContext, q: AuditQuery) {
-  const limit = Math.min(q.limit ?? 50, 500);
-  const rows = await ctx.db
+/** The audit rows matching the filters of `q` (actor, action prefix, target, period), unordered. */
+export function filteredAudit(ctx: AppContext, q: Omit<AuditQuery, 'beforeId' | 'limit'>) {
+  return ctx.db
     .selectFrom('audit_log')
     .selectAll()
     .$if(!!q.actor, (qb) => qb.where('actor', '=', q.actor!))
@@ -22,7 +21,13 @@ export async function listAudit(ctx: AppContext, q: AuditQuery) {
     .$if(!!q.targetType, (qb) => qb.where('target_type', '=', q.targetType!))
     .$if(!!q.targetId, (qb) => qb.where('target_id', '=', q.targetId!))
     .$if(!!q.from, (qb) => qb.where('at', '>=', new Date(q.from!)))
-    .$if(!!q.to, (qb) => qb.where('at', '<', new Date(q.to!)))
+    .$if(!!q.to, (qb) => qb.where('at', '<', new Date(q.to!)));
+}
+
+/** Newest first, keyset-paged by id. */
+export async function listAudit(ctx: AppContext, q: AuditQuery) {
+  const limit = Math.min(q.limit ?? 50, 500);
+  const rows = await filteredAudit(ctx, q)
     .$if(!!q.beforeId, (qb) => qb.where('id', '<', q.beforeId!))
     .orderBy('id', 'desc')
     .limit(limit + 1)
