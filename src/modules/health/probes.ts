@@ -38,8 +38,9 @@ export type Backup = { file: string; createdAt: Date } | { error: string } | 'of
 /**
  * The newest backup in ZHIBO_BACKUP_DIR, by the time its manifest says (not the file's mtime):
  * the `*.tar` files newest first by mtime, the first whose manifest reads. 'off' when no folder is
- * configured. The security module's index.ts exports no backup list yet; when it does, it is the
- * better source (a backup verified, not only written).
+ * configured. The folder, not security's list of the server's own backups (`listBackups`), because
+ * backups written there by `zhibo backup --out` count too; whether a backup restores is security's
+ * weekly restore test, which raises its own platform alert.
  */
 export async function latestBackup(dir: string | null | undefined): Promise<Backup> {
   if (!dir) return 'off';
