@@ -100,7 +100,8 @@ async function checkNewUser(db: AccountsDb, input: NewUser, checkPolicy: boolean
   }
 }
 
-export async function createUser(ctx: AccountsContext, actor: Actor, input: NewUser, opts = { checkPolicy: true }): Promise<UserView> {
+export async function createUser(anyCtx: AppContext, actor: Actor, input: NewUser, opts = { checkPolicy: true }): Promise<UserView> {
+  const ctx = accountsContext(anyCtx);
   await checkNewUser(ctx.db, input, opts.checkPolicy);
   const passwordHash = await hashPassword(input.password);
   return ctx.db.transaction().execute(async (trx) => {

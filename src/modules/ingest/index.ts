@@ -1,7 +1,7 @@
 /*
  * Data ingest (数据接入) — the module's public entry: the signed push API's routes, ingestBatch
  * (the one write path of events, also for imports and replays), the offline imports the CLI
- * runs, and what the demo and the simulator use to record what they sent.
+ * runs, the payments a system migration carries over (importPayments), and what the demo and the simulator use to record what they sent.
  */
 export { ingestRoutes } from './routes.js';
 export { ingestBatch, MAX_BATCH, type EventResult, type IngestOptions, type IngestOutcome } from './service.js';
@@ -9,5 +9,6 @@ export { importEvents, type EventImportResult, type ImportProgress, type RowErro
 export { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from './snapshot-import.js';
 export { registryCode } from './snapshot-feed.js';
 export { recordedHistory, type RecordedHistory } from './recorded-history.js';
+export { importPayments, type ImportedPayment } from './payment-import.js';
 export { excludeStatusReports, includeStatusReports } from './corrections.js';
 export type { IngestTables } from './tables.js';

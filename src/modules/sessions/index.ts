@@ -1,7 +1,7 @@
 /*
  * Parking records (停车流水) — the module's public entry. Ingest pairs entries and exits through
  * pairBatch in its transaction, and modules above (shared parking) listen to it with onGateFacts; data cleaning sets sessions aside only through the corrections
- * below; work orders check a linked record with fetchOne.
+ * below; work orders check a linked record with fetchOne; a system migration writes legacy records with importSessions.
  */
 export { sessionsRoutes } from './routes.js';
 export { flagStaleSessions, pairBatch, type GateFact } from './pairing.js';
@@ -11,6 +11,7 @@ export {
   type Exclusion, type SessionFacts, type SessionPatch,
 } from './corrections.js';
 export { fetchOne, type SessionRow } from './records-query.js';
+export { importSessions, type ImportedSession } from './import.js';
 export { PAY_CHANNELS, type PayChannel } from './vocab.js';
 export type { IngestEventsRead } from './repo.js';
 export type { SessionFlag, SessionsTables } from './tables.js';

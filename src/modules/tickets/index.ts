@@ -2,10 +2,11 @@
  * Work orders (工单) — the module's public entry. The incident ledger links incidents to
  * tickets with getTicketRef; the overview counts open and overdue tickets through filteredQuery;
  * a public (H5) page would create tickets and record the citizen's answer with createTicket and
- * recordCitizenAnswer.
+ * recordCitizenAnswer; a system migration carries legacy tickets over with importTicket.
  */
 export { ticketsRoutes } from './routes.js';
 export { createTicket, getTicket, getTicketRef, updateTicket, type TicketRef, type TicketDetail, type CreateResult } from './tickets.js';
+export { importTicket, IMPORTED_TICKET_STATES, type ImportedTicket, type ImportedTicketState } from './import.js';
 export { transitionTicket, recordCitizenAnswer, type TransitionInput } from './transitions.js';
 export { filteredQuery, listTickets, type TicketQuery } from './list.js';
 export { ticketKpis, type KpiReport } from './kpis.js';

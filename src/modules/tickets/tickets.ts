@@ -34,7 +34,7 @@ export async function auditPersonalRead(ctx: TicketsContext, actor: Actor, views
   await audit(ctx, ctx.db, actor, { action: READ_PII, targetType: 'ticket', ...(targetId !== undefined ? { targetId } : {}), detail: { count: views.length, ...detail } });
 }
 
-function ticketNo(day: string, id: number): string {
+export function ticketNo(day: string, id: number): string {
   return `GD${day.replace(/-/g, '')}-${String(id).padStart(5, '0')}`;
 }
 
