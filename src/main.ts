@@ -11,6 +11,7 @@ import { registerUserCommands } from './cli/users.js';
 import { registerRegistryCommands } from './cli/registry.js';
 import { registerImportEventsCommand } from './cli/import-events.js';
 import { registerImportSnapshotsCommand } from './cli/import-snapshots.js';
+import { registerMigrateFromCommand } from './cli/migrate-from.js';
 import { registerReportCommands } from './cli/report.js';
 import { registerOnboardingReportCommand } from './cli/report-onboarding.js';
 import { registerWorkReportCommands } from './cli/report-work.js';
@@ -54,5 +55,6 @@ registerOnboardingReportCommand(program, globals);
 registerWorkReportCommands(program, globals);
 registerAnalyticsCommands(program, globals);
 registerBackupCommands(program, globals);
+registerMigrateFromCommand(program, globals);
 
 await program.parseAsync(process.argv);

@@ -87,7 +87,7 @@ async function record(anyDb: AnyDb, source: string, table: LegacyTable, pairs: [
     .execute();
 }
 
-const text = (v: FieldValue) => (v === null ? null : String(v));
+const text = (v: FieldValue | undefined) => (v === null || v === undefined ? null : String(v));
 const problem = (code: string, message: string) => new RowProblem(code, message);
 
 /** Our lot of a legacy lot reference: the lot imported for that legacy id, else the code through lotCodes. */
@@ -103,8 +103,8 @@ function plateOf(raw: string): { plate: string; raw: string } {
   return { plate, raw };
 }
 
-function oneOf<T extends string>(field: string, v: FieldValue, allowed: readonly T[]): T | null {
-  if (v === null) return null;
+function oneOf<T extends string>(field: string, v: FieldValue | undefined, allowed: readonly T[]): T | null {
+  if (v === null || v === undefined) return null;
   if (!(allowed as readonly string[]).includes(String(v))) throw problem('INVALID_VALUE', `${field}: "${String(v).slice(0, 40)}" 应为 ${allowed.join('、')} 之一 / must be one of ${allowed.join(', ')}（在 values.${field} 中映射 / map it in values.${field}）`);
   return String(v) as T;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { idMap } from './importer.js';
@@ -200,14 +201,9 @@ const TARGET_TABLES = { lots: 'lots', users: 'users', sessions: 'parking_session
 export async function platformSide(ctx: MigrationContext, mapping: Mapping): Promise<Side> {
   const side: Side = { counts: {}, sessions: new Map(), payments: new Map() };
   for (const tm of mapping.tables) {
-    const r = await ctx.db
-      .selectFrom('migration_id_map as m')
-      .innerJoin(`${TARGET_TABLES[tm.table]} as t`, (j) => j.onRef('t.id', '=', 'm.target_id'))
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('m.source', '=', mapping.source)
-      .where('m.legacy_table', '=', tm.table)
-      .executeTakeFirstOrThrow();
-    side.counts[tm.table] = Number(r.n);
+    const r = await sql<{ n: string }>`select count(*) as n from migration_id_map m join ${sql.table(TARGET_TABLES[tm.table])} t on t.id = m.target_id
+      where m.source = ${mapping.source} and m.legacy_table = ${tm.table}`.execute(ctx.db);
+    side.counts[tm.table] = Number(r.rows[0]!.n);
   }
   if (mapping.tables.some((t) => t.table === 'sessions')) {
     const rows = await ctx.db
