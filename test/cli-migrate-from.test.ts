@@ -49,7 +49,7 @@ async function stored(dir: string) {
   try {
     const db = rt.ctx.db;
     const count = async (t: 'parking_sessions' | 'payments' | 'tickets' | 'users' | 'lots' | 'migration_id_map') => Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-    const first = await db.selectFrom('migration_id_map as m').innerJoin('parking_sessions as s', 's.id', 'm.target_id').select(['s.entered_at', 's.exited_at', 's.receivable_fen', 's.paid_fen', 's.plate_color', 's.pay_channel', 's.state']).where('m.legacy_table', '=', 'sessions').where('m.legacy_id', '=', '500001').executeTakeFirstOrThrow();
+    const first = await db.selectFrom('migration_id_map as m').innerJoin('parking_sessions as s', 's.id', 'm.target_id').select(['s.entered_at', 's.exited_at', 's.receivable_fen', 's.paid_fen', 's.plate_color', 's.pay_channel', 's.state']).where('m.legacy_table', '=', 'sessions').where('m.legacy_id', '=', '500001').executeTakeFirst();
     const disabled = await db.selectFrom('users').select('status').where('username', '=', 'wang.old').executeTakeFirst();
     const ticketStates = await db.selectFrom('tickets').select(['state', 'external_no', 'lot_code']).where('external_no', 'like', 'WO2026%').orderBy('external_no').execute();
     return { sessions: await count('parking_sessions'), payments: await count('payments'), tickets: await count('tickets'), users: await count('users'), lots: await count('lots'), map: await count('migration_id_map'), first, disabled: disabled?.status, ticketStates };
@@ -115,7 +115,7 @@ describe('zhibo migrate-from', () => {
     expect(after.users - before.users).toBe(3);
     const s1 = data.sessions[0]!; // record 500001: entered 2026/10/01 00:10 Shanghai (i % 97 === 0)
     expect(s1.in_time).toBe('2026/10/01 00:10:00');
-    expect(after.first.entered_at!.toISOString()).toBe('2026-09-30T16:10:00.000Z');
+    expect(after.first!.entered_at!.toISOString()).toBe('2026-09-30T16:10:00.000Z');
     expect(after.first).toMatchObject({ receivable_fen: Math.round(Number(s1.should_pay) * 100), paid_fen: Math.round(Number(s1.actual_pay) * 100), state: 'closed' });
     expect(after.disabled).toBe('disabled');
     expect(after.ticketStates.map((t) => t.state)).toEqual(data.tickets.map((t) => ({ 已办结: 'closed', 处理中: 'new', 已撤销: 'cancelled' })[t.status as string]));
@@ -151,7 +151,7 @@ describe('zhibo migrate-from', () => {
     expect(docText).toContain('存在差异');
     expect(docText).toContain(String(removed.record_id));
     expect(await stored(p.dir)).toEqual(after); // verification writes nothing to the migrated data
-  });
+  }, 900_000);
 
   it('migrates the same export as .xlsx files (date cells, numbers) with every count equal', async () => {
     const p = paths('xlsx');
@@ -168,8 +168,8 @@ describe('zhibo migrate-from', () => {
     ]);
     const book = await readReport(reports(p.out).xlsx);
     expect(book['逐表核对']!.slice(1).every((row) => row[5] === '一致')).toBe(true);
-    expect((await stored(p.dir)).first.entered_at!.toISOString()).toBe('2026-09-30T16:10:00.000Z');
-  });
+    expect((await stored(p.dir)).first!.entered_at!.toISOString()).toBe('2026-09-30T16:10:00.000Z');
+  }, 600_000);
 
   it('refuses a mapping file that does not hold, listing every problem, and a source it cannot read (exit 2)', () => {
     const p = paths('bad');
@@ -191,5 +191,5 @@ describe('zhibo migrate-from', () => {
     const empty = mkdtempSync(path.join(work, 'empty-'));
     const noFile = runCli(['migrate-from', empty, '--mapping', p.mapping, '--data-dir', p.dir]);
     expect([noFile.code, noFile.stderr]).toEqual([2, expect.stringContaining(`没有 ${LEGACY_FILES.lots}.csv 或 ${LEGACY_FILES.lots}.xlsx`)]);
-  });
+  }, 600_000);
 });

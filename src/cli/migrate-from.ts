@@ -72,7 +72,7 @@ export async function runMigrateFrom(ctx: RootContext, from: string, mapping: Ma
   const terminal = new Terminal();
   try {
     let imported: ImportResult | null = null;
-    if (!o.verifyOnly) imported = await importLegacy(ctx, actor, source, mapping, o.json ? undefined : progress(terminal));
+    if (!o.verifyOnly) imported = await importLegacy(ctx, actor, source, mapping, o.json || !terminal.tty ? undefined : progress(terminal));
     const verification = await verifyMigration(ctx, actor, source, mapping);
     const issues = imported?.issues ?? [];
     const dir = o.out ?? '.';

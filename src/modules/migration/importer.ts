@@ -330,16 +330,13 @@ async function importTickets(env: TableEnv, pending: Pending[]): Promise<void> {
         citizenName: v.citizenName, citizenPhone: v.citizenPhone, plate: v.plate, lotCode: lot?.code ?? null,
         externalNo: text(v.number) ?? `${mapping.source}-${mapped.legacyId}`,
       };
-      await ctx.db.transaction().execute(async (trx) => {
-        const id = await importTicket(ctx, trx, actor, {
-          fields,
-          state: (oneOf('state', v.state, ['new', 'closed', 'cancelled'] as const) ?? 'closed') as ImportedTicketState,
-          createdAt: v.createdAt as Date,
-          closedAt: v.closedAt as Date | null,
-          resolution: text(v.resolution),
-        });
-        await record(trx, mapping.source, 'tickets', [[mapped.legacyId, id]], ctx.clock.now());
-      });
+      await importTicket(ctx, actor, {
+        fields,
+        state: (oneOf('state', v.state, ['new', 'closed', 'cancelled'] as const) ?? 'closed') as ImportedTicketState,
+        createdAt: v.createdAt as Date,
+        closedAt: v.closedAt as Date | null,
+        resolution: text(v.resolution),
+      }, (trx, id) => record(trx, mapping.source, 'tickets', [[mapped.legacyId, id]], ctx.clock.now()));
       t.imported++;
     } catch (err) {
       env.reject(row, mapped.legacyId, err);

@@ -5,9 +5,9 @@ import type { AnyDb } from '../../platform/db.js';
 import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { recordEvent } from './history.js';
-import { parseNewTicket } from './input.js';
+import { parseNewTicket, type NewTicketInput } from './input.js';
 import { resolveLinks } from './references.js';
-import { ticketsContext, ticketsDb } from './repo.js';
+import { ticketsContext, type TicketsContext, type TicketsDb } from './repo.js';
 import { startTicketClocks } from './ticket-sla.js';
 import { ticketNo } from './tickets.js';
 
@@ -17,8 +17,7 @@ import { ticketNo } from './tickets.js';
  * creation time and number (external_no, unique per channel: importing it again returns the
  * stored ticket). A legacy ticket that is done comes in `closed` or `cancelled` with no SLA clocks;
  * one still open comes in `new` and its clocks start at the import — the platform answers for it
- * from then on. `db` is the caller's transaction, so that the caller's record of what it imported
- * commits with the ticket.
+ * from then on.
  */
 export const IMPORTED_TICKET_STATES = ['new', 'closed', 'cancelled'] as const;
 export type ImportedTicketState = (typeof IMPORTED_TICKET_STATES)[number];
@@ -33,18 +32,28 @@ export interface ImportedTicket {
   resolution: string | null;
 }
 
-/** Imports one legacy ticket; returns its id (the stored one when its number was imported before). */
-export async function importTicket(anyCtx: AppContext, anyDb: AnyDb, actor: Actor, t: ImportedTicket): Promise<number> {
+/**
+ * Imports one legacy ticket; returns its id (the stored one when its number was imported before).
+ * `also` runs in the ticket's transaction with its id: the caller's record of what it imported.
+ */
+export async function importTicket(anyCtx: AppContext, actor: Actor, t: ImportedTicket, also?: (db: AnyDb, id: number) => Promise<void>): Promise<number> {
   const ctx = ticketsContext(anyCtx);
-  const db = ticketsDb(anyDb);
   const input = parseNewTicket(t.fields);
-  if (!input.externalNo) throw badRequest('INVALID_FIELD', '迁移的工单须有原系统单号 / a migrated ticket needs its legacy number');
+  const externalNo = input.externalNo;
+  if (!externalNo) throw badRequest('INVALID_FIELD', '迁移的工单须有原系统单号 / a migrated ticket needs its legacy number');
   if (!(IMPORTED_TICKET_STATES as readonly string[]).includes(t.state)) {
     throw badRequest('INVALID_STATE', `迁移的工单状态应为 ${IMPORTED_TICKET_STATES.join('、')} 之一 / state must be one of ${IMPORTED_TICKET_STATES.join(', ')}`);
   }
-  const existing = await db.selectFrom('tickets').select('id').where('channel', '=', input.channel).where('external_no', '=', input.externalNo).executeTakeFirst();
-  if (existing) return Number(existing.id);
   const links = await resolveLinks(ctx, actor, { ...input, sessionId: null });
+  return ctx.db.transaction().execute(async (db) => {
+    const existing = await db.selectFrom('tickets').select('id').where('channel', '=', input.channel).where('external_no', '=', externalNo).executeTakeFirst();
+    const id = existing ? Number(existing.id) : await insertImported(ctx, db, actor, t, input, links);
+    await also?.(db, id);
+    return id;
+  });
+}
+
+async function insertImported(ctx: TicketsContext, db: TicketsDb, actor: Actor, t: ImportedTicket, input: NewTicketInput, links: { lotCode: string | null; districtCode: string | null }): Promise<number> {
   const now = ctx.clock.now();
   const done = t.state === 'new' ? null : (t.closedAt ?? t.createdAt);
   const { id } = (await sql<{ id: string }>`select nextval(pg_get_serial_sequence('tickets', 'id')) as id`.execute(db)).rows[0]!;
