@@ -1,7 +1,8 @@
 -- System migration (zhibo migrate-from, docs/系统迁移.md): which legacy row became which of ours.
 -- One row per (migration source, legacy table, legacy id), written in the same transaction as the
--- row it maps where the target module allows (sessions, payments), else right after; a re-run
--- skips every legacy id found here, so nothing is written twice and an interrupted run resumes.
+-- row it maps where the owner allows (sessions, payments, tickets), else right after (lots and users
+-- are taken over by code / username on a re-run). A re-run skips every legacy id found here, so
+-- nothing is written twice and an interrupted run resumes.
 CREATE TABLE migration_id_map (
   source       text NOT NULL,
   legacy_table text NOT NULL CHECK (legacy_table IN ('lots', 'users', 'sessions', 'payments', 'tickets')),
