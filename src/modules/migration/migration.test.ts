@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
-import { generateLegacyExport, legacyMapping, type LegacyExport } from '../../../test/support/legacy-export.js';
+import { generateLegacyExport, LEGACY_FILES, legacyMapping, writeCsvExport, type LegacyExport } from '../../../test/support/legacy-export.js';
 import { systemActor } from '../../platform/auth/permissions.js';
 import { seedSampleRegistry } from '../registry/index.js';
 import { importLegacy, openLegacySource, parseMapping, verifyMigration } from './index.js';
@@ -138,4 +141,43 @@ describeDb('migration from a legacy database', (backend) => {
       });
     });
   }
+});
+
+describeDb('migration stopped half-way', (backend) => {
+  let env: TestEnv;
+  let dir: string;
+  beforeAll(async () => {
+    env = await createTestEnv(backend);
+    await seedSampleRegistry(env.ctx);
+    dir = mkdtempSync(path.join(tmpdir(), 'zhibo-legacy-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await env?.close();
+  });
+
+  it('resumes where it stopped: what committed is skipped, the rest imported, and the verification is equal', async () => {
+    const data = generateLegacyExport({ sessions: 150, days: 2, seed: 3 });
+    writeCsvExport(dir, data);
+    const mapping = parseMapping(legacyMapping('half-way'));
+    // The payments file is not there yet: the run stops at that table, after lots, users and sessions committed.
+    const payments = path.join(dir, `${LEGACY_FILES.payments}.csv`);
+    renameSync(payments, `${payments}.later`);
+    const source = await openLegacySource(dir);
+    await expect(importLegacy(env.ctx, actor, source, mapping)).rejects.toThrow(/没有 t_pay\.csv 或 t_pay\.xlsx/);
+    const run = await env.ctx.db.selectFrom('migration_runs').select(['outcome']).where('source', '=', 'half-way').executeTakeFirstOrThrow();
+    expect(run.outcome).toBe('failed');
+
+    renameSync(`${payments}.later`, payments);
+    const seen: string[] = [];
+    const resumed = await importLegacy(env.ctx, actor, source, mapping, { start: (t, total) => seen.push(`${t}:${total}`), update: () => {}, end: () => {} });
+    expect(seen).toEqual(['lots:5', 'users:3', 'sessions:150', `payments:${data.payments.length}`, 'tickets:12']);
+    expect(resumed.tables.map((t) => [t.table, t.imported, t.skipped])).toEqual([
+      ['lots', 0, 5], ['users', 0, 3], ['sessions', 0, 150], ['payments', data.payments.length, 0], ['tickets', 12, 0],
+    ]);
+    const v = await verifyMigration(env.ctx, actor, source, mapping);
+    expect(v.tables.every((t) => t.equal)).toBe(true);
+    expect(v.equal).toBe(true);
+    await source.close();
+  });
 });
