@@ -154,7 +154,7 @@ function writeReport(results: Result[]): void {
 /**
  * --loaded: before the measured part, a year of a Nantong-sized city in bulk (the simulator's
  * set-based generator, as bench:analytics): BENCH_LOADED_SESSIONS sessions (default 5 M) over
- * 320 lots, and an entry and an exit event in ingest_events for each, so that every index the
+ * 320 lots with a status report an hour, and an entry and an exit event in ingest_events for each, so that every index the
  * API writes is a year deep. The benchmark's own 100 lots come on top.
  */
 async function loadHistory(ctx: RootContext, database: Database, backend: 'pglite' | 'postgres'): Promise<string> {
@@ -173,11 +173,12 @@ async function loadHistory(ctx: RootContext, database: Database, backend: 'pglit
   const bar = new SingleBar({ format: `${backend.padEnd(8)} load {bar} {value}/{total} steps  {label}`, hideCursor: true }, Presets.shades_classic);
   bar.start(1, 0, { label: 'plan' });
   try {
-    const g = await generate(exec, { lots: 320, start, now, sessions, staleSessionDays: ctx.config.staleSessionDays }, (done, total, label) => {
+    const g = await generate(exec, { lots: 320, start, now, sessions, staleSessionDays: ctx.config.staleSessionDays, statusEveryMinutes: 60 }, (done, total, label) => {
       bar.setTotal(total);
       bar.update(done, { label });
     });
     bar.update(bar.getTotal(), { label: 'events' });
+    console.log(`${backend}: generated ${g.sessions.toLocaleString('en')} sessions and ${g.statusReports.toLocaleString('en')} status reports in ${Object.values(g.seconds).reduce((a, b) => a + b, 0).toFixed(0)} s; writing their events`);
     // The events those sessions came from, as the API would have stored them.
     await exec(`insert into ingest_events (source_code, event_id, type, lot_id, occurred_at, received_at, plate, via, payload)
       select source_code, 'hist-' || kind || '-' || id, kind, lot_id, at, at, plate, 'api',
@@ -200,7 +201,7 @@ const n = Number(process.env.BENCH_EVENTS ?? 20_000);
 // BENCH_BACKENDS=postgres (or pglite) runs one of them, e.g. for profiling.
 const only = process.env.BENCH_BACKENDS;
 const results: Result[] = [];
-if (!only || only.includes('pglite')) results.push(await bench('pglite', n));
+if (only ? only.includes('pglite') : !loaded) results.push(await bench('pglite', n));
 if ((!only || only.includes('postgres')) && (process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL)) results.push(await bench('postgres', Number(process.env.BENCH_EVENTS_PG ?? n * 2)));
 for (const r of results) console.log(`${r.backend}: API ${r.apiPerSec.toFixed(0)} events/s, raw ${r.rawPerSec.toFixed(0)} events/s, ratio ${r.ratio.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
 writeReport(results);
