@@ -32,6 +32,8 @@ export interface Plan {
   /** Sessions to aim for (the curves are scaled to it). */
   sessions: number;
   staleSessionDays: number;
+  /** Minutes between a lot's status reports; default STATUS_MINUTES. */
+  statusEveryMinutes?: number;
 }
 
 export interface Generated {
@@ -79,7 +81,7 @@ export async function generate(exec: Exec, plan: Plan, progress: (done: number, 
   await afterLots?.();
   const h = await generateHistory(exec, {
     set, from: plan.start.getTime(), to: plan.now.getTime(), seed: SEED, staleSessionDays: plan.staleSessionDays,
-    statusEveryMinutes: STATUS_MINUTES, density, events: false, progress,
+    statusEveryMinutes: plan.statusEveryMinutes ?? STATUS_MINUTES, density, events: false, progress,
   });
   // Autovacuum does this after a bulk load in production; index-only scans need the visibility map.
   const v = performance.now();

@@ -164,26 +164,31 @@ async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<
   }
 }
 
-/** Inserts the events; returns the ids that were new (the others were sent before). */
+/**
+ * Inserts the events; returns the ids that were new (the others were sent before). One statement
+ * with one array parameter per column (unnest), not one parameter per value: the batch travels as
+ * nine arrays, and neither the query builder nor PostgreSQL's parser walks 4,500 placeholders
+ * (docs/performance.md, ingest experiments).
+ */
 async function insertEvents(db: IngestDb, sourceCode: string, fresh: CheckedBatch['fresh'], receivedAt: (index: number) => Date, via: IngestVia): Promise<Set<string>> {
-  const rows = await db
-    .insertInto('ingest_events')
-    .values(
-      fresh.map(({ event, lot, index }) => ({
-        source_code: sourceCode,
-        event_id: event.eventId,
-        type: event.type,
-        lot_id: lot?.id ?? null,
-        occurred_at: event.occurredAt,
-        received_at: receivedAt(index),
-        plate: 'plate' in event ? event.plate : null,
-        via,
-        payload: JSON.stringify(event.raw),
-      })),
-    )
-    .onConflict((oc) => oc.columns(['source_code', 'event_id']).doNothing())
-    .returning('event_id')
-    .execute();
+  const ids: string[] = [], types: string[] = [], lots: (number | null)[] = [], occurred: string[] = [], received: string[] = [], plates: (string | null)[] = [], payloads: string[] = [];
+  for (const { event, lot, index } of fresh) {
+    ids.push(event.eventId);
+    types.push(event.type);
+    lots.push(lot?.id ?? null);
+    occurred.push(event.occurredAt.toISOString());
+    received.push(receivedAt(index).toISOString());
+    plates.push('plate' in event ? event.plate : null);
+    payloads.push(JSON.stringify(event.raw));
+  }
+  const { rows } = await sql<{ event_id: string }>`
+    insert into ingest_events (source_code, event_id, type, lot_id, occurred_at, received_at, plate, via, payload)
+    select ${sourceCode}, e.id, e.type, e.lot, e.occurred, e.received, e.plate, ${via}, e.payload::jsonb
+    from unnest(${sql.val(ids)}::text[], ${sql.val(types)}::text[], ${sql.val(lots)}::int[], ${sql.val(occurred)}::timestamptz[],
+                ${sql.val(received)}::timestamptz[], ${sql.val(plates)}::text[], ${sql.val(payloads)}::text[])
+      as e(id, type, lot, occurred, received, plate, payload)
+    on conflict (source_code, event_id) do nothing
+    returning event_id`.execute(db);
   return new Set(rows.map((r) => r.event_id));
 }
 

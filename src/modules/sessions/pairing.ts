@@ -28,12 +28,7 @@ export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Pro
     else book.exit(f);
   }
   const { inserts, updates } = book.changes();
-  for (let i = 0; i < inserts.length; i += WRITE_CHUNK) {
-    await db
-      .insertInto('parking_sessions')
-      .values(inserts.slice(i, i + WRITE_CHUNK).map(({ id: _id, flags, ...s }) => ({ ...s, flags: sql<SessionFlag[]>`${sql.val(flags)}::text[]`, created_at: now, updated_at: now })))
-      .execute();
-  }
+  for (let i = 0; i < inserts.length; i += WRITE_CHUNK) await insertSessions(db, inserts.slice(i, i + WRITE_CHUNK), now);
   for (let i = 0; i < updates.length; i += WRITE_CHUNK) await updateSessions(db, updates.slice(i, i + WRITE_CHUNK), now);
   // Modules listening to the gate (shared parking) see the paired batch; pairing does not wait on their outcome.
   await runGateListeners(anyDb, facts, now);
@@ -62,18 +57,46 @@ async function loadKnown(db: SessionsDb, facts: GateFact[]): Promise<SessionStat
 
 const KNOWN_COLUMNS = ['id', 'lot_id', 'source_code', 'plate', 'plate_raw', 'plate_color', 'berth_code', 'entry_event_id', 'exit_event_id', 'entered_at', 'exited_at', 'receivable_fen', 'paid_fen', 'pay_channel', 'state', 'flags'];
 
+/**
+ * Session rows as one array per column, for unnest: a batch is a handful of parameters, not one
+ * per value (docs/performance.md, ingest experiments). Flags travel as one comma-joined text
+ * each (flag names have no commas), since PostgreSQL arrays of arrays must be rectangular.
+ */
+function columns(rows: SessionState[]) {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    lot: sql.val(rows.map((s) => s.lot_id)), source: sql.val(rows.map((s) => s.source_code)), plate: sql.val(rows.map((s) => s.plate)),
+    plateRaw: sql.val(rows.map((s) => s.plate_raw)), color: sql.val(rows.map((s) => s.plate_color)), berth: sql.val(rows.map((s) => s.berth_code)),
+    entryId: sql.val(rows.map((s) => s.entry_event_id)), exitId: sql.val(rows.map((s) => s.exit_event_id)),
+    entered: sql.val(rows.map((s) => iso(s.entered_at))), exited: sql.val(rows.map((s) => iso(s.exited_at))),
+    receivable: sql.val(rows.map((s) => s.receivable_fen)), paid: sql.val(rows.map((s) => s.paid_fen)), channel: sql.val(rows.map((s) => s.pay_channel)),
+    state: sql.val(rows.map((s) => s.state)), flags: sql.val(rows.map((s) => s.flags.join(','))),
+  };
+}
+
+async function insertSessions(db: SessionsDb, rows: SessionState[], now: Date): Promise<void> {
+  const c = columns(rows);
+  await sql`
+    insert into parking_sessions (lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at,
+                                  receivable_fen, paid_fen, pay_channel, state, flags, created_at, updated_at)
+    select v.lot_id, v.source_code, v.plate, v.plate_raw, v.plate_color, v.berth_code, v.entry_event_id, v.exit_event_id, v.entered_at, v.exited_at,
+           v.receivable_fen, v.paid_fen, v.pay_channel, v.state, coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), ${now}, ${now}
+    from unnest(${c.lot}::int[], ${c.source}::text[], ${c.plate}::text[], ${c.plateRaw}::text[], ${c.color}::text[], ${c.berth}::text[], ${c.entryId}::text[],
+                ${c.exitId}::text[], ${c.entered}::timestamptz[], ${c.exited}::timestamptz[], ${c.receivable}::int[], ${c.paid}::int[], ${c.channel}::text[],
+                ${c.state}::text[], ${c.flags}::text[])
+      as v(lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags)`.execute(db);
+}
+
 async function updateSessions(db: SessionsDb, rows: SessionState[], now: Date): Promise<void> {
-  const values = rows.map(
-    (s) =>
-      sql`(${s.id}::bigint, ${s.entry_event_id}::text, ${s.exit_event_id}::text, ${s.entered_at}::timestamptz, ${s.exited_at}::timestamptz,
-        ${s.receivable_fen}::int, ${s.paid_fen}::int, ${s.pay_channel}::text, ${s.state}::text, ${sql.val(s.flags)}::text[], ${s.plate_color}::text, ${s.berth_code}::text)`,
-  );
+  const c = columns(rows);
   await sql`
     update parking_sessions as s set
       entry_event_id = v.entry_event_id, exit_event_id = v.exit_event_id, entered_at = v.entered_at, exited_at = v.exited_at,
-      receivable_fen = v.receivable_fen, paid_fen = v.paid_fen, pay_channel = v.pay_channel, state = v.state, flags = v.flags,
-      plate_color = v.plate_color, berth_code = v.berth_code, updated_at = ${now}
-    from (values ${sql.join(values)}) as v(id, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags, plate_color, berth_code)
+      receivable_fen = v.receivable_fen, paid_fen = v.paid_fen, pay_channel = v.pay_channel, state = v.state,
+      flags = coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), plate_color = v.plate_color, berth_code = v.berth_code, updated_at = ${now}
+    from unnest(${sql.val(rows.map((s) => s.id))}::bigint[], ${c.entryId}::text[], ${c.exitId}::text[], ${c.entered}::timestamptz[], ${c.exited}::timestamptz[],
+                ${c.receivable}::int[], ${c.paid}::int[], ${c.channel}::text[], ${c.state}::text[], ${c.flags}::text[], ${c.color}::text[], ${c.berth}::text[])
+      as v(id, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags, plate_color, berth_code)
     where s.id = v.id`.execute(db);
 }
 
