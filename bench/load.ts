@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   let sim: ChildProcess | null = null;
   const rss: { atS: number; server: number | null; simulator: number | null }[] = [];
   const calls = new Map(ROUTES.map((r) => [r.route, { ms: [] as number[], errors: 0, statuses: new Map<string, number>() }]));
-  let report: SimulationReport | null = null;
+  let report: SimulationReport | undefined;
   const started = performance.now();
   try {
     // Signed in as admin once the server answers.
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
     await postgres?.drop();
   }
 
+  if (!report) throw new Error('no report from the simulator');
   const s = report.sent;
   const simulatedMinutes = (Date.parse(report.to) - Date.parse(report.from)) / 60_000;
   const ingest = `simulated ${report.from.slice(0, 16)} → ${report.to.slice(11, 16)} (${simulatedMinutes.toFixed(0)} min) in ${(report.elapsedMs / 60_000).toFixed(1)} min: `
