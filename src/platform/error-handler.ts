@@ -15,7 +15,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   return reply.code(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误 / internal error' } });
 }
 
-function toAppError(err: FastifyError | Error): AppError | null {
+/** The client error (or database outage) an error stands for; null for our own bugs. */
+export function toAppError(err: FastifyError | Error): AppError | null {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (fe.validation) {
