@@ -106,6 +106,11 @@ export async function buildApp(ctx: RootContext): Promise<App> {
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: ctx.config.trustProxy.length ? ctx.config.trustProxy : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // The router's own refusals (a malformed percent-encoding, a path parameter over 100
+    // characters) leave in the error shape too, not Fastify's default body.
+    frameworkErrors: (err, req, reply) => {
+      errorHandler(err, req, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(errorHandler);

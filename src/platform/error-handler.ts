@@ -15,7 +15,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   return reply.code(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误 / internal error' } });
 }
 
-function toAppError(err: FastifyError | Error): AppError | null {
+/** The client error (or database outage) an error stands for; null for our own bugs. */
+export function toAppError(err: FastifyError | Error): AppError | null {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (fe.validation) {
@@ -35,6 +36,10 @@ function toAppError(err: FastifyError | Error): AppError | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `不支持的内容类型 / unsupported content type`);
+    case 'FST_ERR_BAD_URL':
+      return new AppError(400, 'BAD_URL', '请求地址不合法 / malformed URL');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError(414, 'URI_TOO_LONG', '路径参数过长 / path parameter too long');
     case 'FST_ERR_NOT_FOUND':
       return new AppError(404, 'NOT_FOUND', '不存在 / not found');
   }

@@ -40,7 +40,8 @@ async function quarantine(ctx: PaymentsContext, input: NotifyInput, reason: Refu
   }
   await ctx.db.insertInto('pay_quarantine').values({
     channel_code: input.channelCode.slice(0, 100), received_at: ctx.clock.now(), reason, message, headers: JSON.stringify(headers),
-    content_type: input.contentType?.slice(0, 200) ?? null, raw_body: input.rawBody, ip: input.ip,
+    // A text column cannot hold NUL: kept as U+FFFD, so that such a body is quarantined too (not a 400 of the database).
+    content_type: input.contentType?.slice(0, 200) ?? null, raw_body: input.rawBody.split('\u0000').join('\ufffd'), ip: input.ip,
   }).execute();
 }
 

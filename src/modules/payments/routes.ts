@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { errorHandler, toAppError } from '../../platform/error-handler.js';
 import { AppError } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { createChannel, getChannel, listChannels, type ChannelView as ChannelRow } from './channels.js';
@@ -108,6 +109,12 @@ export function paymentsRoutes(ctx: PaymentsContext) {
 }
 
 const failText = { schema: Type.String({ description: 'fail' }) };
+
+/** A refused notification's answer: Alipay's text "fail" for a form, else WeChat Pay's failure JSON with our error beside it. */
+function failureBody(contentType: string, code: string, message: string): string {
+  if (/x-www-form-urlencoded/i.test(contentType)) return 'fail';
+  return JSON.stringify({ code: 'FAIL', message, error: { code, message } });
+}
 const failure = (description: string) => ({ description, content: { 'application/json': { schema: WechatFail }, 'text/plain': failText } });
 
 /**
@@ -117,6 +124,17 @@ const failure = (description: string) => ({ description, content: { 'application
  */
 function notifyRoute(ctx: PaymentsContext) {
   return async (app: App) => {
+    // Errors raised before or around the handler (an unstorable body, a router refusal) answer in
+    // the channels' failure shapes too, as the route's 4xx schemas say: Alipay's text "fail",
+    // WeChat Pay's { code: "FAIL", message } with our error beside it. (In the platform's
+    // `{ error }` alone they failed that schema's serialisation: a 500.) 429 and 5xx keep the
+    // platform's shape.
+    app.setErrorHandler((err: Error, req, reply) => {
+      const known = toAppError(err);
+      if (!known || known.status >= 500 || known.status === 429) return errorHandler(err, req, reply);
+      const text = failureBody(req.headers['content-type'] ?? '', known.code, known.message);
+      return reply.code(known.status).type(text === 'fail' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8').send(text);
+    });
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: NOTIFY_BODY_LIMIT }, (_req, body, done) => done(null, body));
     const limit = app.createRateLimit({ max: NOTIFY_RATE_PER_MINUTE, timeWindow: 60_000, keyGenerator: (req) => `pay-notify:${req.ip}` });
@@ -169,8 +187,7 @@ function notifyRoute(ctx: PaymentsContext) {
         return reply.code(204).send();
       }
       if (alipay) return reply.code(outcome.status).type('text/plain; charset=utf-8').send('fail');
-      return reply.code(outcome.status).type('application/json; charset=utf-8')
-        .send(JSON.stringify({ code: 'FAIL', message: outcome.message, error: { code: outcome.reason, message: outcome.message } }));
+      return reply.code(outcome.status).type('application/json; charset=utf-8').send(failureBody('', outcome.reason, outcome.message));
     });
   };
 }
