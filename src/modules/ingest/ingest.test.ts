@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
-import { bearer, loginToken } from '../../../test/support/http.js';
+import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { signBody } from '../../platform/signing.js';
 import { flagStaleSessions } from '../sessions/index.js';
@@ -124,6 +124,30 @@ describeDb('ingest API', (backend) => {
       // Event ids are per source: another source may use the same id.
       const otherSource = (await postEvents(env, other, [{ type: 'heartbeat', eventId: 'r-1', occurredAt: iso(0) }])).json();
       expect(otherSource.accepted).toBe(1);
+    });
+
+    it('accepts 无牌车 with the lot system\'s ticket id, pairs the exit by that ticket, refuses one without', async () => {
+      const events = [
+        { type: 'entry', eventId: 'nop-1', occurredAt: iso(50), lotCode: 'LOT-A2', plate: '无牌车', ticketId: 'T-2026-881' },
+        { type: 'entry', eventId: 'nop-2', occurredAt: iso(45), lotCode: 'LOT-A2', plate: '临时车', ticketId: 'T2026882' },
+        // The exit names no plate, only the ticket (written another way): paired with np-1.
+        { type: 'exit', eventId: 'nop-3', occurredAt: iso(10), lotCode: 'LOT-A2', ticketId: 't2026881', receivableFen: 300, paidFen: 300, payChannel: 'cash' },
+        { type: 'entry', eventId: 'nop-4', occurredAt: iso(40), lotCode: 'LOT-A2', plate: '无牌车' },
+        { type: 'exit', eventId: 'nop-5', occurredAt: iso(5), lotCode: 'LOT-A2' },
+      ];
+      const body = (await postEvents(env, src, events)).json();
+      expect(body.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(['accepted', 'accepted', 'accepted', 'INVALID_PLATE', 'INVALID_PLATE']);
+      expect(body.results[3].message).toContain('ticketId');
+      const first = await sessionsOf('无牌车#T2026881');
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ plate_raw: '无牌车', state: 'closed', paid_fen: 300, entry_event_id: 'nop-1', exit_event_id: 'nop-3' });
+      const second = await sessionsOf('无牌车#T2026882');
+      expect(second.map((s) => [s.plate_raw, s.state])).toEqual([['临时车', 'open']]);
+      // A search by the ticket finds the record, masked for a user without pii but still a 无牌车.
+      const viewer = await userToken(env.app, admin, { username: 'np-viewer', role: 'viewer' });
+      const found = await env.app.inject({ method: 'GET', url: `/api/v1/sessions?plate=${encodeURIComponent('无牌车#T2026881')}`, headers: bearer(viewer) });
+      expect(found.statusCode).toBe(200);
+      expect(found.json().items.map((i: { plate: string }) => i.plate)).toEqual(['无牌车*******81']);
     });
 
     it('normalises plates and keeps the raw value', async () => {
