@@ -327,6 +327,8 @@ const en: Messages = {
     id: 'Record no.',
     plate: 'Plate',
     platePlaceholder: 'Whole plate: exact; part: contains',
+    noPlate: 'No plate',
+    ticket: 'ticket {ticket}',
     platePlaceholderWhole: 'A whole plate, e.g. 苏F12345',
     lot: 'Lot',
     lotPlaceholder: 'Lot code or name',

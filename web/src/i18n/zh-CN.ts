@@ -328,6 +328,8 @@ const zhCN = {
     id: '流水号',
     plate: '车牌',
     platePlaceholder: '完整车牌精确查，部分车牌模糊查',
+    noPlate: '无牌车',
+    ticket: '票号 {ticket}',
     platePlaceholderWhole: '输入完整车牌，如 苏F12345',
     lot: '停车场',
     lotPlaceholder: '停车场编码或名称',
