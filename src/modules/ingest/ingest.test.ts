@@ -261,6 +261,48 @@ describeDb('ingest API', (backend) => {
       expect(audits.map((a) => a.action)).toEqual(['quarantine.read_body', 'quarantine.replay']);
     });
 
+    it('replays many by a filter after a correction, a result per entry; discards many with a note', async () => {
+      // Three requests of a new source name a lot the registry does not know yet; one has a bad plate.
+      const q = await createSourceWithLots(env, admin, 'VENDOR-Q', [{ code: 'LOT-Q1' }]);
+      for (const n of [1, 2, 3]) {
+        const r = await postEvents(env, q, [{ type: 'entry', eventId: `late-${n}`, occurredAt: iso(60 - n), lotCode: 'LOT-LATE', plate: `苏FL000${n}` }]);
+        expect(r.json().results[0].code).toBe('UNKNOWN_LOT');
+      }
+      await postEvents(env, q, [{ type: 'entry', eventId: 'late-junk', occurredAt: iso(50), lotCode: 'LOT-Q1', plate: 'junk2' }]);
+      const match = (q: string) => env.app.inject({ url: `/api/v1/ingest/quarantine/matching?${q}`, headers: bearer(admin) });
+      const preview = (await match('code=UNKNOWN_LOT&sourceCode=VENDOR-Q')).json();
+      expect(preview.count).toBe(3);
+      expect(preview.ids).toHaveLength(3);
+      expect([...preview.ids].sort((a, b) => a - b)).toEqual(preview.ids); // oldest first
+      const listed = (await env.app.inject({ url: '/api/v1/ingest/quarantine?status=open&code=UNKNOWN_LOT&sourceCode=VENDOR-Q', headers: bearer(admin) })).json();
+      expect(listed.items.map((i: { id: number }) => i.id).sort()).toEqual([...preview.ids].sort());
+      expect((await match('code=not-a-code')).statusCode).toBe(400);
+
+      // The correction: the lot is registered and bound to the source. Then replay them all, and
+      // one already replayed (its row fails, the others go on).
+      const lot = await env.app.inject({ method: 'POST', url: '/api/v1/lots', headers: bearer(admin), payload: { code: 'LOT-LATE', name: '补登停车场', districtCode: '320602', kind: 'off_street', totalSpaces: 80, lng: 120.86, lat: 32.01, sourceCode: 'VENDOR-Q' } });
+      expect(lot.statusCode).toBe(201);
+      const bulk = (payload: object) => env.app.inject({ method: 'POST', url: '/api/v1/ingest/quarantine/bulk', headers: bearer(admin), payload });
+      const first = (await bulk({ action: 'replay', ids: preview.ids.slice(0, 1) })).json();
+      expect(first.results).toEqual([expect.objectContaining({ id: preview.ids[0], ok: true, accepted: 1, rejected: 0, requarantinedId: null, error: null })]);
+      const rest = (await bulk({ action: 'replay', ids: preview.ids })).json();
+      expect(rest.results.map((r: { ok: boolean; accepted: number; error: { code: string } | null }) => [r.ok, r.accepted, r.error?.code ?? null])).toEqual([
+        [false, 0, 'ALREADY_RESOLVED'], [true, 1, null], [true, 1, null],
+      ]);
+      expect((await match('code=UNKNOWN_LOT&sourceCode=VENDOR-Q')).json()).toEqual({ count: 0, ids: [] });
+      for (const n of [1, 2, 3]) expect(await sessionsOf(`苏FL000${n}`)).toHaveLength(1);
+
+      // Discarding many needs a note; each discard is audited like a single one.
+      const junk = (await match('code=INVALID_PLATE&sourceCode=VENDOR-Q')).json();
+      expect(junk.count).toBe(1);
+      expect((await bulk({ action: 'discard', ids: junk.ids })).json().error.code).toBe('NOTE_REQUIRED');
+      expect((await bulk({ action: 'replay', ids: Array.from({ length: 51 }, (_, i) => i + 1) })).statusCode).toBe(400);
+      const gone = (await bulk({ action: 'discard', ids: junk.ids, note: '测试数据' })).json();
+      expect(gone.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+      const audits = await env.ctx.db.selectFrom('audit_log').select('target_id').where('action', '=', 'quarantine.discard').execute();
+      expect(audits.map((a) => Number(a.target_id))).toEqual(expect.arrayContaining(junk.ids));
+    });
+
     it('discards with a note, for ops permission only', async () => {
       await postEvents(env, src, [{ type: 'entry', eventId: 'q-junk', occurredAt: iso(15), lotCode: 'LOT-A1', plate: 'junk' }]);
       const list = (await env.app.inject({ url: '/api/v1/ingest/quarantine?status=open', headers: bearer(admin) })).json();
