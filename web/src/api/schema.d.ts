@@ -11885,6 +11885,10 @@ export interface operations {
                 districtCode?: string;
                 /** @description 数据源编码 / source code */
                 sourceCode?: string;
+                /** @description 每页停车场数（不填为全部） / lots per page (all when absent) */
+                limit?: number;
+                /** @description 跳过的停车场数 / lots skipped */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -11900,6 +11904,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["FreshnessItem"][];
+                        /** @description 筛选命中的停车场数（分页前） / lots the filter matches, before paging */
+                        total: number;
                         counts: {
                             total: number;
                             ok: number;
