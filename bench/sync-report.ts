@@ -4,8 +4,10 @@
  * each lot with one 5-hour outage), on a fresh PostgreSQL database of ZHIBO_BENCH_DATABASE_URL
  * or ZHIBO_TEST_DATABASE_URL (created and dropped here), against a raw baseline in the same run:
  * one plain `count(*) … group by lot_id` over the month's events, the least any per-lot report
- * must read. Prints each query's time and writes the figures into docs/performance.md between
- * the bench:sync-report markers; never run by the tests.
+ * must read. Also times the 同步监控 board over those lots (GET /monitoring/freshness): one page
+ * of 50 as the console asks for it, and all lots at once. `--lots N` for a smaller city (a quick
+ * check on a loaded machine). Prints each query's time and writes the figures into
+ * docs/performance.md between the bench:sync-report markers; never run by the tests.
  */
 import { noticeOutbox } from '../src/modules/notifications/index.js';
 import type { RootContext } from '../src/schema.js';
@@ -20,11 +22,17 @@ import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/monitoring/sync-data.js';
 import { buildSyncReport } from '../src/modules/monitoring/sync-report.js';
+import { listFreshness } from '../src/modules/monitoring/board.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
 import { SecretBox } from '../src/platform/secret-box.js';
 
-const LOTS = 300;
+const lotsArg = process.argv.indexOf('--lots');
+const LOTS = lotsArg > 0 ? Number(process.argv[lotsArg + 1]) : 300;
+if (!Number.isInteger(LOTS) || LOTS < 1) {
+  console.error('--lots takes a whole number of lots');
+  process.exit(2);
+}
 const adminUrl = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL;
 if (!adminUrl) {
   console.error('set ZHIBO_BENCH_DATABASE_URL (or ZHIBO_TEST_DATABASE_URL) to a PostgreSQL server');
@@ -86,20 +94,32 @@ try {
   const report = await time('whole report 2026-10', () => buildSyncReport(ctx, systemActor(), '2026-10'));
   const reportMs = performance.now() - reportStarted;
   console.log(`records ${report.summary.records}, gaps ${report.summary.gapCount}, gap minutes ${report.summary.gapMinutes}`);
-  writeFigures(report.summary.records, reportMs, rawMs);
+  // The board: each lot's newest data as ingest keeps it, then a page of 50 and the whole city.
+  await sql`insert into lot_live (lot_id, last_occurred_at, last_received_at)
+            select lot_id, max(occurred_at), max(received_at) from ingest_events group by lot_id`.execute(db);
+  const boardPage = await timed(() => listFreshness(ctx, systemActor(), { limit: 50, offset: 0 }));
+  const boardAll = await timed(() => listFreshness(ctx, systemActor(), {}));
+  console.log(`board page of 50 of ${boardPage.value.total} lots ${boardPage.ms.toFixed(0)} ms, all lots ${boardAll.ms.toFixed(0)} ms`);
+  writeFigures(report.summary.records, reportMs, rawMs, boardPage.ms, boardAll.ms);
 } finally {
   await database.close();
   await admin(`drop database if exists ${name} with (force)`);
 }
 
-function writeFigures(records: number, reportMs: number, rawMs: number): void {
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t };
+}
+
+function writeFigures(records: number, reportMs: number, rawMs: number, boardPageMs: number, boardAllMs: number): void {
   const file = new URL('../docs/performance.md', import.meta.url);
   const table = [
     `Measured ${new Date().toISOString().slice(0, 16)}Z on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores, PostgreSQL.`,
     '',
-    '| lots | events in the month | whole report (ms) | raw count per lot (ms) | report ÷ raw |',
-    '|---:|---:|---:|---:|---:|',
-    `| ${LOTS} | ${records} | ${reportMs.toFixed(0)} | ${rawMs.toFixed(0)} | ${(reportMs / rawMs).toFixed(1)} |`,
+    '| lots | events in the month | whole report (ms) | raw count per lot (ms) | report ÷ raw | board, page of 50 (ms) | board, all lots (ms) |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${LOTS} | ${records} | ${reportMs.toFixed(0)} | ${rawMs.toFixed(0)} | ${(reportMs / rawMs).toFixed(1)} | ${boardPageMs.toFixed(0)} | ${boardAllMs.toFixed(0)} |`,
   ].join('\n');
   const start = '<!-- bench:sync-report:start -->';
   const end = '<!-- bench:sync-report:end -->';

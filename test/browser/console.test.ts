@@ -172,6 +172,55 @@ describe('console in the browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('隔离区: replays all entries of a reason in bulk after the correction, with progress and a result per entry', async () => {
+    // Three requests for the second lot, not yet bound to the source: refused (LOT_NOT_BOUND).
+    const call = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
+    const rotated = await call('POST', `/api/v1/sources/${SOURCE}/rotate-secret`, {});
+    const send = async (events: object[]) => {
+      const body = JSON.stringify({ events });
+      const res = await fetch(`${base}/api/v1/ingest/events`, { method: 'POST', headers: signedHeaders(SOURCE, rotated.secret as string, body, env.clock.now()), body });
+      return (await res.json()) as { accepted: number; rejected: number };
+    };
+    for (const n of [1, 2, 3]) {
+      expect(await send([{ type: 'entry', eventId: `bt-late-${n}`, occurredAt: '2026-11-25 09:0' + n + ':00', lotCode: GOOD[1]!.code, plate: `苏F5000${n}` }])).toMatchObject({ rejected: 1 });
+    }
+    await openSettled(page, `${base}/ingest/quarantine`);
+    await page.locator('[data-testid=quarantine-code]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '停车场未绑定该数据源' }).click();
+    const table = page.locator('[data-testid=quarantine-table] .el-table__body');
+    await expect.poll(() => table.locator('tr').count(), { timeout: 15_000 }).toBe(3);
+    await expectText(table).toContainText('停车场未绑定该数据源');
+
+    // The correction, then everything the filter matches, replayed as kept.
+    await call('PATCH', `/api/v1/lots/${GOOD[1]!.code}`, { sourceCode: SOURCE });
+    await page.locator('[data-testid=quarantine-bulk-filter]').click();
+    const dialog = page.locator('[data-testid=quarantine-bulk]');
+    await expect.poll(() => dialog.locator('[data-testid=quarantine-bulk-scope]').getAttribute('data-count'), { timeout: 15_000 }).toBe('3');
+    await expectText(dialog.locator('[data-testid=quarantine-bulk-scope]')).toContainText('筛选命中 3 条待处理记录');
+    await dialog.locator('[data-testid=quarantine-bulk-start]').click();
+    await expect.poll(() => dialog.locator('[data-testid=quarantine-bulk-progress]').getAttribute('data-done'), { timeout: 15_000 }).toBe('3');
+    await expectText(dialog.locator('[data-testid=quarantine-bulk-summary]')).toContainText('成功 3 条，失败 0 条；共接收 3 个事件');
+    expect(await dialog.locator('[data-testid=quarantine-bulk-row][data-ok=true]').count()).toBe(3);
+    await screenshot(page, 'console-quarantine-bulk.png');
+    await page.keyboard.press('Escape');
+    // The list (open entries) is empty now; the sessions are there.
+    await expect.poll(() => table.locator('tr').count(), { timeout: 15_000 }).toBe(0);
+    const records = await call('GET', `/api/v1/sessions?lotCode=${GOOD[1]!.code}`);
+    expect((records.items as unknown[]).length).toBe(3);
+
+    // A 无牌车 in and out on the lot system's ticket: one record, shown as 无牌车 with its ticket.
+    expect(await send([
+      { type: 'entry', eventId: 'bt-np-1', occurredAt: '2026-11-25 09:20:00', lotCode: GOOD[0]!.code, plate: '无牌车', ticketId: 'Q-7781' },
+      { type: 'exit', eventId: 'bt-np-2', occurredAt: '2026-11-25 09:50:00', lotCode: GOOD[0]!.code, ticketId: 'Q-7781', receivableFen: 300, paidFen: 300, payChannel: 'cash' },
+    ])).toMatchObject({ accepted: 2, rejected: 0 });
+    await openSettled(page, `${base}/sessions?lotCode=${GOOD[0]!.code}`);
+    const noPlate = page.locator('[data-testid=records-table] [data-testid=records-row-plate][data-no-plate=true]');
+    await expect.poll(() => noPlate.count(), { timeout: 15_000 }).toBe(1);
+    await expectText(noPlate).toContainText('无牌车');
+    await expectText(noPlate).toContainText('票号 Q7781');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('shows Chinese only on every page of the menu, an incident and the audit log (no English fragments)', async () => {
     const call = apiCaller(base, await apiToken(base, 'admin', ADMIN_PASSWORD));
     const incident = await call('POST', '/api/v1/incidents', { title: '浏览器测试·支付接口中断', severity: 2, detectionSource: 'person' });

@@ -68,28 +68,17 @@ describe('stored names are shown as text, never run (XSS); the console runs unde
     expect(pageErrors).toEqual([]);
   }
 
-  // Skipped for now (bigscreen-map, issue 15 §5): on the district map this test never finds the
-  // lot's pixel in the map's data-pixels, though the same attribute works in analytics.test.ts
-  // (click on a lot → card). The tooltip still escapes its text (LotMap.vue, escapeHtml); the
-  // test needs the cause found, not a new sleep.
-  it.skip('全局概览: the map tooltip shows the lot name as text', async () => {
+  it('全局概览: the map tooltip shows the lot name as text', async () => {
     const map = page.locator('[data-testid=overview-map]');
     await expect.poll(() => map.getAttribute('data-points')).toBe('2');
+    await expect.poll(() => map.getAttribute('data-rendered')).toBe('true');
     const chart = map.locator('.chart');
     await chart.locator('canvas').first().waitFor();
-    // Where the map drew the lot: LotMap.vue writes the first lots' pixels after each render, and
-    // the layout may still settle (a resize redraws), so each try reads them afresh.
-    await chart.scrollIntoViewIfNeeded();
-    let tip = '';
-    await expect.poll(async () => {
-      const at = JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[LOT.code] as [number, number] | undefined;
-      if (!at) return '';
-      const box = (await chart.boundingBox())!;
-      // A click shows the tooltip too (and opens the lot card, beside the chart).
-      await page.mouse.move(box.x + at[0] + 1, box.y + at[1]);
-      await page.mouse.click(box.x + at[0], box.y + at[1]);
-      return (tip = await chart.innerText());
-    }, { timeout: 15_000 }).toContain(LOT.code);
+    // Where the map drew the lot (LotMap.vue writes the first lots' pixels after each render); the
+    // mouse over it and a pixel beside (a move to the same place fires no event).
+    await expect.poll(async () => JSON.parse((await map.getAttribute('data-pixels')) ?? '{}')[LOT.code]).toBeTruthy();
+    const [x, y] = JSON.parse((await map.getAttribute('data-pixels'))!)[LOT.code] as [number, number];
+    const tip = await hoverUntil(page, chart, [[x, y], [x + 1, y], [x, y + 1], [x - 1, y], [x, y - 1]], LOT.code);
     expect(tip).toContain(LOT_NAME);
     expect(await chart.locator('img').count()).toBe(0);
     await expectNothingRan();

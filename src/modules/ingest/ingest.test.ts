@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, describeDb, type TestEnv } from '../../../test/support/backends.js';
-import { bearer, loginToken } from '../../../test/support/http.js';
+import { bearer, loginToken, userToken } from '../../../test/support/http.js';
 import { createSourceWithLots, postEvents, type TestSource } from '../../../test/support/ingest.js';
 import { signBody } from '../../platform/signing.js';
 import { flagStaleSessions } from '../sessions/index.js';
@@ -126,6 +126,30 @@ describeDb('ingest API', (backend) => {
       expect(otherSource.accepted).toBe(1);
     });
 
+    it('accepts 无牌车 with the lot system\'s ticket id, pairs the exit by that ticket, refuses one without', async () => {
+      const events = [
+        { type: 'entry', eventId: 'nop-1', occurredAt: iso(50), lotCode: 'LOT-A2', plate: '无牌车', ticketId: 'T-2026-881' },
+        { type: 'entry', eventId: 'nop-2', occurredAt: iso(45), lotCode: 'LOT-A2', plate: '临时车', ticketId: 'T2026882' },
+        // The exit names no plate, only the ticket (written another way): paired with np-1.
+        { type: 'exit', eventId: 'nop-3', occurredAt: iso(10), lotCode: 'LOT-A2', ticketId: 't2026881', receivableFen: 300, paidFen: 300, payChannel: 'cash' },
+        { type: 'entry', eventId: 'nop-4', occurredAt: iso(40), lotCode: 'LOT-A2', plate: '无牌车' },
+        { type: 'exit', eventId: 'nop-5', occurredAt: iso(5), lotCode: 'LOT-A2' },
+      ];
+      const body = (await postEvents(env, src, events)).json();
+      expect(body.results.map((r: { status: string; code?: string }) => r.code ?? r.status)).toEqual(['accepted', 'accepted', 'accepted', 'INVALID_PLATE', 'INVALID_PLATE']);
+      expect(body.results[3].message).toContain('ticketId');
+      const first = await sessionsOf('无牌车#T2026881');
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ plate_raw: '无牌车', state: 'closed', paid_fen: 300, entry_event_id: 'nop-1', exit_event_id: 'nop-3' });
+      const second = await sessionsOf('无牌车#T2026882');
+      expect(second.map((s) => [s.plate_raw, s.state])).toEqual([['临时车', 'open']]);
+      // A search by the ticket finds the record, masked for a user without pii but still a 无牌车.
+      const viewer = await userToken(env.app, admin, { username: 'np-viewer', role: 'viewer' });
+      const found = await env.app.inject({ method: 'GET', url: `/api/v1/sessions?plate=${encodeURIComponent('无牌车#T2026881')}`, headers: bearer(viewer) });
+      expect(found.statusCode).toBe(200);
+      expect(found.json().items.map((i: { plate: string }) => i.plate)).toEqual(['无牌车*******81']);
+    });
+
     it('normalises plates and keeps the raw value', async () => {
       const raws = ['苏f·a1234', '苏Ｆ　Ａ１２３５', ' 苏F-DA1236 '];
       const res = await postEvents(env, src, raws.map((plate, i) => ({ type: 'entry', eventId: id('np'), occurredAt: iso(50 - i), lotCode: 'LOT-A1', plate })));
@@ -235,6 +259,48 @@ describeDb('ingest API', (backend) => {
       expect([again.statusCode, again.json().error.code]).toEqual([409, 'ALREADY_RESOLVED']);
       const audits = await env.ctx.db.selectFrom('audit_log').select('action').where('target_type', '=', 'quarantine').execute();
       expect(audits.map((a) => a.action)).toEqual(['quarantine.read_body', 'quarantine.replay']);
+    });
+
+    it('replays many by a filter after a correction, a result per entry; discards many with a note', async () => {
+      // Three requests of a new source name a lot the registry does not know yet; one has a bad plate.
+      const q = await createSourceWithLots(env, admin, 'VENDOR-Q', [{ code: 'LOT-Q1' }]);
+      for (const n of [1, 2, 3]) {
+        const r = await postEvents(env, q, [{ type: 'entry', eventId: `late-${n}`, occurredAt: iso(60 - n), lotCode: 'LOT-LATE', plate: `苏FL000${n}` }]);
+        expect(r.json().results[0].code).toBe('UNKNOWN_LOT');
+      }
+      await postEvents(env, q, [{ type: 'entry', eventId: 'late-junk', occurredAt: iso(50), lotCode: 'LOT-Q1', plate: 'junk2' }]);
+      const match = (q: string) => env.app.inject({ url: `/api/v1/ingest/quarantine/matching?${q}`, headers: bearer(admin) });
+      const preview = (await match('code=UNKNOWN_LOT&sourceCode=VENDOR-Q')).json();
+      expect(preview.count).toBe(3);
+      expect(preview.ids).toHaveLength(3);
+      expect([...preview.ids].sort((a, b) => a - b)).toEqual(preview.ids); // oldest first
+      const listed = (await env.app.inject({ url: '/api/v1/ingest/quarantine?status=open&code=UNKNOWN_LOT&sourceCode=VENDOR-Q', headers: bearer(admin) })).json();
+      expect(listed.items.map((i: { id: number }) => i.id).sort()).toEqual([...preview.ids].sort());
+      expect((await match('code=not-a-code')).statusCode).toBe(400);
+
+      // The correction: the lot is registered and bound to the source. Then replay them all, and
+      // one already replayed (its row fails, the others go on).
+      const lot = await env.app.inject({ method: 'POST', url: '/api/v1/lots', headers: bearer(admin), payload: { code: 'LOT-LATE', name: '补登停车场', districtCode: '320602', kind: 'off_street', totalSpaces: 80, lng: 120.86, lat: 32.01, sourceCode: 'VENDOR-Q' } });
+      expect(lot.statusCode).toBe(201);
+      const bulk = (payload: object) => env.app.inject({ method: 'POST', url: '/api/v1/ingest/quarantine/bulk', headers: bearer(admin), payload });
+      const first = (await bulk({ action: 'replay', ids: preview.ids.slice(0, 1) })).json();
+      expect(first.results).toEqual([expect.objectContaining({ id: preview.ids[0], ok: true, accepted: 1, rejected: 0, requarantinedId: null, error: null })]);
+      const rest = (await bulk({ action: 'replay', ids: preview.ids })).json();
+      expect(rest.results.map((r: { ok: boolean; accepted: number; error: { code: string } | null }) => [r.ok, r.accepted, r.error?.code ?? null])).toEqual([
+        [false, 0, 'ALREADY_RESOLVED'], [true, 1, null], [true, 1, null],
+      ]);
+      expect((await match('code=UNKNOWN_LOT&sourceCode=VENDOR-Q')).json()).toEqual({ count: 0, ids: [] });
+      for (const n of [1, 2, 3]) expect(await sessionsOf(`苏FL000${n}`)).toHaveLength(1);
+
+      // Discarding many needs a note; each discard is audited like a single one.
+      const junk = (await match('code=INVALID_PLATE&sourceCode=VENDOR-Q')).json();
+      expect(junk.count).toBe(1);
+      expect((await bulk({ action: 'discard', ids: junk.ids })).json().error.code).toBe('NOTE_REQUIRED');
+      expect((await bulk({ action: 'replay', ids: Array.from({ length: 51 }, (_, i) => i + 1) })).statusCode).toBe(400);
+      const gone = (await bulk({ action: 'discard', ids: junk.ids, note: '测试数据' })).json();
+      expect(gone.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+      const audits = await env.ctx.db.selectFrom('audit_log').select('target_id').where('action', '=', 'quarantine.discard').execute();
+      expect(audits.map((a) => Number(a.target_id))).toEqual(expect.arrayContaining(junk.ids));
     });
 
     it('discards with a note, for ops permission only', async () => {

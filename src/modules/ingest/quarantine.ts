@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
@@ -63,18 +64,84 @@ function selectItems(ctx: IngestContext) {
     .select((eb) => eb.fn<number>('octet_length', ['raw_body']).as('body_bytes'));
 }
 
+/** Which entries a list or a bulk action covers: status, source, a reason code. */
+export interface QuarantineFilter {
+  status?: string;
+  sourceCode?: string;
+  /** One of the entry's reasons has this code (INVALID_PLATE, UNKNOWN_LOT, …). */
+  code?: string;
+}
+
+function filtered<Q extends ReturnType<typeof selectItems>>(qb: Q, q: QuarantineFilter): Q {
+  return qb
+    .$if(!!q.status, (b) => b.where('status', '=', q.status as 'open'))
+    .$if(!!q.sourceCode, (b) => b.where('source_code', '=', q.sourceCode!))
+    .$if(!!q.code, (b) => b.where(sql<boolean>`reasons @> ${JSON.stringify([{ code: q.code }])}::jsonb`)) as Q;
+}
+
 /** Newest first, keyset-paged by id. Bodies are not listed: they hold plates. */
-export async function listQuarantine(ctx: IngestContext, q: { status?: string; sourceCode?: string; beforeId?: number; limit?: number }) {
+export async function listQuarantine(ctx: IngestContext, q: QuarantineFilter & { beforeId?: number; limit?: number }) {
   const limit = Math.min(q.limit ?? 50, 200);
-  const rows = await selectItems(ctx)
-    .$if(!!q.status, (qb) => qb.where('status', '=', q.status as 'open'))
-    .$if(!!q.sourceCode, (qb) => qb.where('source_code', '=', q.sourceCode!))
+  const rows = await filtered(selectItems(ctx), q)
     .$if(!!q.beforeId, (qb) => qb.where('id', '<', q.beforeId!))
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit) as Row[];
   return { items: page.map(view), nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null };
+}
+
+/** Most entries one bulk action takes (the console replays them in chunks of MAX_BULK_CHUNK). */
+export const MAX_BULK_MATCH = 5000;
+export const MAX_BULK_CHUNK = 50;
+
+/**
+ * The open entries a filter matches, oldest first (a replay keeps the order the data came in):
+ * their number and the ids of the first MAX_BULK_MATCH — the preview of a bulk replay or discard.
+ */
+export async function matchQuarantine(ctx: IngestContext, q: Omit<QuarantineFilter, 'status'>): Promise<{ count: number; ids: number[] }> {
+  const scope = { ...q, status: 'open' };
+  const [counted, rows] = await Promise.all([
+    filtered(selectItems(ctx), scope).clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    filtered(selectItems(ctx), scope).clearSelect().select('id').orderBy('id').limit(MAX_BULK_MATCH).execute(),
+  ]);
+  return { count: Number(counted.n), ids: rows.map((r) => r.id) };
+}
+
+export interface BulkResult {
+  id: number;
+  ok: boolean;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** The new entry holding what was still refused. */
+  requarantinedId: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * Replays (as they are, after a correction elsewhere: a lot bound, a rule changed) or discards
+ * each entry in turn; one entry's failure (already resolved, gone, bad body) is its row's
+ * result, not the chunk's. Each replay or discard is audited as the single one is.
+ */
+export async function bulkQuarantine(ctx: IngestContext, actor: Actor, ids: readonly number[], action: { kind: 'replay' } | { kind: 'discard'; note: string }): Promise<BulkResult[]> {
+  const out: BulkResult[] = [];
+  for (const id of ids) {
+    const row: BulkResult = { id, ok: true, accepted: 0, duplicates: 0, rejected: 0, requarantinedId: null, error: null };
+    try {
+      if (action.kind === 'replay') {
+        const o = await replayQuarantine(ctx, actor, id, null);
+        Object.assign(row, { accepted: o.accepted, duplicates: o.duplicates, rejected: o.rejected, requarantinedId: o.quarantineId ?? null });
+      } else {
+        await discardQuarantine(ctx, actor, id, action.note);
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      Object.assign(row, { ok: false, error: { code: err.code, message: err.message } });
+    }
+    out.push(row);
+  }
+  return out;
 }
 
 /** One entry with its raw body; reading a body (it holds plates) is audited. */

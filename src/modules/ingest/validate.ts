@@ -1,4 +1,4 @@
-import { isValidPlate, normalizePlate, PLATE_COLORS } from '../../platform/plates.js';
+import { isValidPlate, NO_PLATE_WORDS, noPlateKey, normalizePlate, PLATE_COLORS, TICKET_ID_RE } from '../../platform/plates.js';
 import { parseBusinessTime } from '../../platform/time.js';
 import { PAY_CHANNELS } from '../sessions/index.js';
 import type { EventType } from './tables.js';
@@ -93,16 +93,27 @@ function time(o: Record<string, unknown>, name: string, now: Date, required: boo
   return t;
 }
 
+/**
+ * The plate of an event, normalised. A vehicle without a plate (plate `无牌车`, `临时车`, `无牌` or
+ * none) comes with the lot system's `ticketId` and is stored as `无牌车#<ticketId>`
+ * (docs/接入规范.md §6.2); without a ticket id it cannot be paired and is refused.
+ */
 function plate(o: Record<string, unknown>, required: boolean): { plate: string; plateRaw: string } | null {
   const raw = o.plate;
-  if (raw === undefined || raw === null || raw === '') {
-    if (required) throw new Reject('INVALID_PLATE', 'plate: 必填 / required');
-    return null;
+  const ticketId = str(o, 'ticketId', { required: false, max: 32, re: TICKET_ID_RE });
+  const absent = raw === undefined || raw === null || raw === '';
+  if (!absent && (typeof raw !== 'string' || raw.length > 32)) throw new Reject('INVALID_PLATE', 'plate: 应为不超过 32 字的字符串 / must be a string of at most 32 characters');
+  const normalized = absent ? '' : normalizePlate(raw as string);
+  if (absent || NO_PLATE_WORDS.includes(normalized)) {
+    const key = ticketId === null ? null : noPlateKey(ticketId);
+    if (key !== null) return { plate: key, plateRaw: absent ? '' : (raw as string) };
+    if (absent && !required) return null;
+    throw new Reject('INVALID_PLATE', absent
+      ? 'plate: 必填；无牌车请同时提供 ticketId / required (a vehicle without a plate: send ticketId)'
+      : `plate: 无牌车须同时提供 ticketId（车场系统的临时票号） / a vehicle without a plate needs ticketId: ${printable(raw as string, 32)}`);
   }
-  if (typeof raw !== 'string' || raw.length > 32) throw new Reject('INVALID_PLATE', 'plate: 应为不超过 32 字的字符串 / must be a string of at most 32 characters');
-  const normalized = normalizePlate(raw);
-  if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${printable(raw, 32)}`);
-  return { plate: normalized, plateRaw: raw };
+  if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${printable(raw as string, 32)}`);
+  return { plate: normalized, plateRaw: raw as string };
 }
 
 function channel(o: Record<string, unknown>, name: string, required: boolean): string | null {

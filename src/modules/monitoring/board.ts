@@ -36,6 +36,8 @@ export interface FreshnessQuery {
   state?: LotState;
   districtCode?: string;
   sourceCode?: string;
+  limit?: number;
+  offset?: number;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -59,16 +61,23 @@ async function unresolvedAlerts(db: MonitoringDb): Promise<{ lots: Map<number, n
   return { lots, sources };
 }
 
-export async function listFreshness(ctx: MonitoringContext, actor: Actor, q: FreshnessQuery): Promise<{ items: FreshnessItem[]; counts: LotCounts; at: string }> {
+/**
+ * The board's lots in the filter, a page of them when `limit` is given (the console pages a city of
+ * 300+ lots, issue 15 §4): `total` is the number before paging, `counts` by state over the filter
+ * without the state. Late deliveries and follow-up states are read for the page's lots only.
+ */
+export async function listFreshness(ctx: MonitoringContext, actor: Actor, q: FreshnessQuery): Promise<{ items: FreshnessItem[]; total: number; counts: LotCounts; at: string }> {
   const { now, lots } = await judgedLots(ctx, actor, { districtCode: q.districtCode, sourceCode: q.sourceCode });
-  const ids = lots.map((l) => l.lotId);
+  const matching = lots.filter((l) => !q.state || l.state === q.state);
+  const offset = q.offset ?? 0;
+  const page = q.limit === undefined ? matching.slice(offset) : matching.slice(offset, offset + q.limit);
+  const ids = page.map((l) => l.lotId);
   const late = await lateDeliveries24h(ctx.db, ctx.config.lateThresholdMinutes, now, ids);
   const alerts = await unresolvedAlerts(ctx.db);
   const since = new Map(
     (ids.length ? await ctx.db.selectFrom('monitoring_lot_state').select(['lot_id', 'state', 'since']).where('lot_id', 'in', ids).execute() : []).map((r) => [r.lot_id, r]),
   );
-  const items = lots
-    .filter((l) => !q.state || l.state === q.state)
+  const items = page
     .map((l): FreshnessItem => {
       const stored = since.get(l.lotId);
       return {
@@ -89,7 +98,7 @@ export async function listFreshness(ctx: MonitoringContext, actor: Actor, q: Fre
         alertId: alerts.lots.get(l.lotId) ?? alerts.sources.get(l.sourceCode) ?? null,
       };
     });
-  return { items, counts: countLots(lots), at: now.toISOString() };
+  return { items, total: matching.length, counts: countLots(lots), at: now.toISOString() };
 }
 
 export interface SourceItem {

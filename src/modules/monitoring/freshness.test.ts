@@ -47,6 +47,13 @@ describeDb('monitoring: freshness, thresholds, late deliveries', (backend) => {
     }
     expect((await freshness('?sourceCode=S-A&state=late')).items.map((i) => i.lotCode)).toEqual(['A2']);
     expect((await freshness('?sourceCode=S-A')).counts).toEqual({ total: 4, ok: 2, late: 1, never: 1, paused: 0 });
+    // Paged on the server, by lot code: a page, the number before paging, the counts of the whole filter.
+    const all = (await freshness('?sourceCode=S-A')).items.map((i) => i.lotCode);
+    const page = (await kit.get<{ items: Item[]; total: number; counts: Record<string, number> }>('/api/v1/monitoring/freshness?sourceCode=S-A&limit=2&offset=1'));
+    expect([page.items.map((i) => i.lotCode), page.total, page.counts.total]).toEqual([all.slice(1, 3), 4, 4]);
+    const okPage = (await kit.get<{ items: Item[]; total: number }>('/api/v1/monitoring/freshness?sourceCode=S-A&state=ok&limit=1'));
+    expect([okPage.items.length, okPage.total]).toEqual([1, 2]);
+    expect((await kit.call('GET', '/api/v1/monitoring/freshness?limit=0')).statusCode).toBe(400);
   });
 
   it('counts whole minutes down and is late only strictly past the threshold', async () => {

@@ -19,6 +19,8 @@ export const FreshnessQuery = Type.Object({
   state: Type.Optional(Enum(LOT_STATES, STATE_NOTE)),
   districtCode: Type.Optional(Type.String({ maxLength: 16, description: '县市区代码 / district code' })),
   sourceCode: Type.Optional(Type.String({ maxLength: 64, description: '数据源编码 / source code' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: '每页停车场数（不填为全部） / lots per page (all when absent)' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: '跳过的停车场数 / lots skipped' })),
 });
 
 export const FreshnessItem = Type.Object(
@@ -44,6 +46,7 @@ export const FreshnessItem = Type.Object(
 
 export const FreshnessReply = Type.Object({
   items: Type.Array(Type.Ref('FreshnessItem')),
+  total: Type.Integer({ description: '筛选命中的停车场数（分页前） / lots the filter matches, before paging' }),
   counts: Counts,
   at: Time('计算时刻 / computed at'),
 });

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AnyDb } from '../../platform/db.js';
 import { qualityDb } from './repo.js';
+import { NO_PLATE_KEY_SQL_RE } from '../../platform/plates.js';
 import type { RuleCode } from './rules.js';
 
 /*
@@ -59,7 +60,8 @@ export function tariffChargeSql(m: RawBuilder<unknown>): RawBuilder<number> {
 const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
 export const REGULAR_PLATE_RE = `^[${PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]$`;
 export const NEW_ENERGY_PLATE_RE = `^[${PROVINCES}][A-HJ-NP-Z][A-HJ-NP-Z0-9]{6}$`;
-export const validPlateSql = (plate: RawBuilder<unknown>) => sql<boolean>`(${plate} ~ ${REGULAR_PLATE_RE} or ${plate} ~ ${NEW_ENERGY_PLATE_RE})`;
+/** A valid plate, or a 无牌车 key (`无牌车#<ticketId>`, src/platform/plates.ts): not an invalid plate. */
+export const validPlateSql = (plate: RawBuilder<unknown>) => sql<boolean>`(${plate} ~ ${REGULAR_PLATE_RE} or ${plate} ~ ${NEW_ENERGY_PLATE_RE} or ${plate} ~ ${NO_PLATE_KEY_SQL_RE})`;
 /** The common misreads of the serial: O for 0, I for 1 (neither letter is ever issued there). */
 const misreadFixed = sql`(left(s.plate, 2) || translate(substr(s.plate, 3), 'OI', '01'))`;
 

@@ -632,6 +632,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/quarantine/matching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 批量处理预览：筛选命中的未处理记录数及编号 / open entries a filter matches (count, first ids) */
+        get: operations["ingestQuarantineMatching"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/quarantine/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量重放或作废（逐条结果） / replay or discard many entries, a result per entry */
+        post: operations["ingestQuarantineBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/quarantine/{id}": {
         parameters: {
             query?: never;
@@ -8257,6 +8291,8 @@ export interface operations {
             query?: {
                 status?: "open" | "replayed" | "discarded";
                 sourceCode?: string;
+                /** @description a reason code, e.g. INVALID_PLATE */
+                code?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -8292,6 +8328,128 @@ export interface operations {
                             bodyBytes: number;
                         }[];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingestQuarantineMatching: {
+        parameters: {
+            query?: {
+                sourceCode?: string;
+                /** @description a reason code, e.g. INVALID_PLATE */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        ids: number[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingestQuarantineBulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action: "replay" | "discard";
+                    ids: number[];
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            id: number;
+                            ok: boolean;
+                            accepted: number;
+                            duplicates: number;
+                            rejected: number;
+                            requarantinedId: number | null;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                        }[];
                     };
                 };
             };
@@ -11727,6 +11885,10 @@ export interface operations {
                 districtCode?: string;
                 /** @description 数据源编码 / source code */
                 sourceCode?: string;
+                /** @description 每页停车场数（不填为全部） / lots per page (all when absent) */
+                limit?: number;
+                /** @description 跳过的停车场数 / lots skipped */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -11742,6 +11904,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["FreshnessItem"][];
+                        /** @description 筛选命中的停车场数（分页前） / lots the filter matches, before paging */
+                        total: number;
                         counts: {
                             total: number;
                             ok: number;

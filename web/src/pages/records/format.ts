@@ -15,3 +15,12 @@ export function splitMinutes(minutes: number): { h: number; m: number } {
   const abs = Math.abs(minutes);
   return { h: sign * Math.floor(abs / 60), m: abs % 60 };
 }
+
+/**
+ * A stored plate as shown: a 无牌车 (vehicle without a plate, docs/接入规范.md §6.2) is stored as
+ * `无牌车#<ticket>` (masked: `无牌车****81`) — shown as a tag and its ticket; others as they are.
+ */
+export function plateDisplay(plate: string): { noPlate: boolean; text: string } {
+  if (!plate.startsWith('无牌车')) return { noPlate: false, text: plate };
+  return { noPlate: true, text: plate.slice(plate.startsWith('无牌车#') ? 4 : 3) };
+}
