@@ -79,6 +79,8 @@ export interface ArchiveHooks {
   beforeEventMonth?: (month: string) => Promise<void>;
   /** Rows deleted per statement (default 5,000). */
   batchSize?: number;
+  /** Hears each delete statement's rows and wall-clock milliseconds (the benchmark, bench/archive.ts). */
+  onBatch?: (rows: number, ms: number) => void;
 }
 
 type Row = Record<string, unknown> & { id: number };
@@ -176,10 +178,12 @@ export async function archiveMonth(anyCtx: AppContext, dir: string, table: Archi
   let deleted = 0;
   for (let i = 0; i < ids.length; i += batch) {
     const chunk = ids.slice(i, i + batch);
+    const t0 = performance.now();
     const r = table === 'ingest_events'
       ? await sql`delete from ingest_events where id = any(${sql.val(chunk)}::bigint[])`.execute(ctx.db)
       : await sql`delete from ingest_quarantine where id = any(${sql.val(chunk)}::bigint[]) and status <> 'open'`.execute(ctx.db);
     deleted += Number(r.numAffectedRows ?? 0);
+    hooks.onBatch?.(chunk.length, performance.now() - t0);
     await ctx.db.updateTable('ingest_archives').set({ deleted_rows: deleted }).where('id', '=', id).execute();
   }
   await ctx.db.updateTable('ingest_archives').set({ finished_at: ctx.clock.now() }).where('id', '=', id).execute();
