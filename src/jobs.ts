@@ -15,7 +15,7 @@ import { runSlaCheckJob } from './modules/sla/index.js';
 import { evaluateThemeAlerts, refreshThemeRollup, THEMES_ALERT_JOB, THEMES_ROLLUP_JOB } from './modules/themes/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
-import { scheduleJob } from './platform/jobs.js';
+import { scheduleJob as scheduleOne } from './platform/jobs.js';
 
 /**
  * The data lifecycle's run (docs/decisions/0032-archive-by-batched-delete.md): raw events and
@@ -32,7 +32,9 @@ export function archiveNow(ctx: RootContext): Promise<ArchiveRunResult> {
  * queued on the embedded database's one connection and a console page waited behind all of them
  * (docs/performance.md, "Demo").
  */
-export function startJobs(ctx: RootContext): Cron[] {
+export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: boolean } = {}): Cron[] {
+  // Tests run two nodes' job sets in one process on manual clocks (test/two-nodes.test.ts): each set its holder, paused, fired by hand.
+  const scheduleJob = (c: RootContext, name: string, pattern: string, ttlMs: number, fn: () => Promise<void>) => scheduleOne(c, name, pattern, ttlMs, fn, opts);
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),
