@@ -1,5 +1,8 @@
 import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Cron } from 'croner';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,9 +64,13 @@ interface Node {
   runs: JobRunRecord[];
 }
 
-async function startNode(name: 'a' | 'b', url: string): Promise<Node> {
+async function openNode(url: string) {
   const database = await openDatabase({ databaseUrl: url, dataDir: '' });
   await migrate(database);
+  return database;
+}
+
+async function startNode(name: 'a' | 'b', url: string, database: Awaited<ReturnType<typeof openNode>>, files: string): Promise<Node> {
   const clock = new ManualClock(sh('2026-12-07 10:00'));
   const runs: JobRunRecord[] = [];
   const ctx: RootContext = {
@@ -71,6 +78,8 @@ async function startNode(name: 'a' | 'b', url: string): Promise<Node> {
       databaseUrl: url, tokenTtlMinutes: 60 * 24 * 30, publicRatePerMinute: 4,
       // The nodes stand behind a proxy on loopback (nginx in docs/deployment.md): the client is the X-Forwarded-For address.
       trustProxy: ['127.0.0.1/32'], ...(redisUp ? { redisUrl: REDIS_URL } : {}),
+      // Shared storage of both nodes; scheduled backups off (the backup job then has nothing to do).
+      backupDir: files, backupTime: null, archiveDir: path.join(files, 'archive'),
     }),
     database,
     db: tablesOf<DB>(database.kysely),
@@ -95,6 +104,7 @@ describe.skipIf(!PG)('two app nodes on one PostgreSQL database', () => {
   let a: Node;
   let b: Node;
   let drop: () => Promise<void>;
+  let files = '';
   let token = '';
   const secrets = new Map<string, string>();
 
@@ -133,7 +143,11 @@ describe.skipIf(!PG)('two app nodes on one PostgreSQL database', () => {
     const created = await createPostgresDatabase();
     drop = created.drop;
     // Both nodes start on the empty database at once: one applies the migrations, the other waits and finds them applied.
-    [a, b] = await Promise.all([startNode('a', created.url), startNode('b', created.url)]);
+    const [da, db] = await Promise.all([openNode(created.url), openNode(created.url)]);
+    // The servers are built one after the other (a loaded test machine may take longer than a plugin's start-up timeout for two at once).
+    files = await mkdtemp(path.join(tmpdir(), 'zhibo-two-nodes-'));
+    a = await startNode('a', created.url, da, files);
+    b = await startNode('b', created.url, db, files);
     await ensureAdmin(a.ctx);
     const login = await call(b, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
     expect(login.status, login.body).toBe(200);
@@ -147,6 +161,7 @@ describe.skipIf(!PG)('two app nodes on one PostgreSQL database', () => {
       await n.ctx.database.close();
     }
     await drop?.();
+    if (files) await rm(files, { recursive: true, force: true });
   });
 
   it('applied each migration once although both nodes migrated at the same time', async () => {
