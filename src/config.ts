@@ -102,6 +102,12 @@ export interface Config {
   backupTime?: string | null;
   /** ZHIBO_BACKUP_RETENTION: `daily,weekly,monthly` backups kept (default 7,4,12). */
   backupRetention?: RetentionPolicy;
+  /** ZHIBO_EVENT_RETENTION_MONTHS: raw ingest_events kept this many whole months before they move to the archive (default 13; docs/decisions/0032-archive-by-batched-delete.md). */
+  eventRetentionMonths?: number;
+  /** ZHIBO_QUARANTINE_RETENTION_DAYS: resolved quarantine rows kept this many days (default 90). */
+  quarantineRetentionDays?: number;
+  /** ZHIBO_ARCHIVE_DIR: where the archive files go (default `<data dir>/archive`). */
+  archiveDir?: string | null;
 }
 
 /* The server's own backups (docs/security-operations.md, "Scheduled backups"). */
@@ -291,5 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     errorRatePercent: int('ZHIBO_ERROR_RATE_PERCENT', env.ZHIBO_ERROR_RATE_PERCENT, 5, 1, 100),
     backupTime: backupTime(env.ZHIBO_BACKUP_TIME),
     backupRetention: backupRetention(env.ZHIBO_BACKUP_RETENTION),
+    eventRetentionMonths: int('ZHIBO_EVENT_RETENTION_MONTHS', env.ZHIBO_EVENT_RETENTION_MONTHS, 13, 1, 1200),
+    quarantineRetentionDays: int('ZHIBO_QUARANTINE_RETENTION_DAYS', env.ZHIBO_QUARANTINE_RETENTION_DAYS, 90, 1, 36500),
+    archiveDir: env.ZHIBO_ARCHIVE_DIR ? path.resolve(env.ZHIBO_ARCHIVE_DIR) : null,
   };
 }

@@ -2,7 +2,8 @@ import type { Cron } from 'croner';
 import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
 import { INSPECTION_JOB, runHealthWatch, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
-import { evaluateMonitoring } from './modules/monitoring/index.js';
+import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
+import { evaluateMonitoring, snapshotSyncMonth } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
@@ -14,7 +15,16 @@ import { runSlaCheckJob } from './modules/sla/index.js';
 import { evaluateThemeAlerts, refreshThemeRollup, THEMES_ALERT_JOB, THEMES_ROLLUP_JOB } from './modules/themes/index.js';
 import { deliverCallbacks } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
-import { scheduleJob } from './platform/jobs.js';
+import { scheduleJob as scheduleOne } from './platform/jobs.js';
+
+/**
+ * The data lifecycle's run (docs/decisions/0032-archive-by-batched-delete.md): raw events and
+ * resolved quarantine past their retention go to monthly archive files; the sync report keeps its
+ * numbers of each month of events first. The nightly job and `zhibo archive run` both call this.
+ */
+export function archiveNow(ctx: RootContext): Promise<ArchiveRunResult> {
+  return runArchive(ctx, { beforeEventMonth: async (month) => void (await snapshotSyncMonth(ctx, month)) });
+}
 
 /**
  * The periodic jobs of an app node; each takes its lease, so any number of nodes may run this.
@@ -22,7 +32,9 @@ import { scheduleJob } from './platform/jobs.js';
  * queued on the embedded database's one connection and a console page waited behind all of them
  * (docs/performance.md, "Demo").
  */
-export function startJobs(ctx: RootContext): Cron[] {
+export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: boolean } = {}): Cron[] {
+  // Tests run two nodes' job sets in one process on manual clocks (test/two-nodes.test.ts): each set its holder, paused, fired by hand.
+  const scheduleJob = (c: RootContext, name: string, pattern: string, ttlMs: number, fn: () => Promise<void>) => scheduleOne(c, name, pattern, ttlMs, fn, opts);
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),
@@ -82,6 +94,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, 'notifications.prune', '41 3 * * *', 10 * 60_000, async () => {
       const n = await pruneNotifications(ctx);
       if (n) ctx.log.info({ job: 'notifications.prune', deleted: n }, 'old notifications deleted');
+    }),
+    // Raw events and resolved quarantine past their retention move to monthly archive files (03:53 Shanghai).
+    scheduleJob(ctx, ARCHIVE_JOB, '53 3 * * *', 6 * 3600_000, async () => {
+      const r = await archiveNow(ctx);
+      if (r.files.length) ctx.log.info({ job: ARCHIVE_JOB, files: r.files.map((f) => f.file), deleted: r.deleted }, 'raw data archived');
     }),
     // Sign-in failures of (username, address) pairs nobody has tried for a day (their locks have ended).
     scheduleJob(ctx, 'accounts.prune-login-failures', '47 3 * * *', 10 * 60_000, async () => {

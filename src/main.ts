@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAnalyticsCommands } from './cli/analytics.js';
 import { registerAuditCommands } from './cli/audit.js';
+import { registerArchiveCommands } from './cli/archive.js';
 import { registerBackupCommands } from './cli/backup.js';
 import { registerDemoCommand } from './cli/demo.js';
 import { withRuntime, type GlobalOpts } from './cli/run.js';
@@ -56,5 +57,6 @@ registerWorkReportCommands(program, globals);
 registerAnalyticsCommands(program, globals);
 registerBackupCommands(program, globals);
 registerMigrateFromCommand(program, globals);
+registerArchiveCommands(program, globals);
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { EventsBody, IngestReply } from './schemas.js';
 import { ingestBatch, MAX_BATCH } from './service.js';
 import { authenticateSource } from './source-auth.js';
 import { quarantineBody } from './quarantine.js';
+import { archiveRoutes } from './routes-archive.js';
 import { quarantineRoutes } from './routes-quarantine.js';
 import { importRoutes } from './routes-import.js';
 import type { IngestContext } from './repo.js';
@@ -18,6 +19,7 @@ export function ingestRoutes(ctx: IngestContext) {
   return async (app: App) => {
     await app.register(signedPushRoute(ctx));
     await app.register(quarantineRoutes(ctx));
+    await app.register(archiveRoutes(ctx));
     await app.register(importRoutes(ctx));
   };
 }

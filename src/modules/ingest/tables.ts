@@ -76,7 +76,28 @@ export interface PaymentsTable {
   event_id: string;
 }
 
+/** One archive file the platform wrote (migration 0043, docs/decisions/0032-archive-by-batched-delete.md). */
+export interface IngestArchivesTable {
+  id: Generated<number>;
+  table_name: ArchivedTable;
+  /** Shanghai month 'YYYY-MM'. */
+  month: string;
+  /** The file's name inside the archive directory. */
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  created_at: Date;
+  deleted_rows: ColumnType<number, number | undefined, number>;
+  finished_at: Date | null;
+  restored_at: Date | null;
+  restored_rows: number | null;
+}
+
+export type ArchivedTable = 'ingest_events' | 'ingest_quarantine';
+
 export interface IngestTables {
+  ingest_archives: IngestArchivesTable;
   ingest_events: IngestEventsTable;
   ingest_quarantine: IngestQuarantineTable;
   lot_live: LotLiveTable;

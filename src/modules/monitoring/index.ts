@@ -15,6 +15,7 @@ export type { LotCounts } from './source-state.js';
 // The monthly 《数据同步监控报告》 (GET /api/v1/reports/sync, `zhibo report sync`).
 export { parseMonth } from './month.js';
 export { buildSyncReport, type SyncReport } from './sync-report.js';
+export { snapshotSyncMonth } from './sync-snapshot.js';
 export { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from './sync-download.js';
 export { summaryLine } from './sync-labels.js';
 export type { MonitoringTables } from './tables.js';

@@ -109,9 +109,13 @@ export async function lotBounds(db: MonitoringDb, lots: readonly ReportLot[], p:
   if (lots.length === 0) return new Map();
   const { rows } = await sql<{ id: number; first_at: Date | null; last_at: Date | null; last_before_end: Date | null }>`
     select lt.id,
-           (select min(e.occurred_at) from ingest_events e where e.lot_id = lt.id) as first_at,
-           (select max(e.occurred_at) from ingest_events e where e.lot_id = lt.id) as last_at,
-           (select max(e.occurred_at) from ingest_events e where e.lot_id = lt.id and e.occurred_at < ${ts(p.end)}) as last_before_end
+           -- Months whose raw events are archived count through their snapshots (sync-snapshot.ts).
+           least((select min(e.occurred_at) from ingest_events e where e.lot_id = lt.id),
+                 (select min(s.first_occurred_at) from monitoring_sync_snapshot_lots s where s.lot_id = lt.id)) as first_at,
+           greatest((select max(e.occurred_at) from ingest_events e where e.lot_id = lt.id),
+                    (select max(s.last_occurred_at) from monitoring_sync_snapshot_lots s where s.lot_id = lt.id)) as last_at,
+           greatest((select max(e.occurred_at) from ingest_events e where e.lot_id = lt.id and e.occurred_at < ${ts(p.end)}),
+                    (select max(s.last_before_end) from monitoring_sync_snapshot_lots s where s.lot_id = lt.id and s.last_before_end < ${ts(p.end)})) as last_before_end
       from ${lotRelation(lots)}`.execute(db);
   const date = (v: Date | string | null) => (v === null ? null : new Date(v));
   return new Map(rows.map((r) => [r.id, { firstOccurredAt: date(r.first_at), lastOccurredAt: date(r.last_at), lastBeforeEnd: date(r.last_before_end) }]));

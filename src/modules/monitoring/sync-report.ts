@@ -4,6 +4,7 @@ import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
 import { districtsInScope } from '../registry/index.js';
 import { lotBounds, longIntervals, monthCounts, reportLots, type ReportLot } from './sync-data.js';
 import type { MonitoringContext } from './repo.js';
+import { snapshotData } from './sync-snapshot.js';
 
 /*
  * 《数据同步监控报告》: how every connected lot reported in one Shanghai calendar month.
@@ -138,7 +139,11 @@ async function buildForMonth(ctx: MonitoringContext, actor: Actor, month: Report
   const defaultThreshold = ctx.config.lateThresholdMinutes;
   const period = { start: month.start, end: month.end };
   const [lots, districts] = await Promise.all([reportLots(ctx.db, actor, defaultThreshold), districtsInScope(ctx.db, actor)]);
-  const [counts, bounds, intervals] = await Promise.all([monthCounts(ctx.db, lots, period), lotBounds(ctx.db, lots, period), longIntervals(ctx.db, lots, period)]);
+  // A month whose raw events are archived reads the numbers kept before the archive (sync-snapshot.ts).
+  const kept = await snapshotData(ctx.db, month.month, lots);
+  const [counts, bounds, intervals] = kept
+    ? [kept.counts, kept.bounds, kept.intervals]
+    : await Promise.all([monthCounts(ctx.db, lots, period), lotBounds(ctx.db, lots, period), longIntervals(ctx.db, lots, period)]);
   const until = new Date(Math.min(month.end.getTime(), now.getTime()));
 
   const sourceObserved = new Map<string, { observed: number; silent: number }>();

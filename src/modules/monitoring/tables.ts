@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export type LotState = 'ok' | 'late' | 'never' | 'paused';
 export type SourceState = 'ok' | 'partial' | 'late' | 'never' | 'paused';
@@ -116,7 +116,28 @@ export interface MonitoringProblemSourcesTable {
   clear_note: string | null;
 }
 
+/** A month whose sync-report numbers were kept before its raw events were archived (migration 0043). */
+export interface MonitoringSyncSnapshotsTable {
+  month: string;
+  taken_at: Date;
+}
+
+/** The sync report's per-lot numbers of a snapshot month. */
+export interface MonitoringSyncSnapshotLotsTable {
+  month: string;
+  lot_id: number;
+  records: number;
+  days_with_data: number;
+  late_deliveries: number;
+  first_occurred_at: Date | null;
+  last_occurred_at: Date | null;
+  last_before_end: Date | null;
+  intervals: JSONColumnType<{ from: number; to: number }[], string, string>;
+}
+
 export interface MonitoringTables {
+  monitoring_sync_snapshots: MonitoringSyncSnapshotsTable;
+  monitoring_sync_snapshot_lots: MonitoringSyncSnapshotLotsTable;
   monitoring_windows: MonitoringWindowsTable;
   monitoring_lot_state: MonitoringLotStateTable;
   monitoring_source_state: MonitoringSourceStateTable;

@@ -717,6 +717,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/archives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 数据归档：按月归档的原始事件与隔离区文件 / the monthly archive files of raw events and quarantine
+         * @description 月份新的在前；每条含行数、大小、SHA-256 与恢复命令。归档由每晚的任务 ingest.archive 完成（docs/用户手册.md 第 26 章）。/ Newest month first, with rows, size, checksum and the restore command; written by the nightly job ingest.archive.
+         */
+        get: operations["ingestArchiveList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/import": {
         parameters: {
             query?: never;
@@ -4229,6 +4249,27 @@ export interface components {
                     message: string;
                 }[];
             }[];
+        };
+        IngestArchive: {
+            id: number;
+            /** @description 原始事件或已处理的隔离区 / raw events or resolved quarantine */
+            table: "ingest_events" | "ingest_quarantine";
+            /** @description 上海日历月 YYYY-MM / Shanghai month */
+            month: string;
+            /** @description 归档目录中的文件名 / the file name in the archive directory */
+            file: string;
+            rows: number;
+            /** @description 压缩后大小（字节） / compressed size in bytes */
+            bytes: number;
+            sha256: string;
+            createdAt: string;
+            /** @description 已从数据表删除的行数 / rows deleted from the table so far */
+            deletedRows: number;
+            finishedAt: string | null;
+            restoredAt: string | null;
+            restoredRows: number | null;
+            /** @description 恢复命令 / the command that puts the rows back */
+            restoreCommand: string;
         };
         EventImportResult: {
             dryRun: boolean;
@@ -8715,6 +8756,62 @@ export interface operations {
             };
             /** @description 错误 / error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingestArchiveList: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dir: string | null;
+                        eventRetentionMonths: number;
+                        quarantineRetentionDays: number;
+                        total: number;
+                        items: components["schemas"]["IngestArchive"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

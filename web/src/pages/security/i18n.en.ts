@@ -3,7 +3,7 @@ import type { securityZh } from './i18n.zh-CN';
 
 export const securityEn: typeof securityZh = {
   title: 'Security operations',
-  tabs: { register: 'Vulnerabilities', backups: 'Backups', reviews: 'Permission reviews' },
+  tabs: { register: 'Vulnerabilities', backups: 'Backups', reviews: 'Permission reviews', archives: 'Archives' },
   create: 'Record a vulnerability',
   createTitle: 'Record a vulnerability',
   exportXlsx: 'Export Excel',
@@ -111,6 +111,24 @@ export const securityEn: typeof securityZh = {
     decisions: { keep: 'Keep', change_role: 'Role changed', restrict_district: 'District only', disable: 'Disabled' },
   },
   backupsIntro: 'The server backs itself up daily at the set time, prunes old backups by retention and, weekly, restores the newest into a scratch database and compares it table by table (restore test); failures raise a platform alert. Command-line backups: chapter 18 of the manual.',
+  archives: {
+    intro: 'Raw ingest events and resolved quarantine past their retention are written nightly to one archive file per month (gzip JSON Lines with a manifest and SHA-256), then deleted from the database in batches; sessions, reports and rollups stay. To restore, run the restore command on a server (idempotent). See chapter 26 of the manual.',
+    dir: 'Archive directory: {dir}.',
+    off: 'No archive directory (ZHIBO_ARCHIVE_DIR): archiving is off.',
+    retention: 'Raw events kept {months} months, resolved quarantine {days} days.',
+    empty: 'No archive files yet',
+    month: 'Month',
+    table: 'Data',
+    tables: { ingest_events: 'Raw events', ingest_quarantine: 'Quarantine (resolved)' },
+    rows: 'Rows',
+    size: 'Size',
+    checksum: 'SHA-256',
+    state: 'State',
+    deleted: 'Deleted from the database',
+    deleting: 'Deleting ({n} rows so far)',
+    restored: 'Restored {n} rows at {at}',
+    restore: 'Restore command',
+  },
   backups: {
     schedule: 'Daily at {time} (Shanghai); keeps {daily} daily, {weekly} weekly and {monthly} monthly backups',
     scheduleOff: 'Scheduled backups are off (ZHIBO_BACKUP_TIME=off)',

@@ -3,7 +3,7 @@
 
 export const securityZh = {
   title: '安全运维',
-  tabs: { register: '漏洞台账', backups: '数据备份', reviews: '权限审查' },
+  tabs: { register: '漏洞台账', backups: '数据备份', reviews: '权限审查', archives: '数据归档' },
   create: '登记漏洞',
   createTitle: '登记漏洞',
   exportXlsx: '导出 Excel',
@@ -111,6 +111,24 @@ export const securityZh = {
     decisions: { keep: '保留', change_role: '调整角色', restrict_district: '限定县市区', disable: '停用' },
   },
   backupsIntro: '服务器每天按设定时间自动备份，按保留策略清理旧备份，并每周把最新备份恢复到临时数据库逐表核对（恢复测试）；失败会产生平台告警。命令行备份见用户手册第 18 章。',
+  archives: {
+    intro: '到期的原始接入事件和已处理的隔离区数据每晚按月写入归档文件（gzip 压缩的 JSON Lines，附清单与 SHA-256），再从数据库分批删除；停车记录、报表和汇总指标不受影响。恢复请在服务器上执行对应的恢复命令（可重复执行，不会重复写入）。详见用户手册第 26 章。',
+    dir: '归档目录：{dir}。',
+    off: '未设置归档目录（ZHIBO_ARCHIVE_DIR），归档未启用。',
+    retention: '原始事件保留 {months} 个月，已处理隔离区数据保留 {days} 天。',
+    empty: '尚无归档文件',
+    month: '月份',
+    table: '数据',
+    tables: { ingest_events: '原始事件', ingest_quarantine: '隔离区（已处理）' },
+    rows: '行数',
+    size: '大小',
+    checksum: 'SHA-256',
+    state: '状态',
+    deleted: '已从数据库删除',
+    deleting: '删除中（已删 {n} 行）',
+    restored: '{at} 已恢复 {n} 行',
+    restore: '恢复命令',
+  },
   backups: {
     schedule: '每日 {time}（上海时间）自动备份；保留 {daily} 个日备份、{weekly} 个周备份、{monthly} 个月备份',
     scheduleOff: '未启用定时备份（ZHIBO_BACKUP_TIME=off）',

@@ -22,6 +22,7 @@ export const securityApi = {
   setDeadline: (severity: 'medium' | 'low', workingDays: number) => apiPut('/api/v1/security/deadlines/{severity}', { path: { severity }, body: { workingDays } }),
   export: (filters: Record<string, string>) => api.download(`${base}/export`, 'vulnerabilities.xlsx', filters as Query),
   reviews: () => apiGet('/api/v1/security/reviews'),
+  archives: () => apiGet('/api/v1/ingest/archives'),
   review: (id: number | string) => apiGet('/api/v1/security/reviews/{id}', { path: { id } }),
   openReview: (quarter?: string) => apiPost('/api/v1/security/reviews', { body: quarter ? { quarter } : {} }),
   decide: (id: number, itemId: number, body: BodyOf<'securityDecideReviewItem'>) => apiPost('/api/v1/security/reviews/{id}/items/{itemId}/decision', { path: { id, itemId }, body }),
