@@ -19,7 +19,7 @@ describe('zhibo CLI', () => {
   it('lists its commands', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['serve', 'migrate', 'user', 'audit', 'import', 'demo']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['serve', 'migrate', 'user', 'audit', 'import', 'demo', 'archive']) expect(r.stdout).toContain(cmd);
   });
 
   it('stops on a bad setting with a message naming it, not a stack trace', () => {
