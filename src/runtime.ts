@@ -9,9 +9,7 @@ import { lockDataDir } from './db/data-dir-lock.js';
 import { backupEngine } from './db/backup/engine.js';
 import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
-import { PROBE_INTERVAL_MS } from './db/replica.js';
-import type { ReplicaDecision } from './db/replica-rule.js';
-import { clearPlatformAlert, reportPlatformAlert } from './platform/platform-alerts.js';
+import { watchReplica } from './replica-watch.js';
 import { onUncoveredYear, uncoveredYearNotice } from './platform/calendar/days.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { tablesOf } from './platform/db.js';
@@ -87,7 +85,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       platformAlerts: platformAlertSink,
     };
     wireListeners(ctx);
-    const stopWatching = watchReplica(ctx);
+    const replicaWatch = watchReplica(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).
     const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));
     return {
@@ -95,7 +93,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       applied,
       close: async () => {
         quiet();
-        stopWatching();
+        replicaWatch.stop();
         await database.close();
         unlock();
       },
@@ -104,28 +102,4 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
     unlock();
     throw err;
   }
-}
-
-/**
- * Probes the read replica every PROBE_INTERVAL_MS and keeps the platform alert `replica_fallback`
- * in step: open while reads fall back to the primary (replica down, lagging, not a standby),
- * resolved when they go back to the replica (docs/deployment.md §4). Returns the stop function.
- */
-function watchReplica(ctx: RootContext): () => void {
-  const replica = ctx.database.replica;
-  if (!replica) return () => {};
-  const report = (d: ReplicaDecision) => {
-    const done = d.use === 'primary'
-      ? reportPlatformAlert(ctx, { kind: 'replica_fallback', subject: replica.name, detail: `${d.detail}；分析、导出、报告与公众查询暂由主库承担 / analytics, exports, reports and public reads use the primary meanwhile` })
-      : clearPlatformAlert(ctx, 'replica_fallback', replica.name);
-    done.catch((err: Error) => ctx.log.warn({ replica: replica.name, reason: err.message }, '只读副本告警未能记录 / could not record the replica alert'));
-  };
-  replica.onChange((now) => {
-    ctx.log[now.use === 'primary' ? 'warn' : 'info']({ replica: replica.name, reason: now.reason, lagSeconds: now.lagSeconds }, now.detail);
-    report(now);
-  });
-  report(replica.decision());
-  const timer = setInterval(() => void replica.probe(), PROBE_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
 }

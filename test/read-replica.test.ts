@@ -9,8 +9,9 @@ import { readDb } from '../src/platform/read-db.js';
 import { tablesOf } from '../src/platform/db.js';
 import { openDatabase } from '../src/db/database.js';
 import type { DB } from '../src/schema.js';
+import { watchReplica, type ReplicaWatch } from '../src/replica-watch.js';
 import { createTestEnv, type TestEnv } from './support/backends.js';
-import { loginToken } from './support/http.js';
+import { bearer, loginToken } from './support/http.js';
 import { createSourceWithLots } from './support/ingest.js';
 import { replicaBinaries, startReplica, type TestReplica } from './support/replica.js';
 
@@ -36,6 +37,8 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
   let replica: TestReplica;
   let env: TestEnv;
   let admin: pg.Client;
+  let watch: ReplicaWatch;
+  let token: string;
   const adminActor = { userId: null, username: 'admin', role: 'admin' as const, districtCode: null, permissions: new Set<Permission>(['registry:read', 'pii']), ip: null };
 
   const rep = () => env.ctx.database.replica!;
@@ -50,7 +53,7 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
     env = await createTestEnv('postgres', {}, { replica: { url: replica.url, maxLagSeconds: 30 } });
     admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
-    const token = await loginToken(env.app);
+    token = await loginToken(env.app);
     await createSourceWithLots(env, token, 'RP-SRC', [{ code: 'RP-LOT' }]);
     // A large history, written on the primary the way a bulk import would.
     const lot = await env.ctx.db.selectFrom('lots').select('id').where('code', '=', 'RP-LOT').executeTakeFirstOrThrow();
@@ -60,9 +63,11 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
       from generate_series(1, ${SESSIONS}) g`.execute(env.ctx.db);
     await replica.caughtUp();
     expect((await rep().probe()).use).toBe('replica');
+    watch = watchReplica(env.ctx, { intervalMs: 0 });
   }, 240_000);
 
   afterAll(async () => {
+    watch?.stop();
     await admin?.end();
     await env?.close();
     replica?.remove();
@@ -81,6 +86,19 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
     const n = await readDb(env.ctx).selectFrom('parking_sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(SESSIONS);
     expect(await openAlerts()).toEqual([]);
+  });
+
+  it('serves analytics, public availability and the monthly report from the replica', async () => {
+    const served = async (what: string, url: string, auth = true) => {
+      const before = rep().stats.replica;
+      const res = await env.app.inject({ method: 'GET', url, headers: auth ? bearer(token) : {} });
+      expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(200);
+      expect(rep().stats.replica - before, what).toBeGreaterThan(0);
+    };
+    await served('analytics', '/api/v1/analytics/kpis?from=2026-11-01&to=2026-11-02&groupBy=lot');
+    await served('public nearby', '/api/v1/public/lots/nearby?lng=120.86&lat=32.01&radius=2000', false);
+    await served('public lot', '/api/v1/public/lots/RP-LOT', false);
+    await served('sync report', '/api/v1/reports/sync?month=2026-11');
   });
 
   it('falls back to the primary while replay is paused past the lag limit, and returns once it has caught up', async () => {
@@ -150,6 +168,21 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
     // Reads keep working from the primary while the replica is gone, and a probe keeps it out.
     expect(await onReplica()).toBe(false);
     expect(await rep().probe()).toMatchObject({ use: 'primary', reason: 'unreachable' });
+
+    // The platform alert says so, once, with a notice; it resolves when the replica is back.
+    await watch.settled();
+    const alerts = await openAlerts();
+    expect(alerts).toEqual([{ kind: 'replica_fallback', subject: rep().name, detail: expect.stringContaining('只读副本不可用') }]);
+    expect(rep().name).toBe(`127.0.0.1:${replica.port}/${new URL(env.ctx.database.url!).pathname.slice(1)}`);
+    const notices = await env.ctx.db.selectFrom('notifications').select(['title']).where('kind', '=', 'health.alert.opened').execute();
+    expect(notices.filter((n) => n.title.includes('只读副本'))).toHaveLength(1);
+
+    replica.restart();
+    await replica.caughtUp();
+    expect(await rep().probe()).toMatchObject({ use: 'replica', reason: 'ok' });
+    await watch.settled();
+    expect(await openAlerts()).toEqual([]);
+    expect(await onReplica()).toBe(true);
   });
 });
 

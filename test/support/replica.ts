@@ -30,6 +30,8 @@ export interface TestReplica {
   kill(): void;
   /** Until the replica has replayed everything the primary had written when this was called. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** Starts it again after `kill` (it recovers and streams on from where it stopped). */
+  restart(): void;
   /** Stops it if running and deletes its directory. */
   remove(): void;
 }
@@ -99,8 +101,12 @@ export async function startReplica(adminUrl: string, bin: string): Promise<TestR
   const primary = new URL(adminUrl);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
+  // A hot standby needs these at least as high as the primary's (PostgreSQL refuses to recover otherwise).
+  const MATCHED = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
+  let matched: string[];
   try {
     await allowReplication(admin);
+    matched = (await admin.query<{ name: string; setting: string }>('select name, setting from pg_settings where name = any($1)', [MATCHED])).rows.map((r) => `${r.name} = ${r.setting}`);
   } finally {
     await admin.end();
   }
@@ -118,6 +124,10 @@ export async function startReplica(adminUrl: string, bin: string): Promise<TestR
     running = false;
     run(bin, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop']);
   };
+  const start = () => {
+    run(bin, 'pg_ctl', ['-D', dir, '-l', path.join(parent, 'log'), '-w', '-t', '60', 'start']);
+    running = true;
+  };
   const remove = () => {
     try {
       stop();
@@ -130,15 +140,15 @@ export async function startReplica(adminUrl: string, bin: string): Promise<TestR
     // Debian keeps these two outside the data directory; the copy needs its own.
     writeFileSync(path.join(dir, 'postgresql.conf'), [
       `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${parent}'`, 'hot_standby = on',
-      'max_connections = 40', 'shared_buffers = 32MB', 'fsync = off', 'logging_collector = off', '',
+      ...matched, 'shared_buffers = 32MB', 'fsync = off', 'logging_collector = off', '',
     ].join('\n'));
     writeFileSync(path.join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
+    writeFileSync(path.join(dir, 'pg_ident.conf'), '');
     // What the primary set with ALTER SYSTEM (port among it) is not the replica's business.
     writeFileSync(path.join(dir, 'postgresql.auto.conf'), readFileSync(path.join(dir, 'postgresql.auto.conf'), 'utf8')
       .split('\n').filter((l) => /^\s*(primary_conninfo|primary_slot_name|restore_command)\b/.test(l)).join('\n') + '\n');
     if (asRoot) for (const f of readdirSync(dir)) if (f.endsWith('.conf')) execFileSync('chown', ['postgres:postgres', path.join(dir, f)]);
-    run(bin, 'pg_ctl', ['-D', dir, '-l', path.join(parent, 'log'), '-w', '-t', '60', 'start']);
-    running = true;
+    start();
   } catch (err) {
     const log = existsSync(path.join(parent, 'log')) ? readFileSync(path.join(parent, 'log'), 'utf8').slice(-2000) : '';
     remove();
@@ -157,6 +167,7 @@ export async function startReplica(adminUrl: string, bin: string): Promise<TestR
     port,
     dir,
     kill: stop,
+    restart: start,
     remove,
     async caughtUp(timeoutMs = 60_000) {
       const p = new pg.Client({ connectionString: adminUrl });
