@@ -72,9 +72,9 @@ export interface TestEnv {
 }
 
 /** An empty database of the backend: in-memory PGlite, or a new PostgreSQL database that `drop` removes. */
-export async function createScratchDatabase(backend: Backend, opts: { replica?: TestReplicaOptions } = {}): Promise<{ database: Database; drop: () => Promise<void> }> {
+export async function createScratchDatabase(backend: Backend, opts: { replica?: TestReplicaOptions; pgliteDir?: string } = {}): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (backend === 'pglite') {
-    const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+    const database = await openDatabase({ databaseUrl: null, dataDir: opts.pgliteDir ?? 'memory://' });
     return { database, drop: () => database.close() };
   }
   const { url, drop } = await createPostgresDatabase();
@@ -116,9 +116,13 @@ export interface TestReplicaOptions {
 }
 
 /** A fresh database of the backend, migrated, with admin, and the app built on it. */
-export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}, opts: { log?: Logger; replica?: Omit<TestReplicaOptions, 'clock'> } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  backend: Backend,
+  overrides: Partial<Config> = {},
+  opts: { log?: Logger; replica?: Omit<TestReplicaOptions, 'clock'>; /** PGlite in this directory instead of memory. */ pgliteDir?: string } = {},
+): Promise<TestEnv> {
   const clock = new ManualClock();
-  const { database, drop } = await createScratchDatabase(backend, { replica: opts.replica ? { ...opts.replica, clock } : undefined });
+  const { database, drop } = await createScratchDatabase(backend, { replica: opts.replica ? { ...opts.replica, clock } : undefined, pgliteDir: opts.pgliteDir });
   await migrate(database);
   const config = testConfig(overrides);
   const ctx: RootContext = {
