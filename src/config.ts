@@ -8,6 +8,13 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /**
+   * A streaming replica of the primary (docs/deployment.md §4): analytics, exports, reports and
+   * public availability read from it while it answers and is fresh (src/db/replica.ts). Null: primary only.
+   */
+  replicaUrl?: string | null;
+  /** Replay lag beyond which reads fall back to the primary (seconds; docs/decisions/0031-read-replica.md). */
+  replicaMaxLagSeconds?: number;
   adminPassword: string | null;
   tokenTtlMinutes: number;
   /** Wrong passwords in a row that lock one (username, client address) pair. */
@@ -251,6 +258,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (databaseUrl !== null && databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('ZHIBO_DATABASE_URL', 'must start with postgres:// or postgresql://');
   }
+  const replicaUrl = env.ZHIBO_DATABASE_REPLICA_URL || null;
+  if (replicaUrl !== null) {
+    if (!/^postgres(ql)?:\/\//.test(replicaUrl)) throw new ConfigError('ZHIBO_DATABASE_REPLICA_URL', 'must start with postgres:// or postgresql://');
+    if (!databaseUrl) throw new ConfigError('ZHIBO_DATABASE_REPLICA_URL', 'needs ZHIBO_DATABASE_URL (a replica of the embedded database does not exist)');
+  }
   const logLevel = (env.ZHIBO_LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('ZHIBO_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
@@ -261,6 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     host: flags.host ?? env.ZHIBO_HOST ?? '0.0.0.0',
     dataDir: path.resolve(flags.dataDir ?? env.ZHIBO_DATA_DIR ?? './data'),
     databaseUrl: databaseUrl || null,
+    replicaUrl,
+    replicaMaxLagSeconds: int('ZHIBO_REPLICA_MAX_LAG_SECONDS', env.ZHIBO_REPLICA_MAX_LAG_SECONDS, 30, 1, 86_400),
     adminPassword,
     tokenTtlMinutes: int('ZHIBO_TOKEN_TTL_MINUTES', env.ZHIBO_TOKEN_TTL_MINUTES, 720, 1, 60 * 24 * 30),
     loginMaxFailures: int('ZHIBO_LOGIN_MAX_FAILURES', env.ZHIBO_LOGIN_MAX_FAILURES, 5, 1, 100),

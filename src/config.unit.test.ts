@@ -64,3 +64,18 @@ describe('config', () => {
     expect(() => loadConfig(env)).toThrow(setting);
   });
 });
+
+describe('read replica settings', () => {
+  it('takes a replica of a PostgreSQL primary, with a 30 s lag limit by default', () => {
+    const c = loadConfig({ ZHIBO_DATABASE_URL: 'postgres://p@db1/zhibo', ZHIBO_DATABASE_REPLICA_URL: 'postgres://r@db2/zhibo' });
+    expect(c).toMatchObject({ replicaUrl: 'postgres://r@db2/zhibo', replicaMaxLagSeconds: 30 });
+    expect(loadConfig({}).replicaUrl).toBeNull();
+    expect(loadConfig({ ZHIBO_REPLICA_MAX_LAG_SECONDS: '5' }).replicaMaxLagSeconds).toBe(5);
+  });
+
+  it('refuses a replica without a primary, a non-PostgreSQL address, and a lag limit below 1 s', () => {
+    expect(() => loadConfig({ ZHIBO_DATABASE_REPLICA_URL: 'postgres://r@db2/zhibo' })).toThrow('ZHIBO_DATABASE_REPLICA_URL');
+    expect(() => loadConfig({ ZHIBO_DATABASE_URL: 'postgres://p@db1/zhibo', ZHIBO_DATABASE_REPLICA_URL: 'mysql://r@db2/zhibo' })).toThrow('ZHIBO_DATABASE_REPLICA_URL');
+    expect(() => loadConfig({ ZHIBO_REPLICA_MAX_LAG_SECONDS: '0' })).toThrow('ZHIBO_REPLICA_MAX_LAG_SECONDS');
+  });
+});

@@ -9,6 +9,7 @@ import { lockDataDir } from './db/data-dir-lock.js';
 import { backupEngine } from './db/backup/engine.js';
 import { openDatabase, privateDir } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { watchReplica } from './replica-watch.js';
 import { onUncoveredYear, uncoveredYearNotice } from './platform/calendar/days.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { tablesOf } from './platform/db.js';
@@ -58,7 +59,9 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
   const log = opts.log ?? createLogger(config);
   const unlock = config.databaseUrl ? () => {} : (privateDir(config.dataDir), lockDataDir(config.dataDir));
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite'), log });
+    const clock = opts.clock ?? systemClock;
+    const replica = config.databaseUrl && config.replicaUrl ? { url: config.replicaUrl, maxLagSeconds: config.replicaMaxLagSeconds ?? 30, clock } : null;
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite'), log, replica });
     let applied: string[];
     try {
       applied = await migrate(database);
@@ -70,7 +73,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       config,
       database,
       db: tablesOf<DB>(database.kysely),
-      clock: opts.clock ?? systemClock,
+      clock,
       secrets: new SecretBox(platformKey(config)),
       log,
       notices: noticeOutbox,
@@ -82,6 +85,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       platformAlerts: platformAlertSink,
     };
     wireListeners(ctx);
+    const replicaWatch = watchReplica(ctx);
     // Said once, when a deadline first lands in a year without holiday data (decision 0004).
     const quiet = onUncoveredYear((year, coverage) => log.warn({ year, coverage }, uncoveredYearNotice(year, coverage)));
     return {
@@ -89,6 +93,7 @@ export async function openRuntime(config: Config, opts: { log?: Logger; clock?: 
       applied,
       close: async () => {
         quiet();
+        replicaWatch.stop();
         await database.close();
         unlock();
       },

@@ -1,10 +1,12 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { isDatabaseUnavailable } from '../platform/errors.js';
+import { discardingPool, pgTypes, watchConnections, type DatabaseLog } from './pg-pool.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { openReplica, type ReadReplica } from './replica.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { PlatformTables } from '../platform/db.js';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -23,31 +25,23 @@ export interface Database {
    * `createBackupOf`, which holds the one connection while it dumps). Nothing else uses it.
    */
   pglite?: PGlite;
+  /**
+   * PostgreSQL with ZHIBO_DATABASE_REPLICA_URL: the read replica and its routed handle
+   * (src/db/replica.ts); modules reach it through `readDb(ctx)` (src/platform/read-db.ts).
+   */
+  replica?: ReadReplica;
 }
 
-const DATE_OID = 1082;
-const INT8_OID = 20;
-
-/*
- * Both drivers return the same JavaScript values: `date` stays a 'YYYY-MM-DD' string (a
- * Shanghai calendar day must not become a UTC midnight), int8 becomes a number (ids and
- * counts stay far below 2^53).
- */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === DATE_OID) return (v: string) => v;
-    if (oid === INT8_OID) return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
-
-/** Where lost connections are reported (the runtime's logger); silent when not given. */
-export interface DatabaseLog {
-  warn(obj: object, msg: string): void;
-}
+export type { DatabaseLog };
 
 /** Opens PostgreSQL when a URL is given, else PGlite in `dataDir` (or in memory for `memory://`). */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; log?: DatabaseLog }): Promise<Database> {
+export async function openDatabase(opts: {
+  databaseUrl: string | null;
+  dataDir: string;
+  log?: DatabaseLog;
+  /** A streaming replica of `databaseUrl` for heavy reads (PostgreSQL only). */
+  replica?: { url: string; maxLagSeconds: number; clock?: Clock } | null;
+}): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
@@ -61,8 +55,18 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     // Fail at start with the real reason (wrong host, missing database), not at the first request.
     const client = await pool.connect();
     client.release();
-    const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: discardingPool(pool) }) });
-    return { kind: 'postgres', url: opts.databaseUrl, kysely, close: () => kysely.destroy(), poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }) };
+    const primary = discardingPool(pool);
+    const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: primary }) });
+    const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    if (!opts.replica) return { kind: 'postgres', url: opts.databaseUrl, kysely, close: () => kysely.destroy(), poolStats };
+    // The replica may be down at start: reads stay on the primary until a probe finds it well.
+    const replica = openReplica({ url: opts.replica.url, primary, clock: opts.replica.clock ?? systemClock, maxLagSeconds: opts.replica.maxLagSeconds, log: opts.log });
+    await replica.probe();
+    const close = async () => {
+      await replica.close();
+      await kysely.destroy();
+    };
+    return { kind: 'postgres', url: opts.databaseUrl, kysely, close, poolStats, replica };
   }
   const memory = opts.dataDir === 'memory://';
   if (!memory) {
@@ -108,54 +112,4 @@ export function restrictTree(dir: string): void {
     if (s.isDirectory()) for (const name of readdirSync(p)) visit(path.join(p, name));
   };
   visit(dir);
-}
-
-/** Clients whose connection was lost (terminated, reset, server gone): never handed out again. */
-const lostClients = new WeakSet<pg.PoolClient>();
-
-/**
- * A PostgreSQL connection can drop at any time (restart, failover, pg_terminate_backend,
- * network). `pg` then emits 'error' on the client, and an 'error' event nobody listens to
- * ends the process. The pool listens only while a client is idle, so every client gets a
- * listener of its own for its whole life, in use or not: the query in flight fails with the
- * error (the request answers 503, docs/architecture.md "Errors") and the client is discarded
- * when it is released.
- */
-function watchConnections(pool: pg.Pool, log?: DatabaseLog): void {
-  pool.on('connect', (client) => {
-    client.on('error', (err: Error & { code?: string }) => {
-      lostClients.add(client);
-      log?.warn({ code: err.code, reason: err.message }, '数据库连接中断 / database connection lost');
-    });
-  });
-  pool.on('error', () => {
-    /* an idle client was lost: the pool has removed it already, and its own listener logged it */
-  });
-}
-
-/**
- * The pool as Kysely sees it. Kysely releases a client after use without saying whether its
- * connection broke (it does only when a rollback fails), and a client whose query failed
- * because the connection dropped may not have seen its socket close yet: such a client is
- * destroyed on release instead of going back to the pool, where the next request would get it.
- */
-function discardingPool(pool: pg.Pool): PostgresPool {
-  return {
-    async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect();
-      const query = async (text: string, params: readonly unknown[]) => {
-        try {
-          return await client.query(text, params as unknown[]);
-        } catch (err) {
-          if (isDatabaseUnavailable(err)) lostClients.add(client);
-          throw err;
-        }
-      };
-      return {
-        query: query as unknown as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy || lostClients.has(client) ? true : undefined),
-      };
-    },
-    end: () => pool.end(),
-  };
 }

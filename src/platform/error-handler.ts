@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, databaseUnavailable, fromDatabaseError, isDatabaseUnavailable } from './errors.js';
+import { AppError, databaseUnavailable, fromDatabaseError, isDatabaseUnavailable, isStorageFull, storageFull } from './errors.js';
 
 /** Every error leaves as `{ error: { code, message } }`; only our own bugs become a 500. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
@@ -7,6 +7,7 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   if (known) {
     // The database being away is an operating condition (warn, once per request), not our bug.
     if (known.code === 'DATABASE_UNAVAILABLE') req.log.warn({ code: (err as { code?: string }).code, reason: err.message }, known.message);
+    else if (known.code === 'STORAGE_FULL') req.log.error({ code: (err as { code?: string }).code, reason: err.message }, known.message);
     else if (known.status >= 500) req.log.error({ err }, known.message);
     if (known.headers) void reply.headers(known.headers);
     return reply.code(known.status).send({ error: { code: known.code, message: known.message, ...(known.details === undefined ? {} : { details: known.details }) } });
@@ -23,6 +24,7 @@ export function toAppError(err: FastifyError | Error): AppError | null {
     return new AppError(400, 'VALIDATION_FAILED', `请求参数不合法 / invalid request: ${fe.message}`, fe.validation.map((v) => ({ path: v.instancePath, message: v.message })));
   }
   if (isDatabaseUnavailable(err)) return databaseUnavailable();
+  if (isStorageFull(err)) return storageFull();
   const db = fromDatabaseError(err);
   if (db) return db;
   switch (fe.code) {

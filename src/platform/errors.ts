@@ -53,6 +53,24 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
 export const databaseUnavailable = () =>
   new AppError(503, 'DATABASE_UNAVAILABLE', '数据库暂时不可用，请稍后重试 / database unavailable, retry later', undefined, { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
 
+/** Seconds a client waits before resending while the database's storage is full (an operator has to act). */
+export const STORAGE_FULL_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * The database's disk is full: SQLSTATE 53100 (disk_full: "could not extend file … No space left
+ * on device", on PostgreSQL and on PGlite's data directory alike) or ENOSPC. The statement was rolled
+ * back whole; reads still work and the same request works once space is back (issue 22 §6).
+ */
+export function isStorageFull(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; cause?: unknown };
+  if (e.code === '53100' || e.code === 'ENOSPC') return true;
+  return depth < 3 && e.cause !== undefined && isStorageFull(e.cause, depth + 1);
+}
+
+export const storageFull = () =>
+  new AppError(503, 'STORAGE_FULL', '数据库存储空间已满，请稍后重试（已通知运维） / database storage is full, retry later', undefined, { 'retry-after': String(STORAGE_FULL_RETRY_AFTER_SECONDS) });
+
 /** Maps PostgreSQL constraint violations that bad input can cause to 4xx errors. */
 export function fromDatabaseError(err: unknown): AppError | null {
   const e = err as { code?: string; constraint?: string; detail?: string; message?: string };

@@ -7,8 +7,8 @@ import type { AppContext } from './context.js';
  * inspects those modules, and the module graph has no cycles (docs/architecture.md, "Modules").
  */
 
-/** The kinds a module may report (health_alerts.kind, migrations 0028 and 0029). */
-export type ReportedAlertKind = 'backup_failed' | 'backup_verify_failed';
+/** The kinds a module or the app root may report (health_alerts.kind, migrations 0028, 0029 and 0041). */
+export type ReportedAlertKind = 'backup_failed' | 'backup_verify_failed' | 'replica_fallback';
 
 export interface ReportedAlert {
   kind: ReportedAlertKind;

@@ -72,13 +72,14 @@ export interface TestEnv {
 }
 
 /** An empty database of the backend: in-memory PGlite, or a new PostgreSQL database that `drop` removes. */
-export async function createScratchDatabase(backend: Backend): Promise<{ database: Database; drop: () => Promise<void> }> {
+export async function createScratchDatabase(backend: Backend, opts: { replica?: TestReplicaOptions; pgliteDir?: string } = {}): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (backend === 'pglite') {
-    const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+    const database = await openDatabase({ databaseUrl: null, dataDir: opts.pgliteDir ?? 'memory://' });
     return { database, drop: () => database.close() };
   }
   const { url, drop } = await createPostgresDatabase();
-  const database = await openDatabase({ databaseUrl: url, dataDir: '' });
+  const replica = opts.replica ? { url: opts.replica.url(new URL(url).pathname.slice(1)), maxLagSeconds: opts.replica.maxLagSeconds, clock: opts.replica.clock } : null;
+  const database = await openDatabase({ databaseUrl: url, dataDir: '', replica });
   return {
     database,
     drop: async () => {
@@ -107,11 +108,22 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
   return { url: url.toString(), drop: () => runAsAdmin(`drop database if exists ${name} with (force)`) };
 }
 
+/** A read replica for the scratch database (test/support/replica.ts): its URL for the database's name. */
+export interface TestReplicaOptions {
+  url: (dbName: string) => string;
+  maxLagSeconds: number;
+  clock?: ManualClock;
+}
+
 /** A fresh database of the backend, migrated, with admin, and the app built on it. */
-export async function createTestEnv(backend: Backend, overrides: Partial<Config> = {}, opts: { log?: Logger } = {}): Promise<TestEnv> {
-  const { database, drop } = await createScratchDatabase(backend);
-  await migrate(database);
+export async function createTestEnv(
+  backend: Backend,
+  overrides: Partial<Config> = {},
+  opts: { log?: Logger; replica?: Omit<TestReplicaOptions, 'clock'>; /** PGlite in this directory instead of memory. */ pgliteDir?: string } = {},
+): Promise<TestEnv> {
   const clock = new ManualClock();
+  const { database, drop } = await createScratchDatabase(backend, { replica: opts.replica ? { ...opts.replica, clock } : undefined, pgliteDir: opts.pgliteDir });
+  await migrate(database);
   const config = testConfig(overrides);
   const ctx: RootContext = {
     config,

@@ -1,3 +1,4 @@
+import { readDb } from '../../platform/read-db.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import { districtScope } from '../../platform/scope.js';
@@ -39,7 +40,7 @@ interface Selection {
 }
 
 async function select(ctx: AnalyticsContext, actor: Actor, q: KpiQuery): Promise<Selection & { districtNames: Map<string, string> }> {
-  const [allLots, districtNames] = await Promise.all([readLots(ctx.db), readDistrictCodes(ctx.db)]);
+  const [allLots, districtNames] = await Promise.all([readLots(readDb(ctx)), readDistrictCodes(readDb(ctx))]);
   const scope = districtScope(actor);
   const districts = [...new Set(q.district ?? [])];
   for (const d of districts) {
@@ -64,8 +65,8 @@ async function computeRows(ctx: AnalyticsContext, sel: Selection, groupBy: reado
   const timeKeys = groupBy.filter(isTimeKey) as TimeKey[];
   const pairs = groupPairsNeeded(sel.lots, sel.allLots, groupBy);
   const [sums, groupOcc] = await Promise.all([
-    readLotSums(ctx.db, segments, groupBy, sel.lotIds),
-    readGroupOcc(ctx.db, segments, timeKeys, pairs),
+    readLotSums(readDb(ctx), segments, groupBy, sel.lotIds),
+    readGroupOcc(readDb(ctx), segments, timeKeys, pairs),
   ]);
   const rows = buildRows({ groupBy, range, asOf, lots: sel.lots, allLots: sel.allLots, sums, groupOcc });
   return { rows, grain };
@@ -85,7 +86,7 @@ function assertSize(sel: Selection, groupBy: readonly GroupKey[], range: Range, 
 export async function queryKpis(anyCtx: AppContext, actor: Actor, q: KpiQuery): Promise<KpiResult> {
   const ctx = analyticsContext(anyCtx);
   const query = checkQuery(q);
-  const [sel, asOf] = await Promise.all([select(ctx, actor, query), readAsOf(ctx.db)]);
+  const [sel, asOf] = await Promise.all([select(ctx, actor, query), readAsOf(readDb(ctx))]);
   const { groupBy, range } = query;
   assertSize(sel, groupBy, range, asOf);
   const { rows, grain } = await computeRows(ctx, sel, groupBy, range, asOf);

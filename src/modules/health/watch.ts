@@ -13,7 +13,7 @@ export const WATCH_JOB = 'health.watch';
 
 export const ALERT_KIND_NAMES: Record<PlatformAlertKind, string> = {
   job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高',
-  backup_failed: '备份失败', backup_verify_failed: '备份恢复测试未通过',
+  backup_failed: '备份失败', backup_verify_failed: '备份恢复测试未通过', replica_fallback: '只读副本不可用，读主库',
 };
 const KIND_NAMES = ALERT_KIND_NAMES;
 /** The kinds health.watch decides itself; the others are reported by their module. */

@@ -1,3 +1,4 @@
+import { readDb } from '../../platform/read-db.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { clipGaps, coveragePercent, gapMs, observedMs, trailingSilence, windowEnd, type Gap, type GapWindow } from './gaps.js';
 import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
@@ -138,12 +139,14 @@ export async function buildSyncReport(ctx: MonitoringContext, actor: Actor, mont
 async function buildForMonth(ctx: MonitoringContext, actor: Actor, month: ReportMonth, now: Date): Promise<SyncReport> {
   const defaultThreshold = ctx.config.lateThresholdMinutes;
   const period = { start: month.start, end: month.end };
-  const [lots, districts] = await Promise.all([reportLots(ctx.db, actor, defaultThreshold), districtsInScope(ctx.db, actor)]);
+  // A report reads the replica when there is one (docs/decisions/0031-read-replica.md).
+  const db = readDb(ctx);
+  const [lots, districts] = await Promise.all([reportLots(db, actor, defaultThreshold), districtsInScope(db, actor)]);
   // A month whose raw events are archived reads the numbers kept before the archive (sync-snapshot.ts).
-  const kept = await snapshotData(ctx.db, month.month, lots);
+  const kept = await snapshotData(db, month.month, lots);
   const [counts, bounds, intervals] = kept
     ? [kept.counts, kept.bounds, kept.intervals]
-    : await Promise.all([monthCounts(ctx.db, lots, period), lotBounds(ctx.db, lots, period), longIntervals(ctx.db, lots, period)]);
+    : await Promise.all([monthCounts(db, lots, period), lotBounds(db, lots, period), longIntervals(db, lots, period)]);
   const until = new Date(Math.min(month.end.getTime(), now.getTime()));
 
   const sourceObserved = new Map<string, { observed: number; silent: number }>();

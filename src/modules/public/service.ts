@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readDb } from '../../platform/read-db.js';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -59,14 +60,14 @@ function nearbyItems(ctx: PublicContext, rows: PublicLotRow[], point: LngLat, ra
 export async function nearbyLots(ctx: PublicContext, q: NearbyInput): Promise<{ items: PublicLot[] }> {
   const { point, radiusM, category } = nearbyQuery(q);
   const ttl = ctx.config.publicCacheSeconds ?? 0;
-  const snapshot = ttl > 0 ? publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl) : null;
+  const snapshot = ttl > 0 ? publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl, readDb(ctx)) : null;
   return { items: nearbyItems(ctx, await rowsNear(ctx, snapshot, point, radiusM, category), point, radiusM) };
 }
 
 /** The public lots in the query's bounding box: from the snapshot, or from the database without one. */
 async function rowsNear(ctx: PublicContext, snapshot: PublicLotSnapshot | null, point: LngLat, radiusM: number, category: string | null): Promise<PublicLotRow[]> {
   const box = boundingBox(point, radiusM);
-  if (!snapshot) return repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { box, ...(category ? { category } : {}) });
+  if (!snapshot) return repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { box, ...(category ? { category } : {}) });
   return (await snapshot.rows).filter((r) => r.lng !== null && r.lat !== null && r.lng >= box.minLng && r.lng <= box.maxLng && r.lat >= box.minLat && r.lat <= box.maxLat
     && (!category || r.category === category));
 }
@@ -111,7 +112,7 @@ export async function nearbyAnswer(ctx: PublicContext, q: NearbyInput): Promise<
   const { point, radiusM, category } = nearbyQuery(q);
   const ttl = ctx.config.publicCacheSeconds ?? 0;
   if (ttl <= 0) return answerOf(ctx, await rowsNear(ctx, null, point, radiusM, category), point, radiusM);
-  const snapshot = publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl);
+  const snapshot = publicLotSnapshot(ctx.db, ctx.config.lateThresholdMinutes, ttl, readDb(ctx));
   const key = `${point[0]},${point[1]},${radiusM},${category ?? ''}`;
   const kept = snapshot.answers.get(key) as NearbyAnswer | undefined;
   const now = ctx.clock.now().getTime();
@@ -128,12 +129,12 @@ export async function nearbyAnswer(ctx: PublicContext, q: NearbyInput): Promise<
 export async function publicLotsByIds(appCtx: AppContext, lotIds: number[]): Promise<PublicLot[]> {
   const ctx = publicContext(appCtx);
   if (!lotIds.length) return [];
-  const rows = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { lotIds });
+  const rows = await repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { lotIds });
   return rows.map((r) => publicLot(ctx, r, null));
 }
 
 async function findPublicLot(ctx: PublicContext, code: string): Promise<PublicLotRow> {
-  const [row] = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { code });
+  const [row] = await repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { code });
   if (!row) throw notFound(`停车场 ${code}`);
   return row;
 }
@@ -145,8 +146,8 @@ export async function lotDetail(ctx: PublicContext, code: string, q: { lng?: num
   const now = ctx.clock.now();
   const todayStart = shanghaiDayStart(shanghaiDay(now))!;
   const [today, history] = await Promise.all([
-    repo.lotHourRatios(ctx.db, r.id, todayStart, now),
-    repo.lotHourRatios(ctx.db, r.id, new Date(todayStart.getTime() - HISTORY_DAYS * 86_400_000), todayStart),
+    repo.lotHourRatios(readDb(ctx), r.id, todayStart, now),
+    repo.lotHourRatios(readDb(ctx), r.id, new Date(todayStart.getTime() - HISTORY_DAYS * 86_400_000), todayStart),
   ]);
   const full = usuallyFullHours(history);
   return {
@@ -184,7 +185,7 @@ export async function estimateFee(ctx: PublicContext, code: string, q: { from: s
 /** Districts with public lots and the centre of those lots (for "pick a district" on the H5 page). */
 export async function publicDistricts(ctx: PublicContext) {
   const [rows, districts] = await Promise.all([
-    repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, {}),
+    repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, {}),
     ctx.db.selectFrom('districts').select(['code', 'name']).orderBy('sort_order').orderBy('code').execute(),
   ]);
   return {
@@ -206,17 +207,17 @@ export async function guidance(ctx: PublicContext, area: string): Promise<Guidan
   let groups: repo.SignGroupRow[];
   if (group) {
     areaView = { type: 'signGroup', code: group.code, name: group.name };
-    lots = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { lotIds: group.lotIds });
+    lots = await repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { lotIds: group.lotIds });
     groups = [group];
   } else {
     const district = await ctx.db.selectFrom('districts').select(['code', 'name']).where('code', '=', area).executeTakeFirst();
     if (!district) throw new AppError(404, 'UNKNOWN_AREA', `无此县市区或诱导屏分组 ${area} / no district or sign group ${area}`);
     areaView = { type: 'district', code: district.code, name: district.name };
-    lots = await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { districtCode: district.code });
+    lots = await repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { districtCode: district.code });
     const ids = new Set(lots.map((l) => l.id));
     groups = (await repo.signGroups(ctx.db)).filter((g) => g.lotIds.some((id) => ids.has(id)));
     const missing = [...new Set(groups.flatMap((g) => g.lotIds))].filter((id) => !ids.has(id));
-    if (missing.length) lots = lots.concat(await repo.publicLots(ctx.db, ctx.config.lateThresholdMinutes, { lotIds: missing }));
+    if (missing.length) lots = lots.concat(await repo.publicLots(readDb(ctx), ctx.config.lateThresholdMinutes, { lotIds: missing }));
   }
   const now = ctx.clock.now();
   const view = new Map(lots.map((l) => {

@@ -30,12 +30,13 @@ export const MAX_ANSWERS = 1024;
 const snapshots = new WeakMap<object, Entry>();
 
 /** The snapshot of all public lots, reused while it is younger than `ttlSeconds`. */
-export function publicLotSnapshot(db: PublicDb, defaultThreshold: number, ttlSeconds: number): PublicLotSnapshot {
+export function publicLotSnapshot(db: PublicDb, defaultThreshold: number, ttlSeconds: number, read: PublicDb = db): PublicLotSnapshot {
   const now = performance.now();
   const entry = snapshots.get(db);
   if (entry && now - entry.takenAt < ttlSeconds * 1000) return entry;
   // One read in flight per node: concurrent requests share it; a failed read is not kept.
-  const rows = publicLots(db, defaultThreshold, {});
+  // Read through `read` (the replica when there is one, docs/decisions/0031-read-replica.md), kept under `db`.
+  const rows = publicLots(read, defaultThreshold, {});
   const fresh: Entry = { takenAt: now, rows, answers: new Map() };
   snapshots.set(db, fresh);
   rows.catch(() => {

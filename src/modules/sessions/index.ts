@@ -12,6 +12,8 @@ export {
 } from './corrections.js';
 export { fetchOne, type SessionRow } from './records-query.js';
 export { importSessions, type ImportedSession } from './import.js';
+/** The records export (also what the read-replica test kills its replica under, test/read-replica.test.ts). */
+export { exportSessions } from './records-export.js';
 export { PAY_CHANNELS, type PayChannel } from './vocab.js';
 export type { IngestEventsRead } from './repo.js';
 export type { SessionFlag, SessionsTables } from './tables.js';

@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
+import { readDb } from '../../platform/read-db.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { auditPlateSearch, auditUnmasked } from './records.js';
 import {
@@ -16,6 +17,8 @@ import { XLSX_TYPE } from '../../platform/http/download.js';
  * Export of parking records as .xlsx or .csv, with the list's filters. Both stream: rows are
  * read in keyset pages of PAGE_ROWS and written out as they come, so an export of millions of
  * rows never sits in memory (and PGlite has no cursor streaming: pages work on both databases).
+ * Pages are read through `readDb` (the read replica when there is one; a page the replica fails
+ * is read again from the primary, docs/decisions/0031-read-replica.md).
  * Masking and the audit of unmasked reads are as for the list: one audit row per export, with
  * the filter and the number of rows, written when the last row has gone out; a plate search
  * without pii is audited once, when the export starts.
@@ -116,7 +119,7 @@ export async function exportSessions(ctx: SessionsContext, actor: Actor, q: RawF
   const filters = parseFilters(q, actor);
   const unmasked = seesPlates(actor);
   const pageRows = opts.pageRows ?? PAGE_ROWS;
-  const first = await fetchPage(ctx.db, actor, filters, null, pageRows);
+  const first = await fetchPage(readDb(ctx), actor, filters, null, pageRows);
   // The search is what is audited without pii, so before the first row goes out.
   if (!unmasked && filters.plate) await auditPlateSearch(ctx, actor, { export: format, plate: filters.plate.value, filter: filterForAudit(q) });
   const pages = readPages(ctx, actor, filters, first, pageRows);
@@ -146,7 +149,7 @@ async function* readPages(ctx: SessionsContext, actor: Actor, filters: SessionFi
   for (;;) {
     if (page.rows.length > 0) yield page.rows;
     if (!page.next) return;
-    page = await fetchPage(ctx.db, actor, filters, page.next, pageRows);
+    page = await fetchPage(readDb(ctx), actor, filters, page.next, pageRows);
   }
 }
 

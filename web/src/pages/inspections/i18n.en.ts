@@ -54,7 +54,7 @@ export const inspectionsEn: typeof inspectionsZh = {
   lastSuccess: 'Last success',
   failures: 'Failures in a row',
   alerts: 'Platform alerts',
-  alertKinds: { job_failing: 'Job failing', job_stalled: 'Job stalled', error_rate: 'HTTP 5xx rate high' },
+  alertKinds: { job_failing: 'Job failing', job_stalled: 'Job stalled', error_rate: 'HTTP 5xx rate high', replica_fallback: 'Read replica unavailable, reading the primary' },
   incident: 'Incident',
   openIncident: 'Open incident',
   incidentOpened: 'Incident {code} opened',

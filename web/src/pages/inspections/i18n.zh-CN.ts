@@ -55,7 +55,7 @@ export const inspectionsZh = {
   lastSuccess: '最近成功',
   failures: '连续失败',
   alerts: '平台告警',
-  alertKinds: { job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高' },
+  alertKinds: { job_failing: '任务连续失败', job_stalled: '任务停滞', error_rate: '接口 5xx 比例过高', replica_fallback: '只读副本不可用，读主库' },
   incident: '事件',
   openIncident: '登记事件',
   incidentOpened: '已登记系统事件 {code}',
