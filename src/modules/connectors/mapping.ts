@@ -107,7 +107,7 @@ export function checkMapping(mapping: Mapping): MappingProblem[] {
   if (zone !== undefined && !knownZone(zone)) add('time.zone', `未知时区 / unknown time zone ${zone}`);
   const format = mapping.time?.format;
   if (format !== undefined && !['auto', 'epoch_s', 'epoch_ms'].includes(format)) {
-    const tokens = format.match(TIME_TOKENS) ?? [];
+    const tokens: string[] = format.match(TIME_TOKENS) ?? [];
     for (const t of ['YYYY', 'MM', 'DD']) if (!tokens.includes(t)) add('time.format', `模式缺少 ${t} / the pattern lacks ${t}`);
     if (new Set(tokens).size !== tokens.length) add('time.format', '模式中有重复的部分 / a part repeats');
   }
@@ -291,7 +291,10 @@ function mapRule(record: unknown, rule: EventRule, mapping: Mapping): Record<str
 /** Maps one record to its events (none when every rule's `when` is empty). */
 export function mapRecord(record: unknown, mapping: Mapping): MappedRecord {
   try {
-    const events = mapping.events.flatMap((rule) => mapRule(record, rule, mapping) ?? []);
+    const events = mapping.events.flatMap((rule): Record<string, unknown>[] => {
+      const e = mapRule(record, rule, mapping);
+      return e ? [e] : [];
+    });
     return { ok: true, events };
   } catch (err) {
     if (err instanceof Unreadable) return { ok: false, code: 'MAPPING_FAILED', message: `映射失败 / mapping failed: ${err.message}` };
