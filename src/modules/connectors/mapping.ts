@@ -68,7 +68,7 @@ export const MappingSchema = Type.Object({
     payChannel: Type.Optional(ValueMap),
     lotCode: Type.Optional(ValueMap),
   }, { additionalProperties: false })),
-}, { additionalProperties: false, $id: 'ConnectorMapping' });
+}, { additionalProperties: false });
 
 export type Mapping = Static<typeof MappingSchema>;
 type EventRule = Static<typeof EventRuleSchema>;

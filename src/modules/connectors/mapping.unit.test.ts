@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvent } from '../ingest/validate.js';
 import { checkMapping, mapRecord, readTime, valueAt, type Mapping } from './mapping.js';
 
 /*
@@ -30,18 +29,14 @@ describe('connector mapping', () => {
         { type: 'exit', eventId: 'PK-17-out', occurredAt: '2026-12-07T02:30:00.000Z', lotCode: 'LOT-A', plate: '苏F12345', entryEventId: 'PK-17-in', paidFen: 1250, payChannel: 'wechat' },
       ],
     });
-    // What ingest would say of them: both valid.
-    const now = new Date('2026-12-07T03:00:00Z');
-    for (const e of (r as { events: unknown[] }).events) expect(checkEvent(e, now).ok).toBe(true);
   });
 
+  // What ingest says of the mapped events (an unmapped colour is refused there) is the dry run's, tested in connectors.test.ts.
   it('leaves out the exit while the car is still in, and passes unmapped codes on for ingest to judge', () => {
     const r = mapRecord({ id: 18, park_no: 'P02', car_no: '苏F54321', color: '绿', in_time: '2026/12/07 09:00:00', out_time: null }, sessionRow);
     expect(r.ok && r.events.map((e) => [e.type, e.lotCode, e.plateColor])).toEqual([['entry', 'P02', 'green']]);
     const odd = mapRecord({ id: 19, park_no: 'P01', car_no: '苏F54321', color: '7', in_time: '2026/12/07 09:00:00' }, sessionRow);
     expect(odd.ok && odd.events[0]!.plateColor).toBe('7');
-    const verdict = checkEvent((odd as { events: unknown[] }).events[0], new Date('2026-12-07T03:00:00Z'));
-    expect(verdict.ok).toBe(false);
   });
 
   it('refuses a record it cannot read, naming the field', () => {

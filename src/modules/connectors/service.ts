@@ -261,14 +261,14 @@ export async function openConnector(ctx: ConnectorsContext, code: string): Promi
 }
 
 /** The adapter of a connector (its config as saved, or as being tried in a dry run). */
-export function openAdapter(ctx: ConnectorsContext, kind: ConnectorKind, config: Record<string, unknown>, secrets: Record<string, string>): Promise<Adapter> {
+export function openAdapter(ctx: ConnectorsContext, kind: ConnectorKind, config: Record<string, unknown>, secrets: Record<string, string>, preview = false): Promise<Adapter> {
   switch (kind) {
     case 'database':
       return openDatabaseAdapter(config as DatabaseConfig, secrets);
     case 'http':
       return Promise.resolve(openHttpAdapter(config as HttpConfig, secrets, { allow: ctx.config.outboundAllow, now: () => ctx.clock.now() }));
     case 'file':
-      return Promise.resolve(openFileAdapter(config as FileConfig, ctx.config.connectorDropDir));
+      return Promise.resolve(openFileAdapter(config as FileConfig, ctx.config.connectorDropDir, preview));
   }
 }
 

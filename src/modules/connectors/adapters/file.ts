@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { Type, type Static } from 'typebox';
-import type { Cursor } from '../tables.js';
 import { SourceError, type Adapter, type Page } from './types.js';
 
 /*
@@ -68,11 +67,13 @@ export async function readDropFile(file: string, config: Pick<FileConfig, 'encod
   return recordsOf(grid[0]!, grid.slice(1));
 }
 
-export function openFileAdapter(config: FileConfig, dropDir: string | null | undefined): Adapter {
+/** `preview`: a dry run reads without moving any file. */
+export function openFileAdapter(config: FileConfig, dropDir: string | null | undefined, preview = false): Adapter {
   if (!dropDir) throw new SourceError('未配置 ZHIBO_CONNECTOR_DROP_DIR / ZHIBO_CONNECTOR_DROP_DIR is not set', 'CONFIG_INVALID');
   const inbox = path.join(dropDir, config.folder);
   const cache = new Map<string, Record<string, unknown>[]>();
   const moveTo = async (name: string, sub: 'done' | 'failed') => {
+    if (preview) return;
     await mkdir(path.join(inbox, sub), { recursive: true });
     await rename(path.join(inbox, name), path.join(inbox, sub, name)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err; // moved already (a crash after the move)
@@ -95,6 +96,7 @@ export function openFileAdapter(config: FileConfig, dropDir: string | null | und
         try {
           records = await readDropFile(path.join(inbox, current), config);
         } catch (err) {
+          if (preview) throw new SourceError(`无法读取文件 / cannot read ${current}: ${(err as Error).message}`);
           await moveTo(current, 'failed');
           await writeFile(path.join(inbox, 'failed', `${current}.error.txt`), `${(err as Error).message}\n`);
           return { records: [], next: null, more: true };
