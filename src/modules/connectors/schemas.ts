@@ -6,7 +6,7 @@ import { MappingSchema } from './mapping.js';
 
 const Code = Type.String({ pattern: '^[A-Za-z0-9_.-]{2,64}$' });
 export const CodeParams = Type.Object({ code: Code });
-export const CursorSchema = Type.Record(Type.String(), Type.Union([Type.Null(), Type.String(), Type.Number()]), { description: '游标：id 模式 {id}，time 模式 {t,id}，HTTP {c}，文件 {file,row} / a cursor' });
+export const CursorSchema = Type.Record(Type.String(), Type.Union([Type.Null(), Type.Number(), Type.String()]), { description: '游标：id 模式 {id}，time 模式 {t,id}，HTTP {c}，文件 {file,row} / a cursor' });
 const Kind = Type.Union([Type.Literal('http'), Type.Literal('database'), Type.Literal('file')]);
 const Config = Type.Record(Type.String(), Type.Unknown(), { description: '按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind\'s settings, no secrets' });
 const Secrets = Type.Record(Type.String(), Type.String({ maxLength: 2000 }), { description: '密码、请求头令牌、HMAC 密钥；加密保存，任何应答都不返回；空串删除 / sealed, never returned; "" removes one' });
