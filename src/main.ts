@@ -14,6 +14,7 @@ import { registerImportSnapshotsCommand } from './cli/import-snapshots.js';
 import { registerReportCommands } from './cli/report.js';
 import { registerOnboardingReportCommand } from './cli/report-onboarding.js';
 import { registerWorkReportCommands } from './cli/report-work.js';
+import { registerConnectorCommands } from './cli/connectors.js';
 
 const program = new Command();
 program
@@ -54,5 +55,6 @@ registerOnboardingReportCommand(program, globals);
 registerWorkReportCommands(program, globals);
 registerAnalyticsCommands(program, globals);
 registerBackupCommands(program, globals);
+registerConnectorCommands(program, globals);
 
 await program.parseAsync(process.argv);
