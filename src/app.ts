@@ -22,6 +22,7 @@ import { publicRoutes } from './modules/public/index.js';
 import { themesRoutes } from './modules/themes/index.js';
 import { overviewRoutes } from './modules/overview/index.js';
 import { paymentsRoutes } from './modules/payments/index.js';
+import { connectorsRoutes } from './modules/connectors/index.js';
 import { registryRoutes } from './modules/registry/index.js';
 import { securityRoutes } from './modules/security/index.js';
 import { sessionsRoutes } from './modules/sessions/index.js';
@@ -67,6 +68,7 @@ const API_TAGS = [
   { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
   { name: 'themes', description: '市域专题 City themes: hospital, school, scenic, hub and event areas with their measures' },
+  { name: 'connectors', description: '数据对接 Connectors: pulling HTTP feeds, database tables and dropped files into ingest' },
 ];
 
 /**
@@ -224,6 +226,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(securityRoutes(ctx));
   await app.register(sharingRoutes(ctx));
   await app.register(themesRoutes(ctx));
+  await app.register(connectorsRoutes(ctx));
 
   if (existsSync(webDir(ctx))) {
     await app.register(fastifyStatic, { root: webDir(ctx), wildcard: false });

@@ -71,6 +71,8 @@ export interface Config {
   publicUrl?: string | null;
   /** ZHIBO_PAYMENT_BILLS_DIR: where the channels' daily bills are dropped (<dir>/<channel code>/<file with the date>), imported hourly. */
   paymentBillsDir?: string | null;
+  /** ZHIBO_CONNECTOR_DROP_DIR: the folder under which file-drop connectors have their folders (docs/数据对接.md §2.3). Null: no file connectors. */
+  connectorDropDir?: string | null;
   /**
    * ZHIBO_METRICS_TOKEN: a scrape token that GET /metrics accepts as a bearer token besides a staff
    * token with the ops permission (modules/health). Null: staff tokens only.
@@ -300,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     publicUrl: publicUrl(env.ZHIBO_PUBLIC_URL),
     metricsToken: metricsToken(env.ZHIBO_METRICS_TOKEN),
     paymentBillsDir: env.ZHIBO_PAYMENT_BILLS_DIR ? path.resolve(env.ZHIBO_PAYMENT_BILLS_DIR) : null,
+    connectorDropDir: env.ZHIBO_CONNECTOR_DROP_DIR ? path.resolve(env.ZHIBO_CONNECTOR_DROP_DIR) : null,
     outboundAllow: outboundAllowList(env.ZHIBO_OUTBOUND_ALLOW),
     smsUrl: smsUrl(env.ZHIBO_SMS_URL),
     smsToken: env.ZHIBO_SMS_TOKEN || null,

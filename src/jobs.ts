@@ -6,6 +6,7 @@ import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest
 import { evaluateMonitoring, snapshotSyncMonth } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
+import { PULL_JOB, pullDueConnectors } from './modules/connectors/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
 import { BACKUP_JOB, openQuarterReviewIfDue, REVIEW_OPEN_JOB, runBackupJob, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
@@ -120,6 +121,8 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
       const id = await runScheduledInspection(ctx);
       if (id !== null) ctx.log.info({ job: INSPECTION_JOB, inspection: id }, 'monthly inspection run');
     }),
+    // Connectors (docs/数据对接.md): every enabled connector that is due is pulled, each under its own lease.
+    scheduleJob(ctx, PULL_JOB, '2,12,22,32,42,52 * * * * *', 10 * 60_000, () => pullDueConnectors(ctx)),
     // The channels' daily bills dropped into ZHIBO_PAYMENT_BILLS_DIR, reconciled once per channel and day.
     ...(ctx.config.paymentBillsDir ? [scheduleJob(ctx, BILLS_JOB, '17 * * * *', 30 * 60_000, async () => {
       const r = await importBillFolder(ctx, ctx.config.paymentBillsDir!);

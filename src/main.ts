@@ -16,6 +16,7 @@ import { registerMigrateFromCommand } from './cli/migrate-from.js';
 import { registerReportCommands } from './cli/report.js';
 import { registerOnboardingReportCommand } from './cli/report-onboarding.js';
 import { registerWorkReportCommands } from './cli/report-work.js';
+import { registerConnectorCommands } from './cli/connectors.js';
 
 const program = new Command();
 program
@@ -58,5 +59,6 @@ registerAnalyticsCommands(program, globals);
 registerBackupCommands(program, globals);
 registerMigrateFromCommand(program, globals);
 registerArchiveCommands(program, globals);
+registerConnectorCommands(program, globals);
 
 await program.parseAsync(process.argv);

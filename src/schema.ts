@@ -8,6 +8,7 @@ import type { MonitoringTables } from './modules/monitoring/index.js';
 import type { NotificationsTables } from './modules/notifications/index.js';
 import type { OnboardingTables } from './modules/onboarding/index.js';
 import type { PaymentsTables } from './modules/payments/index.js';
+import type { ConnectorsTables } from './modules/connectors/index.js';
 import type { PublicTables } from './modules/public/index.js';
 import type { QualityTables } from './modules/quality/index.js';
 import type { RegistryTables } from './modules/registry/index.js';
@@ -26,7 +27,7 @@ import type { PlatformTables, ReadContractHolds } from './platform/db.js';
  * the runtime, the app, the jobs, the CLI and the tests; modules see their own tables and the
  * ones they declare they read (their repo.ts), the platform its own (src/platform/db.ts).
  */
-export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables, ThemesTables, MigrationTables {}
+export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables, ThemesTables, MigrationTables, ConnectorsTables {}
 
 /** The context the app root builds and hands to every module: it sees every table. */
 export type RootContext = AppContext<DB>;

@@ -153,10 +153,11 @@ export function statusLine(res: Pick<OutboundResponse, 'status' | 'statusText'>)
  * POSTs `body` to `url` (http or https) through the guard: an address literal is checked before
  * connecting, a name inside the connection's lookup. Redirects are not followed. Throws
  * OutboundForbiddenError, network errors, or an AbortError when `timeoutMs` passes.
+ * `method: 'GET'` (the connectors' HTTP polling) sends no body.
  */
 export async function postOutbound(
   url: string,
-  opts: { allow: OutboundAllow; headers: Record<string, string>; body: string; timeoutMs: number; maxBodyBytes?: number },
+  opts: { allow: OutboundAllow; headers: Record<string, string>; body: string; timeoutMs: number; maxBodyBytes?: number; method?: 'POST' | 'GET' },
 ): Promise<OutboundResponse> {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`not an http(s) address: ${target.protocol}`);
@@ -167,8 +168,8 @@ export async function postOutbound(
   const client = target.protocol === 'https:' ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
     const req = client.request(target, {
-      method: 'POST',
-      headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
+      method: opts.method ?? 'POST',
+      headers: opts.method === 'GET' ? opts.headers : { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
       signal: AbortSignal.timeout(opts.timeoutMs),
       ...(allowedName ? {} : { lookup: guardedLookup(opts.allow) }),
     }, (res) => {
@@ -182,7 +183,8 @@ export async function postOutbound(
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(opts.body);
+    if (opts.method === 'GET') req.end();
+    else req.end(opts.body);
   });
 }
 

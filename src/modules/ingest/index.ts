@@ -4,6 +4,7 @@
  * runs, the payments a system migration carries over (importPayments), and what the demo and the simulator use to record what they sent.
  */
 export { ingestRoutes } from './routes.js';
+export { ingestPulled, previewEvents } from './pulled.js';
 export { ingestBatch, MAX_BATCH, type EventResult, type IngestOptions, type IngestOutcome } from './service.js';
 export { importEvents, type EventImportResult, type ImportProgress, type RowError } from './event-import.js';
 export { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, type SnapshotProgress } from './snapshot-import.js';

@@ -107,8 +107,8 @@ export async function ingestBatch(ctx: IngestContext, sourceCode: string, events
       results[f.index] = { eventId: f.event.eventId, status: 'duplicate' };
       return false;
     });
-    // Only the source's own push shows that its link is alive; an import or a replay by staff does not.
-    const receivedAt = opts.via === 'api' ? now : null;
+    // Only the source's own delivery (its push, or a connector's pull from it) shows that its link is alive; an import or a replay by staff does not.
+    const receivedAt = opts.via === 'api' || opts.via === 'connector' ? now : null;
     await applyEffects(trx, sourceCode, applied, now, receivedAt);
     await touchSource(trx, sourceCode, applied, receivedAt);
     if (reasons.length === 0) return undefined;

@@ -1,7 +1,8 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export type EventType = 'entry' | 'exit' | 'status' | 'heartbeat' | 'payment';
-export type IngestVia = 'api' | 'import' | 'replay';
+/** How events came in: pushed, imported from a file, replayed from quarantine, or pulled by a connector (docs/数据对接.md). */
+export type IngestVia = 'api' | 'import' | 'replay' | 'connector';
 
 export interface IngestEventsTable {
   id: Generated<number>;

@@ -18,7 +18,7 @@ export interface IngestEventsRead {
     occurred_at: Date;
     received_at: Date;
     plate: string | null;
-    via: 'api' | 'import' | 'replay';
+    via: 'api' | 'import' | 'replay' | 'connector';
     payload: Record<string, unknown>;
   };
 }

@@ -63,7 +63,7 @@ export const SessionEventSchema = Type.Object(
     type: Type.String(),
     occurredAt: Type.String(),
     receivedAt: Type.String(),
-    via: Type.String({ description: 'api | import | replay' }),
+    via: Type.String({ description: 'api | import | replay | connector' }),
     payload: Type.Object({}, { additionalProperties: true, description: '原始事件（无 pii 权限时车牌脱敏） / the event as sent, plates masked without pii' }),
   },
   { $id: 'SessionEvent' },

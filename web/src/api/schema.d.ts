@@ -4102,6 +4102,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 连接器及其健康状况 / connectors with their health */
+        get: operations["connectorsList"];
+        put?: never;
+        /**
+         * 新建连接器 / create a connector
+         * @description 配置、密钥与映射保存时校验，错误逐项列出（400 CONNECTOR_INVALID, details）；密钥加密保存，任何应答都不返回。新建的连接器默认停用。 / Checked on save, every problem listed; secrets sealed and never returned; created disabled unless enabled is given.
+         */
+        post: operations["connectorsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 试运行未保存的映射 / dry-run a mapping not yet saved */
+        post: operations["connectorsDryRunDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 连接器 / a connector */
+        get: operations["connectorsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改、启用或停用连接器 / edit, enable or disable a connector */
+        patch: operations["connectorsUpdate"];
+        trace?: never;
+    };
+    "/api/v1/connectors/{code}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 试运行：映射结果与每条记录的校验结论，不写入 / dry run: mapped events and each record's verdict, nothing stored */
+        post: operations["connectorsDryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{code}/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 立即拉取 / pull now
+         * @description 在租约下读取至多 10 页；另一节点正在拉取时 409 PULL_RUNNING。 / Reads up to 10 pages under the connector's lease; 409 while another node pulls it.
+         */
+        post: operations["connectorsPullNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{code}/backfills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 重读及进度 / re-reads and their progress */
+        get: operations["connectorsListBackfills"];
+        put?: never;
+        /**
+         * 从游标 X 重读 / re-read from cursor X
+         * @description 游标退回 from（null：从头），拉取向前重读，已存的记录按事件编号为重复、不再生效。 / The cursor goes back to from (null: the beginning); what is stored already is a duplicate by event id.
+         */
+        post: operations["connectorsBackfill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4318,7 +4432,7 @@ export interface components {
             type: string;
             occurredAt: string;
             receivedAt: string;
-            /** @description api | import | replay */
+            /** @description api | import | replay | connector */
             via: string;
             /** @description 原始事件（无 pii 权限时车牌脱敏） / the event as sent, plates masked without pii */
             payload: {
@@ -24295,6 +24409,1259 @@ export interface operations {
             };
             /** @description 错误 / error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            code: string;
+                            name: string;
+                            kind: "http" | "database" | "file";
+                            sourceCode: string;
+                            /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description 已设置的密钥名（不含值） / names of the secrets set, never values */
+                            secretsSet: string[];
+                            mapping: {
+                                events: {
+                                    /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                                    type: {
+                                        value?: string;
+                                        /** @description 字段路径：a.b[0].c / a field path */
+                                        path?: string;
+                                    };
+                                    /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                                    when?: {
+                                        /** @description 字段路径：a.b[0].c / a field path */
+                                        path: string;
+                                    };
+                                    /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                                    eventId: {
+                                        paths: string[];
+                                        prefix?: string;
+                                        suffix?: string;
+                                    };
+                                    fields: {
+                                        [key: string]: {
+                                            /** @description 字段路径：a.b[0].c / a field path */
+                                            path?: string;
+                                            value?: string | number;
+                                            prefix?: string;
+                                            suffix?: string;
+                                        };
+                                    };
+                                }[];
+                                time?: {
+                                    /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                                    format?: string;
+                                    /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                                    zone?: string;
+                                };
+                                /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                                money?: "fen" | "yuan";
+                                valueMaps?: {
+                                    /** @description 源值 → 本平台的值 / source value → ours */
+                                    type?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description 源值 → 本平台的值 / source value → ours */
+                                    plateColor?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description 源值 → 本平台的值 / source value → ours */
+                                    payChannel?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description 源值 → 本平台的值 / source value → ours */
+                                    lotCode?: {
+                                        [key: string]: string;
+                                    };
+                                };
+                            };
+                            enabled: boolean;
+                            intervalSeconds: number;
+                            cursor: null | {
+                                [key: string]: null | number | string;
+                            };
+                            health: {
+                                lastPullAt: null | string;
+                                lastSuccessAt: null | string;
+                                lastRecordAt: null | string;
+                                lagSeconds: null | number;
+                                lastError: null | string;
+                                lastErrorAt: null | string;
+                                consecutiveErrors: number;
+                                nextPullAt: null | string;
+                                recordsTotal: number;
+                                rejectedTotal: number;
+                                recordsLastHour: number;
+                                errorsLastHour: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            updatedBy: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    name: string;
+                    kind: "http" | "database" | "file";
+                    sourceCode: string;
+                    /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                    config: {
+                        [key: string]: unknown;
+                    };
+                    /** @description 密码、请求头令牌、HMAC 密钥；加密保存，任何应答都不返回；空串删除 / sealed, never returned; "" removes one */
+                    secrets?: {
+                        [key: string]: string;
+                    };
+                    mapping: {
+                        events: {
+                            /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                            type: {
+                                value?: string;
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path?: string;
+                            };
+                            /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                            when?: {
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path: string;
+                            };
+                            /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                            eventId: {
+                                paths: string[];
+                                prefix?: string;
+                                suffix?: string;
+                            };
+                            fields: {
+                                [key: string]: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                    value?: string | number;
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                            };
+                        }[];
+                        time?: {
+                            /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                            format?: string;
+                            /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                            zone?: string;
+                        };
+                        /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                        money?: "fen" | "yuan";
+                        valueMaps?: {
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            type?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            plateColor?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            payChannel?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            lotCode?: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                    intervalSeconds?: number;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        kind: "http" | "database" | "file";
+                        sourceCode: string;
+                        /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description 已设置的密钥名（不含值） / names of the secrets set, never values */
+                        secretsSet: string[];
+                        mapping: {
+                            events: {
+                                /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                                type: {
+                                    value?: string;
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                };
+                                /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                                when?: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path: string;
+                                };
+                                /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                                eventId: {
+                                    paths: string[];
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                                fields: {
+                                    [key: string]: {
+                                        /** @description 字段路径：a.b[0].c / a field path */
+                                        path?: string;
+                                        value?: string | number;
+                                        prefix?: string;
+                                        suffix?: string;
+                                    };
+                                };
+                            }[];
+                            time?: {
+                                /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                                format?: string;
+                                /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                                zone?: string;
+                            };
+                            /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                            money?: "fen" | "yuan";
+                            valueMaps?: {
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                type?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                plateColor?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                payChannel?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                lotCode?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        enabled: boolean;
+                        intervalSeconds: number;
+                        cursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        health: {
+                            lastPullAt: null | string;
+                            lastSuccessAt: null | string;
+                            lastRecordAt: null | string;
+                            lagSeconds: null | number;
+                            lastError: null | string;
+                            lastErrorAt: null | string;
+                            consecutiveErrors: number;
+                            nextPullAt: null | string;
+                            recordsTotal: number;
+                            rejectedTotal: number;
+                            recordsLastHour: number;
+                            errorsLastHour: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsDryRunDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sourceCode: string;
+                    mapping: {
+                        events: {
+                            /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                            type: {
+                                value?: string;
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path?: string;
+                            };
+                            /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                            when?: {
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path: string;
+                            };
+                            /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                            eventId: {
+                                paths: string[];
+                                prefix?: string;
+                                suffix?: string;
+                            };
+                            fields: {
+                                [key: string]: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                    value?: string | number;
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                            };
+                        }[];
+                        time?: {
+                            /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                            format?: string;
+                            /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                            zone?: string;
+                        };
+                        /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                        money?: "fen" | "yuan";
+                        valueMaps?: {
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            type?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            plateColor?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            payChannel?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            lotCode?: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                    /** @description 样本记录（不给则从数据源游标处读取） / sample records; read from the source when absent */
+                    records: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: {
+                            index: number;
+                            record: unknown;
+                            events: {
+                                [key: string]: unknown;
+                            }[];
+                            verdict: "accepted" | "duplicate" | "rejected" | "no_event";
+                            problems: {
+                                eventId: null | string;
+                                code: string;
+                                message: string;
+                            }[];
+                        }[];
+                        summary: {
+                            records: number;
+                            events: number;
+                            accepted: number;
+                            duplicates: number;
+                            rejected: number;
+                        };
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        kind: "http" | "database" | "file";
+                        sourceCode: string;
+                        /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description 已设置的密钥名（不含值） / names of the secrets set, never values */
+                        secretsSet: string[];
+                        mapping: {
+                            events: {
+                                /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                                type: {
+                                    value?: string;
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                };
+                                /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                                when?: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path: string;
+                                };
+                                /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                                eventId: {
+                                    paths: string[];
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                                fields: {
+                                    [key: string]: {
+                                        /** @description 字段路径：a.b[0].c / a field path */
+                                        path?: string;
+                                        value?: string | number;
+                                        prefix?: string;
+                                        suffix?: string;
+                                    };
+                                };
+                            }[];
+                            time?: {
+                                /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                                format?: string;
+                                /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                                zone?: string;
+                            };
+                            /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                            money?: "fen" | "yuan";
+                            valueMaps?: {
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                type?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                plateColor?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                payChannel?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                lotCode?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        enabled: boolean;
+                        intervalSeconds: number;
+                        cursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        health: {
+                            lastPullAt: null | string;
+                            lastSuccessAt: null | string;
+                            lastRecordAt: null | string;
+                            lagSeconds: null | number;
+                            lastError: null | string;
+                            lastErrorAt: null | string;
+                            consecutiveErrors: number;
+                            nextPullAt: null | string;
+                            recordsTotal: number;
+                            rejectedTotal: number;
+                            recordsLastHour: number;
+                            errorsLastHour: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    sourceCode?: string;
+                    /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                    config?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description 密码、请求头令牌、HMAC 密钥；加密保存，任何应答都不返回；空串删除 / sealed, never returned; "" removes one */
+                    secrets?: {
+                        [key: string]: string;
+                    };
+                    mapping?: {
+                        events: {
+                            /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                            type: {
+                                value?: string;
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path?: string;
+                            };
+                            /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                            when?: {
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path: string;
+                            };
+                            /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                            eventId: {
+                                paths: string[];
+                                prefix?: string;
+                                suffix?: string;
+                            };
+                            fields: {
+                                [key: string]: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                    value?: string | number;
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                            };
+                        }[];
+                        time?: {
+                            /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                            format?: string;
+                            /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                            zone?: string;
+                        };
+                        /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                        money?: "fen" | "yuan";
+                        valueMaps?: {
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            type?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            plateColor?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            payChannel?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            lotCode?: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                    intervalSeconds?: number;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        kind: "http" | "database" | "file";
+                        sourceCode: string;
+                        /** @description 按 kind 的配置（见 docs/数据对接.md §2），不含密钥 / the kind's settings, no secrets */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description 已设置的密钥名（不含值） / names of the secrets set, never values */
+                        secretsSet: string[];
+                        mapping: {
+                            events: {
+                                /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                                type: {
+                                    value?: string;
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                };
+                                /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                                when?: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path: string;
+                                };
+                                /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                                eventId: {
+                                    paths: string[];
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                                fields: {
+                                    [key: string]: {
+                                        /** @description 字段路径：a.b[0].c / a field path */
+                                        path?: string;
+                                        value?: string | number;
+                                        prefix?: string;
+                                        suffix?: string;
+                                    };
+                                };
+                            }[];
+                            time?: {
+                                /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                                format?: string;
+                                /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                                zone?: string;
+                            };
+                            /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                            money?: "fen" | "yuan";
+                            valueMaps?: {
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                type?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                plateColor?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                payChannel?: {
+                                    [key: string]: string;
+                                };
+                                /** @description 源值 → 本平台的值 / source value → ours */
+                                lotCode?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                        enabled: boolean;
+                        intervalSeconds: number;
+                        cursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        health: {
+                            lastPullAt: null | string;
+                            lastSuccessAt: null | string;
+                            lastRecordAt: null | string;
+                            lagSeconds: null | number;
+                            lastError: null | string;
+                            lastErrorAt: null | string;
+                            consecutiveErrors: number;
+                            nextPullAt: null | string;
+                            recordsTotal: number;
+                            rejectedTotal: number;
+                            recordsLastHour: number;
+                            errorsLastHour: number;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsDryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    mapping?: {
+                        events: {
+                            /** @description 事件类型：常量或字段（经 valueMaps.type 翻译） / constant or a field translated by valueMaps.type */
+                            type: {
+                                value?: string;
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path?: string;
+                            };
+                            /** @description 仅当该字段非空时产生此事件 / only when this field has a value */
+                            when?: {
+                                /** @description 字段路径：a.b[0].c / a field path */
+                                path: string;
+                            };
+                            /** @description 事件编号：字段值以“-”连接，加前后缀；同一来源内唯一且不变 / the source event id: unique and stable */
+                            eventId: {
+                                paths: string[];
+                                prefix?: string;
+                                suffix?: string;
+                            };
+                            fields: {
+                                [key: string]: {
+                                    /** @description 字段路径：a.b[0].c / a field path */
+                                    path?: string;
+                                    value?: string | number;
+                                    prefix?: string;
+                                    suffix?: string;
+                                };
+                            };
+                        }[];
+                        time?: {
+                            /** @description auto | epoch_s | epoch_ms | 模式如 YYYY/MM/DD HH:mm:ss / a pattern */
+                            format?: string;
+                            /** @description IANA 时区，默认 Asia/Shanghai / IANA zone */
+                            zone?: string;
+                        };
+                        /** @description 金额单位，默认分 / money unit of the source, fen by default */
+                        money?: "fen" | "yuan";
+                        valueMaps?: {
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            type?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            plateColor?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            payChannel?: {
+                                [key: string]: string;
+                            };
+                            /** @description 源值 → 本平台的值 / source value → ours */
+                            lotCode?: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                    /** @description 样本记录（不给则从数据源游标处读取） / sample records; read from the source when absent */
+                    records?: unknown[];
+                    cursor?: null | {
+                        [key: string]: null | number | string;
+                    };
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: {
+                            index: number;
+                            record: unknown;
+                            events: {
+                                [key: string]: unknown;
+                            }[];
+                            verdict: "accepted" | "duplicate" | "rejected" | "no_event";
+                            problems: {
+                                eventId: null | string;
+                                code: string;
+                                message: string;
+                            }[];
+                        }[];
+                        summary: {
+                            records: number;
+                            events: number;
+                            accepted: number;
+                            duplicates: number;
+                            rejected: number;
+                        };
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsPullNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pages: number;
+                        records: number;
+                        accepted: number;
+                        duplicates: number;
+                        rejected: number;
+                        cursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        caughtUp: boolean;
+                        error: null | string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsListBackfills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            fromCursor: null | {
+                                [key: string]: null | number | string;
+                            };
+                            untilCursor: null | {
+                                [key: string]: null | number | string;
+                            };
+                            position: null | {
+                                [key: string]: null | number | string;
+                            };
+                            status: "running" | "done" | "failed" | "cancelled";
+                            records: number;
+                            accepted: number;
+                            progress: null | number;
+                            requestedBy: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            finishedAt: null | string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connectorsBackfill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: null | {
+                        [key: string]: null | number | string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromCursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        untilCursor: null | {
+                            [key: string]: null | number | string;
+                        };
+                        position: null | {
+                            [key: string]: null | number | string;
+                        };
+                        status: "running" | "done" | "failed" | "cancelled";
+                        records: number;
+                        accepted: number;
+                        progress: null | number;
+                        requestedBy: string;
+                        /** Format: date-time */
+                        startedAt: string;
+                        finishedAt: null | string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -375,7 +375,7 @@ const en: Messages = {
     occurredAt: 'Occurred',
     receivedAt: 'Received',
     via: 'Via',
-    vias: { api: 'API push', import: 'File import', replay: 'Quarantine replay' },
+    vias: { api: 'API push', import: 'File import', replay: 'Quarantine replay', connector: 'Connector pull' },
     eventTypes: { entry: 'Entry', exit: 'Exit', payment: 'Payment', status: 'Space status', heartbeat: 'Heartbeat' },
   },
   eventImport: {
@@ -444,7 +444,7 @@ const en: Messages = {
     handle: 'Handle',
     view: 'View',
     statuses: { open: 'Open', replayed: 'Replayed', discarded: 'Discarded' },
-    vias: { api: 'Push', import: 'Import', replay: 'Replay' },
+    vias: { api: 'Push', import: 'Import', replay: 'Replay', connector: 'Pull' },
     detailTitle: 'Quarantine entry #{id}',
     resolved: 'Resolved · by',
     note: 'Note',

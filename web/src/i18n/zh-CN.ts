@@ -376,7 +376,7 @@ const zhCN = {
     occurredAt: '发生时间',
     receivedAt: '接收时间',
     via: '接入方式',
-    vias: { api: '接口推送', import: '文件导入', replay: '隔离区重放' },
+    vias: { api: '接口推送', import: '文件导入', replay: '隔离区重放', connector: '连接器拉取' },
     eventTypes: { entry: '入场', exit: '出场', payment: '支付', status: '泊位状态', heartbeat: '心跳' },
   },
   eventImport: {
@@ -445,7 +445,7 @@ const zhCN = {
     handle: '处理',
     view: '查看',
     statuses: { open: '待处理', replayed: '已重放', discarded: '已作废' },
-    vias: { api: '推送', import: '导入', replay: '重放' },
+    vias: { api: '推送', import: '导入', replay: '重放', connector: '拉取' },
     detailTitle: '隔离记录 #{id}',
     resolved: '处理时间 · 人',
     note: '处理说明',

@@ -2,7 +2,7 @@
 // (/api/v1/reports/sync) as the console uses them; shapes from the OpenAPI document
 // (web/src/api/client.ts): Schemas['FreshnessItem'], ResponseOf<'monitoringAlertsGet'> … Times are ISO 8601 instants.
 import { api } from '../../api/api';
-import { apiDelete, apiGet, apiPost, type BodyOf, type QueryOf, type Schemas } from '../../api/client';
+import { apiDelete, apiGet, apiPatch, apiPost, type BodyOf, type QueryOf, type Schemas } from '../../api/client';
 
 export const LOT_STATES = ['ok', 'late', 'never', 'paused'] as const satisfies readonly Schemas['FreshnessItem']['state'][];
 export const SOURCE_STATES = ['ok', 'partial', 'late', 'never', 'paused'] as const satisfies readonly Schemas['SourceFreshnessItem']['state'][];
@@ -32,4 +32,15 @@ export const reportsApi = {
   sync: (month: string) => apiGet('/api/v1/reports/sync', { query: { month, format: 'json' } }),
   downloadSync: (month: string, format: (typeof REPORT_FORMATS)[number]) =>
     api.download('/api/v1/reports/sync', `sync-report-${month}.${format}`, { month, format }),
+};
+
+/** 数据对接 (docs/数据对接.md): connectors with their health, dry runs, pulls and re-reads. */
+export const connectorsApi = {
+  list: () => apiGet('/api/v1/connectors'),
+  create: (body: BodyOf<'connectorsCreate'>) => apiPost('/api/v1/connectors', { body }),
+  update: (code: string, body: BodyOf<'connectorsUpdate'>) => apiPatch('/api/v1/connectors/{code}', { path: { code }, body }),
+  dryRun: (code: string, body: BodyOf<'connectorsDryRun'>) => apiPost('/api/v1/connectors/{code}/dry-run', { path: { code }, body }),
+  pull: (code: string) => apiPost('/api/v1/connectors/{code}/pull', { path: { code } }),
+  backfills: (code: string) => apiGet('/api/v1/connectors/{code}/backfills', { path: { code } }),
+  backfill: (code: string, from: BodyOf<'connectorsBackfill'>['from']) => apiPost('/api/v1/connectors/{code}/backfills', { path: { code }, body: { from } }),
 };
