@@ -8,7 +8,7 @@ import { registerXlsx } from './register-xlsx.js';
 import { DOCX_TYPE, handlingReport, handlingReportDocx, reportPeriod } from './report-docx.js';
 import { importScanReport } from './scan-import.js';
 import type { SecurityContext } from './repo.js';
-import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
+import { decide, getReview, listReviews, openReview, reviewReport, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
 import {
   BackupListQuery, BackupPage, BackupParams, BackupSchema, BackupVerificationSchema,
@@ -270,6 +270,21 @@ export function securityRoutes(ctx: SecurityContext) {
         .header('content-disposition', contentDisposition(`用户权限审查报告-${r.quarter}.xlsx`, `permission-review-${r.quarter}.xlsx`))
         .header('cache-control', 'no-store')
         .send(await reviewXlsx(r));
+    });
+
+    app.get('/api/v1/security/reviews/:id/report', {
+      ...users,
+      schema: {
+        operationId: 'securityReviewReport', tags, summary: '《用户权限审查报告》.docx / the permission review report',
+        description: '已签署的审查：签署时生成并保存的报告；未签署的：按当前状态即时生成（注明未签署）。/ A signed-off review: the report rendered and kept at sign-off; before that, rendered now and marked unsigned.',
+        params: ReviewParams, response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const { body, quarter } = await reviewReport(ctx, req.params.id);
+      return reply.header('content-type', DOCX_TYPE)
+        .header('content-disposition', contentDisposition(`用户权限审查报告-${quarter}.docx`, `permission-review-${quarter}.docx`))
+        .header('cache-control', 'no-store')
+        .send(body);
     });
   };
 }

@@ -108,7 +108,8 @@ export const DeadlineBody = Type.Object({ workingDays: Type.Integer({ minimum: 1
 const ReviewItem = Type.Object({
   id: Type.Integer(), username: Type.String(), displayName: Nullable(Type.String()), role: Type.String(), districtCode: Nullable(Type.String()), status: Type.String(),
   createdAt: Iso, lastLoginAt: Nullable(Iso), lastActivityAt: Nullable(Iso),
-  findings: Type.Array(Type.String(), { description: 'never_logged_in | inactive_90d | admin | pii | district_without_district | disabled' }),
+  findings: Type.Array(Type.String(), { description: 'never_logged_in | inactive_90d | admin | pii | district_without_district | disabled | bulk_created | shared_name_pattern | unused_permissions' }),
+  findingDetails: Type.Record(Type.String(), Type.String(), { description: '待关注项的说明（批量创建的批次、同名模式、未使用的权限） / what a finding is about' }),
   decision: Nullable(Type.String({ description: 'keep | change_role | restrict_district | disable' })), decisionNote: Nullable(Type.String()),
   decisionAfter: Nullable(Type.Record(Type.String(), Type.Unknown())), decidedBy: Nullable(Type.String()), decidedAt: Nullable(Iso),
 });
@@ -116,6 +117,7 @@ export const ReviewItemSchema = Type.Object(ReviewItem.properties, { $id: 'Secur
 export const ReviewSchema = Type.Object({
   id: Type.Integer(), quarter: Type.String(), openedAt: Iso, openedBy: Type.String(), signedOffAt: Nullable(Iso), signedOffBy: Nullable(Type.String()), signOffNote: Nullable(Type.String()),
   frozen: Type.Boolean(), counts: Type.Object({ accounts: Type.Integer(), withFindings: Type.Integer(), decided: Type.Integer() }),
+  reportGeneratedAt: Nullable(Iso),
   items: Type.Optional(Type.Array(Type.Ref('SecurityReviewItem'))),
 }, { $id: 'SecurityReview' });
 export const ReviewList = Type.Object({ items: Type.Array(Type.Ref('SecurityReview')) });
