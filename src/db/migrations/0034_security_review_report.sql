@@ -6,3 +6,6 @@
 ALTER TABLE security_reviews ADD COLUMN report_docx bytea;
 ALTER TABLE security_reviews ADD COLUMN report_generated_at timestamptz;
 ALTER TABLE security_review_items ADD COLUMN finding_details jsonb;
+-- 《备份恢复测试报告》 .docx written beside the backup after each restore test (docs/security-operations.md,
+-- "Scheduled backups"): its path, null when it could not be written.
+ALTER TABLE security_backup_verifications ADD COLUMN report_file text;

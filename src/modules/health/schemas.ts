@@ -109,6 +109,7 @@ export const WorkReportContentSchema = Type.Object({
   }),
   inspections: Type.Array(Type.Object({ id: Type.Integer(), createdAt: Iso, ok: Type.Integer(), warn: Type.Integer(), fail: Type.Integer() })),
   platformAlerts: Type.Array(Type.Object({ kind: Type.String(), subject: Type.String(), openedAt: Iso, state: Type.String() })),
+  security: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: '生成时的安全运维概要，同 GET /api/v1/security/summary（SecuritySummary） / security at generation time, as GET /api/v1/security/summary' })),
 });
 
 const reportFields = {

@@ -5,7 +5,8 @@ import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDayStart } from '../../platform/time.js';
 import { SEVERITIES } from './deadlines.js';
 import { SEVERITY_NAMES, STATE_NAMES, VULN_STATES } from './lifecycle.js';
-import type { SecurityContext } from './repo.js';
+import type { AppContext } from '../../platform/context.js';
+import { securityContext, type SecurityContext } from './repo.js';
 import { vulnView, type VulnView } from './vulnerabilities.js';
 import { DOCX_TYPE } from '../../platform/http/download.js';
 
@@ -41,6 +42,11 @@ export interface HandlingReport {
   foundInPeriod: number;
   closedInPeriod: number;
   overdue: { v: VulnView; why: string }[];
+}
+
+/** 《安全漏洞处置报告》 of `from`..`to` (Shanghai days) as a .docx — for the report centre's schedules (docs/巡检与报告.md §6). */
+export async function vulnerabilityReportDocx(root: AppContext, from: string, to: string): Promise<Buffer> {
+  return handlingReportDocx(await handlingReport(securityContext(root), reportPeriod(from, to)));
 }
 
 export async function handlingReport(ctx: SecurityContext, period: ReportPeriod): Promise<HandlingReport> {

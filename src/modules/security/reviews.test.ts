@@ -101,8 +101,20 @@ describeDb('security: quarterly permission review', (backend) => {
   });
 
   it('opens the quarter by itself in its first week, once, and tells the admins', async () => {
+    // Five look-alike accounts made in one go, and a bureau account old enough to judge its use of its permissions.
+    for (let n = 1; n <= 5; n++) await userToken(env.app, admin, { username: `temp0${n}`, role: 'viewer' });
+    await env.ctx.db.updateTable('users').set({ created_at: new Date('2026-01-05T00:00:00Z') }).where('username', '=', 'rv-bureau').execute();
+    await env.ctx.db.updateTable('users').set({ created_at: new Date('2026-02-05T00:00:00Z') }).where('username', 'in', ['rv-ops', 'rv-ghost']).execute();
     env.clock.set('2027-01-04T02:00:00Z'); // Monday 2027-01-04 10:00 Shanghai
     expect(await openQuarterReviewIfDue(env.ctx)).toBe('2027Q1');
+    const q1 = (await call('GET', '/api/v1/security/reviews/2027Q1')).json();
+    const temp = q1.items.find((i: { username: string }) => i.username === 'temp03');
+    expect(temp.findings).toEqual(expect.arrayContaining(['bulk_created', 'shared_name_pattern']));
+    expect(temp.findingDetails.bulk_created).toMatch(/与另外 4 个账号在 \d+ 分钟内由 admin 批量创建（temp01 … temp05）/);
+    const bureauItem = q1.items.find((i: { username: string }) => i.username === 'rv-bureau');
+    expect(bureauItem.findings).toContain('unused_permissions');
+    expect(bureauItem.findingDetails.unused_permissions).toBe('近 90 天未使用：资源登记修改、查看个人信息、数据清洗、共享停车审批');
+    expect(q1.items.find((i: { username: string }) => i.username === 'rv-ghost').findings).not.toContain('bulk_created');
     expect(await openQuarterReviewIfDue(env.ctx)).toBeNull();
     env.clock.set('2027-02-10T02:00:00Z');
     expect(await openQuarterReviewIfDue(env.ctx)).toBeNull();

@@ -10,10 +10,11 @@ import { importScanReport } from './scan-import.js';
 import type { SecurityContext } from './repo.js';
 import { decide, getReview, listReviews, openReview, reviewReport, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
+import { securitySummary } from './summary.js';
 import {
   BackupListQuery, BackupPage, BackupParams, BackupSchema, BackupVerificationSchema,
   DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
-  ImportQuery, ImportResultSchema, ReportQuery,
+  ImportQuery, ImportResultSchema, ReportQuery, SummarySchema,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
 } from './schemas.js';
 import {
@@ -34,9 +35,20 @@ export function securityRoutes(ctx: SecurityContext) {
     app.addSchema(ReviewItemSchema);
     app.addSchema(ReviewSchema);
     app.addSchema(ImportResultSchema);
+    app.addSchema(SummarySchema);
     const tags = ['security'];
     const ops = { preHandler: requirePermission('ops') };
     const one = (...statuses: number[]) => ({ 200: { $ref: 'SecurityVulnerability' }, ...errorResponses(...statuses) });
+
+    app.get('/api/v1/security/summary', {
+      ...ops,
+      schema: {
+        operationId: 'securitySummary', tags, summary: '安全运维概要 / security operations at a glance',
+        description: '未结束的严重、高危漏洞及超期数，最近一次通过恢复测试的备份及其距今小时数，本季度与最近一次权限审查的状态；月报同用此数。/ '
+          + 'Open critical/high findings and overdue ones, the last verified backup\'s age, where the permission reviews stand; the monthly report uses the same figures.',
+        response: { 200: { $ref: 'SecuritySummary' }, ...errorResponses(401, 403) },
+      },
+    }, () => securitySummary(ctx));
 
     app.get('/api/v1/security/vulnerabilities', {
       ...ops,

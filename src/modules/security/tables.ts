@@ -143,6 +143,8 @@ export interface SecurityBackupVerificationsTable {
   restore_ms: number | null;
   report: Json<StoredVerifyReport>;
   error: string | null;
+  /** Migration 0034: 《备份恢复测试报告》 .docx written beside the backup after the test. */
+  report_file: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SecurityTables {
