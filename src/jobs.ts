@@ -1,7 +1,7 @@
 import type { Cron } from 'croner';
 import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
-import { INSPECTION_JOB, runHealthWatch, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
+import { INSPECTION_JOB, REPORT_SCHEDULE_JOB, runHealthWatch, runReportSchedules, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { evaluateMonitoring } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
@@ -102,6 +102,11 @@ export function startJobs(ctx: RootContext): Cron[] {
     scheduleJob(ctx, INSPECTION_JOB, '0 9 1-10 * *', 10 * 60_000, async () => {
       const id = await runScheduledInspection(ctx);
       if (id !== null) ctx.log.info({ job: INSPECTION_JOB, inspection: id }, 'monthly inspection run');
+    }),
+    // Report schedules: on the Nth working day of the month / week the report of the period just ended, archived once and sent.
+    scheduleJob(ctx, REPORT_SCHEDULE_JOB, '13 * * * *', 30 * 60_000, async () => {
+      const r = await runReportSchedules(ctx);
+      if (r.generated.length) ctx.log.info({ job: REPORT_SCHEDULE_JOB, generated: r.generated }, 'scheduled reports generated');
     }),
     // The channels' daily bills dropped into ZHIBO_PAYMENT_BILLS_DIR, reconciled once per channel and day.
     ...(ctx.config.paymentBillsDir ? [scheduleJob(ctx, BILLS_JOB, '17 * * * *', 30 * 60_000, async () => {

@@ -14,4 +14,6 @@ export { BACKUP_JOB, backupSettings, listBackups, pruneBackups, runBackupJob, se
 export { vulnerabilityReportDocx } from './report-docx.js';
 // 安全运维 at a glance: the console's 概要 tab and the monthly work report.
 export { securitySummary, type SecuritySummary } from './summary.js';
+// Its documents as the report centre lists them (docs/巡检与报告.md §6).
+export { reportCatalogue } from './report-catalogue.js';
 export type { SecurityTables } from './tables.js';
