@@ -1,7 +1,7 @@
 import type { Cron } from 'croner';
 import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
-import { INSPECTION_JOB, runHealthWatch, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
+import { INSPECTION_JOB, REPORT_SCHEDULE_JOB, runHealthWatch, runReportSchedules, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
 import { evaluateMonitoring, snapshotSyncMonth } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
@@ -123,6 +123,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
     }),
     // Connectors (docs/数据对接.md): every enabled connector that is due is pulled, each under its own lease.
     scheduleJob(ctx, PULL_JOB, '2,12,22,32,42,52 * * * * *', 10 * 60_000, () => pullDueConnectors(ctx)),
+    // Report schedules: on the Nth working day of the month / week the report of the period just ended, archived once and sent.
+    scheduleJob(ctx, REPORT_SCHEDULE_JOB, '13 * * * *', 30 * 60_000, async () => {
+      const r = await runReportSchedules(ctx);
+      if (r.generated.length) ctx.log.info({ job: REPORT_SCHEDULE_JOB, generated: r.generated }, 'scheduled reports generated');
+    }),
     // The channels' daily bills dropped into ZHIBO_PAYMENT_BILLS_DIR, reconciled once per channel and day.
     ...(ctx.config.paymentBillsDir ? [scheduleJob(ctx, BILLS_JOB, '17 * * * *', 30 * 60_000, async () => {
       const r = await importBillFolder(ctx, ctx.config.paymentBillsDir!);

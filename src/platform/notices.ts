@@ -38,6 +38,11 @@ export interface Notice {
   audience?: { permission?: Permission; usernames?: string[] };
   /** Send to the external channels too (default true); false keeps it in the console only. */
   external?: boolean;
+  /**
+   * Exactly these channels (those of them enabled), whatever their severity, kind and district
+   * filters: a report schedule's chosen recipients. Without it, every channel whose filters accept it.
+   */
+  channelIds?: number[];
 }
 
 /** Where notices go: provided by the notifications module, put into the context by the app root. */

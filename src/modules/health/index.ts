@@ -13,4 +13,6 @@ export { buildWorkReport, generateWorkReport, workReportDocument, type WorkRepor
 export { parsePeriod, parseWeek, parseMonthPeriod, type ReportPeriod } from './period.js';
 export { renderDocx, renderXlsx } from './document.js';
 export { INSPECTION_JOB, runScheduledInspection, isFirstWorkingDayOfMonth } from './schedule.js';
+// Report schedules: the Nth working day of the month / week, archived and sent (docs/巡检与报告.md §6).
+export { REPORT_SCHEDULE_JOB, runReportSchedules, type ScheduleRunResult } from './report-schedules.js';
 export type { HealthTables, PlatformAlertKind, ReportedAlertKind } from './tables.js';

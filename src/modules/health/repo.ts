@@ -12,11 +12,13 @@ import type { HealthTables } from './tables.js';
  * The tables the health module works on (docs/architecture.md, "Modules"): its own, and — read
  * only, for the cheap counts of GET /metrics and the inspection's checks (reporting queries) —
  * notification deliveries, monitoring alerts, incidents, tickets, ingest's quarantine and
- * freshness rows, and SLA items (what is overdue).
+ * freshness rows, and SLA items (what is overdue); the notification channels' names and types
+ * (a report schedule's recipients).
  */
 type Tables = HealthTables &
   ReadOnly<
     Pick<NotificationsTables, 'notification_deliveries'> &
+      Pick<NotificationsTables, 'notification_channels'> &
       Pick<MonitoringTables, 'monitoring_alerts'> &
       Pick<IncidentsTables, 'incidents'> &
       Pick<TicketsTables, 'tickets'> &

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { can, type Actor } from '../../platform/auth/permissions.js';
 import { forbidden, badRequest, unauthorized } from '../../platform/errors.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
@@ -11,8 +12,9 @@ import { getInspection, incidentFromItem, listInspections, runInspection, update
 import { scrapeTokenMatches, type HealthMetrics } from './metrics.js';
 import {
   DocumentPage, DocumentQuery, EditBody, FormatQuery, GenerateBody, HealthDetailSchema, IdParams, InspectionPage, InspectionSchema, ItemIncidentBody, ItemIncidentSchema, ItemParams, ItemPatchBody, PageQuery, ReviewBody,
-  WorkReportListQuery, WorkReportPage, WorkReportSchema,
+  ScheduleBody, ScheduleList, ScheduleParams, ScheduleSchema, WorkReportListQuery, WorkReportPage, WorkReportSchema,
 } from './schemas.js';
+import { archivedDocument, deleteSchedule, listSchedules, putSchedule } from './report-schedules.js';
 import { healthDetails, listDocuments } from './service.js';
 import { editWorkReport, generateWorkReport, getWorkReport, listWorkReports, reviewWorkReport, workReportDocument } from './work-report.js';
 
@@ -53,6 +55,7 @@ export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
     });
     app.addSchema(InspectionSchema);
     app.addSchema(WorkReportSchema);
+    app.addSchema(ScheduleSchema);
     const ops = { preHandler: requirePermission('ops') };
     const read = { preHandler: requirePermission('registry:read') };
 
@@ -195,5 +198,52 @@ export function healthRoutes(ctx: AppContext, metrics: HealthMetrics) {
       schema: { operationId: 'healthReportCentre', tags: ['health'], summary: '报告中心：已生成的文档 / report centre: generated documents', description: '全平台生成的各类报告：本模块归档的巡检报告、周报/月报，及各模块提供的同步月报、接入进展季度清单、事件台账、专题报告、结算单、对账日报、漏洞处置报告；县市区用户只见本县市区的。/ Every report kind the platform produces, within the reader\'s district.',
       querystring: DocumentQuery, response: { 200: DocumentPage, ...errorResponses(400, 401, 403) } },
     }, (req) => listDocuments(ctx, actorOf(req), req.query));
+
+    app.get('/api/v1/report-centre/archive/:id', {
+      ...read,
+      schema: {
+        operationId: 'healthArchivedReport', tags: ['health'], summary: '下载定时生成并归档的报告 / download an archived scheduled report',
+        description: '按报告种类的可见范围（县市区用户不可见；漏洞报告需 ops），否则 404。/ Visible as the kind is (not to district users; vulnerability reports need ops), else 404.',
+        params: IdParams, response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const f = await archivedDocument(ctx, actorOf(req), req.params.id);
+      return reply.header('content-type', f.contentType)
+        .header('content-disposition', contentDisposition(f.fileName, `${f.kind}-${req.params.id}.docx`))
+        .header('cache-control', 'no-store')
+        .send(f.body);
+    });
+
+    // Report schedules: the Nth working day of the month / week, sent to notification channels (ops, who manage the channels).
+    app.get('/api/v1/report-schedules', {
+      ...ops,
+      schema: {
+        operationId: 'healthListReportSchedules', tags: ['health'], summary: '报告定时生成与发送 / report schedules',
+        description: '每种可定时的报告及其设置，及可选的通知渠道。/ Every schedulable kind with its schedule, and the channels one may choose.',
+        response: { 200: ScheduleList, ...errorResponses(401, 403) },
+      },
+    }, () => listSchedules(ctx));
+
+    app.put('/api/v1/report-schedules/:kind', {
+      ...ops,
+      schema: {
+        operationId: 'healthPutReportSchedule', tags: ['health'], summary: '设置报告定时 / set a report schedule',
+        description: '每月（或每周）第 workingDay 个工作日 08:00（上海）起生成上一个月（周）的报告，归档到报告中心，并向 channelIds 的通知渠道发送下载提醒；每个周期只生成一次。'
+          + '种类不可定时 400 INVALID_KIND；工作日超出 400 INVALID_WORKING_DAY；渠道不存在 400 UNKNOWN_CHANNEL。审计。/ '
+          + 'From 08:00 Shanghai of the Nth working day of the month (or week) the report of the period just ended is generated, archived, and announced to the channels; once per period.',
+        params: ScheduleParams, body: ScheduleBody, response: { 200: { $ref: 'ReportSchedule' }, ...errorResponses(400, 401, 403) },
+      },
+    }, (req) => putSchedule(ctx, actorOf(req), req.params.kind, req.body));
+
+    app.delete('/api/v1/report-schedules/:kind', {
+      ...ops,
+      schema: {
+        operationId: 'healthDeleteReportSchedule', tags: ['health'], summary: '取消报告定时 / remove a report schedule',
+        params: ScheduleParams, response: { 204: Type.Null({ description: '已取消 / removed' }), ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      await deleteSchedule(ctx, actorOf(req), req.params.kind);
+      return reply.code(204).send(null);
+    });
   };
 }

@@ -109,6 +109,7 @@ export const WorkReportContentSchema = Type.Object({
   }),
   inspections: Type.Array(Type.Object({ id: Type.Integer(), createdAt: Iso, ok: Type.Integer(), warn: Type.Integer(), fail: Type.Integer() })),
   platformAlerts: Type.Array(Type.Object({ kind: Type.String(), subject: Type.String(), openedAt: Iso, state: Type.String() })),
+  security: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: '生成时的安全运维概要，同 GET /api/v1/security/summary（SecuritySummary） / security at generation time, as GET /api/v1/security/summary' })),
 });
 
 const reportFields = {
@@ -146,7 +147,7 @@ export const ReviewBody = Type.Object({
 }, { additionalProperties: false });
 
 export const DocumentSchema = Type.Object({
-  kind: Type.String({ description: 'inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report' }),
+  kind: Type.String({ description: 'inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report | vulnerability_report_weekly | permission_review | backup_test' }),
   kindName: Type.String({ description: '种类名称 / the kind on screen' }),
   title: Type.String(),
   period: Type.String(),
@@ -166,3 +167,26 @@ export const DocumentQuery = Type.Object({
   kind: Type.Optional(Type.String({ maxLength: 40, description: '只列此种类 / only this kind' })),
   months: Type.Optional(Type.Integer({ minimum: 1, maximum: 24, description: '按需生成的文档列出最近几个月，默认 6 / months of on-demand documents offered, default 6' })),
 });
+
+/** Report schedules (docs/巡检与报告.md §6). */
+export const ScheduleSchema = Type.Object({
+  kind: Type.String({ description: 'sync_monthly | incident_ledger | vulnerability_report | vulnerability_report_weekly | monthly | weekly' }),
+  kindName: Type.String(),
+  cadence: Type.String({ description: 'month：每月第 N 个工作日生成上月的 | week：每周第 N 个工作日生成上周的 / month or ISO week' }),
+  workingDay: Nullable(Type.Integer({ description: '第几个工作日（官方日历，调休上班日计入）；null 为未设置 / the Nth working day; null: not scheduled' })),
+  channelIds: Type.Array(Type.Integer(), { description: '发送到的通知渠道 / notification channels to send to' }),
+  enabled: Type.Boolean(),
+  updatedBy: Nullable(Type.String()),
+  updatedAt: Nullable(Iso),
+  last: Nullable(Type.Object({ period: Type.String(), generatedAt: Iso, archiveId: Type.Integer() })),
+}, { $id: 'ReportSchedule' });
+export const ScheduleList = Type.Object({
+  items: Type.Array(Type.Ref('ReportSchedule')),
+  channels: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), type: Type.String(), enabled: Type.Boolean() })),
+});
+export const ScheduleParams = Type.Object({ kind: Type.String({ maxLength: 40 }) });
+export const ScheduleBody = Type.Object({
+  workingDay: Type.Integer({ minimum: 1, maximum: 23, description: '月：1–23；周：1–7 / month 1–23, week 1–7' }),
+  channelIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 50 }),
+  enabled: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });

@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
-import { can, type Actor } from '../../platform/auth/permissions.js';
-import { monthDays, recentMonths, type CatalogueEntry, type CatalogueWindow } from '../../platform/report-catalogue.js';
+import type { Actor } from '../../platform/auth/permissions.js';
+import type { CatalogueEntry, CatalogueWindow } from '../../platform/report-catalogue.js';
 import { reportCatalogue as incidentsCatalogue } from '../incidents/index.js';
 import { reportCatalogue as monitoringCatalogue } from '../monitoring/index.js';
 import { reportCatalogue as onboardingCatalogue } from '../onboarding/index.js';
 import { reportCatalogue as paymentsCatalogue } from '../payments/index.js';
 import { reportCatalogue as sharingCatalogue } from '../sharing/index.js';
+import { reportCatalogue as securityCatalogue } from '../security/index.js';
 import { reportCatalogue as themesCatalogue } from '../themes/index.js';
+import { archivedCatalogue } from './report-schedules.js';
 import type { AppContext } from '../../platform/context.js';
 import { scheduledJobs } from '../../platform/jobs.js';
 import { formatShanghai } from '../../platform/time.js';
@@ -66,24 +68,9 @@ async function ownDocuments(ctx: ReturnType<typeof healthContext>, actor: Actor)
 }
 
 /**
- * 《安全漏洞处置报告》 per recent month, rendered on download by the security module's route (ops).
- * Only the link is built here: security's index.ts exports no catalogue yet, and the permission
- * reviews (用户权限审查报告) need their ids from it (docs/巡检与报告.md §5, "报告中心").
- */
-function securityDocuments(actor: Actor, w: CatalogueWindow): CatalogueEntry[] {
-  if (!can(actor, 'ops') || actor.districtCode !== null) return [];
-  return recentMonths(w.now, w.months).map((month) => {
-    const { from, to } = monthDays(month);
-    return {
-      kind: 'vulnerability_report', kindName: '安全漏洞处置报告', title: `安全漏洞处置报告 ${month}`, period: month, version: null, state: 'on_demand',
-      generatedBy: null, generatedAt: null, approvedBy: null, downloadPath: `/api/v1/security/vulnerabilities/report?from=${from}&to=${to}`, formats: ['docx'], districtCode: null,
-    };
-  });
-}
-
-/**
  * The report centre (报告中心): every document the platform produces that the reader may
- * download, within their district — health's own archive (inspections, work reports) and what
+ * download, within their district — health's own archive (inspections, work reports, what the
+ * report schedules generated) and what
  * each module's index.ts `reportCatalogue` lists — archived ones newest first, then the on-demand
  * ones by period, newest first.
  */
@@ -98,7 +85,8 @@ export async function listDocuments(root: AppContext, actor: Actor, q: { limit?:
     ...(await themesCatalogue(root, actor, w)),
     ...(await sharingCatalogue(root, actor, w)),
     ...(await paymentsCatalogue(root, actor, w)),
-    ...securityDocuments(actor, w),
+    ...(await securityCatalogue(root, actor, w)),
+    ...(await archivedCatalogue(root, actor)),
   ];
   const kinds = new Map<string, { kind: string; kindName: string; count: number }>();
   for (const d of all) {

@@ -1,8 +1,10 @@
 import type { Actor } from '../../platform/auth/permissions.js';
+import { formatShanghai } from '../../platform/time.js';
 import { audit, contextOf, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { incidentKpis } from '../incidents/index.js';
 import { currentCoverage } from '../onboarding/index.js';
+import { securitySummary, type SecuritySummary } from '../security/index.js';
 import { ticketKpis, type KpiReport } from '../tickets/index.js';
 import type { ReportDocument } from './document.js';
 import { STATUS_ZH } from './inspection-report.js';
@@ -45,6 +47,8 @@ export interface WorkReportContent {
   onboarding: { districts: { code: string; name: string; connectedLots: number; pendingEntries: number; coveragePercent: number | null }[]; coveragePercent: number | null; connectedLots: number; pendingEntries: number };
   inspections: { id: number; createdAt: string; ok: number; warn: number; fail: number }[];
   platformAlerts: { kind: string; subject: string; openedAt: string; state: string }[];
+  /** 安全运维 when the report was generated (security's summary, GET /api/v1/security/summary); absent in reports made before it was added. */
+  security?: SecuritySummary;
 }
 
 const countOf = async (q: { executeTakeFirst(): Promise<{ n: number | string } | undefined> }) => Number((await q.executeTakeFirst())?.n ?? 0);
@@ -66,6 +70,7 @@ export async function buildWorkReport(root: AppContext, actor: Actor, p: ReportP
     : [];
   const alerts = await ctx.db.selectFrom('health_alerts').select(['kind', 'subject', 'opened_at', 'state']).where('opened_at', '>=', p.start).where('opened_at', '<', p.end).orderBy('id').execute();
   const rate = (r: { rate: number | null }) => r.rate;
+  const security = await securitySummary(root);
   return {
     kind: p.kind,
     period: p.period,
@@ -90,7 +95,25 @@ export async function buildWorkReport(root: AppContext, actor: Actor, p: ReportP
       return { id: i.id, createdAt: i.created_at.toISOString(), ok: of('ok'), warn: of('warn'), fail: of('fail') };
     }),
     platformAlerts: alerts.map((a) => ({ kind: a.kind, subject: a.subject, openedAt: a.opened_at.toISOString(), state: a.state })),
+    security,
   };
+}
+
+const REVIEW_STATE_ZH = { not_opened: '尚未开启', open: '进行中', signed_off: '已签署' } as const;
+
+/** The 安全运维 paragraph: the figures of the security module's summary, as the console's 概要 tab shows them. */
+function securityParagraphs(s: SecuritySummary): string[] {
+  const v = s.vulnerabilities;
+  const b = s.backups;
+  const r = s.reviews;
+  return [
+    `未结束的严重漏洞 ${v.openCritical} 个、高危漏洞 ${v.openHigh} 个；超期未提交修复计划 ${v.overdue} 个（其中严重、高危 ${v.overdueHighCritical} 个）。`,
+    b.lastVerifiedAt
+      ? `最近一次通过恢复测试的备份为 #${b.lastVerifiedBackupId}，测试完成于 ${formatShanghai(new Date(b.lastVerifiedAt))}（距报告生成 ${b.lastVerifiedAgeHours} 小时）。`
+      : '尚无通过恢复测试的备份。',
+    `${r.quarter} 季度权限审查${REVIEW_STATE_ZH[r.currentState as keyof typeof REVIEW_STATE_ZH] ?? r.currentState}`
+      + `${r.lastSignedOffAt ? `；最近一次签署于 ${formatShanghai(new Date(r.lastSignedOffAt))}` : '；尚无已签署的审查'}。`,
+  ];
 }
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -141,8 +164,9 @@ export function workReportDocument(c: WorkReportContent, text: { problems: strin
           c.platformAlerts.length ? `平台告警 ${c.platformAlerts.length} 个：${c.platformAlerts.map((a) => `${a.subject}（${ALERT_KIND_NAMES[a.kind as PlatformAlertKind] ?? a.kind}）`).join('、')}。` : '本期无平台告警。',
         ],
       },
-      { heading: '六、遗留问题', paragraphs: (text.problems || '无。').split('\n') },
-      { heading: `七、${c.kind === 'weekly' ? '下周' : '下月'}工作计划`, paragraphs: (text.nextPlan || '（待填写）').split('\n') },
+      ...(c.security ? [{ heading: '六、安全运维', paragraphs: securityParagraphs(c.security) }] : []),
+      { heading: `${c.security ? '七' : '六'}、遗留问题`, paragraphs: (text.problems || '无。').split('\n') },
+      { heading: `${c.security ? '八' : '七'}、${c.kind === 'weekly' ? '下周' : '下月'}工作计划`, paragraphs: (text.nextPlan || '（待填写）').split('\n') },
     ],
   };
 }

@@ -60,7 +60,11 @@ export async function recordNotice(anyCtx: AppContext, anyExecutor: AnyDb, notic
     .execute();
 
   if (notice.external !== false) {
-    const channels = await channelsFor(executor, { kind: notice.kind, severity: notice.severity, districtCode });
+    const channels = notice.channelIds
+      ? notice.channelIds.length
+        ? (await executor.selectFrom('notification_channels').select('id').where('enabled', '=', true).where('id', 'in', notice.channelIds).orderBy('id').execute()).map((c) => c.id)
+        : []
+      : await channelsFor(executor, { kind: notice.kind, severity: notice.severity, districtCode });
     if (channels.length) {
       await executor
         .insertInto('notification_deliveries')

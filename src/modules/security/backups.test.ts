@@ -64,6 +64,19 @@ describeDb('security: scheduled backups, retention, restore tests, alerts', (bac
     expect(b2.verification).toBeNull();
     expect(existsSync(path.join(dir, 'backups', b2.fileName))).toBe(true);
     expect(l.lastVerifiedAt).not.toBeNull();
+    // 《备份恢复测试报告》 lies beside the backup it proves, written after the test.
+    expect(b1.verification.reportFileName).toBe(`${b1.fileName.replace(/\.tar$/, '')}.restore-test-${b1.verification.id}.docx`);
+    const beside = await JSZip.loadAsync(readFileSync(path.join(dir, 'backups', b1.verification.reportFileName)));
+    const xml = await beside.file('word/document.xml')!.async('string');
+    expect(xml).toContain('备份恢复测试报告');
+    expect(xml).toContain(b1.fileName);
+    expect(b2.verification).toBeNull();
+
+    // The summary (概要 tab, monthly report): the verified backup and its age on the manual clock.
+    env.clock.advance(5 * HOUR);
+    const summary = (await env.app.inject({ url: '/api/v1/security/summary', headers: bearer(ops) })).json();
+    expect(summary.backups).toMatchObject({ lastVerifiedBackupId: b1.id, lastVerifiedAgeHours: 5, lastVerificationState: 'ok', lastBackupAt: b2.startedAt });
+    expect(summary.reviews).toMatchObject({ quarter: '2026Q4', currentState: 'not_opened', last: null, lastSignedOffAt: null });
   });
 
   it('keeps 2 daily + 1 weekly + 1 monthly: older files are deleted, their rows stay', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Selectable } from 'kysely';
 import type { BackupEngine, BackupPhase, VerifyReport } from '../../platform/backup-engine.js';
@@ -61,6 +61,8 @@ export interface VerificationView {
   tablesDifferent: number | null;
   problems: string[];
   error: string | null;
+  /** The 《备份恢复测试报告》 file written beside the backup (name only), null if none. */
+  reportFileName: string | null;
 }
 
 export interface BackupView {
@@ -96,7 +98,7 @@ function verificationView(v: VerificationRow): VerificationView {
     id: v.id, trigger: v.trigger, requestedBy: v.requested_by, startedAt: v.started_at.toISOString(), finishedAt: iso(v.finished_at),
     state: v.state, phase: v.phase, restoredInto: v.restored_into, restoreMs: v.restore_ms,
     tablesChecked: r ? r.tables.length : null, tablesDifferent: r ? r.tables.filter((t) => !t.ok).length : null,
-    problems: r?.problems ?? [], error: v.error,
+    problems: r?.problems ?? [], error: v.error, reportFileName: v.report_file ? path.basename(v.report_file) : null,
   };
 }
 
@@ -231,6 +233,7 @@ async function performVerification(ctx: SecurityContext, id: number, backup: Bac
     restored_into: report ? RESTORED_INTO[report.manifest.kind] : null, restore_ms: report?.restoreMs ?? null,
     report: report ? JSON.stringify(stored) : null, error,
   }).where('id', '=', id).execute();
+  await writeTestReportFile(ctx, id, backup);
   if (ok) {
     await clearPlatformAlert(ctx, 'backup_verify_failed', ALERT_SUBJECT);
   } else {
@@ -242,6 +245,22 @@ async function performVerification(ctx: SecurityContext, id: number, backup: Bac
     });
   }
   return report;
+}
+
+/**
+ * 《备份恢复测试报告》 of verification `id` as a file beside the backup (`<backup>.restore-test-<id>.docx`),
+ * so the backup folder holds the proof with the backup. A failure to write is logged, never fails the test.
+ */
+async function writeTestReportFile(ctx: SecurityContext, id: number, backup: BackupRow): Promise<void> {
+  if (!backup.file_path || !backup.manifest) return;
+  const file = `${backup.file_path.replace(/\.tar$/, '')}.restore-test-${id}.docx`;
+  try {
+    const v = await ctx.db.selectFrom('security_backup_verifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await writeFile(file, await testReportOf(ctx, backup, v), { mode: 0o600 });
+    await ctx.db.updateTable('security_backup_verifications').set({ report_file: file }).where('id', '=', id).execute();
+  } catch (err) {
+    ctx.log.warn({ job: BACKUP_JOB, verification: id, reason: errorText(err) }, 'restore test report not written');
+  }
 }
 
 /** Deletes the files retention no longer keeps; the rows stay (pruned_at). Returns the ids pruned. */
@@ -381,8 +400,12 @@ export async function backupTestReport(root: AppContext, id: number): Promise<{ 
   const v = await ctx.db.selectFrom('security_backup_verifications').selectAll().where('backup_id', '=', id).where('state', '!=', 'running')
     .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!v || !row.manifest) throw conflict('NOT_VERIFIED', '该备份尚未做过恢复测试 / this backup has not been restore-tested yet');
+  return { body: await testReportOf(ctx, row, v), day: new Date((v.finished_at ?? v.started_at).getTime() + 8 * 3600_000).toISOString().slice(0, 10) };
+}
+
+/** The .docx of one finished restore test of `row` (which has its manifest). */
+async function testReportOf(ctx: SecurityContext, row: BackupRow, v: VerificationRow): Promise<Buffer> {
   const stored = v.report ?? { ok: false, tables: [], migrationsOk: false, pendingMigrations: [], unknownMigrations: [], restoreMs: 0, problems: [v.error ?? '恢复失败'] };
-  const report: VerifyReport = { ...stored, ok: v.state === 'ok' && stored.ok, problems: v.error && v.report ? [...stored.problems, v.error] : stored.problems, manifest: row.manifest };
-  const body = await engine(ctx).testReportDocx(report, { file: row.file_path ?? '—', verifiedAt: v.finished_at ?? v.started_at, restoredInto: v.restored_into ?? '—' });
-  return { body, day: new Date((v.finished_at ?? v.started_at).getTime() + 8 * 3600_000).toISOString().slice(0, 10) };
+  const report: VerifyReport = { ...stored, ok: v.state === 'ok' && stored.ok, problems: v.error && v.report ? [...stored.problems, v.error] : stored.problems, manifest: row.manifest! };
+  return engine(ctx).testReportDocx(report, { file: row.file_path ?? '—', verifiedAt: v.finished_at ?? v.started_at, restoredInto: v.restored_into ?? '—' });
 }

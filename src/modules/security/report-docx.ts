@@ -5,7 +5,8 @@ import { badRequest } from '../../platform/errors.js';
 import { formatShanghai, shanghaiDayStart } from '../../platform/time.js';
 import { SEVERITIES } from './deadlines.js';
 import { SEVERITY_NAMES, STATE_NAMES, VULN_STATES } from './lifecycle.js';
-import type { SecurityContext } from './repo.js';
+import type { AppContext } from '../../platform/context.js';
+import { securityContext, type SecurityContext } from './repo.js';
 import { vulnView, type VulnView } from './vulnerabilities.js';
 import { DOCX_TYPE } from '../../platform/http/download.js';
 
@@ -43,6 +44,11 @@ export interface HandlingReport {
   overdue: { v: VulnView; why: string }[];
 }
 
+/** 《安全漏洞处置报告》 of `from`..`to` (Shanghai days) as a .docx — for the report centre's schedules (docs/巡检与报告.md §6). */
+export async function vulnerabilityReportDocx(root: AppContext, from: string, to: string): Promise<Buffer> {
+  return handlingReportDocx(await handlingReport(securityContext(root), reportPeriod(from, to)));
+}
+
 export async function handlingReport(ctx: SecurityContext, period: ReportPeriod): Promise<HandlingReport> {
   const now = ctx.clock.now();
   const rows = await ctx.db.selectFrom('security_vulnerabilities').selectAll()
@@ -71,7 +77,7 @@ const HEADING_FONT = { ascii: 'Arial', hAnsi: 'Arial', eastAsia: '黑体', cs: '
 const SMALL = 16;
 const at = (s: string | null) => (s ? formatShanghai(new Date(s)) : '');
 
-function table(headers: string[], rows: string[][], widths: number[]): Table {
+export function table(headers: string[], rows: string[][], widths: number[]): Table {
   const cell = (value: string, i: number, header = false) => new TableCell({
     children: (value || ' ').split('\n').map((line) => new Paragraph({ children: [new TextRun({ text: line, size: SMALL, bold: header })] })),
     width: { size: widths[i] ?? 8, type: WidthType.PERCENTAGE },
@@ -86,9 +92,9 @@ function table(headers: string[], rows: string[][], widths: number[]): Table {
   });
 }
 
-const heading = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun({ text, font: HEADING_FONT })] });
-const para = (text: string) => new Paragraph({ children: [new TextRun(text)] });
-const none = () => new Paragraph({ children: [new TextRun({ text: '（无）', color: '606060' })] });
+export const heading = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun({ text, font: HEADING_FONT })] });
+export const para = (text: string) => new Paragraph({ children: [new TextRun(text)] });
+export const none = () => new Paragraph({ children: [new TextRun({ text: '（无）', color: '606060' })] });
 
 export const REPORT_TITLE = '安全漏洞处置报告';
 
@@ -99,9 +105,31 @@ export async function handlingReportDocx(r: HandlingReport): Promise<Buffer> {
     ...states.map((st) => String(r.counts[s]![st])), String(r.counts[s]!.total),
   ]);
   const sev = (v: VulnView) => SEVERITY_NAMES[v.severity] ?? v.severity;
+  return reportDocument(REPORT_TITLE, `统计期间 ${r.period.from} 至 ${r.period.to}（上海时间），生成时间 ${formatShanghai(r.generatedAt)}`, [
+    heading('一、概况'),
+    para(`期内涉及漏洞 ${r.items.length} 个（期内新发现 ${r.foundInPeriod} 个，期内处置结束 ${r.closedInPeriod} 个）；超期或修复计划逾期 ${r.overdue.length} 个。状态为报告生成时的状态。`),
+    heading('二、按等级与状态统计'),
+    table(['等级', ...states.map((st) => STATE_NAMES[st]), '合计'], countRows, [12, ...states.map(() => 11), 11]),
+    heading('三、超期情况'),
+    ...(r.overdue.length
+      ? [table(['编号', '漏洞名称', '等级', '状态', '发现时间', '说明'], r.overdue.map(({ v, why }) => [String(v.id), v.title, sev(v), STATE_NAMES[v.state], at(v.foundAt), why]), [6, 34, 7, 10, 14, 29])]
+      : [none()]),
+    heading('四、漏洞处置明细'),
+    ...(r.items.length
+      ? [table(
+        ['编号', '漏洞名称', '等级', '组件', '状态', '发现时间', '计划时限', '计划提交', '计划完成日期', '修复时间', '验证时间'],
+        r.items.map((v) => [String(v.id), v.title, sev(v), v.component ?? '', STATE_NAMES[v.state], at(v.foundAt), at(v.fixPlanDueAt), at(v.planSubmittedAt), v.plannedFixDate ?? '', at(v.fixedAt), at(v.verifiedAt)]),
+        [5, 20, 5, 12, 7, 9, 9, 9, 8, 8, 8],
+      )]
+      : [none()]),
+  ]);
+}
+
+/** A landscape report in the house style (宋体 body, 黑体 headings): title, a grey line under it, then `children`. */
+export function reportDocument(title: string, subtitle: string, children: (Paragraph | Table)[]): Promise<Buffer> {
   const doc = new Document({
     creator: '智泊 Zhibo',
-    title: REPORT_TITLE,
+    title,
     styles: {
       default: {
         document: { run: { font: BODY_FONT, size: 21, language: { value: 'zh-CN', eastAsia: 'zh-CN' } } },
@@ -111,24 +139,9 @@ export async function handlingReportDocx(r: HandlingReport): Promise<Buffer> {
     sections: [{
       properties: { page: { size: { orientation: PageOrientation.LANDSCAPE }, margin: { top: 720, bottom: 720, left: 720, right: 720 } } },
       children: [
-        new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(REPORT_TITLE)] }),
-        new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: `统计期间 ${r.period.from} 至 ${r.period.to}（上海时间），生成时间 ${formatShanghai(r.generatedAt)}`, color: '606060' })] }),
-        heading('一、概况'),
-        para(`期内涉及漏洞 ${r.items.length} 个（期内新发现 ${r.foundInPeriod} 个，期内处置结束 ${r.closedInPeriod} 个）；超期或修复计划逾期 ${r.overdue.length} 个。状态为报告生成时的状态。`),
-        heading('二、按等级与状态统计'),
-        table(['等级', ...states.map((st) => STATE_NAMES[st]), '合计'], countRows, [12, ...states.map(() => 11), 11]),
-        heading('三、超期情况'),
-        ...(r.overdue.length
-          ? [table(['编号', '漏洞名称', '等级', '状态', '发现时间', '说明'], r.overdue.map(({ v, why }) => [String(v.id), v.title, sev(v), STATE_NAMES[v.state], at(v.foundAt), why]), [6, 34, 7, 10, 14, 29])]
-          : [none()]),
-        heading('四、漏洞处置明细'),
-        ...(r.items.length
-          ? [table(
-            ['编号', '漏洞名称', '等级', '组件', '状态', '发现时间', '计划时限', '计划提交', '计划完成日期', '修复时间', '验证时间'],
-            r.items.map((v) => [String(v.id), v.title, sev(v), v.component ?? '', STATE_NAMES[v.state], at(v.foundAt), at(v.fixPlanDueAt), at(v.planSubmittedAt), v.plannedFixDate ?? '', at(v.fixedAt), at(v.verifiedAt)]),
-            [5, 20, 5, 12, 7, 9, 9, 9, 8, 8, 8],
-          )]
-          : [none()]),
+        new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(title)] }),
+        new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: subtitle, color: '606060' })] }),
+        ...children,
       ],
     }],
   });

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { ROLE_PERMISSIONS, type Actor, type Role } from '../../platform/auth/permissions.js';
 import { audit, type AppContext } from '../../platform/context.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../platform/errors.js';
@@ -6,7 +6,9 @@ import { notify } from '../../platform/notices.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { updateUser } from '../accounts/index.js';
 import { securityContext, type SecurityContext, type SecurityDb } from './repo.js';
-import type { ReviewDecision } from './tables.js';
+import { bulkCreated, PERMISSION_NAMES, sharedNamePatterns, unusedPermissions, USAGE_WINDOW_DAYS, usageWindowStart } from './review-rules.js';
+import { reviewDocx } from './review-docx.js';
+import type { ReviewDecision, SecurityReviewItemsTable } from './tables.js';
 
 /*
  * The quarterly permission review (权限审查, docs/security-operations.md "Permission review"). A
@@ -15,7 +17,7 @@ import type { ReviewDecision } from './tables.js';
  * the last admin is kept) and audited; sign-off by an admin or a bureau user freezes it.
  */
 
-export const FINDINGS = ['never_logged_in', 'inactive_90d', 'admin', 'pii', 'district_without_district', 'disabled'] as const;
+export const FINDINGS = ['never_logged_in', 'inactive_90d', 'admin', 'pii', 'district_without_district', 'disabled', 'bulk_created', 'shared_name_pattern', 'unused_permissions'] as const;
 export type Finding = (typeof FINDINGS)[number];
 export const DECISIONS: readonly ReviewDecision[] = ['keep', 'change_role', 'restrict_district', 'disable'];
 const INACTIVE_DAYS = 90;
@@ -33,6 +35,8 @@ export interface ReviewItemView {
   lastLoginAt: string | null;
   lastActivityAt: string | null;
   findings: string[];
+  /** What a finding is about (bulk_created, shared_name_pattern, unused_permissions): finding → text. */
+  findingDetails: Record<string, string>;
   decision: ReviewDecision | null;
   decisionNote: string | null;
   decisionAfter: Record<string, unknown> | null;
@@ -50,6 +54,8 @@ export interface ReviewView {
   signOffNote: string | null;
   frozen: boolean;
   counts: { accounts: number; withFindings: number; decided: number };
+  /** When 《用户权限审查报告》 .docx was rendered and kept (at sign-off); null before. */
+  reportGeneratedAt: string | null;
   items?: ReviewItemView[];
 }
 
@@ -88,22 +94,31 @@ async function counts(db: SecurityDb, reviewId: number): Promise<ReviewView['cou
   return { accounts: Number(r.accounts), withFindings: Number(r.with_findings), decided: Number(r.decided) };
 }
 
-type ReviewRow = { id: number; quarter: string; opened_at: Date; opened_by: string; signed_off_at: Date | null; signed_off_by: string | null; sign_off_note: string | null };
+type ReviewRow = {
+  id: number; quarter: string; opened_at: Date; opened_by: string; signed_off_at: Date | null; signed_off_by: string | null; sign_off_note: string | null;
+  report_generated_at: Date | null;
+};
+type ItemRow = Selectable<SecurityReviewItemsTable>;
+
+function itemView(i: ItemRow): ReviewItemView {
+  return {
+    id: Number(i.id), username: i.username, displayName: i.display_name, role: i.role, districtCode: i.district_code, status: i.status,
+    createdAt: i.created_at.toISOString(), lastLoginAt: iso(i.last_login_at), lastActivityAt: iso(i.last_activity_at), findings: i.findings,
+    findingDetails: i.finding_details ?? {},
+    decision: i.decision, decisionNote: i.decision_note, decisionAfter: i.decision_after, decidedBy: i.decided_by, decidedAt: iso(i.decided_at),
+  };
+}
 
 async function reviewView(db: SecurityDb, r: ReviewRow, withItems: boolean): Promise<ReviewView> {
   const view: ReviewView = {
     id: Number(r.id), quarter: r.quarter, openedAt: r.opened_at.toISOString(), openedBy: r.opened_by,
     signedOffAt: iso(r.signed_off_at), signedOffBy: r.signed_off_by, signOffNote: r.sign_off_note, frozen: r.signed_off_at !== null,
-    counts: await counts(db, Number(r.id)),
+    counts: await counts(db, Number(r.id)), reportGeneratedAt: iso(r.report_generated_at),
   };
   if (withItems) {
     const rows = await db.selectFrom('security_review_items').selectAll().where('review_id', '=', r.id)
       .orderBy(sql`cardinality(findings)`, 'desc').orderBy('username').execute();
-    view.items = rows.map((i) => ({
-      id: Number(i.id), username: i.username, displayName: i.display_name, role: i.role, districtCode: i.district_code, status: i.status,
-      createdAt: i.created_at.toISOString(), lastLoginAt: iso(i.last_login_at), lastActivityAt: iso(i.last_activity_at), findings: i.findings,
-      decision: i.decision, decisionNote: i.decision_note, decisionAfter: i.decision_after, decidedBy: i.decided_by, decidedAt: iso(i.decided_at),
-    }));
+    view.items = rows.map(itemView);
   }
   return view;
 }
@@ -127,13 +142,32 @@ export async function openReview(anyCtx: AppContext, actor: Actor, quarterRaw?: 
     const activity = await trx.selectFrom('audit_log').select(['actor', (eb) => eb.fn.max('at').as('last')]).where('outcome', '=', 'ok').groupBy('actor').execute();
     const lastOf = new Map(activity.map((a) => [a.actor, a.last as Date]));
     const users = await trx.selectFrom('users').select(['username', 'display_name', 'role', 'district_code', 'status', 'created_at', 'last_login_at']).orderBy('username').execute();
+    const windowStart = usageWindowStart(now);
+    const used = await trx.selectFrom('audit_log').select(['actor', 'action']).distinct().where('outcome', '=', 'ok').where('at', '>=', windowStart).execute();
+    const actionsOf = new Map<string, Set<string>>();
+    for (const u of used) actionsOf.set(u.actor, (actionsOf.get(u.actor) ?? new Set()).add(u.action));
+    const creations = await trx.selectFrom('audit_log').select(['actor', 'target_id']).where('action', '=', 'user.create').where('outcome', '=', 'ok').execute();
+    const creatorOf = new Map(creations.map((c) => [c.target_id ?? '', c.actor]));
+    const bulk = bulkCreated(users.map((u) => ({ username: u.username, createdAt: u.created_at, createdBy: creatorOf.get(u.username) ?? null })));
+    const patterns = sharedNamePatterns(users.map((u) => u.username));
     if (users.length) {
       await trx.insertInto('security_review_items').values(users.map((u) => {
         const lastActivity = lastOf.get(u.username) ?? null;
+        const findings: string[] = findingsOf({ ...u, last_activity_at: lastActivity }, now);
+        const details: Record<string, string> = {};
+        const note = (finding: string, text: string | undefined) => {
+          if (text === undefined) return;
+          findings.push(finding);
+          details[finding] = text;
+        };
+        note('bulk_created', bulk.get(u.username));
+        note('shared_name_pattern', patterns.get(u.username));
+        const unused = unusedPermissions(u.role, actionsOf.get(u.username) ?? new Set(), { createdAt: u.created_at, status: u.status }, windowStart);
+        note('unused_permissions', unused.length ? `近 ${USAGE_WINDOW_DAYS} 天未使用：${unused.map((p) => PERMISSION_NAMES[p] ?? p).join('、')}` : undefined);
         return {
           review_id: review.id, username: u.username, display_name: u.display_name, role: u.role, district_code: u.district_code, status: u.status,
-          created_at: u.created_at, last_login_at: u.last_login_at, last_activity_at: lastActivity,
-          findings: findingsOf({ ...u, last_activity_at: lastActivity }, now),
+          created_at: u.created_at, last_login_at: u.last_login_at, last_activity_at: lastActivity, findings,
+          finding_details: Object.keys(details).length ? JSON.stringify(details) : null,
           decision: null, decision_note: null, decision_after: null, decided_by: null, decided_at: null,
         };
       })).execute();
@@ -145,7 +179,8 @@ export async function openReview(anyCtx: AppContext, actor: Actor, quarterRaw?: 
 }
 
 export async function listReviews(ctx: SecurityContext): Promise<{ items: ReviewView[] }> {
-  const rows = await ctx.db.selectFrom('security_reviews').selectAll().orderBy('quarter', 'desc').execute();
+  const rows = await ctx.db.selectFrom('security_reviews')
+    .select(['id', 'quarter', 'opened_at', 'opened_by', 'signed_off_at', 'signed_off_by', 'sign_off_note', 'report_generated_at']).orderBy('quarter', 'desc').execute();
   return { items: await Promise.all(rows.map((r) => reviewView(ctx.db, r, false))) };
 }
 
@@ -160,6 +195,16 @@ async function findReview(db: SecurityDb, id: string | number) {
 
 export async function getReview(ctx: SecurityContext, id: string | number): Promise<ReviewView> {
   return reviewView(ctx.db, await findReview(ctx.db, id), true);
+}
+
+/**
+ * 《用户权限审查报告》 .docx: the one kept at sign-off for a signed-off review, otherwise rendered
+ * now from the review as it stands (marked 未签署).
+ */
+export async function reviewReport(ctx: SecurityContext, id: string | number): Promise<{ body: Buffer; quarter: string }> {
+  const row = await findReview(ctx.db, id);
+  if (row.report_docx) return { body: Buffer.from(row.report_docx), quarter: row.quarter };
+  return { body: await reviewDocx(await reviewView(ctx.db, row, true), ctx.clock.now()), quarter: row.quarter };
 }
 
 export interface DecisionInput {
@@ -203,11 +248,7 @@ export async function decide(ctx: SecurityContext, actor: Actor, reviewId: strin
       .set({ decision, decision_note: input.note?.trim() || null, decision_after: after ? JSON.stringify(after) : null, decided_by: actor.username, decided_at: now })
       .where('id', '=', item.id).returningAll().executeTakeFirstOrThrow();
     await audit(ctx, trx, actor, { action: 'security.review.decide', targetType: 'review', targetId: review.quarter, detail: { username: item.username, decision, after, note: row.decision_note } });
-    return {
-      id: Number(row.id), username: row.username, displayName: row.display_name, role: row.role, districtCode: row.district_code, status: row.status,
-      createdAt: row.created_at.toISOString(), lastLoginAt: iso(row.last_login_at), lastActivityAt: iso(row.last_activity_at), findings: row.findings,
-      decision: row.decision, decisionNote: row.decision_note, decisionAfter: row.decision_after, decidedBy: row.decided_by, decidedAt: iso(row.decided_at),
-    };
+    return itemView(row);
   });
 }
 
@@ -220,9 +261,12 @@ export async function signOff(ctx: SecurityContext, actor: Actor, reviewId: stri
     if (review.signed_off_at) throw conflict('REVIEW_SIGNED_OFF', '该审查已签署 / the review is already signed off');
     const c = await counts(trx, Number(review.id));
     if (c.decided < c.accounts) throw new AppError(409, 'REVIEW_INCOMPLETE', `还有 ${c.accounts - c.decided} 个账号未作决定 / ${c.accounts - c.decided} accounts have no decision yet`);
-    const row = await trx.updateTable('security_reviews').set({ signed_off_at: now, signed_off_by: actor.username, sign_off_note: note?.trim() || null })
+    const signed = await trx.updateTable('security_reviews').set({ signed_off_at: now, signed_off_by: actor.username, sign_off_note: note?.trim() || null })
       .where('id', '=', review.id).returningAll().executeTakeFirstOrThrow();
-    await audit(ctx, trx, actor, { action: 'security.review.sign_off', targetType: 'review', targetId: review.quarter, detail: { counts: c, note: row.sign_off_note } });
+    // 《用户权限审查报告》 is rendered once, from the frozen review, and kept with it.
+    const docx = await reviewDocx({ ...(await reviewView(trx, signed, true)), reportGeneratedAt: now.toISOString() }, now);
+    const row = await trx.updateTable('security_reviews').set({ report_docx: docx, report_generated_at: now }).where('id', '=', review.id).returningAll().executeTakeFirstOrThrow();
+    await audit(ctx, trx, actor, { action: 'security.review.sign_off', targetType: 'review', targetId: review.quarter, detail: { counts: c, note: row.sign_off_note, reportBytes: docx.length } });
     return reviewView(trx, row, true);
   });
 }

@@ -8,12 +8,13 @@ import { registerXlsx } from './register-xlsx.js';
 import { DOCX_TYPE, handlingReport, handlingReportDocx, reportPeriod } from './report-docx.js';
 import { importScanReport } from './scan-import.js';
 import type { SecurityContext } from './repo.js';
-import { decide, getReview, listReviews, openReview, signOff } from './reviews.js';
+import { decide, getReview, listReviews, openReview, reviewReport, signOff } from './reviews.js';
 import { reviewXlsx } from './review-xlsx.js';
+import { securitySummary } from './summary.js';
 import {
   BackupListQuery, BackupPage, BackupParams, BackupSchema, BackupVerificationSchema,
   DecisionBody, OpenReviewBody, ReviewItemParams, ReviewItemSchema, ReviewList, ReviewParams, ReviewSchema, SignOffBody,
-  ImportQuery, ImportResultSchema, ReportQuery,
+  ImportQuery, ImportResultSchema, ReportQuery, SummarySchema,
   CreateVulnBody, DeadlineBody, DeadlineParams, DeadlinesSchema, ExportQuery, ListQuery, TransitionBody, UpdateVulnBody, VulnPage, VulnParams, VulnSchema,
 } from './schemas.js';
 import {
@@ -34,9 +35,20 @@ export function securityRoutes(ctx: SecurityContext) {
     app.addSchema(ReviewItemSchema);
     app.addSchema(ReviewSchema);
     app.addSchema(ImportResultSchema);
+    app.addSchema(SummarySchema);
     const tags = ['security'];
     const ops = { preHandler: requirePermission('ops') };
     const one = (...statuses: number[]) => ({ 200: { $ref: 'SecurityVulnerability' }, ...errorResponses(...statuses) });
+
+    app.get('/api/v1/security/summary', {
+      ...ops,
+      schema: {
+        operationId: 'securitySummary', tags, summary: '安全运维概要 / security operations at a glance',
+        description: '未结束的严重、高危漏洞及超期数，最近一次通过恢复测试的备份及其距今小时数，本季度与最近一次权限审查的状态；月报同用此数。/ '
+          + 'Open critical/high findings and overdue ones, the last verified backup\'s age, where the permission reviews stand; the monthly report uses the same figures.',
+        response: { 200: { $ref: 'SecuritySummary' }, ...errorResponses(401, 403) },
+      },
+    }, () => securitySummary(ctx));
 
     app.get('/api/v1/security/vulnerabilities', {
       ...ops,
@@ -270,6 +282,21 @@ export function securityRoutes(ctx: SecurityContext) {
         .header('content-disposition', contentDisposition(`用户权限审查报告-${r.quarter}.xlsx`, `permission-review-${r.quarter}.xlsx`))
         .header('cache-control', 'no-store')
         .send(await reviewXlsx(r));
+    });
+
+    app.get('/api/v1/security/reviews/:id/report', {
+      ...users,
+      schema: {
+        operationId: 'securityReviewReport', tags, summary: '《用户权限审查报告》.docx / the permission review report',
+        description: '已签署的审查：签署时生成并保存的报告；未签署的：按当前状态即时生成（注明未签署）。/ A signed-off review: the report rendered and kept at sign-off; before that, rendered now and marked unsigned.',
+        params: ReviewParams, response: { 200: { description: 'Word (.docx)', content: { [DOCX_TYPE]: binary } }, ...errorResponses(401, 403, 404) },
+      },
+    }, async (req, reply) => {
+      const { body, quarter } = await reviewReport(ctx, req.params.id);
+      return reply.header('content-type', DOCX_TYPE)
+        .header('content-disposition', contentDisposition(`用户权限审查报告-${quarter}.docx`, `permission-review-${quarter}.docx`))
+        .header('cache-control', 'no-store')
+        .send(body);
     });
   };
 }

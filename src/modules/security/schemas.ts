@@ -108,7 +108,8 @@ export const DeadlineBody = Type.Object({ workingDays: Type.Integer({ minimum: 1
 const ReviewItem = Type.Object({
   id: Type.Integer(), username: Type.String(), displayName: Nullable(Type.String()), role: Type.String(), districtCode: Nullable(Type.String()), status: Type.String(),
   createdAt: Iso, lastLoginAt: Nullable(Iso), lastActivityAt: Nullable(Iso),
-  findings: Type.Array(Type.String(), { description: 'never_logged_in | inactive_90d | admin | pii | district_without_district | disabled' }),
+  findings: Type.Array(Type.String(), { description: 'never_logged_in | inactive_90d | admin | pii | district_without_district | disabled | bulk_created | shared_name_pattern | unused_permissions' }),
+  findingDetails: Type.Record(Type.String(), Type.String(), { description: '待关注项的说明（批量创建的批次、同名模式、未使用的权限） / what a finding is about' }),
   decision: Nullable(Type.String({ description: 'keep | change_role | restrict_district | disable' })), decisionNote: Nullable(Type.String()),
   decisionAfter: Nullable(Type.Record(Type.String(), Type.Unknown())), decidedBy: Nullable(Type.String()), decidedAt: Nullable(Iso),
 });
@@ -116,6 +117,7 @@ export const ReviewItemSchema = Type.Object(ReviewItem.properties, { $id: 'Secur
 export const ReviewSchema = Type.Object({
   id: Type.Integer(), quarter: Type.String(), openedAt: Iso, openedBy: Type.String(), signedOffAt: Nullable(Iso), signedOffBy: Nullable(Type.String()), signOffNote: Nullable(Type.String()),
   frozen: Type.Boolean(), counts: Type.Object({ accounts: Type.Integer(), withFindings: Type.Integer(), decided: Type.Integer() }),
+  reportGeneratedAt: Nullable(Iso),
   items: Type.Optional(Type.Array(Type.Ref('SecurityReviewItem'))),
 }, { $id: 'SecurityReview' });
 export const ReviewList = Type.Object({ items: Type.Array(Type.Ref('SecurityReview')) });
@@ -163,6 +165,7 @@ export const BackupVerificationSchema = Type.Object({
   state: Type.String({ description: 'running | ok | failed' }), phase: Nullable(Type.String({ description: '进行中的步骤 / step under way: check | restore | compare' })),
   restoredInto: Nullable(Str), restoreMs: Nullable(Type.Integer()), tablesChecked: Nullable(Type.Integer()), tablesDifferent: Nullable(Type.Integer()),
   problems: Type.Array(Str), error: Nullable(Str),
+  reportFileName: Nullable(Type.String({ description: '写在备份旁的《备份恢复测试报告》文件名 / the restore test report written beside the backup' })),
 }, { $id: 'SecurityBackupVerification' });
 export const BackupSchema = Type.Object({
   id: Type.Integer(), trigger: Type.String({ description: 'scheduled | manual' }), requestedBy: Str, startedAt: Iso, finishedAt: Nullable(Iso),
@@ -183,3 +186,28 @@ export const BackupPage = Type.Object({
 });
 export const BackupListQuery = Type.Object({ limit: Param('每页 1–200，默认 50 / page size', 4), offset: Param('偏移 / offset', 8) });
 export const BackupParams = Type.Object({ id: Type.String({ maxLength: 20 }) });
+
+/** GET /api/v1/security/summary (docs/security-operations.md, "Summary"). */
+export const SummarySchema = Type.Object({
+  at: Iso,
+  vulnerabilities: Type.Object({
+    openCritical: Type.Integer({ description: '未结束的严重漏洞 / open critical findings' }),
+    openHigh: Type.Integer({ description: '未结束的高危漏洞 / open high findings' }),
+    overdue: Type.Integer({ description: '超期未提交修复计划（各等级） / without a plan past the deadline, any severity' }),
+    overdueHighCritical: Type.Integer({ description: '其中严重、高危 / of which critical or high' }),
+    open: Type.Integer({ description: '未结束的漏洞总数 / open findings' }),
+  }),
+  backups: Type.Object({
+    lastBackupAt: Nullable(Iso),
+    lastVerifiedAt: Nullable(Type.String({ description: '最近一次通过的恢复测试完成时间 / the newest passed restore test' })),
+    lastVerifiedBackupId: Nullable(Type.Integer()),
+    lastVerifiedAgeHours: Nullable(Type.Integer({ description: '距最近一次通过的恢复测试（小时） / hours since it' })),
+    lastVerificationState: Nullable(Type.String({ description: 'ok | failed | running' })),
+  }),
+  reviews: Type.Object({
+    quarter: Type.String({ description: '当前季度 / the current quarter, YYYYQn' }),
+    currentState: Type.String({ description: 'not_opened | open | signed_off' }),
+    last: Nullable(Type.Object({ id: Type.Integer(), quarter: Type.String(), openedAt: Iso, signedOffAt: Nullable(Iso), signedOffBy: Nullable(Type.String()), state: Type.String({ description: 'open | signed_off' }) })),
+    lastSignedOffAt: Nullable(Iso),
+  }),
+}, { $id: 'SecuritySummary' });

@@ -19,7 +19,7 @@ describeDb('security: vulnerability register', (backend) => {
   const list = async (query = '') => {
     const res = await env.app.inject({ url: `/api/v1/security/vulnerabilities${query}`, headers: bearer(admin) });
     expect(res.statusCode).toBe(200);
-    return res.json() as { items: { id: number; title: string; overdue: boolean; state: string }[]; total: number };
+    return res.json() as { items: { id: number; title: string; overdue: boolean; state: string; severity: string; closedAt: string | null }[]; total: number };
   };
   const notices = (kind: string) => env.ctx.db.selectFrom('notifications').selectAll().where('kind', '=', kind).orderBy('id').execute();
   const audits = (id: number) => env.ctx.db.selectFrom('audit_log').selectAll().where('target_type', '=', 'vulnerability').where('target_id', '=', String(id)).orderBy('id').execute();
@@ -139,6 +139,14 @@ describeDb('security: vulnerability register', (backend) => {
     expect((await list('?q=openssl')).total).toBe(1);
     const bad = await env.app.inject({ url: '/api/v1/security/vulnerabilities?severity=urgent', headers: bearer(admin) });
     expect(bad.statusCode).toBe(400);
+    // The summary (概要 tab) counts what the register's own filters list.
+    const summary = (await env.app.inject({ url: '/api/v1/security/summary', headers: bearer(admin) })).json();
+    const open = all.items.filter((i) => !i.closedAt);
+    expect(summary.vulnerabilities).toEqual({
+      openCritical: open.filter((i) => i.severity === 'critical').length, openHigh: open.filter((i) => i.severity === 'high').length,
+      overdue: overdue.total, overdueHighCritical: overdue.items.filter((i) => i.severity === 'critical' || i.severity === 'high').length, open: open.length,
+    });
+    expect(summary.vulnerabilities.overdueHighCritical).toBeGreaterThan(0);
 
     const res = await env.app.inject({ url: '/api/v1/security/vulnerabilities/export', headers: bearer(admin) });
     expect(res.statusCode).toBe(200);

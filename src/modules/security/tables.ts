@@ -3,7 +3,7 @@ import type { Manifest, VerifyReport } from '../../platform/backup-engine.js';
 import type { Severity } from './deadlines.js';
 import type { VulnState } from './lifecycle.js';
 
-/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0025_security_vuln_import.sql, 0028_security_backups.sql). */
+/** Kysely shapes of the security module's tables (migrations 0021_security_ops.sql, 0025_security_vuln_import.sql, 0028_security_backups.sql, 0034_security_review_report.sql). */
 
 /** `date` columns come back as 'YYYY-MM-DD' on both backends. */
 type DateColumn = ColumnType<string, string, string>;
@@ -71,6 +71,9 @@ export interface SecurityReviewsTable {
   signed_off_at: Date | null;
   signed_off_by: string | null;
   sign_off_note: string | null;
+  /** Migration 0034: 《用户权限审查报告》 .docx as rendered at sign-off. */
+  report_docx: ColumnType<Uint8Array | null, Buffer | null | undefined, Buffer | null>;
+  report_generated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ReviewDecision = 'keep' | 'change_role' | 'restrict_district' | 'disable';
@@ -87,6 +90,8 @@ export interface SecurityReviewItemsTable {
   last_login_at: Date | null;
   last_activity_at: Date | null;
   findings: TextArray;
+  /** Migration 0034: finding → what it is about. */
+  finding_details: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   decision: ReviewDecision | null;
   decision_note: string | null;
   decision_after: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
@@ -138,6 +143,8 @@ export interface SecurityBackupVerificationsTable {
   restore_ms: number | null;
   report: Json<StoredVerifyReport>;
   error: string | null;
+  /** Migration 0034: 《备份恢复测试报告》 .docx written beside the backup after the test. */
+  report_file: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SecurityTables {

@@ -2926,6 +2926,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/report-centre/archive/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 下载定时生成并归档的报告 / download an archived scheduled report
+         * @description 按报告种类的可见范围（县市区用户不可见；漏洞报告需 ops），否则 404。/ Visible as the kind is (not to district users; vulnerability reports need ops), else 404.
+         */
+        get: operations["healthArchivedReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 报告定时生成与发送 / report schedules
+         * @description 每种可定时的报告及其设置，及可选的通知渠道。/ Every schedulable kind with its schedule, and the channels one may choose.
+         */
+        get: operations["healthListReportSchedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-schedules/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置报告定时 / set a report schedule
+         * @description 每月（或每周）第 workingDay 个工作日 08:00（上海）起生成上一个月（周）的报告，归档到报告中心，并向 channelIds 的通知渠道发送下载提醒；每个周期只生成一次。种类不可定时 400 INVALID_KIND；工作日超出 400 INVALID_WORKING_DAY；渠道不存在 400 UNKNOWN_CHANNEL。审计。/ From 08:00 Shanghai of the Nth working day of the month (or week) the report of the period just ended is generated, archived, and announced to the channels; once per period.
+         */
+        put: operations["healthPutReportSchedule"];
+        post?: never;
+        /** 取消报告定时 / remove a report schedule */
+        delete: operations["healthDeleteReportSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/payments/{channelCode}/notify": {
         parameters: {
             query?: never;
@@ -3179,6 +3240,26 @@ export interface paths {
          * @description 沙箱通道按微信支付 APIv3 的格式加密、签名一条支付成功通知并投递到通知处理（与真实通知同一路径）。 / The sandbox signs and encrypts a TRANSACTION.SUCCESS notification exactly like WeChat Pay and delivers it to the notification path.
          */
         post: operations["paymentsSandboxPay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 安全运维概要 / security operations at a glance
+         * @description 未结束的严重、高危漏洞及超期数，最近一次通过恢复测试的备份及其距今小时数，本季度与最近一次权限审查的状态；月报同用此数。/ Open critical/high findings and overdue ones, the last verified backup's age, where the permission reviews stand; the monthly report uses the same figures.
+         */
+        get: operations["securitySummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3509,6 +3590,26 @@ export interface paths {
         };
         /** 导出《用户权限审查报告》.xlsx / export the review as .xlsx */
         get: operations["securityExportReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/reviews/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 《用户权限审查报告》.docx / the permission review report
+         * @description 已签署的审查：签署时生成并保存的报告；未签署的：按当前状态即时生成（注明未签署）。/ A signed-off review: the report rendered and kept at sign-off; before that, rendered now and marked unsigned.
+         */
+        get: operations["securityReviewReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5466,6 +5567,29 @@ export interface components {
                     openedAt: string;
                     state: string;
                 }[];
+                /** @description 生成时的安全运维概要，同 GET /api/v1/security/summary（SecuritySummary） / security at generation time, as GET /api/v1/security/summary */
+                security?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        ReportSchedule: {
+            /** @description sync_monthly | incident_ledger | vulnerability_report | vulnerability_report_weekly | monthly | weekly */
+            kind: string;
+            kindName: string;
+            /** @description month：每月第 N 个工作日生成上月的 | week：每周第 N 个工作日生成上周的 / month or ISO week */
+            cadence: string;
+            workingDay: null | number;
+            /** @description 发送到的通知渠道 / notification channels to send to */
+            channelIds: number[];
+            enabled: boolean;
+            updatedBy: null | string;
+            updatedAt: null | string;
+            last: null | {
+                period: string;
+                /** Format: date-time */
+                generatedAt: string;
+                archiveId: number;
             };
         };
         PaymentChannel: {
@@ -5622,8 +5746,12 @@ export interface components {
             createdAt: string;
             lastLoginAt: null | string;
             lastActivityAt: null | string;
-            /** @description never_logged_in | inactive_90d | admin | pii | district_without_district | disabled */
+            /** @description never_logged_in | inactive_90d | admin | pii | district_without_district | disabled | bulk_created | shared_name_pattern | unused_permissions */
             findings: string[];
+            /** @description 待关注项的说明（批量创建的批次、同名模式、未使用的权限） / what a finding is about */
+            findingDetails: {
+                [key: string]: string;
+            };
             decision: null | string;
             decisionNote: null | string;
             decisionAfter: null | {
@@ -5647,6 +5775,7 @@ export interface components {
                 withFindings: number;
                 decided: number;
             };
+            reportGeneratedAt: null | string;
             items?: components["schemas"]["SecurityReviewItem"][];
         };
         SecurityVulnImportResult: {
@@ -5670,6 +5799,46 @@ export interface components {
                 reason: null | string;
             }[];
         };
+        SecuritySummary: {
+            /** @description ISO 8601 (UTC) */
+            at: string;
+            vulnerabilities: {
+                /** @description 未结束的严重漏洞 / open critical findings */
+                openCritical: number;
+                /** @description 未结束的高危漏洞 / open high findings */
+                openHigh: number;
+                /** @description 超期未提交修复计划（各等级） / without a plan past the deadline, any severity */
+                overdue: number;
+                /** @description 其中严重、高危 / of which critical or high */
+                overdueHighCritical: number;
+                /** @description 未结束的漏洞总数 / open findings */
+                open: number;
+            };
+            backups: {
+                lastBackupAt: null | string;
+                lastVerifiedAt: null | string;
+                lastVerifiedBackupId: null | number;
+                lastVerifiedAgeHours: null | number;
+                lastVerificationState: null | string;
+            };
+            reviews: {
+                /** @description 当前季度 / the current quarter, YYYYQn */
+                quarter: string;
+                /** @description not_opened | open | signed_off */
+                currentState: string;
+                last: null | {
+                    id: number;
+                    quarter: string;
+                    /** @description ISO 8601 (UTC) */
+                    openedAt: string;
+                    signedOffAt: null | string;
+                    signedOffBy: null | string;
+                    /** @description open | signed_off */
+                    state: string;
+                };
+                lastSignedOffAt: null | string;
+            };
+        };
         SecurityBackupVerification: {
             id: number;
             /** @description scheduled | manual */
@@ -5687,6 +5856,7 @@ export interface components {
             tablesDifferent: null | number;
             problems: string[];
             error: null | string;
+            reportFileName: null | string;
         };
         SecurityBackup: {
             id: number;
@@ -19565,7 +19735,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            /** @description inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report */
+                            /** @description inspection | weekly | monthly | sync_monthly | onboarding_quarterly | incident_ledger | theme_report | sharing_statement | reconciliation | vulnerability_report | vulnerability_report_weekly | permission_review | backup_test */
                             kind: string;
                             /** @description 种类名称 / the kind on screen */
                             kindName: string;
@@ -19612,6 +19782,206 @@ export interface operations {
             };
             /** @description 错误 / error */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthArchivedReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthListReportSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ReportSchedule"][];
+                        channels: {
+                            id: number;
+                            name: string;
+                            type: string;
+                            enabled: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthPutReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 月：1–23；周：1–7 / month 1–23, week 1–7 */
+                    workingDay: number;
+                    channelIds: number[];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    healthDeleteReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已取消 / removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20779,6 +21149,44 @@ export interface operations {
             };
             /** @description 错误 / error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securitySummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecuritySummary"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -22035,6 +22443,56 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    securityReviewReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 编号或季度 2026Q4 / id or quarter */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Word (.docx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description 错误 / error */

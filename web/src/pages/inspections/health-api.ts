@@ -1,7 +1,7 @@
 // The health module's API (巡检、周报/月报、报告中心、平台状态) as the console uses it; shapes from the
 // OpenAPI document (web/src/api/client.ts): Schemas['Inspection'], Schemas['WorkReport'] …
 import { api } from '../../api/api';
-import { apiGet, apiPatch, apiPost, type BodyOf } from '../../api/client';
+import { apiDelete, apiGet, apiPatch, apiPost, apiPut, type BodyOf } from '../../api/client';
 
 export type ItemStatus = 'ok' | 'warn' | 'fail';
 export const ITEM_STATUSES: readonly ItemStatus[] = ['ok', 'warn', 'fail'];
@@ -21,4 +21,7 @@ export const healthApi = {
   downloadReport: (id: number, format: 'docx' | 'xlsx') => api.download(`/api/v1/work-reports/${id}/download`, `work-report-${id}.${format}`, { format }),
   documents: (limit: number, offset: number, kind?: string) => apiGet('/api/v1/report-centre', { query: { limit, offset, ...(kind ? { kind } : {}) } }),
   details: () => apiGet('/api/v1/health/details'),
+  schedules: () => apiGet('/api/v1/report-schedules'),
+  putSchedule: (kind: string, body: BodyOf<'healthPutReportSchedule'>) => apiPut('/api/v1/report-schedules/{kind}', { path: { kind }, body }),
+  deleteSchedule: (kind: string) => apiDelete('/api/v1/report-schedules/{kind}', { path: { kind } }),
 };

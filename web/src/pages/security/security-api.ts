@@ -21,6 +21,7 @@ export const securityApi = {
   deadlines: () => apiGet('/api/v1/security/deadlines'),
   setDeadline: (severity: 'medium' | 'low', workingDays: number) => apiPut('/api/v1/security/deadlines/{severity}', { path: { severity }, body: { workingDays } }),
   export: (filters: Record<string, string>) => api.download(`${base}/export`, 'vulnerabilities.xlsx', filters as Query),
+  summary: () => apiGet('/api/v1/security/summary'),
   reviews: () => apiGet('/api/v1/security/reviews'),
   archives: () => apiGet('/api/v1/ingest/archives'),
   review: (id: number | string) => apiGet('/api/v1/security/reviews/{id}', { path: { id } }),
@@ -37,6 +38,7 @@ export const securityApi = {
   runBackup: () => apiPost('/api/v1/security/backups', {}),
   verifyBackup: (id: number) => apiPost('/api/v1/security/backups/{id}/verify', { path: { id: String(id) } }),
   backupReport: (id: number) => api.download(`/api/v1/security/backups/${id}/report`, `backup-test-report-${id}.docx`),
+  reviewReport: (id: number, quarter: string) => api.download(`/api/v1/security/reviews/${id}/report`, `permission-review-${quarter}.docx`),
   exportReview: (id: number, quarter: string) => api.download(`/api/v1/security/reviews/${id}/export`, `permission-review-${quarter}.xlsx`),
 };
 
