@@ -10,4 +10,5 @@ export { DEFAULT_SNAPSHOT_DISTRICT, importSnapshots, type SnapshotImportResult, 
 export { registryCode } from './snapshot-feed.js';
 export { recordedHistory, type RecordedHistory } from './recorded-history.js';
 export { excludeStatusReports, includeStatusReports } from './corrections.js';
+export { authenticateSourceRequest } from './source-auth.js';
 export type { IngestTables } from './tables.js';
