@@ -12,7 +12,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
-import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';

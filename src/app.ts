@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { authenticate, accountsRoutes } from './modules/accounts/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
+import { arrearsRoutes } from './modules/arrears/index.js';
 import { createHealthMetrics, healthRoutes } from './modules/health/index.js';
 import { incidentsRoutes } from './modules/incidents/index.js';
 import { ingestRoutes } from './modules/ingest/index.js';
@@ -64,6 +65,7 @@ const API_TAGS = [
   { name: 'overview', description: '全局概览 City overview' },
   { name: 'health', description: '平台自检、巡检与报告 Platform health: metrics, inspections, weekly/monthly work reports, report centre' },
   { name: 'payments', description: '支付通道 Payment channels: WeChat Pay and Alipay notifications, pay orders, reconciliation' },
+  { name: 'arrears', description: '欠费追缴 Arrears recovery: the ledger per plate, escalation, write-offs with approval, KPIs, the lot systems\' entry-refusal list' },
   { name: 'security', description: '安全运维 Security operations: vulnerability register and fix-plan deadlines, permission reviews, the server\'s backups and restore tests' },
   { name: 'sharing', description: '共享停车 Shared parking: owners, offers, bookings, KPIs, statements; citizen booking (no account)' },
   { name: 'public', description: '公众服务 Public service: nearby lots, lot details, fee estimates, guidance feed (no account)' },
@@ -223,6 +225,7 @@ export async function buildApp(ctx: RootContext): Promise<App> {
   await app.register(publicRoutes(ctx));
   await app.register(healthRoutes(ctx, metrics));
   await app.register(paymentsRoutes(ctx));
+  await app.register(arrearsRoutes(ctx));
   await app.register(securityRoutes(ctx));
   await app.register(sharingRoutes(ctx));
   await app.register(themesRoutes(ctx));

@@ -1,5 +1,6 @@
 import type { AccountsTables } from './modules/accounts/index.js';
 import type { AnalyticsTables } from './modules/analytics/index.js';
+import type { ArrearsTables } from './modules/arrears/index.js';
 import type { HealthTables } from './modules/health/index.js';
 import type { IncidentsTables } from './modules/incidents/index.js';
 import type { IngestTables } from './modules/ingest/index.js';
@@ -27,7 +28,7 @@ import type { PlatformTables, ReadContractHolds } from './platform/db.js';
  * the runtime, the app, the jobs, the CLI and the tests; modules see their own tables and the
  * ones they declare they read (their repo.ts), the platform its own (src/platform/db.ts).
  */
-export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables, ThemesTables, MigrationTables, ConnectorsTables {}
+export interface DB extends PlatformTables, AccountsTables, RegistryTables, IngestTables, SessionsTables, NotificationsTables, OnboardingTables, MonitoringTables, SlaTables, IncidentsTables, TicketsTables, QualityTables, AnalyticsTables, PublicTables, HealthTables, PaymentsTables, SecurityTables, SharingTables, ThemesTables, MigrationTables, ConnectorsTables, ArrearsTables {}
 
 /** The context the app root builds and hands to every module: it sees every table. */
 export type RootContext = AppContext<DB>;

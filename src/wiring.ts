@@ -1,3 +1,5 @@
+import { arrearsPaidListener } from './modules/arrears/index.js';
+import { onOrderPaid } from './modules/payments/index.js';
 import { onGateFacts } from './modules/sessions/index.js';
 import { sharingGateListener } from './modules/sharing/index.js';
 import type { RootContext } from './schema.js';
@@ -8,4 +10,5 @@ import type { RootContext } from './schema.js';
  */
 export function wireListeners(ctx: RootContext): void {
   onGateFacts('sharing', sharingGateListener, (name, err) => ctx.log.error({ err, listener: name }, 'gate listener failed; its changes were rolled back, the batch committed'));
+  onOrderPaid('arrears', arrearsPaidListener, (kind, err) => ctx.log.error({ err, kind }, 'order-paid listener failed; its changes were rolled back, the payment is recorded'));
 }

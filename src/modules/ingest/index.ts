@@ -12,6 +12,7 @@ export { registryCode } from './snapshot-feed.js';
 export { recordedHistory, type RecordedHistory } from './recorded-history.js';
 export { importPayments, type ImportedPayment } from './payment-import.js';
 export { excludeStatusReports, includeStatusReports } from './corrections.js';
+export { authenticateSourceRequest } from './source-auth.js';
 export type { IngestTables } from './tables.js';
 export { ARCHIVE_JOB, archiveMonth, archiveSettings, listArchives, restoreArchive, runArchive, verifyArchiveFile, type ArchiveHooks, type ArchiveManifest, type ArchiveRunResult, type ArchiveVerifyResult, type ArchiveView, type RestoreResult } from './archive.js';
 export { addMonths, dueMonths, lastDueEventMonth, lastDueQuarantineMonth, monthSpan, shanghaiMonth } from './archive-plan.js';

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '../../platform/errors.js';
 import { SIGNATURE_HEADERS, signatureMatches } from '../../platform/signing.js';
 import { sourceCredentials } from '../registry/index.js';
-import type { IngestContext } from './repo.js';
+import type { AppContext } from '../../platform/context.js';
+import { ingestContext, type IngestContext } from './repo.js';
 
 export const REPLAY_WINDOW_S = 300;
 
@@ -33,4 +34,12 @@ export async function authenticateSource(ctx: IngestContext, headers: IncomingHt
     throw new AppError(401, 'BAD_SIGNATURE', '签名错误 / signature does not match');
   }
   return code;
+}
+
+/**
+ * For other modules' source-signed routes (through index.ts; e.g. 欠费追缴's entry-refusal list
+ * a lot system reads with a signed GET over the empty body): the source code, or the same 401/403.
+ */
+export function authenticateSourceRequest(ctx: AppContext, headers: IncomingHttpHeaders, rawBody: string): Promise<string> {
+  return authenticateSource(ingestContext(ctx), headers, rawBody);
 }

@@ -6,7 +6,8 @@
 export { paymentsRoutes, notifyPath } from './routes.js';
 export { ensureSandboxChannel } from './channels.js';
 export { BILLS_JOB, importBillFolder } from './bill-folder.js';
-export { createOrder, getOrder, orderSettlement, type NewOrder, type OrderView } from './orders.js';
+export { createOrder, getOrder, orderSettlement, sandboxPay, channelKindOf, type NewOrder, type OrderView } from './orders.js';
+export { onOrderPaid, type OrderPaid, type OrderPaidListener } from './paid-listeners.js';
 export { listTransactions, type TransactionView } from './transactions.js';
 export { yuanToFen, fenToYuan } from './money.js';
 export { ORDER_KINDS, CHANNEL_KINDS, type OrderKind, type ChannelKind } from './vocab.js';

@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { notFound } from '../../platform/errors.js';
 import { verifyAlipay } from './alipay.js';
 import { openChannel } from './channels.js';
+import { runPaidListener } from './paid-listeners.js';
 import type { ChannelRecord, HeaderBag, Verdict } from './records.js';
 import type { PaymentsContext, PaymentsTrx } from './repo.js';
 import { REFUSAL_REASONS, type ChannelKind, type RefusalReason } from './vocab.js';
@@ -83,7 +84,7 @@ async function recordTransaction(ctx: PaymentsContext, trx: PaymentsTrx, channel
       .where('channel_code', '=', channelCode).where('kind', '=', 'refund').where('transaction_id', '=', r.transactionId).executeTakeFirstOrThrow();
     amountFen = Math.max(0, r.amountFen - Number(before.fen));
   }
-  const order = await trx.selectFrom('pay_orders').select(['id', 'status', 'amount_fen', 'paid_fen']).where('order_no', '=', r.orderNo).executeTakeFirst();
+  const order = await trx.selectFrom('pay_orders').select(['id', 'status', 'amount_fen', 'paid_fen', 'kind', 'ref']).where('order_no', '=', r.orderNo).executeTakeFirst();
   const now = ctx.clock.now();
   const inserted = await trx.insertInto('pay_transactions').values({
     channel_code: channelCode, kind: r.kind, external_id: r.externalId, order_no: r.orderNo, transaction_id: r.transactionId, refund_no: r.refundNo,
@@ -93,6 +94,7 @@ async function recordTransaction(ctx: PaymentsContext, trx: PaymentsTrx, channel
   if (!inserted) return false;
   if (order && r.kind === 'payment' && order.status === 'pending' && Number(order.amount_fen) === amountFen) {
     await trx.updateTable('pay_orders').set({ status: 'paid', paid_at: r.occurredAt, paid_fen: amountFen, transaction_id: r.transactionId }).where('id', '=', order.id).execute();
+    await runPaidListener(trx, { kind: order.kind, ref: order.ref, orderNo: r.orderNo, paidFen: amountFen, paidAt: r.occurredAt, transactionId: r.transactionId }, now);
   }
   if (order && r.kind === 'refund' && order.status === 'paid') {
     const refunded = await trx.selectFrom('pay_transactions').select((eb) => eb.fn.sum<string>('amount_fen').as('fen'))

@@ -54,7 +54,8 @@ function newOrderNo(now: Date): string {
   return `ZB${shanghaiDay(now).replaceAll('-', '')}${randomBytes(6).toString('hex').toUpperCase()}`;
 }
 
-export async function createOrder(ctx: PaymentsContext, actor: Actor, input: NewOrder): Promise<OrderView> {
+export async function createOrder(anyCtx: AppContext, actor: Actor, input: NewOrder): Promise<OrderView> {
+  const ctx = paymentsContext(anyCtx);
   if (!ORDER_KINDS.includes(input.kind as OrderKind)) throw badRequest('INVALID_KIND', `kind 须为 ${ORDER_KINDS.join('|')} / kind must be one of ${ORDER_KINDS.join(', ')}`, [{ field: 'kind' }]);
   if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw badRequest('INVALID_AMOUNT', 'amountFen 须为正整数（分）/ amountFen: a positive integer of fen', [{ field: 'amountFen' }]);
   const ref = input.ref?.trim();
@@ -75,7 +76,8 @@ export async function createOrder(ctx: PaymentsContext, actor: Actor, input: New
   });
 }
 
-export async function getOrder(ctx: PaymentsContext, orderNo: string): Promise<OrderView> {
+export async function getOrder(anyCtx: AppContext, orderNo: string): Promise<OrderView> {
+  const ctx = paymentsContext(anyCtx);
   const r = await ctx.db.selectFrom('pay_orders').selectAll().where('order_no', '=', orderNo).executeTakeFirst();
   if (!r) throw notFound(`支付订单 ${orderNo}`);
   return toView(r);
@@ -88,6 +90,12 @@ export async function listOrders(ctx: PaymentsContext, q: { kind?: string; ref?:
     .$if(q.status !== undefined, (b) => b.where('status', '=', q.status as OrderStatus))
     .orderBy('id', 'desc').limit(q.limit ?? 200).execute();
   return rows.map(toView);
+}
+
+/** The kind of a channel (wechat, alipay, sandbox), or null when there is no such channel. */
+export async function channelKindOf(anyCtx: AppContext, code: string): Promise<{ kind: 'wechat' | 'alipay' | 'sandbox'; status: 'active' | 'disabled' } | null> {
+  const r = await paymentsContext(anyCtx).db.selectFrom('pay_channels').select(['kind', 'status']).where('code', '=', code).executeTakeFirst();
+  return r ?? null;
 }
 
 /** For the module that owns what is paid: the orders of (kind, ref) and whether one is paid. */
@@ -103,7 +111,8 @@ export async function orderSettlement(anyCtx: AppContext, kind: OrderKind, ref: 
  * SHA256withRSA with the sandbox's platform key — and delivers it to the same notification path
  * as a real one. Returns what was sent and how it was answered.
  */
-export async function sandboxPay(ctx: PaymentsContext, actor: Actor, orderNo: string): Promise<{ order: OrderView; notification: { headers: Record<string, string>; body: string }; outcome: NotifyOutcome }> {
+export async function sandboxPay(anyCtx: AppContext, actor: Actor, orderNo: string): Promise<{ order: OrderView; notification: { headers: Record<string, string>; body: string }; outcome: NotifyOutcome }> {
+  const ctx = paymentsContext(anyCtx);
   const order = await getOrder(ctx, orderNo);
   const channel = await openChannel(ctx, ctx.db, order.channelCode);
   if (!channel || channel.kind !== 'sandbox' || !channel.secrets.sandboxPrivateKey) throw conflict('NOT_SANDBOX', `订单 ${orderNo} 的支付通道不是沙箱 / the order's channel is not a sandbox`);

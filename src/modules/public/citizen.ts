@@ -8,6 +8,7 @@ import { shanghaiDay } from '../../platform/time.js';
 import {
   addMinutes, attemptsLeft, CODE_TTL_MINUTES, confirmVerdict, maskPhone, maySend, normalizePhone, RECORD_DAYS, TOKEN_TTL_MINUTES,
 } from './citizen-rules.js';
+import { settledSessions } from '../arrears/index.js';
 import { publicContext, type PublicContext, type PublicDb } from './repo.js';
 import type { SmsSender } from '../../platform/sms.js';
 
@@ -23,7 +24,7 @@ export const READ_RECORDS = 'public.records.read';
 const MAX_RECORDS = 200;
 const MAX_ARREARS = 500;
 
-const citizenActor = (ip: string | null): Actor => ({
+export const citizenActor = (ip: string | null): Actor => ({
   userId: null, username: 'citizen:h5', role: 'system', districtCode: null, permissions: new Set(), ip,
 });
 
@@ -167,6 +168,7 @@ export interface CitizenRecord {
   receivableFen: number | null;
   paidFen: number | null;
   arrearsFen: number | null;
+  settled: 'paid' | 'written_off' | null;
   payChannel: string | null;
   state: 'open' | 'closed';
 }
@@ -188,16 +190,19 @@ export async function citizenRecords(ctx: PublicContext, authorization: string |
       .where(sql<boolean>`s.receivable_fen > coalesce(s.paid_fen, 0)`)
       .orderBy(sql`coalesce(s.exited_at, s.entered_at)`, 'desc').limit(MAX_ARREARS).execute(),
   ]);
+  // Arrears paid through the channels or written off here (欠费追缴) are no longer owed.
+  const settled = await settledSessions(ctx, [...new Set([...recent, ...owing].map((r) => r.id))]);
   const toRecord = (r: (typeof recent)[number]): CitizenRecord => {
-    const arrears = r.receivable_fen === null ? null : Math.max(r.receivable_fen - (r.paid_fen ?? 0), 0);
+    const owed = r.receivable_fen === null ? null : Math.max(r.receivable_fen - (r.paid_fen ?? 0), 0);
+    const arrears = settled.has(r.id) ? 0 : owed;
     return {
       sessionId: r.id, lotCode: r.code, lotName: r.name,
       enteredAt: r.entered_at?.toISOString() ?? null, exitedAt: r.exited_at?.toISOString() ?? null,
       minutes: r.entered_at && r.exited_at ? Math.max(0, Math.round((r.exited_at.getTime() - r.entered_at.getTime()) / 60_000)) : null,
-      receivableFen: r.receivable_fen, paidFen: r.paid_fen, arrearsFen: arrears, payChannel: r.pay_channel, state: r.state,
+      receivableFen: r.receivable_fen, paidFen: r.paid_fen, arrearsFen: arrears, settled: settled.get(r.id) ?? null, payChannel: r.pay_channel, state: r.state,
     };
   };
-  const arrears = owing.map(toRecord);
+  const arrears = owing.filter((r) => !settled.has(r.id)).map(toRecord);
   const totalArrearsFen = arrears.reduce((s, r) => s + (r.arrearsFen ?? 0), 0);
   await audit(ctx, ctx.db, citizenActor(ip), {
     action: READ_RECORDS, targetType: 'plate', targetId: maskPlate(plate),

@@ -7,6 +7,7 @@ import { publicContext } from './repo.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { activeAnnouncements, createAnnouncement, deleteAnnouncement, listAnnouncements, updateAnnouncement } from './announcements.js';
 import { citizenRecords, confirmVerification, startVerification } from './citizen.js';
+import { citizenArrearsRoutes } from './routes-arrears.js';
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { fixedSecurityHeaders } from '../../platform/security-headers.js';
 import { smsSenderFor, type SmsSender } from '../../platform/sms.js';
@@ -215,6 +216,8 @@ export function publicRoutes(appCtx: AppContext, opts: { sms?: SmsSender } = {})
       noStore(reply);
       return citizenRecords(ctx, req.headers.authorization, req.ip);
     });
+
+    await app.register(citizenArrearsRoutes(ctx, pub, tags));
 
     // ---- staff ----
     const read = { preHandler: requirePermission('registry:read') };

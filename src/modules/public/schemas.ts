@@ -217,7 +217,8 @@ const CitizenRecord = Type.Object({
   minutes: Nullable(Type.Integer({ description: '停车时长（分钟） / minutes parked' })),
   receivableFen: Nullable(Type.Integer({ description: '应收（分） / receivable, fen' })),
   paidFen: Nullable(Type.Integer({ description: '实收（分） / paid, fen' })),
-  arrearsFen: Nullable(Type.Integer({ description: '欠费 = max(应收 − 实收, 0)（分） / arrears, fen' })),
+  arrearsFen: Nullable(Type.Integer({ description: '欠费 = max(应收 − 实收, 0)（分），已在本平台缴清或核销的为 0 / arrears, fen; 0 once settled here' })),
+  settled: Nullable(Type.Union([Type.Literal('paid'), Type.Literal('written_off')], { description: '欠费已在本平台缴清（paid）或核销（written_off）/ arrears settled here' })),
   payChannel: Nullable(Type.String()),
   state: Type.String({ description: 'open 在场 / closed 已离场' }),
 });

@@ -19,16 +19,17 @@ export type Permission =
   | 'data:clean' // data cleaning: scan, fix, revert, rule settings (数据清洗)
   | 'payments:read' // payment transactions, pay orders, refused notifications, reconciliation
   | 'payments:manage' // payment channels and their keys, pay orders, resolving reconciliation differences
+  | 'arrears:manage' // arrears recovery: escalation settings, write-off requests and their approval (欠费追缴)
 
   | 'sharing:approve' // shared parking: approve owners and offers, cancel any booking, confirm statements (共享停车)
   | 'sharing:own'; // shared parking as an owner: offers and bookings of the owner's own lots only
 
-const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read', 'payments:manage', 'sharing:approve'];
+const ALL: readonly Permission[] = ['users:manage', 'registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read', 'payments:manage', 'arrears:manage', 'sharing:approve'];
 
 /** Permissions follow from the role; there are no per-user grants to review. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: ALL,
-  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean', 'payments:read', 'sharing:approve'],
+  bureau: ['registry:read', 'registry:write', 'pii', 'data:clean', 'payments:read', 'arrears:manage', 'sharing:approve'],
   district: ['registry:read', 'registry:write'],
   ops: ['registry:read', 'registry:write', 'sources:secrets', 'pii', 'audit:read', 'ops', 'data:clean', 'payments:read'],
   viewer: ['registry:read'],

@@ -2588,6 +2588,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/arrears/bills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 缴纳欠费：为已验证车牌的全部欠费开具账单与支付订单（市民令牌）/ a bill and pay order for everything the verified plate owes
+         * @description 须带 Authorization: Bearer <市民令牌>（401 CITIZEN_TOKEN_REQUIRED / CITIZEN_TOKEN_INVALID）。/ Needs the citizen token. 没有欠费 409 NO_ARREARS；同样的待支付账单再次请求时原样返回。/ 409 NO_ARREARS when nothing is owed; a pending bill of the same sessions is given again.
+         */
+        post: operations["publicArrearsBill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/arrears/bills/{billNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 欠费账单状态（市民令牌）/ a bill and whether it is paid
+         * @description 须带 Authorization: Bearer <市民令牌>（401 CITIZEN_TOKEN_REQUIRED / CITIZEN_TOKEN_INVALID）。/ Needs the citizen token. 只能查看本车牌的账单（其他 404）。/ Only the verified plate's bills (else 404).
+         */
+        get: operations["publicArrearsBillGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/arrears/bills/{billNo}/sandbox-pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 沙箱支付欠费账单（演示；市民令牌）/ pay a bill through the sandbox channel (demo)
+         * @description 须带 Authorization: Bearer <市民令牌>（401 CITIZEN_TOKEN_REQUIRED / CITIZEN_TOKEN_INVALID）。/ Needs the citizen token. 仅当账单的支付通道为沙箱时可用（否则 409 NOT_SANDBOX）：沙箱按微信支付格式签名、加密通知并投递到通知处理，欠费随之结清。 / Only on the sandbox channel (else 409 NOT_SANDBOX): it sends a signed, encrypted notification to the same path as WeChat Pay, which settles the arrears.
+         */
+        post: operations["publicArrearsSandboxPay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public-admin/lots/{code}/settings": {
         parameters: {
             query?: never;
@@ -3240,6 +3300,162 @@ export interface paths {
          * @description 沙箱通道按微信支付 APIv3 的格式加密、签名一条支付成功通知并投递到通知处理（与真实通知同一路径）。 / The sandbox signs and encrypts a TRANSACTION.SUCCESS notification exactly like WeChat Pay and delivers it to the notification path.
          */
         post: operations["paymentsSandboxPay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 欠费台账（按车牌汇总所有车场）/ the arrears ledger, one row per plate over every lot
+         * @description 未结欠费：已出场、未被数据清洗排除、应收大于实收，且未经本平台缴清或核销的停车记录。车牌脱敏。/ Outstanding: closed sessions, not set aside, receivable above paid, not settled here. Plates masked.
+         */
+        get: operations["arrearsLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/ledger/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出欠费台账（.xlsx，筛选同列表）/ export the ledger (.xlsx, same filters)
+         * @description 有 pii 权限时为完整车牌；每次导出记审计 arrears.export。/ Whole plates with pii; every export audited.
+         */
+        get: operations["arrearsLedgerExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/ledger/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 某车牌的欠费明细 / one plate's arrears
+         * @description key 为台账行的 key。有 pii 权限时显示完整车牌并记审计 arrears.read_pii。/ key from the ledger row; whole plate with pii, audited.
+         */
+        get: operations["arrearsPlate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 欠费追缴指标 / arrears KPIs */
+        get: operations["arrearsKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 追缴升级规则与拒绝入场设置 / escalation and refusal settings */
+        get: operations["arrearsSettings"];
+        /** 修改追缴设置（审计）/ change the settings (audited) */
+        put: operations["arrearsUpdateSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/writeoffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 核销申请 / write-off requests */
+        get: operations["arrearsWriteoffs"];
+        put?: never;
+        /**
+         * 申请核销 / ask for a write-off
+         * @description 须由另一人审批。/ Another user approves it.
+         */
+        post: operations["arrearsRequestWriteoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arrears/writeoffs/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 审批核销（申请人不能审批自己的申请）/ approve or reject (never by the requester)
+         * @description 申请人本人 409 SAME_PERSON；已处理 409 NOT_PENDING。/ 409 SAME_PERSON for the requester; 409 NOT_PENDING when decided.
+         */
+        post: operations["arrearsDecideWriteoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/arrears/refusals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 拒绝入场名单（车场系统，数据源签名）/ the entry-refusal list for a lot system (signed by its data source)
+         * @description 与上报接口相同的签名头（X-Zhibo-Source、X-Zhibo-Timestamp、X-Zhibo-Signature，签名体为空串）。仅参与拒绝入场的数据源、且已开启时可读，否则 403 NOT_PARTICIPATING。返回列入执法的完整车牌；每次读取记审计。/ Signed like ingest over the empty body; only participating sources while refusal is on; whole plates; every read audited.
+         */
+        get: operations["arrearsRefusals"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5443,6 +5659,22 @@ export interface components {
             updatedAt: string;
             updatedBy: string;
         };
+        ArrearsBill: {
+            billNo: string;
+            /** @description 商户订单号 out_trade_no */
+            orderNo: string;
+            amountFen: number;
+            channelCode: string;
+            channelKind: null | ("wechat" | "alipay" | "sandbox");
+            status: "pending" | "paid";
+            /** Format: date-time */
+            createdAt: string;
+            paidAt: null | string;
+            sessions: {
+                sessionId: number;
+                fen: number;
+            }[];
+        };
         Inspection: {
             id: number;
             trigger: "manual" | "scheduled";
@@ -5680,6 +5912,33 @@ export interface components {
             resolvedAt: null | string;
             resolvedBy: null | string;
             resolution: null | string;
+        };
+        ArrearsSession: {
+            sessionId: number;
+            lotCode: string;
+            lotName: string;
+            districtCode: string;
+            sourceCode: string;
+            enteredAt: null | string;
+            exitedAt: null | string;
+            receivableFen: number;
+            paidFen: number;
+            owedFen: number;
+            payChannel: null | string;
+        };
+        ArrearsWriteoff: {
+            id: number;
+            plateMasked: string;
+            sessionIds: number[];
+            amountFen: number;
+            reason: string;
+            status: "pending" | "approved" | "rejected";
+            requestedBy: string;
+            /** Format: date-time */
+            requestedAt: string;
+            decidedBy: null | string;
+            decidedAt: null | string;
+            decisionNote: null | string;
         };
         SecurityVulnerability: {
             id: number;
@@ -18135,6 +18394,7 @@ export interface operations {
                             receivableFen: null | number;
                             paidFen: null | number;
                             arrearsFen: null | number;
+                            settled: null | ("paid" | "written_off");
                             payChannel: null | string;
                             /** @description open 在场 / closed 已离场 */
                             state: string;
@@ -18151,6 +18411,7 @@ export interface operations {
                             receivableFen: null | number;
                             paidFen: null | number;
                             arrearsFen: null | number;
+                            settled: null | ("paid" | "written_off");
                             payChannel: null | string;
                             /** @description open 在场 / closed 已离场 */
                             state: string;
@@ -18163,6 +18424,178 @@ export interface operations {
             };
             /** @description 错误 / error */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicArrearsBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrearsBill"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicArrearsBillGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                billNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrearsBill"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicArrearsSandboxPay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                billNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrearsBill"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21149,6 +21582,689 @@ export interface operations {
             };
             /** @description 错误 / error */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsLedger: {
+        parameters: {
+            query?: {
+                /** @description 车牌（完整或部分，部分需 pii 权限）/ plate, whole or part (part needs pii) */
+                plate?: string;
+                lotCode?: string;
+                districtCode?: string;
+                /** @description open 待追缴 / enforcement 列入执法 */
+                level?: "open" | "enforcement";
+                /** @description 欠费金额不低于（分）/ owed at least (fen) */
+                minFen?: number;
+                /** @description 最早欠费不少于 N 天 / oldest at least N days */
+                minDays?: number;
+                sort?: "total" | "oldest" | "sessions";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description 该车牌最早一笔欠费流水的编号，用于打开详情 / the plate's oldest owing session: opens the detail */
+                            key: number;
+                            /** @description 脱敏车牌 / masked plate */
+                            plate: string;
+                            sessions: number;
+                            lots: number;
+                            totalFen: number;
+                            /** Format: date-time */
+                            oldestAt: string;
+                            /** Format: date-time */
+                            newestAt: string;
+                            ageDays: number;
+                            /** @description open 待追缴 / enforcement 列入执法 */
+                            level: "open" | "enforcement";
+                            /** @description 列入执法的原因：age 超期、amount 超额 / why listed */
+                            reasons: ("age" | "amount")[];
+                            /** @description 已开启拒绝入场且列入执法 / listed and refusal on */
+                            refuseEntry: boolean;
+                        }[];
+                        total: number;
+                        totalFen: number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsLedgerExport: {
+        parameters: {
+            query?: {
+                /** @description 车牌（完整或部分，部分需 pii 权限）/ plate, whole or part (part needs pii) */
+                plate?: string;
+                lotCode?: string;
+                districtCode?: string;
+                /** @description open 待追缴 / enforcement 列入执法 */
+                level?: "open" | "enforcement";
+                /** @description 欠费金额不低于（分）/ owed at least (fen) */
+                minFen?: number;
+                /** @description 最早欠费不少于 N 天 / oldest at least N days */
+                minDays?: number;
+                sort?: "total" | "oldest" | "sessions";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel (.xlsx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsPlate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: number;
+                        /** @description 有 pii 权限时为完整车牌（记审计），否则脱敏 / whole with pii (audited), else masked */
+                        plate: string;
+                        plateMasked: string;
+                        totalFen: number;
+                        ageDays: number;
+                        /** @description open 待追缴 / enforcement 列入执法 */
+                        level: "open" | "enforcement";
+                        /** @description 列入执法的原因：age 超期、amount 超额 / why listed */
+                        reasons: ("age" | "amount")[];
+                        refuseEntry: boolean;
+                        sessions: components["schemas"]["ArrearsSession"][];
+                        settlements: {
+                            sessionId: number;
+                            fen: number;
+                            kind: "paid" | "written_off";
+                            /** Format: date-time */
+                            settledAt: string;
+                            settledBy: string;
+                            orderNo: null | string;
+                            writeoffId: null | number;
+                        }[];
+                        writeoffs: {
+                            id: number;
+                            amountFen: number;
+                            reason: string;
+                            status: string;
+                            requestedBy: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            decidedBy: null | string;
+                            decidedAt: null | string;
+                            decisionNote: null | string;
+                            sessionIds: number[];
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsKpis: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM（上海时间，默认本月）/ Shanghai month, default this one */
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        month: string;
+                        /** @description 当前欠费余额（分）/ outstanding now */
+                        outstandingFen: number;
+                        outstandingPlates: number;
+                        outstandingSessions: number;
+                        /** @description 列入执法的车牌数 / plates listed for enforcement */
+                        enforcementPlates: number;
+                        /** @description 本月经支付通道追缴（分）/ recovered through the channels in the month */
+                        recoveredFen: number;
+                        recoveredSessions: number;
+                        /** @description 本月核销（分）/ written off in the month */
+                        writtenOffFen: number;
+                        recoveryRate: null | number;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enforceAfterDays: null | number;
+                        enforceAboveFen: null | number;
+                        /** @description 向参与车场系统提供拒绝入场名单 / offer the entry-refusal list */
+                        refusalEnabled: boolean;
+                        /** @description 参与拒绝入场的数据源编码 / participating data sources */
+                        refusalSources: string[];
+                        /** @description 市民缴纳欠费所用支付通道 / the channel citizens pay with */
+                        channelCode: string;
+                    } & {
+                        /** Format: date-time */
+                        updatedAt: string;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsUpdateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enforceAfterDays: null | number;
+                    enforceAboveFen: null | number;
+                    /** @description 向参与车场系统提供拒绝入场名单 / offer the entry-refusal list */
+                    refusalEnabled: boolean;
+                    /** @description 参与拒绝入场的数据源编码 / participating data sources */
+                    refusalSources: string[];
+                    /** @description 市民缴纳欠费所用支付通道 / the channel citizens pay with */
+                    channelCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enforceAfterDays: null | number;
+                        enforceAboveFen: null | number;
+                        /** @description 向参与车场系统提供拒绝入场名单 / offer the entry-refusal list */
+                        refusalEnabled: boolean;
+                        /** @description 参与拒绝入场的数据源编码 / participating data sources */
+                        refusalSources: string[];
+                        /** @description 市民缴纳欠费所用支付通道 / the channel citizens pay with */
+                        channelCode: string;
+                    } & {
+                        /** Format: date-time */
+                        updatedAt: string;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsWriteoffs: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ArrearsWriteoff"][];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsRequestWriteoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 台账行的 key（确定车牌）/ the ledger row's key (names the plate) */
+                    key: number;
+                    sessionIds: number[];
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrearsWriteoff"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsDecideWriteoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    approve: boolean;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrearsWriteoff"];
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrearsRefusals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        generatedAt: string;
+                        plates: {
+                            /** @description 完整车牌 / whole plate */
+                            plate: string;
+                            owedFen: number;
+                            /** Format: date-time */
+                            since: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

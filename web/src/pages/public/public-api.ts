@@ -25,3 +25,9 @@ export const confirmVerification = (id: string, code: string) => apiPost('/api/v
 /** The records of the verified plate, with the citizen token (never the console's). */
 export const citizenRecords = (token: string) => apiGet('/api/v1/public/records', { bearer: token });
 export const publicAnnouncements = (district?: string) => apiGet('/api/v1/public/announcements', { query: district ? { district } : {} });
+
+// ---- 缴纳欠费 (docs/公众服务接口.md): a bill for everything owed, paid on the configured channel ----
+export type ArrearsBill = ResponseOf<'publicArrearsBill'>;
+export const createArrearsBill = (token: string) => apiPost('/api/v1/public/arrears/bills', { bearer: token });
+/** The demo's sandbox channel pays the bill (a real channel is paid in WeChat or Alipay). */
+export const sandboxPayBill = (token: string, billNo: string) => apiPost('/api/v1/public/arrears/bills/{billNo}/sandbox-pay', { path: { billNo }, bearer: token });
