@@ -73,7 +73,8 @@ for (const backend of BACKENDS) {
 
     it('ends with every row once after three crashes', { timeout: 900_000 }, async () => {
       // The source, lot and connector, made through the API of a real server.
-      const s = await startServer(['--data-dir', dataDir], env());
+      // startServer waits for the 'listening on' line, which is logged at info.
+      const s = await startServer(['--data-dir', dataDir], { ...env(), ZHIBO_LOG_LEVEL: 'info' });
       try {
         const login = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
         const auth = { 'content-type': 'application/json', authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
