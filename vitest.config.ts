@@ -1,5 +1,6 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
+import { SERIAL } from './vitest.serial.config.js';
 
 export default defineConfig({
   // Compiles the console's .vue files for its component tests (web/src/**/*.test.ts, which pick
@@ -12,6 +13,9 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
+    // Whole-cluster tests (a streaming replica of the test server, two app nodes sharing one
+    // database and its job clock) run on their own afterwards: vitest.serial.config.ts.
+    exclude: ['**/node_modules/**', ...SERIAL],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file opens its own databases; two cores, so two files at a time.
