@@ -4,7 +4,7 @@ import { PAY_CHANNELS } from '../sessions/index.js';
 
 /*
  * The mapping of a connector (docs/数据对接.md §3): how one record of a source system becomes
- * one or more events of the push API (GUIDE §5, src/modules/ingest/schemas.ts). Pure: no clock,
+ * one or more events of the push API (docs/接入规范.md, src/modules/ingest/schemas.ts). Pure: no clock,
  * no database. What the mapped events are worth is ingest's validation's to say (the dry run
  * shows it per record); a record the mapping itself cannot read is refused here with a reason.
  */
