@@ -18,6 +18,9 @@ export default defineConfig({
     exclude: ['**/node_modules/**', ...SERIAL],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits 1 s by default: too short for a page under CI's load (the overview map's
+    // first data came after it once). As long as the browser pages' own 15 s timeout.
+    expect: { poll: { timeout: 15_000 } },
     // Each file opens its own databases; two cores, so two files at a time.
     maxWorkers: 2,
     // The JSON report lets CI print a plain closing line ('N passed, N failed').

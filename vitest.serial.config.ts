@@ -13,6 +13,7 @@ export default defineConfig({
     include: SERIAL,
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    expect: { poll: { timeout: 15_000 } },
     fileParallelism: false,
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest-serial.json' },
