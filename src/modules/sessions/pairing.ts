@@ -14,15 +14,23 @@ const WRITE_CHUNK = 500;
 /**
  * Applies a batch's entries and exits (in occurredAt order) to the parking sessions, inside
  * the caller's transaction: a few statements per batch, not per event. Batches touching the
- * same lots take turns (a transaction lock per lot, in lot order, so they cannot deadlock).
+ * same vehicles take turns; see lockBatch.
  */
 export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Promise<void> {
   const db = sessionsDb(anyDb);
   if (facts.length === 0) return;
-  const lotIds = [...new Set(facts.map((f) => f.lotId))].sort((a, b) => a - b);
-  await sql`select pg_advisory_xact_lock(${LOT_LOCK_SPACE}, l) from unnest(${sql.val(lotIds)}::int[]) as l`.execute(db);
+  const locked = await lockBatch(db, facts);
+  let known = await loadKnown(db, facts);
+  // An exit may name its entry's event while carrying another plate (a misread): the session it
+  // touches is then another vehicle's, which this batch has not locked yet. Lock it and read again.
+  for (let round = 0; locked && round < 3; round++) {
+    const more = known.filter((s) => !locked.has(pairKey(s.lot_id, s.plate)));
+    if (more.length === 0) break;
+    await lockPairs(db, more.map((s) => [s.lot_id, s.plate]), locked);
+    known = await loadKnown(db, facts);
+  }
 
-  const book = new PairingBook(await loadKnown(db, facts));
+  const book = new PairingBook(known);
   for (const f of facts) {
     if (f.kind === 'entry') book.entry(f);
     else book.exit(f);
@@ -32,6 +40,50 @@ export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Pro
   for (let i = 0; i < updates.length; i += WRITE_CHUNK) await updateSessions(db, updates.slice(i, i + WRITE_CHUNK), now);
   // Modules listening to the gate (shared parking) see the paired batch; pairing does not wait on their outcome.
   await runGateListeners(anyDb, facts, now);
+}
+
+/**
+ * Most distinct (lot, plate) pairs a batch locks one by one; a larger batch locks its lots whole.
+ * Each pair is one entry in PostgreSQL's shared lock table (max_locks_per_transaction × connections,
+ * 6,400 by default): ten connections each holding 512 stay inside it.
+ */
+const PAIR_LOCK_LIMIT = 512;
+const pairKey = (lotId: number, plate: string) => `${lotId}\u0000${plate}`;
+
+/**
+ * Two batches must not pair the same vehicle at once, or both would read the sessions before
+ * either wrote (an exit-only session beside an open entry). Batches of different vehicles need
+ * not wait for each other: a vendor's concurrent batches for the same lots used to take turns on
+ * whole-lot locks, and one batch's writes and commit then held back all the others
+ * (docs/performance.md, ingest experiments). So a batch takes each of its lots' lock shared and an
+ * exclusive lock per (lot, plate); a batch with more than PAIR_LOCK_LIMIT pairs takes its lots'
+ * locks exclusively instead. Always lots first in lot order, then pairs in (lot, hash) order, so
+ * no two batches wait for each other in a circle (a deadlock would still be retried by the caller).
+ * Returns the pairs locked, or null when whole lots are.
+ */
+async function lockBatch(db: SessionsDb, facts: GateFact[]): Promise<Set<string> | null> {
+  const lotIds = [...new Set(facts.map((f) => f.lotId))].sort((a, b) => a - b);
+  const pairs = new Map<string, [number, string]>();
+  for (const f of facts) pairs.set(pairKey(f.lotId, f.plate), [f.lotId, f.plate]);
+  if (pairs.size > PAIR_LOCK_LIMIT) {
+    await sql`select pg_advisory_xact_lock(${LOT_LOCK_SPACE}, l) from unnest(${sql.val(lotIds)}::int[]) as l`.execute(db);
+    return null;
+  }
+  await sql`select pg_advisory_xact_lock_shared(${LOT_LOCK_SPACE}, l) from unnest(${sql.val(lotIds)}::int[]) as l`.execute(db);
+  const locked = new Set<string>();
+  await lockPairs(db, [...pairs.values()], locked);
+  return locked;
+}
+
+/** Exclusive locks on (lot id, hash of the plate), taken in that order; adds them to `locked`. */
+async function lockPairs(db: SessionsDb, pairs: [number, string][], locked: Set<string>): Promise<void> {
+  const fresh = pairs.filter(([l, p]) => !locked.has(pairKey(l, p)));
+  if (fresh.length === 0) return;
+  // The subquery sorts before the outer select calls the lock function, row by row in that order.
+  await sql`select pg_advisory_xact_lock(k.l, k.h) from (
+      select distinct l, hashtext(p) as h from unnest(${sql.val(fresh.map((x) => x[0]))}::int[], ${sql.val(fresh.map((x) => x[1]))}::text[]) as t(l, p) order by 1, 2
+    ) as k`.execute(db);
+  for (const [l, p] of fresh) locked.add(pairKey(l, p));
 }
 
 /**
