@@ -14,6 +14,7 @@ export const arrearsEn: typeof arrearsZh = {
     rate: 'Recovery rate',
     rateHint: 'Recovery rate = recovered this month ÷ (recovered this month + outstanding now); write-offs not counted',
     month: 'Month',
+    thisMonth: 'This month',
   },
   filters: {
     plate: 'Plate',

@@ -14,6 +14,7 @@ export const arrearsZh = {
     rate: '回收率',
     rateHint: '回收率 = 本月追缴 ÷（本月追缴 + 当前欠费余额），核销不计入',
     month: '统计月份',
+    thisMonth: '本月',
   },
   filters: {
     plate: '车牌',
