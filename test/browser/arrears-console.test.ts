@@ -75,6 +75,7 @@ describe('arrears console: ledger, detail, write-off requested by one user and a
 
   afterAll(() => closeAll(browser, env, tmp));
 
+  let other: Page;
   const rows = (p: Page) => p.locator('[data-testid=arrears-table] .el-table__body tr');
 
   it('shows the KPIs in yuan and the ledger with masked plates, in Chinese only; filters by amount; exports .xlsx', async () => {
@@ -147,7 +148,7 @@ describe('arrears console: ledger, detail, write-off requested by one user and a
   });
 
   it('a bureau user approves it on 核销审批: the session leaves the ledger, the KPIs count the write-off, the requester sees who decided', async () => {
-    const other = await openPage(await browser.newContext(DESKTOP), pageErrors);
+    other = await openPage(await browser.newContext(DESKTOP), pageErrors);
     await signIn(other, base, 'bureau1', BUREAU_PASSWORD, '/arrears');
     await other.locator('.el-tabs__item', { hasText: '核销审批' }).click();
     const queue = other.locator('[data-testid=arrears-writeoffs-table] .el-table__body tr');
@@ -180,6 +181,24 @@ describe('arrears console: ledger, detail, write-off requested by one user and a
     await expectText(requests.first()).toContainText('情况属实');
     await expectText(drawer.locator('[data-testid=arrears-settlements]')).toContainText('核销');
     await screenshot(page, 'arrears-console-approved.png');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('changes the escalation settings in yuan and days: 苏F12345 is listed once ¥20.00 reaches the amount', async () => {
+    await other.locator('.el-tabs__item', { hasText: '追缴设置' }).click();
+    await expect.poll(() => field(other, 'arrears-settings-days').inputValue()).toBe('30');
+    expect(await field(other, 'arrears-settings-yuan').inputValue()).toBe('200.00');
+    await field(other, 'arrears-settings-days').fill('');
+    await field(other, 'arrears-settings-yuan').fill('20');
+    await other.locator('[data-testid=arrears-settings-save]').click();
+    await expectText(other.locator('.el-message')).toContainText('追缴设置已保存');
+    await expectText(other.locator('[data-testid=arrears-settings]')).toContainText('bureau1');
+    expect(await englishFragments(other)).toEqual([]);
+    expect(await call('GET', '/api/v1/arrears/settings')).toMatchObject({ enforceAfterDays: null, enforceAboveFen: 2000, updatedBy: 'bureau1' });
+    await expectText(other.locator('[data-testid=arrears-kpi-enforcement]')).toContainText('列入执法 2 个车牌');
+    await other.locator('.el-tabs__item', { hasText: '欠费台账' }).click();
+    await expectText(rows(other).filter({ hasText: '苏F1**45' })).toContainText('列入执法');
+    await screenshot(other, 'arrears-console-settings.png');
     expect(pageErrors).toEqual([]);
   });
 });
