@@ -105,6 +105,10 @@ describe('arrears console: ledger, detail, write-off requested by one user and a
     expect(await page.locator('[data-testid=arrears-row-plate]').allInnerTexts()).toEqual(['苏F1**45']);
     await page.locator('[data-testid=filter-reset]').click();
     await expect.poll(() => rows(page).count()).toBe(2);
+    await page.goto(`${base}/arrears?order=oldest`); // a shared link: oldest first (苏F12345 since 11-20)
+    await expect.poll(() => page.locator('[data-testid=arrears-row-plate]').allInnerTexts()).toEqual(['苏F1**45', '苏A0**01']);
+    await page.goto(`${base}/arrears`);
+    await expect.poll(() => page.locator('[data-testid=arrears-row-plate]').allInnerTexts()).toEqual(['苏A0**01', '苏F1**45']);
 
     const file = await download(page, '[data-testid=arrears-export]', join(tmp, 'ledger.xlsx'));
     expect(file.name).toMatch(/^欠费台账-2026-11-25\.xlsx$/);

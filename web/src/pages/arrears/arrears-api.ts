@@ -13,16 +13,17 @@ export type WriteoffStatus = (typeof WRITEOFF_STATUSES)[number];
 
 /**
  * The list page's filters (as they stand in its URL, amounts in yuan) as the ledger's query:
- * minYuan / maxYuan become minFen / maxFen; an amount that is not money is left out.
+ * minYuan / maxYuan become minFen / maxFen, order becomes sort; an amount that is not money is left out.
  */
 export function ledgerQuery(filters: Record<string, string>): QueryOf<'arrearsLedger'> {
-  const { minYuan, maxYuan, minDays, ...rest } = filters;
+  const { minYuan, maxYuan, minDays, order, ...rest } = filters;
+  const sort = order === 'oldest' || order === 'sessions' || order === 'total' ? order : undefined;
   const fen = (text: string | undefined) => {
     const v = text === undefined ? null : yuanToFen(text);
     return v === null || Number.isNaN(v) || v < 1 ? undefined : v;
   };
   const days = minDays !== undefined && /^\d{1,4}$/.test(minDays) ? Number(minDays) : undefined;
-  return { ...(rest as QueryOf<'arrearsLedger'>), minFen: fen(minYuan), maxFen: fen(maxYuan), minDays: days };
+  return { ...(rest as QueryOf<'arrearsLedger'>), minFen: fen(minYuan), maxFen: fen(maxYuan), minDays: days, sort };
 }
 
 export const arrearsApi = {

@@ -9,11 +9,11 @@ import DecideDialog from './DecideDialog.vue';
 
 describe('the ledger filters as the API query', () => {
   it('turns the amounts typed in yuan into fen, exactly, and leaves out what is not money', () => {
-    expect(ledgerQuery({ minYuan: '10', maxYuan: '50.5', level: 'enforcement', districtCode: '320602' }))
-      .toEqual({ level: 'enforcement', districtCode: '320602', minFen: 1000, maxFen: 5050, minDays: undefined });
+    expect(ledgerQuery({ minYuan: '10', maxYuan: '50.5', level: 'enforcement', districtCode: '320602', order: 'oldest' }))
+      .toEqual({ level: 'enforcement', districtCode: '320602', minFen: 1000, maxFen: 5050, minDays: undefined, sort: 'oldest' });
     expect(ledgerQuery({ minYuan: '1.15' }).minFen).toBe(115); // not 114.99999999999999
     expect(ledgerQuery({ minYuan: 'abc', maxYuan: '0', minDays: '30' })).toMatchObject({ minFen: undefined, maxFen: undefined, minDays: 30 });
-    expect(ledgerQuery({ minDays: '-3' }).minDays).toBeUndefined();
+    expect(ledgerQuery({ minDays: '-3', order: 'nonsense' })).toMatchObject({ minDays: undefined, sort: undefined });
   });
 });
 
