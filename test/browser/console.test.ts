@@ -20,7 +20,7 @@ import { apiCaller, apiToken, checkBrowserPrerequisites, closeAll, DESKTOP, down
 /** Every page of the menu (in its order), as an admin sees it; /api/docs is Swagger's own. */
 const MENU_PAGES = [
   '/overview', '/registry/lots', '/registry/sources', '/registry/operators', '/registry/districts', '/registry/import',
-  '/ingest/import', '/ingest/quarantine', '/analysis', '/quality', '/public-service', '/sharing', '/payments', '/themes',
+  '/ingest/import', '/ingest/quarantine', '/analysis', '/quality', '/public-service', '/sharing', '/payments', '/arrears', '/themes',
   '/sessions', '/monitoring', '/onboarding', '/tickets', '/incidents', '/security', '/inspections',
   '/system/users', '/system/audit', '/system/channels', '/help',
 ];
@@ -76,7 +76,7 @@ describe('console in the browser', () => {
   it('shows the menu in order, and the (empty) lots list', async () => {
     const menu = page.locator('[data-testid=side-menu]');
     const labels = (await menu.locator(':scope > li > .el-sub-menu__title, :scope > li.el-menu-item').allInnerTexts()).map((s) => s.trim());
-    expect(labels).toEqual(['全局概览', '数据资源', '数据分析', '数据清洗', '公众服务', '共享停车', '支付通道', '市域专题', '停车流水', '同步监控', '县市区接入', '工单', '事件台账', '安全运维', '巡检与报告', '系统管理', '帮助']);
+    expect(labels).toEqual(['全局概览', '数据资源', '数据分析', '数据清洗', '公众服务', '共享停车', '支付通道', '欠费追缴', '市域专题', '停车流水', '同步监控', '县市区接入', '工单', '事件台账', '安全运维', '巡检与报告', '系统管理', '帮助']);
     await page.locator('[data-testid=lots-table]').waitFor();
     await expectText(page.locator('[data-testid=lots-pager]')).toContainText('共 0 条');
   });

@@ -57,6 +57,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'analysis', name: 'analysis', component: () => import('./pages/analysis/AnalysisPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'quality', name: 'quality', component: () => import('./pages/quality/QualityPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'public-service', name: 'public-service', component: () => import('./pages/public-service/PublicServicePage.vue'), meta: { permission: 'registry:read' } },
+      { path: 'arrears', name: 'arrears', component: () => import('./pages/arrears/ArrearsPage.vue'), meta: { permission: 'payments:read' } },
       { path: 'payments', name: 'payments', component: () => import('./pages/payments/PaymentsPage.vue'), meta: { permission: 'payments:read' } },
       { path: 'themes', name: 'themes', component: () => import('./pages/themes/ThemesPage.vue'), meta: { permission: 'registry:read' } },
       { path: 'themes/:code', name: 'theme', component: () => import('./pages/themes/ThemeDetailPage.vue'), meta: { permission: 'registry:read' } },

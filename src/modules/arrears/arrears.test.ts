@@ -71,6 +71,7 @@ describeDb('arrears: ledger, citizen pays through the sandbox, escalation, write
     expect(all.items.find((r) => r.plate === '苏A0**01')).toMatchObject({ level: 'enforcement', reasons: ['amount'] }); // ≥ 200 yuan
     expect((await ledger('?plate=苏A00001')).items).toHaveLength(1);
     expect((await ledger('?level=open')).total).toBe(0);
+    expect((await ledger('?minFen=2000&maxFen=2500')).items.map((r) => r.totalFen)).toEqual([2500]); // an amount range, both ends included
     expect((await ledger('?lotCode=AR-2')).items[0]).toMatchObject({ totalFen: 1500, sessions: 1 });
 
     const detail = await staff('GET', `/api/v1/arrears/ledger/${mine.key}`, undefined, bureau);

@@ -24,6 +24,7 @@ export interface LedgerQuery {
   districtCode?: string;
   level?: Escalation;
   minFen?: number;
+  maxFen?: number;
   minDays?: number;
   sort?: 'total' | 'oldest' | 'sessions';
   limit?: number;
@@ -62,6 +63,7 @@ function ledgerQuery(ctx: ArrearsContext, actor: Actor, q: LedgerQuery, s: Arrea
       sql<string>`sum(${owedFen})`.as('total_fen'), sql<Date>`min(${owedSince})`.as('oldest_at'), sql<Date>`max(${owedSince})`.as('newest_at'),
     ])
     .$if(q.minFen !== undefined, (b) => b.having(sql<boolean>`sum(${owedFen}) >= ${q.minFen!}`))
+    .$if(q.maxFen !== undefined, (b) => b.having(sql<boolean>`sum(${owedFen}) <= ${q.maxFen!}`))
     .$if(q.minDays !== undefined, (b) => b.having(sql<boolean>`min(${owedSince}) <= ${new Date(now.getTime() - q.minDays! * 86_400_000)}`))
     .$if(q.level === 'enforcement', (b) => b.having(enforced))
     .$if(q.level === 'open', (b) => b.having(sql<boolean>`not ${enforced}`));

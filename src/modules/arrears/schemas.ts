@@ -12,6 +12,7 @@ export const LedgerQuery = Type.Object({
   districtCode: Type.Optional(Type.String({ maxLength: 16 })),
   level: Type.Optional(Level),
   minFen: Type.Optional(Type.Integer({ minimum: 1, description: '欠费金额不低于（分）/ owed at least (fen)' })),
+  maxFen: Type.Optional(Type.Integer({ minimum: 1, description: '欠费金额不高于（分）/ owed at most (fen)' })),
   minDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: '最早欠费不少于 N 天 / oldest at least N days' })),
   sort: Type.Optional(Type.Union([Type.Literal('total'), Type.Literal('oldest'), Type.Literal('sessions')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),

@@ -21602,6 +21602,8 @@ export interface operations {
                 level?: "open" | "enforcement";
                 /** @description 欠费金额不低于（分）/ owed at least (fen) */
                 minFen?: number;
+                /** @description 欠费金额不高于（分）/ owed at most (fen) */
+                maxFen?: number;
                 /** @description 最早欠费不少于 N 天 / oldest at least N days */
                 minDays?: number;
                 sort?: "total" | "oldest" | "sessions";
@@ -21695,6 +21697,8 @@ export interface operations {
                 level?: "open" | "enforcement";
                 /** @description 欠费金额不低于（分）/ owed at least (fen) */
                 minFen?: number;
+                /** @description 欠费金额不高于（分）/ owed at most (fen) */
+                maxFen?: number;
                 /** @description 最早欠费不少于 N 天 / oldest at least N days */
                 minDays?: number;
                 sort?: "total" | "oldest" | "sessions";

@@ -7,7 +7,7 @@ import type { Schemas } from './client';
 export type Role = 'admin' | 'bureau' | 'district' | 'ops' | 'viewer' | 'share_owner';
 export const ROLES: readonly Role[] = ['admin', 'bureau', 'district', 'ops', 'viewer', 'share_owner'];
 
-export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean' | 'payments:read' | 'payments:manage' | 'sharing:approve' | 'sharing:own';
+export type Permission = 'users:manage' | 'registry:read' | 'registry:write' | 'sources:secrets' | 'pii' | 'audit:read' | 'ops' | 'data:clean' | 'payments:read' | 'payments:manage' | 'arrears:manage' | 'sharing:approve' | 'sharing:own';
 
 export const LOT_KINDS: readonly Schemas['Lot']['kind'][] = ['off_street', 'on_street'];
 export const LOT_CATEGORIES: readonly Schemas['Lot']['category'][] = ['commercial', 'hospital', 'school', 'residential', 'office', 'scenic', 'transport', 'government', 'other'];

@@ -14,6 +14,7 @@ import { overviewEn } from '../pages/overview/i18n.en';
 import { publicEn } from '../pages/public/i18n.en';
 import { ticketsEn } from '../pages/tickets/i18n.en';
 import { paymentsEn } from '../pages/payments/i18n.en';
+import { arrearsEn } from '../pages/arrears/i18n.en';
 
 const en: Messages = {
   app: {
@@ -123,6 +124,7 @@ const en: Messages = {
     publicService: 'Public service',
     sharing: 'Shared parking',
     payments: 'Payment channels',
+    arrears: 'Arrears recovery',
     themes: 'City themes',
     sessions: 'Parking records',
     monitoring: 'Sync monitoring',
@@ -625,6 +627,7 @@ const en: Messages = {
   },
   analysis: analysisEn,
   payments: paymentsEn,
+  arrears: arrearsEn,
   themes: themesEn,
   incidents: incidentsEn,
   security: securityEn,

@@ -15,6 +15,7 @@ import { overviewZh } from '../pages/overview/i18n.zh-CN';
 import { publicZh } from '../pages/public/i18n.zh-CN';
 import { ticketsZh } from '../pages/tickets/i18n.zh-CN';
 import { paymentsZh } from '../pages/payments/i18n.zh-CN';
+import { arrearsZh } from '../pages/arrears/i18n.zh-CN';
 
 const zhCN = {
   app: {
@@ -124,6 +125,7 @@ const zhCN = {
     publicService: '公众服务',
     sharing: '共享停车',
     payments: '支付通道',
+    arrears: '欠费追缴',
     themes: '市域专题',
     sessions: '停车流水',
     monitoring: '同步监控',
@@ -626,6 +628,7 @@ const zhCN = {
   },
   analysis: analysisZh,
   payments: paymentsZh,
+  arrears: arrearsZh,
   themes: themesZh,
   incidents: incidentsZh,
   security: securityZh,

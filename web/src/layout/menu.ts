@@ -16,6 +16,8 @@ const MODULES: (MenuItem & { placeholder?: true })[] = [
   // No permission: owners (share_owner) see it too; the API scopes what each user sees.
   { key: 'sharing', path: '/sharing' },
   { key: 'payments', path: '/payments', permission: 'payments:read' },
+  // 欠费追缴 next to the payment channels its citizens pay through (docs/用户手册.md 第 24 章).
+  { key: 'arrears', path: '/arrears', permission: 'payments:read' },
   { key: 'themes', path: '/themes', permission: 'registry:read' },
   { key: 'sessions', path: '/sessions', permission: 'registry:read' },
   { key: 'monitoring', path: '/monitoring', permission: 'registry:read' },

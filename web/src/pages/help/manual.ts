@@ -126,6 +126,7 @@ export const HELP_CHAPTERS: Record<string, string> = {
   'public-service': '公众服务',
   inspections: '巡检与报告',
   payments: '支付通道与对账',
+  arrears: '欠费追缴',
   security: '安全运维',
   sharing: '共享停车',
   themes: '市域专题',

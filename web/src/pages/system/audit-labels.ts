@@ -108,6 +108,15 @@ export const ACTION_NAMES: Record<string, Names> = {
   'payment_order.sandbox_pay': n('沙箱支付', 'sandbox payment'),
   'payment_recon.import': n('导入对账单', 'import bill'),
   'payment_recon.resolve': n('处理对账差异', 'resolve difference'),
+  'arrears.export': n('导出欠费台账', 'export arrears ledger'),
+  'arrears.read_pii': n('查看欠费完整车牌', 'view arrears plate'),
+  'arrears.bill.create': n('开具欠费账单', 'create arrears bill'),
+  'arrears.settle': n('欠费缴清', 'arrears settled'),
+  'arrears.settings.update': n('修改追缴设置', 'update arrears settings'),
+  'arrears.refusals.read': n('读取拒绝入场名单', 'read refusal list'),
+  'arrears.writeoff.request': n('申请核销', 'request write-off'),
+  'arrears.writeoff.approve': n('批准核销', 'approve write-off'),
+  'arrears.writeoff.reject': n('驳回核销', 'reject write-off'),
   'public.announcement.create': n('新建公告', 'create announcement'),
   'public.announcement.update': n('修改公告', 'update announcement'),
   'public.announcement.delete': n('删除公告', 'delete announcement'),
@@ -154,6 +163,8 @@ export const TARGET_NAMES: Record<string, Names> = {
   vulnerability_import: n('扫描导入', 'scan import'), plan_deadline: n('修复时限', 'fix deadline'), review: n('权限审查', 'review'),
   sharing_owner: n('共享单位', 'sharing owner'), sharing_offer: n('共享时段', 'offer'), sharing_booking: n('共享预约', 'booking'),
   theme: n('市域专题', 'theme'), demo: n('演示数据', 'demo'),
+  arrears_bill: n('欠费账单', 'arrears bill'), arrears_ledger: n('欠费台账', 'arrears ledger'), arrears_settings: n('追缴设置', 'arrears settings'),
+  arrears_writeoff: n('核销申请', 'write-off'), data_source: n('数据源', 'data source'),
 };
 
 /** Labels of the detail's fields (nested keys by their last name). */
