@@ -195,9 +195,7 @@ describe.skipIf(!PG)('two app nodes on one PostgreSQL database', () => {
     expect(sessions.every((s) => s.entered_at !== null && s.exited_at !== null)).toBe(true);
   });
 
-  // retry: on a loaded machine one job's run can still be under way at the next instant (seen once
-  // in three runs on 2026-12-07, 'expected false to be true'); the cause is open, see the closing note.
-  it('runs each job once per scheduled instant across both nodes, and sends each alert and each SLA notice once', { retry: 2 }, async () => {
+  it('runs each job once per scheduled instant across both nodes, and sends each alert and each SLA notice once', async () => {
     // A lot that reports now and then falls silent (its alert opens after 120 minutes), and an urgent ticket (response due in 30 minutes).
     const t0 = sh('2026-12-07 10:00:00.500');
     setClocks(t0, 0);
@@ -231,7 +229,8 @@ describe.skipIf(!PG)('two app nodes on one PostgreSQL database', () => {
     }
     // Every job ran, on one node or the other, exactly once per distinct scheduled instant of the ticks.
     expect(Object.fromEntries([...ran].sort())).toEqual(Object.fromEntries([...distinctDue].sort()));
-    expect(a.runs.length > 0 && b.runs.length > 0).toBe(true);
+    // Which node wins each lease is a race: all runs on one node is as right as a split (this test
+    // once asserted that both nodes ran something, and failed one run in three on a loaded machine).
     expect([...a.runs, ...b.runs].filter((r) => !r.ok).map((r) => `${r.job}: ${r.error}`)).toEqual([]);
 
     // Each alert opened once, with one notice; each SLA warning and breach once.
