@@ -5,7 +5,9 @@
  * ZHIBO_TEST_DATABASE_URL (created and dropped here). Measures writing the month's archive file,
  * the batched delete (5,000 ids a statement: total, median and slowest statement — the longest
  * any lock is held), and, for comparison, one plain DELETE of a second month of the same size
- * (what holds its locks for the whole run). Prints the figures; never run by the tests.
+ * (what holds its locks for the whole run). The file is streamed with COPY (decision 0032's
+ * addendum); ZHIBO_BENCH_ARCHIVE_PAGED=1 writes it with the paged queries PGlite uses, to compare.
+ * Prints the figures; never run by the tests.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,6 +26,7 @@ import { SecretBox } from '../src/platform/secret-box.js';
 import type { RootContext } from '../src/schema.js';
 
 const ROWS = Number(process.env.ZHIBO_BENCH_ROWS ?? 1_000_000);
+const PAGED = process.env.ZHIBO_BENCH_ARCHIVE_PAGED === '1';
 const adminUrl = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL;
 if (!adminUrl) {
   console.error('set ZHIBO_BENCH_DATABASE_URL (or ZHIBO_TEST_DATABASE_URL) to a PostgreSQL server');
@@ -73,6 +76,7 @@ try {
   let t0 = performance.now();
   let firstBatchAt = 0;
   const r = await archiveMonth(ctx, dir, 'ingest_events', '2025-09', {
+    paged: PAGED,
     onBatch: (_rows, ms) => {
       if (!batches.length) firstBatchAt = performance.now() - ms;
       batches.push(ms);
@@ -82,7 +86,7 @@ try {
   const writeMs = firstBatchAt - t0;
   const deleteMs = total - writeMs;
   batches.sort((a, b) => a - b);
-  console.log(`archive file of 2025-09 (${r?.manifest.rows} rows, ${((r?.manifest.bytes ?? 0) / 1_048_576).toFixed(1)} MB gzip)  write ${Math.round(writeMs)} ms`);
+  console.log(`archive file of 2025-09 (${r?.manifest.rows} rows, ${((r?.manifest.bytes ?? 0) / 1_048_576).toFixed(1)} MB gzip, ${PAGED ? 'paged queries' : 'COPY'})  write ${Math.round(writeMs)} ms`);
   console.log(`batched delete, ${batches.length} statements of 5,000            ${Math.round(deleteMs)} ms total; statement median ${batches[batches.length >> 1]!.toFixed(1)} ms, slowest ${batches[batches.length - 1]!.toFixed(1)} ms`);
   t0 = performance.now();
   await sql`delete from ingest_events where occurred_at >= '2025-10-01 00:00+08' and occurred_at < '2025-11-01 00:00+08'`.execute(db);

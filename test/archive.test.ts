@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listArchiveCommand, restoreArchiveCommand, verifyArchiveCommand } from '../src/cli/archive.js';
 import { archiveNow } from '../src/jobs.js';
 import { refreshAnalytics } from '../src/modules/analytics/index.js';
-import { restoreArchive, type ArchiveManifest } from '../src/modules/ingest/index.js';
+import { archiveMonth, restoreArchive, type ArchiveManifest } from '../src/modules/ingest/index.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { createTestEnv, describeDb, type TestEnv } from './support/backends.js';
 import { bearer, loginToken } from './support/http.js';
@@ -20,7 +20,9 @@ import { createSourceWithLots, postEvents, type TestSource } from './support/ing
  * batch is discarded in August 2026. On 2026-12-07 (Shanghai), with 13 months of events and 90
  * days of resolved quarantine kept, the run archives 2025-09 and 2025-10 of events and 2026-08 of
  * quarantine, deletes exactly those rows, and leaves sessions and rollups; the sync report and
- * the KPIs of October 2025 read the same afterwards; a restore puts every row back once.
+ * the KPIs of October 2025 read the same afterwards; a restore puts every row back once. On
+ * PostgreSQL the file is streamed with COPY (decision 0032's addendum): it is the same file, byte
+ * for byte, as the paged queries write, awkward values included.
  */
 
 const sh = (t: string) => new Date(`${t.replace(' ', 'T')}+08:00`);
@@ -165,5 +167,31 @@ describeDb('data lifecycle: monthly archive, batched delete, restore', (backend)
     await writeFile(altered, bytes);
     expect(await verifyArchiveCommand(dir, altered, print)).toBe(3);
     await expect(restoreArchive(env.ctx, systemActor('test'), altered)).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
+  });
+
+  it.skipIf(backend !== 'postgres')('writes the same file with COPY as with paged queries, byte for byte, and it restores', async () => {
+    // Values COPY's text format escapes or rounds: tab, newline, backslash, quotes, Chinese, microseconds, nulls, bytes.
+    const odd = 'a\tb\nc\\d"e\r苏F·01';
+    await sql`insert into ingest_events (source_code, event_id, type, lot_id, occurred_at, received_at, plate, payload)
+      values ('S-ARC', ${odd}, 'status', null, '2025-10-10 10:59:59.999999+08', '2025-10-10 11:00:00.0005+08', null, ${JSON.stringify({ note: odd, n: 1.5, deep: { '2': [1, null, true], a: 'x' } })}::jsonb),
+             ('S-ARC', 'late-hour', 'entry', null, '2025-10-10 10:00:00.5+08', '2025-10-10 10:00:01+08', '苏F\\00009', '{}'::jsonb)`.execute(env.ctx.db);
+    await sql`insert into ingest_quarantine (source_code, received_at, raw_body, reasons, rejected, status, resolved_at, resolved_by, note)
+      values (null, '2026-08-03 09:00:00.123456+08', ${Buffer.from([0, 9, 10, 92, 255, 0xe8, 0x8b])}, ${JSON.stringify([{ index: null, eventId: null, code: 'X', message: odd }])}::jsonb, 2, 'discarded', '2026-08-04 09:00+08', null, ${odd})`.execute(env.ctx.db);
+
+    for (const [table, month, rows] of [['ingest_events', '2025-10', 6], ['ingest_quarantine', '2026-08', 2]] as const) {
+      const paged = await archiveMonth(env.ctx, path.join(dir, 'paged'), table, month, { paged: true });
+      expect(paged!.manifest.rows).toBe(rows);
+      expect((await restoreArchive(env.ctx, systemActor('test'), path.join(dir, 'paged', paged!.manifest.file))).inserted).toBe(rows);
+      const copied = await archiveMonth(env.ctx, path.join(dir, 'copy'), table, month);
+      expect({ ...copied!.manifest, file: null, createdAt: null }).toEqual({ ...paged!.manifest, file: null, createdAt: null });
+      expect(await readFile(path.join(dir, 'copy', copied!.manifest.file))).toEqual(await readFile(path.join(dir, 'paged', paged!.manifest.file)));
+      expect(copied!.deleted).toBe(rows);
+      expect((await restoreArchive(env.ctx, systemActor('test'), path.join(dir, 'copy', copied!.manifest.file))).inserted).toBe(rows);
+    }
+    const back = await env.ctx.db.selectFrom('ingest_events').select(['event_id', 'payload', 'plate', 'lot_id']).where('event_id', '=', odd).executeTakeFirstOrThrow();
+    expect(back).toEqual({ event_id: odd, payload: { note: odd, n: 1.5, deep: { '2': [1, null, true], a: 'x' } }, plate: null, lot_id: null });
+    const q = await env.ctx.db.selectFrom('ingest_quarantine').select(['raw_body', 'note', 'source_code']).where('note', '=', odd).executeTakeFirstOrThrow();
+    expect([...Buffer.from(q.raw_body)]).toEqual([0, 9, 10, 92, 255, 0xe8, 0x8b]);
+    expect(q.source_code).toBeNull();
   });
 });

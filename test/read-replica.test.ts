@@ -8,6 +8,7 @@ import type { Permission } from '../src/platform/auth/permissions.js';
 import { readDb } from '../src/platform/read-db.js';
 import { tablesOf } from '../src/platform/db.js';
 import { openDatabase } from '../src/db/database.js';
+import type { ReplicaStats } from '../src/db/replica.js';
 import type { DB } from '../src/schema.js';
 import { watchReplica, type ReplicaWatch } from '../src/replica-watch.js';
 import { createTestEnv, type TestEnv } from './support/backends.js';
@@ -20,7 +21,9 @@ import { replicaBinaries, startReplica, type TestReplica } from './support/repli
  * PostgreSQL server, started on a free port by the test and removed at the end
  * (test/support/replica.ts). Heavy reads go to it, transactions and writes stay on the primary, a
  * lagging or dead replica sends reads back to the primary with a platform alert, and an .xlsx
- * export whose replica is killed halfway completes from the primary with every row.
+ * export whose replica is killed halfway completes from the primary with every row. The other
+ * exports and reports read the replica too, write their audit rows and stored reports on the
+ * primary, and complete from the primary while the replica is down.
  * PostgreSQL only: the embedded database has no replica.
  */
 
@@ -88,17 +91,47 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
     expect(await openAlerts()).toEqual([]);
   });
 
+  /** A GET that answers 200 and ran at least one query on the `side` through the read handle. */
+  const served = async (what: string, url: string, auth = true, side: keyof ReplicaStats = 'replica') => {
+    const before = rep().stats[side];
+    const res = await env.app.inject({ method: 'GET', url, headers: auth ? bearer(token) : {} });
+    expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(200);
+    expect(rep().stats[side] - before, what).toBeGreaterThan(0);
+  };
+  // The exports and reports that read the replica besides the above (docs/architecture.md, "A read replica").
+  const EXPORTS: [string, string][] = [
+    ['incident ledger .xlsx', '/api/v1/incidents/export?format=xlsx'],
+    ['incident ledger .docx', '/api/v1/incidents/export?format=docx'],
+    ['ticket ledger', '/api/v1/tickets/export'],
+    ['arrears ledger', '/api/v1/arrears/ledger/export'],
+    ['audit log', '/api/v1/audit/export'],
+    ['onboarding list', '/api/v1/onboarding/report?format=xlsx'],
+    ['vulnerability register', '/api/v1/security/vulnerabilities/export'],
+    ['vulnerability report', '/api/v1/security/vulnerabilities/report?from=2026-11-01&to=2026-11-30'],
+  ];
+
   it('serves analytics, public availability and the monthly report from the replica', async () => {
-    const served = async (what: string, url: string, auth = true) => {
-      const before = rep().stats.replica;
-      const res = await env.app.inject({ method: 'GET', url, headers: auth ? bearer(token) : {} });
-      expect(res.statusCode, `${what}: ${res.body.slice(0, 300)}`).toBe(200);
-      expect(rep().stats.replica - before, what).toBeGreaterThan(0);
-    };
     await served('analytics', '/api/v1/analytics/kpis?from=2026-11-01&to=2026-11-02&groupBy=lot');
     await served('public nearby', '/api/v1/public/lots/nearby?lng=120.86&lat=32.01&radius=2000', false);
     await served('public lot', '/api/v1/public/lots/RP-LOT', false);
     await served('sync report', '/api/v1/reports/sync?month=2026-11');
+  });
+
+  it('reads the exports and reports from the replica, and writes their audit rows and stored reports on the primary', async () => {
+    for (const [what, url] of EXPORTS) await served(what, url);
+    // Their audit rows are written, on the primary (a write on the standby would have failed the request).
+    const actions = (await env.ctx.db.selectFrom('audit_log').select('action').where('action', 'in', ['arrears.export', 'audit.export', 'onboarding.report.download']).execute()).map((r) => r.action);
+    expect(new Set(actions)).toEqual(new Set(['arrears.export', 'audit.export', 'onboarding.report.download']));
+
+    // A work report: its figures from the replica, the stored draft on the primary, read back at once.
+    const before = rep().stats.replica;
+    const made = await env.app.inject({ method: 'POST', url: '/api/v1/work-reports', headers: bearer(token), payload: { kind: 'monthly', period: '2026-11' } });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(rep().stats.replica - before).toBeGreaterThan(0);
+    const report = made.json();
+    expect(report).toMatchObject({ kind: 'monthly', period: '2026-11', version: 1, state: 'draft' });
+    const again = await env.app.inject({ method: 'GET', url: `/api/v1/work-reports/${report.id}`, headers: bearer(token) });
+    expect(again.statusCode).toBe(200);
   });
 
   it('falls back to the primary while replay is paused past the lag limit, and returns once it has caught up', async () => {
@@ -177,12 +210,26 @@ describe.skipIf(!ADMIN_URL || missing !== null)(`a real read replica [postgres]$
     const notices = await env.ctx.db.selectFrom('notifications').select(['title']).where('kind', '=', 'health.alert.opened').execute();
     expect(notices.filter((n) => n.title.includes('只读副本'))).toHaveLength(1);
 
+    // The other exports and reports complete from the primary while the replica is gone.
+    for (const [what, url] of EXPORTS) await served(what, url, true, 'primary');
+
     replica.restart();
     await replica.caughtUp();
     expect(await rep().probe()).toMatchObject({ use: 'replica', reason: 'ok' });
     await watch.settled();
     expect(await openAlerts()).toEqual([]);
     expect(await onReplica()).toBe(true);
+
+    // Killed again with reads still sent to it (no probe since): the ledger's first query fails there and runs again on the primary.
+    replica.kill();
+    const fallbacks = rep().stats.fallbacks;
+    await served('incident ledger, replica killed unprobed', '/api/v1/incidents/export?format=xlsx', true, 'primary');
+    expect(rep().stats.fallbacks - fallbacks).toBe(1);
+    replica.restart();
+    await replica.caughtUp();
+    expect(await rep().probe()).toMatchObject({ use: 'replica', reason: 'ok' });
+    await watch.settled();
+    expect(await openAlerts()).toEqual([]);
   });
 });
 

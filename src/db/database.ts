@@ -3,11 +3,13 @@ import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { copyOutOf } from './copy-out.js';
 import { discardingPool, pgTypes, watchConnections, type DatabaseLog } from './pg-pool.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { initInChild, needsInit } from './pglite-init.js';
 import { openReplica, type ReadReplica } from './replica.js';
 import { systemClock, type Clock } from '../platform/clock.js';
+import type { CopyOut } from '../platform/copy-text.js';
 import type { PlatformTables } from '../platform/db.js';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -31,6 +33,11 @@ export interface Database {
    * (src/db/replica.ts); modules reach it through `readDb(ctx)` (src/platform/read-db.ts).
    */
   replica?: ReadReplica;
+  /**
+   * PostgreSQL: `COPY (select …) TO STDOUT` streamed on a connection of the primary's pool
+   * (src/db/copy-out.ts; the monthly archive file, decision 0032). Absent for PGlite.
+   */
+  copyOut?: CopyOut;
 }
 
 export type { DatabaseLog };
@@ -62,7 +69,8 @@ export async function openDatabase(opts: {
     const primary = discardingPool(pool);
     const kysely = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool: primary }) });
     const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
-    if (!opts.replica) return { kind: 'postgres', url: opts.databaseUrl, kysely, close: () => kysely.destroy(), poolStats };
+    const copyOut = copyOutOf(pool);
+    if (!opts.replica) return { kind: 'postgres', url: opts.databaseUrl, kysely, close: () => kysely.destroy(), poolStats, copyOut };
     // The replica may be down at start: reads stay on the primary until a probe finds it well.
     const replica = openReplica({ url: opts.replica.url, primary, clock: opts.replica.clock ?? systemClock, maxLagSeconds: opts.replica.maxLagSeconds, log: opts.log });
     await replica.probe();
@@ -70,7 +78,7 @@ export async function openDatabase(opts: {
       await replica.close();
       await kysely.destroy();
     };
-    return { kind: 'postgres', url: opts.databaseUrl, kysely, close, poolStats, replica };
+    return { kind: 'postgres', url: opts.databaseUrl, kysely, close, poolStats, replica, copyOut };
   }
   const memory = opts.dataDir === 'memory://';
   if (!memory) {

@@ -13,3 +13,12 @@ export function readDb<T>(ctx: AppContext<T>): Db<T> {
   const replica = ctx.database.replica;
   return replica ? (replica.read as unknown as Db<T>) : ctx.db;
 }
+
+/**
+ * The same context with `db` the read handle: for a report or an export whose every query is a
+ * read that need not see the request's own writes. Its audit row, or anything else it writes,
+ * goes through the original context's `ctx.db` (a write on the replica fails).
+ */
+export function readContext<T>(ctx: AppContext<T>): AppContext<T> {
+  return ctx.database.replica ? { ...ctx, db: readDb(ctx) } : ctx;
+}

@@ -4,6 +4,7 @@ import { can, type Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { maskPlate, plateFilterFor } from '../../platform/plates.js';
+import { readContext } from '../../platform/read-db.js';
 import { districtScope } from '../../platform/scope.js';
 import { formatShanghai } from '../../platform/time.js';
 import { enforcedSql, owedFen, owedSince, owingSessions, readSettings, type ArrearsContext, type ArrearsSettings } from './repo.js';
@@ -180,8 +181,10 @@ const yuan = (fen: number) => Math.round(fen) / 100;
 
 /** The filtered ledger as .xlsx: masked plates, or whole ones for pii holders (audited). */
 export async function ledgerXlsx(ctx: ArrearsContext, actor: Actor, q: LedgerQuery): Promise<{ fileName: string; asciiName: string; body: Buffer; rows: number }> {
+  // The settings as just saved (primary); the ledger's rows from the replica when there is one (src/platform/read-db.ts).
   const s = await readSettings(ctx.db);
-  const rows = await ctx.db.selectFrom(ledgerQuery(ctx, actor, q, s).as('p')).selectAll()
+  const read = readContext(ctx);
+  const rows = await read.db.selectFrom(ledgerQuery(read, actor, q, s).as('p')).selectAll()
     .orderBy(sql.raw(`p.${ORDER[q.sort ?? 'total']}`)).orderBy('p.plate').limit(LEDGER_EXPORT_MAX + 1).execute();
   if (rows.length > LEDGER_EXPORT_MAX) throw badRequest('EXPORT_TOO_LARGE', `超过 ${LEDGER_EXPORT_MAX} 行，请缩小筛选范围 / more than ${LEDGER_EXPORT_MAX} rows: narrow the filters`);
   const now = ctx.clock.now();

@@ -2,6 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { formatShanghai } from '../../platform/time.js';
 import { audit, contextOf, type AppContext } from '../../platform/context.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { readContext } from '../../platform/read-db.js';
 import { incidentKpis } from '../incidents/index.js';
 import { currentCoverage } from '../onboarding/index.js';
 import { securitySummary, type SecuritySummary } from '../security/index.js';
@@ -53,7 +54,10 @@ export interface WorkReportContent {
 
 const countOf = async (q: { executeTakeFirst(): Promise<{ n: number | string } | undefined> }) => Number((await q.executeTakeFirst())?.n ?? 0);
 
-export async function buildWorkReport(root: AppContext, actor: Actor, p: ReportPeriod): Promise<WorkReportContent> {
+export async function buildWorkReport(writeRoot: AppContext, actor: Actor, p: ReportPeriod): Promise<WorkReportContent> {
+  // The period's figures are read from the replica when there is one (src/platform/read-db.ts):
+  // the report is built first and stored after, in a transaction of its own on the primary.
+  const root = readContext(writeRoot);
   const ctx = healthContext(root);
   const range = { from: p.from, to: p.to };
   const kpi = await ticketKpis(contextOf(root), actor, range);

@@ -1,5 +1,6 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
+import { readContext } from '../../platform/read-db.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { listDistricts } from '../registry/index.js';
 import { listSlaForSubjects, type SlaItem } from '../sla/index.js';
@@ -113,7 +114,9 @@ export function ledgerRow(n: number, r: IncidentRow, rel: Related, districtName:
 }
 
 /** The rows of the ledger for the filters, in the actor's district scope. */
-export async function buildLedger(ctx: IncidentsContext, actor: Actor, f: IncidentFilters): Promise<Ledger> {
+export async function buildLedger(writeCtx: IncidentsContext, actor: Actor, f: IncidentFilters): Promise<Ledger> {
+  // Only reads: the replica when there is one (src/platform/read-db.ts).
+  const ctx = readContext(writeCtx);
   const now = ctx.clock.now();
   const rows = await allIncidents(ctx, actor, f);
   const ids = rows.map((r) => r.id);

@@ -1,6 +1,7 @@
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { badRequest } from '../../platform/errors.js';
+import { readContext } from '../../platform/read-db.js';
 import { DOCX_TYPE, fileNames, XLSX_TYPE } from './report-labels.js';
 import { reportDocx } from './report-docx.js';
 import { reportXlsx } from './report-xlsx.js';
@@ -23,7 +24,8 @@ export type ReportOutput =
 /** The quarterly list in the asked format: the API route and `zhibo report onboarding` share this. */
 export async function onboardingReport(ctx: OnboardingContext, actor: Actor, q: { quarter?: string; format?: string }): Promise<ReportOutput> {
   const format = parseReportFormat(q.format);
-  const report = await buildReport(ctx, actor, q.quarter);
+  // Only reads: the replica when there is one (src/platform/read-db.ts); the audit row goes to the primary.
+  const report = await buildReport(readContext(ctx), actor, q.quarter);
   // The list carries operators' contact names and phone numbers: who took it, and when, is kept.
   await audit(ctx, ctx.db, actor, { action: 'onboarding.report.download', targetType: 'onboarding_report', targetId: report.quarter, detail: { format, asOf: report.asOf } });
   if (format === 'json') return { format, report };

@@ -2,6 +2,7 @@ import {
   AlignmentType, Document, HeadingLevel, Packer, PageOrientation, Paragraph, Table, TableCell, TableRow, TextRun, WidthType,
 } from 'docx';
 import { badRequest } from '../../platform/errors.js';
+import { readContext } from '../../platform/read-db.js';
 import { formatShanghai, shanghaiDayStart } from '../../platform/time.js';
 import { SEVERITIES } from './deadlines.js';
 import { SEVERITY_NAMES, STATE_NAMES, VULN_STATES } from './lifecycle.js';
@@ -46,7 +47,8 @@ export interface HandlingReport {
 
 /** 《安全漏洞处置报告》 of `from`..`to` (Shanghai days) as a .docx — for the report centre's schedules (docs/巡检与报告.md §6). */
 export async function vulnerabilityReportDocx(root: AppContext, from: string, to: string): Promise<Buffer> {
-  return handlingReportDocx(await handlingReport(securityContext(root), reportPeriod(from, to)));
+  // Archived by the report schedules' job: the replica when there is one (src/platform/read-db.ts).
+  return handlingReportDocx(await handlingReport(securityContext(readContext(root)), reportPeriod(from, to)));
 }
 
 export async function handlingReport(ctx: SecurityContext, period: ReportPeriod): Promise<HandlingReport> {

@@ -2,6 +2,7 @@ import { actorOf, errorResponses, requirePermission, type App } from '../../plat
 import { XLSX_TYPE, contentDisposition } from '../../platform/http/download.js';
 import { formatShanghai } from '../../platform/time.js';
 import { badRequest, notFound } from '../../platform/errors.js';
+import { readContext, readDb } from '../../platform/read-db.js';
 import { backupTestReport, getBackup, listBackups, startBackupNow, startVerifyNow } from './backups.js';
 import { fileUploadBody, UPLOAD_LIMIT_BYTES, uploadedBytes } from '../../platform/uploads.js';
 import { registerXlsx } from './register-xlsx.js';
@@ -68,7 +69,8 @@ export function securityRoutes(ctx: SecurityContext) {
       },
     }, async (req, reply) => {
       const now = ctx.clock.now();
-      const rows = await orderedRows(filteredVulns(ctx.db, now, req.query), now).limit(EXPORT_CAP).execute();
+      // An export: the replica when there is one (src/platform/read-db.ts).
+      const rows = await orderedRows(filteredVulns(readDb(ctx), now, req.query), now).limit(EXPORT_CAP).execute();
       const body = await registerXlsx(rows.map((r) => vulnView(r, now)), `导出时间 ${formatShanghai(now)}（上海），共 ${rows.length} 条`);
       const day = formatShanghai(now).slice(0, 10);
       return reply.header('content-type', XLSX_TYPE)
@@ -119,7 +121,7 @@ export function securityRoutes(ctx: SecurityContext) {
       },
     }, async (req, reply) => {
       const period = reportPeriod(req.query.from, req.query.to);
-      const body = await handlingReportDocx(await handlingReport(ctx, period));
+      const body = await handlingReportDocx(await handlingReport(readContext(ctx), period));
       return reply.header('content-type', DOCX_TYPE)
         .header('content-disposition', contentDisposition(`安全漏洞处置报告-${period.from}-${period.to}.docx`, `vulnerability-report-${period.from}-${period.to}.docx`))
         .header('cache-control', 'no-store')

@@ -3,6 +3,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
 import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import { maskPlate } from '../../platform/plates.js';
+import { readDb } from '../../platform/read-db.js';
 import { formatShanghai } from '../../platform/time.js';
 import { kpiFigures, revenueFen, usedHours } from './kpi-rules.js';
 import { monthBookings, offeredHours } from './kpis.js';
@@ -43,14 +44,21 @@ export interface Statement {
 const yuan = (fen: number) => fen / 100;
 const hours2 = (h: number) => Math.round(h * 100) / 100;
 
-export async function ownerStatement(ctx: SharingContext, actor: Actor, q: { month: string; ownerCode: string; platformSharePercent?: number }): Promise<{ fileName: string; body: Buffer; statement: Statement }> {
+/**
+ * An owner's statement of a month. The month's bookings and offered hours are read from `figuresDb`:
+ * the read replica when there is one for a download (src/platform/read-db.ts), the primary when
+ * the figures are to be confirmed and kept (confirmStatement). The owner, the actor's scope and
+ * whether the month is confirmed are read from the primary: a statement downloaded right after
+ * its confirmation says it is confirmed.
+ */
+export async function ownerStatement(ctx: SharingContext, actor: Actor, q: { month: string; ownerCode: string; platformSharePercent?: number }, figuresDb: SharingContext['db'] = readDb(ctx)): Promise<{ fileName: string; body: Buffer; statement: Statement }> {
   const scope = await scopeOf(ctx.db, actor);
   const owner = await ctx.db.selectFrom('sharing_owners').select(['id', 'code', 'name']).where('code', '=', q.ownerCode)
     .$if(scope.ownerId !== null, (qq) => qq.where('id', '=', scope.ownerId!)).executeTakeFirst();
   if (!owner) throw notFound(`共享单位 ${q.ownerCode} / owner ${q.ownerCode}`);
   const ownerScope = { ownerId: owner.id, districtCode: scope.districtCode };
-  const bookings = await monthBookings(ctx.db, ownerScope, q.month);
-  const offered = (await offeredHours(ctx.db, ownerScope, q.month)).reduce((s, o) => s + o.hours, 0);
+  const bookings = await monthBookings(figuresDb, ownerScope, q.month);
+  const offered = (await offeredHours(figuresDb, ownerScope, q.month)).reduce((s, o) => s + o.hours, 0);
   const now = ctx.clock.now();
   const percent = q.platformSharePercent ?? DEFAULT_PLATFORM_SHARE_PERCENT;
 
@@ -146,7 +154,8 @@ export interface ConfirmedStatement {
  */
 export async function confirmStatement(ctx: SharingContext, actor: Actor, q: { month: string; ownerCode: string; platformSharePercent?: number }): Promise<ConfirmedStatement> {
   if (!actor.permissions.has('sharing:approve')) throw forbidden('需要权限 sharing:approve / requires permission sharing:approve');
-  const { statement } = await ownerStatement(ctx, actor, q);
+  // The figures kept are the primary's: a booking paid a moment ago is in them.
+  const { statement } = await ownerStatement(ctx, actor, q, ctx.db);
   return ctx.db.transaction().execute(async (trx) => {
     const owner = await trx.selectFrom('sharing_owners').select('id').where('code', '=', q.ownerCode).executeTakeFirstOrThrow();
     const exists = await trx.selectFrom('sharing_statements').select('id').where('owner_id', '=', owner.id).where('month', '=', q.month).executeTakeFirst();

@@ -2,6 +2,7 @@ import { AlignmentType, Document, HeadingLevel, ImageRun, Packer, Paragraph, Tab
 import * as echarts from 'echarts';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
+import { readContext } from '../../platform/read-db.js';
 import { formatShanghai } from '../../platform/time.js';
 import { Raster } from '../monitoring/index.js';
 import { dayRange, themeKpis, type ThemeKpis } from './kpis.js';
@@ -63,7 +64,9 @@ function chart(k: ThemeKpis): { svg: string; png: Buffer } {
   return { svg, png: r.toPng() };
 }
 
-export async function themeReport(ctx: ThemesContext, actor: Actor, code: string, q: { from?: string; to?: string }): Promise<{ fileName: string; asciiName: string; body: Buffer }> {
+export async function themeReport(writeCtx: ThemesContext, actor: Actor, code: string, q: { from?: string; to?: string }): Promise<{ fileName: string; asciiName: string; body: Buffer }> {
+  // The report's reads go to the replica when there is one (src/platform/read-db.ts); its audit row to the primary.
+  const ctx = readContext(writeCtx);
   const now = ctx.clock.now();
   const k = await themeKpis(ctx, actor, code, q);
   const theme = await existingTheme(ctx.db, actor, code);
@@ -106,6 +109,6 @@ export async function themeReport(ctx: ThemesContext, actor: Actor, code: string
     }],
   });
   const body = Buffer.from(await Packer.toBuffer(doc));
-  await audit(ctx, ctx.db, actor, { action: 'themes.report.download', targetType: 'theme', targetId: theme.code, detail: { from: k.from, to: k.to, format: 'docx' } });
+  await audit(writeCtx, writeCtx.db, actor, { action: 'themes.report.download', targetType: 'theme', targetId: theme.code, detail: { from: k.from, to: k.to, format: 'docx' } });
   return { fileName: `市域专题报告-${theme.name}-${k.from}-${k.to}.docx`, asciiName: `theme-report-${theme.code}-${k.from}-${k.to}.docx`, body };
 }

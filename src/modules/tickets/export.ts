@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
+import { readContext } from '../../platform/read-db.js';
 import { formatShanghai, shanghaiDay } from '../../platform/time.js';
 import { listDistricts } from '../registry/index.js';
 import { auditPlateSearch, filteredQuery, type TicketQuery } from './list.js';
@@ -53,15 +54,17 @@ function time(iso: string | null): string {
 }
 
 export async function exportTickets(ctx: TicketsContext, actor: Actor, q: TicketQuery): Promise<{ body: Buffer; fileName: string; asciiName: string }> {
-  const base = await filteredQuery(ctx, actor, q);
+  // The ledger reads the replica when there is one (src/platform/read-db.ts); its audit rows go to the primary.
+  const read = readContext(ctx);
+  const base = await filteredQuery(read, actor, q);
   const rows = (await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(MAX_EXPORT_ROWS + 1).execute()) as TicketRow[];
   if (rows.length > MAX_EXPORT_ROWS) throw badRequest('EXPORT_TOO_LARGE', `最多导出 ${MAX_EXPORT_ROWS} 条，请缩小范围 / at most ${MAX_EXPORT_ROWS} rows: narrow the filter`);
-  const views = await viewsOf(ctx, ctx.db, actor, rows);
-  const names = new Map((await listDistricts(ctx, actor)).map((d) => [d.code, d.name]));
+  const views = await viewsOf(read, read.db, actor, rows);
+  const names = new Map((await listDistricts(read, actor)).map((d) => [d.code, d.name]));
   const district = (code: string | null) => (code === null ? '' : (names.get(code) ?? code));
   const primaryIds = [...new Set(rows.filter((r) => r.merged_into !== null).map((r) => Number(r.merged_into)))];
   const mergedNos = new Map(primaryIds.length
-    ? (await ctx.db.selectFrom('tickets').select(['id', 'no']).where('id', 'in', primaryIds).execute()).map((r) => [Number(r.id), r.no])
+    ? (await read.db.selectFrom('tickets').select(['id', 'no']).where('id', 'in', primaryIds).execute()).map((r) => [Number(r.id), r.no])
     : []);
 
   const wb = new ExcelJS.Workbook();
