@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../../platform/context.js';
+import { readDb } from '../../platform/read-db.js';
 import { paymentsContext } from './repo.js';
 
 /*
@@ -12,9 +13,10 @@ import { paymentsContext } from './repo.js';
  *   shared among the order's lots in proportion to their fen (exact when the amount is the order's,
  *   rounded to the fen per lot otherwise). A notification naming no order of ours counts nowhere
  *   here (it waits in reconciliation as unmatched).
- * - Refunds are subtracted on the day they succeeded: channelPaidFen = payments − refunds.
- * - reconciled: the transaction has a `matched` line (same channel, kind and key) in an imported
- *   bill; short, amount mismatch or a day not yet imported leave it unreconciled.
+ * - channelPaidFen is the payments, gross; refunds are channelRefundFen on the day they succeeded,
+ *   not subtracted (net = channelPaidFen − channelRefundFen), so that 0 ≤ reconciled ≤ paid.
+ * - reconciledFen: payments with a `matched` line (same channel, kind and key) in an imported bill;
+ *   short, amount mismatch or a day not yet imported leave a payment unreconciled.
  */
 
 export type ChannelRevenueKey = 'day' | 'district' | 'lot';
@@ -34,21 +36,21 @@ export interface ChannelRevenueRow {
   day?: string;
   districtCode?: string;
   lotCode?: string;
-  /** Payments minus refunds through the channels, fen. */
+  /** Payments through the channels, fen (gross). */
   channelPaidFen: number;
-  /** Refunds through the channels (already subtracted above), fen. */
+  /** Refunds through the channels, fen (not subtracted above). */
   channelRefundFen: number;
-  /** Of channelPaidFen, what matched lines of imported bills confirm (payments − refunds), fen. */
+  /** Of channelPaidFen, the payments matched line by line in imported bills, fen. */
   reconciledFen: number;
 }
 
 export async function channelRevenue(anyCtx: AppContext, q: ChannelRevenueQuery): Promise<ChannelRevenueRow[]> {
-  const db = paymentsContext(anyCtx).db;
+  // A reporting read: on the replica while it is fresh (docs/architecture.md, "read replica").
+  const db = readDb(paymentsContext(anyCtx));
   const byDay = q.groupBy.includes('day');
   const byDistrict = q.groupBy.includes('district');
   const byLot = q.groupBy.includes('lot');
   const share = sql<number>`round(t.amount_fen::numeric * a.fen / o.amount_fen)`;
-  const signed = sql<number>`(case when t.kind = 'refund' then -${share} else ${share} end)`;
   const reconciled = sql<boolean>`exists (select 1 from pay_recon_lines rl join pay_recon_imports ri on ri.id = rl.import_id
     where rl.result = 'matched' and rl.kind = t.kind and rl.key = t.external_id and ri.channel_code = t.channel_code)`;
   const day = sql<string>`to_char(t.occurred_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD')`;
@@ -60,9 +62,9 @@ export async function channelRevenue(anyCtx: AppContext, q: ChannelRevenueQuery)
     .$if(q.districts !== undefined && q.districts.length > 0, (b) => b.where('a.district_code', 'in', [...q.districts!]))
     .$if(q.lots !== undefined && q.lots.length > 0, (b) => b.where('a.lot_code', 'in', [...q.lots!]))
     .select([
-      sql<string>`coalesce(sum(${signed}), 0)`.as('paid'),
+      sql<string>`coalesce(sum(${share}) filter (where t.kind = 'payment'), 0)`.as('paid'),
       sql<string>`coalesce(sum(${share}) filter (where t.kind = 'refund'), 0)`.as('refund'),
-      sql<string>`coalesce(sum(${signed}) filter (where ${reconciled}), 0)`.as('reconciled'),
+      sql<string>`coalesce(sum(${share}) filter (where t.kind = 'payment' and ${reconciled}), 0)`.as('reconciled'),
     ])
     .$if(byDay, (b) => b.select(day.as('day')).groupBy(day))
     .$if(byDistrict, (b) => b.select('a.district_code').groupBy('a.district_code'))
