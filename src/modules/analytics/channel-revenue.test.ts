@@ -9,7 +9,7 @@ import { createOrder, sandboxPay, sandboxRefund } from '../payments/index.js';
 import { refreshAnalytics } from './index.js';
 
 /*
- * 渠道收款与对账 (docs/指标口径.md §2.4) on both backends, exact figures: unpaid exits of 2026-11-20
+ * 渠道收款与对账 (docs/指标口径.md §2.11) on both backends, exact figures: unpaid exits of 2026-11-20
  * at CC-1 (城区 320602), TZ-1 and TZ-2 (通州 320612); two plates pay their arrears bills through
  * the sandbox channel (signed, encrypted notifications) — plate A 15 yuan for CC-1 (10) and TZ-1
  * (5) on 11-25 10:00 Shanghai, plate B 8 yuan for TZ-2 at 00:30 on 11-26 Shanghai (16:30Z of the

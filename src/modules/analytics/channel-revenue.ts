@@ -10,7 +10,7 @@ import { analyticsContext } from './repo.js';
 import { queryKpis } from './service.js';
 
 /*
- * 渠道收款与对账 next to the lot systems' own 实收 (docs/指标口径.md §2.4, GET
+ * 渠道收款与对账 next to the lot systems' own 实收 (docs/指标口径.md §2.11, GET
  * /api/v1/analytics/channel-revenue): per Shanghai day, lot and/or district over a period, the
  * lot systems' paidFen from the rollups (queryKpis, the same figure as the KPI table) beside what
  * the platform's channels collected for those lots and how much of it imported bills confirmed

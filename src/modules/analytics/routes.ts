@@ -68,7 +68,7 @@ export function analyticsRoutes(ctx: AnalyticsContext) {
         summary: '渠道收款与对账：车场实收旁的平台支付通道收款、退款与已对账金额 / paid through the platform\'s channels and reconciled, next to the lot systems\' paid',
         description:
           '按上海日、停车场、县市区分组（可组合，groupBy=day,lot）。paidFen 为车场系统上报的实收（同指标查询）；channelPaidFen 为平台支付通道（微信支付、支付宝、沙箱）'
-          + '收到的、指向本平台订单的支付（channelRefundFen 为退款，不相减），按订单登记的停车场分摊；reconciledFen 为其中已在导入的通道账单中逐笔一致的支付。口径见 docs/指标口径.md §2.4。'
+          + '收到的、指向本平台订单的支付（channelRefundFen 为退款，不相减），按订单登记的停车场分摊；reconciledFen 为其中已在导入的通道账单中逐笔一致的支付。口径见 docs/指标口径.md §2.11。'
           + '县市区用户只能查看本县市区。/ Grouped by Shanghai day, lot and/or district. paidFen is the lot systems\' own; channelPaidFen what the platform\'s channels '
           + 'received for our orders (refunds apart in channelRefundFen), shared among the lots each order names; reconciledFen the payments matched line by line in an imported bill.',
         querystring: ChannelRevenueQuerySchema,

@@ -66,7 +66,7 @@ export const KpiResultSchema = Type.Object({
   grain: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month')], { description: '读取的最细汇总粒度 / finest rollup table read' }),
 });
 
-/* GET /api/v1/analytics/channel-revenue (docs/指标口径.md §2.4). */
+/* GET /api/v1/analytics/channel-revenue (docs/指标口径.md §2.11). */
 export const ChannelRevenueQuerySchema = Type.Object({
   from: S(40, '开始：上海日期 YYYY-MM-DD 或整点 ISO 时间（必填） / start: a Shanghai date or an ISO time on the hour (required)'),
   to: S(40, '结束：日期含当天整天；ISO 时间不含 / end: a date includes its whole day, a time is exclusive (required)'),

@@ -4,7 +4,7 @@ import { readDb } from '../../platform/read-db.js';
 import { paymentsContext } from './repo.js';
 
 /*
- * 渠道收款与对账 (docs/指标口径.md §2.4): what the platform's own channels collected for lots over a
+ * 渠道收款与对账 (docs/指标口径.md §2.11): what the platform's own channels collected for lots over a
  * period, and how much of it an imported bill confirmed. For analytics, through index.ts; the
  * district scope is applied here, on the district each order stated for its lots.
  *

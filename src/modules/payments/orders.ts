@@ -26,7 +26,7 @@ export interface NewOrder {
   description?: string;
   /**
    * The lots this order pays for and how much of it each (sum = amountFen): what the channel
-   * revenue in analytics attributes its payments by (docs/指标口径.md §2.4). Optional: an order
+   * revenue in analytics attributes its payments by (docs/指标口径.md §2.11). Optional: an order
    * without lots counts in no lot's or district's channel revenue.
    */
   lots?: OrderLot[];

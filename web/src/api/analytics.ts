@@ -37,7 +37,7 @@ export interface KpiQuery {
 
 const path = '/api/v1/analytics/kpis' as const;
 
-/** 渠道收款与对账 (docs/指标口径.md §2.4): grouped by day, lot and/or district; money in fen. */
+/** 渠道收款与对账 (docs/指标口径.md §2.11): grouped by day, lot and/or district; money in fen. */
 export type ChannelRevenue = ResponseOf<'analyticsChannelRevenue'>;
 export type ChannelRevenueRow = ChannelRevenue['rows'][number];
 export interface ChannelRevenueQuery {

@@ -62,7 +62,7 @@ export const analysisEn: typeof analysisZh = {
   },
   revenue: {
     title: 'Fees and channel reconciliation',
-    hint: 'Lot systems\' paid is what each lot system reports at exit; channel paid is what citizens paid through the platform\'s channels (WeChat Pay, Alipay), shared among the lots each order names, on the Shanghai day of payment; refunds are listed on the day they succeeded and not subtracted; reconciled is the channel paid matched line by line in the channels\' bills. See the KPI definitions, 2.4.',
+    hint: 'Lot systems\' paid is what each lot system reports at exit; channel paid is what citizens paid through the platform\'s channels (WeChat Pay, Alipay), shared among the lots each order names, on the Shanghai day of payment; refunds are listed on the day they succeeded and not subtracted; reconciled is the channel paid matched line by line in the channels\' bills. See the KPI definitions, 2.11.',
     paid: 'Lot systems\' paid',
     channelPaid: 'Channel paid',
     channelRefund: 'Channel refunds',
