@@ -69,7 +69,7 @@ export const analysisZh = {
     reconciled: '已对账',
     unreconciled: '未对账',
     reconciledShare: '对账率 {pct}',
-    byWhole: '按当前维度与粒度无法拆分通道收款（支持按日、停车场、县市区），下表仅显示合计。',
+    byWhole: '按当前维度与粒度无法拆分通道收款（支持按日、停车场、县市区），此处仅显示合计。',
     key: '分组',
     empty: '该周期内没有收费数据',
   },
