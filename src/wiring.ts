@@ -1,5 +1,5 @@
-import { arrearsPaidListener } from './modules/arrears/index.js';
-import { onOrderPaid } from './modules/payments/index.js';
+import { arrearsPaidListener, arrearsRefundListener } from './modules/arrears/index.js';
+import { onOrderPaid, onOrderRefunded } from './modules/payments/index.js';
 import { onGateFacts } from './modules/sessions/index.js';
 import { sharingGateListener } from './modules/sharing/index.js';
 import type { RootContext } from './schema.js';
@@ -11,4 +11,5 @@ import type { RootContext } from './schema.js';
 export function wireListeners(ctx: RootContext): void {
   onGateFacts('sharing', sharingGateListener, (name, err) => ctx.log.error({ err, listener: name }, 'gate listener failed; its changes were rolled back, the batch committed'));
   onOrderPaid('arrears', arrearsPaidListener, (kind, err) => ctx.log.error({ err, kind }, 'order-paid listener failed; its changes were rolled back, the payment is recorded'));
+  onOrderRefunded('arrears', arrearsRefundListener, (kind, err) => ctx.log.error({ err, kind }, 'order listener failed; its changes were rolled back, the notification is recorded'));
 }

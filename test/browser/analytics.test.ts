@@ -17,7 +17,8 @@ import { createSourceWithLots, postEvents, type TestSource } from '../support/in
  * the signed ingest API; the rollups are refreshed once. The overview shows today's figures and
  * the lots on its district map (a click opens a lot's card, the card the lot page with today's
  * figures and the map picker), and the wall screen; 数据分析 opened from the menu, then through a
- * shared link, shows one day's entries as seeded, regroups by district when the dimension changes, and exports the
+ * shared link, shows one day's entries as seeded, regroups by district when the dimension changes (the fees beside
+ * the channels' payments below it), and exports the
  * same view as .xlsx, whose figures match the table. Needs the built console (`npm run
  * build:web`) and Debian's chromium.
  */
@@ -198,6 +199,12 @@ describe('全局概览 and 数据分析 in the browser', () => {
       expect(await cell(row, 'receivableFen')).toBe(Number(yuan(receivable)).toLocaleString('zh-CN', { minimumFractionDigits: 2 }));
       expect(await cell(row, 'utilisation')).toMatch(/^\d+\.\d%$/);
     }
+    // 收费与渠道对账 below the table: the lot systems' paid of the whole period in yuan; no channel payments were made.
+    const shown = new URL(page.url()).searchParams;
+    const paidTotal = SESSIONS.filter((x) => x.day >= shown.get('from')! && x.day <= shown.get('to')!).reduce((a, x) => a + x.paidFen, 0);
+    await expect.poll(() => page.locator('[data-testid=revenue-paid] strong').textContent(), POLL).toBe(Number(yuan(paidTotal)).toLocaleString('zh-CN', { minimumFractionDigits: 2 }));
+    expect(await page.locator('[data-testid=revenue-channel-paid] strong').textContent()).toBe('0.00');
+    expect(await page.locator('[data-testid=revenue-table]').isVisible()).toBe(true);
     // The console scrolls inside its layout: a tall window, so that the screenshot has the table too.
     await page.setViewportSize({ width: 1440, height: 1400 });
     await screenshot(page, 'analysis.png');

@@ -2,7 +2,9 @@ import { audit } from '../../platform/context.js';
 import { actorOf, errorResponses, requirePermission, type App } from '../../platform/http.js';
 import { XLSX_TYPE, contentDisposition as attachment } from '../../platform/http/download.js';
 import { kpiQueryFromParams, parseKpiFormat } from './kpi-query.js';
-import { KpiQuerySchema, KpiResultSchema, KpiValuesSchema } from './schemas.js';
+import { queryChannelRevenue } from './channel-revenue.js';
+import { ChannelRevenueQuerySchema, ChannelRevenueResultSchema, KpiQuerySchema, KpiResultSchema, KpiValuesSchema } from './schemas.js';
+import { queryList } from '../../platform/query-list.js';
 import { queryKpis } from './service.js';
 import type { AnalyticsContext } from './repo.js';
 
@@ -56,6 +58,30 @@ export function analyticsRoutes(ctx: AnalyticsContext) {
         .header('content-disposition', attachment(name, name))
         .header('cache-control', 'no-store')
         .send(body as unknown as string); // a Buffer goes out as it is, past the serializer
+    });
+
+    app.get('/api/v1/analytics/channel-revenue', {
+      preHandler: requirePermission('registry:read'),
+      schema: {
+        operationId: 'analyticsChannelRevenue',
+        tags: ['analytics'],
+        summary: '渠道收款与对账：车场实收旁的平台支付通道收款、退款与已对账金额 / paid through the platform\'s channels and reconciled, next to the lot systems\' paid',
+        description:
+          '按上海日、停车场、县市区分组（可组合，groupBy=day,lot）。paidFen 为车场系统上报的实收（同指标查询）；channelPaidFen 为平台支付通道（微信支付、支付宝、沙箱）'
+          + '收到的、指向本平台订单的支付（channelRefundFen 为退款，不相减），按订单登记的停车场分摊；reconciledFen 为其中已在导入的通道账单中逐笔一致的支付。口径见 docs/指标口径.md §2.11。'
+          + '县市区用户只能查看本县市区。/ Grouped by Shanghai day, lot and/or district. paidFen is the lot systems\' own; channelPaidFen what the platform\'s channels '
+          + 'received for our orders (refunds apart in channelRefundFen), shared among the lots each order names; reconciledFen the payments matched line by line in an imported bill.',
+        querystring: ChannelRevenueQuerySchema,
+        response: { 200: ChannelRevenueResultSchema, ...errorResponses(400, 401, 403) },
+      },
+    }, async (req, reply) => {
+      const p = req.query;
+      const result = await queryChannelRevenue(ctx, actorOf(req), {
+        from: p.from?.trim() ?? '', to: p.to?.trim() ?? '', groupBy: queryList('groupBy', p.groupBy, undefined, 'BAD_GROUP_BY') ?? [],
+        lot: queryList('lot', p.lot, undefined, 'UNKNOWN_LOT') ?? [], district: queryList('district', p.district, undefined, 'UNKNOWN_DISTRICT') ?? [],
+        category: queryList('category', p.category, undefined, 'BAD_CATEGORY') ?? [],
+      });
+      return reply.header('cache-control', 'no-store').send(result);
     });
   };
 }

@@ -65,3 +65,33 @@ export const KpiResultSchema = Type.Object({
   asOf: Nullable(Type.String({ description: '汇总计算截至（当前周期按此计） / rollups computed up to' })),
   grain: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month')], { description: '读取的最细汇总粒度 / finest rollup table read' }),
 });
+
+/* GET /api/v1/analytics/channel-revenue (docs/指标口径.md §2.11). */
+export const ChannelRevenueQuerySchema = Type.Object({
+  from: S(40, '开始：上海日期 YYYY-MM-DD 或整点 ISO 时间（必填） / start: a Shanghai date or an ISO time on the hour (required)'),
+  to: S(40, '结束：日期含当天整天；ISO 时间不含 / end: a date includes its whole day, a time is exclusive (required)'),
+  groupBy: S(60, '分组，逗号分隔可组合 / groupings, comma-separated: day|district|lot'),
+  lot: S(4000, '停车场编码，逗号分隔 / lot codes, comma-separated'),
+  district: S(400, '县市区代码，逗号分隔 / district codes, comma-separated'),
+  category: S(200, '停车场类别，逗号分隔 / lot categories, comma-separated'),
+});
+
+const revenueFields = {
+  paidFen: Int('车场系统上报的实收（分），与指标查询 paidFen 相同 / the lot systems\' own paid, fen (as in the KPIs)'),
+  channelPaidFen: Type.Integer({ description: '经平台支付通道收款（分）：按上海时间支付成功日计，不减退款 / paid through the platform\'s channels, fen, by the Shanghai day of payment, refunds not subtracted' }),
+  channelRefundFen: Type.Integer({ description: '通道退款（分），按退款成功日计；净收款 = channelPaidFen − channelRefundFen / refunds through the channels, fen, on the day they succeeded' }),
+  reconciledFen: Type.Integer({ description: '已对账（分）：channelPaidFen 中在导入的通道账单里逐笔一致的支付 / of channelPaidFen, the payments matched line by line in an imported bill' }),
+};
+
+export const ChannelRevenueResultSchema = Type.Object({
+  rows: Type.Array(Type.Object({
+    day: Key('上海日期 YYYY-MM-DD'),
+    lotCode: Key('停车场编码'),
+    lotName: Key('停车场名称'),
+    districtCode: Key('县市区代码'),
+    districtName: Key('县市区'),
+    ...revenueFields,
+  })),
+  totals: Type.Object(revenueFields),
+  asOf: Nullable(Type.String({ description: '车场实收的汇总截至时刻 / the rollups behind paidFen computed up to' })),
+});

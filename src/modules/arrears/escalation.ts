@@ -68,13 +68,14 @@ export interface ArrearsKpis {
   enforcementPlates: number;
   recoveredFen: number;
   recoveredSessions: number;
+  refundedFen: number;
   writtenOffFen: number;
   recoveryRate: number | null;
 }
 
 /**
- * Outstanding now; recovered (paid through a channel) and written off within the Shanghai
- * month; recovery rate = recovered ÷ (recovered + outstanding now) (docs/指标口径.md).
+ * Outstanding now; recovered (paid through a channel, less what refunds reopened) and written off
+ * within the Shanghai month; recovery rate = recovered ÷ (recovered + outstanding now) (docs/指标口径.md).
  */
 export async function arrearsKpis(ctx: ArrearsContext, actor: Actor, monthText: string | undefined): Promise<ArrearsKpis> {
   const now = ctx.clock.now();
@@ -95,12 +96,15 @@ export async function arrearsKpis(ctx: ArrearsContext, actor: Actor, monthText: 
       .select([
         sql<string>`coalesce(sum(st.fen) filter (where st.kind = 'paid'), 0)`.as('paid'), sql<string>`count(*) filter (where st.kind = 'paid')`.as('paid_n'),
         sql<string>`coalesce(sum(st.fen) filter (where st.kind = 'written_off'), 0)`.as('off'),
+        sql<string>`coalesce(sum(st.fen) filter (where st.kind = 'refunded'), 0)`.as('refunded'),
       ]).executeTakeFirstOrThrow(),
   ]);
   const outstandingFen = Number(open.fen);
-  const recoveredFen = Number(settled.paid);
+  // A refund counts in the month it succeeded (a month already reported keeps its figure).
+  const refundedFen = Number(settled.refunded);
+  const recoveredFen = Number(settled.paid) - refundedFen;
   return {
     month: month.month, outstandingFen, outstandingPlates: Number(open.plates), outstandingSessions: Number(open.sessions), enforcementPlates: Number(open.enforced),
-    recoveredFen, recoveredSessions: Number(settled.paid_n), writtenOffFen: Number(settled.off), recoveryRate: recoveryRate(recoveredFen, outstandingFen),
+    recoveredFen, recoveredSessions: Number(settled.paid_n), refundedFen, writtenOffFen: Number(settled.off), recoveryRate: recoveryRate(Math.max(0, recoveredFen), outstandingFen),
   };
 }

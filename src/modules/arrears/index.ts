@@ -5,6 +5,6 @@
  * (docs/用户手册.md 第 24 章, docs/指标口径.md, docs/支付通道接入.md).
  */
 export { arrearsRoutes } from './routes.js';
-export { arrearsPaidListener, billForPlate, billOfPlate, citizenArrears, sandboxPayBill, settledSessions, type BillView } from './bills.js';
+export { arrearsPaidListener, arrearsRefundListener, billForPlate, billOfPlate, citizenArrears, sandboxPayBill, settledSessions, type BillView } from './bills.js';
 export { Bill as BillSchema, BillParams } from './schemas.js';
 export type { ArrearsTables } from './tables.js';

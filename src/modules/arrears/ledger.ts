@@ -115,19 +115,20 @@ export interface OwedSession {
 /** The outstanding sessions of a plate, oldest first. */
 export async function owedSessionsOf(ctx: ArrearsContext, plate: string, districtCode: string | null): Promise<OwedSession[]> {
   const rows = await owingSessions(ctx.db, districtCode).where('s.plate', '=', plate)
-    .select(['s.id', 'l.code', 'l.name', 'l.district_code', 's.source_code', 's.entered_at', 's.exited_at', 's.receivable_fen', 's.paid_fen', 's.pay_channel'])
+    .select(['s.id', 'l.code', 'l.name', 'l.district_code', 's.source_code', 's.entered_at', 's.exited_at', 's.receivable_fen', 's.paid_fen', 's.pay_channel', owedFen.as('owed_fen')])
     .orderBy(owedSince).orderBy('s.id').limit(1000).execute();
   return rows.map((r) => ({
     sessionId: Number(r.id), lotCode: r.code, lotName: r.name, districtCode: r.district_code, sourceCode: r.source_code,
     enteredAt: r.entered_at?.toISOString() ?? null, exitedAt: r.exited_at?.toISOString() ?? null,
-    receivableFen: r.receivable_fen ?? 0, paidFen: r.paid_fen ?? 0, owedFen: (r.receivable_fen ?? 0) - (r.paid_fen ?? 0), payChannel: r.pay_channel,
+    receivableFen: r.receivable_fen ?? 0, paidFen: r.paid_fen ?? 0, owedFen: Number(r.owed_fen), payChannel: r.pay_channel,
   }));
 }
 
 export interface SettlementView {
   sessionId: number;
   fen: number;
-  kind: 'paid' | 'written_off';
+  /** paid, written off, or refunded: a refund of the bill's payment reopened this much (docs/指标口径.md). */
+  kind: 'paid' | 'written_off' | 'refunded';
   settledAt: string;
   settledBy: string;
   orderNo: string | null;
@@ -150,7 +151,7 @@ export async function plateDetail(ctx: ArrearsContext, actor: Actor, key: number
     owedSessionsOf(ctx, plate, scope),
     ctx.db.selectFrom('arrears_settlements as st').leftJoin('arrears_bills as b', 'b.id', 'st.bill_id')
       .select(['st.session_id', 'st.fen', 'st.kind', 'st.settled_at', 'st.settled_by', 'b.order_no', 'st.writeoff_id'])
-      .where('st.plate', '=', plate).orderBy('st.settled_at', 'desc').limit(500).execute(),
+      .where('st.plate', '=', plate).orderBy('st.settled_at', 'desc').orderBy('st.id', 'desc').limit(500).execute(),
     ctx.db.selectFrom('arrears_writeoffs').select(['id', 'amount_fen', 'reason', 'status', 'requested_by', 'requested_at', 'decided_by', 'decided_at', 'decision_note', 'session_ids'])
       .where('plate', '=', plate).orderBy('id', 'desc').limit(100).execute(),
   ]);

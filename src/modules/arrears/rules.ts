@@ -77,3 +77,34 @@ export function recoveryRate(recoveredFen: number, outstandingFen: number): numb
   const base = recoveredFen + outstandingFen;
   return base > 0 ? Math.round((recoveredFen / base) * 10_000) / 10_000 : null;
 }
+
+/** A session a bill settled, as a refund of that bill's payment may reopen it. */
+export interface RefundableSession {
+  sessionId: number;
+  /** When its arrears began (exit, or entry when the exit is unknown). */
+  since: Date;
+  /** What this bill settled on it, less what earlier refunds of the bill reopened. */
+  settledFen: number;
+}
+
+/**
+ * Which sessions a refund of a bill's payment puts back on the ledger, and how much of each: the
+ * newest arrears first (then the higher session id), each up to what the bill still covers on it,
+ * until the refund is used up — a partial refund reopens part of one session rather than a share
+ * of every one, and the plate's oldest arrears (which escalation counts) stay settled longest.
+ * What exceeds the bill's settlements (a session settled elsewhere before the bill was paid)
+ * reopens nothing: `unallocatedFen`.
+ */
+export function allocateRefund(sessions: readonly RefundableSession[], refundFen: number): { parts: { sessionId: number; fen: number }[]; unallocatedFen: number } {
+  const order = [...sessions].filter((s) => s.settledFen > 0)
+    .sort((a, b) => b.since.getTime() - a.since.getTime() || b.sessionId - a.sessionId);
+  let left = Math.max(0, Math.floor(refundFen));
+  const parts: { sessionId: number; fen: number }[] = [];
+  for (const s of order) {
+    if (left === 0) break;
+    const fen = Math.min(left, s.settledFen);
+    parts.push({ sessionId: s.sessionId, fen });
+    left -= fen;
+  }
+  return { parts, unallocatedFen: left };
+}

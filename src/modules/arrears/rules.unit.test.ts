@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageDays, enforcementCutoff, escalationOf, mayReadRefusals, recoveryRate, writeoffDecision, type EscalationSettings } from './rules.js';
+import { ageDays, allocateRefund, enforcementCutoff, escalationOf, mayReadRefusals, recoveryRate, writeoffDecision, type EscalationSettings } from './rules.js';
 
 const now = new Date('2026-12-07T02:00:00Z'); // 10:00 Shanghai
 const days = (n: number) => new Date(now.getTime() - n * 86_400_000);
@@ -60,5 +60,35 @@ describe('recovery rate', () => {
     expect(recoveryRate(1, 2)).toBe(0.3333);
     expect(recoveryRate(0, 800)).toBe(0);
     expect(recoveryRate(0, 0)).toBeNull();
+  });
+});
+
+describe('a refund reopens arrears (allocateRefund)', () => {
+  const bill = [
+    { sessionId: 11, since: days(40), settledFen: 1000 },
+    { sessionId: 12, since: days(5), settledFen: 1500 },
+    { sessionId: 13, since: days(5), settledFen: 300 },
+  ];
+
+  it('reopens the newest arrears first (then the higher session id), each up to what the bill settled', () => {
+    expect(allocateRefund(bill, 2800)).toEqual({ parts: [{ sessionId: 13, fen: 300 }, { sessionId: 12, fen: 1500 }, { sessionId: 11, fen: 1000 }], unallocatedFen: 0 });
+  });
+
+  it('a partial refund reopens part of one session, not a share of each', () => {
+    expect(allocateRefund(bill, 200)).toEqual({ parts: [{ sessionId: 13, fen: 200 }], unallocatedFen: 0 });
+    expect(allocateRefund(bill, 1000)).toEqual({ parts: [{ sessionId: 13, fen: 300 }, { sessionId: 12, fen: 700 }], unallocatedFen: 0 });
+  });
+
+  it('skips what earlier refunds already reopened and keeps what exceeds the bill unallocated', () => {
+    const after = [{ ...bill[0]! }, { ...bill[1]!, settledFen: 0 }, { ...bill[2]!, settledFen: 0 }];
+    expect(allocateRefund(after, 1200)).toEqual({ parts: [{ sessionId: 11, fen: 1000 }], unallocatedFen: 200 });
+    expect(allocateRefund([], 500)).toEqual({ parts: [], unallocatedFen: 500 });
+    expect(allocateRefund(bill, 0)).toEqual({ parts: [], unallocatedFen: 0 });
+  });
+
+  it('does not reorder its input', () => {
+    const copy = structuredClone(bill);
+    allocateRefund(bill, 900);
+    expect(bill).toEqual(copy);
   });
 });

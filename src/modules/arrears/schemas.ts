@@ -74,7 +74,8 @@ export const PlateDetail = Type.Object({
   refuseEntry: Type.Boolean(),
   sessions: Type.Array(Type.Ref('ArrearsSession')),
   settlements: Type.Array(Type.Object({
-    sessionId: Type.Integer(), fen: Type.Integer(), kind: Type.Union([Type.Literal('paid'), Type.Literal('written_off')]),
+    sessionId: Type.Integer(), fen: Type.Integer(),
+    kind: Type.Union([Type.Literal('paid'), Type.Literal('written_off'), Type.Literal('refunded')], { description: 'paid 缴清；written_off 核销；refunded 退款重开（fen 为重新计入欠费的金额）/ refunded: a refund reopened fen of it' }),
     settledAt: Type.String({ format: 'date-time' }), settledBy: Type.String(), orderNo: Nullable(Type.String()), writeoffId: Nullable(Type.Integer()),
   })),
   writeoffs: Type.Array(Type.Object({
@@ -89,8 +90,9 @@ export const Kpis = Type.Object({
   outstandingPlates: Type.Integer(),
   outstandingSessions: Type.Integer(),
   enforcementPlates: Type.Integer({ description: '列入执法的车牌数 / plates listed for enforcement' }),
-  recoveredFen: Type.Integer({ description: '本月经支付通道追缴（分）/ recovered through the channels in the month' }),
-  recoveredSessions: Type.Integer(),
+  recoveredFen: Type.Integer({ description: '本月经支付通道追缴（分），已减去本月退款重开的金额 / recovered through the channels in the month, less what refunds in the month reopened' }),
+  recoveredSessions: Type.Integer({ description: '本月缴清的欠费笔数 / sessions settled by payment in the month' }),
+  refundedFen: Type.Integer({ description: '本月退款重开的欠费（分），已从 recoveredFen 中减去 / reopened by refunds in the month, already subtracted from recoveredFen' }),
   writtenOffFen: Type.Integer({ description: '本月核销（分）/ written off in the month' }),
   recoveryRate: Nullable(Type.Number({ description: '回收率 = 本月追缴 ÷（本月追缴 + 当前欠费余额）/ recovered ÷ (recovered + outstanding)' })),
 });

@@ -38,11 +38,18 @@ export interface ArrearsWriteoffsTable {
   decision_note: string | null;
 }
 
+/**
+ * One settlement event of a session (migration 0044 made it a log): paid by a bill, written off,
+ * or refunded — a refund of the bill's payment reopened `fen` of it (refund_key: channel code +
+ * the channel's refund id). What a session's settlements cover = paid + written off − refunded.
+ */
 export interface ArrearsSettlementsTable {
+  id: Generated<string>;
   session_id: ColumnType<number | string, number, number>;
   plate: string;
   fen: Fen;
-  kind: 'paid' | 'written_off';
+  kind: 'paid' | 'written_off' | 'refunded';
+  refund_key: ColumnType<string | null, string | null | undefined, string | null>;
   bill_id: string | null;
   writeoff_id: string | null;
   settled_at: Date;

@@ -4,7 +4,7 @@ import { AppError, badRequest, conflict, notFound } from '../../platform/errors.
 import { maskPlate } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { owedSessionsOf } from './ledger.js';
-import type { ArrearsContext } from './repo.js';
+import { lockPlate, type ArrearsContext } from './repo.js';
 import { writeoffDecision } from './rules.js';
 
 /*
@@ -69,7 +69,8 @@ export async function listWriteoffs(ctx: ArrearsContext, q: { status?: 'pending'
 
 /**
  * Approves or rejects a pending request; never by its requester (409 SAME_PERSON). Approval
- * settles each session still outstanding as written off; one paid meanwhile stays paid.
+ * settles what each session still owes as written off (a session reopened by a refund: the
+ * reopened part); one paid meanwhile stays paid.
  */
 export async function decideWriteoff(ctx: ArrearsContext, actor: Actor, id: number, input: { approve: boolean; note?: string }): Promise<WriteoffView> {
   return ctx.db.transaction().execute(async (trx) => {
@@ -85,11 +86,12 @@ export async function decideWriteoff(ctx: ArrearsContext, actor: Actor, id: numb
     const now = ctx.clock.now();
     let settled = 0;
     if (input.approve) {
+      await lockPlate(trx, w.plate);
       const owed = (await owedSessionsOf({ ...ctx, db: trx }, w.plate, null)).filter((s) => w.sessionIds.includes(s.sessionId));
       if (owed.length > 0) {
         const rows = await trx.insertInto('arrears_settlements').values(owed.map((s) => ({
           session_id: s.sessionId, plate: w.plate, fen: s.owedFen, kind: 'written_off' as const, bill_id: null, writeoff_id: String(id), settled_at: now, settled_by: actor.username,
-        }))).onConflict((oc) => oc.column('session_id').doNothing()).returning('session_id').execute();
+        }))).returning('session_id').execute();
         settled = rows.length;
       }
     }

@@ -6,8 +6,10 @@
 export { paymentsRoutes, notifyPath } from './routes.js';
 export { ensureSandboxChannel } from './channels.js';
 export { BILLS_JOB, importBillFolder } from './bill-folder.js';
-export { createOrder, getOrder, orderSettlement, sandboxPay, channelKindOf, type NewOrder, type OrderView } from './orders.js';
-export { onOrderPaid, type OrderPaid, type OrderPaidListener } from './paid-listeners.js';
+export { createOrder, getOrder, orderSettlement, sandboxPay, sandboxRefund, channelKindOf, type NewOrder, type OrderLot, type OrderView } from './orders.js';
+export { onOrderPaid, onOrderRefunded, type OrderPaid, type OrderPaidListener, type OrderRefunded, type OrderRefundedListener } from './paid-listeners.js';
+// Channel revenue for analytics (docs/指标口径.md §2.11), district-scoped here.
+export { channelRevenue, type ChannelRevenueKey, type ChannelRevenueQuery, type ChannelRevenueRow } from './channel-revenue.js';
 export { listTransactions, type TransactionView } from './transactions.js';
 export { yuanToFen, fenToYuan } from './money.js';
 export { ORDER_KINDS, CHANNEL_KINDS, type OrderKind, type ChannelKind } from './vocab.js';

@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { notFound } from '../../platform/errors.js';
 import { verifyAlipay } from './alipay.js';
 import { openChannel } from './channels.js';
-import { runPaidListener } from './paid-listeners.js';
+import { runPaidListener, runRefundListener } from './paid-listeners.js';
 import type { ChannelRecord, HeaderBag, Verdict } from './records.js';
 import type { PaymentsContext, PaymentsTrx } from './repo.js';
 import { REFUSAL_REASONS, type ChannelKind, type RefusalReason } from './vocab.js';
@@ -84,7 +84,7 @@ async function recordTransaction(ctx: PaymentsContext, trx: PaymentsTrx, channel
       .where('channel_code', '=', channelCode).where('kind', '=', 'refund').where('transaction_id', '=', r.transactionId).executeTakeFirstOrThrow();
     amountFen = Math.max(0, r.amountFen - Number(before.fen));
   }
-  const order = await trx.selectFrom('pay_orders').select(['id', 'status', 'amount_fen', 'paid_fen', 'kind', 'ref']).where('order_no', '=', r.orderNo).executeTakeFirst();
+  const order = await trx.selectFrom('pay_orders').select(['id', 'status', 'amount_fen', 'paid_fen', 'kind', 'ref', 'transaction_id']).where('order_no', '=', r.orderNo).executeTakeFirst();
   const now = ctx.clock.now();
   const inserted = await trx.insertInto('pay_transactions').values({
     channel_code: channelCode, kind: r.kind, external_id: r.externalId, order_no: r.orderNo, transaction_id: r.transactionId, refund_no: r.refundNo,
@@ -96,10 +96,17 @@ async function recordTransaction(ctx: PaymentsContext, trx: PaymentsTrx, channel
     await trx.updateTable('pay_orders').set({ status: 'paid', paid_at: r.occurredAt, paid_fen: amountFen, transaction_id: r.transactionId }).where('id', '=', order.id).execute();
     await runPaidListener(trx, { kind: order.kind, ref: order.ref, orderNo: r.orderNo, paidFen: amountFen, paidAt: r.occurredAt, transactionId: r.transactionId }, now);
   }
-  if (order && r.kind === 'refund' && order.status === 'paid') {
+  // A refund of the payment that settled the order (not of a second payment of it): the order is
+  // refunded once the refunds reach what was paid, and its owner hears of each refund.
+  if (order && r.kind === 'refund' && (order.status === 'paid' || order.status === 'refunded') && order.transaction_id === r.transactionId && amountFen > 0) {
     const refunded = await trx.selectFrom('pay_transactions').select((eb) => eb.fn.sum<string>('amount_fen').as('fen'))
-      .where('order_id', '=', order.id).where('kind', '=', 'refund').executeTakeFirstOrThrow();
-    if (Number(refunded.fen) >= Number(order.paid_fen ?? order.amount_fen)) await trx.updateTable('pay_orders').set({ status: 'refunded' }).where('id', '=', order.id).execute();
+      .where('order_id', '=', order.id).where('kind', '=', 'refund').where('transaction_id', '=', r.transactionId).executeTakeFirstOrThrow();
+    const paidFen = Number(order.paid_fen ?? order.amount_fen);
+    if (order.status === 'paid' && Number(refunded.fen) >= paidFen) await trx.updateTable('pay_orders').set({ status: 'refunded' }).where('id', '=', order.id).execute();
+    await runRefundListener(trx, {
+      kind: order.kind, ref: order.ref, orderNo: r.orderNo, channelCode, refundId: r.externalId, refundNo: r.refundNo, refundFen: amountFen,
+      refundedFen: Number(refunded.fen), paidFen, refundedAt: r.occurredAt, transactionId: r.transactionId,
+    }, now);
   }
   return true;
 }

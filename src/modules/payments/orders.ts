@@ -24,6 +24,31 @@ export interface NewOrder {
   amountFen: number;
   channelCode: string;
   description?: string;
+  /**
+   * The lots this order pays for and how much of it each (sum = amountFen): what the channel
+   * revenue in analytics attributes its payments by (docs/指标口径.md §2.11). Optional: an order
+   * without lots counts in no lot's or district's channel revenue.
+   */
+  lots?: OrderLot[];
+}
+
+export interface OrderLot {
+  lotCode: string;
+  districtCode: string;
+  fen: number;
+}
+
+/** The lots of an order merged by lot code, checked to be positive fen summing to the amount. */
+export function orderLotsOf(lots: readonly OrderLot[], amountFen: number): OrderLot[] {
+  const merged = new Map<string, OrderLot>();
+  for (const l of lots) {
+    if (!Number.isSafeInteger(l.fen) || l.fen <= 0 || !l.lotCode || !l.districtCode) throw badRequest('INVALID_LOTS', 'lots: 每项须有停车场、县市区与正整数金额（分）/ each lot needs a code, a district and positive fen', [{ field: 'lots' }]);
+    const had = merged.get(l.lotCode);
+    merged.set(l.lotCode, { lotCode: l.lotCode, districtCode: l.districtCode, fen: (had?.fen ?? 0) + l.fen });
+  }
+  const sum = [...merged.values()].reduce((a, l) => a + l.fen, 0);
+  if (merged.size > 0 && sum !== amountFen) throw badRequest('INVALID_LOTS', `lots 合计 ${sum} 分与订单金额 ${amountFen} 分不符 / lots sum to ${sum}, the order is ${amountFen}`, [{ field: 'lots' }]);
+  return [...merged.values()];
 }
 
 export interface OrderView {
@@ -60,6 +85,7 @@ export async function createOrder(anyCtx: AppContext, actor: Actor, input: NewOr
   if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw badRequest('INVALID_AMOUNT', 'amountFen 须为正整数（分）/ amountFen: a positive integer of fen', [{ field: 'amountFen' }]);
   const ref = input.ref?.trim();
   if (!ref || ref.length > 100) throw badRequest('INVALID_VALUE', 'ref 须为 1–100 字 / ref: 1–100 characters', [{ field: 'ref' }]);
+  const lots = orderLotsOf(input.lots ?? [], input.amountFen);
   const description = (input.description?.trim() || (input.kind === 'arrears' ? '停车欠费' : input.kind === 'booking' ? '共享车位预约' : '停车费')).slice(0, 127);
   return ctx.db.transaction().execute(async (trx) => {
     const channel = await trx.selectFrom('pay_channels').select(['code', 'status']).where('code', '=', input.channelCode).executeTakeFirst();
@@ -70,8 +96,11 @@ export async function createOrder(anyCtx: AppContext, actor: Actor, input: NewOr
       order_no: newOrderNo(now), kind: input.kind as OrderKind, ref, amount_fen: input.amountFen, channel_code: input.channelCode, description,
       created_at: now, created_by: actor.username, paid_at: null, paid_fen: null, transaction_id: null,
     }).returningAll().executeTakeFirstOrThrow();
+    if (lots.length > 0) {
+      await trx.insertInto('pay_order_lots').values(lots.map((l) => ({ order_id: row.id, lot_code: l.lotCode, district_code: l.districtCode, fen: l.fen }))).execute();
+    }
     const view = toView(row);
-    await audit(ctx, trx, actor, { action: 'payment_order.create', targetType: 'payment_order', targetId: view.orderNo, detail: { after: view } });
+    await audit(ctx, trx, actor, { action: 'payment_order.create', targetType: 'payment_order', targetId: view.orderNo, detail: { after: view, lots } });
     return view;
   });
 }
@@ -134,4 +163,36 @@ export async function sandboxPay(anyCtx: AppContext, actor: Actor, orderNo: stri
   const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
   await audit(ctx, ctx.db, actor, { action: 'payment_order.sandbox_pay', targetType: 'payment_order', targetId: orderNo, detail: { transactionId: transaction.transaction_id, ok: outcome.ok } });
   return { order: await getOrder(ctx, orderNo), notification: { headers, body }, outcome };
+}
+
+/**
+ * The sandbox channel refunds (part of) a paid order: the REFUND.SUCCESS notification WeChat Pay
+ * would send for it, encrypted and signed like sandboxPay's, delivered to the same notification
+ * path. `refundId` is the channel's refund id (a new one by default); sending the returned
+ * notification again is a replay. For the demo and tests (docs/支付通道接入.md §4).
+ */
+export async function sandboxRefund(anyCtx: AppContext, actor: Actor, orderNo: string, refundFen: number, refundId?: string): Promise<{ notification: { headers: Record<string, string>; body: string }; outcome: NotifyOutcome }> {
+  const ctx = paymentsContext(anyCtx);
+  const order = await getOrder(ctx, orderNo);
+  const channel = await openChannel(ctx, ctx.db, order.channelCode);
+  if (!channel || channel.kind !== 'sandbox' || !channel.secrets.sandboxPrivateKey) throw conflict('NOT_SANDBOX', `订单 ${orderNo} 的支付通道不是沙箱 / the order's channel is not a sandbox`);
+  if (order.status === 'pending' || order.status === 'closed' || !order.transactionId) throw conflict('ORDER_NOT_PAID', `订单 ${orderNo} 状态为 ${order.status} / order is ${order.status}`);
+  if (!Number.isSafeInteger(refundFen) || refundFen <= 0 || refundFen > (order.paidFen ?? order.amountFen)) throw badRequest('INVALID_AMOUNT', '退款金额须为不超过实付的正整数（分）/ refund: positive fen up to what was paid', [{ field: 'refundFen' }]);
+  const now = ctx.clock.now();
+  const shanghai = `${formatShanghai(now).replace(' ', 'T')}+08:00`;
+  const id = refundId ?? `5030${shanghaiDay(now).replaceAll('-', '')}${randomBytes(7).readUIntBE(0, 6).toString().padStart(15, '0')}`.slice(0, 32);
+  const refund = {
+    mchid: channel.keys.mchId, out_trade_no: order.orderNo, transaction_id: order.transactionId, out_refund_no: `RF${id.slice(-12)}`, refund_id: id,
+    refund_status: 'SUCCESS', success_time: shanghai, user_received_account: '支付用户零钱',
+    amount: { total: order.paidFen ?? order.amountFen, refund: refundFen, payer_total: order.paidFen ?? order.amountFen, payer_refund: refundFen },
+  };
+  const body = JSON.stringify({
+    id: randomUUID(), create_time: shanghai, resource_type: 'encrypt-resource', event_type: 'REFUND.SUCCESS', summary: '退款成功',
+    resource: encryptResource(channel.keys.apiV3Key, JSON.stringify(refund), { originalType: 'refund', associatedData: 'refund' }),
+  });
+  const serial = Object.keys(channel.keys.platformKeys)[0]!;
+  const headers = signNotification(channel.secrets.sandboxPrivateKey, serial, body, now);
+  const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
+  await audit(ctx, ctx.db, actor, { action: 'payment_order.sandbox_refund', targetType: 'payment_order', targetId: orderNo, detail: { refundId: id, refundFen, ok: outcome.ok } });
+  return { notification: { headers, body }, outcome };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alipaySignContent, signAlipay, verifyAlipay } from './alipay.js';
 import { parseWechatBill } from './bills.js';
 import { fenToYuan, yuanToFen } from './money.js';
+import { orderLotsOf } from './orders.js';
 import { reconcile } from './recon.js';
 import { decryptResource, encryptResource, signNotification, verifyWechat } from './wechat.js';
 
@@ -91,5 +92,19 @@ describe('reconcile', () => {
     const csv = '交易时间,微信订单号,商户订单号,交易状态,订单金额,微信退款单号,商户退款单号,退款金额\n`2026-11-25 09:00:00,`T1,`O1,`SUCCESS,`0.07,`0,`0,`0.00\n`2026-11-25 09:10:00,`T1,`O1,`REFUND,`0.07,`R1,`RF1,`0.07\n总交易单数,订单总金额\n`2,`0.07\n';
     expect(parseWechatBill(csv).rows.map((r) => [r.kind, r.key, r.fen])).toEqual([['payment', 'T1', 7], ['refund', 'R1', 7]]);
     expect(() => parseWechatBill(csv.replace('`2,', '`3,'))).toThrow(/summary/);
+  });
+});
+
+describe('the lots an order pays for (orderLotsOf)', () => {
+  it('merges a lot named twice and checks the sum against the amount', () => {
+    expect(orderLotsOf([{ lotCode: 'A', districtCode: '320602', fen: 1000 }, { lotCode: 'B', districtCode: '320612', fen: 500 }, { lotCode: 'A', districtCode: '320602', fen: 200 }], 1700))
+      .toEqual([{ lotCode: 'A', districtCode: '320602', fen: 1200 }, { lotCode: 'B', districtCode: '320612', fen: 500 }]);
+    expect(orderLotsOf([], 999)).toEqual([]); // an order may name no lot
+  });
+
+  it('refuses a sum other than the amount, and zero, negative or fractional fen, with INVALID_LOTS', () => {
+    for (const lots of [[{ lotCode: 'A', districtCode: '320602', fen: 100 }], [{ lotCode: 'A', districtCode: '320602', fen: 0 }], [{ lotCode: 'A', districtCode: '320602', fen: 1.5 }], [{ lotCode: '', districtCode: '320602', fen: 200 }]]) {
+      expect(() => orderLotsOf(lots, 200)).toThrow(expect.objectContaining({ code: 'INVALID_LOTS' }));
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface OurTransaction {
 
 export interface ReconLine {
   result: ReconResult;
+  /** The id both sides share (pay_transactions.external_id; the bill row's key). */
+  key: string;
   kind: TransactionKind;
   orderNo: string | null;
   transactionId: string | null;
@@ -52,7 +54,7 @@ export function reconcile(bill: BillRow[], ours: OurTransaction[]): Reconciliati
   for (const b of bill) {
     const k = `${b.kind}|${b.key}`;
     const o = mine.get(k);
-    const base = { kind: b.kind, orderNo: b.orderNo || o?.orderNo || null, transactionId: b.transactionId, refundNo: b.refundNo ?? o?.refundNo ?? null, billFen: b.fen, at: b.at ?? o?.at ?? null };
+    const base = { key: b.key, kind: b.kind, orderNo: b.orderNo || o?.orderNo || null, transactionId: b.transactionId, refundNo: b.refundNo ?? o?.refundNo ?? null, billFen: b.fen, at: b.at ?? o?.at ?? null };
     if (seen.has(k)) {
       lines.push({ ...base, result: 'duplicate', oursFen: o?.fen ?? null });
       continue;
@@ -63,7 +65,7 @@ export function reconcile(bill: BillRow[], ours: OurTransaction[]): Reconciliati
   }
   for (const o of ours) {
     if (seen.has(`${o.kind}|${o.key}`)) continue;
-    lines.push({ result: 'short', kind: o.kind, orderNo: o.orderNo, transactionId: o.transactionId, refundNo: o.refundNo, billFen: null, oursFen: o.fen, at: o.at });
+    lines.push({ result: 'short', key: o.key, kind: o.kind, orderNo: o.orderNo, transactionId: o.transactionId, refundNo: o.refundNo, billFen: null, oursFen: o.fen, at: o.at });
   }
   const counts: ReconCounts = { payment: zero(), refund: zero() };
   for (const l of lines) counts[l.kind][l.result]++;

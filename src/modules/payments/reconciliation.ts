@@ -87,7 +87,7 @@ export async function importBill(ctx: PaymentsContext, actor: Actor, input: { ch
     }).returning('id').executeTakeFirstOrThrow();
     if (r.lines.length) {
       await trx.insertInto('pay_recon_lines').values(r.lines.map((l) => ({
-        import_id: row.id, result: l.result, kind: l.kind, order_no: l.orderNo, transaction_id: l.transactionId, refund_no: l.refundNo,
+        import_id: row.id, result: l.result, key: l.key, kind: l.kind, order_no: l.orderNo, transaction_id: l.transactionId, refund_no: l.refundNo,
         bill_fen: l.billFen, ours_fen: l.oursFen, occurred_at: l.at, status: l.result === 'matched' ? 'ok' as const : 'open' as const, resolved_at: null, resolved_by: null, resolution: null,
       }))).execute();
     }

@@ -33,6 +33,14 @@ export interface PayOrdersTable {
   transaction_id: string | null;
 }
 
+/** Which lots an order pays for (migration 0044): the owner of what is paid states it. */
+export interface PayOrderLotsTable {
+  order_id: string;
+  lot_code: string;
+  district_code: string;
+  fen: Fen;
+}
+
 export interface PayTransactionsTable {
   id: Generated<string>;
   channel_code: string;
@@ -88,11 +96,14 @@ export interface PayReconLinesTable {
   resolved_at: Date | null;
   resolved_by: string | null;
   resolution: string | null;
+  /** The key it was matched by (pay_transactions.external_id), migration 0044. */
+  key: string | null;
 }
 
 export interface PaymentsTables {
   pay_channels: PayChannelsTable;
   pay_orders: PayOrdersTable;
+  pay_order_lots: PayOrderLotsTable;
   pay_transactions: PayTransactionsTable;
   pay_quarantine: PayQuarantineTable;
   pay_recon_imports: PayReconImportsTable;

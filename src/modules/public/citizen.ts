@@ -194,15 +194,17 @@ export async function citizenRecords(ctx: PublicContext, authorization: string |
   const settled = await settledSessions(ctx, [...new Set([...recent, ...owing].map((r) => r.id))]);
   const toRecord = (r: (typeof recent)[number]): CitizenRecord => {
     const owed = r.receivable_fen === null ? null : Math.max(r.receivable_fen - (r.paid_fen ?? 0), 0);
-    const arrears = settled.has(r.id) ? 0 : owed;
+    const covered = settled.get(r.id);
+    // What settlements cover (less what a refund reopened) is not owed; the rest is (docs/指标口径.md, 欠费追缴).
+    const arrears = owed === null ? null : Math.max(owed - (covered?.coveredFen ?? 0), 0);
     return {
       sessionId: r.id, lotCode: r.code, lotName: r.name,
       enteredAt: r.entered_at?.toISOString() ?? null, exitedAt: r.exited_at?.toISOString() ?? null,
       minutes: r.entered_at && r.exited_at ? Math.max(0, Math.round((r.exited_at.getTime() - r.entered_at.getTime()) / 60_000)) : null,
-      receivableFen: r.receivable_fen, paidFen: r.paid_fen, arrearsFen: arrears, settled: settled.get(r.id) ?? null, payChannel: r.pay_channel, state: r.state,
+      receivableFen: r.receivable_fen, paidFen: r.paid_fen, arrearsFen: arrears, settled: covered !== undefined && arrears === 0 ? covered.kind : null, payChannel: r.pay_channel, state: r.state,
     };
   };
-  const arrears = owing.filter((r) => !settled.has(r.id)).map(toRecord);
+  const arrears = owing.map(toRecord).filter((r) => (r.arrearsFen ?? 0) > 0);
   const totalArrearsFen = arrears.reduce((s, r) => s + (r.arrearsFen ?? 0), 0);
   await audit(ctx, ctx.db, citizenActor(ip), {
     action: READ_RECORDS, targetType: 'plate', targetId: maskPlate(plate),

@@ -37,8 +37,23 @@ export interface KpiQuery {
 
 const path = '/api/v1/analytics/kpis' as const;
 
+/** 渠道收款与对账 (docs/指标口径.md §2.11): grouped by day, lot and/or district; money in fen. */
+export type ChannelRevenue = ResponseOf<'analyticsChannelRevenue'>;
+export type ChannelRevenueRow = ChannelRevenue['rows'][number];
+export interface ChannelRevenueQuery {
+  from: string;
+  to: string;
+  /** Comma-separated: day, lot, district. */
+  groupBy?: string;
+  lot?: string;
+  district?: string;
+  category?: string;
+}
+
 export const analyticsApi = {
   kpis: (query: KpiQuery) => apiGet(path, { query: { ...query, top: query.top?.toString() } }),
   /** The same query as an .xlsx file (Chinese headers, money in yuan). */
   exportXlsx: (query: KpiQuery, fileName: string) => api.download(path, fileName, { ...(query as unknown as Query), format: 'xlsx' }),
+  /** What the platform's channels collected and what bills reconciled, beside the lot systems' paid. */
+  channelRevenue: (query: ChannelRevenueQuery) => apiGet('/api/v1/analytics/channel-revenue', { query }),
 };

@@ -2368,6 +2368,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/channel-revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 渠道收款与对账：车场实收旁的平台支付通道收款、退款与已对账金额 / paid through the platform's channels and reconciled, next to the lot systems' paid
+         * @description 按上海日、停车场、县市区分组（可组合，groupBy=day,lot）。paidFen 为车场系统上报的实收（同指标查询）；channelPaidFen 为平台支付通道（微信支付、支付宝、沙箱）收到的、指向本平台订单的支付（channelRefundFen 为退款，不相减），按订单登记的停车场分摊；reconciledFen 为其中已在导入的通道账单中逐笔一致的支付。口径见 docs/指标口径.md §2.11。县市区用户只能查看本县市区。/ Grouped by Shanghai day, lot and/or district. paidFen is the lot systems' own; channelPaidFen what the platform's channels received for our orders (refunds apart in channelRefundFen), shared among the lots each order names; reconciledFen the payments matched line by line in an imported bill.
+         */
+        get: operations["analyticsChannelRevenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -17498,6 +17518,96 @@ export interface operations {
             };
         };
     };
+    analyticsChannelRevenue: {
+        parameters: {
+            query?: {
+                /** @description 开始：上海日期 YYYY-MM-DD 或整点 ISO 时间（必填） / start: a Shanghai date or an ISO time on the hour (required) */
+                from?: string;
+                /** @description 结束：日期含当天整天；ISO 时间不含 / end: a date includes its whole day, a time is exclusive (required) */
+                to?: string;
+                /** @description 分组，逗号分隔可组合 / groupings, comma-separated: day|district|lot */
+                groupBy?: string;
+                /** @description 停车场编码，逗号分隔 / lot codes, comma-separated */
+                lot?: string;
+                /** @description 县市区代码，逗号分隔 / district codes, comma-separated */
+                district?: string;
+                /** @description 停车场类别，逗号分隔 / lot categories, comma-separated */
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: {
+                            /** @description 上海日期 YYYY-MM-DD */
+                            day?: string;
+                            /** @description 停车场编码 */
+                            lotCode?: string;
+                            /** @description 停车场名称 */
+                            lotName?: string;
+                            /** @description 县市区代码 */
+                            districtCode?: string;
+                            /** @description 县市区 */
+                            districtName?: string;
+                            paidFen: null | number;
+                            /** @description 经平台支付通道收款（分）：按上海时间支付成功日计，不减退款 / paid through the platform's channels, fen, by the Shanghai day of payment, refunds not subtracted */
+                            channelPaidFen: number;
+                            /** @description 通道退款（分），按退款成功日计；净收款 = channelPaidFen − channelRefundFen / refunds through the channels, fen, on the day they succeeded */
+                            channelRefundFen: number;
+                            /** @description 已对账（分）：channelPaidFen 中在导入的通道账单里逐笔一致的支付 / of channelPaidFen, the payments matched line by line in an imported bill */
+                            reconciledFen: number;
+                        }[];
+                        totals: {
+                            paidFen: null | number;
+                            /** @description 经平台支付通道收款（分）：按上海时间支付成功日计，不减退款 / paid through the platform's channels, fen, by the Shanghai day of payment, refunds not subtracted */
+                            channelPaidFen: number;
+                            /** @description 通道退款（分），按退款成功日计；净收款 = channelPaidFen − channelRefundFen / refunds through the channels, fen, on the day they succeeded */
+                            channelRefundFen: number;
+                            /** @description 已对账（分）：channelPaidFen 中在导入的通道账单里逐笔一致的支付 / of channelPaidFen, the payments matched line by line in an imported bill */
+                            reconciledFen: number;
+                        };
+                        asOf: null | string;
+                    };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     overviewGet: {
         parameters: {
             query?: never;
@@ -21791,7 +21901,8 @@ export interface operations {
                         settlements: {
                             sessionId: number;
                             fen: number;
-                            kind: "paid" | "written_off";
+                            /** @description paid 缴清；written_off 核销；refunded 退款重开（fen 为重新计入欠费的金额）/ refunded: a refund reopened fen of it */
+                            kind: "paid" | "written_off" | "refunded";
                             /** Format: date-time */
                             settledAt: string;
                             settledBy: string;
@@ -21878,9 +21989,12 @@ export interface operations {
                         outstandingSessions: number;
                         /** @description 列入执法的车牌数 / plates listed for enforcement */
                         enforcementPlates: number;
-                        /** @description 本月经支付通道追缴（分）/ recovered through the channels in the month */
+                        /** @description 本月经支付通道追缴（分），已减去本月退款重开的金额 / recovered through the channels in the month, less what refunds in the month reopened */
                         recoveredFen: number;
+                        /** @description 本月缴清的欠费笔数 / sessions settled by payment in the month */
                         recoveredSessions: number;
+                        /** @description 本月退款重开的欠费（分），已从 recoveredFen 中减去 / reopened by refunds in the month, already subtracted from recoveredFen */
+                        refundedFen: number;
                         /** @description 本月核销（分）/ written off in the month */
                         writtenOffFen: number;
                         recoveryRate: null | number;
