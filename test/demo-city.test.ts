@@ -51,6 +51,19 @@ describeDb('demo city: a set-based history the pages read', (backend) => {
     expect(ids!.bad).toBe(0);
   });
 
+  it('has a small share of cars without a plate, keyed by their ticket as ingestion keys them', async () => {
+    const [np] = await rows(sql<{ all: number; noplate: number; bad: number; closed: number }>`
+      select (select count(*) from parking_sessions)::int as all,
+             count(*)::int as noplate,
+             count(*) filter (where plate !~ '^无牌车#T[0-9A-F]{10}$' or plate_raw not in ('无牌车', '临时车') or plate_color is not null)::int as bad,
+             count(*) filter (where state = 'closed')::int as closed
+      from parking_sessions where plate like '无牌车#%'`);
+    expect(np!.bad).toBe(0);
+    expect(np!.noplate).toBeGreaterThan(0);
+    expect(np!.noplate / np!.all).toBeLessThan(0.04);
+    expect(np!.closed).toBeGreaterThan(0);
+  });
+
   it('never has one plate in two places at once', async () => {
     const [overlap] = await rows(sql<{ n: number }>`
       select count(*)::int as n from parking_sessions a join parking_sessions b
