@@ -64,6 +64,12 @@ describeDb('demo city: a set-based history the pages read', (backend) => {
     expect(np!.closed).toBeGreaterThan(0);
   });
 
+  it('leaves in the quarantine the invalid entries the simulator\'s faults send over the last day, refused by the signed API', async () => {
+    const q = await rows(sql<{ via: string; rejected: number; source: string }>`select via, rejected, source_code as source from ingest_quarantine where status = 'open'`);
+    expect(q.length).toBeGreaterThan(0);
+    expect(q.every((e) => e.via === 'api' && e.rejected > 0 && city.set.sources.some((s) => s.code === e.source))).toBe(true);
+  });
+
   it('never has one plate in two places at once', async () => {
     const [overlap] = await rows(sql<{ n: number }>`
       select count(*)::int as n from parking_sessions a join parking_sessions b

@@ -5,7 +5,10 @@ import { evaluateMonitoring } from '../modules/monitoring/index.js';
 import { ensureSandboxChannel } from '../modules/payments/index.js';
 import { refreshThemeRollup, seedDemoThemes } from '../modules/themes/index.js';
 import {
+  applyFaults,
   buildLotSet,
+  FAULT_PRESETS,
+  generateEvents,
   generateHistory,
   kyselyExec,
   localMidnight,
@@ -17,6 +20,7 @@ import {
   ZhiboClient,
   type Exec,
   type HistoryResult,
+  type IngestEvent,
   type LotSet,
   type ParkedCar,
   type RegistrySummary,
@@ -107,6 +111,10 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     statusEveryMinutes: o.statusEveryMinutes ?? 60,
     progress: (done, total) => o.onPhase?.('history', done, total),
   })));
+  // The history goes straight into the tables, so nothing of it is refused; the quarantine gets
+  // what the live feed's faults would have left over its last day (faults.ts, invalid entries:
+  // 未识别, 无牌车 without its ticket …), sent through the signed API, one batch per source.
+  await step('history', () => quarantineFaults(ctx, app, set, secrets, to.getTime() - 86_400_000, to.getTime(), o.seed));
   const rebuild = await step('rollups', async () => {
     const r = await rebuildAnalytics(ctx, from, to, (done, total) => o.onPhase?.('rollups', done, total));
     // The themes' lot-hour rollup (decision 0019): the load wrote no change marks, so every lot whole.
@@ -129,6 +137,21 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     detail: { from: from.toISOString(), to: to.toISOString(), lots: set.lots.length, scale: o.scale, seed: o.seed, parked: parked.length, ...totals },
   });
   return { set, secrets, registry: summary, from, to, history, rebuild, seconds };
+}
+
+/** The invalid entries the simulator's default faults put into [from, to), posted as each source's batch. */
+async function quarantineFaults(ctx: AppContext, app: App, set: LotSet, secrets: Map<string, string>, from: number, to: number, seed: number): Promise<void> {
+  const faults = { ...FAULT_PRESETS.none, invalidRate: FAULT_PRESETS.default.invalidRate };
+  const bySource = new Map<string, IngestEvent[]>();
+  for (const d of applyFaults(generateEvents(set, { from, to, seed, warmupHours: 0 }), faults, seed)) {
+    if (d.fault !== 'invalid' || d.event.type !== 'entry') continue;
+    bySource.set(d.sourceCode, [...(bySource.get(d.sourceCode) ?? []), d.event]);
+  }
+  const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
+  for (const [source, events] of bySource) {
+    const secret = secrets.get(source);
+    if (secret) await client.postEvents(source, secret, events.slice(0, 500));
+  }
 }
 
 /**
