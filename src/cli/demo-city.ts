@@ -35,7 +35,9 @@ import { inProcessFetch } from './in-process-fetch.js';
  * The demo city, written before the server listens (docs/architecture.md, "Simulator"): the
  * simulator's lots and sources registered through the app's own routes (in this process, audited
  * as any registry change), a month of history set-based straight into the tables
- * (modules/simulator/history.ts), one rebuild of the analytics rollups over it, and one monitoring
+ * (modules/simulator/history.ts), the invalid entries the simulator's faults send over its last
+ * day posted through the signed API (so the quarantine has what a real feed leaves), one rebuild
+ * of the analytics rollups over it, and one monitoring
  * evaluation (so the receipts are summed and every lot's state is known before the first page).
  */
 

@@ -34,7 +34,8 @@ import { HOUR, localParts, midnightOf, MINUTE, SECOND } from './time.js';
  * status reports and each source's last heartbeat as ingest_events (what the sync report, the
  * lot timeline and the receipts of monitoring read), lot_live and source_live as ingestion would
  * have left them. Entry and exit events are not written to ingest_events (a session's event trail
- * in the records page is empty for history); the quarantine gets nothing.
+ * in the records page is empty for history); the quarantine gets nothing here (`zhibo demo` posts
+ * the simulator's invalid entries of the last day through the API: src/cli/demo-city.ts).
  *
  * No plate is in two places at once: regulars come from each lot's pool (pools are disjoint),
  * visitors from a ring of plates reused about weekly, and any session that would overlap another
