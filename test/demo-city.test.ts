@@ -51,6 +51,25 @@ describeDb('demo city: a set-based history the pages read', (backend) => {
     expect(ids!.bad).toBe(0);
   });
 
+  it('has a small share of cars without a plate, keyed by their ticket as ingestion keys them', async () => {
+    const [np] = await rows(sql<{ all: number; noplate: number; bad: number; closed: number }>`
+      select (select count(*) from parking_sessions)::int as all,
+             count(*)::int as noplate,
+             count(*) filter (where plate !~ '^无牌车#T[0-9A-F]{10}$' or plate_raw not in ('无牌车', '临时车') or plate_color is not null)::int as bad,
+             count(*) filter (where state = 'closed')::int as closed
+      from parking_sessions where plate like '无牌车#%'`);
+    expect(np!.bad).toBe(0);
+    expect(np!.noplate).toBeGreaterThan(0);
+    expect(np!.noplate / np!.all).toBeLessThan(0.04);
+    expect(np!.closed).toBeGreaterThan(0);
+  });
+
+  it('leaves in the quarantine the invalid entries the simulator\'s faults send over the last day, refused by the signed API', async () => {
+    const q = await rows(sql<{ via: string; rejected: number; source: string }>`select via, rejected, source_code as source from ingest_quarantine where status = 'open'`);
+    expect(q.length).toBeGreaterThan(0);
+    expect(q.every((e) => e.via === 'api' && e.rejected > 0 && city.set.sources.some((s) => s.code === e.source))).toBe(true);
+  });
+
   it('never has one plate in two places at once', async () => {
     const [overlap] = await rows(sql<{ n: number }>`
       select count(*)::int as n from parking_sessions a join parking_sessions b

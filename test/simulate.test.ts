@@ -31,6 +31,12 @@ describeDb('simulator end to end', (backend) => {
     // Every refused event is in quarantine with its code.
     const quarantined = await db.selectFrom('ingest_quarantine').select('rejected').execute();
     expect(quarantined.reduce((n, q) => n + q.rejected, 0)).toBe(report.sent.rejected);
+    // Only the injected invalid twins are refused: the cars without a plate come on their ticket and are kept.
+    const reasons = (await db.selectFrom('ingest_quarantine').select('reasons').execute()).flatMap((q) => q.reasons);
+    expect(reasons.filter((r) => !String(r.eventId).endsWith('-BAD'))).toEqual([]);
+    const noPlate = await db.selectFrom('parking_sessions').select(['plate', 'plate_raw', 'state']).where('plate', 'like', '无牌车#%').execute();
+    expect(noPlate.length).toBeGreaterThan(0);
+    expect(noPlate.every((s) => /^无牌车#T[0-9A-Z]{10}$/.test(s.plate) && ['无牌车', '临时车'].includes(s.plate_raw))).toBe(true);
     // A second run over the same window with the same seed changes nothing.
     const again = await runSimulation({
       url, password: ADMIN_PASSWORD, lots: 6, seed: 7, backfillDays: 0.25, faults: 'default', progress: false,

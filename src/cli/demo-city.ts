@@ -5,7 +5,10 @@ import { evaluateMonitoring } from '../modules/monitoring/index.js';
 import { ensureSandboxChannel } from '../modules/payments/index.js';
 import { refreshThemeRollup, seedDemoThemes } from '../modules/themes/index.js';
 import {
+  applyFaults,
   buildLotSet,
+  FAULT_PRESETS,
+  generateEvents,
   generateHistory,
   kyselyExec,
   localMidnight,
@@ -17,6 +20,7 @@ import {
   ZhiboClient,
   type Exec,
   type HistoryResult,
+  type IngestEvent,
   type LotSet,
   type ParkedCar,
   type RegistrySummary,
@@ -31,7 +35,9 @@ import { inProcessFetch } from './in-process-fetch.js';
  * The demo city, written before the server listens (docs/architecture.md, "Simulator"): the
  * simulator's lots and sources registered through the app's own routes (in this process, audited
  * as any registry change), a month of history set-based straight into the tables
- * (modules/simulator/history.ts), one rebuild of the analytics rollups over it, and one monitoring
+ * (modules/simulator/history.ts), the invalid entries the simulator's faults send over its last
+ * day posted through the signed API (so the quarantine has what a real feed leaves), one rebuild
+ * of the analytics rollups over it, and one monitoring
  * evaluation (so the receipts are summed and every lot's state is known before the first page).
  */
 
@@ -107,6 +113,10 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     statusEveryMinutes: o.statusEveryMinutes ?? 60,
     progress: (done, total) => o.onPhase?.('history', done, total),
   })));
+  // The history goes straight into the tables, so nothing of it is refused; the quarantine gets
+  // what the live feed's faults would have left over its last day (faults.ts, invalid entries:
+  // 未识别, 无牌车 without its ticket …), sent through the signed API, one batch per source.
+  await step('history', () => quarantineFaults(ctx, app, set, secrets, to.getTime() - 86_400_000, to.getTime(), o.seed));
   const rebuild = await step('rollups', async () => {
     const r = await rebuildAnalytics(ctx, from, to, (done, total) => o.onPhase?.('rollups', done, total));
     // The themes' lot-hour rollup (decision 0019): the load wrote no change marks, so every lot whole.
@@ -129,6 +139,21 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     detail: { from: from.toISOString(), to: to.toISOString(), lots: set.lots.length, scale: o.scale, seed: o.seed, parked: parked.length, ...totals },
   });
   return { set, secrets, registry: summary, from, to, history, rebuild, seconds };
+}
+
+/** The invalid entries the simulator's default faults put into [from, to), posted as each source's batch. */
+async function quarantineFaults(ctx: AppContext, app: App, set: LotSet, secrets: Map<string, string>, from: number, to: number, seed: number): Promise<void> {
+  const faults = { ...FAULT_PRESETS.none, invalidRate: FAULT_PRESETS.default.invalidRate };
+  const bySource = new Map<string, IngestEvent[]>();
+  for (const d of applyFaults(generateEvents(set, { from, to, seed, warmupHours: 0 }), faults, seed)) {
+    if (d.fault !== 'invalid' || d.event.type !== 'entry') continue;
+    bySource.set(d.sourceCode, [...(bySource.get(d.sourceCode) ?? []), d.event]);
+  }
+  const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
+  for (const [source, events] of bySource) {
+    const secret = secrets.get(source);
+    if (secret) await client.postEvents(source, secret, events.slice(0, 500));
+  }
 }
 
 /**

@@ -47,6 +47,27 @@ export function startServer(args: string[], env: Record<string, string> = {}): P
   });
 }
 
+/**
+ * Starts `zhibo demo` (the demo city, then the server and the live simulator) and resolves once it
+ * prints its address, i.e. once the console is open; returns the process and its base URL.
+ */
+export function startDemo(args: string[], env: Record<string, string> = {}): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
+  const proc = spawn(process.execPath, [BIN, 'demo', '--port', '0', ...args], {
+    env: { ...process.env, ZHIBO_DATABASE_URL: '', ZHIBO_LOG_LEVEL: 'info', ...env },
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /演示 \/ demo:\s+(http:\/\/[\d.:]+)\//.exec(out);
+      if (m) resolve({ proc, url: m[1]!, output: () => out });
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`demo exited with ${code}: ${out}`)));
+  });
+}
+
 export function stopServer(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (proc.exitCode !== null) return resolve();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isValidPlate, normalizePlate } from '../../src/platform/plates.js';
+import { isValidPlate, NO_PLATE_WORDS, noPlateKey, normalizePlate } from '../../src/platform/plates.js';
 import { signatureMatches } from '../../src/platform/signing.js';
 import { parseSimTime } from '../../src/modules/simulator/index.js';
 
@@ -183,7 +183,12 @@ export class FakePlatform {
       const lot = this.lots.get(String(e.lotCode));
       if (!lot || lot.sourceCode !== source) return 'LOT_NOT_BOUND';
     }
-    if ((e.type === 'entry' || e.type === 'exit') && !isValidPlate(normalizePlate(String(e.plate)))) return 'INVALID_PLATE';
+    if (e.type === 'entry' || e.type === 'exit') {
+      // Like the server (docs/接入规范.md §6.2): a car without a plate is accepted on its ticket.
+      const plate = e.plate === undefined || e.plate === null ? '' : normalizePlate(String(e.plate));
+      const noPlate = plate === '' || NO_PLATE_WORDS.includes(plate);
+      if (noPlate ? typeof e.ticketId !== 'string' || noPlateKey(e.ticketId) === null : !isValidPlate(plate)) return 'INVALID_PLATE';
+    }
     // Like the server: an impossible free count is accepted (and flagged there), not refused.
     return undefined;
   }

@@ -38,7 +38,7 @@ export interface ReadOptions {
 }
 
 export const EVENT_FIELDS = [
-  'type', 'eventId', 'occurredAt', 'lotCode', 'plate', 'plateColor', 'berthCode', 'entryEventId', 'enteredAt',
+  'type', 'eventId', 'occurredAt', 'lotCode', 'plate', 'ticketId', 'plateColor', 'berthCode', 'entryEventId', 'enteredAt',
   'receivableFen', 'paidFen', 'payChannel', 'totalSpaces', 'freeSpaces', 'orderNo', 'amountFen', 'channel', 'paidAt',
 ] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
@@ -50,6 +50,8 @@ export const EVENT_COLUMN_HEADERS: Record<EventField, readonly string[]> = {
   occurredAt: ['发生时间', 'occurredAt', '事件时间', '时间'],
   lotCode: ['车场编码', 'lotCode', '停车场编码'],
   plate: ['车牌', 'plate', '车牌号', '车牌号码'],
+  // The lot system's ticket of a vehicle without a plate (无牌车/临时车): pairs its entry and exit (docs/接入规范.md §6.2).
+  ticketId: ['票号', 'ticketId', '凭证号', '临时票号', '小票号', '入场凭证号'],
   plateColor: ['车牌颜色', 'plateColor'],
   berthCode: ['泊位', 'berthCode', '泊位编号', '泊位号'],
   entryEventId: ['入场事件编号', 'entryEventId'],

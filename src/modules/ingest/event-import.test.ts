@@ -12,6 +12,7 @@ import { createSourceWithLots } from '../../../test/support/ingest.js';
 import { systemActor } from '../../platform/auth/permissions.js';
 import { readEventFile, TextDecodeStream } from './event-file.js';
 import { importEvents, type ImportProgress } from './event-import.js';
+import { checkEvent } from './validate.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/ingest/', import.meta.url));
 const actor = systemActor('test:import');
@@ -174,6 +175,28 @@ describeDb('event import', (backend) => {
     expect(s).toMatchObject({ entry_event_id: '90001', exit_event_id: '90002', receivable_fen: 1250, paid_fen: 1250, pay_channel: 'alipay' });
     // An Excel date is wall-clock time: Shanghai 08:15.
     expect(s!.entered_at!.toISOString()).toBe('2026-11-22T00:15:00.000Z');
+  });
+
+  it('pairs 无牌车/临时车 rows of an .xlsx by their 票号 like pushed ones; one without a ticket is refused as by the API', async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('事件');
+    sheet.addRow(['类型', '事件编号', '发生时间', '车场编码', '车牌', '票号', '应收(分)', '实收(分)', '支付方式']);
+    sheet.addRow(['入场', 'np-1', '2026-11-22 08:00:00', 'LOT-I2', '无牌车', 'T-7701']);
+    sheet.addRow(['入场', 'np-2', '2026-11-22 08:10:00', 'LOT-I2', '临时车', 7702]);
+    // The exit of np-1 names only the ticket; np-2's exit says 临时车 with the ticket as a number cell.
+    sheet.addRow(['出场', 'np-3', '2026-11-22 09:00:00', 'LOT-I2', null, 'T-7701', 300, 300, '现金']);
+    sheet.addRow(['出场', 'np-4', '2026-11-22 10:10:00', 'LOT-I2', '临时车', 7702, 500, 500, '微信']);
+    sheet.addRow(['入场', 'np-5', '2026-11-22 10:20:00', 'LOT-I2', '无牌车']);
+    const file = write('no-plate.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+
+    const result = await importEvents(env.ctx, actor, { sourceCode: 'VENDOR-I', input: file, fileName: 'no-plate.xlsx' });
+    expect(result).toMatchObject({ format: 'xlsx', rows: 5, accepted: 4, rejected: 1, ignoredColumns: [] });
+    expect(result.errors).toEqual([expect.objectContaining({ row: 6, eventId: 'np-5', code: 'INVALID_PLATE', message: expect.stringContaining('ticketId') })]);
+    // The same code the push API answers for the same event (one validation for both paths).
+    const pushed = checkEvent({ type: 'entry', eventId: 'np-push', occurredAt: '2026-11-22T02:20:00Z', lotCode: 'LOT-I2', plate: '无牌车' }, new Date('2026-11-23T00:00:00Z'));
+    expect(pushed).toMatchObject({ ok: false, rejection: { code: 'INVALID_PLATE' } });
+    expect(await sessionsOf('无牌车#T7701')).toEqual([expect.objectContaining({ state: 'closed', entry_event_id: 'np-1', exit_event_id: 'np-3', paid_fen: 300 })]);
+    expect(await sessionsOf('无牌车#7702')).toEqual([expect.objectContaining({ state: 'closed', entry_event_id: 'np-2', exit_event_id: 'np-4', paid_fen: 500, pay_channel: 'wechat' })]);
   });
 
   it('imports JSON lines, keeping an unreadable line in quarantine where staff can correct and replay it', async () => {

@@ -13,6 +13,8 @@ export interface EntryEvent extends Base {
   type: 'entry';
   lotCode: string;
   plate: string;
+  /** A car without a plate: the lot system's ticket (docs/接入规范.md §6.2). */
+  ticketId?: string;
   plateColor?: PlateColor;
   berthCode?: string;
 }
@@ -21,6 +23,7 @@ export interface ExitEvent extends Base {
   type: 'exit';
   lotCode: string;
   plate: string;
+  ticketId?: string;
   entryEventId?: string;
   enteredAt?: string;
   receivableFen?: number;
@@ -43,6 +46,7 @@ export interface PaymentEvent extends Base {
   type: 'payment';
   lotCode: string;
   plate?: string;
+  ticketId?: string;
   orderNo: string;
   amountFen: number;
   channel: PayChannel;

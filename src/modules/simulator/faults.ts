@@ -18,7 +18,7 @@ import { DAY, HOUR, localParts, midnightOf, MINUTE, SECOND } from './time.js';
  * - exits with no entry ever: the entry is never sent;
  * - silent source: a source sends nothing for hours — heartbeats are lost, the rest is uploaded
  *   when it comes back;
- * - invalid events: an extra event with a plate like '无牌车', or a status with
+ * - invalid events: an extra event with a plate like '未识别' or a 无牌车 without its ticket, or a status with
  *   freeSpaces > totalSpaces, for the quarantine.
  */
 
@@ -107,7 +107,9 @@ function episodeAt(seed: number, kind: string, key: string, at: number, rate: nu
 function invalidTwin(e: IngestEvent, seed: number): IngestEvent | null {
   if (e.type === 'entry') {
     const plate = INVALID_PLATES[Math.floor(unitHash(seed, 'invalid-plate', e.eventId) * INVALID_PLATES.length)]!;
-    return { ...e, eventId: `${e.eventId}-BAD`, plate };
+    // Without any ticket: a 无牌车 on its ticket is valid, one without cannot be paired.
+    const { ticketId: _ticket, ...rest } = e;
+    return { ...rest, eventId: `${e.eventId}-BAD`, plate };
   }
   if (e.type === 'status') return { ...e, eventId: `${e.eventId}-BAD`, freeSpaces: e.totalSpaces + 1 + Math.floor(unitHash(seed, 'invalid-free', e.eventId) * 20) };
   return null;

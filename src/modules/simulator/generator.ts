@@ -4,7 +4,7 @@ import type { IngestEvent, SimEvent } from './events.js';
 import { settle, type PayChannel, type Settlement } from './fees.js';
 import { MinHeap } from './heap.js';
 import type { LotSet, SimLot, SimSource } from './lot-set.js';
-import { generatePlate, type GeneratedPlate } from './plates.js';
+import { generatePlate, NO_PLATE_SHARE, noPlateCar, ticketIdOf, ticketOfPlate, type GeneratedPlate } from './plates.js';
 import { regularPools, regularShareOf } from './pools.js';
 import { rngFor, unitHash, type Rng } from './random.js';
 import { compactDate, compactMinute, formatTime, HOUR, localMidnight, localParts, MINUTE, type TimeStyle } from './time.js';
@@ -114,8 +114,8 @@ type Item =
   | { kind: 'hour'; at: number }
   | { kind: 'arrive'; at: number; st: LotState; car: Car }
   | { kind: 'depart'; at: number; st: LotState; car: Car; entryAt: number; entryId: string | null; berth: number; plate: GeneratedPlate; exitId?: string }
-  | { kind: 'prepay'; at: number; st: LotState; car: Car; plate: string }
-  | { kind: 'arrears'; at: number; st: LotState; car: Car; plate: string }
+  | { kind: 'prepay'; at: number; st: LotState; car: Car; plate: GeneratedPlate }
+  | { kind: 'arrears'; at: number; st: LotState; car: Car; plate: GeneratedPlate }
   | { kind: 'status'; at: number; st: LotState }
   | { kind: 'heartbeat'; at: number; source: SimSource };
 
@@ -181,7 +181,8 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
           st.berths[b] = true;
         }
       }
-      const plate: GeneratedPlate = { raw: p.plateRaw, plate: p.plate, color: p.color, newEnergy: p.plate.length === 8 };
+      const ticketId = ticketOfPlate(p.plate);
+      const plate: GeneratedPlate = { raw: p.plateRaw, plate: p.plate, color: p.color, newEnergy: p.plate.length === 8, ...(ticketId ? { ticketId } : {}) };
       const settlement: Settlement = {
         receivableFen: p.receivableFen, paidFen: p.paidFen, ...(p.payChannel ? { payChannel: p.payChannel } : {}),
         arrearsFen: st.lot.kind === 'on_street' ? Math.max(0, p.receivableFen - p.paidFen) : 0,
@@ -216,6 +217,10 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
     let plate: GeneratedPlate;
     if (rng.chance(regularShareOf(st.lot.category)) && st.pool) plate = rng.pick(st.pool);
     else plate = generatePlate(rng);
+    // A car without a plate, on a ticket (after the draws above, so the day's stream is unchanged).
+    if (unitHash(seed, 'no-plate', st.lot.code, st.day, st.seq) < NO_PLATE_SHARE) {
+      plate = noPlateCar(ticketIdOf(unitHash(seed, 'ticket', st.lot.code, st.day, st.seq)), unitHash(seed, 'no-plate-word', st.lot.code, st.day, st.seq));
+    }
     const dwellMs = sec(sampleDwellMinutes(rng, st.lot.category, st.lot.kind, at) * MINUTE);
     const settlement = settle(rng, st.lot, dwellMs / MINUTE);
     const prepay = st.lot.kind === 'off_street' && settlement.paidFen > 0 && rng.chance(PREPAY_SHARE);
@@ -285,14 +290,14 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         heap.push(exitAt, { kind: 'depart', at: exitAt, st, car, entryAt: at, entryId: live ? entryId : null, berth, plate });
         if (car.prepay) {
           const payAt = Math.max(at + MINUTE, exitAt - car.prepayLeadMs);
-          if (payAt < exitAt) heap.push(payAt, { kind: 'prepay', at: payAt, st, car, plate: plate.raw });
+          if (payAt < exitAt) heap.push(payAt, { kind: 'prepay', at: payAt, st, car, plate });
         }
         if (!live) break;
         stats.entries++;
         const berthCode = berth >= 0 ? `${st.lot.berthPrefix}${String(berth + 1).padStart(3, '0')}` : undefined;
         yield emit(st, st.source, at, entryId, (style) => ({
           type: 'entry', eventId: entryId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: plate.raw,
-          plateColor: plate.color as PlateColor, ...(berthCode ? { berthCode } : {}),
+          ...(plate.ticketId ? { ticketId: plate.ticketId } : { plateColor: plate.color as PlateColor }), ...(berthCode ? { berthCode } : {}),
         }), exitAt < to ? { exitAt } : {});
         break;
       }
@@ -304,7 +309,7 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         if (st.berths && item.berth >= 0) st.berths[item.berth] = false;
         if (car.arrearsLaterMs !== null) {
           const payAt = at + car.arrearsLaterMs;
-          heap.push(payAt, { kind: 'arrears', at: payAt, st, car, plate: item.plate.raw });
+          heap.push(payAt, { kind: 'arrears', at: payAt, st, car, plate: item.plate });
         }
         if (!live) break;
         stats.exits++;
@@ -314,6 +319,7 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         const exitId = item.exitId ?? `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-X${car.seq}`;
         yield emit(st, st.source, at, exitId, (style) => ({
           type: 'exit', eventId: exitId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate.raw,
+          ...(item.plate.ticketId ? { ticketId: item.plate.ticketId } : {}),
           ...(withId ? { entryEventId: item.entryId! } : {}),
           ...(withEnteredAt ? { enteredAt: formatTime(item.entryAt, style) } : {}),
           receivableFen: s.receivableFen, paidFen: s.paidFen,
@@ -331,7 +337,8 @@ export function* generateEvents(set: LotSet, opts: GeneratorOptions, stats: Gene
         const channel: PayChannel = prepay ? (car.settlement.payChannel ?? 'wechat') : car.seq % 3 === 0 ? 'alipay' : 'wechat';
         const eventId = `${st.lot.code}-${tag}${car.day.replaceAll('-', '')}-${prepay ? 'P' : 'B'}${car.seq}`;
         yield emit(st, st.source, at, eventId, (style) => ({
-          type: 'payment', eventId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate,
+          type: 'payment', eventId, occurredAt: formatTime(at, style), lotCode: st.lot.code, plate: item.plate.raw,
+          ...(item.plate.ticketId ? { ticketId: item.plate.ticketId } : {}),
           orderNo: orderNo(prepay ? 'PP' : 'BJ', at, st.lot.code, car.seq), amountFen: amount, channel, paidAt: formatTime(at, style),
         }));
         break;

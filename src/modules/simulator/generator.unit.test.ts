@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { noPlateKey } from '../../platform/plates.js';
 import type { SimEvent } from './events.js';
 import { emptyGeneratorStats, generateEvents } from './generator.js';
 import { buildLotSet, type LotSet } from './lot-set.js';
+import { NO_PLATE_SHARE } from './plates.js';
 import { parseSimTime } from './time.js';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00+08:00`);
@@ -64,6 +66,48 @@ describe('event generator', () => {
     const exits = events.filter((e) => e.event.type === 'exit');
     // Cars that came in during the warm-up leave with enteredAt only; most exits carry the entry id.
     expect(exits.filter((e) => e.event.type === 'exit' && e.event.entryEventId).length / exits.length).toBeGreaterThan(0.6);
+  });
+
+  it('lets in a realistic share of cars without a plate, on a ticket their exit and payments carry too', () => {
+    // Two days of 40 lots: a few hundred entries per lot and day, enough for the share to show.
+    const big = buildLotSet(11, 40);
+    const evs = run(big, from, from + 2 * 86_400_000, 11, 12);
+    const entries = evs.filter((e) => e.event.type === 'entry');
+    const noPlate = entries.filter((e) => e.event.type === 'entry' && e.event.ticketId !== undefined);
+    const share = noPlate.length / entries.length;
+    expect(share).toBeGreaterThan(NO_PLATE_SHARE * 0.6);
+    expect(share).toBeLessThan(NO_PLATE_SHARE * 1.5);
+    const problems: string[] = [];
+    const tickets = new Map<string, string>();
+    for (const e of noPlate) {
+      if (e.event.type !== 'entry') continue;
+      if (!['无牌车', '临时车'].includes(e.event.plate)) problems.push(`${e.event.eventId}: plate ${e.event.plate}`);
+      if (!/^T[0-9A-Z]{10}$/.test(e.event.ticketId!)) problems.push(`${e.event.eventId}: ticket ${e.event.ticketId}`);
+      if (e.event.plateColor !== undefined) problems.push(`${e.event.eventId}: a colour for no plate`);
+      if (tickets.has(e.event.ticketId!)) problems.push(`${e.event.eventId}: ticket reused`);
+      tickets.set(e.event.ticketId!, e.event.eventId);
+    }
+    // Both words lot systems use.
+    expect(new Set(noPlate.map((e) => (e.event as { plate: string }).plate))).toEqual(new Set(['无牌车', '临时车']));
+    // The exit of each such car names the same ticket and word; every other event with a ticket is one of theirs.
+    let paired = 0;
+    for (const e of evs) {
+      if (e.event.type !== 'exit' && e.event.type !== 'payment') continue;
+      const ticket = e.event.ticketId;
+      if (ticket === undefined) {
+        if (e.event.plate !== undefined && ['无牌车', '临时车'].includes(e.event.plate)) problems.push(`${e.event.eventId}: no plate, no ticket`);
+        continue;
+      }
+      if (e.event.type !== 'exit') continue;
+      const entryId = tickets.get(ticket);
+      // A car in since before the window (warm-up) has no entry here; its plate is still a 无牌车 word.
+      if (entryId === undefined) continue;
+      paired++;
+      if (e.event.entryEventId !== undefined && e.event.entryEventId !== entryId) problems.push(`${e.event.eventId}: exit of ${e.event.entryEventId}, ticket of ${entryId}`);
+      if (noPlateKey(ticket) === null) problems.push(`${e.event.eventId}: ticket has no key`);
+    }
+    expect(problems).toEqual([]);
+    expect(paired).toBeGreaterThan(noPlate.length * 0.7);
   });
 
   it('reports status consistent with occupancy, never above capacity or below zero', () => {

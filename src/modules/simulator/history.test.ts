@@ -85,13 +85,16 @@ describe('plates', () => {
     const problems: string[] = [];
     for (const e of generateEvents(set, { from: day('2026-11-24'), to: day('2026-11-25') + 12 * 3_600_000, seed: 3, warmupHours: 0 })) {
       const ev = e.event;
+      // A car without a plate is known by its ticket (无牌车#<ticket>), as ingestion keys it.
+      const key = (raw: string, ticketId: string | undefined) => ticketId !== undefined ? `无牌车#${ticketId}`
+        : raw.replace(/[·\s]/g, '').toUpperCase().replace(/[０-９Ａ-Ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
       if (ev.type === 'entry') {
-        const plate = ev.plate.replace(/[·\s]/g, '').toUpperCase().replace(/[０-９Ａ-Ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+        const plate = key(ev.plate, ev.ticketId);
         const where = inside.get(plate);
         if (where) problems.push(`${plate} enters ${ev.lotCode} while in ${where}`);
         inside.set(plate, ev.lotCode);
       } else if (ev.type === 'exit') {
-        const plate = ev.plate.replace(/[·\s]/g, '').toUpperCase().replace(/[０-９Ａ-Ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+        const plate = key(ev.plate, ev.ticketId);
         if (inside.get(plate) === ev.lotCode) inside.delete(plate);
       }
     }

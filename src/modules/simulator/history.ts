@@ -5,7 +5,8 @@ import { episode, FAULT_PRESETS, type FaultConfig } from './faults.js';
 import { tariffFor, type PayChannel } from './fees.js';
 import type { ParkedCar } from './generator.js';
 import type { LotSet, SimLot, SimSource } from './lot-set.js';
-import type { PlateColor } from '../../platform/plates.js';
+import { NO_PLATE, type PlateColor } from '../../platform/plates.js';
+import { NO_PLATE_SHARE } from './plates.js';
 import { PlateFactory, poolSizeOf, regularPools, regularShareOf } from './pools.js';
 import { unitHash } from './random.js';
 import { HOUR, localParts, midnightOf, MINUTE, SECOND } from './time.js';
@@ -33,7 +34,8 @@ import { HOUR, localParts, midnightOf, MINUTE, SECOND } from './time.js';
  * status reports and each source's last heartbeat as ingest_events (what the sync report, the
  * lot timeline and the receipts of monitoring read), lot_live and source_live as ingestion would
  * have left them. Entry and exit events are not written to ingest_events (a session's event trail
- * in the records page is empty for history); the quarantine gets nothing.
+ * in the records page is empty for history); the quarantine gets nothing here (`zhibo demo` posts
+ * the simulator's invalid entries of the last day through the API: src/cli/demo-city.ts).
  *
  * No plate is in two places at once: regulars come from each lot's pool (pools are disjoint),
  * visitors from a ring of plates reused about weekly, and any session that would overlap another
@@ -479,6 +481,15 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
       }
       return n;
     });
+    // About NO_PLATE_SHARE of the stays are cars without a plate, on a ticket (plates.ts): keyed
+    // `无牌车#<ticket>` as ingestion stores them, the ticket and the word sent drawn from the stay's id.
+    await timed('plates: no plate', () => exec(`
+      update parking_sessions s set plate = '${NO_PLATE}#T' || upper(substr(md5(x.ref || ':ticket'), 1, 10)),
+             plate_raw = case when get_byte(decode(md5(x.ref || ':word'), 'hex'), 0) < 128 then '${NO_PLATE}' else '临时车' end,
+             plate_color = null
+      from (select id, coalesce(entry_event_id, exit_event_id) as ref from parking_sessions
+            where lot_id in (select lot_id from h_lot) and coalesce(entry_event_id, exit_event_id) like '%-h${seed}-%') x
+      where s.id = x.id and ('x' || substr(md5('${seed}:no-plate:' || x.ref), 1, 8))::bit(32)::bigint < ${Math.round(NO_PLATE_SHARE * 2 ** 32)}`));
     progress('plates');
 
     await timed('payments', () => exec(`

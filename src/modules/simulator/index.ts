@@ -4,7 +4,9 @@
  */
 export { runSimulation, formatReport, type SimulationOptions, type SimulationReport } from './runner.js';
 export { HttpError } from './client.js';
-export { FAULT_PRESETS, type FaultPreset } from './faults.js';
+export { applyFaults, FAULT_PRESETS, type FaultPreset } from './faults.js';
+export { generateEvents } from './generator.js';
+export type { IngestEvent } from './events.js';
 export { parseSimTime } from './time.js';
 export { receivableFen, tariffFor, type Tariff } from './fees.js';
 export { arrivalRate, dayTypeOf, type DayType } from './demand.js';

@@ -1,4 +1,4 @@
-import type { PlateColor } from '../../platform/plates.js';
+import { isNoPlateKey, NO_PLATE, noPlateKey, type PlateColor } from '../../platform/plates.js';
 import type { Rng } from './random.js';
 
 /*
@@ -12,10 +12,12 @@ import type { Rng } from './random.js';
 export interface GeneratedPlate {
   /** As the lot system sends it (sometimes with a separator, lower case or full-width). */
   raw: string;
-  /** Normalised form (GUIDE §4). */
+  /** Normalised form (GUIDE §4); `无牌车#<ticket>` for a car without a plate. */
   plate: string;
   color: PlateColor;
   newEnergy: boolean;
+  /** A car without a plate (无牌车/临时车): the lot system's ticket, sent as `ticketId` (docs/接入规范.md §6.2). */
+  ticketId?: string;
 }
 
 export interface PlateMix {
@@ -121,5 +123,34 @@ export function generatePlate(rng: Rng, mix: PlateMix = DEFAULT_PLATE_MIX): Gene
   return { raw, plate, color, newEnergy };
 }
 
-/** Raw plate values real feeds send that are not plates at all (for the quarantine). */
+/*
+ * Cars without a plate (new cars not yet registered, temporary plates the cameras cannot read):
+ * real lots let them in on a paper or QR ticket and send the ticket with the entry and the exit
+ * (docs/接入规范.md §6.2). About 1.5 % of visitors; the live generator and the history both
+ * decide it by a hash of the seed and the stay, so that no random stream shifts.
+ */
+export const NO_PLATE_SHARE = 0.015;
+
+/** The words lot systems send for such a car. */
+const NO_PLATE_SENT = [NO_PLATE, '临时车'] as const;
+
+/** A car without a plate on the given ticket; `wordPick` in [0, 1) picks the word its lot system sends. */
+export function noPlateCar(ticketId: string, wordPick: number): GeneratedPlate {
+  return { raw: NO_PLATE_SENT[Math.floor(wordPick * NO_PLATE_SENT.length)]!, plate: noPlateKey(ticketId)!, color: 'blue', newEnergy: false, ticketId };
+}
+
+/** A ticket as lot systems print them: `T` and ten characters, from a number in [0, 1). */
+export function ticketIdOf(u: number): string {
+  return `T${Math.floor(u * 36 ** 10).toString(36).toUpperCase().padStart(10, '0')}`;
+}
+
+/** The ticket of a stored `无牌车#<ticket>` plate, or undefined for a real plate. */
+export function ticketOfPlate(plate: string): string | undefined {
+  return isNoPlateKey(plate) ? plate.slice(NO_PLATE.length + 1) : undefined;
+}
+
+/**
+ * Raw plate values real feeds send that are not plates at all (for the quarantine). 无牌车 and
+ * 临时车 are among them: sent WITHOUT a ticket they cannot be paired and are refused.
+ */
 export const INVALID_PLATES = ['无牌车', '未识别', '苏F', 'ABC1234', '苏FO1234', '临时车', '********'] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidPlate, normalizePlate, PLATE_COLORS } from '../../platform/plates.js';
-import { generatePlate, INVALID_PLATES, rawForm } from './plates.js';
+import { isValidPlate, noPlateKey, normalizePlate, PLATE_COLORS } from '../../platform/plates.js';
+import { generatePlate, INVALID_PLATES, noPlateCar, rawForm, ticketIdOf, ticketOfPlate } from './plates.js';
 import { Rng } from './random.js';
 
 describe('simulator plates', () => {
@@ -43,6 +43,16 @@ describe('simulator plates', () => {
     const a = Array.from({ length: 100 }, ((r) => () => generatePlate(r).raw)(new Rng(7)));
     const b = Array.from({ length: 100 }, ((r) => () => generatePlate(r).raw)(new Rng(7)));
     expect(a).toEqual(b);
+  });
+
+  it('keys a car without a plate by its ticket, as ingestion stores it', () => {
+    const car = noPlateCar(ticketIdOf(0.5), 0.7);
+    expect(car.raw).toBe('临时车');
+    expect(car.plate).toBe(noPlateKey(car.ticketId!));
+    expect(ticketOfPlate(car.plate)).toBe(car.ticketId);
+    expect(ticketOfPlate('苏F12345')).toBeUndefined();
+    expect(noPlateCar('T1', 0.2).raw).toBe('无牌车');
+    for (const u of [0, 0.123456789, 0.999999999]) expect(ticketIdOf(u)).toMatch(/^T[0-9A-Z]{10}$/);
   });
 
   it('keeps a list of non-plates for the quarantine', () => {

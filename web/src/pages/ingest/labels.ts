@@ -14,6 +14,7 @@ export const COLUMN_GUIDE: { field: string; header: string; types: string }[] = 
   { field: 'occurredAt', header: '发生时间', types: '全部 / all' },
   { field: 'lotCode', header: '车场编码', types: 'entry exit status payment' },
   { field: 'plate', header: '车牌', types: 'entry exit payment' },
+  { field: 'ticketId', header: '票号', types: 'entry exit' },
   { field: 'plateColor', header: '车牌颜色', types: 'entry' },
   { field: 'berthCode', header: '泊位', types: 'entry' },
   { field: 'entryEventId', header: '入场事件编号', types: 'exit' },
