@@ -1,12 +1,12 @@
-import { AlignmentType, Document, HeadingLevel, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import ExcelJS from 'exceljs';
+import { type Block, figure, heading, none, para, reportDocx, table } from '../../platform/docx.js';
 import { DOCX_TYPE, XLSX_TYPE } from '../../platform/http/download.js';
 import { CHART_HEIGHT, CHART_WIDTH, renderChart, type ChartSpec } from './chart.js';
 
 /*
  * The health module's documents (《系统巡检报告》, 周报, 月报) as one plain structure — title,
- * subtitle, sections of paragraphs, charts and tables — rendered to .docx (docx, East Asian fonts as
- * in the incident ledger; a chart as an SVG image with its PNG fallback, chart.ts) and .xlsx
+ * subtitle, sections of paragraphs, charts and tables — rendered to .docx (the house style of
+ * src/platform/docx.ts; a chart as an SVG image with its PNG fallback, chart.ts) and .xlsx
  * (exceljs, one sheet per table; the charts' figures are in the tables).
  */
 
@@ -32,59 +32,18 @@ export interface ReportDocument {
 
 export { XLSX_TYPE, DOCX_TYPE };
 
-const BODY_FONT = { ascii: 'Times New Roman', hAnsi: 'Times New Roman', eastAsia: '宋体', cs: 'Times New Roman' };
-const HEADING_FONT = { ascii: 'Arial', hAnsi: 'Arial', eastAsia: '黑体', cs: 'Arial' };
-
-function docxTable(t: DocTable): Table {
-  const cell = (text: string, header = false) => new TableCell({
-    children: (text || ' ').split('\n').map((line) => new Paragraph({ children: [new TextRun({ text: line, size: 18, bold: header })] })),
-    ...(header ? { shading: { fill: 'DDEBF7' } } : {}),
-  });
-  return new Table({
-    width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [
-      new TableRow({ tableHeader: true, children: t.headers.map((h) => cell(h, true)) }),
-      ...t.rows.map((r) => new TableRow({ children: r.map((c) => cell(c)) })),
-    ],
-  });
-}
-
-export async function renderDocx(doc: ReportDocument): Promise<Buffer> {
-  const children: (Paragraph | Table)[] = [
-    new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(doc.title)] }),
-    new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: doc.subtitle, color: '606060' })] }),
-  ];
+export function renderDocx(doc: ReportDocument): Promise<Buffer> {
+  const children: Block[] = [];
   for (const s of doc.sections) {
-    children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun(s.heading)] }));
-    for (const p of s.paragraphs ?? []) children.push(new Paragraph({ children: [new TextRun(p)] }));
-    if (s.chart) {
-      const img = renderChart(s.chart);
-      children.push(new Paragraph({
-        alignment: AlignmentType.CENTER,
-        children: [new ImageRun({
-          type: 'svg', data: Buffer.from(img.svg, 'utf8'), fallback: { type: 'png', data: img.png },
-          transformation: { width: CHART_WIDTH, height: CHART_HEIGHT }, altText: { name: 'chart', title: s.chart.title, description: s.chart.title },
-        })],
-      }));
-    }
+    children.push(heading(s.heading));
+    for (const p of s.paragraphs ?? []) children.push(para(p));
+    if (s.chart) children.push(figure({ ...renderChart(s.chart), width: CHART_WIDTH, height: CHART_HEIGHT, title: s.chart.title }));
     if (s.table) {
-      children.push(docxTable(s.table));
-      if (!s.table.rows.length) children.push(new Paragraph({ children: [new TextRun({ text: '（无）', color: '606060' })] }));
+      children.push(table(s.table.headers, s.table.rows));
+      if (!s.table.rows.length) children.push(none());
     }
   }
-  const d = new Document({
-    creator: '智泊 Zhibo',
-    title: doc.title,
-    styles: {
-      default: {
-        document: { run: { font: BODY_FONT, size: 21, language: { value: 'zh-CN', eastAsia: 'zh-CN' } } },
-        title: { run: { font: HEADING_FONT, size: 36, bold: true } },
-        heading1: { run: { font: HEADING_FONT, size: 28, bold: true } },
-      },
-    },
-    sections: [{ properties: { page: { margin: { top: 1000, bottom: 1000, left: 1000, right: 1000 } } }, children }],
-  });
-  return Packer.toBuffer(d);
+  return reportDocx({ title: doc.title, subtitle: doc.subtitle, sections: [{ children }] });
 }
 
 export async function renderXlsx(doc: ReportDocument): Promise<Buffer> {

@@ -1,5 +1,5 @@
-import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import ExcelJS from 'exceljs';
+import { COLOR, heading, para, reportDocx, table } from '../../platform/docx.js';
 import { formatShanghai } from '../../platform/time.js';
 import { fenToYuan } from '../payments/index.js';
 import type { RowIssue } from './importer.js';
@@ -9,8 +9,8 @@ import type { DifferenceKind, Verification } from './verify.js';
 /*
  * 《系统迁移核对报告》 (docs/系统迁移.md §4) as a workbook — 概况, 逐表核对, 按日按车场 (every day ×
  * lot), 逐行差异, 导入问题 — and as a document with the same figures, the differing day × lot
- * cells and the first differences listed. Counts stay numbers; money is shown in yuan (two
- * decimals) and kept in fen in the data. Tests parse both back.
+ * cells and the first differences listed (house style of src/platform/docx.ts). Counts stay
+ * numbers; money is shown in yuan (two decimals) and kept in fen in the data. Tests parse both back.
  */
 
 export const REPORT_TITLE = '系统迁移核对报告';
@@ -88,52 +88,26 @@ export async function verificationXlsx(v: Verification, issues: RowIssue[] = [])
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-const BODY_FONT = { ascii: 'Times New Roman', hAnsi: 'Times New Roman', eastAsia: '宋体', cs: 'Times New Roman' };
-const HEADING_FONT = { ascii: 'Arial', hAnsi: 'Arial', eastAsia: '黑体', cs: 'Arial' };
-const p = (text: string, opts: { bold?: boolean; color?: string } = {}) => new Paragraph({ children: [new TextRun({ text, ...opts })] });
-const h1 = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun(text)] });
-
-function table(headers: readonly string[], rows: string[][]): Table {
-  const cell = (text: string, head = false) => new TableCell({ children: [new Paragraph({ children: [new TextRun({ text: text || ' ', size: 18, bold: head })] })], ...(head ? { shading: { fill: 'DDEBF7' } } : {}) });
-  return new Table({
-    width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [new TableRow({ tableHeader: true, children: headers.map((h) => cell(h, true)) }), ...rows.map((r) => new TableRow({ children: r.map((c) => cell(c)) }))],
-  });
-}
-
-export async function verificationDocx(v: Verification, issues: RowIssue[] = []): Promise<Buffer> {
+export function verificationDocx(v: Verification, issues: RowIssue[] = []): Promise<Buffer> {
   const differing = v.days.filter((d) => !d.equal);
   const children = [
-    new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(REPORT_TITLE)] }),
-    h1('一、概况'),
-    p(`迁移来源：${v.source}`),
-    p(`原系统数据：${v.from}`),
-    p(`核对时间：${formatShanghai(v.verifiedAt)}（北京时间）`),
-    p(`导入时被拒的行：${issues.length} 行`),
-    h1('二、逐表核对'),
+    heading('一、概况'),
+    para(`迁移来源：${v.source}`),
+    para(`原系统数据：${v.from}`),
+    para(`核对时间：${formatShanghai(v.verifiedAt)}（北京时间）`),
+    para(`导入时被拒的行：${issues.length} 行`),
+    heading('二、逐表核对'),
     table(TABLE_HEADERS, v.tables.map((t) => [TABLE_LABELS[t.table], String(t.legacy), String(t.platform), yuanText(t.legacyFen), yuanText(t.platformFen), t.equal ? OK : DIFFERENT])),
-    h1('三、按日按车场'),
-    p(`共 ${v.days.length} 个日×车场，其中一致 ${v.days.length - differing.length} 个，不一致 ${differing.length} 个${differing.length ? '（见下表）' : ''}。`),
+    heading('三、按日按车场'),
+    para(`共 ${v.days.length} 个日×车场，其中一致 ${v.days.length - differing.length} 个，不一致 ${differing.length} 个${differing.length ? '（见下表）' : ''}。`),
     ...(differing.length
       ? [table(DAY_HEADERS, differing.slice(0, DOCX_LIST_LIMIT).map((d) => [d.day, d.lotCode, String(d.legacyCount), String(d.platformCount), yuanText(d.legacyReceivableFen), yuanText(d.platformReceivableFen), yuanText(d.legacyPaidFen), yuanText(d.platformPaidFen), DIFFERENT]))]
       : []),
-    h1('四、逐行差异'),
-    p(v.differences.length ? `共 ${v.differences.length} 条${v.differences.length > DOCX_LIST_LIMIT ? `，列出前 ${DOCX_LIST_LIMIT} 条，全部见 .xlsx` : ''}。` : '无。'),
+    heading('四、逐行差异'),
+    para(v.differences.length ? `共 ${v.differences.length} 条${v.differences.length > DOCX_LIST_LIMIT ? `，列出前 ${DOCX_LIST_LIMIT} 条，全部见 .xlsx` : ''}。` : '无。'),
     ...(v.differences.length ? [table(DIFFERENCE_HEADERS, v.differences.slice(0, DOCX_LIST_LIMIT).map((d) => [TABLE_LABELS[d.table], d.legacyId, DIFFERENCE_LABELS[d.kind], d.field ?? '', d.legacy ?? '', d.platform ?? '']))] : []),
-    h1('五、结论'),
-    p(conclusion(v), { bold: true, color: v.equal ? '000000' : 'C00000' }),
+    heading('五、结论'),
+    para(conclusion(v), { bold: true, color: v.equal ? COLOR.black : COLOR.red }),
   ];
-  const doc = new Document({
-    creator: '智泊 Zhibo',
-    title: REPORT_TITLE,
-    styles: {
-      default: {
-        document: { run: { font: BODY_FONT, size: 21, language: { value: 'zh-CN', eastAsia: 'zh-CN' } } },
-        title: { run: { font: HEADING_FONT, size: 36, bold: true } },
-        heading1: { run: { font: HEADING_FONT, size: 28, bold: true } },
-      },
-    },
-    sections: [{ children }],
-  });
-  return Packer.toBuffer(doc);
+  return reportDocx({ title: REPORT_TITLE, sections: [{ children }] });
 }

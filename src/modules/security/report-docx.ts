@@ -1,6 +1,4 @@
-import {
-  AlignmentType, Document, HeadingLevel, Packer, PageOrientation, Paragraph, Table, TableCell, TableRow, TextRun, WidthType,
-} from 'docx';
+import { type Block, heading, none, para, reportDocx, SIZE, table } from '../../platform/docx.js';
 import { badRequest } from '../../platform/errors.js';
 import { readContext } from '../../platform/read-db.js';
 import { formatShanghai, shanghaiDayStart } from '../../platform/time.js';
@@ -16,7 +14,7 @@ import { DOCX_TYPE } from '../../platform/http/download.js';
  * every finding found on or before the last day that was not closed before the first day —
  * those found in the period and those still being handled in it. Counts by severity and state
  * (the state now), the overdue list (no plan past the deadline now, or a plan that came late),
- * and every finding with its plan and fix dates. Fonts as the other .docx reports (宋体/黑体).
+ * and every finding with its plan and fix dates. The house style is src/platform/docx.ts's.
  */
 
 export { DOCX_TYPE };
@@ -74,29 +72,7 @@ export async function handlingReport(ctx: SecurityContext, period: ReportPeriod)
   };
 }
 
-const BODY_FONT = { ascii: 'Times New Roman', hAnsi: 'Times New Roman', eastAsia: '宋体', cs: 'Times New Roman' };
-const HEADING_FONT = { ascii: 'Arial', hAnsi: 'Arial', eastAsia: '黑体', cs: 'Arial' };
-const SMALL = 16;
 const at = (s: string | null) => (s ? formatShanghai(new Date(s)) : '');
-
-export function table(headers: string[], rows: string[][], widths: number[]): Table {
-  const cell = (value: string, i: number, header = false) => new TableCell({
-    children: (value || ' ').split('\n').map((line) => new Paragraph({ children: [new TextRun({ text: line, size: SMALL, bold: header })] })),
-    width: { size: widths[i] ?? 8, type: WidthType.PERCENTAGE },
-    ...(header ? { shading: { fill: 'DDEBF7' } } : {}),
-  });
-  return new Table({
-    width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [
-      new TableRow({ tableHeader: true, children: headers.map((h, i) => cell(h, i, true)) }),
-      ...rows.map((cells) => new TableRow({ children: cells.map((c, i) => cell(c, i)) })),
-    ],
-  });
-}
-
-export const heading = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun({ text, font: HEADING_FONT })] });
-export const para = (text: string) => new Paragraph({ children: [new TextRun(text)] });
-export const none = () => new Paragraph({ children: [new TextRun({ text: '（无）', color: '606060' })] });
 
 export const REPORT_TITLE = '安全漏洞处置报告';
 
@@ -111,14 +87,14 @@ export async function handlingReportDocx(r: HandlingReport): Promise<Buffer> {
     heading('一、概况'),
     para(`期内涉及漏洞 ${r.items.length} 个（期内新发现 ${r.foundInPeriod} 个，期内处置结束 ${r.closedInPeriod} 个）；超期或修复计划逾期 ${r.overdue.length} 个。状态为报告生成时的状态。`),
     heading('二、按等级与状态统计'),
-    table(['等级', ...states.map((st) => STATE_NAMES[st]), '合计'], countRows, [12, ...states.map(() => 11), 11]),
+    denseTable(['等级', ...states.map((st) => STATE_NAMES[st]), '合计'], countRows, [12, ...states.map(() => 11), 11]),
     heading('三、超期情况'),
     ...(r.overdue.length
-      ? [table(['编号', '漏洞名称', '等级', '状态', '发现时间', '说明'], r.overdue.map(({ v, why }) => [String(v.id), v.title, sev(v), STATE_NAMES[v.state], at(v.foundAt), why]), [6, 34, 7, 10, 14, 29])]
+      ? [denseTable(['编号', '漏洞名称', '等级', '状态', '发现时间', '说明'], r.overdue.map(({ v, why }) => [String(v.id), v.title, sev(v), STATE_NAMES[v.state], at(v.foundAt), why]), [6, 34, 7, 10, 14, 29])]
       : [none()]),
     heading('四、漏洞处置明细'),
     ...(r.items.length
-      ? [table(
+      ? [denseTable(
         ['编号', '漏洞名称', '等级', '组件', '状态', '发现时间', '计划时限', '计划提交', '计划完成日期', '修复时间', '验证时间'],
         r.items.map((v) => [String(v.id), v.title, sev(v), v.component ?? '', STATE_NAMES[v.state], at(v.foundAt), at(v.fixPlanDueAt), at(v.planSubmittedAt), v.plannedFixDate ?? '', at(v.fixedAt), at(v.verifiedAt)]),
         [5, 20, 5, 12, 7, 9, 9, 9, 8, 8, 8],
@@ -127,25 +103,10 @@ export async function handlingReportDocx(r: HandlingReport): Promise<Buffer> {
   ]);
 }
 
-/** A landscape report in the house style (宋体 body, 黑体 headings): title, a grey line under it, then `children`. */
-export function reportDocument(title: string, subtitle: string, children: (Paragraph | Table)[]): Promise<Buffer> {
-  const doc = new Document({
-    creator: '智泊 Zhibo',
-    title,
-    styles: {
-      default: {
-        document: { run: { font: BODY_FONT, size: 21, language: { value: 'zh-CN', eastAsia: 'zh-CN' } } },
-        title: { run: { font: HEADING_FONT, size: 36, bold: true } },
-      },
-    },
-    sections: [{
-      properties: { page: { size: { orientation: PageOrientation.LANDSCAPE }, margin: { top: 720, bottom: 720, left: 720, right: 720 } } },
-      children: [
-        new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(title)] }),
-        new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: subtitle, color: '606060' })] }),
-        ...children,
-      ],
-    }],
-  });
-  return Packer.toBuffer(doc);
+/** A landscape report in the house style (src/platform/docx.ts): title, a grey line under it, then `children` in 8 pt tables. */
+export function reportDocument(title: string, subtitle: string, children: Block[]): Promise<Buffer> {
+  return reportDocx({ title, subtitle, sections: [{ landscape: true, children }] });
 }
+
+/** A table of the security reports: 8 pt, with column widths in percent. */
+export const denseTable = (headers: string[], rows: string[][], widths: number[]) => table(headers, rows, { widths, size: SIZE.dense });

@@ -1,5 +1,6 @@
+import { heading, none, para } from '../../platform/docx.js';
 import { formatShanghai } from '../../platform/time.js';
-import { heading, none, para, reportDocument, table } from './report-docx.js';
+import { denseTable, reportDocument } from './report-docx.js';
 import { DECISION_NAMES, findingsText, ROLE_NAMES } from './review-xlsx.js';
 import type { ReviewView } from './reviews.js';
 
@@ -41,7 +42,7 @@ export function reviewDocx(r: ReviewView, generatedAt: Date): Promise<Buffer> {
       + `${tally.size ? `（${[...tally].map(([d, n]) => `${DECISION_NAMES[d] ?? d} ${n}`).join('，')}）` : ''}。`),
     heading('二、账号审查明细'),
     ...(items.length
-      ? [table(
+      ? [denseTable(
         ['用户名', '姓名', '角色', '县市区', '状态', '最后登录', '最后操作', '待关注项', '决定', '执行结果', '决定人', '决定时间'],
         items.map((i) => [
           i.username, i.displayName ?? '', ROLE_NAMES[i.role] ?? i.role, i.districtCode ?? '', i.status === 'active' ? '启用' : '停用', at(i.lastLoginAt), at(i.lastActivityAt),

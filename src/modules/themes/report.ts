@@ -1,7 +1,7 @@
-import { AlignmentType, Document, HeadingLevel, ImageRun, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import * as echarts from 'echarts';
 import type { Actor } from '../../platform/auth/permissions.js';
 import { audit } from '../../platform/context.js';
+import { figure, heading, para, reportDocx, table } from '../../platform/docx.js';
 import { readContext } from '../../platform/read-db.js';
 import { formatShanghai } from '../../platform/time.js';
 import { Raster } from '../monitoring/index.js';
@@ -15,22 +15,15 @@ import { DOCX_TYPE } from '../../platform/http/download.js';
 /*
  * The theme report (.docx) for a period: the measures of docs/指标口径.md section 5, the hourly
  * occupancy as a chart (SVG by ECharts' server renderer, with the PNG copy Word needs), and each
- * member's own occupancy. Every download is audited (themes.report.download).
+ * member's own occupancy, in the house style of src/platform/docx.ts. Every download is
+ * audited (themes.report.download).
  */
 
 export { DOCX_TYPE };
 const WIDTH = 640;
 const HEIGHT = 280;
-const FONT = 'SimSun';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
-const text = (t: string, bold = false) => new TextRun({ text: t, bold, font: FONT, size: 21 });
-const para = (t: string) => new Paragraph({ children: [text(t)], spacing: { after: 80 } });
-const cell = (t: string, bold = false) => new TableCell({ children: [new Paragraph({ children: [text(t, bold)] })] });
-const table = (header: string[], rows: string[][]) => new Table({
-  width: { size: 100, type: WidthType.PERCENTAGE },
-  rows: [new TableRow({ children: header.map((h) => cell(h, true)), tableHeader: true }), ...rows.map((r) => new TableRow({ children: r.map((c) => cell(c)) }))],
-});
 
 function chart(k: ThemeKpis): { svg: string; png: Buffer } {
   const c = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT });
@@ -78,13 +71,13 @@ export async function themeReport(writeCtx: ThemesContext, actor: Actor, code: s
     perLot.set(id, { occupancyAvg: s.known > 0 ? s.occupied / s.total : null, saturatedShare: s.known > 0 ? s.saturated / s.known : null });
   }
   const img = chart(k);
-  const doc = new Document({
+  const body = await reportDocx({
+    title: `市域专题报告：${theme.name}`,
     sections: [{
       children: [
-        new Paragraph({ children: [new TextRun({ text: `市域专题报告：${theme.name}`, bold: true, size: 40, font: FONT })], heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, spacing: { after: 200 } }),
         para(`专题：${theme.name}（${theme.code}，${THEME_KIND_LABELS[theme.kind]}），成员停车场 ${k.lots} 个，总泊位 ${k.totalSpaces}。`),
         para(`统计周期：${k.from} 至 ${k.to}（北京时间，含首尾两日）；生成时间：${formatShanghai(now)}。口径见《指标口径》第 5 节。`),
-        new Paragraph({ children: [text('一、主要指标', true)], heading: HeadingLevel.HEADING_1 }),
+        heading('一、主要指标'),
         table(['指标', '数值'], [
           ['停车压力指数', k.pressureIndex === null ? '—' : `${k.pressureIndex}（${PRESSURE_LABELS[k.pressureLevel as keyof typeof PRESSURE_LABELS]}）`],
           ['平均占用率（按车位、时间加权）', pct(k.occupancyAvg)],
@@ -95,12 +88,9 @@ export async function themeReport(writeCtx: ThemesContext, actor: Actor, code: s
           ['泊位周转率（次/泊位·日）', k.turnover === null ? '—' : k.turnover.toFixed(2)],
           ['平均停放时长（分钟）', k.avgDwellMinutes === null ? '—' : k.avgDwellMinutes.toFixed(1)],
         ]),
-        new Paragraph({ children: [text('二、逐小时占用率', true)], heading: HeadingLevel.HEADING_1 }),
-        new Paragraph({
-          alignment: AlignmentType.CENTER,
-          children: [new ImageRun({ type: 'svg', data: Buffer.from(img.svg, 'utf8'), fallback: { type: 'png', data: img.png }, transformation: { width: WIDTH, height: HEIGHT }, altText: { name: 'chart', title: '逐小时占用率', description: '逐小时占用率' } })],
-        }),
-        new Paragraph({ children: [text('三、成员停车场', true)], heading: HeadingLevel.HEADING_1 }),
+        heading('二、逐小时占用率'),
+        figure({ ...img, width: WIDTH, height: HEIGHT, title: '逐小时占用率' }),
+        heading('三、成员停车场'),
         table(['编码', '名称', '泊位', '平均占用率', '饱和时长占比'], lots
           .map((l) => ({ l, m: perLot.get(l.id) }))
           .sort((a, b) => (b.m?.occupancyAvg ?? -1) - (a.m?.occupancyAvg ?? -1))
@@ -108,7 +98,6 @@ export async function themeReport(writeCtx: ThemesContext, actor: Actor, code: s
       ],
     }],
   });
-  const body = Buffer.from(await Packer.toBuffer(doc));
   await audit(writeCtx, writeCtx.db, actor, { action: 'themes.report.download', targetType: 'theme', targetId: theme.code, detail: { from: k.from, to: k.to, format: 'docx' } });
   return { fileName: `市域专题报告-${theme.name}-${k.from}-${k.to}.docx`, asciiName: `theme-report-${theme.code}-${k.from}-${k.to}.docx`, body };
 }
