@@ -3,7 +3,7 @@ import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
 import { INSPECTION_JOB, REPORT_SCHEDULE_JOB, runHealthWatch, runReportSchedules, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
-import { evaluateMonitoring, snapshotSyncMonth } from './modules/monitoring/index.js';
+import { evaluateMonitoring, refreshSyncDays, snapshotSyncMonth, SYNC_DAYS_JOB } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { PULL_JOB, pullDueConnectors } from './modules/connectors/index.js';
@@ -48,6 +48,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
       if (r.transitions || r.opened.lot || r.opened.source || r.reminded || r.resolved || r.markedSources.length) {
         ctx.log.info({ job: 'monitoring.evaluate', ...r }, 'monitoring evaluated');
       }
+    }),
+    // The monthly sync report's day summaries: yesterday once it ends, days with late or changed events (sync-days.ts).
+    scheduleJob(ctx, SYNC_DAYS_JOB, '28 * * * * *', 10 * 60_000, async () => {
+      const r = await refreshSyncDays(ctx);
+      if (r.days) ctx.log.info({ job: SYNC_DAYS_JOB, ...r }, 'sync report day summaries refreshed');
     }),
     // Rollups follow the data within a minute; late and corrected data arrive through the change queue.
     scheduleJob(ctx, 'analytics.refresh', '10 * * * * *', 5 * 60_000, async () => {
