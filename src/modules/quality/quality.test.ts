@@ -39,6 +39,7 @@ describeDb('quality: data cleaning', (backend) => {
   let tzUser: string;
   let src: TestSource;
   let findings: Finding[];
+  let firstScan: number;
 
   const req = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token = admin, payload?: object) =>
     env.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
@@ -114,6 +115,7 @@ describeDb('quality: data cleaning', (backend) => {
 
   it('finds each rule on its hand-made case, with the suggested fix', async () => {
     const r = await scan();
+    firstScan = r.scanId;
     expect(r.lots).toBe(4);
     findings = await all();
     const targets = (rule: string) => of(rule).map((f) => f.targetId).sort((a, b) => a - b);
@@ -162,6 +164,21 @@ describeDb('quality: data cleaning', (backend) => {
     ]);
     const [scanAudit] = await audits('quality.scan');
     expect(scanAudit!.detail).toMatchObject({ autoFixed: 4, created: 14 });
+  });
+
+  it('lists one scan\'s findings in every status (what the page shows after a scan)', async () => {
+    const ofScan = await all(admin, `&scan=${firstScan}`);
+    // All of them, the automatically fixed ones too: a status filter would hide those.
+    expect(ofScan.map((f) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());
+    expect(ofScan.filter((f) => f.status === 'fixed')).toHaveLength(4);
+    // A rescan finds again what is still there (the set-aside rows are not); the first scan keeps the rest.
+    const again = await scan();
+    const ofAgain = await all(admin, `&scan=${again.scanId}`);
+    expect(ofAgain).toHaveLength(10);
+    expect(ofAgain.every((f) => f.status === 'open')).toBe(true);
+    expect((await all(admin, `&scan=${firstScan}`)).map((f) => f.rule).sort()).toEqual(['duplicate_session', 'status_out_of_capacity', 'status_out_of_capacity', 'status_out_of_capacity']);
+    expect(await all(admin, `&scan=${again.scanId + 1}`)).toEqual([]);
+    expect((await req('GET', '/api/v1/quality/findings?scan=abc')).json().error.code).toBe('INVALID_SCAN');
   });
 
   it('refreshes the rollups at once: a set-aside session leaves the entries, and comes back on revert', async () => {
