@@ -8,7 +8,7 @@ import { deliverPending, pruneNotifications } from './modules/notifications/inde
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { PULL_JOB, pullDueConnectors } from './modules/connectors/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
-import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
+import { QUALITY_SCAN_JOB, refreshScoreDays, runQualityScanJob, SCORE_DAYS_JOB } from './modules/quality/index.js';
 import { BACKUP_JOB, openQuarterReviewIfDue, REVIEW_OPEN_JOB, runBackupJob, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
@@ -39,6 +39,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),
+    // The data-quality scores' day counts: yesterday once it ends, days whose rows or findings changed (score-days.ts).
+    scheduleJob(ctx, SCORE_DAYS_JOB, '38 * * * * *', 10 * 60_000, async () => {
+      const r = await refreshScoreDays(ctx);
+      if (r.days) ctx.log.info({ job: SCORE_DAYS_JOB, ...r }, 'quality score day counts refreshed');
+    }),
     scheduleJob(ctx, 'sessions.flag-stale', '7 * * * *', 10 * 60_000, async () => {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
