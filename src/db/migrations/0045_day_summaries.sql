@@ -64,7 +64,7 @@ CREATE TRIGGER ingest_events_sync_days_delete AFTER DELETE ON ingest_events
 -- delivered (sessions by entry time, else exit time; status reports by report time; set aside or
 -- not) and how many of them are affected (an open or fixed finding, or pairing flags). The scores
 -- add these up and count only the days without a usable row from the data
--- (src/modules/quality/score-days.ts; docs/指标口径.md).
+-- (src/modules/quality/score-days.ts; the definition: docs/用户手册.md §14.9).
 CREATE TABLE quality_score_days (
   lot_id       integer NOT NULL,
   day          date NOT NULL,

@@ -3,7 +3,7 @@ import type { AppContext } from '../../platform/context.js';
 import { qualityContext, type QualityDb } from './repo.js';
 
 /*
- * The data-quality scores from day counts (issue 15 §4; docs/指标口径.md, 数据质量分). A score
+ * The data-quality scores from day counts (issue 15 §4; the definition: docs/用户手册.md §14.9). A score
  * is a sum over Shanghai days of rows and affected rows per lot (scores.ts), so job
  * quality.score-days (`refreshScoreDays`) keeps, per lot and closed day, the counts of its
  * sessions (per the session's own source) and status reports in `quality_score_days`
