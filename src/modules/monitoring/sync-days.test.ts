@@ -111,6 +111,12 @@ describeDb('monitoring: sync report day summaries', (backend) => {
     await compare('2026-10');
     expect(await report('2026-10')).not.toEqual(before);
 
+    // Deleted events (as the archive deletes them) mark their days too.
+    await sql`delete from ingest_events where id in (select id from ingest_events where lot_id = (select id from lots where code = 'D-2') and occurred_at < ${sh('2026-10-03 12:00').toISOString()}::timestamptz order by occurred_at desc limit 3)`.execute(env.ctx.db);
+    await compare('2026-10');
+    await refreshSyncDays(env.ctx);
+    await compare('2026-10');
+
     // A changed threshold makes the lot's summaries unusable until the job recomputes them.
     await env.ctx.db.updateTable('lots').set({ late_threshold_minutes: 60 }).where('code', '=', 'D-1').execute();
     await compare('2026-10');

@@ -479,6 +479,13 @@ describeDb('quality: scores from day counts equal the direct count', (backend) =
     await refreshScoreDays(env.ctx);
     await same();
 
+    // A deleted session and a moved status report mark their days as well.
+    await sql`delete from parking_sessions where id = (select min(id) from parking_sessions)`.execute(env.ctx.db);
+    await sql`update lot_status_reports set occurred_at = occurred_at - interval '2 days' where id = (select min(id) from lot_status_reports)`.execute(env.ctx.db);
+    await same();
+    await refreshScoreDays(env.ctx);
+    await same();
+
     // Two days later: 11-25 and 11-26 have ended and are counted; today is read from the rows.
     env.clock.set(sh('2026-11-27 09:00'));
     await same();
