@@ -64,26 +64,28 @@ const ms = (v: number | string | null): number | null => (v === null ? null : Nu
 /**
  * Per lot and Shanghai day, the summary of the events with occurredAt in the ranges (any number
  * of days each, not overlapping per lot); days without an event are left out. One lateral scan
- * of the (lot_id, occurred_at) index per range; lag() restarts every day.
+ * of the (lot_id, occurred_at) index per range.
  */
 export async function summariseDays(db: MonitoringDb, ranges: readonly DayRange[]): Promise<Map<number, DaySummary[]>> {
   const out = new Map<number, DaySummary[]>();
   for (let i = 0; i < ranges.length; i += BATCH) {
     const part = ranges.slice(i, i + BATCH);
+    // lag() over each range in index order (no sort); a silence counts for a day only when both of
+    // its events are on that day — those between days follow from the days' first and last events.
     const { rows } = await sql<{ lot_id: number; day: string; records: number; late: number; first_ms: number | string; last_ms: number | string; intervals: [number, number][] }>`
-      select r.lot_id, w.day, count(*)::int as records,
+      select r.lot_id, to_char(w.day, 'YYYY-MM-DD') as day, count(*)::int as records,
              (count(*) filter (where w.received_at - w.t > r.thr * interval '1 minute'))::int as late,
              floor(extract(epoch from min(w.t)) * 1000)::float8 as first_ms,
              floor(extract(epoch from max(w.t)) * 1000)::float8 as last_ms,
              coalesce(jsonb_agg(jsonb_build_array(floor(extract(epoch from w.prev) * 1000)::float8, floor(extract(epoch from w.t) * 1000)::float8) order by w.t)
-                        filter (where w.t - w.prev > r.thr * interval '1 minute'), '[]'::jsonb) as intervals
+                        filter (where w.prev_day = w.day and w.t - w.prev > r.thr * interval '1 minute'), '[]'::jsonb) as intervals
         from unnest(${sql.val(part.map((p) => p.lotId))}::int[], ${sql.val(part.map((p) => p.thr))}::int[],
                     ${sql.val(part.map((p) => p.from.toISOString()))}::timestamptz[], ${sql.val(part.map((p) => p.to.toISOString()))}::timestamptz[]) as r(lot_id, thr, f, t)
        cross join lateral (
-         select d.t, d.received_at, d.day, lag(d.t) over (partition by d.day order by d.t) as prev
+         select d.t, d.received_at, d.day, lag(d.t) over (order by d.t) as prev, lag(d.day) over (order by d.t) as prev_day
            from (select e.occurred_at as t, e.received_at,
                         -- Shanghai is UTC+8 all year: its calendar day without depending on the session's time zone.
-                        to_char((e.occurred_at at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD') as day
+                        ((e.occurred_at at time zone 'UTC') + interval '8 hours')::date as day
                    from ingest_events e
                   where e.lot_id = r.lot_id and e.occurred_at >= r.f and e.occurred_at < r.t) d
        ) w
@@ -225,7 +227,13 @@ export async function refreshSyncDays(anyCtx: AppContext): Promise<SyncDaysResul
   const { rows: marks } = await sql<{ id: string; lot_id: number; day: string }>`
     select id::text as id, lot_id, to_char(day, 'YYYY-MM-DD') as day from monitoring_sync_dirty order by id limit ${MARKS_PER_RUN}`.execute(db);
   const todo = new Map<string, { lotId: number; day: string }>();
+  const unbound = marks.filter((m) => !thr.has(m.lot_id));
   for (const m of marks) if (thr.has(m.lot_id)) todo.set(`${m.lot_id}/${m.day}`, { lotId: m.lot_id, day: m.day });
+  // A lot without a source is not reported: its changed days are forgotten, to be summarised anew if it is bound again.
+  if (unbound.length > 0) {
+    await sql`delete from monitoring_sync_days s using unnest(${sql.val(unbound.map((m) => m.lot_id))}::int[], ${sql.val(unbound.map((m) => m.day))}::date[]) as w(lot_id, day)
+               where s.lot_id = w.lot_id and s.day = w.day`.execute(db);
+  }
   if (lots.length > 0) {
     const { rows: missing } = await sql<{ lot_id: number; day: string }>`
       select lt.id as lot_id, to_char(g.d, 'YYYY-MM-DD') as day
