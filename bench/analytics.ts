@@ -11,7 +11,11 @@
  *      with the change-capture triggers on and refreshAnalytics every 5,000 events, against the
  *      same ingestion with the analytics triggers disabled, in alternating rounds — once on the
  *      lots alone (before the load), once after the year;
- *   4. raw baselines in the same run: the same questions answered by scanning parking_sessions.
+ *   4. raw baselines in the same run: the same questions answered by scanning parking_sessions;
+ *   5. the data-quality scores (数据清洗, GET /api/v1/quality/scores) over the whole range (at most
+ *      366 days), by lot and by source: the direct count over every session and status report
+ *      against the day counts of job quality.score-days (src/modules/quality/score-days.ts), after
+ *      the job's first runs over the whole history (timed too); the two results must be equal.
  * Prints a summary and writes it into docs/performance.md between the bench:analytics markers
  * of the backend (one block per backend, so a run of one keeps the other's figures).
  *
@@ -40,6 +44,9 @@ import { rebuildAnalytics } from '../src/modules/analytics/rebuild.js';
 import { refreshAnalytics } from '../src/modules/analytics/refresh.js';
 import { queryKpis, type KpiQuery } from '../src/modules/analytics/service.js';
 import { ingestBatch } from '../src/modules/ingest/service.js';
+import { refreshScoreDays } from '../src/modules/quality/score-days.js';
+import { qualityScores } from '../src/modules/quality/scores.js';
+import { qualityContext } from '../src/modules/quality/repo.js';
 import { buildOverview } from '../src/modules/overview/service.js';
 import { actorFor, systemActor, type Actor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
@@ -75,6 +82,8 @@ interface Result {
   ingest: IngestFigures[];
   /** 1-minute load average when the queries started (the machine is shared). */
   load?: number;
+  /** 5. The quality scores: the job's first runs, then direct count vs day counts (median of 3, ms). */
+  quality?: { from: string; to: string; lotDays: number; jobSeconds: number; rows: { by: string; directMs: number; daysMs: number }[] };
   /** Set while the run is under way: the figures so far. */
   partial: boolean;
 }
@@ -365,6 +374,38 @@ async function bench(backend: Backend): Promise<Result> {
       console.log(`${p.name.padEnd(26)} p50 ${t.p50.toFixed(1).padStart(7)} ms  p95 ${t.p95.toFixed(1).padStart(7)} ms  rows ${t.rows}  ${t.p95 <= TARGET_MS ? 'ok' : 'MISSES'}`);
     }
 
+    // 5. The data-quality scores: direct count against the day counts.
+    await save();
+    {
+      const qctx = qualityContext(ctx);
+      const to = shanghaiDay(new Date(plan.now.getTime() - 1));
+      const from = shanghaiDay(new Date(Math.max(plan.start.getTime(), dayStart(to).getTime() - 365 * 86_400_000)));
+      const jobStarted = performance.now();
+      // Until a run finds nothing left: the job is bounded per run.
+      let lotDays = 0;
+      for (let j = await refreshScoreDays(ctx); j.days > 0 || j.marks > 0; j = await refreshScoreDays(ctx)) lotDays += j.days;
+      const q = { from, to, lotDays, jobSeconds: (performance.now() - jobStarted) / 1000, rows: [] as { by: string; directMs: number; daysMs: number }[] };
+      console.log(`quality.score-days: ${lotDays} lot-days in ${q.jobSeconds.toFixed(1)} s`);
+      const median3 = async (fn: () => Promise<unknown>) => {
+        const ms: number[] = [];
+        let last: unknown;
+        for (let i = 0; i < 3; i++) {
+          const t = performance.now();
+          last = await fn();
+          ms.push(performance.now() - t);
+        }
+        return { ms: ms.sort((a, b) => a - b)[1]!, last };
+      };
+      for (const by of ['lot', 'source']) {
+        const direct = await median3(() => qualityScores(qctx, city, { by, from, to }, { direct: true }));
+        const days = await median3(() => qualityScores(qctx, city, { by, from, to }));
+        if (JSON.stringify(direct.last) !== JSON.stringify(days.last)) throw new Error(`quality scores by ${by}: the day counts differ from the direct count`);
+        q.rows.push({ by, directMs: direct.ms, daysMs: days.ms });
+        console.log(`quality scores by ${by.padEnd(6)} direct ${direct.ms.toFixed(0)} ms, day counts ${days.ms.toFixed(0)} ms`);
+      }
+      r.quality = q;
+    }
+
     // 3b. Rollup maintenance after the year: fewer events, each batch's pairing lookup reads far more here.
     await save();
     const late = await measureIngest(ctx, 'after the year and its rebuild', env('BENCH_INGEST_EVENTS_LATE') ?? (backend === 'pglite' ? 10_000 : 2_000), 4);
@@ -433,6 +474,17 @@ function report(r: Result): string {
       '| database | events per mode | triggers off (s) | events/s | triggers on + refreshes (s) | of which refreshes (s) | events/s | on ÷ off |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...r.ingest.map((i) => `| ${i.label} | ${i.events.toLocaleString('en')} | ${i.offSeconds.toFixed(1)} | ${Math.round(i.events / i.offSeconds)} | ${i.onSeconds.toFixed(1)} | ${i.refreshSeconds.toFixed(1)} (${i.refreshes} runs) | ${Math.round(i.events / i.onSeconds)} | **${(i.onSeconds / i.offSeconds).toFixed(2)}** |`),
+    );
+  }
+  if (r.quality) {
+    const q = r.quality;
+    lines.push(
+      '',
+      `**Data-quality scores** (${q.from} – ${q.to}, every lot): job quality.score-days counted ${q.lotDays.toLocaleString('en')} lot-days in ${q.jobSeconds.toFixed(1)} s on its first runs.`,
+      '',
+      '| scores by | direct count over the rows (ms, median of 3) | from day counts (ms, median of 3) |',
+      '|---|---:|---:|',
+      ...q.rows.map((x) => `| ${x.by} | ${x.directMs.toFixed(0)} | ${x.daysMs.toFixed(0)} |`),
     );
   }
   lines.push('', '| table | rows | size (MB) |', '|---|---:|---:|', ...r.sizes.map((t) => `| ${t.name} | ${t.rows.toLocaleString('en')} | ${mb(t.bytes)} |`));

@@ -4,7 +4,11 @@
  * each lot with one 5-hour outage), on a fresh PostgreSQL database of ZHIBO_BENCH_DATABASE_URL
  * or ZHIBO_TEST_DATABASE_URL (created and dropped here), against a raw baseline in the same run:
  * one plain `count(*) … group by lot_id` over the month's events, the least any per-lot report
- * must read. Also times the 同步监控 board over those lots (GET /monitoring/freshness): one page
+ * must read. The report is timed twice: before job monitoring.sync-days has run (every day read
+ * from the events: the full computation) and after it (closed days from their summaries,
+ * src/modules/monitoring/sync-days.ts — the path the console and the documents take), with the
+ * job's own time between; the three queries of the direct computation (sync-data.ts) are timed
+ * too. Also times the 同步监控 board over those lots (GET /monitoring/freshness): one page
  * of 50 as the console asks for it, and all lots at once. `--lots N` for a smaller city (a quick
  * check on a loaded machine). Prints each query's time and writes the figures into
  * docs/performance.md between the bench:sync-report markers; never run by the tests.
@@ -22,6 +26,7 @@ import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/monitoring/sync-data.js';
 import { buildSyncReport } from '../src/modules/monitoring/sync-report.js';
+import { refreshSyncDays } from '../src/modules/monitoring/sync-days.js';
 import { listFreshness } from '../src/modules/monitoring/board.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
 import { ManualClock } from '../src/platform/clock.js';
@@ -91,16 +96,30 @@ try {
     select lot_id, count(*) from ingest_events where occurred_at >= ${period.start} and occurred_at < ${period.end} group by lot_id`.execute(db));
   const rawMs = performance.now() - rawStarted;
   const reportStarted = performance.now();
-  const report = await time('whole report 2026-10', () => buildSyncReport(ctx, systemActor(), '2026-10'));
+  const report = await time('whole report 2026-10, no summaries', () => buildSyncReport(ctx, systemActor(), '2026-10'));
   const reportMs = performance.now() - reportStarted;
   console.log(`records ${report.summary.records}, gaps ${report.summary.gapCount}, gap minutes ${report.summary.gapMinutes}`);
+  // The day summaries: the job's first runs over the whole history (it is bounded per run), then the report again.
+  const jobStarted = performance.now();
+  let summarised = 0;
+  for (;;) {
+    const r = await refreshSyncDays(ctx);
+    summarised += r.days;
+    if (r.days === 0 && r.marks === 0) break;
+  }
+  const jobMs = performance.now() - jobStarted;
+  console.log(`monitoring.sync-days: ${summarised} lot-days in ${Math.round(jobMs)} ms`);
+  const fastStarted = performance.now();
+  const fast = await time('whole report 2026-10, summaries', () => buildSyncReport(ctx, systemActor(), '2026-10'));
+  const fastMs = performance.now() - fastStarted;
+  if (JSON.stringify(fast) !== JSON.stringify(report)) throw new Error('the report from day summaries differs from the full computation');
   // The board: each lot's newest data as ingest keeps it, then a page of 50 and the whole city.
   await sql`insert into lot_live (lot_id, last_occurred_at, last_received_at)
             select lot_id, max(occurred_at), max(received_at) from ingest_events group by lot_id`.execute(db);
   const boardPage = await timed(() => listFreshness(ctx, systemActor(), { limit: 50, offset: 0 }));
   const boardAll = await timed(() => listFreshness(ctx, systemActor(), {}));
   console.log(`board page of 50 of ${boardPage.value.total} lots ${boardPage.ms.toFixed(0)} ms, all lots ${boardAll.ms.toFixed(0)} ms`);
-  writeFigures(report.summary.records, reportMs, rawMs, boardPage.ms, boardAll.ms);
+  writeFigures(report.summary.records, reportMs, fastMs, jobMs, rawMs, boardPage.ms, boardAll.ms);
 } finally {
   await database.close();
   await admin(`drop database if exists ${name} with (force)`);
@@ -112,14 +131,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: performance.now() - t };
 }
 
-function writeFigures(records: number, reportMs: number, rawMs: number, boardPageMs: number, boardAllMs: number): void {
+function writeFigures(records: number, reportMs: number, fastMs: number, jobMs: number, rawMs: number, boardPageMs: number, boardAllMs: number): void {
   const file = new URL('../docs/performance.md', import.meta.url);
   const table = [
     `Measured ${new Date().toISOString().slice(0, 16)}Z on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores, PostgreSQL.`,
     '',
-    '| lots | events in the month | whole report (ms) | raw count per lot (ms) | report ÷ raw | board, page of 50 (ms) | board, all lots (ms) |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${LOTS} | ${records} | ${reportMs.toFixed(0)} | ${rawMs.toFixed(0)} | ${(reportMs / rawMs).toFixed(1)} | ${boardPageMs.toFixed(0)} | ${boardAllMs.toFixed(0)} |`,
+    '| lots | events in the month | whole report, full computation (ms) | whole report, day summaries (ms) | first summary runs (ms) | raw count per lot (ms) | full ÷ raw | board, page of 50 (ms) | board, all lots (ms) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${LOTS} | ${records} | ${reportMs.toFixed(0)} | ${fastMs.toFixed(0)} | ${jobMs.toFixed(0)} | ${rawMs.toFixed(0)} | ${(reportMs / rawMs).toFixed(1)} | ${boardPageMs.toFixed(0)} | ${boardAllMs.toFixed(0)} |`,
   ].join('\n');
   const start = '<!-- bench:sync-report:start -->';
   const end = '<!-- bench:sync-report:end -->';

@@ -3,12 +3,12 @@ import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
 import { INSPECTION_JOB, REPORT_SCHEDULE_JOB, runHealthWatch, runReportSchedules, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
 import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
-import { evaluateMonitoring, snapshotSyncMonth } from './modules/monitoring/index.js';
+import { evaluateMonitoring, refreshSyncDays, snapshotSyncMonth, SYNC_DAYS_JOB } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
 import { PULL_JOB, pullDueConnectors } from './modules/connectors/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
-import { QUALITY_SCAN_JOB, runQualityScanJob } from './modules/quality/index.js';
+import { QUALITY_SCAN_JOB, refreshScoreDays, runQualityScanJob, SCORE_DAYS_JOB } from './modules/quality/index.js';
 import { BACKUP_JOB, openQuarterReviewIfDue, REVIEW_OPEN_JOB, runBackupJob, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
 import { flagStaleSessions } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
@@ -39,6 +39,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
   return [
     // Data cleaning over the last 2 days (late uploads included); safe rules fix themselves.
     scheduleJob(ctx, QUALITY_SCAN_JOB, '23 * * * *', 30 * 60_000, () => runQualityScanJob(ctx)),
+    // The data-quality scores' day counts: yesterday once it ends, days whose rows or findings changed (score-days.ts).
+    scheduleJob(ctx, SCORE_DAYS_JOB, '38 * * * * *', 10 * 60_000, async () => {
+      const r = await refreshScoreDays(ctx);
+      if (r.days) ctx.log.info({ job: SCORE_DAYS_JOB, ...r }, 'quality score day counts refreshed');
+    }),
     scheduleJob(ctx, 'sessions.flag-stale', '7 * * * *', 10 * 60_000, async () => {
       const n = await flagStaleSessions(ctx.db, ctx.clock.now(), ctx.config.staleSessionDays);
       if (n) ctx.log.info({ job: 'sessions.flag-stale', flagged: n }, 'stale sessions flagged');
@@ -48,6 +53,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
       if (r.transitions || r.opened.lot || r.opened.source || r.reminded || r.resolved || r.markedSources.length) {
         ctx.log.info({ job: 'monitoring.evaluate', ...r }, 'monitoring evaluated');
       }
+    }),
+    // The monthly sync report's day summaries: yesterday once it ends, days with late or changed events (sync-days.ts).
+    scheduleJob(ctx, SYNC_DAYS_JOB, '28 * * * * *', 10 * 60_000, async () => {
+      const r = await refreshSyncDays(ctx);
+      if (r.days) ctx.log.info({ job: SYNC_DAYS_JOB, ...r }, 'sync report day summaries refreshed');
     }),
     // Rollups follow the data within a minute; late and corrected data arrive through the change queue.
     scheduleJob(ctx, 'analytics.refresh', '10 * * * * *', 5 * 60_000, async () => {

@@ -16,6 +16,8 @@ export type { LotCounts } from './source-state.js';
 export { parseMonth } from './month.js';
 export { buildSyncReport, type SyncReport } from './sync-report.js';
 export { snapshotSyncMonth } from './sync-snapshot.js';
+// Job monitoring.sync-days: the closed days' summaries the report adds up (sync-days.ts).
+export { refreshSyncDays, SYNC_DAYS_JOB, type SyncDaysResult } from './sync-days.js';
 export { downloadSyncReport, parseReportFormat, REPORT_FORMATS, type ReportFormat } from './sync-download.js';
 export { summaryLine } from './sync-labels.js';
 export type { MonitoringTables } from './tables.js';

@@ -3,7 +3,8 @@ import type { Actor } from '../../platform/auth/permissions.js';
 import { clipGaps, coveragePercent, gapMs, observedMs, trailingSilence, windowEnd, type Gap, type GapWindow } from './gaps.js';
 import { assertMonthStarted, parseMonth, type ReportMonth } from './month.js';
 import { districtsInScope } from '../registry/index.js';
-import { lotBounds, longIntervals, monthCounts, reportLots, type ReportLot } from './sync-data.js';
+import { reportLots, type ReportLot } from './sync-data.js';
+import { monthData } from './sync-days.js';
 import type { MonitoringContext } from './repo.js';
 import { snapshotData } from './sync-snapshot.js';
 
@@ -142,11 +143,11 @@ async function buildForMonth(ctx: MonitoringContext, actor: Actor, month: Report
   // A report reads the replica when there is one (docs/decisions/0031-read-replica.md).
   const db = readDb(ctx);
   const [lots, districts] = await Promise.all([reportLots(db, actor, defaultThreshold), districtsInScope(db, actor)]);
-  // A month whose raw events are archived reads the numbers kept before the archive (sync-snapshot.ts).
-  const kept = await snapshotData(db, month.month, lots);
-  const [counts, bounds, intervals] = kept
-    ? [kept.counts, kept.bounds, kept.intervals]
-    : await Promise.all([monthCounts(db, lots, period), lotBounds(db, lots, period), longIntervals(db, lots, period)]);
+  // A month whose raw events are archived reads the numbers kept before the archive (sync-snapshot.ts);
+  // any other month its closed days' summaries and the events of the rest (sync-days.ts), which
+  // come to the same numbers as sync-data.ts's computation over all of the month's events.
+  const kept = (await snapshotData(db, month.month, lots)) ?? (await monthData(db, lots, period, now));
+  const { counts, bounds, intervals } = kept;
   const until = new Date(Math.min(month.end.getTime(), now.getTime()));
 
   const sourceObserved = new Map<string, { observed: number; silent: number }>();

@@ -135,7 +135,31 @@ export interface MonitoringSyncSnapshotLotsTable {
   intervals: JSONColumnType<{ from: number; to: number }[], string, string>;
 }
 
+/** A lot's closed Shanghai day as the sync report reads it (migration 0045, sync-days.ts). */
+export interface MonitoringSyncDaysTable {
+  lot_id: number;
+  /** Written as 'YYYY-MM-DD'; read back with to_char (a date column parses differently per driver). */
+  day: ColumnType<string, string, string>;
+  threshold_minutes: number;
+  records: number;
+  late_deliveries: number;
+  first_occurred_at: Date | null;
+  last_occurred_at: Date | null;
+  /** The day's silences longer than the threshold, [from, to] in epoch milliseconds. */
+  intervals: JSONColumnType<[number, number][], string, string>;
+  computed_at: Date;
+}
+
+/** Days whose events changed since they were summarised (filled by triggers on ingest_events). */
+export interface MonitoringSyncDirtyTable {
+  id: Generated<string>;
+  lot_id: number;
+  day: ColumnType<string, string, string>;
+}
+
 export interface MonitoringTables {
+  monitoring_sync_days: MonitoringSyncDaysTable;
+  monitoring_sync_dirty: MonitoringSyncDirtyTable;
   monitoring_sync_snapshots: MonitoringSyncSnapshotsTable;
   monitoring_sync_snapshot_lots: MonitoringSyncSnapshotLotsTable;
   monitoring_windows: MonitoringWindowsTable;

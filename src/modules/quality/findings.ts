@@ -23,6 +23,8 @@ export interface FindingQuery {
   rule?: string;
   status?: string;
   lot?: string;
+  /** A scan's id: the findings it found (new or again), whatever their status now. */
+  scan?: string;
   cursor?: string;
   limit?: number;
 }
@@ -65,6 +67,8 @@ export async function listFindings(ctx: QualityContext, actor: Actor, q: Finding
   const lot = q.lot?.trim() || undefined;
   if (rule && !isRuleCode(rule)) throw badRequest('INVALID_RULE', `无此规则 / unknown rule: ${rule}`);
   if (status && !(STATUSES as readonly string[]).includes(status)) throw badRequest('INVALID_STATUS', `状态应为 ${STATUSES.join('|')} / status must be one of ${STATUSES.join(', ')}`);
+  const scan = q.scan?.trim() ? Number(q.scan) : null;
+  if (scan !== null && !(Number.isSafeInteger(scan) && scan > 0)) throw badRequest('INVALID_SCAN', '扫描编号无效 / invalid scan id');
   const cursor = q.cursor?.trim() ? Number(q.cursor) : null;
   if (cursor !== null && !(Number.isSafeInteger(cursor) && cursor > 0)) throw badRequest('INVALID_CURSOR', '翻页游标无效 / invalid cursor');
   const limit = q.limit ?? DEFAULT_LIMIT;
@@ -74,7 +78,8 @@ export async function listFindings(ctx: QualityContext, actor: Actor, q: Finding
 
   const base = ctx.db.selectFrom('quality_findings as f').innerJoin('lots as l', 'l.id', 'f.lot_id')
     .$if(scope !== null, (qb) => qb.where('l.district_code', '=', scope!))
-    .$if(lot !== undefined, (qb) => qb.where('l.code', '=', lot!));
+    .$if(lot !== undefined, (qb) => qb.where('l.code', '=', lot!))
+    .$if(scan !== null, (qb) => qb.where('f.last_scan_id', '=', scan!));
 
   const rows = await base
     .leftJoin('parking_sessions as s', (j) => j.onRef('s.id', '=', 'f.target_id').on('f.target_type', '=', 'session'))
@@ -125,7 +130,7 @@ export async function listFindings(ctx: QualityContext, actor: Actor, q: Finding
   if (unmasked && items.some((i) => i.session)) {
     await audit(ctx, ctx.db, actor, {
       action: 'session.read_pii', targetType: 'quality_finding',
-      detail: { via: 'quality.findings', count: items.filter((i) => i.session).length, filter: { rule: rule ?? null, status: status ?? null, lot: lot ?? null } },
+      detail: { via: 'quality.findings', count: items.filter((i) => i.session).length, filter: { rule: rule ?? null, status: status ?? null, lot: lot ?? null, scan } },
     });
   }
   const last = page[page.length - 1];

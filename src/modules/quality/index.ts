@@ -9,6 +9,8 @@ export { scanQuality, parseScanBound, type ScanInput, type ScanResult } from './
 export { fixFinding, dismissFinding, revertFix, type FixBody, type FixView } from './apply.js';
 export { listFindings, type FindingItem, type FindingQuery } from './findings.js';
 export { qualityScores, scoreOf, type ScoreEntity } from './scores.js';
+// Job quality.score-days: the ended days' counts the scores add up (score-days.ts).
+export { refreshScoreDays, SCORE_DAYS_JOB, type ScoreDaysResult } from './score-days.js';
 export { loadRuleSettings, updateRule, getTariff, putTariff, deleteTariff, type RuleSetting, type TariffInput, type TariffView } from './settings.js';
 export { tariffChargeFen, tariffChargeSql } from './detect.js';
 export { RULES, RULE_CODES, type RuleCode } from './rules.js';

@@ -9,7 +9,10 @@ import { receivableFen, type Tariff } from '../simulator/index.js';
 import { tariffChargeSql, validPlateSql } from './detect.js';
 import { startJobs } from '../../jobs.js';
 import { QUALITY_SCAN_JOB, runQualityScanJob } from './job.js';
-import { scoreOf } from './scores.js';
+import { qualityScores, scoreOf } from './scores.js';
+import { refreshScoreDays } from './score-days.js';
+import { qualityContext } from './repo.js';
+import { systemActor } from '../../platform/auth/permissions.js';
 
 /*
  * 数据清洗 end to end: the data arrives through the signed ingest API (or, for what ingest
@@ -39,6 +42,7 @@ describeDb('quality: data cleaning', (backend) => {
   let tzUser: string;
   let src: TestSource;
   let findings: Finding[];
+  let firstScan: number;
 
   const req = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token = admin, payload?: object) =>
     env.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
@@ -114,6 +118,7 @@ describeDb('quality: data cleaning', (backend) => {
 
   it('finds each rule on its hand-made case, with the suggested fix', async () => {
     const r = await scan();
+    firstScan = r.scanId;
     expect(r.lots).toBe(4);
     findings = await all();
     const targets = (rule: string) => of(rule).map((f) => f.targetId).sort((a, b) => a - b);
@@ -162,6 +167,21 @@ describeDb('quality: data cleaning', (backend) => {
     ]);
     const [scanAudit] = await audits('quality.scan');
     expect(scanAudit!.detail).toMatchObject({ autoFixed: 4, created: 14 });
+  });
+
+  it('lists one scan\'s findings in every status (what the page shows after a scan)', async () => {
+    const ofScan = await all(admin, `&scan=${firstScan}`);
+    // All of them, the automatically fixed ones too: a status filter would hide those.
+    expect(ofScan.map((f) => f.id).sort()).toEqual(findings.map((f) => f.id).sort());
+    expect(ofScan.filter((f) => f.status === 'fixed')).toHaveLength(4);
+    // A rescan finds again what is still there (the set-aside rows are not); the first scan keeps the rest.
+    const again = await scan();
+    const ofAgain = await all(admin, `&scan=${again.scanId}`);
+    expect(ofAgain).toHaveLength(10);
+    expect(ofAgain.every((f) => f.status === 'open')).toBe(true);
+    expect((await all(admin, `&scan=${firstScan}`)).map((f) => f.rule).sort()).toEqual(['duplicate_session', 'status_out_of_capacity', 'status_out_of_capacity', 'status_out_of_capacity']);
+    expect(await all(admin, `&scan=${again.scanId + 1}`)).toEqual([]);
+    expect((await req('GET', '/api/v1/quality/findings?scan=abc')).json().error.code).toBe('INVALID_SCAN');
   });
 
   it('refreshes the rollups at once: a set-aside session leaves the entries, and comes back on revert', async () => {
@@ -388,6 +408,91 @@ describeDb('quality: the hourly job', (backend) => {
     const scans = await env.ctx.db.selectFrom('quality_scans').selectAll().execute();
     expect(scans).toEqual([expect.objectContaining({ actor: 'quality.scan', found: 1, auto_fixed: 1 })]);
     expect(scans[0]!.to_at.getTime() - scans[0]!.from_at.getTime()).toBe(2 * 86_400_000);
+  });
+});
+
+describeDb('quality: scores from day counts equal the direct count', (backend) => {
+  let env: TestEnv;
+  let admin: string;
+  let src: TestSource;
+  const post = (url: string, payload: object = {}) => env.app.inject({ method: 'POST', url, headers: bearer(admin), payload });
+  /** Both computations, for several ranges (whole days, partial days, the default) and both groupings. */
+  const same = async () => {
+    const ctx = qualityContext(env.ctx);
+    const ranges: { from?: string; to?: string }[] = [
+      {}, { from: '2026-11-01', to: '2026-11-30' }, { from: '2026-11-20', to: '2026-11-24' },
+      { from: '2026-11-21 13:30:00', to: '2026-11-24 06:00:00' }, { from: '2026-11-24 08:00:00', to: '2026-11-26 23:00:00' },
+    ];
+    for (const by of ['lot', 'source']) {
+      for (const r of ranges) {
+        const q = { by, ...r };
+        const direct = await qualityScores(ctx, systemActor('test'), q, { direct: true });
+        expect(await qualityScores(ctx, systemActor('test'), q), JSON.stringify(q)).toEqual(direct);
+      }
+    }
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnv(backend);
+    env.clock.set(sh('2026-11-25 10:00'));
+    admin = await loginToken(env.app);
+    src = await createSourceWithLots(env, admin, 'QD1', [{ code: 'D1', totalSpaces: 10 }, { code: 'D2', totalSpaces: 50 }]);
+    const res = await postEvents(env, src, [
+      // Sessions across midnight (counted on their entry day), a duplicate, one out of capacity, reports on several days.
+      exit('d-1', 'D1', '苏F10001', '2026-11-21 00:10:00', { enteredAt: '2026-11-20 23:50:00' }),
+      exit('d-2', 'D1', '苏F10002', '2026-11-22 12:00:00', { enteredAt: '2026-11-22 11:00:00' }),
+      exit('d-3', 'D1', '苏F10002', '2026-11-22 12:00:20', { enteredAt: '2026-11-22 11:00:10' }),
+      exit('d-4', 'D2', '苏F10004', '2026-11-23 10:00:00', { enteredAt: '2026-11-23 11:00:00' }),
+      exit('d-5', 'D2', '苏F10005', '2026-11-24 07:00:00', { enteredAt: '2026-11-24 06:00:00', receivableFen: 100, paidFen: 300 }),
+      entry('d-6', 'D2', '苏F10006', '2026-11-25 08:00:00'),
+      status('ds-1', 'D1', '2026-11-21 09:00:00', 10, -1),
+      status('ds-2', 'D1', '2026-11-23 09:00:00', 10, 4),
+      status('ds-3', 'D2', '2026-11-24 23:59:00', 50, 60),
+      status('ds-4', 'D2', '2026-11-25 01:00:00', 50, 10),
+    ]);
+    expect(res.json().rejected, res.body).toBe(0);
+    expect((await post('/api/v1/quality/scan', { from: '2026-11-01', to: '2026-11-25' })).json().created).toBeGreaterThan(0);
+  });
+  afterAll(() => env.close());
+
+  it('before and after the job, when findings and rows change, and as days end', async () => {
+    await same(); // nothing counted yet: every day from the rows
+    const first = await refreshScoreDays(env.ctx);
+    expect(first.days).toBeGreaterThan(0);
+    await same();
+
+    // A dismissed finding stops counting; a late session arrives for a counted day; a report is set aside (still counted).
+    const findings = (await env.app.inject({ url: '/api/v1/quality/findings?status=open&limit=200', headers: bearer(admin) })).json().items as Finding[];
+    const open = findings.find((f) => f.targetType === 'session')!;
+    expect((await post(`/api/v1/quality/findings/${open.id}/dismiss`, { note: 'test' })).statusCode).toBeLessThan(300);
+    await same();
+    const late = await postEvents(env, src, [exit('d-late', 'D1', '苏F10009', '2026-11-22 18:00:00', { enteredAt: '2026-11-22 17:00:00' })]);
+    expect(late.json().accepted).toBe(1);
+    await same();
+    const marks = await refreshScoreDays(env.ctx);
+    expect(marks.marks).toBeGreaterThan(0);
+    await same();
+    // A reverted fix makes its finding open again.
+    const fixed = findings.length ? (await env.app.inject({ url: '/api/v1/quality/findings?status=fixed&limit=200', headers: bearer(admin) })).json().items as Finding[] : [];
+    if (fixed[0]?.fix) expect((await post(`/api/v1/quality/fixes/${fixed[0].fix.id}/revert`)).statusCode).toBeLessThan(300);
+    await same();
+    await refreshScoreDays(env.ctx);
+    await same();
+
+    // A deleted session and a moved status report mark their days as well.
+    await sql`delete from parking_sessions where id = (select min(id) from parking_sessions)`.execute(env.ctx.db);
+    await sql`update lot_status_reports set occurred_at = occurred_at - interval '2 days' where id = (select min(id) from lot_status_reports)`.execute(env.ctx.db);
+    await same();
+    await refreshScoreDays(env.ctx);
+    await same();
+
+    // Two days later: 11-25 and 11-26 have ended and are counted; today is read from the rows.
+    env.clock.set(sh('2026-11-27 09:00'));
+    await same();
+    await refreshScoreDays(env.ctx);
+    await same();
+    const kept = await sql<{ day: string }>`select distinct to_char(day, 'YYYY-MM-DD') as day from quality_score_days_done where day >= date '2026-11-27'`.execute(env.ctx.db);
+    expect(kept.rows).toEqual([]);
   });
 });
 

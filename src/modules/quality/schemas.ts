@@ -72,6 +72,7 @@ export const FindingListQuery = Type.Object({
   rule: Type.Optional(Type.String({ maxLength: 40 })),
   status: Type.Optional(Type.String({ maxLength: 20, description: 'open | fixed | dismissed' })),
   lot: Type.Optional(Type.String({ maxLength: 64, description: '停车场编码 / lot code' })),
+  scan: Type.Optional(Type.String({ maxLength: 20, description: '扫描编号：只列这次扫描发现（新发现或再次发现）的问题，任何状态 / scan id: only the findings this scan found (new or again), in any status' })),
   cursor: Type.Optional(Type.String({ maxLength: 20 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 });
@@ -79,7 +80,7 @@ export const FindingListQuery = Type.Object({
 export const FindingPage = Type.Object({
   items: Type.Array(Type.Ref('QualityFinding')),
   nextCursor: Nullable(Type.String()),
-  openByRule: Type.Record(Type.String(), Type.Integer(), { description: '各规则未处理数（同停车场筛选） / open findings per rule' }),
+  openByRule: Type.Record(Type.String(), Type.Integer(), { description: '各规则未处理数（同停车场、扫描筛选） / open findings per rule (same lot and scan filter)' }),
 });
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 20 }) });

@@ -4,6 +4,7 @@ import { badRequest } from '../../platform/errors.js';
 import { shanghaiDay } from '../../platform/time.js';
 import { parseScanBound, scopedLotIds } from './scan.js';
 import type { QualityContext } from './repo.js';
+import { dailyCounts, type DailyCount } from './score-days.js';
 
 /*
  * Data-quality score (数据质量分) per lot or per data source, over a range and per Shanghai day:
@@ -37,7 +38,12 @@ export interface ScoreEntity {
 
 export const scoreOf = (rows: number, affected: number): number | null => (rows > 0 ? Math.round(1000 * (1 - affected / rows)) / 10 : null);
 
-export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?: string; from?: string; to?: string }): Promise<{ by: ScoreBy; from: string; to: string; items: ScoreEntity[] }> {
+/**
+ * The scores of the lots (or sources) in the actor's scope. They read the day counts of
+ * score-days.ts; `direct` counts every row of the range instead — the definition above, which
+ * the day counts must equal (quality.test.ts compares the two).
+ */
+export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?: string; from?: string; to?: string }, opts: { direct?: boolean } = {}): Promise<{ by: ScoreBy; from: string; to: string; items: ScoreEntity[] }> {
   const by = (q.by?.trim() || 'lot') as ScoreBy;
   if (!SCORE_BY.includes(by)) throw badRequest('INVALID_BY', 'by 应为 lot 或 source / by must be lot or source');
   const now = ctx.clock.now();
@@ -47,26 +53,7 @@ export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?:
   if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw badRequest('RANGE_TOO_LONG', `最多 ${MAX_DAYS} 天 / at most ${MAX_DAYS} days`);
   const lotIds = await scopedLotIds(ctx.db, actor);
   const lots = sql.val(lotIds);
-  const day = (t: ReturnType<typeof sql>) => sql`to_char((${t} at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD')`;
-  const badFinding = (type: string, id: ReturnType<typeof sql>) =>
-    sql`exists (select 1 from quality_findings f where f.target_type = ${type} and f.target_id = ${id} and f.status in ('open', 'fixed'))`;
-  const sessionKey = by === 'lot' ? sql`s.lot_id::text` : sql`s.source_code`;
-  const reportKey = by === 'lot' ? sql`r.lot_id::text` : sql`l.source_code`;
-
-  const daily = await sql<{ key: string; day: string; n: number; bad: number; sessions: number }>`
-    with rows as (
-      select ${sessionKey} as key, ${day(sql`coalesce(s.entered_at, s.exited_at)`)} as day, 1 as is_session,
-        (cardinality(s.flags) > 0 or ${badFinding('session', sql`s.id`)}) as bad
-      from parking_sessions s
-      where s.lot_id = any(${lots}::int[])
-        and ((s.entered_at >= ${from} and s.entered_at < ${to}) or (s.entered_at is null and s.exited_at >= ${from} and s.exited_at < ${to}))
-      union all
-      select ${reportKey}, ${day(sql`r.occurred_at`)}, 0, ${badFinding('status_report', sql`r.id`)}
-      from lot_status_reports r join lots l on l.id = r.lot_id
-      where r.lot_id = any(${lots}::int[]) and r.occurred_at >= ${from} and r.occurred_at < ${to}
-    )
-    select key, day, count(*)::int as n, count(*) filter (where bad)::int as bad, sum(is_session)::int as sessions
-    from rows where key is not null group by key, day order by key, day`.execute(ctx.db);
+  const daily = opts.direct ? await directDaily(ctx, by, lotIds, from, to) : await dailyCounts(ctx.db, lotIds, by, from, to, now);
 
   const findingKey = by === 'lot' ? sql`f.lot_id::text` : sql`f.source_code`;
   const byRule = await sql<{ key: string; rule: string; n: number }>`
@@ -92,7 +79,7 @@ export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?:
     return e;
   };
   for (const n of names) entity(n.key);
-  for (const d of daily.rows) {
+  for (const d of daily) {
     const e = entity(d.key);
     e.rows += d.n;
     e.sessions += d.sessions;
@@ -105,4 +92,31 @@ export async function qualityScores(ctx: QualityContext, actor: Actor, q: { by?:
   // Worst first: the entities that need attention; those without data last.
   items.sort((a, b) => (a.score ?? 101) - (b.score ?? 101) || a.code.localeCompare(b.code));
   return { by, from: from.toISOString(), to: to.toISOString(), items };
+}
+
+/** Rows and affected rows per key and day, counted from every row of the range (the definition). */
+async function directDaily(ctx: QualityContext, by: ScoreBy, lotIds: number[], from: Date, to: Date): Promise<DailyCount[]> {
+  const lots = sql.val(lotIds);
+  const day = (t: ReturnType<typeof sql>) => sql`to_char((${t} at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD')`;
+  const badFinding = (type: string, id: ReturnType<typeof sql>) =>
+    sql`exists (select 1 from quality_findings f where f.target_type = ${type} and f.target_id = ${id} and f.status in ('open', 'fixed'))`;
+  const sessionKey = by === 'lot' ? sql`s.lot_id::text` : sql`s.source_code`;
+  const reportKey = by === 'lot' ? sql`r.lot_id::text` : sql`l.source_code`;
+
+  const daily = await sql<{ key: string; day: string; n: number; bad: number; sessions: number }>`
+    with rows as (
+      select ${sessionKey} as key, ${day(sql`coalesce(s.entered_at, s.exited_at)`)} as day, 1 as is_session,
+        (cardinality(s.flags) > 0 or ${badFinding('session', sql`s.id`)}) as bad
+      from parking_sessions s
+      where s.lot_id = any(${lots}::int[])
+        and ((s.entered_at >= ${from} and s.entered_at < ${to}) or (s.entered_at is null and s.exited_at >= ${from} and s.exited_at < ${to}))
+      union all
+      select ${reportKey}, ${day(sql`r.occurred_at`)}, 0, ${badFinding('status_report', sql`r.id`)}
+      from lot_status_reports r join lots l on l.id = r.lot_id
+      where r.lot_id = any(${lots}::int[]) and r.occurred_at >= ${from} and r.occurred_at < ${to}
+    )
+    select key, day, count(*)::int as n, count(*) filter (where bad)::int as bad, sum(is_session)::int as sessions
+    from rows where key is not null group by key, day order by key, day`.execute(ctx.db);
+
+  return daily.rows.map((r) => ({ key: r.key, day: r.day, n: Number(r.n), bad: Number(r.bad), sessions: Number(r.sessions) }));
 }

@@ -16759,6 +16759,8 @@ export interface operations {
                 status?: string;
                 /** @description 停车场编码 / lot code */
                 lot?: string;
+                /** @description 扫描编号：只列这次扫描发现（新发现或再次发现）的问题，任何状态 / scan id: only the findings this scan found (new or again), in any status */
+                scan?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -16777,7 +16779,7 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["QualityFinding"][];
                         nextCursor: null | string;
-                        /** @description 各规则未处理数（同停车场筛选） / open findings per rule */
+                        /** @description 各规则未处理数（同停车场、扫描筛选） / open findings per rule (same lot and scan filter) */
                         openByRule: {
                             [key: string]: number;
                         };
