@@ -20,6 +20,8 @@ const PhotoReply = Type.Object({
  */
 export function photoUploadRoute(ctx: IngestContext) {
   return async (app: App) => {
+    // Only image bodies here (JSON and the rest: 415 before the handler).
+    app.removeAllContentTypeParsers();
     app.addContentTypeParser([...UPLOAD_TYPES], { parseAs: 'buffer', bodyLimit: PHOTO_MAX_BYTES }, (_req, body, done) => done(null, body));
 
     app.post('/api/v1/ingest/photos', {
