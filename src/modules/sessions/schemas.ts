@@ -86,5 +86,5 @@ export const SessionDetail = Type.Object({ ...itemFields, entryPhoto: Photo, exi
 
 export const SessionPhotoParams = Type.Object({
   id: Type.String({ maxLength: 20, description: '流水编号 / session id' }),
-  which: Type.Union([Type.Literal('entry'), Type.Literal('exit')], { description: 'entry 入场 | exit 出场' }),
+  which: Type.Unsafe<'entry' | 'exit'>({ type: 'string', enum: ['entry', 'exit'], description: 'entry 入场 | exit 出场' }),
 });
