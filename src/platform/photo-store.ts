@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
  * by the SHA-256 of their bytes under the photo directory, `<dir>/<first two hex>/<sha256>`.
  * Ingest writes (the signed upload) and prunes (retention), parking records read; the index table
  * `ingest_photos` is ingest's. A reference as events carry it is `photo:<sha256>` for a stored
- * image or an external https URL (docs/接入规范.md §6.5) — the platform never fetches the latter.
+ * image or an external https URL (docs/接入规范.md §6.7) — the platform never fetches the latter.
  */
 
 export type PhotoType = 'image/jpeg' | 'image/png';

@@ -11,7 +11,7 @@ import { PHOTO_MAX_BYTES } from '../../platform/photo-store.js';
 import { signBody, signedHeaders } from '../../platform/signing.js';
 import { snapshotPng } from '../simulator/index.js';
 
-/* Records with photos (docs/接入规范.md §6.5, docs/decisions/0036-photo-store.md). */
+/* Records with photos (docs/接入规范.md §6.7, docs/decisions/0036-photo-store.md). */
 describeDb('entry/exit snapshots', (backend) => {
   let env: TestEnv;
   let admin: string;

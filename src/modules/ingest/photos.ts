@@ -6,7 +6,7 @@ import { expiredPhotos, photoCutoff } from './photo-retention.js';
 import { ingestContext, type IngestContext } from './repo.js';
 
 /*
- * The photo store's writes (docs/decisions/0036-photo-store.md, docs/接入规范.md §6.5): a data
+ * The photo store's writes (docs/decisions/0036-photo-store.md, docs/接入规范.md §6.7): a data
  * source's signed upload of an entry/exit snapshot, stored by content, and the retention job.
  */
 

@@ -15,7 +15,7 @@ const PhotoReply = Type.Object({
 });
 
 /**
- * The signed snapshot upload (docs/接入规范.md §6.5) for lot systems that cannot host their images:
+ * The signed snapshot upload (docs/接入规范.md §6.7) for lot systems that cannot host their images:
  * the body is the image itself, signed like the event push over its raw bytes.
  */
 export function photoUploadRoute(ctx: IngestContext) {
@@ -35,7 +35,7 @@ export function photoUploadRoute(ctx: IngestContext) {
         summary: '上传出入场抓拍（签名） / upload an entry or exit snapshot (signed by the data source)',
         description: `请求体为图片本身（JPEG 或 PNG，至多 ${PHOTO_MAX_BYTES / 1024 / 1024} MB），签名同事件推送：X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\\n" + 原始字节)。`
           + '返回 photo:<sha256>，事件以 photoUrl 携带。超限 413 PAYLOAD_TOO_LARGE，非 JPEG/PNG 415 PHOTO_NOT_IMAGE。'
-          + ' / The body is the image (JPEG or PNG, at most 2 MB), signed like the event push over its raw bytes; answers photo:<sha256> for events to carry as photoUrl. See docs/接入规范.md §6.5.',
+          + ' / The body is the image (JPEG or PNG, at most 2 MB), signed like the event push over its raw bytes; answers photo:<sha256> for events to carry as photoUrl. See docs/接入规范.md §6.7.',
         security: [],
         headers: Type.Object({
           [SIGNATURE_HEADERS.source]: Type.String({ description: '数据源编码 / data source code' }),

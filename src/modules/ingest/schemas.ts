@@ -4,7 +4,7 @@ const Time = Type.String({ description: 'ISO 8601, or YYYY-MM-DD HH:mm:ss (Shang
 const common = { eventId: Type.String({ maxLength: 128 }), occurredAt: Time };
 const photoUrl = Type.Optional(Type.String({
   maxLength: 512,
-  description: '抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.5)',
+  description: '抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.7)',
 }));
 
 export const EventSchema = Type.Union([

@@ -119,7 +119,7 @@ function plate(o: Record<string, unknown>, required: boolean): { plate: string; 
 }
 
 /**
- * The snapshot (抓拍) of an entry or exit, `photoUrl` (docs/接入规范.md §6.5): `photo:<sha256>` as
+ * The snapshot (抓拍) of an entry or exit, `photoUrl` (docs/接入规范.md §6.7): `photo:<sha256>` as
  * the signed upload answered, or an https URL without credentials, at most 512 characters. Checked
  * by its form only — no query and no fetch per event (docs/performance.md, "Ingest").
  */

@@ -626,7 +626,7 @@ export interface paths {
         put?: never;
         /**
          * 上传出入场抓拍（签名） / upload an entry or exit snapshot (signed by the data source)
-         * @description 请求体为图片本身（JPEG 或 PNG，至多 2 MB），签名同事件推送：X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\n" + 原始字节)。返回 photo:<sha256>，事件以 photoUrl 携带。超限 413 PAYLOAD_TOO_LARGE，非 JPEG/PNG 415 PHOTO_NOT_IMAGE。 / The body is the image (JPEG or PNG, at most 2 MB), signed like the event push over its raw bytes; answers photo:<sha256> for events to carry as photoUrl. See docs/接入规范.md §6.5.
+         * @description 请求体为图片本身（JPEG 或 PNG，至多 2 MB），签名同事件推送：X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\n" + 原始字节)。返回 photo:<sha256>，事件以 photoUrl 携带。超限 413 PAYLOAD_TOO_LARGE，非 JPEG/PNG 415 PHOTO_NOT_IMAGE。 / The body is the image (JPEG or PNG, at most 2 MB), signed like the event push over its raw bytes; answers photo:<sha256> for events to carry as photoUrl. See docs/接入规范.md §6.7.
          */
         post: operations["ingestUploadPhoto"];
         delete?: never;
@@ -8788,7 +8788,7 @@ export interface operations {
                         plate: string;
                         plateColor?: string;
                         berthCode?: string;
-                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.5) */
+                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.7) */
                         photoUrl?: string;
                     } | {
                         /** @enum {string} */
@@ -8804,7 +8804,7 @@ export interface operations {
                         receivableFen?: number;
                         paidFen?: number;
                         payChannel?: string;
-                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.5) */
+                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.7) */
                         photoUrl?: string;
                     } | {
                         /** @enum {string} */
