@@ -36,7 +36,7 @@ describe('snapshots in the console', () => {
     const admin = await loginToken(env.app);
     const src = await createSourceWithLots(env, admin, 'BT-CAM', [{ code: 'BT-PHOTO-1' }]);
     const png = snapshotPng([0x1f, 0x4e, 0x9c], 320, 200);
-    const up = await fetch(`${base}/api/v1/ingest/photos`, { method: 'POST', headers: signedHeaders(src.code, src.secret, png, env.clock.now(), 'image/png'), body: png });
+    const up = await fetch(`${base}/api/v1/ingest/photos`, { method: 'POST', headers: signedHeaders(src.code, src.secret, png, env.clock.now(), 'image/png'), body: new Uint8Array(png) });
     expect(up.status).toBe(201);
     const ref = ((await up.json()) as { ref: string }).ref;
     const t = (min: number) => new Date(env.clock.now().getTime() - min * 60_000).toISOString();

@@ -9,7 +9,8 @@ import { newTicket, walk } from '../../../test/support/tickets.js';
 import { prunePhotosNow } from '../../jobs.js';
 import { PHOTO_MAX_BYTES } from '../../platform/photo-store.js';
 import { signBody, signedHeaders } from '../../platform/signing.js';
-import { snapshotPng } from '../simulator/index.js';
+import { inProcessFetch } from '../../cli/in-process-fetch.js';
+import { DEMO_SNAPSHOT_COLOURS, snapshotPng, ZhiboClient } from '../simulator/index.js';
 
 /* Records with photos (docs/接入规范.md §6.7, docs/decisions/0036-photo-store.md). */
 describeDb('entry/exit snapshots', (backend) => {
@@ -127,6 +128,15 @@ describeDb('entry/exit snapshots', (backend) => {
       const body = res.json();
       expect([body.accepted, body.rejected, body.results[0].code]).toEqual([1, 1, 'INVALID_PHOTO_URL']);
     });
+  });
+
+  it('takes the simulator\'s snapshots through its client, as the demo sends them', async () => {
+    const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(env.app), now: () => env.clock.now() });
+    const ref = await client.uploadPhoto(src.code, src.secret, snapshotPng(DEMO_SNAPSHOT_COLOURS[3]!));
+    expect(ref).toMatch(/^photo:[0-9a-f]{64}$/);
+    const reply = await client.postEvents(src.code, src.secret, [{ type: 'entry', eventId: id(), occurredAt: iso(4), lotCode: 'LOT-P1', plate: '苏F10009', photoUrl: ref }]);
+    expect(reply.accepted).toBe(1);
+    expect((await sessionOf('苏F10009')).entry_photo).toBe(ref);
   });
 
   describe('reading', () => {

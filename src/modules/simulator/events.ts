@@ -15,6 +15,8 @@ export interface EntryEvent extends Base {
   plate: string;
   plateColor?: PlateColor;
   berthCode?: string;
+  /** The snapshot: photo:<sha256> or an https URL (docs/接入规范.md §6.7). */
+  photoUrl?: string;
 }
 
 export interface ExitEvent extends Base {
@@ -26,6 +28,7 @@ export interface ExitEvent extends Base {
   receivableFen?: number;
   paidFen?: number;
   payChannel?: PayChannel;
+  photoUrl?: string;
 }
 
 export interface StatusEvent extends Base {
