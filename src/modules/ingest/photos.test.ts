@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { PHOTO_MAX_BYTES } from '../../platform/photo-store.js';
 import { signBody, signedHeaders } from '../../platform/signing.js';
 import { inProcessFetch } from '../../cli/in-process-fetch.js';
 import { DEMO_SNAPSHOT_COLOURS, snapshotPng, ZhiboClient } from '../simulator/index.js';
+import { importEvents } from './index.js';
+import { systemActor } from '../../platform/auth/permissions.js';
 
 /* Records with photos (docs/接入规范.md §6.7, docs/decisions/0036-photo-store.md). */
 describeDb('entry/exit snapshots', (backend) => {
@@ -137,6 +139,14 @@ describeDb('entry/exit snapshots', (backend) => {
     const reply = await client.postEvents(src.code, src.secret, [{ type: 'entry', eventId: id(), occurredAt: iso(4), lotCode: 'LOT-P1', plate: '苏F10009', photoUrl: ref }]);
     expect(reply.accepted).toBe(1);
     expect((await sessionOf('苏F10009')).entry_photo).toBe(ref);
+  });
+
+  it('reads the 抓拍 column of an offline event file', async () => {
+    const file = path.join(dir, 'events.csv');
+    writeFileSync(file, ['类型,事件编号,发生时间,车场编码,车牌,抓拍', `入场,${id()},2026-11-25 09:00:00,LOT-P1,苏F10010,https://cam.example.cn/f/1.jpg`, `入场,${id()},2026-11-25 09:01:00,LOT-P1,苏F10011,ftp://x/y.jpg`].join('\n'));
+    const result = await importEvents(env.ctx, systemActor('test:photos'), { sourceCode: src.code, input: file, fileName: 'events.csv' });
+    expect([result.accepted, result.rejected, result.errors[0]?.code]).toEqual([1, 1, 'INVALID_PHOTO_URL']);
+    expect((await sessionOf('苏F10010')).entry_photo).toBe('https://cam.example.cn/f/1.jpg');
   });
 
   describe('reading', () => {
