@@ -117,6 +117,10 @@ export interface Config {
   quarantineRetentionDays?: number;
   /** ZHIBO_ARCHIVE_DIR: where the archive files go (default `<data dir>/archive`). */
   archiveDir?: string | null;
+  /** ZHIBO_PHOTO_DIR: where uploaded entry/exit snapshots go (default `<data dir>/photos`; docs/decisions/0036-photo-store.md). */
+  photoDir?: string | null;
+  /** ZHIBO_PHOTO_RETENTION_DAYS: stored snapshots kept this many days after their last upload, unless an open work order's record shows them (default 180). */
+  photoRetentionDays?: number;
 }
 
 /* The server's own backups (docs/security-operations.md, "Scheduled backups"). */
@@ -317,5 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     eventRetentionMonths: int('ZHIBO_EVENT_RETENTION_MONTHS', env.ZHIBO_EVENT_RETENTION_MONTHS, 13, 1, 1200),
     quarantineRetentionDays: int('ZHIBO_QUARANTINE_RETENTION_DAYS', env.ZHIBO_QUARANTINE_RETENTION_DAYS, 90, 1, 36500),
     archiveDir: env.ZHIBO_ARCHIVE_DIR ? path.resolve(env.ZHIBO_ARCHIVE_DIR) : null,
+    photoDir: env.ZHIBO_PHOTO_DIR ? path.resolve(env.ZHIBO_PHOTO_DIR) : null,
+    photoRetentionDays: int('ZHIBO_PHOTO_RETENTION_DAYS', env.ZHIBO_PHOTO_RETENTION_DAYS, 180, 1, 36500),
   };
 }

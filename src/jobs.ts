@@ -2,7 +2,7 @@ import type { Cron } from 'croner';
 import { pruneLoginFailures } from './modules/accounts/index.js';
 import { refreshAnalytics } from './modules/analytics/index.js';
 import { INSPECTION_JOB, REPORT_SCHEDULE_JOB, runHealthWatch, runReportSchedules, runScheduledInspection, WATCH_JOB } from './modules/health/index.js';
-import { ARCHIVE_JOB, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
+import { ARCHIVE_JOB, PHOTO_RETENTION_JOB, prunePhotos, runArchive, type ArchiveRunResult } from './modules/ingest/index.js';
 import { evaluateMonitoring, refreshSyncDays, snapshotSyncMonth, SYNC_DAYS_JOB } from './modules/monitoring/index.js';
 import { deliverPending, pruneNotifications } from './modules/notifications/index.js';
 import { BILLS_JOB, importBillFolder } from './modules/payments/index.js';
@@ -10,11 +10,11 @@ import { PULL_JOB, pullDueConnectors } from './modules/connectors/index.js';
 import { syncConnected, SYNC_JOB } from './modules/onboarding/index.js';
 import { QUALITY_SCAN_JOB, refreshScoreDays, runQualityScanJob, SCORE_DAYS_JOB } from './modules/quality/index.js';
 import { BACKUP_JOB, openQuarterReviewIfDue, REVIEW_OPEN_JOB, runBackupJob, runSecurityCheckJob, SECURITY_CHECK_JOB } from './modules/security/index.js';
-import { flagStaleSessions } from './modules/sessions/index.js';
+import { flagStaleSessions, storedPhotosOf } from './modules/sessions/index.js';
 import { markNoShows, NO_SHOW_JOB } from './modules/sharing/index.js';
 import { runSlaCheckJob } from './modules/sla/index.js';
 import { evaluateThemeAlerts, refreshThemeRollup, THEMES_ALERT_JOB, THEMES_ROLLUP_JOB } from './modules/themes/index.js';
-import { deliverCallbacks } from './modules/tickets/index.js';
+import { deliverCallbacks, openTicketSessionIds } from './modules/tickets/index.js';
 import type { RootContext } from './schema.js';
 import { scheduleJob as scheduleOne } from './platform/jobs.js';
 
@@ -25,6 +25,15 @@ import { scheduleJob as scheduleOne } from './platform/jobs.js';
  */
 export function archiveNow(ctx: RootContext): Promise<ArchiveRunResult> {
   return runArchive(ctx, { beforeEventMonth: async (month) => void (await snapshotSyncMonth(ctx, month)) });
+}
+
+/**
+ * The photo store's retention (docs/decisions/0036-photo-store.md): snapshots past
+ * ZHIBO_PHOTO_RETENTION_DAYS go, except those of records that open work orders point at.
+ */
+export async function prunePhotosNow(ctx: RootContext): Promise<{ deleted: number; kept: number }> {
+  const kept = await storedPhotosOf(ctx, await openTicketSessionIds(ctx));
+  return prunePhotos(ctx, kept);
 }
 
 /**
@@ -110,6 +119,11 @@ export function startJobs(ctx: RootContext, opts: { holder?: string; paused?: bo
     scheduleJob(ctx, ARCHIVE_JOB, '53 3 * * *', 6 * 3600_000, async () => {
       const r = await archiveNow(ctx);
       if (r.files.length) ctx.log.info({ job: ARCHIVE_JOB, files: r.files.map((f) => f.file), deleted: r.deleted }, 'raw data archived');
+    }),
+    // Entry/exit snapshots past their retention, unless an open work order's record shows them (04:07 Shanghai).
+    scheduleJob(ctx, PHOTO_RETENTION_JOB, '7 4 * * *', 60 * 60_000, async () => {
+      const r = await prunePhotosNow(ctx);
+      if (r.deleted) ctx.log.info({ job: PHOTO_RETENTION_JOB, ...r }, 'old snapshots deleted');
     }),
     // Sign-in failures of (username, address) pairs nobody has tried for a day (their locks have ended).
     scheduleJob(ctx, 'accounts.prune-login-failures', '47 3 * * *', 10 * 60_000, async () => {

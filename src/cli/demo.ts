@@ -27,6 +27,8 @@ import { Terminal } from './terminal.js';
 export const DEMO_ADMIN_PASSWORD = 'Zhibo-Demo-2026';
 /** What makes a directory a demo's: `--reset` deletes only directories that hold it. */
 export const DEMO_MARKER = 'zhibo-demo.json';
+/** Share of live entries and exits that carry a snapshot, so that the demo's records show photos (decision 0036). */
+const DEMO_PHOTO_SHARE = 0.2;
 
 interface DemoFlags {
   port?: string;
@@ -224,6 +226,7 @@ async function runDemo(g: GlobalOpts, o: DemoFlags): Promise<void> {
     const token = await issueSystemToken(ctx, SIMULATOR_ACCOUNT, '城市模拟器（系统）');
     void runSimulation({
       url, password, token, lots, seed, scale, speed: 1, liveStartAt: Date.now(), parked: parked ?? [],
+      photoShare: DEMO_PHOTO_SHARE,
       ...(secrets ? { secrets: Object.fromEntries(secrets) } : {}),
       progress: false, signal: controller.signal,
       log: (line) => log.debug(line),

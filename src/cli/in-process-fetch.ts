@@ -15,7 +15,7 @@ export function inProcessFetch(app: App): typeof fetch {
       method: (init?.method ?? 'GET') as 'GET',
       url: url.pathname + url.search,
       headers,
-      ...(typeof init?.body === 'string' ? { payload: init.body } : {}),
+      ...(typeof init?.body === 'string' ? { payload: init.body } : init?.body instanceof Uint8Array ? { payload: Buffer.from(init.body) } : {}),
     });
     const out = new Headers();
     for (const [key, value] of Object.entries(res.headers)) {

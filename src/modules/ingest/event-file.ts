@@ -39,7 +39,7 @@ export interface ReadOptions {
 
 export const EVENT_FIELDS = [
   'type', 'eventId', 'occurredAt', 'lotCode', 'plate', 'ticketId', 'plateColor', 'berthCode', 'entryEventId', 'enteredAt',
-  'receivableFen', 'paidFen', 'payChannel', 'totalSpaces', 'freeSpaces', 'orderNo', 'amountFen', 'channel', 'paidAt',
+  'receivableFen', 'paidFen', 'payChannel', 'totalSpaces', 'freeSpaces', 'orderNo', 'amountFen', 'channel', 'paidAt', 'photoUrl',
 ] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
@@ -65,6 +65,7 @@ export const EVENT_COLUMN_HEADERS: Record<EventField, readonly string[]> = {
   amountFen: ['金额', 'amountFen', '支付金额'],
   channel: ['渠道', 'channel', '支付渠道'],
   paidAt: ['支付时间', 'paidAt'],
+  photoUrl: ['抓拍', 'photoUrl', '抓拍地址', '抓拍图片'],
 };
 const REQUIRED: readonly EventField[] = ['type', 'eventId', 'occurredAt'];
 const MONEY: ReadonlySet<EventField> = new Set(['receivableFen', 'paidFen', 'amountFen']);

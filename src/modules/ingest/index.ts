@@ -13,6 +13,7 @@ export { recordedHistory, type RecordedHistory } from './recorded-history.js';
 export { importPayments, type ImportedPayment } from './payment-import.js';
 export { excludeStatusReports, includeStatusReports } from './corrections.js';
 export { authenticateSourceRequest } from './source-auth.js';
+export { PHOTO_RETENTION_JOB, prunePhotos } from './photos.js';
 export type { IngestTables } from './tables.js';
 export { ARCHIVE_JOB, archiveMonth, archiveSettings, listArchives, restoreArchive, runArchive, verifyArchiveFile, type ArchiveHooks, type ArchiveManifest, type ArchiveRunResult, type ArchiveVerifyResult, type ArchiveView, type RestoreResult } from './archive.js';
 export { addMonths, dueMonths, lastDueEventMonth, lastDueQuarantineMonth, monthSpan, shanghaiMonth } from './archive-plan.js';

@@ -10,6 +10,7 @@ import { quarantineBody } from './quarantine.js';
 import { archiveRoutes } from './routes-archive.js';
 import { quarantineRoutes } from './routes-quarantine.js';
 import { importRoutes } from './routes-import.js';
+import { photoUploadRoute } from './routes-photos.js';
 import type { IngestContext } from './repo.js';
 
 /** Room for 1000 events with long fields; larger bodies are refused with 413 before reading on. */
@@ -18,6 +19,7 @@ const BODY_LIMIT = 4 * 1024 * 1024;
 export function ingestRoutes(ctx: IngestContext) {
   return async (app: App) => {
     await app.register(signedPushRoute(ctx));
+    await app.register(photoUploadRoute(ctx));
     await app.register(quarantineRoutes(ctx));
     await app.register(archiveRoutes(ctx));
     await app.register(importRoutes(ctx));

@@ -204,10 +204,10 @@ async function applyEffects(db: IngestDb, sourceCode: string, applied: { event: 
     latestByLot.set(lot.id, event.occurredAt);
     switch (event.type) {
       case 'entry':
-        gate.push({ kind: 'entry', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, plateColor: event.plateColor, berthCode: event.berthCode, at: event.occurredAt });
+        gate.push({ kind: 'entry', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, plateColor: event.plateColor, berthCode: event.berthCode, at: event.occurredAt, photo: event.photo });
         break;
       case 'exit':
-        gate.push({ kind: 'exit', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, at: event.occurredAt, entryEventId: event.entryEventId, enteredAt: event.enteredAt, receivableFen: event.receivableFen, paidFen: event.paidFen, payChannel: event.payChannel });
+        gate.push({ kind: 'exit', lotId: lot.id, sourceCode, eventId: event.eventId, plate: event.plate, plateRaw: event.plateRaw, at: event.occurredAt, entryEventId: event.entryEventId, enteredAt: event.enteredAt, receivableFen: event.receivableFen, paidFen: event.paidFen, payChannel: event.payChannel, photo: event.photo });
         break;
       case 'status':
         statuses.push({ lotId: lot.id, at: event.occurredAt, total: event.totalSpaces, free: event.freeSpaces });

@@ -16,7 +16,7 @@ const header = (h: IncomingHttpHeaders, name: string) => {
  * Checks the data source's signature over the raw body and the replay window; returns the
  * source code. Unsigned or wrongly signed requests are refused before their body is read.
  */
-export async function authenticateSource(ctx: IngestContext, headers: IncomingHttpHeaders, rawBody: string): Promise<string> {
+export async function authenticateSource(ctx: IngestContext, headers: IncomingHttpHeaders, rawBody: string | Uint8Array): Promise<string> {
   const code = header(headers, SIGNATURE_HEADERS.source);
   const timestamp = header(headers, SIGNATURE_HEADERS.timestamp);
   const signature = header(headers, SIGNATURE_HEADERS.signature);

@@ -97,8 +97,20 @@ export interface IngestArchivesTable {
 
 export type ArchivedTable = 'ingest_events' | 'ingest_quarantine';
 
+/** One stored snapshot of the photo store (migration 0046, docs/decisions/0036-photo-store.md); the file is `<photo dir>/<sha256[0..2]>/<sha256>`. */
+export interface IngestPhotosTable {
+  sha256: string;
+  /** The source that uploaded these bytes last. */
+  source_code: string;
+  content_type: 'image/jpeg' | 'image/png';
+  bytes: number;
+  /** The last upload of these bytes: retention counts from here. */
+  stored_at: Date;
+}
+
 export interface IngestTables {
   ingest_archives: IngestArchivesTable;
+  ingest_photos: IngestPhotosTable;
   ingest_events: IngestEventsTable;
   ingest_quarantine: IngestQuarantineTable;
   lot_live: LotLiveTable;

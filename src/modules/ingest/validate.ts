@@ -1,4 +1,5 @@
 import { isValidPlate, NO_PLATE_WORDS, noPlateKey, normalizePlate, PLATE_COLORS, TICKET_ID_RE } from '../../platform/plates.js';
+import { PHOTO_REF_MAX, STORED_REF_RE } from '../../platform/photo-store.js';
 import { parseBusinessTime } from '../../platform/time.js';
 import { PAY_CHANNELS } from '../sessions/index.js';
 import type { EventType } from './tables.js';
@@ -24,7 +25,7 @@ interface Base {
   raw: Record<string, unknown>;
 }
 export type ValidEvent =
-  | (Base & { type: 'entry'; lotCode: string; plate: string; plateRaw: string; plateColor: string | null; berthCode: string | null })
+  | (Base & { type: 'entry'; lotCode: string; plate: string; plateRaw: string; plateColor: string | null; berthCode: string | null; photo: string | null })
   | (Base & {
       type: 'exit';
       lotCode: string;
@@ -35,6 +36,7 @@ export type ValidEvent =
       receivableFen: number | null;
       paidFen: number | null;
       payChannel: string | null;
+      photo: string | null;
     })
   | (Base & { type: 'status'; lotCode: string; totalSpaces: number; freeSpaces: number })
   | (Base & { type: 'heartbeat'; lotCode: null })
@@ -114,6 +116,33 @@ function plate(o: Record<string, unknown>, required: boolean): { plate: string; 
   }
   if (!isValidPlate(normalized)) throw new Reject('INVALID_PLATE', `plate: 不是有效车牌 / not a valid plate: ${printable(raw as string, 32)}`);
   return { plate: normalized, plateRaw: raw as string };
+}
+
+/**
+ * The snapshot (抓拍) of an entry or exit, `photoUrl` (docs/接入规范.md §6.7): `photo:<sha256>` as
+ * the signed upload answered, or an https URL without credentials, at most 512 characters. Checked
+ * by its form only — no query and no fetch per event (docs/performance.md, "Ingest").
+ */
+export function photoUrl(o: Record<string, unknown>): string | null {
+  const v = o.photoUrl;
+  if (v === undefined || v === null || v === '') return null;
+  const bad = (why: string) => new Reject('INVALID_PHOTO_URL', `photoUrl: ${why}`);
+  if (typeof v !== 'string') throw bad('应为字符串 / must be a string');
+  if (v.length > PHOTO_REF_MAX) throw bad(`过长 / longer than ${PHOTO_REF_MAX}`);
+  if (v.startsWith('photo:')) {
+    if (!STORED_REF_RE.test(v)) throw bad('应为 photo:<64 位小写十六进制 SHA-256> / must be photo:<sha256 in lower-case hex>');
+    return v;
+  }
+  if (!/^https:\/\/[\x21-\x7e]+$/.test(v)) throw bad('应为 https 地址或 photo: 引用 / must be an https URL or a photo: reference');
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw bad('不是有效地址 / not a valid URL');
+  }
+  if (url.protocol !== 'https:' || !url.hostname) throw bad('应为 https 地址 / must be an https URL');
+  if (url.username || url.password) throw bad('地址不能含用户名或密码 / must not carry credentials');
+  return v;
 }
 
 function channel(o: Record<string, unknown>, name: string, required: boolean): string | null {
@@ -197,7 +226,7 @@ function parse(input: unknown, now: Date): ValidEvent {
       const p = plate(o, true)!;
       const color = str(o, 'plateColor', { required: false, max: 16 });
       if (color !== null && !(PLATE_COLORS as readonly string[]).includes(color)) throw field('plateColor', `应为 ${PLATE_COLORS.join('|')}`);
-      return { ...base, type: 'entry', lotCode, ...p, plateColor: color, berthCode: str(o, 'berthCode', { required: false, max: 64 }) };
+      return { ...base, type: 'entry', lotCode, ...p, plateColor: color, berthCode: str(o, 'berthCode', { required: false, max: 64 }), photo: photoUrl(o) };
     }
     case 'exit': {
       const lotCode = str(o, 'lotCode', { required: true, max: 64 })!;
@@ -213,6 +242,7 @@ function parse(input: unknown, now: Date): ValidEvent {
         receivableFen: int(o, 'receivableFen', { required: false, min: 0, max: MAX_FEN }),
         paidFen: int(o, 'paidFen', { required: false, min: 0, max: MAX_FEN }),
         payChannel: channel(o, 'payChannel', false),
+        photo: photoUrl(o),
       };
     }
     case 'status': {

@@ -11,6 +11,7 @@ export {
   type Exclusion, type SessionFacts, type SessionPatch,
 } from './corrections.js';
 export { fetchOne, type SessionRow } from './records-query.js';
+export { storedPhotosOf } from './photos.js';
 export { importSessions, type ImportedSession } from './import.js';
 /** The records export (also what the read-replica test kills its replica under, test/read-replica.test.ts). */
 export { exportSessions } from './records-export.js';

@@ -24,6 +24,9 @@ export interface SessionState {
   receivable_fen: number | null;
   paid_fen: number | null;
   pay_channel: string | null;
+  /** The snapshots' references as the events carried them (photo:<sha256> or an https URL). */
+  entry_photo: string | null;
+  exit_photo: string | null;
   state: 'open' | 'closed';
   flags: SessionFlag[];
 }
@@ -37,6 +40,7 @@ export interface EntryFact {
   plateColor: string | null;
   berthCode: string | null;
   at: Date;
+  photo?: string | null;
 }
 
 export interface ExitFact {
@@ -51,6 +55,7 @@ export interface ExitFact {
   receivableFen: number | null;
   paidFen: number | null;
   payChannel: string | null;
+  photo?: string | null;
 }
 
 const ENTRY_MISSING: SessionFlag[] = ['no_entry', 'entry_from_exit'];
@@ -76,7 +81,7 @@ export class PairingBook {
         .filter((s) => waitsForEntry(s) && s.entry_event_id === null && s.exited_at !== null && s.exited_at >= e.at)
         .sort((a, b) => a.exited_at!.getTime() - b.exited_at!.getTime())[0];
     if (waiting) {
-      Object.assign(waiting, { entered_at: e.at, entry_event_id: e.eventId, plate_color: e.plateColor, berth_code: e.berthCode, flags: without(waiting.flags, ENTRY_MISSING) });
+      Object.assign(waiting, { entered_at: e.at, entry_event_id: e.eventId, plate_color: e.plateColor, berth_code: e.berthCode, entry_photo: e.photo ?? null, flags: without(waiting.flags, ENTRY_MISSING) });
       this.changed.add(waiting);
       return;
     }
@@ -90,7 +95,7 @@ export class PairingBook {
     this.add({
       id: null, lot_id: e.lotId, source_code: e.sourceCode, plate: e.plate, plate_raw: e.plateRaw, plate_color: e.plateColor, berth_code: e.berthCode,
       entry_event_id: e.eventId, exit_event_id: null, entered_at: e.at, exited_at: null, receivable_fen: null, paid_fen: null, pay_channel: null,
-      state: 'open', flags: [],
+      entry_photo: e.photo ?? null, exit_photo: null, state: 'open', flags: [],
     });
   }
 
@@ -100,7 +105,7 @@ export class PairingBook {
       x.entryEventId !== null
         ? this.sessions.find((s) => s.lot_id === x.lotId && s.entry_event_id === x.entryEventId)
         : latestOpen(this.sessions.filter((s) => s.lot_id === x.lotId && s.plate === x.plate && s.entered_at !== null && s.entered_at <= x.at));
-    const closing = { exit_event_id: x.eventId, exited_at: x.at, receivable_fen: x.receivableFen, paid_fen: x.paidFen, pay_channel: x.payChannel, state: 'closed' as const };
+    const closing = { exit_event_id: x.eventId, exited_at: x.at, receivable_fen: x.receivableFen, paid_fen: x.paidFen, pay_channel: x.payChannel, exit_photo: x.photo ?? null, state: 'closed' as const };
     if (match?.state === 'open') {
       const negative = match.entered_at !== null && match.entered_at > x.at;
       Object.assign(match, closing, { flags: negative ? withFlag(match.flags, 'negative_duration') : without(match.flags, ['stale']) });
@@ -111,7 +116,7 @@ export class PairingBook {
     // No entry yet (it may still come) or never: keep the exit as a session of its own.
     this.add({
       id: null, lot_id: x.lotId, source_code: x.sourceCode, plate: x.plate, plate_raw: x.plateRaw, plate_color: null, berth_code: null,
-      entry_event_id: x.entryEventId, entered_at: x.enteredAt, ...closing, flags: [x.enteredAt ? 'entry_from_exit' : 'no_entry'],
+      entry_event_id: x.entryEventId, entered_at: x.enteredAt, entry_photo: null, ...closing, flags: [x.enteredAt ? 'entry_from_exit' : 'no_entry'],
     });
   }
 

@@ -12,7 +12,7 @@ const exit = (eventId: string, minute: number, extra: Partial<ExitFact> = {}): E
 const stored = (s: Partial<SessionState>): SessionState => ({
   id: 10, lot_id: 1, source_code: 'S', plate: '苏F12345', plate_raw: '苏F12345', plate_color: null, berth_code: null,
   entry_event_id: null, exit_event_id: null, entered_at: null, exited_at: null, receivable_fen: null, paid_fen: null,
-  pay_channel: null, state: 'open', flags: [], ...s,
+  pay_channel: null, entry_photo: null, exit_photo: null, state: 'open', flags: [], ...s,
 });
 const summary = (book: PairingBook) => {
   const { inserts, updates } = book.changes();
@@ -20,6 +20,19 @@ const summary = (book: PairingBook) => {
 };
 
 describe('pairing rules', () => {
+  it('keeps the entry and exit snapshots on the session, also when the exit came first', () => {
+    const book = new PairingBook([]);
+    book.entry({ ...entry('in', 0), photo: 'photo:' + 'a'.repeat(64) });
+    book.exit(exit('out', 60, { photo: 'https://cam.example.cn/out.jpg' }));
+    book.exit(exit('out2', 200, { photo: 'https://cam.example.cn/out2.jpg' }));
+    book.entry({ ...entry('in2', 190), photo: 'https://cam.example.cn/in2.jpg' });
+    const { inserts } = book.changes();
+    expect(inserts.map((s) => [s.entry_event_id, s.entry_photo, s.exit_photo])).toEqual([
+      ['in', 'photo:' + 'a'.repeat(64), 'https://cam.example.cn/out.jpg'],
+      ['in2', 'https://cam.example.cn/in2.jpg', 'https://cam.example.cn/out2.jpg'],
+    ]);
+  });
+
   it('pairs an entry and its exit within one batch', () => {
     const book = new PairingBook([]);
     book.entry(entry('in', 0));

@@ -115,7 +115,7 @@ async function loadKnown(db: SessionsDb, facts: GateFact[]): Promise<SessionStat
   return [...byId.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
-const KNOWN_COLUMNS = ['id', 'lot_id', 'source_code', 'plate', 'plate_raw', 'plate_color', 'berth_code', 'entry_event_id', 'exit_event_id', 'entered_at', 'exited_at', 'receivable_fen', 'paid_fen', 'pay_channel', 'state', 'flags'];
+const KNOWN_COLUMNS = ['id', 'lot_id', 'source_code', 'plate', 'plate_raw', 'plate_color', 'berth_code', 'entry_event_id', 'exit_event_id', 'entered_at', 'exited_at', 'receivable_fen', 'paid_fen', 'pay_channel', 'entry_photo', 'exit_photo', 'state', 'flags'];
 
 /**
  * Session rows as one array per column, for unnest: a batch is a handful of parameters, not one
@@ -131,6 +131,7 @@ function columns(rows: SessionState[]) {
     entered: sql.val(rows.map((s) => iso(s.entered_at))), exited: sql.val(rows.map((s) => iso(s.exited_at))),
     receivable: sql.val(rows.map((s) => s.receivable_fen)), paid: sql.val(rows.map((s) => s.paid_fen)), channel: sql.val(rows.map((s) => s.pay_channel)),
     state: sql.val(rows.map((s) => s.state)), flags: sql.val(rows.map((s) => s.flags.join(','))),
+    entryPhoto: sql.val(rows.map((s) => s.entry_photo)), exitPhoto: sql.val(rows.map((s) => s.exit_photo)),
   };
 }
 
@@ -138,13 +139,14 @@ async function insertSessions(db: SessionsDb, rows: SessionState[], now: Date): 
   const c = columns(rows);
   await sql`
     insert into parking_sessions (lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at,
-                                  receivable_fen, paid_fen, pay_channel, state, flags, created_at, updated_at)
+                                  receivable_fen, paid_fen, pay_channel, state, flags, entry_photo, exit_photo, created_at, updated_at)
     select v.lot_id, v.source_code, v.plate, v.plate_raw, v.plate_color, v.berth_code, v.entry_event_id, v.exit_event_id, v.entered_at, v.exited_at,
-           v.receivable_fen, v.paid_fen, v.pay_channel, v.state, coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), ${now}, ${now}
+           v.receivable_fen, v.paid_fen, v.pay_channel, v.state, coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), v.entry_photo, v.exit_photo, ${now}, ${now}
     from unnest(${c.lot}::int[], ${c.source}::text[], ${c.plate}::text[], ${c.plateRaw}::text[], ${c.color}::text[], ${c.berth}::text[], ${c.entryId}::text[],
                 ${c.exitId}::text[], ${c.entered}::timestamptz[], ${c.exited}::timestamptz[], ${c.receivable}::int[], ${c.paid}::int[], ${c.channel}::text[],
-                ${c.state}::text[], ${c.flags}::text[])
-      as v(lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags)`.execute(db);
+                ${c.state}::text[], ${c.flags}::text[], ${c.entryPhoto}::text[], ${c.exitPhoto}::text[])
+      as v(lot_id, source_code, plate, plate_raw, plate_color, berth_code, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags,
+           entry_photo, exit_photo)`.execute(db);
 }
 
 async function updateSessions(db: SessionsDb, rows: SessionState[], now: Date): Promise<void> {
@@ -153,10 +155,12 @@ async function updateSessions(db: SessionsDb, rows: SessionState[], now: Date): 
     update parking_sessions as s set
       entry_event_id = v.entry_event_id, exit_event_id = v.exit_event_id, entered_at = v.entered_at, exited_at = v.exited_at,
       receivable_fen = v.receivable_fen, paid_fen = v.paid_fen, pay_channel = v.pay_channel, state = v.state,
-      flags = coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), plate_color = v.plate_color, berth_code = v.berth_code, updated_at = ${now}
+      flags = coalesce(string_to_array(nullif(v.flags, ''), ','), '{}'), plate_color = v.plate_color, berth_code = v.berth_code,
+      entry_photo = v.entry_photo, exit_photo = v.exit_photo, updated_at = ${now}
     from unnest(${sql.val(rows.map((s) => s.id))}::bigint[], ${c.entryId}::text[], ${c.exitId}::text[], ${c.entered}::timestamptz[], ${c.exited}::timestamptz[],
-                ${c.receivable}::int[], ${c.paid}::int[], ${c.channel}::text[], ${c.state}::text[], ${c.flags}::text[], ${c.color}::text[], ${c.berth}::text[])
-      as v(id, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags, plate_color, berth_code)
+                ${c.receivable}::int[], ${c.paid}::int[], ${c.channel}::text[], ${c.state}::text[], ${c.flags}::text[], ${c.color}::text[], ${c.berth}::text[],
+                ${c.entryPhoto}::text[], ${c.exitPhoto}::text[])
+      as v(id, entry_event_id, exit_event_id, entered_at, exited_at, receivable_fen, paid_fen, pay_channel, state, flags, plate_color, berth_code, entry_photo, exit_photo)
     where s.id = v.id`.execute(db);
 }
 

@@ -1,6 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { can, type Actor } from '../../platform/auth/permissions.js';
 import { badRequest } from '../../platform/errors.js';
+import { photoRefKind } from '../../platform/photo-store.js';
 import { maskPlate, plateFilterFor, type PlateFilter } from '../../platform/plates.js';
 import { districtScope } from '../../platform/scope.js';
 import { parseBusinessTime, shanghaiDayStart } from '../../platform/time.js';
@@ -213,6 +214,8 @@ function selectRow<QB extends Base>(qb: QB) {
       'parking_sessions.lot_id',
       'parking_sessions.entry_event_id',
       'parking_sessions.exit_event_id',
+      'parking_sessions.entry_photo',
+      'parking_sessions.exit_photo',
       'lots.code as lot_code',
       'lots.name as lot_name',
       'lots.district_code',
@@ -304,4 +307,18 @@ export function filterForAudit(q: RawFilters): Record<string, string> {
     if (typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
   }
   return out;
+}
+
+export type PhotoSide = 'entry' | 'exit';
+export interface PhotoView {
+  kind: 'stored' | 'external';
+  url: string | null;
+}
+
+/** What the record's detail says about one snapshot: its kind, and where to see it (pii only). */
+export function photoView(id: number, side: PhotoSide, ref: string | null, unmasked: boolean): PhotoView | null {
+  if (ref === null) return null;
+  const r = photoRefKind(ref);
+  if (!unmasked) return { kind: r.kind, url: null };
+  return r.kind === 'stored' ? { kind: 'stored', url: `/api/v1/sessions/${id}/photos/${side}` } : { kind: 'external', url: r.url };
 }

@@ -3,8 +3,8 @@ import { audit } from '../../platform/context.js';
 import { badRequest, notFound } from '../../platform/errors.js';
 import { maskPlate, normalizePlate } from '../../platform/plates.js';
 import {
-  decodeCursor, encodeCursor, fetchOne, fetchPage, filterForAudit, parseFilters, parseLimit, seesPlates, toItem,
-  type RawFilters, type SessionItem, type SessionRow,
+  decodeCursor, encodeCursor, fetchOne, fetchPage, filterForAudit, parseFilters, parseLimit, photoView, seesPlates, toItem,
+  type PhotoView, type RawFilters, type SessionItem, type SessionRow,
 } from './records-query.js';
 import type { SessionsContext } from './repo.js';
 
@@ -72,15 +72,19 @@ export function parseSessionId(text: string): number {
   return Number(text);
 }
 
-export async function getSession(ctx: SessionsContext, actor: Actor, idText: string): Promise<SessionItem & { events: SessionEvent[] }> {
+export async function getSession(ctx: SessionsContext, actor: Actor, idText: string): Promise<SessionItem & { entryPhoto: PhotoView | null; exitPhoto: PhotoView | null; events: SessionEvent[] }> {
   const id = parseSessionId(idText);
   const row = await fetchOne(ctx.db, actor, id);
   if (!row) throw notFound(`停车流水 ${id}`);
   const unmasked = seesPlates(actor);
   const events = await sessionEvents(ctx, row);
-  if (unmasked) await auditUnmasked(ctx, actor, { count: 1, events: events.length }, { id });
+  // The detail hands a pii user the snapshots' addresses (external https URLs as they came): audited with the unmasked read.
+  const photos = [row.entry_photo, row.exit_photo].filter((p) => p !== null).length;
+  if (unmasked) await auditUnmasked(ctx, actor, { count: 1, events: events.length, ...(photos ? { photos } : {}) }, { id });
   return {
     ...toItem(row, unmasked),
+    entryPhoto: photoView(id, 'entry', row.entry_photo, unmasked),
+    exitPhoto: photoView(id, 'exit', row.exit_photo, unmasked),
     events: events.map((e) => ({ ...e, payload: unmasked ? e.payload : maskPayload(e.payload) })),
   };
 }
@@ -128,14 +132,17 @@ async function sessionEvents(ctx: SessionsContext, s: SessionRow): Promise<Sessi
 
 const PLATE_KEY = /plate/i;
 const NOT_PLATE_KEY = /colou?r|type|kind/i;
+/** A snapshot shows the plate: its address is withheld like the plate (any string field named like `photo`). */
+const PHOTO_KEY = /photo/i;
 
-/** A raw event with every plate in it masked (any string field named like `plate`, at any depth). */
+/** A raw event with every plate in it masked (any string field named like `plate`, at any depth) and its snapshot addresses withheld. */
 export function maskPayload<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => maskPayload(v)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof v === 'string' && PLATE_KEY.test(k) && !NOT_PLATE_KEY.test(k)) out[k] = maskPlate(normalizePlate(v));
+    if (typeof v === 'string' && PHOTO_KEY.test(k)) out[k] = '***';
+    else if (typeof v === 'string' && PLATE_KEY.test(k) && !NOT_PLATE_KEY.test(k)) out[k] = maskPlate(normalizePlate(v));
     else out[k] = maskPayload(v);
   }
   return out as T;

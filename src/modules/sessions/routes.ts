@@ -1,9 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import { actorOf, errorResponses, type App } from '../../platform/http.js';
 import { getSession, listSessions } from './records.js';
+import { sessionPhoto } from './photos.js';
 import { contentDisposition as attachment } from '../../platform/http/download.js';
 import { exportSessions, XLSX_TYPE, type ExportJob } from './records-export.js';
-import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionSchema } from './schemas.js';
+import { SessionDetail, SessionEventSchema, SessionExportQuery, SessionIdParams, SessionListQuery, SessionPage, SessionPhotoParams, SessionSchema } from './schemas.js';
 import type { SessionsContext } from './repo.js';
 
 /**
@@ -67,6 +68,31 @@ export function sessionsRoutes(ctx: SessionsContext) {
         response: { 200: SessionDetail, ...errorResponses(400, 401, 403, 404) },
       },
     }, (req) => getSession(ctx, actorOf(req), req.params.id));
+
+    app.get('/api/v1/sessions/:id/photos/:which', {
+      schema: {
+        operationId: 'sessionsPhoto',
+        tags,
+        summary: '停车流水的出入场抓拍（平台存储的图片） / the entry or exit snapshot of a parking record, as stored by the platform',
+        description: '需要 pii 权限（抓拍能看清车牌），每次返回图片记审计 session.read_photo。外部 https 抓拍不经此接口（404 PHOTO_EXTERNAL，控制台直接链接），'
+          + '已过保存期限删除的为 404 PHOTO_GONE。/ Requires pii (a snapshot shows the plate); every image served is audited. External snapshots are not served here '
+          + '(404 PHOTO_EXTERNAL: the console links them); deleted by retention: 404 PHOTO_GONE. docs/decisions/0036-photo-store.md.',
+        params: SessionPhotoParams,
+        response: {
+          200: {
+            description: 'JPEG 或 PNG / the image',
+            content: {
+              'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    }, async (req, reply) => {
+      const photo = await sessionPhoto(ctx, actorOf(req), req.params.id, req.params.which);
+      return reply.header('content-type', photo.contentType).header('cache-control', 'private, no-store').send(photo.bytes as unknown as string); // a Buffer goes out as it is
+    });
   };
 }
 

@@ -74,4 +74,17 @@ export const SessionPage = Type.Object({
   nextCursor: Nullable(Type.String({ description: '下一页游标，无更多时为 null / cursor of the next page, null at the end' })),
 });
 
-export const SessionDetail = Type.Object({ ...itemFields, events: Type.Array(Type.Ref('SessionEvent')) });
+const Photo = Nullable(Type.Object({
+  kind: Type.Union([Type.Literal('stored'), Type.Literal('external')], { description: 'stored 平台存储（photo: 引用） | external 车场系统的 https 地址 / stored in the platform, or an external https URL' }),
+  url: Nullable(Type.String({
+    description: 'stored：GET /api/v1/sessions/{id}/photos/{which} 的路径；external：车场系统的 https 地址（平台不代取）；无 pii 权限时为 null / '
+      + 'stored: the path of the photo route; external: the lot system\'s https URL (never fetched by the platform); null without pii',
+  })),
+}, { description: '抓拍，无则 null / the snapshot, null when the event carried none' }));
+
+export const SessionDetail = Type.Object({ ...itemFields, entryPhoto: Photo, exitPhoto: Photo, events: Type.Array(Type.Ref('SessionEvent')) });
+
+export const SessionPhotoParams = Type.Object({
+  id: Type.String({ maxLength: 20, description: '流水编号 / session id' }),
+  which: Type.Unsafe<'entry' | 'exit'>({ type: 'string', enum: ['entry', 'exit'], description: 'entry 入场 | exit 出场' }),
+});

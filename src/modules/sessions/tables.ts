@@ -17,6 +17,9 @@ export interface ParkingSessionsTable {
   receivable_fen: number | null;
   paid_fen: number | null;
   pay_channel: string | null;
+  /** The entry/exit snapshot's reference: photo:<sha256> (the photo store) or an https URL (migration 0046). */
+  entry_photo: ColumnType<string | null, string | null | undefined, string | null>;
+  exit_photo: ColumnType<string | null, string | null | undefined, string | null>;
   state: 'open' | 'closed';
   flags: Generated<SessionFlag[]>;
   created_at: Generated<Date>;

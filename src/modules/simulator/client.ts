@@ -143,6 +143,18 @@ export class ZhiboClient {
     return { accepted: body.accepted, duplicates: body.duplicates ?? 0, rejected: body.rejected ?? 0, results: Array.isArray(body.results) ? body.results : [] };
   }
 
+  /** Uploads one entry/exit snapshot through the signed photo upload; its `photo:` reference (docs/接入规范.md §6.7). */
+  async uploadPhoto(sourceCode: string, secret: string, png: Uint8Array): Promise<string> {
+    const now = this.opts.now ?? (() => new Date());
+    const { body } = await this.request<{ ref?: string }>('POST', '/api/v1/ingest/photos', {
+      raw: png,
+      auth: false,
+      headers: () => signedHeaders(sourceCode, secret, png, now(), 'image/png'),
+    });
+    if (!body?.ref) throw new HttpError(201, 'BAD_REPLY', 'photo upload reply has no ref', 'POST', '/api/v1/ingest/photos');
+    return body.ref;
+  }
+
   /**
    * Makes sure every source and lot of the set exists on the server as the simulation needs it
    * (lots bound to their source, sizes as simulated, berths numbered) and returns each source's
@@ -300,13 +312,14 @@ export class ZhiboClient {
   async request<T>(
     method: string,
     path: string,
-    opts: { json?: unknown; raw?: string; auth?: boolean; headers?: () => Record<string, string> } = {},
+    opts: { json?: unknown; raw?: string | Uint8Array; auth?: boolean; headers?: () => Record<string, string> } = {},
   ): Promise<{ status: number; body: T }> {
     const retries = this.opts.retries ?? 6;
     const baseDelay = this.opts.baseDelayMs ?? 500;
     const maxDelay = this.opts.maxDelayMs ?? 30_000;
     const random = this.opts.random ?? Math.random;
-    const body = opts.raw ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json));
+    const raw = opts.raw;
+    const body: string | Uint8Array<ArrayBuffer> | undefined = typeof raw === 'string' ? raw : raw ? new Uint8Array(raw) : opts.json === undefined ? undefined : JSON.stringify(opts.json);
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.headers?.() ?? {}) };
       if (opts.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;

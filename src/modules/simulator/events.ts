@@ -17,6 +17,8 @@ export interface EntryEvent extends Base {
   ticketId?: string;
   plateColor?: PlateColor;
   berthCode?: string;
+  /** The snapshot: photo:<sha256> or an https URL (docs/接入规范.md §6.7). */
+  photoUrl?: string;
 }
 
 export interface ExitEvent extends Base {
@@ -29,6 +31,7 @@ export interface ExitEvent extends Base {
   receivableFen?: number;
   paidFen?: number;
   payChannel?: PayChannel;
+  photoUrl?: string;
 }
 
 export interface StatusEvent extends Base {

@@ -19,3 +19,4 @@ export { expectedArrivals, generateHistory, historyHours, kyselyExec, type Exec,
 export { scaleLotSet, type LotSet } from './lot-set.js';
 export { rngFor } from './random.js';
 export { isoShanghai, localMidnight } from './time.js';
+export { DEMO_SNAPSHOT_COLOURS, snapshotPng } from './snapshot-image.js';

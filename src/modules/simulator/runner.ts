@@ -4,7 +4,8 @@ import { HttpError, MAX_EVENTS_PER_REQUEST, ZhiboClient, type RegistrySummary } 
 import type { EventType, IngestEvent, IngestResponse } from './events.js';
 import { applyFaults, Batcher, emptyFaultStats, FAULT_PRESETS, type Batch, type Delivery, type FaultConfig, type FaultPreset, type FaultStats } from './faults.js';
 import { emptyGeneratorStats, generateEvents, type GeneratorStats, type ParkedCar } from './generator.js';
-import { buildLotSet, scaleLotSet } from './lot-set.js';
+import { buildLotSet, scaleLotSet, type LotSet } from './lot-set.js';
+import { DEMO_SNAPSHOT_COLOURS, snapshotPng } from './snapshot-image.js';
 import { DAY, isoShanghai, localMidnight, MINUTE, SECOND } from './time.js';
 
 /*
@@ -66,6 +67,12 @@ export interface SimulationOptions {
    * system (simulated ms): the batch groups events for speed, each keeps its own receipt time.
    */
   deliver?: (sourceCode: string, events: IngestEvent[], handedOverAt: number[]) => Promise<IngestResponse>;
+  /**
+   * Share (0–1) of entries and exits that carry a snapshot (photoUrl): a few small PNGs drawn in
+   * code are uploaded through the signed photo upload first (docs/接入规范.md §6.7). Default 0;
+   * the demo sends some so that its records show photos. Not with `deliver`.
+   */
+  photoShare?: number;
   /** Live mode's wait between ticks; tests pass one that moves a fake clock. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -299,8 +306,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const generated = emptyGeneratorStats();
   const faultStats = emptyFaultStats();
   const deliver = opts.deliver;
+  const photoRefs = deliver ? [] : await uploadSnapshots(client, set, secrets, opts.photoShare ?? 0, log);
   const sender = new Sender(
-    deliver ? (source, batch) => deliver(source, batch.events, batch.handedOverAt) : (source, batch) => client.postEvents(source, secrets.get(source)!, batch.events),
+    deliver
+      ? (source, batch) => deliver(source, batch.events, batch.handedOverAt)
+      : (source, batch) => client.postEvents(source, secrets.get(source)!, withSnapshots(batch.events, photoRefs, opts.photoShare ?? 0)),
     concurrency,
   );
   const batcher = new Batcher({ maxEvents: batchSize, maxWaitMs: Infinity, duplicateBatchRate: faults.duplicateBatchRate, seed }, faultStats);
@@ -428,4 +438,30 @@ export function formatReport(r: SimulationReport): string[] {
   ];
   if (r.error) lines.push(`  错误 / error           ${r.error}`);
   return lines;
+}
+
+/** Uploads the demo's snapshot images once (under the first source's signature); their references, or none when photos are off or the upload failed. */
+async function uploadSnapshots(client: ZhiboClient, set: LotSet, secrets: Map<string, string>, share: number, log: (line: string) => void): Promise<string[]> {
+  const source = set.sources.find((s) => secrets.has(s.code));
+  if (share <= 0 || !source) return [];
+  try {
+    const refs: string[] = [];
+    for (const colour of DEMO_SNAPSHOT_COLOURS) refs.push(await client.uploadPhoto(source.code, secrets.get(source.code)!, snapshotPng(colour)));
+    log(`[simulate] ${refs.length} snapshot images uploaded; about ${Math.round(share * 100)} % of entries and exits carry one`);
+    return refs;
+  } catch (err) {
+    log(`[simulate] warning: snapshot upload failed, events go without photos: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/** Entries and exits carry a snapshot by their event id's hash (the same event always the same photo, resends included). */
+export function withSnapshots(events: IngestEvent[], refs: readonly string[], share: number): IngestEvent[] {
+  if (refs.length === 0 || share <= 0) return events;
+  return events.map((e) => {
+    if (e.type !== 'entry' && e.type !== 'exit') return e;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < e.eventId.length; i++) h = Math.imul(h ^ e.eventId.charCodeAt(i), 0x01000193) >>> 0;
+    return h % 10_000 < share * 10_000 ? { ...e, photoUrl: refs[h % refs.length]! } : e;
+  });
 }

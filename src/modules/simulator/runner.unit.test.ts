@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './client.js';
 import { FakePlatform } from '../../../test/support/fake-platform.js';
-import { formatReport, runSimulation, Sender } from './runner.js';
+import { formatReport, runSimulation, Sender, withSnapshots } from './runner.js';
+import type { IngestEvent } from './events.js';
 import { parseSimTime } from './time.js';
 import type { Batch } from './faults.js';
 
@@ -65,6 +66,35 @@ describe('runSimulation', () => {
     const report = await runSimulation({ url: 'http://zhibo.test', password: 'pw', lots: 3, seed: 1, backfillDays: 0.05, faults: 'none', fetch: fetch404, now: () => NOW, log: () => undefined });
     expect(report.error).toMatch(/404 NOT_FOUND/);
     expect(report.sent.failedBatches).toBeGreaterThan(0);
+  });
+});
+
+describe('snapshots', () => {
+  const events: IngestEvent[] = Array.from({ length: 2000 }, (_, i): IngestEvent =>
+    i % 3 === 2
+      ? { type: 'status', eventId: `s${i}`, occurredAt: '2026-03-09 10:00:00', lotCode: 'L', totalSpaces: 10, freeSpaces: 5 }
+      : { type: i % 3 ? 'exit' : 'entry', eventId: `e${i}`, occurredAt: '2026-03-09 10:00:00', lotCode: 'L', plate: '苏F12345' } as IngestEvent);
+  const refs = ['photo:' + 'a'.repeat(64), 'photo:' + 'b'.repeat(64)];
+
+  it('attaches a snapshot to about the given share of entries and exits, the same one for the same event', () => {
+    const out = withSnapshots(events, refs, 0.2);
+    const gate = out.filter((e) => e.type === 'entry' || e.type === 'exit');
+    const withPhoto = gate.filter((e) => 'photoUrl' in e && e.photoUrl);
+    expect(withPhoto.length / gate.length).toBeGreaterThan(0.15);
+    expect(withPhoto.length / gate.length).toBeLessThan(0.25);
+    expect(out.filter((e) => e.type === 'status' && 'photoUrl' in e)).toEqual([]);
+    expect(new Set(withPhoto.map((e) => (e as { photoUrl: string }).photoUrl))).toEqual(new Set(refs));
+    expect(withSnapshots(events, refs, 0.2)).toEqual(out);
+    expect(withSnapshots(events, [], 0.2)).toBe(events);
+  });
+
+  it('goes on without photos when the upload is refused', async () => {
+    const platform = new FakePlatform(() => NOW);
+    const lines: string[] = [];
+    const report = await runSimulation({ url: 'http://zhibo.test', password: 'pw', lots: 2, seed: 2, backfillDays: 0.02, faults: 'none', photoShare: 0.5, fetch: platform.fetch, now: () => NOW, log: (l) => lines.push(l) });
+    expect(report.error).toBeNull();
+    expect(lines.some((l) => l.includes('snapshot upload failed'))).toBe(true);
+    expect(platform.received.some((r) => 'photoUrl' in r.event)).toBe(false);
   });
 });
 

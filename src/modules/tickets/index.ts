@@ -13,6 +13,7 @@ export { ticketKpis, type KpiReport } from './kpis.js';
 export { addComment } from './comments.js';
 export { mergeTicket } from './merge.js';
 export { deliverCallbacks } from './callbacks.js';
+export { openTicketSessionIds } from './references.js';
 export { allowedTransitions, isSupervisor, TRANSITIONS } from './state-machine.js';
 export type { TicketView } from './repo.js';
 export * from './vocab.js';

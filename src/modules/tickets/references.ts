@@ -5,7 +5,9 @@ import { assertDistrictInScope } from '../../platform/scope.js';
 import { listUsers } from '../accounts/index.js';
 import { listDistricts, lotRefs } from '../registry/index.js';
 import { fetchOne } from '../sessions/index.js';
-import type { TicketsContext, TicketsDb } from './repo.js';
+import type { AppContext } from '../../platform/context.js';
+import { ticketsContext, type TicketsContext, type TicketsDb } from './repo.js';
+import { TERMINAL_STATES } from './vocab.js';
 
 /*
  * What a ticket links to, checked through the owning modules' services. Called before the
@@ -81,4 +83,21 @@ export async function checkTeam(db: TicketsDb, code: string): Promise<string> {
   const team = await db.selectFrom('ticket_teams').select(['code', 'enabled']).where('code', '=', code.trim()).executeTakeFirst();
   if (!team || !team.enabled) throw badRequest('UNKNOWN_TEAM', `未知或已停用的处理组 / unknown or disabled team: ${code.slice(0, 32)}`);
   return team.code;
+}
+
+/**
+ * The parking records that work orders still under way point at (any state but closed or
+ * cancelled): the photo retention job keeps their snapshots while the dispute lasts
+ * (docs/decisions/0036-photo-store.md).
+ */
+export async function openTicketSessionIds(anyCtx: AppContext): Promise<number[]> {
+  const ctx = ticketsContext(anyCtx);
+  const rows = await ctx.db
+    .selectFrom('tickets')
+    .select('session_id')
+    .distinct()
+    .where('session_id', 'is not', null)
+    .where('state', 'not in', [...TERMINAL_STATES])
+    .execute();
+  return rows.map((r) => Number(r.session_id));
 }

@@ -129,6 +129,8 @@ export const api = {
       };
       xhr.send(form);
     }),
+  /** GET a binary answer (an image) with the bearer header, as a Blob: an <img> cannot send the header itself. */
+  blob: async (path: string): Promise<Blob> => (await send('GET', path)).blob(),
   /** GET a file with the bearer header and save it through an object URL. */
   download: async (path: string, fallbackName: string, query?: Query): Promise<void> => {
     await saveResponse(await send('GET', withQuery(path, query)), fallbackName);

@@ -3,7 +3,7 @@
 // `apiGet('/api/v1/tickets/{id}', { path: { id } })` checks the path, its parameters, the query
 // and the JSON body against the document and answers the operation's success type; the transport
 // (token, 401, ApiError) is api.ts's.
-import { request, withQuery, type Query } from './api';
+import { api, request, withQuery, type Query } from './api';
 import type { components, operations, paths } from './schema';
 
 export type { components, operations, paths };
@@ -58,5 +58,8 @@ export const apiPost = <P extends PathsWith<'post'>>(path: P, ...[init]: Args<No
 export const apiPut = <P extends PathsWith<'put'>>(path: P, ...[init]: Args<NonNullable<paths[P]['put']>>): Promise<JsonResponse<NonNullable<paths[P]['put']>>> => call('put', path, init);
 export const apiPatch = <P extends PathsWith<'patch'>>(path: P, ...[init]: Args<NonNullable<paths[P]['patch']>>): Promise<JsonResponse<NonNullable<paths[P]['patch']>>> => call('patch', path, init);
 export const apiDelete = <P extends PathsWith<'delete'>>(path: P, ...[init]: Args<NonNullable<paths[P]['delete']>>): Promise<JsonResponse<NonNullable<paths[P]['delete']>>> => call('delete', path, init);
+/** A binary GET (an image) by its typed path, as a Blob (api.ts api.blob): `apiGetBlob('/api/v1/sessions/{id}/photos/{which}', { path })`. */
+export const apiGetBlob = <P extends PathsWith<'get'>>(path: P, ...[init]: Args<NonNullable<paths[P]['get']>>): Promise<Blob> =>
+  api.blob(urlOf(path, init as { path?: Record<string, string | number> } | undefined));
 /** The document's named schemas: `Schemas['Ticket']`. */
 export type Schemas = components['schemas'];

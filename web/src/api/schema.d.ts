@@ -615,6 +615,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传出入场抓拍（签名） / upload an entry or exit snapshot (signed by the data source)
+         * @description 请求体为图片本身（JPEG 或 PNG，至多 2 MB），签名同事件推送：X-Zhibo-Signature = hex HMAC-SHA256(secret, X-Zhibo-Timestamp + "\n" + 原始字节)。返回 photo:<sha256>，事件以 photoUrl 携带。超限 413 PAYLOAD_TOO_LARGE，非 JPEG/PNG 415 PHOTO_NOT_IMAGE。 / The body is the image (JPEG or PNG, at most 2 MB), signed like the event push over its raw bytes; answers photo:<sha256> for events to carry as photoUrl. See docs/接入规范.md §6.7.
+         */
+        post: operations["ingestUploadPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ingest/quarantine": {
         parameters: {
             query?: never;
@@ -806,6 +826,26 @@ export interface paths {
         };
         /** 停车流水详情（含原始事件） / a parking record with its events */
         get: operations["sessionsGet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/photos/{which}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 停车流水的出入场抓拍（平台存储的图片） / the entry or exit snapshot of a parking record, as stored by the platform
+         * @description 需要 pii 权限（抓拍能看清车牌），每次返回图片记审计 session.read_photo。外部 https 抓拍不经此接口（404 PHOTO_EXTERNAL，控制台直接链接），已过保存期限删除的为 404 PHOTO_GONE。/ Requires pii (a snapshot shows the plate); every image served is audited. External snapshots are not served here (404 PHOTO_EXTERNAL: the console links them); deleted by retention: 404 PHOTO_GONE. docs/decisions/0036-photo-store.md.
+         */
+        get: operations["sessionsPhoto"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8768,6 +8808,8 @@ export interface operations {
                         plate: string;
                         plateColor?: string;
                         berthCode?: string;
+                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.7) */
+                        photoUrl?: string;
                     } | {
                         /** @enum {string} */
                         type: "exit";
@@ -8782,6 +8824,8 @@ export interface operations {
                         receivableFen?: number;
                         paidFen?: number;
                         payChannel?: string;
+                        /** @description 抓拍：photo:<sha256>（POST /api/v1/ingest/photos 的返回）或 https 地址 / snapshot: photo:<sha256> as the photo upload answered, or an https URL (docs/接入规范.md §6.7) */
+                        photoUrl?: string;
                     } | {
                         /** @enum {string} */
                         type: "status";
@@ -8841,6 +8885,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingestUploadPhoto: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 数据源编码 / data source code */
+                "x-zhibo-source": string;
+                /** @description unix seconds, within 300 s of the server clock */
+                "x-zhibo-timestamp": string;
+                /** @description hex HMAC-SHA256 over timestamp + "\n" + the image bytes */
+                "x-zhibo-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 事件的 photoUrl 填此值 / what events carry as photoUrl: photo:<sha256> */
+                        ref: string;
+                        sha256: string;
+                        contentType: "image/jpeg" | "image/png";
+                        bytes: number;
+                    };
                 };
             };
             /** @description 错误 / error */
@@ -9654,8 +9782,80 @@ export interface operations {
                         /** @description no_entry stale duplicate_entry entry_from_exit negative_duration late_entry */
                         flags: string[];
                         excludedByFix: null | number;
+                        entryPhoto: null | {
+                            /** @description stored 平台存储（photo: 引用） | external 车场系统的 https 地址 / stored in the platform, or an external https URL */
+                            kind: "stored" | "external";
+                            url: null | string;
+                        };
+                        exitPhoto: null | {
+                            /** @description stored 平台存储（photo: 引用） | external 车场系统的 https 地址 / stored in the platform, or an external https URL */
+                            kind: "stored" | "external";
+                            url: null | string;
+                        };
                         events: components["schemas"]["SessionEvent"][];
                     };
+                };
+            };
+            /** @description 错误 / error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 错误 / error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sessionsPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 流水编号 / session id */
+                id: string;
+                /** @description entry 入场 | exit 出场 */
+                which: "entry" | "exit";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG 或 PNG / the image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
                 };
             };
             /** @description 错误 / error */

@@ -28,4 +28,5 @@ export const COLUMN_GUIDE: { field: string; header: string; types: string }[] = 
   { field: 'amountFen', header: '金额(分)', types: 'payment' },
   { field: 'channel', header: '渠道', types: 'payment' },
   { field: 'paidAt', header: '支付时间', types: 'payment' },
+  { field: 'photoUrl', header: '抓拍', types: 'entry exit' },
 ];
