@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeDemoCity, type DemoCity } from '../src/cli/demo-city.js';
@@ -17,15 +20,39 @@ import { ADMIN_PASSWORD, createTestEnv, describeDb, type TestEnv } from './suppo
 describeDb('demo city: a set-based history the pages read', (backend) => {
   let env: TestEnv;
   let city: DemoCity;
+  let photoDir: string;
   const actor = systemActor('test');
   const rows = async <T>(q: ReturnType<typeof sql<T>>) => (await q.execute(env.ctx.db)).rows;
 
   beforeAll(async () => {
-    env = await createTestEnv(backend);
+    photoDir = mkdtempSync(path.join(tmpdir(), 'zhibo-demo-city-photos-'));
+    env = await createTestEnv(backend, { photoDir });
     env.clock.set('2026-11-25T02:00:00Z');
-    city = await writeDemoCity(env.ctx, env.app, { lots: 5, days: 2, scale: 0.2, seed: 2026, password: ADMIN_PASSWORD, statusEveryMinutes: 15 });
+    city = await writeDemoCity(env.ctx, env.app, { lots: 5, days: 2, scale: 0.2, seed: 2026, password: ADMIN_PASSWORD, statusEveryMinutes: 15, photoShare: 0.3 });
   }, 120_000);
-  afterAll(() => env.close());
+  afterAll(async () => {
+    await env.close();
+    rmSync(photoDir, { recursive: true, force: true });
+  });
+
+  it('gives a share of the last day\'s entries and exits a stored snapshot (decision 0036), none before', async () => {
+    const since = new Date(env.clock.now().getTime() - 86_400_000);
+    const [p] = await rows(sql<{ recent: number; withPhoto: number; older: number; refs: number; stored: number }>`
+      select count(*) filter (where entered_at >= ${since})::int as recent,
+             count(*) filter (where entered_at >= ${since} and entry_photo is not null)::int as "withPhoto",
+             count(*) filter (where entered_at < ${since} and entry_photo is not null)::int as older,
+             count(distinct entry_photo)::int as refs,
+             (select count(*) from ingest_photos)::int as stored
+      from parking_sessions`);
+    expect(p!.older).toBe(0);
+    expect(p!.withPhoto).toBeGreaterThan(p!.recent * 0.15);
+    expect(p!.withPhoto).toBeLessThan(p!.recent * 0.45);
+    expect(p!.refs).toBeGreaterThan(1);
+    expect(p!.refs).toBeLessThanOrEqual(p!.stored);
+    const [orphans] = await rows(sql<{ n: number }>`select count(*)::int as n from parking_sessions s
+      where s.entry_photo is not null and not exists (select 1 from ingest_photos f where 'photo:' || f.sha256 = s.entry_photo)`);
+    expect(orphans!.n).toBe(0);
+  });
 
   it('writes stays, status, payments and receipts over the days before now, with the simulator\'s shapes', async () => {
     const h = city.history!;

@@ -7,6 +7,7 @@ import { refreshThemeRollup, seedDemoThemes } from '../modules/themes/index.js';
 import {
   applyFaults,
   buildLotSet,
+  DEMO_SNAPSHOT_COLOURS,
   FAULT_PRESETS,
   generateEvents,
   generateHistory,
@@ -16,6 +17,7 @@ import {
   rngFor,
   sampleDwellMinutes,
   scaleLotSet,
+  snapshotPng,
   tariffFor,
   ZhiboClient,
   type Exec,
@@ -53,6 +55,8 @@ export interface DemoCityOptions {
   statusEveryMinutes?: number;
   /** Registry only: no history. */
   registryOnly?: boolean;
+  /** Share (0–1) of the last day's entries and exits with a snapshot; default none. */
+  photoShare?: number;
   onPhase?: (phase: DemoPhase, done: number, total: number) => void;
 }
 
@@ -91,6 +95,7 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     }
   };
   const set = demoLotSet(o.seed, o.lots, o.scale);
+  const snapshotRefs: string[] = [];
   const { secrets, summary } = await step('registry', async () => {
     o.onPhase?.('registry', 0, 1);
     const client = new ZhiboClient({ baseUrl: 'http://in-process', fetch: inProcessFetch(app), now: () => ctx.clock.now() });
@@ -101,6 +106,12 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
     await ensureSandboxChannel(ctx, systemActor('demo'));
     // The city themes (市域专题) of the demo: hospitals, schools, scenic spots, hubs, 濠河.
     await seedDemoThemes(ctx);
+    // The snapshot images (decision 0036), uploaded as a lot system would; the history's last day
+    // carries them on a share of its entries and exits, the live traffic on as many.
+    if ((o.photoShare ?? 0) > 0) {
+      const source = set.sources.find((x) => r.secrets.has(x.code));
+      if (source) for (const colour of DEMO_SNAPSHOT_COLOURS) snapshotRefs.push(await client.uploadPhoto(source.code, r.secrets.get(source.code)!, snapshotPng(colour)));
+    }
     o.onPhase?.('registry', 1, 1);
     return r;
   });
@@ -111,6 +122,7 @@ export async function writeDemoCity(ctx: AppContext, app: App, o: DemoCityOption
   const history = await step('history', () => onOneConnection(ctx, (exec) => generateHistory(exec, {
     set, from: from.getTime(), to: to.getTime(), seed: o.seed, staleSessionDays: ctx.config.staleSessionDays,
     statusEveryMinutes: o.statusEveryMinutes ?? 60,
+    snapshots: { refs: snapshotRefs, share: o.photoShare ?? 0, sinceMs: to.getTime() - 86_400_000 },
     progress: (done, total) => o.onPhase?.('history', done, total),
   })));
   // The history goes straight into the tables, so nothing of it is refused; the quarantine gets

@@ -168,7 +168,7 @@ async function runDemo(g: GlobalOpts, o: DemoFlags): Promise<void> {
       };
       let current: { phase: DemoPhase; bar: ReturnType<Terminal['phase']> } | null = null;
       const city = await writeDemoCity(ctx, app, {
-        ...settings, password, registryOnly: !o.simulate,
+        ...settings, password, registryOnly: !o.simulate, photoShare: DEMO_PHOTO_SHARE,
         onPhase: (phase, done, total) => {
           if (current?.phase !== phase) current = { phase, bar: term.phase(labels[phase]) };
           current.bar.update(done, total, `${done}/${total}`);

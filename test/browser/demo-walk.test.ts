@@ -13,7 +13,7 @@ import { assertBuilt, startDemo, stopServer } from '../support/cli.js';
  * The demo walked right after it starts (issue 15, "Done when"): the real `zhibo demo` on a
  * fresh data directory with a small city (40 lots at 10 % size, 2 days of history), then in a browser: 全局概览
  * with today's figures and the district map, 停车流水 with the simulator's 无牌车 on their
- * tickets, 审计日志 in Chinese, the quarantine the simulator's faults left and a bulk discard by
+ * tickets and a record with its snapshot, 审计日志 in Chinese, the quarantine the simulator's faults left and a bulk discard by
  * filter, and the H5 status page of a complaint opened directly by its link. Each zh-CN page is
  * checked for English fragments. Needs the built program (`npm run build`), the built console
  * (`npm run build:web`) and Debian's chromium; builds nothing itself.
@@ -86,8 +86,42 @@ describe('the demo, walked right after it starts', () => {
     expect(await englishFragments(page)).toEqual([]);
   });
 
-  // Another branch adds snapshots (photos) to records; this step waits for it.
-  it.todo('停车流水: a record shows its snapshot');
+  it('停车流水: a record of the last day shows its snapshot', async () => {
+    // The demo gives a fifth of the last day's entries and exits a stored snapshot (decision 0036):
+    // among the newest records, the first whose entry has one.
+    const list = (await call('GET', '/api/v1/sessions?pageSize=50')) as { items: { id: number; plate: string }[] };
+    let found: { id: number; plate: string } | undefined;
+    for (const s of list.items) {
+      const detail = (await call('GET', `/api/v1/sessions/${s.id}`)) as { entryPhoto: { kind: string } | null };
+      if (detail.entryPhoto?.kind === 'stored') {
+        found = s;
+        break;
+      }
+    }
+    expect(found).toBeDefined();
+    // The plate may have parked more than once: open its rows in turn until the drawer shows this one.
+    await page.goto(`${base}/sessions?plate=${encodeURIComponent(found!.plate)}`);
+    const body = page.locator('[data-testid=records-table] .el-table__body');
+    await body.locator('[data-testid=records-row-plate]').first().waitFor();
+    const drawer = page.locator('[data-testid=records-drawer]');
+    const img = drawer.locator('[data-testid=session-photo-entry] [data-testid=session-photo-image] img');
+    const entrySide = drawer.locator('[data-testid=session-photo-entry]');
+    // What the drawer's entry side settles on: the image, or no photo (the thumbnail loads as a blob).
+    const settled = async () => ((await img.count()) ? 'image' : (await entrySide.count()) && !(await entrySide.locator('.placeholder').count()) ? 'none' : 'loading');
+    const rows = await body.locator('tr').count();
+    for (let i = 0; i < rows; i++) {
+      await body.locator('tr').nth(i).click();
+      await drawer.waitFor();
+      await expect.poll(settled, POLL).not.toBe('loading');
+      if (await img.count()) break;
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'hidden' });
+    }
+    await img.waitFor();
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0), POLL).toBe(true);
+    await screenshot(page, 'demo-walk-photo.png');
+    expect(await englishFragments(page)).toEqual([]);
+  });
 
   it('审计日志: the demo set-up and sign-in, with Chinese action names', async () => {
     await page.goto(`${base}/system/audit`);

@@ -75,6 +75,12 @@ export interface HistoryOptions {
   events?: boolean;
   /** Arrivals simulated before `from` so that lots open occupied; default 48. */
   warmupHours?: number;
+  /**
+   * Snapshots already stored (`photo:<sha256>` references, docs/接入规范.md §6.7): a share of the
+   * entries and exits since `sinceMs` carry one, as the live simulation's do (runner.ts
+   * withSnapshots), so that the demo's records of the last day show photos from the start.
+   */
+  snapshots?: { refs: readonly string[]; share: number; sinceMs: number };
   progress?: (done: number, total: number, label: string) => void;
 }
 
@@ -491,6 +497,19 @@ export async function generateHistory(exec: Exec, o: HistoryOptions): Promise<Hi
             where lot_id in (select lot_id from h_lot) and coalesce(entry_event_id, exit_event_id) like '%-h${seed}-%') x
       where s.id = x.id and ('x' || substr(md5('${seed}:no-plate:' || x.ref), 1, 8))::bit(32)::bigint < ${Math.round(NO_PLATE_SHARE * 2 ** 32)}`));
     progress('plates');
+
+    const snap = o.snapshots;
+    if (snap && snap.refs.length > 0 && snap.share > 0) {
+      if (!snap.refs.every((r) => /^photo:[0-9a-f]{64}$/.test(r))) throw new Error('history: snapshot references must be photo:<sha256>');
+      const refs = `array[${snap.refs.map((r) => `'${r}'`).join(', ')}]::text[]`;
+      const since = `'${new Date(snap.sinceMs).toISOString()}'::timestamptz`;
+      const h = (col: string) => `('x' || substr(md5('${seed}:photo:' || ${col}), 1, 8))::bit(32)::bigint`;
+      const pick = (at: string, id: string) => `case when ${at} >= ${since} and ${id} is not null and ${h(id)} < ${Math.round(snap.share * 2 ** 32)}
+                   then (${refs})[1 + ${h(id)} % ${snap.refs.length}] end`;
+      await timed('snapshots', () => exec(`
+        update parking_sessions set entry_photo = ${pick('entered_at', 'entry_event_id')}, exit_photo = ${pick('exited_at', 'exit_event_id')}
+        where lot_id in (select lot_id from h_lot) and (entered_at >= ${since} or exited_at >= ${since})`));
+    }
 
     await timed('payments', () => exec(`
       insert into payments (lot_id, order_no, plate, amount_fen, channel, paid_at, event_id)
