@@ -6,7 +6,7 @@ import { createSourceWithLots, postEvents, type TestSource } from '../../../test
 
 /*
  * Which batches wait for which (src/modules/sessions/pairing.ts, lockBatch): a batch locks each of
- * its lots shared and each (lot, plate) exclusively, or, above 512 pairs, its lots exclusively.
+ * its lots shared and each (lot, plate) exclusively, or, above 256 pairs, its lots exclusively.
  * Another transaction holds the locks a concurrent batch would hold; PostgreSQL's pg_locks shows
  * whether the ingest waits for them. PostgreSQL only (PGlite has one connection).
  */
@@ -76,15 +76,15 @@ describe.skipIf(!process.env.ZHIBO_TEST_DATABASE_URL)('pairing locks [postgres]'
     expect(sessions).toEqual([{ entry_event_id: 'mis-in', exit_event_id: 'mis-out' }]);
   });
 
-  it('a batch of more than 512 vehicles locks its lots whole, and waits for batches in them', async () => {
+  it('a batch of more than 256 vehicles locks its lots whole, and waits for batches in them', async () => {
     const release = await hold((trx) => sql`select pg_advisory_xact_lock_shared(${LOT_LOCK_SPACE}, ${lotId})`.execute(trx));
-    const many = Array.from({ length: 513 }, (_, i) => entry(`many-${i}`, `苏F5${String(i).padStart(4, '0')}`, '2026-12-08 10:00:00'));
+    const many = Array.from({ length: 257 }, (_, i) => entry(`many-${i}`, `苏F5${String(i).padStart(4, '0')}`, '2026-12-08 10:00:00'));
     const pending = postEvents(env, source, many);
     try {
       await expect.poll(() => waitingOn(LOT_LOCK_SPACE, String(lotId))).toBe(1);
     } finally {
       await release();
     }
-    expect((await pending).json()).toMatchObject({ accepted: 513 });
+    expect((await pending).json()).toMatchObject({ accepted: 257 });
   });
 });

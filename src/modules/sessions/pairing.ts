@@ -44,10 +44,12 @@ export async function pairBatch(anyDb: AnyDb, facts: GateFact[], now: Date): Pro
 
 /**
  * Most distinct (lot, plate) pairs a batch locks one by one; a larger batch locks its lots whole.
- * Each pair is one entry in PostgreSQL's shared lock table (max_locks_per_transaction × connections,
- * 6,400 by default): ten connections each holding 512 stay inside it.
+ * Each lock is one entry in PostgreSQL's shared lock table (max_locks_per_transaction ×
+ * max_connections: 6,400 by default): two app nodes of ten connections each, every one pairing a
+ * large batch, hold about 20 × (256 + its lots) — inside it, and docs/deployment.md §4 asks for
+ * more headroom.
  */
-const PAIR_LOCK_LIMIT = 512;
+const PAIR_LOCK_LIMIT = 256;
 const pairKey = (lotId: number, plate: string) => `${lotId}\u0000${plate}`;
 
 /**
