@@ -12,7 +12,7 @@ import { BACKENDS, createPostgresDatabase, type Backend } from './support/backen
 import { assertBuilt, startServer, stopServer } from './support/cli.js';
 
 /*
- * Crash test of the ingest contract (GUIDE §5, docs/接入规范.md "200 means committed"): the
+ * Crash test of the ingest contract (docs/接入规范.md "200 means committed"): the
  * real server is killed with SIGKILL while batches are in flight. Every batch that got a 200
  * must be stored in full after the restart, every batch is all-or-nothing, and resending all
  * of them (acknowledged or not) leaves exactly one copy of each event.

@@ -5,7 +5,7 @@ import { bearer, loginToken } from './support/http.js';
 import { createSourceWithLots, type TestSource } from './support/ingest.js';
 
 /*
- * Fuzz-style robustness of the signed ingest endpoint (GUIDE §4–5, docs/接入规范.md): thousands
+ * Fuzz-style robustness of the signed ingest endpoint (docs/接入规范.md): thousands
  * of malformed requests from a seeded PRNG against the in-process app. Whatever comes in, the
  * answer is a 200 with per-event results (only for a correctly signed `{ "events": [...] }`
  * body) or a 4xx `{ error: { code, message } }` with a documented code — never a 5xx — and
@@ -350,7 +350,7 @@ describe('ingest API under fuzzing [pglite]', () => {
     const slowest = [...timing].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6).map(([k, t]) => `${k} ${t.n}× ${Math.round(t.ms)} ms`).join('; ');
     const report = [...failures].map(([k, f]) => `- ${k} ×${f.count}\n    e.g. ${f.sample}`).join('\n');
     expect.soft(failures.size, `seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries(statuses))}; ${spentTotal}; slowest: ${slowest}\n${report}`).toBe(0);
-    // Every refused input of an authenticated source is kept with why (GUIDE §4).
+    // Every refused input of an authenticated source is kept with why (docs/接入规范.md §8).
     expect(await quarantineCount()).toBe(quarantineBefore + expectedQuarantine);
   });
 

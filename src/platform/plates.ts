@@ -2,7 +2,7 @@ import { can, type Actor } from './auth/permissions.js';
 import { badRequest } from './errors.js';
 
 /*
- * Licence plates (GUIDE §4). Normalised before storing; the raw value is kept too.
+ * Licence plates (docs/接入规范.md §6.2). Normalised before storing; the raw value is kept too.
  * Masked for roles without `pii`.
  */
 

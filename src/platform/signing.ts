@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /*
- * Request signing of the ingest API (GUIDE §5), shared by the server, the simulator and tests:
+ * Request signing of the ingest API (docs/接入规范.md §4), shared by the server, the simulator and tests:
  * X-Zhibo-Signature = hex HMAC-SHA256(secret, timestamp + "\n" + raw body).
  */
 

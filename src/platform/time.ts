@@ -1,5 +1,5 @@
 /*
- * Business time (GUIDE §4): ISO 8601, or the 'YYYY-MM-DD HH:mm:ss' form Chinese lot systems
+ * Business time (docs/接入规范.md §6.1): ISO 8601, or the 'YYYY-MM-DD HH:mm:ss' form Chinese lot systems
  * send; a time without an offset is Shanghai local time (UTC+8, no daylight saving).
  */
 

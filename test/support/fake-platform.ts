@@ -5,7 +5,7 @@ import { parseSimTime } from '../../src/modules/simulator/index.js';
 
 /*
  * Test support only: an in-memory stand-in for the parts of the Zhibo API the simulator calls
- * (login, sources, lots, berths, signed ingest), implementing the public contract of GUIDE §5
+ * (login, sources, lots, berths, signed ingest), implementing the public contract of docs/接入规范.md
  * closely enough to run the simulator end to end without a server. Used as `fetch`.
  */
 

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /*
- * Shanghai calendar periods (GUIDE §4). Asia/Shanghai is UTC+8 all year (no daylight saving),
+ * Shanghai calendar periods (docs/指标口径.md). Asia/Shanghai is UTC+8 all year (no daylight saving),
  * so a Shanghai hour is a UTC hour, a day starts at 16:00 UTC the day before, and a month at
  * the 1st 00:00 Shanghai. Rollup rows are keyed by the instant their period starts.
  */

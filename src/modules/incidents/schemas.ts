@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { Nullable } from '../../platform/http.js';
 
 /*
- * Wire shapes of the incident ledger API (GUIDE §5 "Work orders and incidents"). Codes that have
+ * Wire shapes of the incident ledger API (docs/architecture.md "Incident ledger"). Codes that have
  * a vocabulary (states, sources, categories, channels) are plain strings here: the service
  * checks them and answers with a specific code (INVALID_STATE, INVALID_SOURCE …).
  */

@@ -84,7 +84,7 @@ export const TIMELINE_KINDS = ['created', 'note', 'transition', 'update', 'link'
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /**
- * Platform modules an incident can affect: the city's module names (GUIDE §1) plus the
+ * Platform modules an incident can affect: the city's module names (docs/architecture.md "Modules") plus the
  * platform's own parts. Input may name them by key or by their Chinese name.
  */
 export const MODULE_NAMES: Record<string, Names> = {

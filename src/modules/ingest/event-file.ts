@@ -12,7 +12,7 @@ import type { Rejection } from './validate.js';
  * or line number (JSONL).
  *
  * Values are not judged here (validate.ts does that for every path); the reader only turns
- * sheet cells into the GUIDE §5 event shape: Chinese or English headers, Chinese value words
+ * sheet cells into the event shape of docs/接入规范.md §7: Chinese or English headers, Chinese value words
  * (入场, 蓝, 微信 …), numbers for the numeric fields, empty cells left out. Unreadable JSON lines
  * come out as row errors; a file that cannot be read at all throws a 400 (INVALID_FILE,
  * MISSING_COLUMNS).

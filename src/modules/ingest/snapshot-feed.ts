@@ -112,7 +112,7 @@ export function registryCode(id: string): string {
 
 /**
  * The feed's timestamp as an instant. The feed writes UTC (ISO 8601 with an offset); one
- * without an offset is UTC too, as the feed documents, not Shanghai time as GUIDE §4 assumes
+ * without an offset is UTC too, as the feed documents, not Shanghai time as docs/接入规范.md §6.1 assumes
  * for Chinese lot systems.
  */
 export function feedTime(raw: string): Date | null {

@@ -5,7 +5,7 @@ import { PAY_CHANNELS } from '../sessions/index.js';
 import type { EventType } from './tables.js';
 
 /*
- * Validation of one pushed event (GUIDE §5). Pure: lots are resolved by the caller. Every
+ * Validation of one pushed event (docs/接入规范.md §6–7). Pure: lots are resolved by the caller. Every
  * rejection carries a code from REJECTION_CODES and a message naming the field.
  */
 

@@ -3,7 +3,7 @@ import type { LotState } from './tables.js';
 import type { MonitoringDb } from './repo.js';
 
 /*
- * Freshness is about the data, not the link (GUIDE §5): a lot is late when its newest occurredAt
+ * Freshness is about the data, not the link (docs/architecture.md "Sync monitoring"): a lot is late when its newest occurredAt
  * is more than its threshold behind now, even if it uploaded (old) data a minute ago;
  * lastReceivedAt shows whether the link itself is alive. Threshold: the lot's own, else its
  * source's, else the platform default.

@@ -11,7 +11,7 @@ import type { SessionFlag } from './tables.js';
 import { type SessionsDb, type SessionsDbTables, sessionsDb } from './repo.js';
 
 /*
- * Parking records (停车流水) as people query them (GUIDE §5 "Parking records"). Every read
+ * Parking records (停车流水) as people query them (the records API in /api/openapi.json, docs/用户手册.md 第 4 章). Every read
  * goes through `sessionQuery`, which joins the lot and applies the actor's district scope, so a
  * district user never sees, counts or exports another district's sessions. Plates are masked
  * here for actors without `pii`, who may filter by a whole plate only; callers audit the unmasked

@@ -9,7 +9,7 @@ import {
 import type { SessionsContext } from './repo.js';
 
 /*
- * The parking-records service: list, detail, and the audit of unmasked reads. GUIDE §4:
+ * The parking-records service: list, detail, and the audit of unmasked reads. docs/architecture.md, cross-cutting rules:
  * every read of unmasked records is audited — one `session.read_pii` row per response that
  * carried unmasked plates, with the filter and the count, never the plates themselves.
  * A search by plate of a user without pii is audited too — one `session.plate_search` row per

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { Nullable } from '../../platform/http.js';
 
 /*
- * Wire shapes of the parking-records API (GUIDE §5 "Parking records"). Query parameters are
+ * Wire shapes of the parking-records API (docs/用户手册.md 第 4 章). Query parameters are
  * plain strings here: the service checks them and answers with specific codes
  * (INVALID_TIME, INVALID_STATE, INVALID_CURSOR, INVALID_LIMIT …) rather than VALIDATION_FAILED.
  */

@@ -4,7 +4,7 @@ import { operatorFor, type LotSet, type SimLot, type SimSource } from './lot-set
 
 /*
  * The simulator's HTTP client: it talks to a running Zhibo server only through the public API
- * (GUIDE §5) — login, the registry, and the signed ingest endpoint — like a vendor system would.
+ * (docs/接入规范.md) — login, the registry, and the signed ingest endpoint — like a vendor system would.
  *
  * Retries: network errors, timeouts, 429 and 502/503/504 are retried with exponential backoff
  * and jitter, honouring Retry-After; other 4xx and 500 are not (they will not get better).

@@ -1,7 +1,7 @@
 import type { PlateColor } from '../../platform/plates.js';
 import type { PayChannel } from './fees.js';
 
-/* The event shapes of the signed ingest API (GUIDE §5), as the simulator sends them. */
+/* The event shapes of the signed ingest API (docs/接入规范.md §7), as the simulator sends them. */
 
 interface Base {
   eventId: string;

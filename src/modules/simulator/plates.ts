@@ -12,7 +12,7 @@ import type { Rng } from './random.js';
 export interface GeneratedPlate {
   /** As the lot system sends it (sometimes with a separator, lower case or full-width). */
   raw: string;
-  /** Normalised form (GUIDE §4); `无牌车#<ticket>` for a car without a plate. */
+  /** Normalised form (docs/接入规范.md §6.2); `无牌车#<ticket>` for a car without a plate. */
   plate: string;
   color: PlateColor;
   newEnergy: boolean;

@@ -7,7 +7,7 @@ import { ticketsInScope, type TicketsContext } from './repo.js';
 import { CATEGORY_LABELS, CHANNEL_LABELS, CLOSED_FOR_KPI, INTERNAL_CATEGORIES, INTERNAL_CHANNEL, OPEN_STATES, RESOLVED_STATES, TICKET_CATEGORIES, TICKET_CHANNELS, type TicketState } from './vocab.js';
 
 /*
- * Work-order KPIs (issue 5, GUIDE §5) over the tickets CREATED in the period [from, to] — Shanghai
+ * Work-order KPIs (issue 5, docs/architecture.md "Work orders") over the tickets CREATED in the period [from, to] — Shanghai
  * dates, both days included — within the reader's district scope, leaving out cancelled tickets
  * and merged duplicates (not separate complaints; reported as `cancelled` and `merged`):
  *

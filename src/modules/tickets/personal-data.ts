@@ -4,7 +4,7 @@ import { isValidPlate, maskPlate, normalizePlate } from '../../platform/plates.j
 
 /*
  * A ticket's personal data: the citizen's name and phone, and the plate. Masked for actors
- * without `pii`, like plates everywhere (GUIDE §4); the service audits every response that
+ * without `pii`, like plates everywhere (docs/architecture.md, cross-cutting rules); the service audits every response that
  * carried them unmasked.
  */
 

@@ -28,7 +28,7 @@ export async function viewsOf(ctx: TicketsContext, db: TicketsDb, actor: Actor, 
   return rows.map((r) => maskPersonal(toView(r, summariseSla(sla.get(String(r.id)) ?? [], now)), unmasked));
 }
 
-/** GUIDE §4: every response that carried unmasked personal data leaves an audit row (never the data itself). */
+/** docs/architecture.md, cross-cutting rules: every response that carried unmasked personal data leaves an audit row (never the data itself). */
 export async function auditPersonalRead(ctx: TicketsContext, actor: Actor, views: TicketView[], detail: Record<string, unknown>, targetId?: number): Promise<void> {
   if (!seesPersonalData(actor) || !views.some(hasPersonal)) return;
   await audit(ctx, ctx.db, actor, { action: READ_PII, targetType: 'ticket', ...(targetId !== undefined ? { targetId } : {}), detail: { count: views.length, ...detail } });

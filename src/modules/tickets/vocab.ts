@@ -1,6 +1,6 @@
 import { TICKET_PRIORITIES, type TicketPriority } from '../sla/index.js';
 
-/* The codes integrators send (GUIDE §5) and the Chinese labels people read. */
+/* The codes integrators send (docs/architecture.md "Work orders") and the Chinese labels people read. */
 
 /** The channels of citizens' requests (what channel clients push and citizens use). */
 export const TICKET_CHANNELS = ['hotline_12345', 'wechat', 'alipay', 'phone', 'web', 'onsite'] as const;
