@@ -9,15 +9,14 @@
  * addendum); ZHIBO_BENCH_ARCHIVE_PAGED=1 writes it with the paged queries PGlite uses, to compare.
  * Prints the figures; never run by the tests.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { scratchPostgres } from './scratch-db.js';
 import { migrate } from '../src/db/migrate.js';
 import { archiveMonth } from '../src/modules/ingest/index.js';
 import { noticeOutbox } from '../src/modules/notifications/index.js';
@@ -32,18 +31,6 @@ if (!adminUrl) {
   console.error('set ZHIBO_BENCH_DATABASE_URL (or ZHIBO_TEST_DATABASE_URL) to a PostgreSQL server');
   process.exit(2);
 }
-const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
-const admin = async (statement: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-};
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
 const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   const t = performance.now();
   const r = await fn();
@@ -51,8 +38,8 @@ const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   return r;
 };
 
-await admin(`create database ${name}`);
-const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+const scratch = await scratchPostgres(adminUrl);
+const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
 const dir = await mkdtemp(path.join(tmpdir(), 'zhibo-bench-archive-'));
 try {
   await migrate(database);
@@ -93,6 +80,6 @@ try {
   console.log(`one DELETE of 2025-10 (${ROWS} rows), locks held throughout  ${Math.round(performance.now() - t0)} ms`);
 } finally {
   await database.close();
-  await admin(`drop database if exists ${name} with (force)`);
+  await scratch.drop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -17,12 +17,11 @@ import { noticeOutbox } from '../src/modules/notifications/index.js';
 import type { RootContext } from '../src/schema.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { scratchPostgres } from './scratch-db.js';
 import { migrate } from '../src/db/migrate.js';
 import { lotBounds, longIntervals, monthCounts, reportLots } from '../src/modules/monitoring/sync-data.js';
 import { buildSyncReport } from '../src/modules/monitoring/sync-report.js';
@@ -44,18 +43,6 @@ if (!adminUrl) {
   process.exit(2);
 }
 
-const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
-const admin = async (statement: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-};
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
 
 const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   const t = performance.now();
@@ -64,8 +51,8 @@ const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   return r;
 };
 
-await admin(`create database ${name}`);
-const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+const scratch = await scratchPostgres(adminUrl);
+const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
 try {
   await migrate(database);
   const db = database.kysely;
@@ -122,7 +109,7 @@ try {
   writeFigures(report.summary.records, reportMs, fastMs, jobMs, rawMs, boardPage.ms, boardAll.ms);
 } finally {
   await database.close();
-  await admin(`drop database if exists ${name} with (force)`);
+  await scratch.drop();
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
