@@ -10,13 +10,13 @@ import { tablesOf } from '../src/platform/db.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
+import { scratchPostgres } from './scratch-db.js';
 import { migrate } from '../src/db/migrate.js';
 import { createSource } from '../src/modules/registry/sources.js';
 import { createLot } from '../src/modules/registry/lots.js';
@@ -64,13 +64,9 @@ async function scratch(backend: 'pglite' | 'postgres'): Promise<{ database: Data
     return { database, drop: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const admin = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL!;
-  const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
-  return { database, drop: async () => { await database.close(); await run(`drop database ${name} with (force)`); } };
+  const scratch = await scratchPostgres(admin);
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
+  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
 async function bench(backend: 'pglite' | 'postgres', n: number): Promise<Result> {

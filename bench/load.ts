@@ -21,14 +21,13 @@
  * markers. Never run by the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { buildLotSet, dayTypeOf, expectedArrivals, historyHours, isoShanghai, localMidnight, type SimulationReport } from '../src/modules/simulator/index.js';
 import { emptyGeneratorStats, generateEvents } from '../src/modules/simulator/generator.js';
+import { scratchPostgres } from './scratch-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DOC = path.join(ROOT, 'docs/performance.md');
@@ -104,15 +103,9 @@ function collect(child: ChildProcess): { text: () => string } {
   return { text: () => out };
 }
 
-async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
   const admin = process.env.ZHIBO_BENCH_DATABASE_URL;
-  if (!admin) return null;
-  const name = `zhibo_bench_load_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+  return admin ? scratchPostgres(admin) : null;
 }
 
 async function main(): Promise<void> {
@@ -129,7 +122,7 @@ async function main(): Promise<void> {
   console.log(`load: ×${FACTOR} = ${Math.round(hourEvents * FACTOR).toLocaleString('en')} events per hour (${((hourEvents * FACTOR) / 3600).toFixed(1)} events/s) for ${MINUTES} min; ${VIEWERS} console viewer(s); load average now ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'zhibo-bench-load-'));
-  const postgres = await scratchPostgres();
+  const postgres = await scratchDatabase();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, ZHIBO_ADMIN_PASSWORD: PASSWORD, ZHIBO_LOG_LEVEL: 'warn', ZHIBO_HOST: '127.0.0.1' };

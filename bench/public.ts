@@ -20,15 +20,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
+import { scratchPostgres } from './scratch-db.js';
 import { migrate } from '../src/db/migrate.js';
 import { noticeOutbox } from '../src/modules/notifications/index.js';
 import { systemActor } from '../src/platform/auth/permissions.js';
@@ -53,13 +52,9 @@ async function scratch(backend: Backend): Promise<{ database: Database; drop: ()
     return { database, drop: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const admin = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL!;
-  const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
-  return { database, drop: async () => { await database.close(); await run(`drop database ${name} with (force)`); } };
+  const scratch = await scratchPostgres(admin);
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
+  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
 /** A deterministic spread of points: a golden-angle spiral over a disc of `radiusM` metres. */

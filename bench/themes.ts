@@ -18,14 +18,13 @@
  * Target (issue 18): p95 ≤ 100 ms for both. Never run by the tests.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
+import { scratchPostgres } from './scratch-db.js';
 import { migrate } from '../src/db/migrate.js';
 import { buildLotSet } from '../src/modules/simulator/lot-set.js';
 import { noticeOutbox } from '../src/modules/notifications/index.js';
@@ -63,13 +62,9 @@ async function scratch(): Promise<{ database: Database; drop: () => Promise<void
   }
   const admin = process.env.ZHIBO_BENCH_DATABASE_URL ?? process.env.ZHIBO_TEST_DATABASE_URL;
   if (!admin) throw new Error('set ZHIBO_BENCH_DATABASE_URL (or BENCH_BACKEND=pglite)');
-  const name = `zhibo_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => { const c = new pg.Client({ connectionString: admin }); await c.connect(); await c.query(q); await c.end(); };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
-  return { database, drop: async () => { await database.close(); await run(`drop database ${name} with (force)`); } };
+  const scratch = await scratchPostgres(admin);
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
+  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
