@@ -154,15 +154,27 @@ export async function sandboxPay(anyCtx: AppContext, actor: Actor, orderNo: stri
     trade_type: 'JSAPI', trade_state: 'SUCCESS', trade_state_desc: '支付成功', bank_type: 'OTHERS', attach: '', success_time: shanghai,
     payer: { openid: `sandbox-${actor.username}` }, amount: { total: order.amountFen, payer_total: order.amountFen, currency: 'CNY', payer_currency: 'CNY' },
   };
-  const body = JSON.stringify({
-    id: randomUUID(), create_time: shanghai, resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功',
-    resource: encryptResource(channel.keys.apiV3Key, JSON.stringify(transaction), { originalType: 'transaction', associatedData: 'transaction' }),
-  });
-  const serial = Object.keys(channel.keys.platformKeys)[0]!;
-  const headers = signNotification(channel.secrets.sandboxPrivateKey, serial, body, now);
-  const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
+  const { headers, body, outcome } = await sandboxNotify(ctx, channel, channel.secrets.sandboxPrivateKey, 'TRANSACTION.SUCCESS', '支付成功', 'transaction', transaction, now);
   await audit(ctx, ctx.db, actor, { action: 'payment_order.sandbox_pay', targetType: 'payment_order', targetId: orderNo, detail: { transactionId: transaction.transaction_id, ok: outcome.ok } });
   return { order: await getOrder(ctx, orderNo), notification: { headers, body }, outcome };
+}
+
+type WechatLikeChannel = Extract<NonNullable<Awaited<ReturnType<typeof openChannel>>>, { kind: 'wechat' | 'sandbox' }>;
+
+/**
+ * What WeChat Pay would send for `resource` (a transaction or a refund): the notification
+ * envelope with the resource encrypted under the channel's APIv3 key, signed with the sandbox's
+ * platform key, delivered to the channel's notification path as any notification is.
+ */
+async function sandboxNotify(ctx: PaymentsContext, channel: WechatLikeChannel, privateKey: string, eventType: string, summary: string, kind: 'transaction' | 'refund', resource: object, now: Date) {
+  const body = JSON.stringify({
+    id: randomUUID(), create_time: `${formatShanghai(now).replace(' ', 'T')}+08:00`, resource_type: 'encrypt-resource', event_type: eventType, summary,
+    resource: encryptResource(channel.keys.apiV3Key, JSON.stringify(resource), { originalType: kind, associatedData: kind }),
+  });
+  const serial = Object.keys(channel.keys.platformKeys)[0]!;
+  const headers = signNotification(privateKey, serial, body, now);
+  const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
+  return { headers, body, outcome };
 }
 
 /**
@@ -186,13 +198,7 @@ export async function sandboxRefund(anyCtx: AppContext, actor: Actor, orderNo: s
     refund_status: 'SUCCESS', success_time: shanghai, user_received_account: '支付用户零钱',
     amount: { total: order.paidFen ?? order.amountFen, refund: refundFen, payer_total: order.paidFen ?? order.amountFen, payer_refund: refundFen },
   };
-  const body = JSON.stringify({
-    id: randomUUID(), create_time: shanghai, resource_type: 'encrypt-resource', event_type: 'REFUND.SUCCESS', summary: '退款成功',
-    resource: encryptResource(channel.keys.apiV3Key, JSON.stringify(refund), { originalType: 'refund', associatedData: 'refund' }),
-  });
-  const serial = Object.keys(channel.keys.platformKeys)[0]!;
-  const headers = signNotification(channel.secrets.sandboxPrivateKey, serial, body, now);
-  const outcome = await receiveNotification(ctx, { channelCode: channel.code, headers, rawBody: body, contentType: 'application/json', ip: null });
+  const { headers, body, outcome } = await sandboxNotify(ctx, channel, channel.secrets.sandboxPrivateKey, 'REFUND.SUCCESS', '退款成功', 'refund', refund, now);
   await audit(ctx, ctx.db, actor, { action: 'payment_order.sandbox_refund', targetType: 'payment_order', targetId: orderNo, detail: { refundId: id, refundFen, ok: outcome.ok } });
   return { notification: { headers, body }, outcome };
 }
